@@ -1,0 +1,56 @@
+import { HardhatUserConfig, subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox";
+import * as dotenv from "dotenv";
+
+dotenv.config({ quiet: true });
+
+const SOLC_VERSION = "0.8.28";
+
+// Compile with the npm `solc` package (WebAssembly): this machine cannot download compilers.
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc");
+  const long: string = solc.version();
+  if (!long.startsWith(args.solcVersion + "+")) return runSuper();
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: args.solcVersion,
+    longVersion: long.replace(".Emscripten.clang", ""),
+  };
+});
+
+/** A testnet from the environment: its RPC URL and the deployer key, never printed. */
+function remote(urlVar: string, chainId: number | undefined) {
+  const key = process.env.DEPLOYER_PRIVATE_KEY;
+  return {
+    url: process.env[urlVar] ?? "http://127.0.0.1:0",
+    chainId,
+    accounts: key ? [key] : [],
+  };
+}
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      evmVersion: "cancun",
+    },
+  },
+  networks: {
+    hardhat: {
+      // Gas figures are measured under cancun rules (as shared/DESIGN.md's targets are); the default otherwise.
+      ...(process.env.HARDHAT_HARDFORK ? { hardfork: process.env.HARDHAT_HARDFORK } : {}),
+      initialDate: process.env.HARDHAT_INITIAL_DATE ?? "2026-04-21T00:00:00Z",
+    },
+    localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
+    baseSepolia: remote("BASE_SEPOLIA_RPC_URL", 84532),
+    testnet: remote("TESTNET_RPC_URL", process.env.TESTNET_CHAIN_ID ? Number(process.env.TESTNET_CHAIN_ID) : undefined),
+  },
+  mocha: { timeout: 120_000 },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+};
+
+export default config;
