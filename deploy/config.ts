@@ -1,0 +1,102 @@
+/**
+ * The deployment's settings, from the environment (see deploy/.env.example): which genesis to run, when its
+ * TGE is, and how the timelock is set up. Local networks get a devnet genesis over the node's own accounts.
+ */
+import * as fs from "node:fs";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+
+import { ALLOCATION_TABLE, CategoryKey, Genesis, Grant, PUBLISHED_TGE, TIMELOCK, buildGenesis } from "./genesis";
+import { opg, parseOpg } from "./lib/format";
+import type { DeployOptions } from "./system";
+
+export const LOCAL_NETWORKS = ["hardhat", "localhost"];
+
+/** Reads a TGE: "now", "published", a unix time in seconds, or an ISO date. */
+export function parseTge(text: string, now: bigint): bigint {
+  const value = text.trim();
+  if (value === "now") return now;
+  if (value === "published") return PUBLISHED_TGE;
+  if (/^\d+$/.test(value)) return BigInt(value);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new Error(`GENESIS_TGE: "${text}" is not "now", "published", a unix time or an ISO date`);
+  return BigInt(Math.floor(ms / 1000));
+}
+
+/** The file named by GENESIS_FILE: who receives each category. Amounts in OPG ("1500.5"). */
+interface GenesisFile {
+  treasury?: string;
+  grants: Record<CategoryKey, { beneficiary: string; amount: string; label?: string }[]>;
+}
+
+export function readGenesisFile(file: string, tge: bigint): Genesis {
+  const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as GenesisFile;
+  const grants = {} as Record<CategoryKey, Grant[]>;
+  for (const [key, list] of Object.entries(parsed.grants ?? {}))
+    grants[key as CategoryKey] = list.map((g) => ({ beneficiary: g.beneficiary, amount: parseOpg(g.amount), label: g.label }));
+  return buildGenesis({ tge, treasury: parsed.treasury ?? TIMELOCK, grants });
+}
+
+/**
+ * A genesis over local accounts, for a devnet: each category to its own account (1-9), core contributors and
+ * investors split between several, staking rewards held by the timelock until the staking contract exists.
+ */
+export function devnetGenesis(tge: bigint, accounts: string[]): Genesis {
+  if (accounts.length < 10) throw new Error(`a devnet genesis needs 10 accounts, the node has ${accounts.length}`);
+  const to = (i: number, millions: number, label: string): Grant => ({ beneficiary: accounts[i], amount: opg(millions * 1_000_000), label });
+  return buildGenesis({
+    tge,
+    treasury: TIMELOCK,
+    grants: {
+      ecosystem: [to(1, 400, "ecosystem fund")],
+      foundation: [to(2, 150, "foundation")],
+      coreContributors: [to(3, 60, "contributor A"), to(4, 54, "contributor B"), to(5, 36, "contributor C")],
+      investors: [to(6, 70, "investor A"), to(7, 30, "advisor B")],
+      stakingRewards: [{ beneficiary: TIMELOCK, amount: ALLOCATION_TABLE.stakingRewards.amount, label: "until the staking rewards contract" }],
+      liquidity: [to(8, 60, "liquidity")],
+      airdrop: [to(9, 40, "airdrop")],
+    },
+  });
+}
+
+/** A rehearsal genesis for a testnet with only the deployer's key: every category to the deployer. */
+export function soloGenesis(tge: bigint, deployer: string): Genesis {
+  const grants = {} as Record<CategoryKey, Grant[]>;
+  for (const key of Object.keys(ALLOCATION_TABLE) as CategoryKey[])
+    grants[key] = [{ beneficiary: deployer, amount: ALLOCATION_TABLE[key].amount, label: "deployer (rehearsal)" }];
+  return buildGenesis({ tge, treasury: TIMELOCK, grants });
+}
+
+/** The deploy options for the network hre is connected to, from the environment. */
+export async function optionsFromEnv(
+  hre: HardhatRuntimeEnvironment,
+  env: NodeJS.ProcessEnv = process.env,
+  log: (line: string) => void = console.log,
+): Promise<DeployOptions> {
+  const local = LOCAL_NETWORKS.includes(hre.network.name);
+  const latest = await hre.ethers.provider.getBlock("latest");
+  const tge = parseTge(env.GENESIS_TGE ?? (local ? "now" : "published"), BigInt(latest!.timestamp));
+  const signers = await hre.ethers.getSigners();
+  const accounts = await Promise.all(signers.map((s) => s.getAddress()));
+
+  let genesis: Genesis;
+  if (env.GENESIS_FILE) genesis = readGenesisFile(env.GENESIS_FILE, tge);
+  else if (local) genesis = devnetGenesis(tge, accounts);
+  else {
+    log("GENESIS_FILE is not set: every allocation goes to the deployer (a rehearsal, not the real table)");
+    genesis = soloGenesis(tge, accounts[0]);
+  }
+
+  const delay = env.TIMELOCK_MIN_DELAY ?? (local ? "3600" : "172800");
+  if (!/^\d+$/.test(delay)) throw new Error(`TIMELOCK_MIN_DELAY: "${delay}" is not a number of seconds`);
+  const proposers = (env.TIMELOCK_PROPOSERS ?? "").split(",").map((a) => a.trim()).filter(Boolean);
+  for (const p of proposers)
+    if (!hre.ethers.isAddress(p)) throw new Error(`TIMELOCK_PROPOSERS: "${p}" is not an address`);
+
+  return {
+    genesis,
+    timelockMinDelay: BigInt(delay),
+    timelockProposers: proposers,
+    confirmations: local ? 1 : Number(env.CONFIRMATIONS ?? 2),
+    log,
+  };
+}
