@@ -71,10 +71,13 @@ export async function optionsFromEnv(
   hre: HardhatRuntimeEnvironment,
   env: NodeJS.ProcessEnv = process.env,
   log: (line: string) => void = console.log,
+  /** The TGE of the genesis already on this chain: "now" means that one when resuming. */
+  recordedTge?: string,
 ): Promise<DeployOptions> {
   const local = LOCAL_NETWORKS.includes(hre.network.name);
   const latest = await hre.ethers.provider.getBlock("latest");
-  const tge = parseTge(env.GENESIS_TGE ?? (local ? "now" : "published"), BigInt(latest!.timestamp));
+  const tgeText = env.GENESIS_TGE ?? (local ? "now" : "published");
+  const tge = tgeText === "now" && recordedTge ? BigInt(recordedTge) : parseTge(tgeText, BigInt(latest!.timestamp));
   const signers = await hre.ethers.getSigners();
   const accounts = await Promise.all(signers.map((s) => s.getAddress()));
 

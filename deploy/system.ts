@@ -179,6 +179,20 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   return { deployment, timelock, token, vesting, schedules, circulatingAtTge, file };
 }
 
+/** The deployment recorded in `dir` for the chain hre is connected to, if every contract in it is still there. */
+export async function recordedDeployment(hre: HardhatRuntimeEnvironment, dir: string): Promise<Deployment | undefined> {
+  const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+  const recorded = readDeployment(chainId, dir);
+  if (!recorded) return undefined;
+  // A local chain restarts with the same id and new blocks: reuse only what is still on this chain.
+  for (const contract of Object.values(recorded.contracts) as DeployedContract[]) {
+    const block = await hre.ethers.provider.getBlock(contract.blockNumber);
+    const code = await hre.ethers.provider.getCode(contract.address);
+    if (!block || block.hash !== contract.blockHash || code === "0x") return undefined;
+  }
+  return recorded;
+}
+
 /** The recorded deployment for this chain, if it is still there; a fresh record otherwise. */
 async function resumable(
   hre: HardhatRuntimeEnvironment,
@@ -195,16 +209,12 @@ async function resumable(
     contracts: {},
     genesis: { tge: "", treasury: "", steps: {}, scheduleIds: {}, circulatingAtTge: "", complete: false },
   };
-  const recorded = options.deploymentsDir ? readDeployment(chainId, options.deploymentsDir) : undefined;
-  if (!recorded) return fresh;
-  // A local chain restarts with the same id and new blocks: reuse only what is still on this chain.
-  for (const [name, contract] of Object.entries(recorded.contracts) as [ContractName, DeployedContract][]) {
-    const block = await hre.ethers.provider.getBlock(contract.blockNumber);
-    const code = await hre.ethers.provider.getCode(contract.address);
-    if (!block || block.hash !== contract.blockHash || code === "0x") {
-      options.log?.(`${name} in the deployments file is not on this chain: deploying everything anew`);
-      return fresh;
-    }
+  if (!options.deploymentsDir) return fresh;
+  const recorded = await recordedDeployment(hre, options.deploymentsDir);
+  if (!recorded) {
+    if (readDeployment(chainId, options.deploymentsDir))
+      options.log?.("the deployments file records contracts that are not on this chain: deploying everything anew");
+    return fresh;
   }
   if (recorded.genesis.tge && recorded.genesis.tge !== options.genesis.tge.toString())
     throw new Error(
