@@ -32,7 +32,11 @@ export function readGenesisFile(file: string, tge: bigint): Genesis {
   const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as GenesisFile;
   const grants = {} as Record<CategoryKey, Grant[]>;
   for (const [key, list] of Object.entries(parsed.grants ?? {}))
-    grants[key as CategoryKey] = list.map((g) => ({ beneficiary: g.beneficiary, amount: parseOpg(g.amount), label: g.label }));
+    grants[key as CategoryKey] = list.map((g) => ({
+      beneficiary: g.beneficiary,
+      amount: parseOpg(g.amount),
+      label: g.label,
+    }));
   return buildGenesis({ tge, treasury: parsed.treasury ?? TIMELOCK, grants });
 }
 
@@ -42,7 +46,11 @@ export function readGenesisFile(file: string, tge: bigint): Genesis {
  */
 export function devnetGenesis(tge: bigint, accounts: string[]): Genesis {
   if (accounts.length < 10) throw new Error(`a devnet genesis needs 10 accounts, the node has ${accounts.length}`);
-  const to = (i: number, millions: number, label: string): Grant => ({ beneficiary: accounts[i], amount: opg(millions * 1_000_000), label });
+  const to = (i: number, millions: number, label: string): Grant => ({
+    beneficiary: accounts[i],
+    amount: opg(millions * 1_000_000),
+    label,
+  });
   return buildGenesis({
     tge,
     treasury: TIMELOCK,
@@ -51,7 +59,13 @@ export function devnetGenesis(tge: bigint, accounts: string[]): Genesis {
       foundation: [to(2, 150, "foundation")],
       coreContributors: [to(3, 60, "contributor A"), to(4, 54, "contributor B"), to(5, 36, "contributor C")],
       investors: [to(6, 70, "investor A"), to(7, 30, "advisor B")],
-      stakingRewards: [{ beneficiary: TIMELOCK, amount: ALLOCATION_TABLE.stakingRewards.amount, label: "until the staking rewards contract" }],
+      stakingRewards: [
+        {
+          beneficiary: TIMELOCK,
+          amount: ALLOCATION_TABLE.stakingRewards.amount,
+          label: "until the staking rewards contract",
+        },
+      ],
       liquidity: [to(8, 60, "liquidity")],
       airdrop: [to(9, 40, "airdrop")],
     },
@@ -91,7 +105,10 @@ export async function optionsFromEnv(
 
   const delay = env.TIMELOCK_MIN_DELAY ?? (local ? "3600" : "172800");
   if (!/^\d+$/.test(delay)) throw new Error(`TIMELOCK_MIN_DELAY: "${delay}" is not a number of seconds`);
-  const proposers = (env.TIMELOCK_PROPOSERS ?? "").split(",").map((a) => a.trim()).filter(Boolean);
+  const proposers = (env.TIMELOCK_PROPOSERS ?? "")
+    .split(",")
+    .map((a) => a.trim())
+    .filter(Boolean);
   for (const p of proposers)
     if (!hre.ethers.isAddress(p)) throw new Error(`TIMELOCK_PROPOSERS: "${p}" is not an address`);
 

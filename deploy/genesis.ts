@@ -29,13 +29,7 @@ export type Release =
   | { kind: "emission"; months: bigint };
 
 export type CategoryKey =
-  | "ecosystem"
-  | "foundation"
-  | "coreContributors"
-  | "investors"
-  | "stakingRewards"
-  | "liquidity"
-  | "airdrop";
+  "ecosystem" | "foundation" | "coreContributors" | "investors" | "stakingRewards" | "liquidity" | "airdrop";
 
 export interface CategoryTerms {
   name: string;
@@ -110,7 +104,11 @@ function vesting(o: { unlock: [bigint, bigint]; cliffMonths: bigint; vestingMont
 }
 
 /** Builds a genesis from the published table and, for each category, who receives it. */
-export function buildGenesis(options: { tge: bigint; treasury: string; grants: Record<CategoryKey, Grant[]> }): Genesis {
+export function buildGenesis(options: {
+  tge: bigint;
+  treasury: string;
+  grants: Record<CategoryKey, Grant[]>;
+}): Genesis {
   const categories = (Object.keys(ALLOCATION_TABLE) as CategoryKey[]).map((key) => ({
     key,
     ...ALLOCATION_TABLE[key],
@@ -186,24 +184,31 @@ export function genesisProblems(genesis: Genesis): string[] {
       if (denominator <= 0n || numerator < 0n || numerator > denominator)
         problems.push(`${row}: unlock at TGE ${numerator}/${denominator} is not a share between 0 and 1`);
       if (release.cliffMonths < 0n || release.vestingMonths < 0n)
-        problems.push(`${row}: cliff (${release.cliffMonths} months) and vesting (${release.vestingMonths} months) must not be negative`);
+        problems.push(
+          `${row}: cliff (${release.cliffMonths} months) and vesting (${release.vestingMonths} months) must not be negative`,
+        );
       if (release.vestingMonths === 0n && release.cliffMonths === 0n && numerator !== denominator)
         problems.push(`${row}: nothing vests after TGE, so the unlock at TGE must be everything`);
     }
     if (release.kind === "emission" && release.months <= 0n) problems.push(`${row}: an emission needs a duration`);
 
-    if (category.grants.length === 0) problems.push(`${row}: no grants: someone must receive ${formatOpg(category.amount)}`);
+    if (category.grants.length === 0)
+      problems.push(`${row}: no grants: someone must receive ${formatOpg(category.amount)}`);
     let granted = 0n;
     category.grants.forEach((grant, i) => {
       const where = `${row}, grant ${i + 1}${grant.label ? ` "${grant.label}"` : ""}`;
       granted += grant.amount;
-      if (!isAddress(grant.beneficiary)) problems.push(`${where}: beneficiary "${grant.beneficiary}" is not a non-zero address`);
+      if (!isAddress(grant.beneficiary))
+        problems.push(`${where}: beneficiary "${grant.beneficiary}" is not a non-zero address`);
       if (grant.amount <= 0n) problems.push(`${where}: amount ${grant.amount} is not positive`);
-      if (grant.amount > UINT96_MAX) problems.push(`${where}: amount ${formatOpg(grant.amount)} does not fit a schedule`);
+      if (grant.amount > UINT96_MAX)
+        problems.push(`${where}: amount ${formatOpg(grant.amount)} does not fit a schedule`);
       if (release.kind === "vesting") {
         const { numerator, denominator } = release.unlockAtTge;
         if (denominator > 0n && (grant.amount * numerator) % denominator !== 0n)
-          problems.push(`${where}: ${numerator}/${denominator} of ${formatOpg(grant.amount)} is not a whole number of wei`);
+          problems.push(
+            `${where}: ${numerator}/${denominator} of ${formatOpg(grant.amount)} is not a whole number of wei`,
+          );
       }
     });
     if (granted !== category.amount)
@@ -215,7 +220,8 @@ export function genesisProblems(genesis: Genesis): string[] {
     problems.push(`total: the categories add up to ${formatOpg(sum)}, the supply is ${formatOpg(TOTAL_SUPPLY)}`);
 
   for (const schedule of problems.length === 0 ? genesisSchedules(genesis) : []) {
-    if (schedule.end > UINT40_MAX) problems.push(`${schedule.category}, ${schedule.beneficiary}: ends after 2^40 seconds`);
+    if (schedule.end > UINT40_MAX)
+      problems.push(`${schedule.category}, ${schedule.beneficiary}: ends after 2^40 seconds`);
   }
   return problems;
 }

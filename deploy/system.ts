@@ -54,8 +54,12 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   // Check: the table, before anything touches the chain.
   checkGenesis(options.genesis);
   const schedulesPlanned = genesisSchedules(options.genesis);
-  log(`allocation table checked: ${options.genesis.categories.length} categories, ${schedulesPlanned.length} vesting schedules`);
-  log(`circulating at TGE (${formatTime(options.genesis.tge)}): ${formatOpg(circulatingAt(options.genesis, options.genesis.tge))}`);
+  log(
+    `allocation table checked: ${options.genesis.categories.length} categories, ${schedulesPlanned.length} vesting schedules`,
+  );
+  log(
+    `circulating at TGE (${formatTime(options.genesis.tge)}): ${formatOpg(circulatingAt(options.genesis, options.genesis.tge))}`,
+  );
 
   const [deployer] = (await ethers.getSigners()) as Signer[];
   if (!deployer) throw new Error(`no deployer account for network "${hre.network.name}": set DEPLOYER_PRIVATE_KEY`);
@@ -91,7 +95,8 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
       blockHash: receipt.blockHash,
       transactionHash: receipt.hash,
     };
-    if (deployment.startBlock === 0 || receipt.blockNumber < deployment.startBlock) deployment.startBlock = receipt.blockNumber;
+    if (deployment.startBlock === 0 || receipt.blockNumber < deployment.startBlock)
+      deployment.startBlock = receipt.blockNumber;
     save();
     log(`${name}: ${deployment.contracts[name]!.address}`);
     return contract as T;
@@ -158,7 +163,11 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   }
 
   // Admin roles to the timelock; the deployer keeps none.
-  const roles = [await vesting.DEFAULT_ADMIN_ROLE(), await vesting.SCHEDULE_CREATOR_ROLE(), await vesting.REVOKER_ROLE()];
+  const roles = [
+    await vesting.DEFAULT_ADMIN_ROLE(),
+    await vesting.SCHEDULE_CREATOR_ROLE(),
+    await vesting.REVOKER_ROLE(),
+  ];
   for (const role of roles) {
     if (!(await vesting.hasRole(role, timelockAddress)))
       await step(`grant ${role.slice(0, 10)} to timelock`, () => vesting.grantRole(role, timelockAddress));
@@ -173,7 +182,9 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   deployment.genesis.circulatingAtTge = circulatingAtTge.toString();
   deployment.genesis.complete = true;
   save();
-  log(`genesis verified: supply ${formatOpg(await token.totalSupply())}, circulating at TGE ${formatOpg(circulatingAtTge)}`);
+  log(
+    `genesis verified: supply ${formatOpg(await token.totalSupply())}, circulating at TGE ${formatOpg(circulatingAtTge)}`,
+  );
 
   const file = options.deploymentsDir ? `${options.deploymentsDir}/${chainId}.json` : undefined;
   return { deployment, timelock, token, vesting, schedules, circulatingAtTge, file };
@@ -252,7 +263,8 @@ async function verify(
     if (onChain.beneficiary !== s.beneficiary || onChain.total !== s.total || onChain.end !== s.end)
       problems.push(`schedule ${s.id} (${s.category}) does not match the table`);
     const vested = await vesting.vestedAt(s.id, genesis.tge);
-    if (vested !== vestedAt(s, genesis.tge)) problems.push(`schedule ${s.id} vests ${vested} at TGE, the table says otherwise`);
+    if (vested !== vestedAt(s, genesis.tge))
+      problems.push(`schedule ${s.id} vests ${vested} at TGE, the table says otherwise`);
     circulating += vested;
   }
   for (const category of genesis.categories) {
@@ -260,7 +272,8 @@ async function verify(
     circulating += category.grants.reduce((sum, g) => sum + g.amount, 0n);
   }
   const expected = circulatingAt(genesis, genesis.tge);
-  if (circulating !== expected) problems.push(`circulating at TGE is ${formatOpg(circulating)}, the table gives ${formatOpg(expected)}`);
+  if (circulating !== expected)
+    problems.push(`circulating at TGE is ${formatOpg(circulating)}, the table gives ${formatOpg(expected)}`);
 
   const ownGrants = genesis.categories
     .filter((c) => c.release.kind !== "vesting")
@@ -268,9 +281,11 @@ async function verify(
     .filter((g) => resolve(g.beneficiary).toLowerCase() === deployer.toLowerCase())
     .reduce((sum, g) => sum + g.amount, 0n);
   const left = await token.balanceOf(deployer);
-  if (left > ownGrants) problems.push(`the deployer still holds ${formatOpg(left - ownGrants)} that the table gives nobody`);
+  if (left > ownGrants)
+    problems.push(`the deployer still holds ${formatOpg(left - ownGrants)} that the table gives nobody`);
 
-  if (problems.length > 0) throw new Error(`the deployed genesis does not match the table:\n  - ${problems.join("\n  - ")}`);
+  if (problems.length > 0)
+    throw new Error(`the deployed genesis does not match the table:\n  - ${problems.join("\n  - ")}`);
   return circulating;
 }
 

@@ -17,20 +17,27 @@ async function main() {
   const { genesis } = options;
 
   console.log("\ncontracts:");
-  for (const [name, c] of Object.entries(system.deployment.contracts)) console.log(`  ${name.padEnd(13)} ${c!.address}  block ${c!.blockNumber}`);
+  for (const [name, c] of Object.entries(system.deployment.contracts))
+    console.log(`  ${name.padEnd(13)} ${c!.address}  block ${c!.blockNumber}`);
 
   console.log("\nvesting schedules:");
   for (const s of system.schedules)
-    console.log(`  #${s.id} ${s.category.padEnd(17)} ${s.beneficiary}  ${formatOpg(s.total).padStart(18)}  ${formatTime(s.start)} -> ${formatTime(s.end)}${s.revocable ? "  revocable" : ""}`);
+    console.log(
+      `  #${s.id} ${s.category.padEnd(17)} ${s.beneficiary}  ${formatOpg(s.total).padStart(18)}  ${formatTime(s.start)} -> ${formatTime(s.end)}${s.revocable ? "  revocable" : ""}`,
+    );
 
   const keys = genesis.categories.map((c) => c.key);
   console.log("\nunlocked by category (OPG millions):");
-  console.log(`  ${"month".padEnd(7)}${keys.map((k) => k.slice(0, 11).padStart(12)).join("")}${"circulating".padStart(14)}`);
+  console.log(
+    `  ${"month".padEnd(7)}${keys.map((k) => k.slice(0, 11).padStart(12)).join("")}${"circulating".padStart(14)}`,
+  );
   for (const month of [0n, 6n, 12n, 13n, 24n, 36n, 48n, 60n, 96n]) {
     const unlocked = unlockedByCategory(genesis, genesis.tge + month * MONTH);
     const millions = (wei: bigint) => (Number(wei / 10n ** 15n) / 1e9).toFixed(1);
     const total = Object.values(unlocked).reduce((a, b) => a + b, 0n);
-    console.log(`  ${("+" + month).padEnd(7)}${keys.map((k) => millions(unlocked[k]).padStart(12)).join("")}${millions(total).padStart(14)}`);
+    console.log(
+      `  ${("+" + month).padEnd(7)}${keys.map((k) => millions(unlocked[k]).padStart(12)).join("")}${millions(total).padStart(14)}`,
+    );
   }
   console.log(`\ncirculating at TGE, read from the chain: ${formatOpg(system.circulatingAtTge)}`);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import { Vesting } from "../types/Vesting.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Vesting} from "../types/Vesting.sol";
 
 /// @title IVestingVault
 /// @notice Holds OPG in vesting schedules (an unlock at start, a cliff, then linear or monthly vesting to an end)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import { Vesting } from "../types/Vesting.sol";
+import {Vesting} from "../types/Vesting.sol";
 
 /// @title VestingMath
 /// @notice The vesting curve as one pure function of a schedule's terms and a time.

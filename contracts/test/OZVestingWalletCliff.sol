@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import { VestingWallet } from "@openzeppelin/contracts/finance/VestingWallet.sol";
-import { VestingWalletCliff } from "@openzeppelin/contracts/finance/VestingWalletCliff.sol";
+import {VestingWallet} from "@openzeppelin/contracts/finance/VestingWallet.sol";
+import {VestingWalletCliff} from "@openzeppelin/contracts/finance/VestingWalletCliff.sol";
 
 /// @notice OpenZeppelin's VestingWallet with a cliff, deployed beside ours in the gas report.
 contract OZVestingWalletCliff is VestingWalletCliff {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import { VestingMath } from "../libraries/VestingMath.sol";
-import { Vesting } from "../types/Vesting.sol";
+import {VestingMath} from "../libraries/VestingMath.sol";
+import {Vesting} from "../types/Vesting.sol";
 
 /// @notice Exposes {VestingMath} to property tests, so that many random schedules cost no transactions.
 contract VestingMathHarness {

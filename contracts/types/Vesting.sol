@@ -33,7 +33,7 @@ library Vesting {
         uint96 refunded;
     }
 
-    /// @notice The terms of a new schedule.
+    /// @notice The terms of a new schedule. Only ever in calldata, so it is laid out for reading, not packing.
     /// @param beneficiary Who receives the tokens as they vest.
     /// @param total The whole amount the schedule holds, in wei.
     /// @param unlockedAtStart The part of `total` that vests at `start`.
@@ -42,6 +42,7 @@ library Vesting {
     /// @param end When the schedule is fully vested.
     /// @param shape Linear or monthly steps between `cliff` and `end`.
     /// @param revocable Whether the revoker role may return the unvested part to the treasury.
+    // solhint-disable-next-line gas-struct-packing
     struct CreateParams {
         address beneficiary;
         uint96 total;

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import { SafeERC20 } from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import { AccessControl } from "@openzeppelin/contracts/access/AccessControl.sol";
-import { Clones } from "@openzeppelin/contracts/proxy/Clones.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
-import { IVestingVault } from "../interfaces/IVestingVault.sol";
-import { VestingMath } from "../libraries/VestingMath.sol";
-import { Vesting } from "../types/Vesting.sol";
-import { VotingVault } from "./VotingVault.sol";
+import {IVestingVault} from "../interfaces/IVestingVault.sol";
+import {VestingMath} from "../libraries/VestingMath.sol";
+import {Vesting} from "../types/Vesting.sol";
+import {VotingVault} from "./VotingVault.sol";
 
 /// @title VestingVault
 /// @notice See the documentation in {IVestingVault}.

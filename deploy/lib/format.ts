@@ -16,7 +16,10 @@ export function formatOpg(wei: bigint, { maxFractionDigits = 4, unit = true } = 
 
 /** Wei from an OPG amount written by a person: "1500.5", "1,000,000", "0.000000000000000001". */
 export function parseOpg(text: string): bigint {
-  const clean = text.trim().replace(/,/g, "").replace(/\s*OPG$/i, "");
+  const clean = text
+    .trim()
+    .replace(/,/g, "")
+    .replace(/\s*OPG$/i, "");
   const match = /^(\d+)(?:\.(\d{1,18}))?$/.exec(clean);
   if (!match) throw new Error(`not an OPG amount: "${text}" (expected digits with at most 18 decimals, e.g. 1500.5)`);
   return BigInt(match[1]) * UNIT + BigInt((match[2] ?? "").padEnd(OPG_DECIMALS, "0"));
@@ -29,5 +32,8 @@ export function opg(tokens: bigint | number): bigint {
 
 /** "2027-04-21 06:00 UTC" from unix seconds. */
 export function formatTime(seconds: bigint | number): string {
-  return new Date(Number(seconds) * 1000).toISOString().replace("T", " ").replace(/:\d\d\.\d{3}Z$/, " UTC");
+  return new Date(Number(seconds) * 1000)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/:\d\d\.\d{3}Z$/, " UTC");
 }

@@ -26,7 +26,11 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
   });
 
   const deploy = (env: Record<string, string> = {}) =>
-    hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], { LOCALHOST_RPC_URL: node.url, DEPLOYMENTS_DIR: dir, ...env });
+    hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
+      LOCALHOST_RPC_URL: node.url,
+      DEPLOYMENTS_DIR: dir,
+      ...env,
+    });
 
   it("deploys everything, runs the genesis and writes the deployments file", async () => {
     const run = deploy();
@@ -61,7 +65,10 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
     const nonce = await provider.getTransactionCount(deployer);
     const run = deploy();
     expect(run.status, run.output).to.equal(0);
-    expect(run.output).to.match(/OPGTimelock: reusing/).and.match(/OPG: reusing/).and.match(/VestingVault: reusing/);
+    expect(run.output)
+      .to.match(/OPGTimelock: reusing/)
+      .and.match(/OPG: reusing/)
+      .and.match(/VestingVault: reusing/);
     expect(await provider.getTransactionCount(deployer)).to.equal(nonce);
   });
 
@@ -71,7 +78,13 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
         ecosystem: [{ beneficiary: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", amount: "400000000" }],
         foundation: [{ beneficiary: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", amount: "150000000" }],
         coreContributors: [{ beneficiary: "0x90F79bf6EB2c4f870365E785982E1f101E93b906", amount: "150000000" }],
-        investors: [{ beneficiary: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", amount: "99999999.5", label: "short by half a token" }],
+        investors: [
+          {
+            beneficiary: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+            amount: "99999999.5",
+            label: "short by half a token",
+          },
+        ],
         stakingRewards: [{ beneficiary: "timelock", amount: "100000000" }],
         liquidity: [{ beneficiary: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", amount: "60000000" }],
         airdrop: [{ beneficiary: "0x976EA74026E726554dB657fA54763abd0C3a0aa9", amount: "40000000" }],
@@ -83,7 +96,9 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
     const run = deploy({ GENESIS_FILE: file, DEPLOYMENTS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "opg-bad-")) });
     expect(run.status).to.equal(1);
     expect(run.output).to.match(/the allocation table is refused, nothing was deployed/);
-    expect(run.output).to.match(/Investors and advisors \(investors\): grants add up to 99,999,999.5 OPG, the category is 100,000,000 OPG/);
+    expect(run.output).to.match(
+      /Investors and advisors \(investors\): grants add up to 99,999,999.5 OPG, the category is 100,000,000 OPG/,
+    );
     expect(await provider.getBlockNumber()).to.equal(block);
   });
 });

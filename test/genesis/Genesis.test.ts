@@ -64,23 +64,86 @@ describe("Genesis", () => {
         // Each schedule rounds down by less than 1 wei: a category of n schedules may be n - 1 wei short.
         for (const key of Object.keys(expected) as CategoryKey[]) {
           const n = BigInt(category(table(), key).grants.length);
-          expect(unlocked[key], `${key} at +${months}`).to.be.lte(expected[key]).and.gte(expected[key] - n);
+          expect(unlocked[key], `${key} at +${months}`)
+            .to.be.lte(expected[key])
+            .and.gte(expected[key] - n);
         }
       }
     });
 
     describe("refuses a bad table, naming the row", () => {
       const refusals: [string, (g: Genesis) => void, RegExp][] = [
-        ["a grant one wei short", (g) => (category(g, "investors").grants[0].amount -= 1n), /Investors and advisors \(investors\): grants add up to/],
-        ["categories that do not add up to the supply", (g) => { category(g, "airdrop").amount += 1n; category(g, "airdrop").grants[0].amount += 1n; }, /total: the categories add up to 1,000,000,000/],
-        ["a zero beneficiary", (g) => (category(g, "foundation").grants[0].beneficiary = ethers.ZeroAddress), /Foundation \(foundation\), grant 1 "foundation": beneficiary "0x0{40}" is not a non-zero address/],
-        ["a malformed beneficiary", (g) => (category(g, "airdrop").grants[0].beneficiary = "0x1234"), /Airdrop \(airdrop\), grant 1 "airdrop": beneficiary "0x1234"/],
-        ["an unlock at start above the total", (g) => { const r = category(g, "ecosystem").release; if (r.kind === "vesting") r.unlockAtTge = { numerator: 11n, denominator: 10n }; }, /Ecosystem \(ecosystem\): unlock at TGE 11\/10 is not a share between 0 and 1/],
-        ["a negative cliff", (g) => { const r = category(g, "coreContributors").release; if (r.kind === "vesting") r.cliffMonths = -1n; }, /Core contributors \(coreContributors\): cliff \(-1 months\)/],
-        ["an unlock that is not a whole number of wei", (g) => { const c = category(g, "foundation"); c.grants = [{ ...c.grants[0], amount: c.amount - 1n }, { beneficiary: ACCOUNTS[0], amount: 1n, label: "dust" }]; }, /Foundation \(foundation\), grant 1 "foundation": 1\/3 of/],
-        ["a category with no grants", (g) => { category(g, "airdrop").grants = []; }, /Airdrop \(airdrop\): no grants/],
-        ["a missing category", (g) => { g.categories = g.categories.filter((c) => c.key !== "liquidity"); }, /Liquidity and launch \(liquidity\): missing from the table/],
-        ["a zero treasury", (g) => { g.treasury = ethers.ZeroAddress; }, /treasury: "0x0{40}" is not a non-zero address/],
+        [
+          "a grant one wei short",
+          (g) => (category(g, "investors").grants[0].amount -= 1n),
+          /Investors and advisors \(investors\): grants add up to/,
+        ],
+        [
+          "categories that do not add up to the supply",
+          (g) => {
+            category(g, "airdrop").amount += 1n;
+            category(g, "airdrop").grants[0].amount += 1n;
+          },
+          /total: the categories add up to 1,000,000,000/,
+        ],
+        [
+          "a zero beneficiary",
+          (g) => (category(g, "foundation").grants[0].beneficiary = ethers.ZeroAddress),
+          /Foundation \(foundation\), grant 1 "foundation": beneficiary "0x0{40}" is not a non-zero address/,
+        ],
+        [
+          "a malformed beneficiary",
+          (g) => (category(g, "airdrop").grants[0].beneficiary = "0x1234"),
+          /Airdrop \(airdrop\), grant 1 "airdrop": beneficiary "0x1234"/,
+        ],
+        [
+          "an unlock at start above the total",
+          (g) => {
+            const r = category(g, "ecosystem").release;
+            if (r.kind === "vesting") r.unlockAtTge = { numerator: 11n, denominator: 10n };
+          },
+          /Ecosystem \(ecosystem\): unlock at TGE 11\/10 is not a share between 0 and 1/,
+        ],
+        [
+          "a negative cliff",
+          (g) => {
+            const r = category(g, "coreContributors").release;
+            if (r.kind === "vesting") r.cliffMonths = -1n;
+          },
+          /Core contributors \(coreContributors\): cliff \(-1 months\)/,
+        ],
+        [
+          "an unlock that is not a whole number of wei",
+          (g) => {
+            const c = category(g, "foundation");
+            c.grants = [
+              { ...c.grants[0], amount: c.amount - 1n },
+              { beneficiary: ACCOUNTS[0], amount: 1n, label: "dust" },
+            ];
+          },
+          /Foundation \(foundation\), grant 1 "foundation": 1\/3 of/,
+        ],
+        [
+          "a category with no grants",
+          (g) => {
+            category(g, "airdrop").grants = [];
+          },
+          /Airdrop \(airdrop\): no grants/,
+        ],
+        [
+          "a missing category",
+          (g) => {
+            g.categories = g.categories.filter((c) => c.key !== "liquidity");
+          },
+          /Liquidity and launch \(liquidity\): missing from the table/,
+        ],
+        [
+          "a zero treasury",
+          (g) => {
+            g.treasury = ethers.ZeroAddress;
+          },
+          /treasury: "0x0{40}" is not a non-zero address/,
+        ],
       ];
       for (const [what, breakIt, message] of refusals) {
         it(`refuses ${what}`, () => {
@@ -96,7 +159,10 @@ describe("Genesis", () => {
         category(g, "investors").grants[0].amount -= 1n;
         const before = await ethers.provider.getBlockNumber();
         const nonce = await ethers.provider.getTransactionCount((await ethers.getSigners())[0].address);
-        await expect(deploySystem(hre, { genesis: g, timelockMinDelay: 60n })).to.be.rejectedWith(GenesisError, /investors/);
+        await expect(deploySystem(hre, { genesis: g, timelockMinDelay: 60n })).to.be.rejectedWith(
+          GenesisError,
+          /investors/,
+        );
         expect(await ethers.provider.getBlockNumber()).to.equal(before);
         expect(await ethers.provider.getTransactionCount((await ethers.getSigners())[0].address)).to.equal(nonce);
       });
@@ -106,7 +172,10 @@ describe("Genesis", () => {
   describe("deployed with the published TGE", () => {
     async function genesisFixture() {
       const signers = await ethers.getSigners();
-      const genesis = devnetGenesis(PUBLISHED_TGE, signers.map((s) => s.address));
+      const genesis = devnetGenesis(
+        PUBLISHED_TGE,
+        signers.map((s) => s.address),
+      );
       const system = await deploySystem(hre, { genesis, timelockMinDelay: 3600n });
       return { ...system, genesis, signers };
     }
@@ -129,7 +198,11 @@ describe("Genesis", () => {
       expect(await token.balanceOf(await timelock.getAddress())).to.equal(ALLOCATION_TABLE.stakingRewards.amount);
       expect(await token.balanceOf(signers[8].address)).to.equal(M(60));
       expect(await token.balanceOf(signers[9].address)).to.equal(M(40));
-      for (const role of [await vesting.DEFAULT_ADMIN_ROLE(), await vesting.SCHEDULE_CREATOR_ROLE(), await vesting.REVOKER_ROLE()]) {
+      for (const role of [
+        await vesting.DEFAULT_ADMIN_ROLE(),
+        await vesting.SCHEDULE_CREATOR_ROLE(),
+        await vesting.REVOKER_ROLE(),
+      ]) {
         expect(await vesting.hasRole(role, signers[0].address)).to.equal(false);
         expect(await vesting.hasRole(role, await timelock.getAddress())).to.equal(true);
       }
@@ -144,10 +217,19 @@ describe("Genesis", () => {
         const unlocked = await onChainUnlocked(system, at);
         const model = unlockedByCategory(system.genesis, at);
         const expected = published(months);
-        for (const key of ["ecosystem", "foundation", "coreContributors", "investors", "liquidity", "airdrop"] as CategoryKey[]) {
+        for (const key of [
+          "ecosystem",
+          "foundation",
+          "coreContributors",
+          "investors",
+          "liquidity",
+          "airdrop",
+        ] as CategoryKey[]) {
           expect(unlocked[key], `${key} at +${months}: the chain and the TypeScript model`).to.equal(model[key]);
           const n = BigInt(system.schedules.filter((s) => s.category === key).length);
-          expect(unlocked[key], `${key} at +${months}: the published terms`).to.be.lte(expected[key]).and.gte(expected[key] - n);
+          expect(unlocked[key], `${key} at +${months}: the published terms`)
+            .to.be.lte(expected[key])
+            .and.gte(expected[key] - n);
         }
       }
     });
@@ -164,7 +246,9 @@ describe("Genesis", () => {
       for (const tx of sent) expect((await tx.wait())!.status).to.equal(1);
       for (const s of system.schedules) {
         const signer = system.signers.find((x) => x.address === s.beneficiary)!;
-        expect(await system.token.balanceOf(signer.address), s.category).to.equal(await system.vesting.vestedAt(s.id, at));
+        expect(await system.token.balanceOf(signer.address), s.category).to.equal(
+          await system.vesting.vestedAt(s.id, at),
+        );
       }
     });
   });

@@ -38,7 +38,11 @@ export async function startNode(): Promise<LocalNode> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`hardhat node exited: ${output}`);
     try {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+      });
       if (res.ok) break;
     } catch {
       // not listening yet
@@ -59,6 +63,11 @@ export async function startNode(): Promise<LocalNode> {
 
 /** Runs `hardhat <args>` against the node and returns its exit code and output. */
 export function hardhat(args: string[], env: Record<string, string>): { status: number; output: string } {
-  const result = spawnSync(HARDHAT, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", timeout: 180_000 });
+  const result = spawnSync(HARDHAT, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 180_000,
+  });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }

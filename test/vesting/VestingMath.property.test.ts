@@ -29,32 +29,50 @@ const terms = fc
 
 /** Times that hit the edges: around start, cliff, end and month boundaries, and anywhere else. */
 const timeFor = (t: ScheduleTerms) =>
-  fc.oneof(
-    fc.constantFrom(t.start - 1n, t.start, t.cliff - 1n, t.cliff, t.cliff + MONTH - 1n, t.cliff + MONTH, t.end - 1n, t.end, t.end + 1n),
-    fc.bigInt({ min: t.start > YEAR ? t.start - YEAR : 0n, max: t.end + YEAR }),
-  ).filter((x) => x >= 0n && x < 2n ** 40n);
+  fc
+    .oneof(
+      fc.constantFrom(
+        t.start - 1n,
+        t.start,
+        t.cliff - 1n,
+        t.cliff,
+        t.cliff + MONTH - 1n,
+        t.cliff + MONTH,
+        t.end - 1n,
+        t.end,
+        t.end + 1n,
+      ),
+      fc.bigInt({ min: t.start > YEAR ? t.start - YEAR : 0n, max: t.end + YEAR }),
+    )
+    .filter((x) => x >= 0n && x < 2n ** 40n);
 
 describe("VestingMath (property-based)", () => {
   describe("the closed form (TypeScript)", () => {
     it("is monotone in time", () => {
       fc.assert(
-        fc.property(terms.chain((t) => fc.tuple(fc.constant(t), timeFor(t), timeFor(t))), ([t, a, b]) => {
-          const [lo, hi] = a <= b ? [a, b] : [b, a];
-          expect(vestedAt(t, lo) <= vestedAt(t, hi)).to.equal(true);
-        }),
+        fc.property(
+          terms.chain((t) => fc.tuple(fc.constant(t), timeFor(t), timeFor(t))),
+          ([t, a, b]) => {
+            const [lo, hi] = a <= b ? [a, b] : [b, a];
+            expect(vestedAt(t, lo) <= vestedAt(t, hi)).to.equal(true);
+          },
+        ),
         { numRuns: 3000 },
       );
     });
 
     it("never exceeds the total, is 0 before the start and the total from the end", () => {
       fc.assert(
-        fc.property(terms.chain((t) => fc.tuple(fc.constant(t), timeFor(t))), ([t, at]) => {
-          const v = vestedAt(t, at);
-          expect(v >= 0n && v <= t.total).to.equal(true);
-          if (at < t.start) expect(v).to.equal(0n);
-          if (at >= t.end) expect(v).to.equal(t.total);
-          if (at >= t.start && at < t.cliff) expect(v).to.equal(t.unlockedAtStart);
-        }),
+        fc.property(
+          terms.chain((t) => fc.tuple(fc.constant(t), timeFor(t))),
+          ([t, at]) => {
+            const v = vestedAt(t, at);
+            expect(v >= 0n && v <= t.total).to.equal(true);
+            if (at < t.start) expect(v).to.equal(0n);
+            if (at >= t.end) expect(v).to.equal(t.total);
+            if (at >= t.start && at < t.cliff) expect(v).to.equal(t.unlockedAtStart);
+          },
+        ),
         { numRuns: 3000 },
       );
     });
@@ -62,10 +80,19 @@ describe("VestingMath (property-based)", () => {
     it("steps only at whole months for a monthly schedule", () => {
       const monthly = terms.filter((t) => t.shape === Shape.Monthly && t.end - t.cliff >= 2n * MONTH);
       fc.assert(
-        fc.property(monthly.chain((t) => fc.tuple(fc.constant(t), fc.bigInt({ min: 0n, max: (t.end - t.cliff) / MONTH - 1n }), fc.bigInt({ min: 0n, max: MONTH - 1n }))), ([t, month, offset]) => {
-          const stepStart = t.cliff + month * MONTH;
-          expect(vestedAt(t, stepStart + offset)).to.equal(vestedAt(t, stepStart));
-        }),
+        fc.property(
+          monthly.chain((t) =>
+            fc.tuple(
+              fc.constant(t),
+              fc.bigInt({ min: 0n, max: (t.end - t.cliff) / MONTH - 1n }),
+              fc.bigInt({ min: 0n, max: MONTH - 1n }),
+            ),
+          ),
+          ([t, month, offset]) => {
+            const stepStart = t.cliff + month * MONTH;
+            expect(vestedAt(t, stepStart + offset)).to.equal(vestedAt(t, stepStart));
+          },
+        ),
         { numRuns: 1000 },
       );
     });
@@ -80,12 +107,15 @@ describe("VestingMath (property-based)", () => {
     it("VestingMath.vestedAt equals the closed form for random schedules and times", async () => {
       const { harness } = await loadFixture(harnessFixture);
       await fc.assert(
-        fc.asyncProperty(terms.chain((t) => fc.tuple(fc.constant(t), fc.array(timeFor(t), { minLength: 1, maxLength: 6 }))), async ([t, times]) => {
-          for (const at of times) {
-            const onChain = await harness.vestedAt(t.total, t.unlockedAtStart, t.start, t.cliff, t.end, t.shape, at);
-            expect(onChain).to.equal(vestedAt(t, at));
-          }
-        }),
+        fc.asyncProperty(
+          terms.chain((t) => fc.tuple(fc.constant(t), fc.array(timeFor(t), { minLength: 1, maxLength: 6 }))),
+          async ([t, times]) => {
+            for (const at of times) {
+              const onChain = await harness.vestedAt(t.total, t.unlockedAtStart, t.start, t.cliff, t.end, t.shape, at);
+              expect(onChain).to.equal(vestedAt(t, at));
+            }
+          },
+        ),
         { numRuns: 150 },
       );
     });
@@ -93,7 +123,11 @@ describe("VestingMath (property-based)", () => {
     async function vaultFixture() {
       const [admin, beneficiary, treasury] = await ethers.getSigners();
       const token = await ethers.deployContract("OPG", [admin.address]);
-      const vault = await ethers.deployContract("VestingVault", [await token.getAddress(), admin.address, treasury.address]);
+      const vault = await ethers.deployContract("VestingVault", [
+        await token.getAddress(),
+        admin.address,
+        treasury.address,
+      ]);
       await token.approve(await vault.getAddress(), ethers.MaxUint256);
       return { token, vault, beneficiary, treasury };
     }
@@ -107,7 +141,12 @@ describe("VestingMath (property-based)", () => {
     it("releases in any sequence of times pay out exactly the total, never more than has vested", async () => {
       await fc.assert(
         fc.asyncProperty(
-          futureTerms.chain((t) => fc.tuple(fc.constant(t), fc.uniqueArray(fc.bigInt({ min: t.start, max: t.end + 10n }), { minLength: 1, maxLength: 5 }))),
+          futureTerms.chain((t) =>
+            fc.tuple(
+              fc.constant(t),
+              fc.uniqueArray(fc.bigInt({ min: t.start, max: t.end + 10n }), { minLength: 1, maxLength: 5 }),
+            ),
+          ),
           async ([t, times]) => {
             const { token, vault, beneficiary } = await loadFixture(vaultFixture);
             await vault.createSchedule({ beneficiary: beneficiary.address, ...t, revocable: false });
@@ -115,8 +154,12 @@ describe("VestingMath (property-based)", () => {
             for (const at of [...times.sort((a, b) => (a < b ? -1 : 1)), t.end + 11n]) {
               const owed = vestedAt(t, at) - (await vault.releasedOf(id));
               await time.setNextBlockTimestamp(at);
-              if (owed === 0n) await expect(vault.release(id)).to.be.revertedWithCustomError(vault, "VestingNothingToRelease");
-              else await expect(vault.release(id)).to.emit(vault, "TokensReleased").withArgs(id, beneficiary.address, owed);
+              if (owed === 0n)
+                await expect(vault.release(id)).to.be.revertedWithCustomError(vault, "VestingNothingToRelease");
+              else
+                await expect(vault.release(id))
+                  .to.emit(vault, "TokensReleased")
+                  .withArgs(id, beneficiary.address, owed);
               expect(await vault.releasedOf(id)).to.equal(vestedAt(t, at));
             }
             expect(await token.balanceOf(beneficiary.address)).to.equal(t.total);
@@ -130,9 +173,15 @@ describe("VestingMath (property-based)", () => {
     it("vestedAt of a revoked schedule is the curve capped at what had vested at revocation", async () => {
       await fc.assert(
         fc.asyncProperty(
-          futureTerms.filter((t) => t.end > t.start + 1n).chain((t) =>
-            fc.tuple(fc.constant(t), fc.bigInt({ min: t.start, max: t.end - 1n }), fc.array(timeFor(t), { minLength: 1, maxLength: 5 })),
-          ),
+          futureTerms
+            .filter((t) => t.end > t.start + 1n)
+            .chain((t) =>
+              fc.tuple(
+                fc.constant(t),
+                fc.bigInt({ min: t.start, max: t.end - 1n }),
+                fc.array(timeFor(t), { minLength: 1, maxLength: 5 }),
+              ),
+            ),
           async ([t, revokeAt, times]) => {
             const { vault, beneficiary, token, treasury } = await loadFixture(vaultFixture);
             await vault.createSchedule({ beneficiary: beneficiary.address, ...t, revocable: true });
@@ -140,7 +189,9 @@ describe("VestingMath (property-based)", () => {
             const vestedThen = vestedAt(t, revokeAt);
             await time.setNextBlockTimestamp(revokeAt);
             if (vestedThen === t.total) {
-              await expect(vault.revoke(id)).to.be.revertedWithCustomError(vault, "VestingNothingToRevoke").withArgs(id);
+              await expect(vault.revoke(id))
+                .to.be.revertedWithCustomError(vault, "VestingNothingToRevoke")
+                .withArgs(id);
               return;
             }
             await vault.revoke(id);
