@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Models} from "../types/Models.sol";
+
+/// @title IModelRegistry
+/// @notice Model builders register the models they publish: the content hash of the weights is the model's id,
+/// with a metadata URI, an owner who can hand the model on in two steps, and a royalty share of each paid
+/// inference. Registration and look-up are O(1), as cheap for the 10,000th model as for the first.
+interface IModelRegistry {
+    /*//////////////////////////////////////////////////////////////////////////
+                                       EVENTS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Emitted when a model is registered.
+    event ModelRegistered(bytes32 indexed modelId, address indexed owner, uint32 royaltyPpm, string metadataURI);
+
+    /// @notice Emitted when a model's metadata URI changes.
+    event ModelMetadataSet(bytes32 indexed modelId, string metadataURI);
+
+    /// @notice Emitted when a model's royalty share changes.
+    event ModelRoyaltySet(bytes32 indexed modelId, uint32 oldRoyaltyPpm, uint32 newRoyaltyPpm);
+
+    /// @notice Emitted when an owner offers the model to `pendingOwner` (zero cancels the offer).
+    event ModelOwnershipTransferStarted(bytes32 indexed modelId, address indexed owner, address indexed pendingOwner);
+
+    /// @notice Emitted when the pending owner accepts the model.
+    event ModelOwnershipTransferred(bytes32 indexed modelId, address indexed previousOwner, address indexed newOwner);
+
+    /// @notice Emitted when governance changes the largest royalty a model may take.
+    event MaxRoyaltySet(uint32 oldMaxRoyaltyPpm, uint32 newMaxRoyaltyPpm);
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                       ERRORS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Thrown when the model id (the weights' content hash) is zero.
+    error ModelZeroId();
+
+    /// @notice Thrown when a model with the id is already registered.
+    error ModelAlreadyRegistered(bytes32 modelId, address owner);
+
+    /// @notice Thrown when no model has the id.
+    error ModelNotFound(bytes32 modelId);
+
+    /// @notice Thrown when someone other than the owner acts on a model.
+    error ModelNotOwner(bytes32 modelId, address caller, address owner);
+
+    /// @notice Thrown when someone other than the pending owner accepts a model.
+    error ModelNotPendingOwner(bytes32 modelId, address caller, address pendingOwner);
+
+    /// @notice Thrown when a royalty share is above the current maximum.
+    error ModelRoyaltyTooHigh(uint32 royaltyPpm, uint32 maxRoyaltyPpm);
+
+    /// @notice Thrown when governance sets a maximum royalty above the hard bound.
+    error ModelMaxRoyaltyAboveBound(uint32 maxRoyaltyPpm, uint32 bound);
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  CONSTANT FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice The hard bound on the maximum royalty, in parts per million: 500,000 (50%).
+    function MAX_ROYALTY_BOUND_PPM() external view returns (uint32);
+
+    /// @notice The largest royalty share a model may take, in parts per million; set by governance.
+    function maxRoyaltyPpm() external view returns (uint32);
+
+    /// @notice The number of models registered.
+    function modelCount() external view returns (uint256);
+
+    /// @notice Whether a model with the id is registered.
+    function exists(bytes32 modelId) external view returns (bool);
+
+    /// @notice The model as stored. Reverts with {ModelNotFound} for an unknown id.
+    function getModel(bytes32 modelId) external view returns (Models.Model memory);
+
+    /// @notice The owner who is paid the royalty, and the royalty share in parts per million.
+    /// @dev The slice the payments contract reads; reverts with {ModelNotFound} for an unknown id.
+    function royaltyOf(bytes32 modelId) external view returns (address owner, uint32 royaltyPpm);
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                NON-CONSTANT FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Registers a model with the caller as its owner.
+    /// @dev Emits a {ModelRegistered} event.
+    ///
+    /// Requirements:
+    /// - `modelId` is not zero and not registered.
+    /// - `royaltyPpm` is at most {maxRoyaltyPpm}.
+    function registerModel(bytes32 modelId, string calldata metadataURI, uint32 royaltyPpm) external;
+
+    /// @notice Sets the model's metadata URI. Only the owner. Emits a {ModelMetadataSet} event.
+    function setMetadataURI(bytes32 modelId, string calldata metadataURI) external;
+
+    /// @notice Sets the model's royalty share. Only the owner, at most {maxRoyaltyPpm}.
+    /// @dev Emits a {ModelRoyaltySet} event.
+    function setRoyalty(bytes32 modelId, uint32 royaltyPpm) external;
+
+    /// @notice Offers the model to `newOwner`, who must accept it; zero cancels an offer. Only the owner.
+    /// @dev Emits a {ModelOwnershipTransferStarted} event.
+    function transferModelOwnership(bytes32 modelId, address newOwner) external;
+
+    /// @notice Accepts a model offered to the caller. Emits a {ModelOwnershipTransferred} event.
+    function acceptModelOwnership(bytes32 modelId) external;
+
+    /// @notice Sets the largest royalty a model may take from now on; models above it keep theirs until changed.
+    /// @dev Only the default admin (the timelock). At most {MAX_ROYALTY_BOUND_PPM}. Emits a {MaxRoyaltySet} event.
+    function setMaxRoyalty(uint32 newMaxRoyaltyPpm) external;
+}

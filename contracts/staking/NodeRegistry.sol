@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
+import {IStakingBase} from "../interfaces/IStakingBase.sol";
+import {MODE_COUNT, Nodes} from "../types/Nodes.sol";
+
+/// @title NodeRegistry
+/// @notice See the documentation in {INodeRegistry}.
+/// @dev The stake an operator needs is the sum over its active nodes of the minimum of each node's most demanding
+/// mode. It is kept as a count of nodes per mode, so that a change of a minimum by governance applies to every
+/// operator at once and the view stays O(1).
+contract NodeRegistry is INodeRegistry, AccessControl {
+    /*//////////////////////////////////////////////////////////////////////////
+                                     CONSTANTS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc INodeRegistry
+    bytes32 public constant override JAILER_ROLE = keccak256("JAILER_ROLE");
+
+    /// @notice The longest jail term.
+    uint64 public constant MAX_JAIL_DURATION = 90 days;
+
+    /// @notice The most models one node may list.
+    uint256 public constant MAX_MODELS_PER_NODE = 256;
+
+    /// @notice Bounds of a mode's minimum stake.
+    uint256 public constant MIN_MINIMUM_STAKE = 1e18;
+    uint256 public constant MAX_MINIMUM_STAKE = 10_000_000e18;
+
+    /// @notice Bounds of the liveness window.
+    uint64 public constant MIN_LIVENESS_WINDOW = 5 minutes;
+    uint64 public constant MAX_LIVENESS_WINDOW = 7 days;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  STATE VARIABLES
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Where models are registered.
+    IModelRegistry public immutable MODELS;
+
+    /// @notice Where operators' stake is kept.
+    IStakingBase public immutable STAKING;
+
+    /// @inheritdoc INodeRegistry
+    uint256 public override nextNodeId = 1;
+
+    /// @inheritdoc INodeRegistry
+    uint64 public override livenessWindow = 1 hours;
+
+    uint256[MODE_COUNT] internal _minimumStake = [uint256(10_000e18), 25_000e18, 50_000e18];
+
+    mapping(uint256 nodeId => Nodes.Node node) internal _nodes;
+    mapping(uint256 nodeId => mapping(bytes32 modelId => bool served)) internal _serves;
+    mapping(address operator => uint32[MODE_COUNT] counts) internal _nodeCounts;
+    mapping(bytes32 measurement => bool approved) internal _approvedMeasurements;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                    CONSTRUCTOR
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @param models The model registry.
+    /// @param staking The staking contract whose active stake backs the nodes.
+    /// @param admin The account given the default admin and jailer roles (the timelock, after deployment).
+    constructor(IModelRegistry models, IStakingBase staking, address admin) {
+        MODELS = models;
+        STAKING = staking;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(JAILER_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  CONSTANT FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc INodeRegistry
+    function minimumStake(Nodes.Mode mode) external view override returns (uint256) {
+        return _minimumStake[uint8(mode)];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function isTeeMeasurementApproved(bytes32 measurement) external view override returns (bool) {
+        return _approvedMeasurements[measurement];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function getNode(uint256 nodeId) external view override returns (Nodes.Node memory) {
+        return _existing(nodeId);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function servesModel(uint256 nodeId, bytes32 modelId) external view override returns (bool) {
+        return _serves[nodeId][modelId];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function priceOf(uint256 nodeId, Nodes.Mode mode) external view override returns (uint256) {
+        return _existing(nodeId).prices[uint8(mode)];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function requiredStakeOf(address operator) public view override returns (uint256 required) {
+        uint32[MODE_COUNT] storage counts = _nodeCounts[operator];
+        for (uint256 mode; mode < MODE_COUNT; ++mode) required += counts[mode] * _minimumStake[mode];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function nodeCountsOf(address operator) external view override returns (uint32[3] memory) {
+        return _nodeCounts[operator];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function eligibilityOf(
+        uint256 nodeId,
+        bytes32 modelId,
+        Nodes.Mode mode
+    ) public view override returns (Nodes.Eligibility) {
+        Nodes.Node storage node = _nodes[nodeId];
+        if (node.operator == address(0)) return Nodes.Eligibility.NotRegistered;
+        if (!node.active) return Nodes.Eligibility.Inactive;
+        if (node.jailedUntil > block.timestamp) return Nodes.Eligibility.Jailed;
+        if (uint256(node.lastSeen) + livenessWindow < block.timestamp) return Nodes.Eligibility.Stale;
+        if (node.modes & _bit(mode) == 0) return Nodes.Eligibility.ModeNotOffered;
+        if (!_serves[nodeId][modelId]) return Nodes.Eligibility.ModelNotServed;
+        if (mode == Nodes.Mode.Tee && !_approvedMeasurements[node.teeMeasurement]) {
+            return Nodes.Eligibility.MeasurementNotApproved;
+        }
+        if (STAKING.activeStakeOf(node.operator) < requiredStakeOf(node.operator)) {
+            return Nodes.Eligibility.InsufficientStake;
+        }
+        return Nodes.Eligibility.Eligible;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function isEligible(uint256 nodeId, bytes32 modelId, Nodes.Mode mode) external view override returns (bool) {
+        return eligibilityOf(nodeId, modelId, mode) == Nodes.Eligibility.Eligible;
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                NON-CONSTANT FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc INodeRegistry
+    function registerNode(
+        Nodes.NodeParams calldata params,
+        bytes32[] calldata modelIds
+    ) external override returns (uint256 nodeId) {
+        _checkParams(params);
+        nodeId = nextNodeId++;
+
+        // Effect
+        Nodes.Node storage node = _nodes[nodeId];
+        node.operator = msg.sender;
+        node.lastSeen = uint40(block.timestamp);
+        node.modes = params.modes;
+        node.active = true;
+        node.capacity = params.capacity;
+        node.registeredAt = uint40(block.timestamp);
+        node.prices = params.prices;
+        node.teeMeasurement = params.teeMeasurement;
+        node.metadataURI = params.metadataURI;
+        ++_nodeCounts[msg.sender][_topMode(params.modes)];
+        emit NodeRegistered(
+            nodeId,
+            msg.sender,
+            params.metadataURI,
+            params.modes,
+            params.teeMeasurement,
+            params.capacity,
+            params.prices
+        );
+        _addModels(nodeId, node, modelIds);
+
+        // Check: with this node counted, the stake still covers every node.
+        _checkStake(msg.sender);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function updateNode(uint256 nodeId, Nodes.NodeParams calldata params) external override {
+        Nodes.Node storage node = _operated(nodeId);
+        _checkParams(params);
+
+        uint8 oldTop = _topMode(node.modes);
+        uint8 newTop = _topMode(params.modes);
+        if (oldTop != newTop) {
+            --_nodeCounts[msg.sender][oldTop];
+            ++_nodeCounts[msg.sender][newTop];
+        }
+        node.modes = params.modes;
+        node.capacity = params.capacity;
+        node.prices = params.prices;
+        node.teeMeasurement = params.teeMeasurement;
+        node.metadataURI = params.metadataURI;
+        emit NodeUpdated(
+            nodeId,
+            params.metadataURI,
+            params.modes,
+            params.teeMeasurement,
+            params.capacity,
+            params.prices
+        );
+
+        // A node that asks for more must be covered; one that asks for less or the same never fails here.
+        if (newTop > oldTop) _checkStake(msg.sender);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function addModels(uint256 nodeId, bytes32[] calldata modelIds) external override {
+        _addModels(nodeId, _operated(nodeId), modelIds);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function removeModels(uint256 nodeId, bytes32[] calldata modelIds) external override {
+        Nodes.Node storage node = _operated(nodeId);
+        uint256 count = modelIds.length;
+        for (uint256 i; i < count; ++i) {
+            bytes32 modelId = modelIds[i];
+            require(_serves[nodeId][modelId], NodeDoesNotServeModel(nodeId, modelId));
+            _serves[nodeId][modelId] = false;
+            emit NodeModelRemoved(nodeId, modelId);
+        }
+        node.modelCount -= uint32(count);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function deregisterNode(uint256 nodeId) external override {
+        Nodes.Node storage node = _operated(nodeId);
+        node.active = false;
+        --_nodeCounts[msg.sender][_topMode(node.modes)];
+        emit NodeDeregistered(nodeId, msg.sender);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function heartbeat(uint256 nodeId) external override {
+        _operated(nodeId).lastSeen = uint40(block.timestamp);
+        emit NodeHeartbeat(nodeId, uint64(block.timestamp));
+    }
+
+    /// @inheritdoc INodeRegistry
+    function jailNode(uint256 nodeId, uint64 jailedUntil) external override onlyRole(JAILER_ROLE) {
+        Nodes.Node storage node = _existing(nodeId);
+        uint64 latest = uint64(block.timestamp) + MAX_JAIL_DURATION;
+        require(jailedUntil > block.timestamp && jailedUntil <= latest, NodeInvalidJailTerm(jailedUntil, latest));
+        node.jailedUntil = uint40(jailedUntil);
+        emit NodeJailed(nodeId, jailedUntil);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function unjailNode(uint256 nodeId) external override onlyRole(JAILER_ROLE) {
+        _existing(nodeId).jailedUntil = 0;
+        emit NodeUnjailed(nodeId);
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                    GOVERNANCE
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the minimum stake of a mode, within [1, 10,000,000] OPG. Only the default admin.
+    function setMinimumStake(Nodes.Mode mode, uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        require(
+            newMinimum >= MIN_MINIMUM_STAKE && newMinimum <= MAX_MINIMUM_STAKE,
+            NodeParameterOutOfBounds(newMinimum, MIN_MINIMUM_STAKE, MAX_MINIMUM_STAKE)
+        );
+        emit MinimumStakeSet(mode, _minimumStake[uint8(mode)], newMinimum);
+        _minimumStake[uint8(mode)] = newMinimum;
+    }
+
+    /// @notice Sets the liveness window, within [5 minutes, 7 days]. Only the default admin.
+    function setLivenessWindow(uint64 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        require(
+            newWindow >= MIN_LIVENESS_WINDOW && newWindow <= MAX_LIVENESS_WINDOW,
+            NodeParameterOutOfBounds(newWindow, MIN_LIVENESS_WINDOW, MAX_LIVENESS_WINDOW)
+        );
+        emit LivenessWindowSet(livenessWindow, newWindow);
+        livenessWindow = newWindow;
+    }
+
+    /// @notice Approves, or stops approving, an enclave measurement for TEE nodes. Only the default admin.
+    function setTeeMeasurementApproval(bytes32 measurement, bool approved) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _approvedMeasurements[measurement] = approved;
+        emit TeeMeasurementApprovalSet(measurement, approved);
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                 INTERNAL FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    function _addModels(uint256 nodeId, Nodes.Node storage node, bytes32[] calldata modelIds) internal {
+        uint256 count = modelIds.length;
+        uint256 total = node.modelCount + count;
+        require(total <= MAX_MODELS_PER_NODE, NodeTooManyModels(total, MAX_MODELS_PER_NODE));
+        for (uint256 i; i < count; ++i) {
+            bytes32 modelId = modelIds[i];
+            require(MODELS.exists(modelId), NodeUnknownModel(modelId));
+            require(!_serves[nodeId][modelId], NodeAlreadyServesModel(nodeId, modelId));
+            _serves[nodeId][modelId] = true;
+            emit NodeModelAdded(nodeId, modelId);
+        }
+        node.modelCount = uint32(total);
+    }
+
+    function _checkParams(Nodes.NodeParams calldata params) internal pure {
+        uint8 modes = params.modes;
+        require(modes != 0 && modes < (1 << MODE_COUNT), NodeInvalidModes(modes));
+        bool tee = modes & _bit(Nodes.Mode.Tee) != 0;
+        require(!tee || params.teeMeasurement != bytes32(0), NodeTeeMeasurementMissing());
+        require(tee || params.teeMeasurement == bytes32(0), NodeTeeMeasurementWithoutTee(params.teeMeasurement));
+        require(params.capacity > 0, NodeZeroCapacity());
+        for (uint8 mode; mode < MODE_COUNT; ++mode) {
+            uint80 price = params.prices[mode];
+            require(price == 0 || modes & (1 << mode) != 0, NodePriceForModeNotOffered(Nodes.Mode(mode), price));
+        }
+    }
+
+    function _checkStake(address operator) internal view {
+        uint256 active = STAKING.activeStakeOf(operator);
+        uint256 required = requiredStakeOf(operator);
+        require(active >= required, NodeInsufficientStake(operator, active, required));
+    }
+
+    function _existing(uint256 nodeId) internal view returns (Nodes.Node storage node) {
+        node = _nodes[nodeId];
+        require(node.operator != address(0), NodeNotFound(nodeId));
+    }
+
+    function _operated(uint256 nodeId) internal view returns (Nodes.Node storage node) {
+        node = _existing(nodeId);
+        require(msg.sender == node.operator, NodeNotOperator(nodeId, msg.sender, node.operator));
+        require(node.active, NodeInactive(nodeId));
+    }
+
+    /// @dev The most demanding mode of a mask: ZK over TEE over none.
+    function _topMode(uint8 modes) internal pure returns (uint8 top) {
+        for (uint8 mode = MODE_COUNT; mode > 0; --mode) {
+            if (modes & (1 << (mode - 1)) != 0) return mode - 1;
+        }
+    }
+
+    function _bit(Nodes.Mode mode) internal pure returns (uint8) {
+        return uint8(1 << uint8(mode));
+    }
+}

@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IStaking} from "../interfaces/IStaking.sol";
+import {IStakingBase} from "../interfaces/IStakingBase.sol";
+import {Stakes} from "../types/Stakes.sol";
+
+/// @title Staking
+/// @notice See the documentation in {IStaking}.
+/// @dev Where the tokens are: every token this contract holds is active stake (own or delegated), thawing stake
+/// (in the two thawing pools of each operator), or the rewards allocation not yet claimed. Rewards use two
+/// accumulators: a global reward per active token, settled into an operator's books before any change to its
+/// stake, delegation or cut; and per operator a reward per delegated share, settled into a delegation before any
+/// change to it. Nothing loops over stakers; a withdrawal loops over at most {maxThawRequests} of the caller's
+/// own requests.
+contract Staking is IStaking, AccessControl, Pausable {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                     CONSTANTS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IStaking
+    bytes32 public constant override SLASHER_ROLE = keccak256("SLASHER_ROLE");
+
+    /// @inheritdoc IStaking
+    bytes32 public constant override PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
+    uint32 internal constant PPM = 1_000_000;
+
+    /// @dev Scale of the reward accumulators: rewards of 1e26 over a stake of 1 wei still fit in 256 bits.
+    uint256 internal constant PRECISION = 1e27;
+
+    uint64 public constant MIN_THAWING_PERIOD = 1 days;
+    uint64 public constant MAX_THAWING_PERIOD = 28 days;
+    uint64 public constant MIN_CUT_CHANGE_DELAY = 1 days;
+    uint64 public constant MAX_CUT_CHANGE_DELAY = 28 days;
+    uint256 public constant MIN_MINIMUM_DELEGATION = 1e15;
+    uint256 public constant MAX_MINIMUM_DELEGATION = 100_000e18;
+    uint256 public constant MAX_THAW_REQUESTS_BOUND = 1000;
+    uint32 public constant MAX_CHALLENGER_SHARE_PPM = 500_000;
+    uint32 public constant MAX_SLASH_BOUND_PPM = 100_000;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  STATE VARIABLES
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice The staked token (OPG); it must be burnable, since slashes burn.
+    IERC20 public immutable TOKEN;
+
+    /// @inheritdoc IStaking
+    uint256 public immutable override REWARDS_TOTAL;
+
+    /// @inheritdoc IStaking
+    uint64 public immutable override REWARDS_START;
+
+    /// @inheritdoc IStaking
+    uint64 public immutable override REWARDS_DURATION;
+
+    /// @inheritdoc IStaking
+    uint64 public override thawingPeriod = 14 days;
+
+    /// @inheritdoc IStaking
+    uint64 public override cutChangeDelay = 7 days;
+
+    /// @inheritdoc IStaking
+    uint32 public override challengerSharePpm = 500_000;
+
+    /// @inheritdoc IStaking
+    uint32 public override maxSlashPpm = 100_000;
+
+    /// @inheritdoc IStaking
+    uint256 public override minimumDelegation = 1e18;
+
+    /// @inheritdoc IStaking
+    uint256 public override maxThawRequests = 100;
+
+    /// @inheritdoc IStaking
+    uint256 public override totalActiveStake;
+
+    /// @inheritdoc IStaking
+    uint256 public override totalThawingStake;
+
+    /// @notice The global reward per active token, scaled by 1e27, as of {lastRewardUpdate}.
+    uint256 public rewardPerToken;
+
+    /// @notice When rewards were last accrued into {rewardPerToken}.
+    uint64 public lastRewardUpdate;
+
+    /// @notice Rewards accrued to stakers so far (what {rewardPerToken} has handed out, before rounding).
+    uint256 public rewardsAllocated;
+
+    /// @inheritdoc IStaking
+    uint256 public override rewardsClaimed;
+
+    /// @inheritdoc IStaking
+    uint256 public override rewardsUnallocated;
+
+    mapping(address operator => Stakes.Operator) internal _operators;
+    mapping(address operator => mapping(address delegator => Stakes.Delegation)) internal _delegations;
+    mapping(address operator => mapping(address staker => Stakes.ThawQueue)) internal _thawQueues;
+    mapping(address operator => mapping(address staker => mapping(uint256 id => Stakes.ThawRequest)))
+        internal _thawRequests;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                    CONSTRUCTOR
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @param token The staked token (OPG).
+    /// @param admin The account given the default admin role and the pauser role (the timelock, after deployment).
+    /// @param rewardsTotal The rewards allocation, which the genesis transfers to this contract.
+    /// @param rewardsStart When the rewards stream starts (the TGE).
+    /// @param rewardsDuration How long it lasts (96 months).
+    constructor(IERC20 token, address admin, uint256 rewardsTotal, uint64 rewardsStart, uint64 rewardsDuration) {
+        require(rewardsDuration > 0, StakingParameterOutOfBounds("rewardsDuration", 0, 1, type(uint64).max));
+        TOKEN = token;
+        REWARDS_TOTAL = rewardsTotal;
+        REWARDS_START = rewardsStart;
+        REWARDS_DURATION = rewardsDuration;
+        lastRewardUpdate = uint64(block.timestamp);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(PAUSER_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  CONSTANT FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IStakingBase
+    function activeStakeOf(address operator) external view override returns (uint256) {
+        Stakes.Operator storage o = _operators[operator];
+        return uint256(o.ownActive) + o.delegated.tokens;
+    }
+
+    /// @inheritdoc IStaking
+    function slashableStakeOf(address operator) public view override returns (uint256) {
+        Stakes.Operator storage o = _operators[operator];
+        return uint256(o.ownActive) + o.ownThawing.tokens + o.delegated.tokens + o.delegatedThawing.tokens;
+    }
+
+    /// @inheritdoc IStaking
+    function rewardsEmittedAt(uint64 time) public view override returns (uint256) {
+        if (time <= REWARDS_START) return 0;
+        uint256 elapsed = Math.min(time - REWARDS_START, REWARDS_DURATION);
+        return (REWARDS_TOTAL * elapsed) / REWARDS_DURATION;
+    }
+
+    /// @inheritdoc IStaking
+    function getOperator(address operator) external view override returns (Stakes.Operator memory) {
+        return _operators[operator];
+    }
+
+    /// @inheritdoc IStaking
+    function getDelegation(
+        address operator,
+        address delegator
+    ) external view override returns (uint256 shares, uint256 tokens, uint256 rewards) {
+        Stakes.Operator storage o = _operators[operator];
+        Stakes.Delegation storage d = _delegations[operator][delegator];
+        shares = d.shares;
+        tokens = _sharesToTokens(o.delegated, shares);
+        rewards = d.rewards + _delegatorAccrual(d, _currentDelegatorRewardPerShare(o));
+    }
+
+    /// @inheritdoc IStaking
+    function claimableRewards(address account, address operator) external view override returns (uint256) {
+        Stakes.Operator storage o = _operators[operator];
+        if (account == operator) {
+            (uint256 operatorShare, ) = _operatorAccrual(o, _currentRewardPerToken());
+            return o.rewards + operatorShare;
+        }
+        Stakes.Delegation storage d = _delegations[operator][account];
+        return d.rewards + _delegatorAccrual(d, _currentDelegatorRewardPerShare(o));
+    }
+
+    /// @inheritdoc IStaking
+    function thawRequestsOf(
+        address staker,
+        address operator
+    ) external view override returns (uint256[] memory ids, uint256[] memory amounts, uint64[] memory thawingUntil) {
+        Stakes.ThawQueue storage queue = _thawQueues[operator][staker];
+        (Stakes.Pool memory pool, uint32 epoch) = _thawingPool(operator, staker);
+        uint256 count = queue.tail - queue.head;
+        ids = new uint256[](count);
+        amounts = new uint256[](count);
+        thawingUntil = new uint64[](count);
+        for (uint256 i; i < count; ++i) {
+            uint256 id = queue.head + i;
+            Stakes.ThawRequest storage request = _thawRequests[operator][staker][id];
+            ids[i] = id;
+            thawingUntil[i] = request.thawingUntil;
+            // Valued as a withdrawal in this order would pay them.
+            uint256 amount = request.epoch == epoch ? _sharesToTokens(pool, request.shares) : 0;
+            if (request.epoch == epoch) {
+                pool.tokens -= uint128(amount);
+                pool.shares -= request.shares;
+            }
+            amounts[i] = amount;
+        }
+    }
+
+    /// @inheritdoc IStaking
+    function withdrawableOf(
+        address staker,
+        address operator
+    ) external view override returns (uint256 withdrawableNow, uint256 stillThawing, uint64 nextThawingUntil) {
+        Stakes.ThawQueue storage queue = _thawQueues[operator][staker];
+        (Stakes.Pool memory pool, uint32 epoch) = _thawingPool(operator, staker);
+        bool due = true;
+        for (uint256 id = queue.head; id < queue.tail; ++id) {
+            Stakes.ThawRequest storage request = _thawRequests[operator][staker][id];
+            uint256 amount;
+            if (request.epoch == epoch) {
+                amount = _sharesToTokens(pool, request.shares);
+                pool.tokens -= uint128(amount);
+                pool.shares -= request.shares;
+            }
+            // Withdrawals go oldest first and stop at the first request still thawing.
+            if (due && request.thawingUntil <= block.timestamp) {
+                withdrawableNow += amount;
+            } else {
+                if (due) nextThawingUntil = request.thawingUntil;
+                due = false;
+                stillThawing += amount;
+            }
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                NON-CONSTANT FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IStaking
+    function stake(uint256 amount) external override {
+        _stake(amount);
+    }
+
+    /// @inheritdoc IStaking
+    function stakeWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external override {
+        _tryPermit(amount, deadline, v, r, s);
+        _stake(amount);
+    }
+
+    /// @inheritdoc IStaking
+    function delegate(address operator, uint256 amount) external override {
+        _delegate(operator, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function delegateWithPermit(
+        address operator,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external override {
+        _tryPermit(amount, deadline, v, r, s);
+        _delegate(operator, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function unstake(uint256 amount) external override returns (uint256 requestId) {
+        // Check
+        Stakes.Operator storage o = _settleOperator(msg.sender);
+        uint256 active = o.ownActive;
+        require(amount > 0, StakingZeroAmount());
+        require(amount <= active, StakingInsufficientStake(active, amount));
+        require(amount >= minimumDelegation || amount == active, StakingThawTooSmall(amount, minimumDelegation));
+
+        // Effect
+        o.ownActive = uint128(active - amount);
+        totalActiveStake -= amount;
+        requestId = _queueThaw(o.ownThawing, o.ownThawingEpoch, msg.sender, msg.sender, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function undelegate(address operator, uint256 shares) external override returns (uint256 requestId) {
+        // Check
+        Stakes.Operator storage o = _settleOperator(operator);
+        Stakes.Delegation storage d = _delegations[operator][msg.sender];
+        _settleDelegator(o, d);
+        uint256 held = d.shares;
+        require(shares > 0, StakingZeroAmount());
+        require(shares <= held, StakingInsufficientStake(held, shares));
+        // Rounds down: the shares left behind are worth at least as much as before.
+        uint256 amount = _sharesToTokens(o.delegated, shares);
+        require(amount >= minimumDelegation || shares == held, StakingThawTooSmall(amount, minimumDelegation));
+
+        // Effect
+        d.shares = uint128(held - shares);
+        o.delegated.shares -= uint128(shares);
+        o.delegated.tokens -= uint128(amount);
+        totalActiveStake -= amount;
+        requestId = _queueThaw(o.delegatedThawing, o.delegatedThawingEpoch, operator, msg.sender, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function withdraw(address operator, uint256 maxRequests) external override returns (uint256 amount) {
+        Stakes.ThawQueue storage queue = _thawQueues[operator][msg.sender];
+        Stakes.Operator storage o = _operators[operator];
+        bool own = operator == msg.sender;
+        Stakes.Pool storage poolRef = own ? o.ownThawing : o.delegatedThawing;
+        uint32 epoch = own ? o.ownThawingEpoch : o.delegatedThawingEpoch;
+        Stakes.Pool memory pool = poolRef;
+
+        // Check and effect, oldest first; the loop is bounded by the caller's own open requests.
+        uint64 head = queue.head;
+        uint64 tail = queue.tail;
+        uint256 limit = maxRequests == 0 ? type(uint256).max : maxRequests;
+        uint256 count;
+        while (head < tail && count < limit) {
+            Stakes.ThawRequest storage request = _thawRequests[operator][msg.sender][head];
+            if (request.thawingUntil > block.timestamp) break;
+            if (request.epoch == epoch) {
+                // Rounds down: what is left in the pool stays at least proportional to the shares left.
+                uint256 value = _sharesToTokens(pool, request.shares);
+                pool.tokens -= uint128(value);
+                pool.shares -= request.shares;
+                amount += value;
+            }
+            delete _thawRequests[operator][msg.sender][head];
+            ++head;
+            ++count;
+        }
+        require(count > 0, StakingNothingThawed(_nextThawingUntil(operator, msg.sender, head, tail)));
+        queue.head = head;
+        poolRef.tokens = pool.tokens;
+        poolRef.shares = pool.shares;
+        totalThawingStake -= amount;
+
+        // Interaction
+        if (amount > 0) TOKEN.safeTransfer(msg.sender, amount);
+        emit StakeWithdrawn(msg.sender, operator, amount, count);
+    }
+
+    /// @inheritdoc IStaking
+    function claimRewards(address operator) external override returns (uint256 amount) {
+        Stakes.Operator storage o = _settleOperator(operator);
+        if (msg.sender == operator) {
+            amount = o.rewards;
+            o.rewards = 0;
+        } else {
+            Stakes.Delegation storage d = _delegations[operator][msg.sender];
+            _settleDelegator(o, d);
+            amount = d.rewards;
+            d.rewards = 0;
+        }
+        require(amount > 0, StakingNoRewards(msg.sender, operator));
+        rewardsClaimed += amount;
+        TOKEN.safeTransfer(msg.sender, amount);
+        emit RewardsClaimed(msg.sender, operator, amount);
+    }
+
+    /// @inheritdoc IStaking
+    function setDelegationCut(uint32 cutPpm) external override {
+        require(cutPpm <= PPM, StakingInvalidCut(cutPpm));
+        Stakes.Operator storage o = _settleOperator(msg.sender);
+        require(o.staked, StakingNotOperator(msg.sender));
+        if (o.delegated.shares == 0) {
+            // No delegator to protect: the cut applies now, and any scheduled change is dropped.
+            emit DelegationCutSet(msg.sender, o.cutPpm, cutPpm);
+            o.cutPpm = cutPpm;
+            o.pendingCutAt = 0;
+        } else {
+            uint64 effectiveAt = uint64(block.timestamp) + cutChangeDelay;
+            o.pendingCutPpm = cutPpm;
+            o.pendingCutAt = uint40(effectiveAt);
+            emit DelegationCutScheduled(msg.sender, o.cutPpm, cutPpm, effectiveAt);
+        }
+    }
+
+    /// @inheritdoc IStaking
+    function applyDelegationCut(address operator) external override {
+        Stakes.Operator storage o = _operators[operator];
+        uint40 effectiveAt = o.pendingCutAt;
+        require(effectiveAt != 0 && effectiveAt <= block.timestamp, StakingCutNotDue(effectiveAt));
+        // Rewards up to now are settled under the old cut.
+        _settleOperator(operator);
+        emit DelegationCutSet(operator, o.cutPpm, o.pendingCutPpm);
+        o.cutPpm = o.pendingCutPpm;
+        o.pendingCutAt = 0;
+    }
+
+    /// @inheritdoc IStaking
+    function slash(address operator, uint256 amount, address challenger) external override onlyRole(SLASHER_ROLE) {
+        // Check
+        Stakes.Operator storage o = _settleOperator(operator);
+        uint256 slashable = slashableStakeOf(operator);
+        require(slashable > 0, StakingNothingToSlash(operator));
+        uint256 maximum = (slashable * maxSlashPpm) / PPM;
+        require(amount > 0 && amount <= maximum, StakingSlashTooLarge(amount, maximum));
+
+        // Effect: own active, then own thawing, then delegated active and thawing pro rata.
+        uint256 rest = amount;
+        uint256 fromOwnActive = Math.min(rest, o.ownActive);
+        o.ownActive -= uint128(fromOwnActive);
+        rest -= fromOwnActive;
+
+        uint256 fromOwnThawing = Math.min(rest, o.ownThawing.tokens);
+        rest -= fromOwnThawing;
+        if (_takeFromThawing(o.ownThawing, fromOwnThawing)) ++o.ownThawingEpoch;
+
+        uint256 fromDelegated;
+        uint256 fromDelegatedThawing;
+        if (rest > 0) {
+            uint256 delegatedTotal = uint256(o.delegated.tokens) + o.delegatedThawing.tokens;
+            // rest <= delegatedTotal, since amount <= slashable. Rounds down on the active side; the thawing side
+            // takes the remainder, which is at most its own tokens.
+            fromDelegated = (rest * o.delegated.tokens) / delegatedTotal;
+            fromDelegatedThawing = rest - fromDelegated;
+            o.delegated.tokens -= uint128(fromDelegated);
+            if (_takeFromThawing(o.delegatedThawing, fromDelegatedThawing)) ++o.delegatedThawingEpoch;
+        }
+        totalActiveStake -= fromOwnActive + fromDelegated;
+        totalThawingStake -= fromOwnThawing + fromDelegatedThawing;
+
+        // Interaction
+        uint256 toChallenger = challenger == address(0) ? 0 : (amount * challengerSharePpm) / PPM;
+        uint256 burned = amount - toChallenger;
+        ERC20Burnable(address(TOKEN)).burn(burned);
+        if (toChallenger > 0) TOKEN.safeTransfer(challenger, toChallenger);
+        emit StakeSlashed(
+            operator,
+            challenger,
+            fromOwnActive,
+            fromOwnThawing,
+            fromDelegated,
+            fromDelegatedThawing,
+            burned,
+            toChallenger
+        );
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                    GOVERNANCE
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days]. Only the default admin.
+    function setThawingPeriod(uint64 newThawingPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("thawingPeriod", newThawingPeriod, MIN_THAWING_PERIOD, MAX_THAWING_PERIOD);
+        emit ParameterSet("thawingPeriod", thawingPeriod, newThawingPeriod);
+        thawingPeriod = newThawingPeriod;
+    }
+
+    /// @notice Sets the delay of operators' cut changes, within [1 day, 28 days]. Only the default admin.
+    function setCutChangeDelay(uint64 newDelay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("cutChangeDelay", newDelay, MIN_CUT_CHANGE_DELAY, MAX_CUT_CHANGE_DELAY);
+        emit ParameterSet("cutChangeDelay", cutChangeDelay, newDelay);
+        cutChangeDelay = newDelay;
+    }
+
+    /// @notice Sets the minimum delegation and thaw request, within [0.001, 100,000] OPG. Only the default admin.
+    function setMinimumDelegation(uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("minimumDelegation", newMinimum, MIN_MINIMUM_DELEGATION, MAX_MINIMUM_DELEGATION);
+        emit ParameterSet("minimumDelegation", minimumDelegation, newMinimum);
+        minimumDelegation = newMinimum;
+    }
+
+    /// @notice Sets how many thaw requests a staker may have open per operator, within [1, 1000].
+    function setMaxThawRequests(uint256 newMaximum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("maxThawRequests", newMaximum, 1, MAX_THAW_REQUESTS_BOUND);
+        emit ParameterSet("maxThawRequests", maxThawRequests, newMaximum);
+        maxThawRequests = newMaximum;
+    }
+
+    /// @notice Sets the challenger's share of a slash, at most 50%. Only the default admin.
+    function setChallengerShare(uint32 newSharePpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("challengerSharePpm", newSharePpm, 0, MAX_CHALLENGER_SHARE_PPM);
+        emit ParameterSet("challengerSharePpm", challengerSharePpm, newSharePpm);
+        challengerSharePpm = newSharePpm;
+    }
+
+    /// @notice Sets the largest slash, at most 10% of an operator's slashable stake. Only the default admin.
+    function setMaxSlash(uint32 newMaxSlashPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("maxSlashPpm", newMaxSlashPpm, 0, MAX_SLASH_BOUND_PPM);
+        emit ParameterSet("maxSlashPpm", maxSlashPpm, newMaxSlashPpm);
+        maxSlashPpm = newMaxSlashPpm;
+    }
+
+    /// @notice Stops new stake and delegation. Unstaking, withdrawals and claims go on.
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @notice Lets new stake and delegation in again.
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                 INTERNAL FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    function _stake(uint256 amount) internal whenNotPaused {
+        require(amount > 0, StakingZeroAmount());
+        // Effect
+        Stakes.Operator storage o = _settleOperator(msg.sender);
+        o.ownActive += amount.toUint128();
+        o.staked = true;
+        totalActiveStake += amount;
+        // Interaction
+        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        emit StakeDeposited(msg.sender, amount);
+    }
+
+    function _delegate(address operator, uint256 amount) internal whenNotPaused {
+        // Check
+        require(operator != msg.sender, StakingSelfDelegation(operator));
+        require(amount >= minimumDelegation, StakingDelegationTooSmall(amount, minimumDelegation));
+        Stakes.Operator storage o = _settleOperator(operator);
+        require(o.staked, StakingNotOperator(operator));
+        Stakes.Pool memory pool = o.delegated;
+        require(pool.tokens > 0 || pool.shares == 0, StakingInvalidPoolState(operator));
+        // Rounds down: the new delegator gets at most its share, never a part of the others'.
+        uint256 shares = pool.shares == 0 ? amount : Math.mulDiv(amount, pool.shares, pool.tokens);
+        require(shares > 0, StakingZeroShares(amount));
+
+        // Effect
+        Stakes.Delegation storage d = _delegations[operator][msg.sender];
+        _settleDelegator(o, d);
+        d.shares += shares.toUint128();
+        o.delegated.tokens = (pool.tokens + amount).toUint128();
+        o.delegated.shares = (pool.shares + shares).toUint128();
+        totalActiveStake += amount;
+
+        // Interaction
+        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        emit StakeDelegated(msg.sender, operator, amount, shares);
+    }
+
+    /// @dev Uses a permit if it is still valid; one already used (say, by a front-runner) leaves an allowance.
+    function _tryPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) internal {
+        try IERC20Permit(address(TOKEN)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+    }
+
+    /// @dev Adds `amount` to a thawing pool and queues a request for its shares.
+    function _queueThaw(
+        Stakes.Pool storage pool,
+        uint32 epoch,
+        address operator,
+        address staker,
+        uint256 amount
+    ) internal returns (uint256 requestId) {
+        Stakes.ThawQueue storage queue = _thawQueues[operator][staker];
+        uint256 open = queue.tail - queue.head;
+        require(open < maxThawRequests, StakingTooManyThawRequests(open, maxThawRequests));
+
+        // A pool with tokens always has shares, and a slash that empties one starts a new epoch with none.
+        uint256 shares = pool.shares == 0 ? amount : Math.mulDiv(amount, pool.shares, pool.tokens);
+        pool.tokens += amount.toUint128();
+        pool.shares += shares.toUint128();
+        totalThawingStake += amount;
+
+        requestId = queue.tail;
+        uint64 thawingUntil = uint64(block.timestamp) + thawingPeriod;
+        _thawRequests[operator][staker][requestId] = Stakes.ThawRequest({
+            shares: uint128(shares),
+            thawingUntil: uint40(thawingUntil),
+            epoch: epoch
+        });
+        queue.tail = uint64(requestId + 1);
+        emit ThawRequested(staker, operator, requestId, amount, shares, thawingUntil);
+    }
+
+    /// @dev Takes `amount` from a thawing pool; returns true when the pool was emptied with shares left, in which
+    /// case its shares are dropped and the caller starts a new epoch.
+    function _takeFromThawing(Stakes.Pool storage pool, uint256 amount) internal returns (bool emptied) {
+        if (amount == 0) return false;
+        pool.tokens -= uint128(amount);
+        if (pool.tokens == 0) {
+            pool.shares = 0;
+            return true;
+        }
+    }
+
+    /// @dev Accrues the rewards stream into the global reward per token.
+    function _accrueRewards() internal {
+        uint64 last = lastRewardUpdate;
+        if (last == block.timestamp) return;
+        uint256 emitted = rewardsEmittedAt(uint64(block.timestamp)) - rewardsEmittedAt(last);
+        lastRewardUpdate = uint64(block.timestamp);
+        if (emitted == 0) return;
+        uint256 active = totalActiveStake;
+        if (active == 0) {
+            rewardsUnallocated += emitted;
+        } else {
+            rewardPerToken += Math.mulDiv(emitted, PRECISION, active);
+            rewardsAllocated += emitted;
+        }
+    }
+
+    /// @dev Accrues the stream and settles the operator's rewards: its own stake's and its cut into its books, the
+    /// delegators' into the reward per delegated share.
+    function _settleOperator(address operator) internal returns (Stakes.Operator storage o) {
+        _accrueRewards();
+        o = _operators[operator];
+        uint256 current = rewardPerToken;
+        if (o.rewardPerTokenPaid == current) return o;
+        (uint256 operatorShare, uint256 perShareIncrease) = _operatorAccrual(o, current);
+        if (operatorShare > 0) o.rewards += operatorShare.toUint128();
+        if (perShareIncrease > 0) o.delegatorRewardPerShare += perShareIncrease;
+        o.rewardPerTokenPaid = current;
+    }
+
+    function _settleDelegator(Stakes.Operator storage o, Stakes.Delegation storage d) internal {
+        uint256 current = o.delegatorRewardPerShare;
+        uint256 owed = _delegatorAccrual(d, current);
+        if (owed > 0) d.rewards += owed.toUint128();
+        d.rewardPerSharePaid = current;
+    }
+
+    /// @dev What the operator and its delegators earned since the operator was last settled, at `current`.
+    function _operatorAccrual(
+        Stakes.Operator storage o,
+        uint256 current
+    ) internal view returns (uint256 operatorShare, uint256 perShareIncrease) {
+        uint256 delta = current - o.rewardPerTokenPaid;
+        if (delta == 0) return (0, 0);
+        // Each part rounds down: together they never exceed what the stream handed out.
+        uint256 ownPart = Math.mulDiv(o.ownActive, delta, PRECISION);
+        uint256 delegatedPart = Math.mulDiv(o.delegated.tokens, delta, PRECISION);
+        uint256 cut = (delegatedPart * o.cutPpm) / PPM;
+        operatorShare = ownPart + cut;
+        uint256 shares = o.delegated.shares;
+        if (shares > 0) perShareIncrease = Math.mulDiv(delegatedPart - cut, PRECISION, shares);
+    }
+
+    function _delegatorAccrual(Stakes.Delegation storage d, uint256 current) internal view returns (uint256) {
+        return Math.mulDiv(d.shares, current - d.rewardPerSharePaid, PRECISION);
+    }
+
+    /// @dev The global reward per token as it would be after accruing now.
+    function _currentRewardPerToken() internal view returns (uint256) {
+        uint256 active = totalActiveStake;
+        if (active == 0) return rewardPerToken;
+        uint256 emitted = rewardsEmittedAt(uint64(block.timestamp)) - rewardsEmittedAt(lastRewardUpdate);
+        return rewardPerToken + Math.mulDiv(emitted, PRECISION, active);
+    }
+
+    function _currentDelegatorRewardPerShare(Stakes.Operator storage o) internal view returns (uint256) {
+        (, uint256 perShareIncrease) = _operatorAccrual(o, _currentRewardPerToken());
+        return o.delegatorRewardPerShare + perShareIncrease;
+    }
+
+    /// @dev The thawing pool a staker's requests with an operator hold shares of, and its epoch.
+    function _thawingPool(address operator, address staker) internal view returns (Stakes.Pool memory, uint32) {
+        Stakes.Operator storage o = _operators[operator];
+        return operator == staker ? (o.ownThawing, o.ownThawingEpoch) : (o.delegatedThawing, o.delegatedThawingEpoch);
+    }
+
+    function _nextThawingUntil(
+        address operator,
+        address staker,
+        uint64 head,
+        uint64 tail
+    ) internal view returns (uint64) {
+        return head < tail ? _thawRequests[operator][staker][head].thawingUntil : 0;
+    }
+
+    function _sharesToTokens(Stakes.Pool memory pool, uint256 shares) internal pure returns (uint256) {
+        return pool.shares == 0 ? 0 : Math.mulDiv(shares, pool.tokens, pool.shares);
+    }
+
+    function _checkBounds(bytes32 parameter, uint256 value, uint256 minimum, uint256 maximum) internal pure {
+        require(value >= minimum && value <= maximum, StakingParameterOutOfBounds(parameter, value, minimum, maximum));
+    }
+}
