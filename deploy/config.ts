@@ -5,11 +5,23 @@
 import * as fs from "node:fs";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-import { ALLOCATION_TABLE, CategoryKey, Genesis, Grant, PUBLISHED_TGE, TIMELOCK, buildGenesis } from "./genesis";
+import {
+  ALLOCATION_TABLE,
+  CategoryKey,
+  Genesis,
+  Grant,
+  PUBLISHED_TGE,
+  STAKING,
+  TIMELOCK,
+  buildGenesis,
+} from "./genesis";
 import { opg, parseOpg } from "./lib/format";
 import type { DeployOptions } from "./system";
 
 export const LOCAL_NETWORKS = ["hardhat", "localhost"];
+
+/** The enclave measurement a local deployment approves: keccak256("opg-devnet-enclave"). */
+export const DEVNET_TEE_MEASUREMENT = "0xd322a40667baf1de82ccc81deb98207a7c894229458b4c61c79b91f1a1de9119";
 
 /** Reads a TGE: "now", "published", a unix time in seconds, or an ISO date. */
 export function parseTge(text: string, now: bigint): bigint {
@@ -42,7 +54,7 @@ export function readGenesisFile(file: string, tge: bigint): Genesis {
 
 /**
  * A genesis over local accounts, for a devnet: each category to its own account (1-9), core contributors and
- * investors split between several, staking rewards held by the timelock until the staking contract exists.
+ * investors split between several, staking rewards to the staking contract.
  */
 export function devnetGenesis(tge: bigint, accounts: string[]): Genesis {
   if (accounts.length < 10) throw new Error(`a devnet genesis needs 10 accounts, the node has ${accounts.length}`);
@@ -61,9 +73,9 @@ export function devnetGenesis(tge: bigint, accounts: string[]): Genesis {
       investors: [to(6, 70, "investor A"), to(7, 30, "advisor B")],
       stakingRewards: [
         {
-          beneficiary: TIMELOCK,
+          beneficiary: STAKING,
           amount: ALLOCATION_TABLE.stakingRewards.amount,
-          label: "until the staking rewards contract",
+          label: "staking rewards stream",
         },
       ],
       liquidity: [to(8, 60, "liquidity")],
@@ -77,6 +89,9 @@ export function soloGenesis(tge: bigint, deployer: string): Genesis {
   const grants = {} as Record<CategoryKey, Grant[]>;
   for (const key of Object.keys(ALLOCATION_TABLE) as CategoryKey[])
     grants[key] = [{ beneficiary: deployer, amount: ALLOCATION_TABLE[key].amount, label: "deployer (rehearsal)" }];
+  grants.stakingRewards = [
+    { beneficiary: STAKING, amount: ALLOCATION_TABLE.stakingRewards.amount, label: "staking rewards" },
+  ];
   return buildGenesis({ tge, treasury: TIMELOCK, grants });
 }
 
@@ -112,8 +127,16 @@ export async function optionsFromEnv(
   for (const p of proposers)
     if (!hre.ethers.isAddress(p)) throw new Error(`TIMELOCK_PROPOSERS: "${p}" is not an address`);
 
+  const measurements = (env.TEE_MEASUREMENTS ?? (local ? DEVNET_TEE_MEASUREMENT : ""))
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+  for (const m of measurements)
+    if (!/^0x[0-9a-fA-F]{64}$/.test(m)) throw new Error(`TEE_MEASUREMENTS: "${m}" is not a 32-byte hex value`);
+
   return {
     genesis,
+    teeMeasurements: measurements,
     timelockMinDelay: BigInt(delay),
     timelockProposers: proposers,
     confirmations: local ? 1 : Number(env.CONFIRMATIONS ?? 2),

@@ -39,7 +39,7 @@ export interface CategoryTerms {
 
 /** One address's share of a category. */
 export interface Grant {
-  /** An address, or {@link TIMELOCK}. */
+  /** An address, or a placeholder: {@link TIMELOCK} or {@link STAKING}. */
   beneficiary: string;
   amount: bigint;
   /** Who this is, for people reading the table and the deploy log; never sent on chain. */
@@ -53,6 +53,12 @@ export interface Category extends CategoryTerms {
 
 /** Stands for the timelock's address, which is known only once it is deployed. */
 export const TIMELOCK = "timelock";
+
+/** Stands for the staking contract's address: where the staking-rewards allocation streams from. */
+export const STAKING = "staking";
+
+/** The placeholders a beneficiary may be, resolved to addresses during the deployment. */
+export const PLACEHOLDERS = [TIMELOCK, STAKING];
 
 export interface Genesis {
   /** Unix seconds: the start of every schedule. */
@@ -166,7 +172,7 @@ const UINT40_MAX = 2n ** 40n - 1n;
 /** Every problem of a genesis, each naming the category and grant it is in; empty when the genesis is sound. */
 export function genesisProblems(genesis: Genesis): string[] {
   const problems: string[] = [];
-  const isAddress = (a: string) => a === TIMELOCK || (ADDRESS.test(a) && !ZERO_ADDRESS.test(a));
+  const isAddress = (a: string) => PLACEHOLDERS.includes(a) || (ADDRESS.test(a) && !ZERO_ADDRESS.test(a));
   if (genesis.tge <= 0n || genesis.tge > UINT40_MAX) problems.push(`TGE: ${genesis.tge} is not a unix time`);
   if (!isAddress(genesis.treasury)) problems.push(`treasury: "${genesis.treasury}" is not a non-zero address`);
 
@@ -190,7 +196,11 @@ export function genesisProblems(genesis: Genesis): string[] {
       if (release.vestingMonths === 0n && release.cliffMonths === 0n && numerator !== denominator)
         problems.push(`${row}: nothing vests after TGE, so the unlock at TGE must be everything`);
     }
-    if (release.kind === "emission" && release.months <= 0n) problems.push(`${row}: an emission needs a duration`);
+    if (release.kind === "emission") {
+      if (release.months <= 0n) problems.push(`${row}: an emission needs a duration`);
+      if (category.grants.length !== 1 || category.grants[0].beneficiary !== STAKING)
+        problems.push(`${row}: must go whole to "${STAKING}", the contract that streams it to stakers`);
+    }
 
     if (category.grants.length === 0)
       problems.push(`${row}: no grants: someone must receive ${formatOpg(category.amount)}`);

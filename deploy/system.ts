@@ -7,19 +7,28 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse, Signer } from "ethers";
 
 import {
+  ALLOCATION_TABLE,
   CategoryKey,
   Genesis,
   GenesisSchedule,
+  STAKING,
   TIMELOCK,
   TOTAL_SUPPLY,
   checkGenesis,
   circulatingAt,
   genesisSchedules,
 } from "./genesis";
-import { ContractName, DeployedContract, Deployment, readDeployment, writeDeployment } from "./lib/deployments";
+import {
+  CONTRACT_NAMES,
+  ContractName,
+  DeployedContract,
+  Deployment,
+  readDeployment,
+  writeDeployment,
+} from "./lib/deployments";
 import { formatOpg, formatTime } from "./lib/format";
-import { vestedAt } from "./lib/vesting";
-import type { OPG, OPGTimelock, VestingVault } from "../typechain-types";
+import { MONTH, vestedAt } from "./lib/vesting";
+import type { ModelRegistry, NodeRegistry, OPG, OPGTimelock, Staking, VestingVault } from "../typechain-types";
 
 /** Schedules per createSchedules call: about 80k gas each, well under the 2^24 per-transaction cap. */
 export const SCHEDULES_PER_BATCH = 100;
@@ -32,6 +41,8 @@ export interface DeployOptions {
   timelockProposers?: string[];
   /** Where the deployments file goes; nothing is written when undefined. */
   deploymentsDir?: string;
+  /** Enclave measurements approved for TEE nodes at deployment (later ones through the timelock). */
+  teeMeasurements?: string[];
   /** Confirmations to wait for each transaction (1 locally). */
   confirmations?: number;
   log?: (line: string) => void;
@@ -42,6 +53,9 @@ export interface DeployedSystem {
   timelock: OPGTimelock;
   token: OPG;
   vesting: VestingVault;
+  staking: Staking;
+  models: ModelRegistry;
+  nodes: NodeRegistry;
   schedules: (GenesisSchedule & { id: number })[];
   circulatingAtTge: bigint;
   file?: string;
@@ -111,13 +125,29 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     ethers.ZeroAddress,
   ]);
   const timelockAddress = await timelock.getAddress();
-  const resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a);
-  const treasury = resolve(options.genesis.treasury);
+  const treasuryOf = (a: string) => (a === TIMELOCK ? timelockAddress : a);
+  const treasury = treasuryOf(options.genesis.treasury);
 
   const token = await deployContract<OPG>("OPG", [deployerAddress]);
   const tokenAddress = await token.getAddress();
   const vesting = await deployContract<VestingVault>("VestingVault", [tokenAddress, deployerAddress, treasury]);
   const vestingAddress = await vesting.getAddress();
+  const emission = options.genesis.categories.find((c) => c.key === "stakingRewards")!.release;
+  const staking = await deployContract<Staking>("Staking", [
+    tokenAddress,
+    deployerAddress,
+    ALLOCATION_TABLE.stakingRewards.amount,
+    options.genesis.tge,
+    (emission.kind === "emission" ? emission.months : 96n) * MONTH,
+  ]);
+  const stakingAddress = await staking.getAddress();
+  const models = await deployContract<ModelRegistry>("ModelRegistry", [deployerAddress]);
+  const nodes = await deployContract<NodeRegistry>("NodeRegistry", [
+    await models.getAddress(),
+    stakingAddress,
+    deployerAddress,
+  ]);
+  const resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
   deployment.abiVersion = abiVersion(hre);
   deployment.genesis.tge = options.genesis.tge.toString();
   deployment.genesis.treasury = treasury;
@@ -162,23 +192,45 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     }
   }
 
-  // Admin roles to the timelock; the deployer keeps none.
-  const roles = [
-    await vesting.DEFAULT_ADMIN_ROLE(),
-    await vesting.SCHEDULE_CREATOR_ROLE(),
-    await vesting.REVOKER_ROLE(),
-  ];
-  for (const role of roles) {
-    if (!(await vesting.hasRole(role, timelockAddress)))
-      await step(`grant ${role.slice(0, 10)} to timelock`, () => vesting.grantRole(role, timelockAddress));
+  for (const measurement of options.teeMeasurements ?? []) {
+    if (!(await nodes.isTeeMeasurementApproved(measurement)))
+      await step(`approve TEE measurement ${measurement.slice(0, 10)}`, () =>
+        nodes.setTeeMeasurementApproval(measurement, true),
+      );
   }
-  for (const role of roles.slice().reverse()) {
-    if (await vesting.hasRole(role, deployerAddress))
-      await step(`renounce ${role.slice(0, 10)}`, () => vesting.renounceRole(role, deployerAddress));
+
+  // Admin roles to the timelock; the deployer keeps none.
+  const handOver: [
+    string,
+    {
+      hasRole(role: string, a: string): Promise<boolean>;
+      grantRole(role: string, a: string): Promise<ContractTransactionResponse>;
+      renounceRole(role: string, a: string): Promise<ContractTransactionResponse>;
+    },
+    string[],
+  ][] = [
+    ["VestingVault", vesting, [await vesting.SCHEDULE_CREATOR_ROLE(), await vesting.REVOKER_ROLE()]],
+    ["Staking", staking, [await staking.PAUSER_ROLE(), await staking.SLASHER_ROLE()]],
+    ["ModelRegistry", models, []],
+    ["NodeRegistry", nodes, [await nodes.JAILER_ROLE()]],
+  ];
+  const ADMIN = ethers.ZeroHash; // DEFAULT_ADMIN_ROLE, handed over last
+  for (const [name, contract, roles] of handOver) {
+    for (const role of [...roles, ADMIN]) {
+      if (!(await contract.hasRole(role, timelockAddress)))
+        await step(`${name}: grant ${role.slice(0, 10)} to timelock`, () => contract.grantRole(role, timelockAddress));
+    }
+    for (const role of [...roles, ADMIN]) {
+      if (await contract.hasRole(role, deployerAddress))
+        await step(`${name}: renounce ${role.slice(0, 10)}`, () => contract.renounceRole(role, deployerAddress));
+    }
   }
 
   // Verify the result against the table, from the chain.
   const circulatingAtTge = await verify(token, vesting, options.genesis, schedules, deployerAddress, resolve);
+  const stakingBalance = await token.balanceOf(stakingAddress);
+  if (stakingBalance !== ALLOCATION_TABLE.stakingRewards.amount)
+    throw new Error(`the staking contract holds ${formatOpg(stakingBalance)}, not the staking-rewards allocation`);
   deployment.genesis.circulatingAtTge = circulatingAtTge.toString();
   deployment.genesis.complete = true;
   save();
@@ -187,7 +239,7 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   );
 
   const file = options.deploymentsDir ? `${options.deploymentsDir}/${chainId}.json` : undefined;
-  return { deployment, timelock, token, vesting, schedules, circulatingAtTge, file };
+  return { deployment, timelock, token, vesting, staking, models, nodes, schedules, circulatingAtTge, file };
 }
 
 /** The deployment recorded in `dir` for the chain hre is connected to, if every contract in it is still there. */
@@ -294,7 +346,6 @@ function abiVersion(hre: HardhatRuntimeEnvironment): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { version } = require("../package.json");
   const hash = createHash("sha256");
-  for (const name of ["OPGTimelock", "OPG", "VestingVault"])
-    hash.update(JSON.stringify(hre.artifacts.readArtifactSync(name).abi));
+  for (const name of CONTRACT_NAMES) hash.update(JSON.stringify(hre.artifacts.readArtifactSync(name).abi));
   return `${version}+${hash.digest("hex").slice(0, 12)}`;
 }

@@ -27,7 +27,7 @@ const TARGETS: Record<string, { target: bigint; alternative: string }> = {
 
 async function main() {
   const rows = await measureGas(hre);
-  const hardfork = hre.network.config.hardfork ?? "default";
+  const hardfork = (hre.network.config as { hardfork?: string }).hardfork ?? "default";
   const fmt = (n: bigint | undefined) => (n === undefined ? "" : n.toLocaleString("en-US"));
   const lines = [
     "# Gas report: token and vesting",

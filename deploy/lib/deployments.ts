@@ -15,7 +15,17 @@ export interface DeployedContract {
   transactionHash: string;
 }
 
-export type ContractName = "OPGTimelock" | "OPG" | "VestingVault";
+/** Every contract the deployment makes, in the order it makes them. */
+export const CONTRACT_NAMES = [
+  "OPGTimelock",
+  "OPG",
+  "VestingVault",
+  "Staking",
+  "ModelRegistry",
+  "NodeRegistry",
+] as const;
+
+export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export interface Deployment {
   chainId: number;

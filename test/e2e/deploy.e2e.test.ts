@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { JsonRpcProvider, getAddress } from "ethers";
 
-import { Deployment } from "../../deploy/lib/deployments";
+import { CONTRACT_NAMES, Deployment } from "../../deploy/lib/deployments";
 import { PUBLISHED_CIRCULATING_AT_TGE, TOTAL_SUPPLY } from "../../deploy/genesis";
 import { LocalNode, hardhat, startNode } from "../helpers/node";
 import { OPG__factory, VestingVault__factory } from "../../typechain-types";
@@ -43,7 +43,7 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
     expect(deployment.genesis.complete).to.equal(true);
     expect(BigInt(deployment.genesis.circulatingAtTge)).to.equal(PUBLISHED_CIRCULATING_AT_TGE);
     expect(deployment.abiVersion).to.match(/^\d+\.\d+\.\d+\+[0-9a-f]{12}$/);
-    for (const name of ["OPGTimelock", "OPG", "VestingVault"] as const) {
+    for (const name of CONTRACT_NAMES) {
       const c = deployment.contracts[name]!;
       expect(await provider.getCode(c.address), name).to.not.equal("0x");
       const receipt = await provider.getTransactionReceipt(c.transactionHash);
@@ -85,7 +85,7 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
             label: "short by half a token",
           },
         ],
-        stakingRewards: [{ beneficiary: "timelock", amount: "100000000" }],
+        stakingRewards: [{ beneficiary: "staking", amount: "100000000" }],
         liquidity: [{ beneficiary: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", amount: "60000000" }],
         airdrop: [{ beneficiary: "0x976EA74026E726554dB657fA54763abd0C3a0aa9", amount: "40000000" }],
       },

@@ -6,6 +6,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse } from "ethers";
 
 import { MONTH, Shape } from "../../deploy/lib/vesting";
+import type { OZVestingWalletCliff } from "../../typechain-types";
 
 export interface GasRow {
   group: string;
@@ -107,11 +108,11 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
   }
 
   // OpenZeppelin VestingWalletCliff with the same start, cliff and end (no unlock at start: it has none).
-  const wallets = [];
+  const wallets: OZVestingWalletCliff[] = [];
   let ozCreate = 0n;
   for (const who of [carol, dave, erin]) {
     const factory = await ethers.getContractFactory("OZVestingWalletCliff");
-    const wallet = await factory.deploy(who.address, start, end - start, cliff - start);
+    const wallet = (await factory.deploy(who.address, start, end - start, cliff - start)) as unknown as OZVestingWalletCliff;
     const deployGas = (await wallet.deploymentTransaction()!.wait())!.gasUsed;
     const fundGas = await gas(token.transfer(await wallet.getAddress(), total));
     ozCreate = deployGas + fundGas;

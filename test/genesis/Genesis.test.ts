@@ -195,7 +195,9 @@ describe("Genesis", () => {
       expect(await token.balanceOf(signers[0].address)).to.equal(0n);
       const vested = system.schedules.reduce((a, s) => a + s.total, 0n);
       expect(await token.balanceOf(await vesting.getAddress())).to.equal(vested);
-      expect(await token.balanceOf(await timelock.getAddress())).to.equal(ALLOCATION_TABLE.stakingRewards.amount);
+      expect(await token.balanceOf(await system.staking.getAddress())).to.equal(ALLOCATION_TABLE.stakingRewards.amount);
+      expect(await system.staking.REWARDS_START()).to.equal(PUBLISHED_TGE);
+      expect(await system.staking.REWARDS_DURATION()).to.equal(96n * MONTH);
       expect(await token.balanceOf(signers[8].address)).to.equal(M(60));
       expect(await token.balanceOf(signers[9].address)).to.equal(M(40));
       for (const role of [
@@ -207,6 +209,17 @@ describe("Genesis", () => {
         expect(await vesting.hasRole(role, await timelock.getAddress())).to.equal(true);
       }
       expect(await vesting.treasury()).to.equal(await timelock.getAddress());
+      const { staking, models, nodes } = system;
+      const handedOver: [string, { hasRole(r: string, a: string): Promise<boolean> }, string[]][] = [
+        ["Staking", staking, [ethers.ZeroHash, await staking.PAUSER_ROLE(), await staking.SLASHER_ROLE()]],
+        ["ModelRegistry", models, [ethers.ZeroHash]],
+        ["NodeRegistry", nodes, [ethers.ZeroHash, await nodes.JAILER_ROLE()]],
+      ];
+      for (const [name, contract, roles] of handedOver)
+        for (const role of roles) {
+          expect(await contract.hasRole(role, signers[0].address), `${name} ${role}`).to.equal(false);
+          expect(await contract.hasRole(role, await timelock.getAddress()), `${name} ${role}`).to.equal(true);
+        }
       expect(system.circulatingAtTge).to.equal(PUBLISHED_CIRCULATING_AT_TGE);
     });
 
