@@ -8,6 +8,9 @@ import * as path from "node:path";
 import hre from "hardhat";
 
 import { measureGas } from "../test/gas/scenarios";
+import { measureStakingGas } from "../test/gas/staking-scenarios";
+
+const POPULATIONS = [1, 100, 1000];
 
 /** shared/DESIGN.md's targets ("ours, at most") and the alternatives' figures it quotes. */
 const TARGETS: Record<string, { target: bigint; alternative: string }> = {
@@ -30,7 +33,7 @@ async function main() {
   const hardfork = (hre.network.config as { hardfork?: string }).hardfork ?? "default";
   const fmt = (n: bigint | undefined) => (n === undefined ? "" : n.toLocaleString("en-US"));
   const lines = [
-    "# Gas report: token and vesting",
+    "# Gas report: token, vesting, staking and nodes",
     "",
     `Written by \`npm run gas\` (scripts/gas-report.ts); Hardhat ${hre.hardhatArguments ? require("hardhat/package.json").version : ""} in-process network, ` +
       `\`${hardfork}\` rules, solc ${hre.config.solidity.compilers[0].version} (optimizer ${hre.config.solidity.compilers[0].settings.optimizer.runs} runs). ` +
@@ -43,6 +46,15 @@ async function main() {
       const verdict = t ? `${fmt(t.target)} ${r.ours <= t.target ? "(met)" : "(**missed**)"}` : "";
       return `| ${r.group} | ${r.operation} | ${fmt(r.ours)} | ${fmt(r.openZeppelin)} | ${verdict} | ${t?.alternative ?? ""} | ${r.note ?? ""} |`;
     }),
+    "",
+    "## Staking and nodes, as the number of operators grows",
+    "",
+    `Each operation measured after ${POPULATIONS.join(", ")} other operators have staked and registered a TEE node. ` +
+      "The first column also pays for the contract's first writes of its global totals (zero to non-zero).",
+    "",
+    `| operation | ${POPULATIONS.map((n) => `${n.toLocaleString("en-US")} operators`).join(" | ")} |`,
+    `| --- | ${POPULATIONS.map(() => "---:").join(" | ")} |`,
+    ...(await measureStakingGas(hre, POPULATIONS)).map((r) => `| ${r.operation} | ${r.gas.map(fmt).join(" | ")} |`),
     "",
   ];
   const file = path.join(__dirname, "reports", "gas.md");

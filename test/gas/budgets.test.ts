@@ -2,6 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 
 import { GasRow, measureGas } from "./scenarios";
+import { ScalingRow, measureStakingGas } from "./staking-scenarios";
 
 /**
  * Gas budgets: gas is exact, so these are asserted. The figures and their comparison with OpenZeppelin's
@@ -41,5 +42,34 @@ describe("Gas budgets (token and vesting)", () => {
       (r) => r.operation === "release again later, beneficiary self-delegated (locked votes to self)",
     )!;
     expect(row.ours).to.be.lt(row.openZeppelin!);
+  });
+});
+
+describe("Gas of staking stays flat as stakers and nodes grow", () => {
+  // From 10 up: the first operators also pay for the contract's first writes of its global totals.
+  const populations = [10, 100];
+  let rows: ScalingRow[];
+  before(async function () {
+    this.timeout(300_000);
+    rows = await measureStakingGas(hre, populations);
+  });
+
+  it("measures every operation at every population", () => {
+    expect(rows.map((r) => r.operation)).to.include.members([
+      "stake (an operator's first)",
+      "register a node (TEE, one model)",
+      "unstake (start a thaw)",
+      "withdraw (one request)",
+      "claim rewards (operator)",
+    ]);
+    for (const row of rows) expect(row.gas.length, row.operation).to.equal(populations.length);
+  });
+
+  it("costs the same with 100 other operators as with 10 (within 1%)", () => {
+    for (const row of rows) {
+      const [small, large] = row.gas;
+      const spread = large > small ? large - small : small - large;
+      expect(spread * 100n, `${row.operation}: ${small} at 10, ${large} at 100`).to.be.lte(small);
+    }
   });
 });

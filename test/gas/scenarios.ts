@@ -112,7 +112,12 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
   let ozCreate = 0n;
   for (const who of [carol, dave, erin]) {
     const factory = await ethers.getContractFactory("OZVestingWalletCliff");
-    const wallet = (await factory.deploy(who.address, start, end - start, cliff - start)) as unknown as OZVestingWalletCliff;
+    const wallet = (await factory.deploy(
+      who.address,
+      start,
+      end - start,
+      cliff - start,
+    )) as unknown as OZVestingWalletCliff;
     const deployGas = (await wallet.deploymentTransaction()!.wait())!.gasUsed;
     const fundGas = await gas(token.transfer(await wallet.getAddress(), total));
     ozCreate = deployGas + fundGas;
