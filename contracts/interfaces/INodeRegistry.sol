@@ -133,6 +133,10 @@ interface INodeRegistry {
     /// @notice The node as stored. Reverts with {NodeNotFound} for an unknown id.
     function getNode(uint256 nodeId) external view returns (Nodes.Node memory);
 
+    /// @notice The node's operator (zero for an unknown id), and whether the node is active and not jailed.
+    /// @dev The one-slot read that payments and proofs use.
+    function nodeOperatorOf(uint256 nodeId) external view returns (address operator, bool serving);
+
     /// @notice Whether the node lists the model (whatever its eligibility).
     function servesModel(uint256 nodeId, bytes32 modelId) external view returns (bool);
 

@@ -92,6 +92,12 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     }
 
     /// @inheritdoc INodeRegistry
+    function nodeOperatorOf(uint256 nodeId) external view override returns (address operator, bool serving) {
+        Nodes.Node storage node = _nodes[nodeId];
+        return (node.operator, node.active && node.jailedUntil <= block.timestamp);
+    }
+
+    /// @inheritdoc INodeRegistry
     function servesModel(uint256 nodeId, bytes32 modelId) external view override returns (bool) {
         return _serves[nodeId][modelId];
     }
@@ -258,11 +264,18 @@ contract NodeRegistry is INodeRegistry, AccessControl {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the minimum stake of a mode, within [1, 10,000,000] OPG. Only the default admin.
+    /// @notice Sets the minimum stake of a mode, within [1, 10,000,000] OPG and keeping none <= TEE <= ZK, so that
+    /// a node's most demanding mode is also its most expensive. Only the default admin.
     function setMinimumStake(Nodes.Mode mode, uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint8 index = uint8(mode);
+        uint256 lower = index == 0 ? MIN_MINIMUM_STAKE : _minimumStake[index - 1];
+        uint256 upper = index == MODE_COUNT - 1 ? MAX_MINIMUM_STAKE : _minimumStake[index + 1];
         require(
-            newMinimum >= MIN_MINIMUM_STAKE && newMinimum <= MAX_MINIMUM_STAKE,
-            NodeParameterOutOfBounds(newMinimum, MIN_MINIMUM_STAKE, MAX_MINIMUM_STAKE)
+            newMinimum >= MIN_MINIMUM_STAKE &&
+                newMinimum <= MAX_MINIMUM_STAKE &&
+                newMinimum >= lower &&
+                newMinimum <= upper,
+            NodeParameterOutOfBounds(newMinimum, lower, upper)
         );
         emit MinimumStakeSet(mode, _minimumStake[uint8(mode)], newMinimum);
         _minimumStake[uint8(mode)] = newMinimum;

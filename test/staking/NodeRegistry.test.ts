@@ -1279,22 +1279,32 @@ describe("NodeRegistry", function () {
       expect(await nodes.isTeeMeasurementApproved(MEASUREMENT)).to.equal(false);
     });
 
-    it("setMinimumStake: NodeParameterOutOfBounds outside [1, 10,000,000] OPG; MinimumStakeSet(mode, old, new)", async function () {
+    it("setMinimumStake: NodeParameterOutOfBounds outside [1, 10,000,000] OPG or out of the order none <= TEE <= ZK; MinimumStakeSet(mode, old, new)", async function () {
       const f = await loadFixture(deployNodeRegistryFixture);
       const { nodes } = f;
-      for (const value of [0n, MIN_MINIMUM_STAKE - 1n, MAX_MINIMUM_STAKE + 1n, MaxUint256]) {
+      // TEE must stay between none's minimum and ZK's.
+      for (const value of [0n, MINIMUM[Mode.None] - 1n, MINIMUM[Mode.Zk] + 1n, MAX_MINIMUM_STAKE + 1n, MaxUint256]) {
         await expect(nodes.connect(f.admin).setMinimumStake(Mode.Tee, value))
           .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
-          .withArgs(value, MIN_MINIMUM_STAKE, MAX_MINIMUM_STAKE);
+          .withArgs(value, MINIMUM[Mode.None], MINIMUM[Mode.Zk]);
       }
+      // None stays within [1 OPG, TEE's minimum]; ZK within [TEE's minimum, 10,000,000 OPG].
+      await expect(nodes.connect(f.admin).setMinimumStake(Mode.None, MIN_MINIMUM_STAKE - 1n))
+        .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
+        .withArgs(MIN_MINIMUM_STAKE - 1n, MIN_MINIMUM_STAKE, MINIMUM[Mode.Tee]);
+      await expect(nodes.connect(f.admin).setMinimumStake(Mode.Zk, MAX_MINIMUM_STAKE + 1n))
+        .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
+        .withArgs(MAX_MINIMUM_STAKE + 1n, MINIMUM[Mode.Tee], MAX_MINIMUM_STAKE);
       expect(await nodes.minimumStake(Mode.Tee)).to.equal(MINIMUM[Mode.Tee]);
 
       const current = [...MINIMUM];
       const steps: [ModeValue, bigint][] = [
+        [Mode.None, MIN_MINIMUM_STAKE],
         [Mode.Tee, MIN_MINIMUM_STAKE],
         [Mode.Zk, MAX_MINIMUM_STAKE],
-        [Mode.None, opg(12_345n)],
+        [Mode.None, MIN_MINIMUM_STAKE],
         [Mode.Tee, opg(30_000n)],
+        [Mode.None, opg(12_345n)],
       ];
       for (const [mode, value] of steps) {
         await expect(nodes.connect(f.admin).setMinimumStake(mode, value))
