@@ -46,6 +46,10 @@ interface IStaking is IStakingBase {
         uint256 toChallenger
     );
 
+    /// @notice Emitted when fees earned by an operator's nodes arrive: `toDelegators` is the delegators' part after
+    /// the operator's cut, the rest is the operator's.
+    event FeesDistributed(address indexed operator, address indexed from, uint256 amount, uint256 toDelegators);
+
     /// @notice Emitted when an operator or delegator claims rewards.
     event RewardsClaimed(address indexed account, address indexed operator, uint256 amount);
 
@@ -153,8 +157,11 @@ interface IStaking is IStakingBase {
     /// @notice The sum of all thawing stake.
     function totalThawingStake() external view returns (uint256);
 
-    /// @notice Rewards paid out so far.
+    /// @notice Rewards and fees paid out so far.
     function rewardsClaimed() external view returns (uint256);
+
+    /// @notice Node fees received so far through {distributeFees}, claimable with the rewards.
+    function feesDistributed() external view returns (uint256);
 
     /// @notice Rewards emitted while no stake was active: never paid, kept in the contract.
     function rewardsUnallocated() external view returns (uint256);
@@ -251,6 +258,11 @@ interface IStaking is IStakingBase {
 
     /// @notice Applies an operator's scheduled cut once it is due. Anyone may call it.
     function applyDelegationCut(address operator) external;
+
+    /// @notice Adds `amount` of node fees for `operator` (pulled from the caller, the payments escrow): the part
+    /// earned by delegated stake (delegated / active) goes to the delegators after the operator's cut, the rest to
+    /// the operator. Both claim it with {claimRewards}. Emits a {FeesDistributed} event.
+    function distributeFees(address operator, uint256 amount) external;
 
     /// @notice Slashes `amount` of the operator's stake: own active, then own thawing, then delegated active and
     /// thawing pro rata. {challengerSharePpm} of it goes to `challenger` (none when zero), the rest is burned.

@@ -106,6 +106,9 @@ contract Staking is IStaking, AccessControl, Pausable {
     /// @inheritdoc IStaking
     uint256 public override rewardsUnallocated;
 
+    /// @inheritdoc IStaking
+    uint256 public override feesDistributed;
+
     mapping(address operator => Stakes.Operator) internal _operators;
     mapping(address operator => mapping(address delegator => Stakes.Delegation)) internal _delegations;
     mapping(address operator => mapping(address staker => Stakes.ThawQueue)) internal _thawQueues;
@@ -390,6 +393,27 @@ contract Staking is IStaking, AccessControl, Pausable {
         emit DelegationCutSet(operator, o.cutPpm, o.pendingCutPpm);
         o.cutPpm = o.pendingCutPpm;
         o.pendingCutAt = 0;
+    }
+
+    /// @inheritdoc IStaking
+    function distributeFees(address operator, uint256 amount) external override {
+        require(amount > 0, StakingZeroAmount());
+        // Effect: rewards up to now are settled first, so that the fees are shared by the stake of now.
+        Stakes.Operator storage o = _settleOperator(operator);
+        uint256 delegatedTokens = o.delegated.tokens;
+        uint256 active = uint256(o.ownActive) + delegatedTokens;
+        // Rounds down for the delegators: what the per-share rounding leaves stays in the contract.
+        uint256 delegatedPart = active == 0 ? 0 : (amount * delegatedTokens) / active;
+        uint256 toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
+        if (toDelegators > 0) {
+            o.delegatorRewardPerShare += Math.mulDiv(toDelegators, PRECISION, o.delegated.shares);
+        }
+        o.rewards += (amount - toDelegators).toUint128();
+        feesDistributed += amount;
+
+        // Interaction
+        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        emit FeesDistributed(operator, msg.sender, amount, toDelegators);
     }
 
     /// @inheritdoc IStaking

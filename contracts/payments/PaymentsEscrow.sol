@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
+import {IPaymentsEscrow} from "../interfaces/IPaymentsEscrow.sol";
+import {IProofRegistry} from "../interfaces/IProofRegistry.sol";
+import {IStaking} from "../interfaces/IStaking.sol";
+import {Nodes} from "../types/Nodes.sol";
+import {Payments} from "../types/Payments.sol";
+import {Proofs} from "../types/Proofs.sol";
+
+/// @title PaymentsEscrow
+/// @notice See the documentation in {IPaymentsEscrow}.
+/// @dev Where the tokens are: every token this contract holds is a payer's balance, a fee cap locked in an open
+/// request, node fees owed to an operator, royalties owed to a model owner, or protocol fees not yet flushed.
+/// Payments only move amounts between these books; tokens leave through withdrawals, refunds and collections, so
+/// a voucher redemption costs a few storage writes and no token transfer.
+contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
+    using SafeERC20 for IERC20;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                     CONSTANTS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IPaymentsEscrow
+    bytes32 public constant override VOUCHER_TYPEHASH = keccak256(
+        "Voucher(address payer,uint256 nodeId,bytes32 modelId,uint8 mode,uint128 cumulativeAmount,uint64 issuedAt,uint64 expiry)"
+    );
+
+    uint32 internal constant PPM = 1_000_000;
+    uint32 public constant MAX_PROTOCOL_FEE_PPM = 100_000;
+    uint64 public constant MIN_WITHDRAWAL_THAWING_PERIOD = 1 days;
+    uint64 public constant MAX_WITHDRAWAL_THAWING_PERIOD = 60 days;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  STATE VARIABLES
+    //////////////////////////////////////////////////////////////////////////*/
+
+    IERC20 public immutable TOKEN;
+    INodeRegistry public immutable NODES;
+    IModelRegistry public immutable MODELS;
+    IStaking public immutable STAKING;
+    IProofRegistry public immutable PROOFS;
+
+    /// @inheritdoc IPaymentsEscrow
+    uint32 public override protocolFeePpm = 10_000;
+
+    /// @inheritdoc IPaymentsEscrow
+    uint64 public override withdrawalThawingPeriod = 30 days;
+
+    /// @inheritdoc IPaymentsEscrow
+    address public override feeRecipient;
+
+    /// @notice The id the next request will have; ids start at 1.
+    uint256 public nextRequestId = 1;
+
+    /// @inheritdoc IPaymentsEscrow
+    uint256 public override protocolFeesPending;
+
+    mapping(address payer => Payments.Account account) internal _accounts;
+    mapping(bytes32 channel => uint128 redeemed) internal _redeemed;
+    mapping(uint256 requestId => Payments.Request request) internal _requests;
+    mapping(address operator => uint256 fees) internal _nodeFees;
+    mapping(address owner => uint256 royalties) internal _royalties;
+
+    /// @dev Who a payment goes to and how it is split.
+    struct Split {
+        address payer;
+        uint256 nodeId;
+        address operator;
+        bytes32 modelId;
+        address modelOwner;
+        uint32 royaltyPpm;
+        Nodes.Mode mode;
+        Payments.PaymentKind kind;
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                    CONSTRUCTOR
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @param admin The account given the default admin role (the timelock, after deployment).
+    /// @param initialFeeRecipient Where protocol fees go; zero burns them.
+    constructor(
+        IERC20 token,
+        INodeRegistry nodes,
+        IModelRegistry models,
+        IStaking staking,
+        IProofRegistry proofs,
+        address admin,
+        address initialFeeRecipient
+    ) EIP712("OPG Payments", "1") {
+        TOKEN = token;
+        NODES = nodes;
+        MODELS = models;
+        STAKING = staking;
+        PROOFS = proofs;
+        feeRecipient = initialFeeRecipient;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        emit FeeRecipientSet(address(0), initialFeeRecipient);
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                  CONSTANT FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IPaymentsEscrow
+    function getAccount(address payer) external view override returns (Payments.Account memory) {
+        return _accounts[payer];
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function availableOf(address payer) public view override returns (uint256) {
+        Payments.Account storage account = _accounts[payer];
+        return account.balance - account.thawing;
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function redeemedOf(
+        address payer,
+        uint256 nodeId,
+        bytes32 modelId,
+        Nodes.Mode mode
+    ) external view override returns (uint256) {
+        return _redeemed[_channel(payer, nodeId, modelId, mode)];
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function voucherDigest(Payments.Voucher calldata voucher) public view override returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        VOUCHER_TYPEHASH,
+                        voucher.payer,
+                        voucher.nodeId,
+                        voucher.modelId,
+                        voucher.mode,
+                        voucher.cumulativeAmount,
+                        voucher.issuedAt,
+                        voucher.expiry
+                    )
+                )
+            );
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function getRequest(uint256 requestId) external view override returns (Payments.Request memory) {
+        return _requests[requestId];
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function nodeFeesOf(address operator) external view override returns (uint256) {
+        return _nodeFees[operator];
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function royaltiesOf(address owner) external view override returns (uint256) {
+        return _royalties[owner];
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                      ESCROW
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IPaymentsEscrow
+    function deposit(address payer, uint256 amount) external override {
+        _deposit(payer, amount);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external override {
+        try IERC20Permit(address(TOKEN)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        _deposit(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function thaw(uint256 amount) external override {
+        Payments.Account storage account = _accounts[msg.sender];
+        uint256 balance = account.balance;
+        require(amount <= balance, EscrowInsufficientBalance(balance, amount));
+        uint64 endsAt = amount == 0 ? 0 : uint64(block.timestamp) + withdrawalThawingPeriod;
+        account.thawing = uint128(amount);
+        account.thawStartedAt = amount == 0 ? 0 : uint40(block.timestamp);
+        account.thawEndsAt = uint40(endsAt);
+        emit ThawStarted(msg.sender, amount, endsAt);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function withdraw() external override returns (uint256 amount) {
+        Payments.Account storage account = _accounts[msg.sender];
+        uint40 endsAt = account.thawEndsAt;
+        require(endsAt != 0 && block.timestamp >= endsAt, EscrowThawNotEnded(endsAt));
+
+        // Effect: vouchers collected during the thaw may have taken part of it.
+        amount = account.thawing;
+        account.balance -= uint128(amount);
+        account.thawing = 0;
+        account.thawStartedAt = 0;
+        account.thawEndsAt = 0;
+
+        // Interaction
+        if (amount > 0) TOKEN.safeTransfer(msg.sender, amount);
+        emit Withdrawn(msg.sender, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                     VOUCHERS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IPaymentsEscrow
+    function redeem(
+        Payments.Voucher calldata voucher,
+        bytes calldata signature
+    ) external override returns (uint256 paid) {
+        bytes4 failure;
+        (paid, failure) = _redeem(voucher, signature);
+        if (failure != bytes4(0)) _revertVoucher(voucher, failure);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function redeemBatch(
+        Payments.Voucher[] calldata vouchers,
+        bytes[] calldata signatures
+    ) external override returns (uint256 paid) {
+        uint256 count = vouchers.length;
+        require(count > 0 && count == signatures.length, EscrowBadBatch(count, signatures.length));
+        for (uint256 i; i < count; ++i) {
+            (uint256 one, bytes4 failure) = _redeem(vouchers[i], signatures[i]);
+            if (failure != bytes4(0)) emit VoucherSkipped(i, vouchers[i].payer, vouchers[i].nodeId, failure);
+            paid += one;
+        }
+        require(paid > 0, EscrowBatchPaidNothing());
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                     REQUESTS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IPaymentsEscrow
+    function postRequest(
+        bytes32 modelId,
+        bytes32 inputHash,
+        Nodes.Mode mode,
+        uint256 feeCap,
+        uint64 deadline,
+        uint256 nodeId
+    ) external override returns (uint256 requestId) {
+        // Check
+        require(feeCap > 0, EscrowZeroAmount());
+        require(deadline > block.timestamp, EscrowDeadlinePassed(deadline));
+        require(MODELS.exists(modelId), EscrowUnknownModel(modelId));
+        Payments.Account storage account = _accounts[msg.sender];
+        uint256 available = account.balance - account.thawing;
+        require(feeCap <= available, EscrowInsufficientBalance(available, feeCap));
+
+        // Effect: the cap leaves the balance and is held by the request until it is paid or reclaimed.
+        account.balance -= uint128(feeCap);
+        requestId = nextRequestId++;
+        _requests[requestId] = Payments.Request({
+            payer: msg.sender,
+            deadline: uint40(deadline),
+            mode: mode,
+            status: Payments.RequestStatus.Open,
+            feeCap: uint128(feeCap),
+            nodeId: uint64(nodeId),
+            modelId: modelId,
+            inputHash: inputHash
+        });
+        emit RequestPosted(requestId, msg.sender, modelId, inputHash, mode, feeCap, deadline, nodeId);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function fulfil(uint256 requestId, uint256 nodeId, bytes32 outputHash, bytes32 proofHash) external override {
+        // Check
+        Payments.Request storage request = _requests[requestId];
+        Payments.RequestStatus status = request.status;
+        require(status == Payments.RequestStatus.Open, EscrowRequestNotOpen(requestId, status));
+        require(block.timestamp <= request.deadline, EscrowDeadlinePassed(request.deadline));
+        uint256 chosen = request.nodeId;
+        require(chosen == 0 || chosen == nodeId, EscrowWrongNode(requestId, chosen, nodeId));
+        (address operator, ) = NODES.nodeOperatorOf(nodeId);
+        require(operator == msg.sender, EscrowNotNodeOperator(nodeId, msg.sender));
+        require(operator != request.payer, EscrowSelfDealing(request.payer, nodeId));
+        uint256 price = _checkServable(nodeId, request);
+
+        // Effect: paid once; the rest of the cap goes back to the payer.
+        request.status = Payments.RequestStatus.Fulfilled;
+        uint256 refund = request.feeCap - price;
+        _accounts[request.payer].balance += uint128(refund);
+        if (price > 0) {
+            Split memory split = Split({
+                payer: request.payer,
+                nodeId: nodeId,
+                operator: operator,
+                modelId: request.modelId,
+                modelOwner: address(0),
+                royaltyPpm: 0,
+                mode: request.mode,
+                kind: Payments.PaymentKind.Request
+            });
+            (split.modelOwner, split.royaltyPpm) = MODELS.royaltyOf(request.modelId);
+            _pay(split, price);
+        }
+        emit RequestFulfilled(requestId, nodeId, outputHash, proofHash, price, refund);
+
+        // Interaction: the proof record, under an id no node can commit itself.
+        PROOFS.commitRecordFor(
+            nodeId,
+            Proofs.Record({
+                inferenceId: requestInferenceId(requestId),
+                modelId: request.modelId,
+                inputHash: request.inputHash,
+                outputHash: outputHash,
+                proofType: request.mode,
+                proofHash: proofHash
+            })
+        );
+    }
+
+    /// @dev The node's price for the request, once it is known to be eligible for the model and mode and within the cap.
+    function _checkServable(uint256 nodeId, Payments.Request storage request) internal view returns (uint256 price) {
+        bytes32 modelId = request.modelId;
+        Nodes.Mode mode = request.mode;
+        Nodes.Eligibility eligibility = NODES.eligibilityOf(nodeId, modelId, mode);
+        require(eligibility == Nodes.Eligibility.Eligible, EscrowNodeNotEligible(nodeId, modelId, mode, eligibility));
+        price = NODES.priceOf(nodeId, mode);
+        require(price <= request.feeCap, EscrowPriceAboveCap(price, request.feeCap));
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function reclaim(uint256 requestId) external override {
+        Payments.Request storage request = _requests[requestId];
+        Payments.RequestStatus status = request.status;
+        require(status == Payments.RequestStatus.Open, EscrowRequestNotOpen(requestId, status));
+        require(block.timestamp > request.deadline, EscrowRequestNotExpired(requestId, request.deadline));
+
+        // Refunded once: the request is closed before the balance grows.
+        request.status = Payments.RequestStatus.Reclaimed;
+        uint128 feeCap = request.feeCap;
+        address payer = request.payer;
+        _accounts[payer].balance += feeCap;
+        emit RequestReclaimed(requestId, payer, feeCap);
+    }
+
+    /// @notice The inference id under which a fulfilled request's proof record is committed.
+    function requestInferenceId(uint256 requestId) public view returns (bytes32) {
+        bytes32 id = keccak256(abi.encode(block.chainid, address(this), requestId));
+        // The first byte is the registry's reserved prefix, which nodes cannot use for their own records.
+        return (id >> 8) | bytes32(PROOFS.RESERVED_INFERENCE_PREFIX());
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                    COLLECTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IPaymentsEscrow
+    function collectNodeFees(address operator) external override returns (uint256 amount) {
+        amount = _nodeFees[operator];
+        require(amount > 0, EscrowNothingToCollect(operator));
+        _nodeFees[operator] = 0;
+        TOKEN.forceApprove(address(STAKING), amount);
+        STAKING.distributeFees(operator, amount);
+        emit NodeFeesCollected(operator, amount);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function collectRoyalties() external override returns (uint256 amount) {
+        amount = _royalties[msg.sender];
+        require(amount > 0, EscrowNothingToCollect(msg.sender));
+        _royalties[msg.sender] = 0;
+        TOKEN.safeTransfer(msg.sender, amount);
+        emit RoyaltiesCollected(msg.sender, amount);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function flushProtocolFees() external override returns (uint256 amount) {
+        amount = protocolFeesPending;
+        require(amount > 0, EscrowNothingToCollect(address(this)));
+        protocolFeesPending = 0;
+        address recipient = feeRecipient;
+        if (recipient == address(0)) ERC20Burnable(address(TOKEN)).burn(amount);
+        else TOKEN.safeTransfer(recipient, amount);
+        emit ProtocolFeesFlushed(recipient, amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                    GOVERNANCE
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the protocol fee, at most 10%. Only the default admin.
+    function setProtocolFee(uint32 newFeePpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        require(
+            newFeePpm <= MAX_PROTOCOL_FEE_PPM,
+            EscrowParameterOutOfBounds("protocolFeePpm", newFeePpm, 0, MAX_PROTOCOL_FEE_PPM)
+        );
+        emit ParameterSet("protocolFeePpm", protocolFeePpm, newFeePpm);
+        protocolFeePpm = newFeePpm;
+    }
+
+    /// @notice Sets the withdrawal thawing period, within [1 day, 60 days]. Only the default admin.
+    function setWithdrawalThawingPeriod(uint64 newPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        require(
+            newPeriod >= MIN_WITHDRAWAL_THAWING_PERIOD && newPeriod <= MAX_WITHDRAWAL_THAWING_PERIOD,
+            EscrowParameterOutOfBounds(
+                "withdrawalThawingPeriod",
+                newPeriod,
+                MIN_WITHDRAWAL_THAWING_PERIOD,
+                MAX_WITHDRAWAL_THAWING_PERIOD
+            )
+        );
+        emit ParameterSet("withdrawalThawingPeriod", withdrawalThawingPeriod, newPeriod);
+        withdrawalThawingPeriod = newPeriod;
+    }
+
+    /// @notice Sets where protocol fees go; zero burns them. Only the default admin.
+    function setFeeRecipient(address newRecipient) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        emit FeeRecipientSet(feeRecipient, newRecipient);
+        feeRecipient = newRecipient;
+    }
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                 INTERNAL FUNCTIONS
+    //////////////////////////////////////////////////////////////////////////*/
+
+    function _deposit(address payer, uint256 amount) internal {
+        require(amount > 0, EscrowZeroAmount());
+        _accounts[payer].balance += uint128(amount);
+        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
+        emit Deposited(payer, msg.sender, amount);
+    }
+
+    /// @dev Pays what a voucher owes, or returns the selector of the error that stops it (and pays nothing).
+    function _redeem(
+        Payments.Voucher calldata voucher,
+        bytes calldata signature
+    ) internal returns (uint256 paid, bytes4 failure) {
+        Split memory split;
+        (split, failure) = _checkVoucher(voucher, signature);
+        if (failure != bytes4(0)) return (0, failure);
+
+        bytes32 channel = _channel(split.payer, split.nodeId, split.modelId, split.mode);
+        uint128 redeemed = _redeemed[channel];
+        if (voucher.cumulativeAmount <= redeemed) return (0, EscrowNothingOwed.selector);
+        Payments.Account storage account = _accounts[split.payer];
+        paid = Math.min(voucher.cumulativeAmount - redeemed, _availableFor(account, voucher.issuedAt));
+        if (paid == 0) return (0, EscrowInsufficientBalance.selector);
+
+        // Effect: the channel first, so that no voucher of it pays twice.
+        _redeemed[channel] = redeemed + uint128(paid);
+        uint128 balance = account.balance - uint128(paid);
+        account.balance = balance;
+        if (account.thawing > balance) account.thawing = balance;
+        _pay(split, paid);
+    }
+
+    /// @dev Checks a voucher's dates, signature, node and model; returns who it pays, or why it cannot.
+    function _checkVoucher(
+        Payments.Voucher calldata voucher,
+        bytes calldata signature
+    ) internal view returns (Split memory split, bytes4 failure) {
+        if (voucher.expiry < block.timestamp) return (split, EscrowVoucherExpired.selector);
+        if (voucher.issuedAt > block.timestamp) return (split, EscrowVoucherFromTheFuture.selector);
+        if (!SignatureChecker.isValidSignatureNow(voucher.payer, voucherDigest(voucher), signature)) {
+            return (split, EscrowInvalidSignature.selector);
+        }
+        (address operator, ) = NODES.nodeOperatorOf(voucher.nodeId);
+        if (operator == address(0)) return (split, EscrowUnknownNode.selector);
+        if (operator == voucher.payer) return (split, EscrowSelfDealing.selector);
+        split.payer = voucher.payer;
+        split.nodeId = voucher.nodeId;
+        split.operator = operator;
+        split.modelId = voucher.modelId;
+        split.mode = voucher.mode;
+        split.kind = Payments.PaymentKind.Voucher;
+        try MODELS.royaltyOf(voucher.modelId) returns (address owner, uint32 royaltyPpm) {
+            (split.modelOwner, split.royaltyPpm) = (owner, royaltyPpm);
+        } catch {
+            return (split, EscrowUnknownModel.selector);
+        }
+    }
+
+    /// @dev What a voucher issued at `issuedAt` may take: all of the balance when it predates the thaw, else the
+    /// balance less what is thawing.
+    function _availableFor(Payments.Account storage account, uint64 issuedAt) internal view returns (uint256) {
+        uint256 balance = account.balance;
+        return issuedAt < account.thawStartedAt ? balance : balance - account.thawing;
+    }
+
+    /// @dev Splits a payment: the protocol fee and the model's royalty round down, the node takes the rest.
+    function _pay(Split memory split, uint256 gross) internal {
+        uint256 protocolFee = (gross * protocolFeePpm) / PPM;
+        uint256 royalty = (gross * split.royaltyPpm) / PPM;
+        uint256 nodeShare = gross - protocolFee - royalty;
+        protocolFeesPending += protocolFee;
+        _royalties[split.modelOwner] += royalty;
+        _nodeFees[split.operator] += nodeShare;
+        emit PaymentCollected(
+            split.payer,
+            split.nodeId,
+            split.modelId,
+            split.operator,
+            split.modelOwner,
+            split.mode,
+            split.kind,
+            gross,
+            nodeShare,
+            royalty,
+            protocolFee
+        );
+    }
+
+    /// @dev Reverts with the voucher's error and its values.
+    function _revertVoucher(Payments.Voucher calldata voucher, bytes4 failure) internal view {
+        if (failure == EscrowVoucherExpired.selector) revert EscrowVoucherExpired(voucher.expiry);
+        if (failure == EscrowVoucherFromTheFuture.selector) revert EscrowVoucherFromTheFuture(voucher.issuedAt);
+        if (failure == EscrowInvalidSignature.selector) revert EscrowInvalidSignature(voucher.payer);
+        if (failure == EscrowSelfDealing.selector) revert EscrowSelfDealing(voucher.payer, voucher.nodeId);
+        if (failure == EscrowUnknownNode.selector) revert EscrowUnknownNode(voucher.nodeId);
+        if (failure == EscrowUnknownModel.selector) revert EscrowUnknownModel(voucher.modelId);
+        if (failure == EscrowNothingOwed.selector) {
+            revert EscrowNothingOwed(
+                voucher.cumulativeAmount,
+                _redeemed[_channel(voucher.payer, voucher.nodeId, voucher.modelId, voucher.mode)]
+            );
+        }
+        bytes32 channel = _channel(voucher.payer, voucher.nodeId, voucher.modelId, voucher.mode);
+        revert EscrowInsufficientBalance(
+            _availableFor(_accounts[voucher.payer], voucher.issuedAt),
+            voucher.cumulativeAmount - _redeemed[channel]
+        );
+    }
+
+    function _channel(address payer, uint256 nodeId, bytes32 modelId, Nodes.Mode mode) internal pure returns (bytes32) {
+        return keccak256(abi.encode(payer, nodeId, modelId, mode));
+    }
+}
