@@ -134,8 +134,13 @@ export async function optionsFromEnv(
   for (const m of measurements)
     if (!/^0x[0-9a-fA-F]{64}$/.test(m)) throw new Error(`TEE_MEASUREMENTS: "${m}" is not a 32-byte hex value`);
 
+  const feeRecipient = env.PROTOCOL_FEE_RECIPIENT ?? "burn";
+  if (feeRecipient !== "burn" && feeRecipient !== "treasury" && !hre.ethers.isAddress(feeRecipient))
+    throw new Error(`PROTOCOL_FEE_RECIPIENT: "${feeRecipient}" is not "burn", "treasury" or an address`);
+
   return {
     genesis,
+    protocolFeeRecipient: feeRecipient,
     teeMeasurements: measurements,
     timelockMinDelay: BigInt(delay),
     timelockProposers: proposers,

@@ -28,7 +28,16 @@ import {
 } from "./lib/deployments";
 import { formatOpg, formatTime } from "./lib/format";
 import { MONTH, vestedAt } from "./lib/vesting";
-import type { ModelRegistry, NodeRegistry, OPG, OPGTimelock, Staking, VestingVault } from "../typechain-types";
+import type {
+  ModelRegistry,
+  NodeRegistry,
+  OPG,
+  OPGTimelock,
+  PaymentsEscrow,
+  ProofRegistry,
+  Staking,
+  VestingVault,
+} from "../typechain-types";
 
 /** Schedules per createSchedules call: about 80k gas each, well under the 2^24 per-transaction cap. */
 export const SCHEDULES_PER_BATCH = 100;
@@ -41,6 +50,8 @@ export interface DeployOptions {
   timelockProposers?: string[];
   /** Where the deployments file goes; nothing is written when undefined. */
   deploymentsDir?: string;
+  /** Where protocol fees go: "burn", "treasury", or an address. */
+  protocolFeeRecipient?: string;
   /** Enclave measurements approved for TEE nodes at deployment (later ones through the timelock). */
   teeMeasurements?: string[];
   /** Confirmations to wait for each transaction (1 locally). */
@@ -56,6 +67,8 @@ export interface DeployedSystem {
   staking: Staking;
   models: ModelRegistry;
   nodes: NodeRegistry;
+  proofs: ProofRegistry;
+  escrow: PaymentsEscrow;
   schedules: (GenesisSchedule & { id: number })[];
   circulatingAtTge: bigint;
   file?: string;
@@ -147,6 +160,29 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     stakingAddress,
     deployerAddress,
   ]);
+  const nodesAddress = await nodes.getAddress();
+  const proofs = await deployContract<ProofRegistry>("ProofRegistry", [
+    tokenAddress,
+    nodesAddress,
+    stakingAddress,
+    deployerAddress,
+  ]);
+  const feeRecipientOption = options.protocolFeeRecipient ?? "burn";
+  const feeRecipient =
+    feeRecipientOption === "burn"
+      ? ethers.ZeroAddress
+      : feeRecipientOption === "treasury"
+        ? treasury
+        : feeRecipientOption;
+  const escrow = await deployContract<PaymentsEscrow>("PaymentsEscrow", [
+    tokenAddress,
+    nodesAddress,
+    await models.getAddress(),
+    stakingAddress,
+    await proofs.getAddress(),
+    deployerAddress,
+    feeRecipient,
+  ]);
   const resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
   deployment.abiVersion = abiVersion(hre);
   deployment.genesis.tge = options.genesis.tge.toString();
@@ -199,6 +235,18 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
       );
   }
 
+  // The dispute path slashes; the escrow records the proofs of fulfilled requests.
+  const proofsAddress = await proofs.getAddress();
+  const escrowAddress = await escrow.getAddress();
+  if (!(await staking.hasRole(await staking.SLASHER_ROLE(), proofsAddress)))
+    await step("Staking: slasher role to ProofRegistry", async () =>
+      staking.grantRole(await staking.SLASHER_ROLE(), proofsAddress),
+    );
+  if (!(await proofs.hasRole(await proofs.RECORDER_ROLE(), escrowAddress)))
+    await step("ProofRegistry: recorder role to PaymentsEscrow", async () =>
+      proofs.grantRole(await proofs.RECORDER_ROLE(), escrowAddress),
+    );
+
   // Admin roles to the timelock; the deployer keeps none.
   const handOver: [
     string,
@@ -213,6 +261,8 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     ["Staking", staking, [await staking.PAUSER_ROLE(), await staking.SLASHER_ROLE()]],
     ["ModelRegistry", models, []],
     ["NodeRegistry", nodes, [await nodes.JAILER_ROLE()]],
+    ["ProofRegistry", proofs, [await proofs.ARBITER_ROLE()]],
+    ["PaymentsEscrow", escrow, []],
   ];
   const ADMIN = ethers.ZeroHash; // DEFAULT_ADMIN_ROLE, handed over last
   for (const [name, contract, roles] of handOver) {
@@ -239,7 +289,20 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   );
 
   const file = options.deploymentsDir ? `${options.deploymentsDir}/${chainId}.json` : undefined;
-  return { deployment, timelock, token, vesting, staking, models, nodes, schedules, circulatingAtTge, file };
+  return {
+    deployment,
+    timelock,
+    token,
+    vesting,
+    staking,
+    models,
+    nodes,
+    proofs,
+    escrow,
+    schedules,
+    circulatingAtTge,
+    file,
+  };
 }
 
 /** The deployment recorded in `dir` for the chain hre is connected to, if every contract in it is still there. */

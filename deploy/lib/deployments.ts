@@ -23,6 +23,8 @@ export const CONTRACT_NAMES = [
   "Staking",
   "ModelRegistry",
   "NodeRegistry",
+  "ProofRegistry",
+  "PaymentsEscrow",
 ] as const;
 
 export type ContractName = (typeof CONTRACT_NAMES)[number];

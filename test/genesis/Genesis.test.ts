@@ -214,7 +214,15 @@ describe("Genesis", () => {
         ["Staking", staking, [ethers.ZeroHash, await staking.PAUSER_ROLE(), await staking.SLASHER_ROLE()]],
         ["ModelRegistry", models, [ethers.ZeroHash]],
         ["NodeRegistry", nodes, [ethers.ZeroHash, await nodes.JAILER_ROLE()]],
+        ["ProofRegistry", system.proofs, [ethers.ZeroHash, await system.proofs.ARBITER_ROLE()]],
+        ["PaymentsEscrow", system.escrow, [ethers.ZeroHash]],
       ];
+      // The dispute path can slash, and the escrow can record the proofs of fulfilled requests.
+      expect(await staking.hasRole(await staking.SLASHER_ROLE(), await system.proofs.getAddress())).to.equal(true);
+      expect(
+        await system.proofs.hasRole(await system.proofs.RECORDER_ROLE(), await system.escrow.getAddress()),
+      ).to.equal(true);
+      expect(await system.escrow.feeRecipient()).to.equal(ethers.ZeroAddress);
       for (const [name, contract, roles] of handedOver)
         for (const role of roles) {
           expect(await contract.hasRole(role, signers[0].address), `${name} ${role}`).to.equal(false);
