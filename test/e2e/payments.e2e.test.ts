@@ -1,0 +1,212 @@
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { JsonRpcProvider, JsonRpcSigner, id, parseEther, TypedDataDomain, ZeroHash } from "ethers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+
+import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
+import { Deployment } from "../../deploy/lib/deployments";
+import { LocalNode, hardhat, startNode } from "../helpers/node";
+import {
+  ModelRegistry__factory,
+  NodeRegistry__factory,
+  OPG__factory,
+  OPGTimelock__factory,
+  PaymentsEscrow__factory,
+  ProofRegistry__factory,
+  Staking__factory,
+} from "../../typechain-types";
+
+const NONE = 0;
+const TEE = 1;
+const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
+const VOUCHER_TYPES = {
+  Voucher: [
+    { name: "payer", type: "address" },
+    { name: "nodeId", type: "uint256" },
+    { name: "modelId", type: "bytes32" },
+    { name: "mode", type: "uint8" },
+    { name: "cumulativeAmount", type: "uint128" },
+    { name: "issuedAt", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+  ],
+};
+
+/**
+ * The core loop through a real JSON-RPC node: a payer deposits and pays two nodes for 1,000 inferences with
+ * vouchers redeemed in one batch, a node commits a batch of 1,000 proof records, one record is challenged, the
+ * arbiter (the timelock) upholds it and the node's operator is slashed; every balance adds up.
+ */
+describe("payments and proofs against a hardhat node (end to end)", function () {
+  this.timeout(300_000);
+  let node: LocalNode;
+  let provider: JsonRpcProvider;
+  let deployment: Deployment;
+
+  before(async () => {
+    node = await startNode();
+    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-e2e-payments-"));
+    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
+      LOCALHOST_RPC_URL: node.url,
+      DEPLOYMENTS_DIR: dir,
+    });
+    expect(run.status, run.output).to.equal(0);
+    deployment = JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8"));
+  });
+  after(async () => {
+    provider?.destroy();
+    await node?.stop();
+  });
+
+  it("pays 1,000 inferences by vouchers, commits their proofs, and slashes a node for a bad record", async () => {
+    const at = (name: keyof Deployment["contracts"]) => deployment.contracts[name]!.address;
+    const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
+    const [deployer, liquidity, airdrop, operatorA, operatorB, payer, builder, challenger, facilitator] =
+      await Promise.all([0, 8, 9, 10, 11, 12, 13, 14, 15].map(signer));
+    const token = OPG__factory.connect(at("OPG"), provider);
+    const staking = Staking__factory.connect(at("Staking"), provider);
+    const models = ModelRegistry__factory.connect(at("ModelRegistry"), provider);
+    const nodes = NodeRegistry__factory.connect(at("NodeRegistry"), provider);
+    const proofs = ProofRegistry__factory.connect(at("ProofRegistry"), provider);
+    const escrow = PaymentsEscrow__factory.connect(at("PaymentsEscrow"), provider);
+    const timelock = OPGTimelock__factory.connect(at("OPGTimelock"), provider);
+    const mine = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
+    const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
+    const supplyBefore = await token.totalSupply();
+
+    // Operators, a payer, a model builder and a challenger get OPG from the genesis allocations.
+    for (const who of [operatorA, operatorB])
+      await mine(token.connect(liquidity).transfer(who.address, parseEther("100000")));
+    await mine(token.connect(airdrop).transfer(payer.address, parseEther("10000")));
+    await mine(token.connect(airdrop).transfer(challenger.address, parseEther("1000")));
+
+    const modelId = id("llama-weights");
+    await mine(models.connect(builder).registerModel(modelId, "ipfs://llama", 50_000));
+    const nodeIds: bigint[] = [];
+    for (const operator of [operatorA, operatorB]) {
+      await mine(token.connect(operator).approve(at("Staking"), parseEther("60000")));
+      await mine(staking.connect(operator).stake(parseEther("60000")));
+      const params = {
+        metadataURI: `https://${operator.address}.example`,
+        modes: (1 << NONE) | (1 << TEE),
+        teeMeasurement: DEVNET_TEE_MEASUREMENT,
+        capacity: 16,
+        prices: [parseEther("0.01"), parseEther("0.03"), 0n] as [bigint, bigint, bigint],
+      };
+      await mine(nodes.connect(operator).registerNode(params, [modelId]));
+      nodeIds.push((await nodes.nextNodeId()) - 1n);
+      expect(await nodes.isEligible(nodeIds[nodeIds.length - 1], modelId, TEE)).to.equal(true);
+    }
+
+    // The payer deposits and signs one cumulative voucher per node after 500 TEE inferences each.
+    await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("100")));
+    await mine(escrow.connect(payer).deposit(payer.address, parseEther("100")));
+    const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
+    const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
+    const issuedAt = await now();
+    const vouchers = nodeIds.map((nodeId) => ({
+      payer: payer.address,
+      nodeId,
+      modelId,
+      mode: TEE,
+      cumulativeAmount: 500n * parseEther("0.03"),
+      issuedAt,
+      expiry: issuedAt + 86_400n,
+    }));
+    const signatures = await Promise.all(vouchers.map((v) => payer.signTypedData(domain, VOUCHER_TYPES, v)));
+
+    // A facilitator redeems both in one transaction.
+    const receipt = (await (await escrow.connect(facilitator).redeemBatch(vouchers, signatures)).wait())!;
+    const gross = 1000n * parseEther("0.03");
+    expect(await escrow.availableOf(payer.address)).to.equal(parseEther("100") - gross);
+    const fee = (gross / 2n / 100n) * 2n;
+    const royalty = (((gross / 2n) * 50_000n) / 1_000_000n) * 2n;
+    expect(await escrow.protocolFeesPending()).to.equal(fee);
+    expect(await escrow.royaltiesOf(builder.address)).to.equal(royalty);
+    const perNode = gross / 2n - gross / 2n / 100n - ((gross / 2n) * 50_000n) / 1_000_000n;
+    expect(await escrow.nodeFeesOf(operatorA.address)).to.equal(perNode);
+    expect(await escrow.nodeFeesOf(operatorB.address)).to.equal(perNode);
+    console.log(
+      `      redeemBatch of 2 vouchers for 1,000 inferences: ${receipt.gasUsed} gas, ${receipt.gasUsed / 1000n} per inference`,
+    );
+
+    // The escrow holds exactly what it owes.
+    const escrowBooks = async () =>
+      (await escrow.getAccount(payer.address)).balance +
+      (await escrow.nodeFeesOf(operatorA.address)) +
+      (await escrow.nodeFeesOf(operatorB.address)) +
+      (await escrow.royaltiesOf(builder.address)) +
+      (await escrow.protocolFeesPending());
+    expect(await token.balanceOf(at("PaymentsEscrow"))).to.equal(await escrowBooks());
+
+    // Node A commits the proof records of its 500 inferences and 500 more, as one batch of 1,000.
+    const records = Array.from({ length: 1000 }, (_, i) => [
+      id(`inference-${i}`),
+      modelId,
+      id(`input-${i}`),
+      id(`output-${i}`),
+      TEE,
+      id(`attestation-${i}`),
+    ]);
+    const tree = StandardMerkleTree.of(records, RECORD_TYPES);
+    await mine(proofs.connect(operatorA).commitBatch(nodeIds[0], tree.root, 1000, "ipfs://batch-a"));
+    const record = (i: number) => {
+      const [inferenceId, m, inputHash, outputHash, proofType, proofHash] = records[i] as [
+        string,
+        string,
+        string,
+        string,
+        number,
+        string,
+      ];
+      return { inferenceId, modelId: m, inputHash, outputHash, proofType, proofHash };
+    };
+    expect(await proofs.isIncluded(tree.root, record(777), tree.getProof(777))).to.equal(true);
+    expect(StandardMerkleTree.verify(tree.root, RECORD_TYPES, records[777], tree.getProof(777))).to.equal(true);
+
+    // Record 313 is challenged; TEE has no verifier here, so the arbiter (the timelock) decides.
+    const bond = await proofs.challengeBond();
+    await mine(token.connect(challenger).approve(at("ProofRegistry"), bond));
+    await mine(proofs.connect(challenger).challenge(tree.root, record(313), tree.getProof(313), "0x"));
+    const challengeId = (await proofs.queryFilter(proofs.filters.RecordChallenged()))[0].args.challengeId;
+    expect((await proofs.getChallenge(challengeId)).status).to.equal(1n); // Pending
+
+    const slashable = await staking.slashableStakeOf(operatorA.address);
+    const slashed = (slashable * (await proofs.slashPpm())) / 1_000_000n;
+    const challengerBefore = await token.balanceOf(challenger.address);
+    const data = proofs.interface.encodeFunctionData("resolveChallenge", [challengeId, true]);
+    const delay = await timelock.getMinDelay();
+    await mine(timelock.connect(deployer).schedule(at("ProofRegistry"), 0, data, ZeroHash, ZeroHash, delay));
+    await provider.send("evm_increaseTime", [Number(delay)]);
+    await provider.send("evm_mine", []);
+    await mine(timelock.connect(facilitator).execute(at("ProofRegistry"), 0, data, ZeroHash, ZeroHash));
+
+    const toChallenger = (slashed * (await staking.challengerSharePpm())) / 1_000_000n;
+    expect((await proofs.getChallenge(challengeId)).status).to.equal(2n); // Upheld
+    expect(await staking.slashableStakeOf(operatorA.address)).to.equal(slashable - slashed);
+    expect(await staking.slashableStakeOf(operatorB.address)).to.equal(parseEther("60000"));
+    expect(await token.balanceOf(challenger.address)).to.equal(challengerBefore + toChallenger + bond);
+
+    // Node fees go to staking; the operators claim them with their rewards.
+    for (const operator of [operatorA, operatorB])
+      await mine(escrow.connect(facilitator).collectNodeFees(operator.address));
+    await mine(escrow.connect(builder).collectRoyalties());
+    await mine(escrow.connect(facilitator).flushProtocolFees());
+    expect(await token.balanceOf(at("PaymentsEscrow"))).to.equal(await escrowBooks());
+    expect(await token.balanceOf(builder.address)).to.equal(royalty);
+
+    // Supply: down by exactly the burned part of the slash and the burned protocol fees.
+    expect(await token.totalSupply()).to.equal(supplyBefore - (slashed - toChallenger) - fee);
+
+    // Staking holds exactly the stake, the thawing stake and what is still owed as rewards and fees.
+    const books =
+      (await staking.totalActiveStake()) +
+      (await staking.totalThawingStake()) +
+      (await staking.REWARDS_TOTAL()) +
+      (await staking.feesDistributed()) -
+      (await staking.rewardsClaimed());
+    expect(await token.balanceOf(at("Staking"))).to.equal(books);
+  });
+});
