@@ -9,6 +9,19 @@ import hre from "hardhat";
 
 import { measureGas } from "../test/gas/scenarios";
 import { measureStakingGas } from "../test/gas/staking-scenarios";
+import { measurePaymentGas } from "../test/gas/payments-scenarios";
+
+/** shared/DESIGN.md's targets for payments and proofs, per operation ("ours, at most"). */
+const PAYMENT_TARGETS: Record<string, string> = {
+  "voucher for 10,000 inferences, redeemed alone": "100 per inference when a voucher covers 1,000",
+  "batch of 10 vouchers, 1,000 inferences each": "100 per inference (one ERC-20 transfer each: 34,465)",
+  "batch of 100 vouchers, 1,000 inferences each": "100 per inference (one ERC-20 transfer each: 34,465)",
+  "proof: commit one record": "60,000 (EAS attest: 322,724)",
+  "proof: commit a batch root of 100 records": "about 55,000, flat in N (EAS multiAttest: 279,695 per record)",
+  "proof: commit a batch root of 10,000 records": "about 55,000, flat in N",
+  "proof: commit a batch root of 1,000,000 records": "about 55,000, flat in N",
+  "proof: check inclusion in a 1,000,000-record batch (eth_estimateGas of the view)": "40,000",
+};
 
 const POPULATIONS = [1, 100, 1000];
 
@@ -33,7 +46,7 @@ async function main() {
   const hardfork = (hre.network.config as { hardfork?: string }).hardfork ?? "default";
   const fmt = (n: bigint | undefined) => (n === undefined ? "" : n.toLocaleString("en-US"));
   const lines = [
-    "# Gas report: token, vesting, staking and nodes",
+    "# Gas report: token, vesting, staking, nodes, payments and proofs",
     "",
     `Written by \`npm run gas\` (scripts/gas-report.ts); Hardhat ${hre.hardhatArguments ? require("hardhat/package.json").version : ""} in-process network, ` +
       `\`${hardfork}\` rules, solc ${hre.config.solidity.compilers[0].version} (optimizer ${hre.config.solidity.compilers[0].settings.optimizer.runs} runs). ` +
@@ -47,10 +60,21 @@ async function main() {
       return `| ${r.group} | ${r.operation} | ${fmt(r.ours)} | ${fmt(r.openZeppelin)} | ${verdict} | ${t?.alternative ?? ""} | ${r.note ?? ""} |`;
     }),
     "",
+    "## Payments and proofs, per inference",
+    "",
+    "Vouchers are measured on open channels (a node already paid once by the payer), as a running network has them.",
+    "",
+    "| operation | gas | inferences | gas per inference | target (DESIGN.md) |",
+    "| --- | ---: | ---: | ---: | --- |",
+    ...(await measurePaymentGas(hre)).map(
+      (r) =>
+        `| ${r.operation} | ${fmt(r.gas)} | ${fmt(r.inferences)} | ${fmt(r.gas / r.inferences)} | ${PAYMENT_TARGETS[r.operation] ?? ""} |`,
+    ),
+    "",
     "## Staking and nodes, as the number of operators grows",
     "",
     `Each operation measured after ${POPULATIONS.join(", ")} other operators have staked and registered a TEE node. ` +
-      "The first column also pays for the contract's first writes of its global totals (zero to non-zero).",
+      "Global totals are warmed first (a claim and an unbonding), as on a running network.",
     "",
     `| operation | ${POPULATIONS.map((n) => `${n.toLocaleString("en-US")} operators`).join(" | ")} |`,
     `| --- | ${POPULATIONS.map(() => "---:").join(" | ")} |`,

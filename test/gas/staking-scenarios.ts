@@ -66,6 +66,7 @@ export async function measureStakingGas(hre: HardhatRuntimeEnvironment, populati
   const rows: Record<string, bigint[]> = {};
   const record = (operation: string, value: bigint) => (rows[operation] ??= []).push(value);
   let population = 0;
+  let warmed = false;
   for (const target of populations) {
     // Grow the population of operators, each with stake and a node, up to the target.
     for (; population < target; population++) {
@@ -74,6 +75,15 @@ export async function measureStakingGas(hre: HardhatRuntimeEnvironment, populati
       await nodes.connect(operator).registerNode(params(population), [modelId]);
     }
     await hre.network.provider.send("evm_increaseTime", [3600]);
+    if (!warmed) {
+      // A running network has claimed and unbonded before: warm the global totals once, outside the measurements.
+      const veteran = await account();
+      await staking.connect(veteran).stake(stakeAmount);
+      await hre.network.provider.send("evm_increaseTime", [3600]);
+      await staking.connect(veteran).claimRewards(await veteran.getAddress());
+      await staking.connect(veteran).unstake(OPG);
+      warmed = true;
+    }
 
     // Measure one more operator's life, and a delegator's, at this population.
     const operator = await account();

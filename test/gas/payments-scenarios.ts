@@ -1,0 +1,214 @@
+/**
+ * Gas of paying for inference and committing its proofs, per operation and per inference: on-chain requests,
+ * cumulative vouchers (one voucher for 1 to 10,000 inferences, batches of 1 to 100 vouchers), proof records and
+ * batch roots of any size, and the inclusion check. Shared by the gas report and the gas budget test.
+ */
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ethers";
+
+import { devnetGenesis, DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
+import { deploySystem } from "../../deploy/system";
+
+export interface PaymentGasRow {
+  operation: string;
+  gas: bigint;
+  /** How many inferences the operation pays for or proves; gas / inferences is the cost per inference. */
+  inferences: bigint;
+}
+
+const TEE = 1;
+const VOUCHER_TYPES = {
+  Voucher: [
+    { name: "payer", type: "address" },
+    { name: "nodeId", type: "uint256" },
+    { name: "modelId", type: "bytes32" },
+    { name: "mode", type: "uint8" },
+    { name: "cumulativeAmount", type: "uint128" },
+    { name: "issuedAt", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+  ],
+};
+
+export async function measurePaymentGas(hre: HardhatRuntimeEnvironment): Promise<PaymentGasRow[]> {
+  const { ethers } = hre;
+  const signers = await ethers.getSigners();
+  const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  const genesis = devnetGenesis(
+    now,
+    signers.map((s) => s.address),
+  );
+  const { token, staking, models, nodes, proofs, escrow } = await deploySystem(hre, {
+    genesis,
+    timelockMinDelay: 60n,
+    teeMeasurements: [DEVNET_TEE_MEASUREMENT],
+  });
+  const gas = async (tx: Promise<ContractTransactionResponse>) => (await (await tx).wait())!.gasUsed;
+  const rows: PaymentGasRow[] = [];
+  const liquidity = signers[8];
+  const price = ethers.parseEther("0.01");
+
+  // Two operators with a TEE node each, a model, payers with deposits.
+  const modelId = ethers.id("model-weights");
+  await models.connect(signers[13]).registerModel(modelId, "ipfs://model", 50_000);
+  const operators = [signers[10], signers[11]];
+  const nodeIds: bigint[] = [];
+  for (const operator of operators) {
+    await token.connect(liquidity).transfer(operator.address, ethers.parseEther("60000"));
+    await token.connect(operator).approve(await staking.getAddress(), ethers.MaxUint256);
+    await staking.connect(operator).stake(ethers.parseEther("60000"));
+    await nodes.connect(operator).registerNode(
+      {
+        metadataURI: "https://node.example",
+        modes: 1 << TEE,
+        teeMeasurement: DEVNET_TEE_MEASUREMENT,
+        capacity: 8,
+        prices: [0n, price, 0n],
+      },
+      [modelId],
+    );
+    nodeIds.push((await nodes.nextNodeId()) - 1n);
+  }
+
+  /** A funded payer with a deposit, impersonated so that hundreds cost no keys. */
+  async function payer(): Promise<Signer> {
+    const wallet = ethers.Wallet.createRandom().connect(ethers.provider);
+    await hre.network.provider.send("hardhat_setBalance", [wallet.address, "0x56BC75E2D63100000"]);
+    await token.connect(liquidity).transfer(wallet.address, ethers.parseEther("1000"));
+    await token.connect(wallet).approve(await escrow.getAddress(), ethers.MaxUint256);
+    await escrow.connect(wallet).deposit(wallet.address, ethers.parseEther("1000"));
+    return wallet;
+  }
+  const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
+  const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
+  const issuedAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  async function voucher(from: Signer, nodeIndex: number, cumulative: bigint) {
+    const value = {
+      payer: await from.getAddress(),
+      nodeId: nodeIds[nodeIndex],
+      modelId,
+      mode: TEE,
+      cumulativeAmount: cumulative,
+      issuedAt,
+      expiry: issuedAt + 10n ** 9n,
+    };
+    return { value, signature: await from.signTypedData(domain, VOUCHER_TYPES, value) };
+  }
+  const facilitator = signers[15];
+
+  // Warm the books once (first payment to each node, owner and the fee pot), as a running network has them.
+  const warm = await payer();
+  for (let n = 0; n < 2; n++) {
+    const v = await voucher(warm, n, price);
+    await escrow.connect(facilitator).redeem(v.value, v.signature);
+  }
+
+  // Mode 1: a request and its fulfilment.
+  const requester = await payer();
+  const deadline = issuedAt + 10n ** 8n;
+  const posted = await gas(
+    escrow.connect(requester).postRequest(modelId, ethers.id("input"), TEE, price * 2n, deadline, 0),
+  );
+  const requestId = (await escrow.nextRequestId()) - 1n;
+  const fulfilled = await gas(
+    escrow.connect(operators[0]).fulfil(requestId, nodeIds[0], ethers.id("output"), ethers.id("attestation")),
+  );
+  rows.push({ operation: "on-chain request: post", gas: posted, inferences: 1n });
+  rows.push({
+    operation: "on-chain request: fulfil (pays the node, commits the proof record)",
+    gas: fulfilled,
+    inferences: 1n,
+  });
+  rows.push({ operation: "on-chain request: post + fulfil", gas: posted + fulfilled, inferences: 1n });
+
+  // Mode 2: one voucher, redeemed again later on an open channel, covering 1, 100 and 10,000 inferences.
+  for (const inferences of [1n, 100n, 10_000n]) {
+    const from = await payer();
+    const first = await voucher(from, 0, price / 1000n);
+    await escrow.connect(facilitator).redeem(first.value, first.signature);
+    const next = await voucher(from, 0, price / 1000n + (price / 1000n) * inferences);
+    rows.push({
+      operation: `voucher for ${inferences.toLocaleString("en-US")} inferences, redeemed alone`,
+      gas: await gas(escrow.connect(facilitator).redeem(next.value, next.signature)),
+      inferences,
+    });
+  }
+
+  // Batches of 1, 10 and 100 vouchers (different payers, two nodes), each voucher for 1,000 inferences.
+  for (const size of [1, 10, 100]) {
+    const batch = [];
+    for (let i = 0; i < size; i++) {
+      const from = await payer();
+      const first = await voucher(from, i % 2, price / 1000n);
+      await escrow.connect(facilitator).redeem(first.value, first.signature);
+      batch.push(await voucher(from, i % 2, price / 1000n + (price / 1000n) * 1000n));
+    }
+    const used = await gas(
+      escrow.connect(facilitator).redeemBatch(
+        batch.map((b) => b.value),
+        batch.map((b) => b.signature),
+      ),
+    );
+    rows.push({
+      operation: `batch of ${size} vouchers, 1,000 inferences each`,
+      gas: used,
+      inferences: BigInt(size) * 1000n,
+    });
+  }
+
+  // Proofs: one record, and batch roots of any size (only the root goes on chain).
+  const record = {
+    inferenceId: ethers.id("one"),
+    modelId,
+    inputHash: ethers.id("in"),
+    outputHash: ethers.id("out"),
+    proofType: TEE,
+    proofHash: ethers.id("att"),
+  };
+  rows.push({
+    operation: "proof: commit one record",
+    gas: await gas(proofs.connect(operators[0]).commitRecord(nodeIds[0], record)),
+    inferences: 1n,
+  });
+  for (const size of [100n, 10_000n, 1_000_000n]) {
+    const used = await gas(
+      proofs
+        .connect(operators[0])
+        .commitBatch(
+          nodeIds[0],
+          ethers.id(`root-${size}`),
+          size,
+          "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+        ),
+    );
+    rows.push({
+      operation: `proof: commit a batch root of ${size.toLocaleString("en-US")} records`,
+      gas: used,
+      inferences: size,
+    });
+  }
+
+  // Inclusion in a 1,000,000-record batch: a proof of 20 siblings, checked in a transaction (a call's gas + 21,000).
+  const leaf = await proofs.leafOf(record);
+  const siblings = Array.from({ length: 20 }, (_, i) => ethers.id(`sibling-${i}`));
+  let node = leaf;
+  for (const sibling of siblings)
+    node =
+      BigInt(node) < BigInt(sibling)
+        ? ethers.keccak256(ethers.concat([node, sibling]))
+        : ethers.keccak256(ethers.concat([sibling, node]));
+  await proofs.connect(operators[0]).commitBatch(nodeIds[0], node, 1_000_000n, "ipfs://deep");
+  const inclusion = await proofs.isIncluded.estimateGas(node, record, siblings);
+  rows.push({
+    operation: "proof: check inclusion in a 1,000,000-record batch (eth_estimateGas of the view)",
+    gas: inclusion,
+    inferences: 1n,
+  });
+
+  // The floor: a plain OPG transfer per inference.
+  rows.push({
+    operation: "floor: one OPG transfer between holders (per inference, if each were paid alone)",
+    gas: await gas(token.connect(liquidity).transfer(signers[9].address, price)),
+    inferences: 1n,
+  });
+  return rows;
+}
