@@ -1,0 +1,182 @@
+/**
+ * Argument parsing (node's util.parseArgs) and the checks of each kind of value. Every check names the argument
+ * it failed on and what it got, so that a wrong command line says what to fix, and nothing is sent.
+ */
+import { parseArgs } from "node:util";
+import { ZeroAddress, getAddress, isHexString } from "ethers";
+
+import { parseOpg } from "../../deploy/lib/format";
+import { UsageError } from "./errors";
+import { MODES } from "./format";
+
+export type OptionType = "string" | "boolean";
+
+export interface OptionSpec {
+  type: OptionType;
+  /** The placeholder in usage lines: "<uri>". */
+  value?: string;
+  required?: boolean;
+  description: string;
+  short?: string;
+}
+
+/** The options every command takes. */
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  network: { type: "string", value: "<name>", description: "localhost (default), baseSepolia or testnet" },
+  rpc: { type: "string", value: "<url>", description: "JSON-RPC URL; overrides --network (env OPG_RPC_URL)" },
+  deployments: {
+    type: "string",
+    value: "<dir>",
+    description: "where <chainId>.json is (default deploy/deployments; env OPG_DEPLOYMENTS_DIR)",
+  },
+  keystore: {
+    type: "string",
+    value: "<file>",
+    description: "sign with an encrypted JSON wallet (password: env OPG_KEYSTORE_PASSWORD, or asked)",
+  },
+  account: {
+    type: "string",
+    value: "<n>",
+    description: "on a local chain (31337): sign with the n-th account of Hardhat's test mnemonic",
+  },
+  yes: { type: "boolean", short: "y", description: "do not ask for confirmation" },
+  json: { type: "boolean", description: "print the result as JSON on stdout" },
+  help: { type: "boolean", short: "h", description: "show help" },
+};
+
+export interface Parsed {
+  /** The command words and their arguments, in order. */
+  positionals: string[];
+  /** Options as given, by name. */
+  values: Record<string, string | boolean | undefined>;
+}
+
+/** Parses argv against every option any command knows; which command may use which is checked afterwards. */
+export function parseCommandLine(argv: string[], options: Record<string, OptionSpec>): Parsed {
+  for (const arg of argv) {
+    // A negative amount would otherwise be read as a short option: say what it is.
+    if (/^-\d/.test(arg)) throw new UsageError(`negative values are not accepted: got "${arg}"`);
+  }
+  const config: Record<string, { type: OptionType; short?: string }> = {};
+  for (const [name, spec] of Object.entries(options))
+    config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    return { positionals, values: values as Parsed["values"] };
+  } catch (error) {
+    throw new UsageError(parseArgsMessage(error as Error & { code?: string }));
+  }
+}
+
+/** util.parseArgs' messages, in the CLI's words. */
+function parseArgsMessage(error: Error & { code?: string }): string {
+  const message = error.message;
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const missing = /Option '(-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
+  if (missing) return `${missing[2]}: missing its value`;
+  const ambiguous = /Option '(-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
+  if (ambiguous) return `${ambiguous[2]}: missing its value (got another option instead)`;
+  const unexpected = /Option '(-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
+  if (unexpected) return `${unexpected[2]}: takes no value`;
+  return message.replace(/^TypeError \[\w+\]: /, "");
+}
+
+/*//////////////////////////////////////////////////////////////////////////
+                                 VALUE CHECKS
+//////////////////////////////////////////////////////////////////////////*/
+
+/** An address, checksummed; a mixed-case address with a wrong checksum is refused. */
+export function parseAddress(name: string, text: string, { allowZero = false } = {}): string {
+  let address: string;
+  try {
+    address = getAddress(text);
+  } catch {
+    const hint = /^0x[0-9a-fA-F]{40}$/.test(text) ? " (its mixed-case checksum is wrong)" : "";
+    throw new UsageError(`${name}: expected an address (0x and 40 hex digits), got "${text}"${hint}`);
+  }
+  if (!allowZero && address === ZeroAddress) throw new UsageError(`${name}: the zero address is not allowed`);
+  return address;
+}
+
+/** An OPG amount greater than zero, in OPG with up to 18 decimals ("1500.5"), as wei. */
+export function parseAmount(name: string, text: string): bigint {
+  let wei: bigint;
+  try {
+    wei = parseOpg(text);
+  } catch {
+    throw new UsageError(`${name}: expected an amount of OPG such as 1500.5 (at most 18 decimals), got "${text}"`);
+  }
+  if (wei === 0n) throw new UsageError(`${name}: expected an amount of OPG greater than 0, got "${text}"`);
+  return wei;
+}
+
+/** A price in OPG, zero allowed, that fits the contract's uint80. */
+export function parsePrice(name: string, text: string): bigint {
+  let wei: bigint;
+  try {
+    wei = parseOpg(text);
+  } catch {
+    throw new UsageError(`${name}: expected a price in OPG such as 0.25 (at most 18 decimals), got "${text}"`);
+  }
+  if (wei >= 2n ** 80n) throw new UsageError(`${name}: at most 1,208,925 OPG (a uint80 of wei), got "${text}"`);
+  return wei;
+}
+
+/** A whole number from `min` to `max`. */
+export function parseWhole(name: string, text: string, { min = 1n, max = 2n ** 256n - 1n } = {}): bigint {
+  if (!/^\d+$/.test(text)) {
+    const what = min > 0n ? "a positive whole number" : "a whole number";
+    throw new UsageError(`${name}: expected ${what}, got "${text}"`);
+  }
+  const value = BigInt(text);
+  if (value < min) throw new UsageError(`${name}: expected at least ${min}, got "${text}"`);
+  if (value > max) throw new UsageError(`${name}: expected at most ${max}, got "${text}"`);
+  return value;
+}
+
+/** A 0x-prefixed 32-byte hex value (a model id, an enclave measurement). */
+export function parseBytes32(name: string, text: string, { allowZero = false } = {}): string {
+  if (!isHexString(text, 32)) throw new UsageError(`${name}: expected 0x and 64 hex digits (32 bytes), got "${text}"`);
+  if (!allowZero && /^0x0{64}$/.test(text)) throw new UsageError(`${name}: must not be zero`);
+  return text.toLowerCase();
+}
+
+/** A comma-separated list of 32-byte ids, each once. */
+export function parseBytes32List(name: string, text: string): string[] {
+  const items = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${name}: expected one or more comma-separated ids, got "${text}"`);
+  const ids = items.map((item) => parseBytes32(name, item));
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new UsageError(`${name}: ${dup} is listed twice`);
+  return ids;
+}
+
+/** Verification modes "none,tee,zk" as the contract's mask `sum of 1 << mode`. */
+export function parseModes(name: string, text: string): number {
+  const items = text
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${name}: expected some of ${MODES.join(", ")}, got "${text}"`);
+  let mask = 0;
+  for (const item of items) {
+    const mode = (MODES as readonly string[]).indexOf(item);
+    if (mode < 0)
+      throw new UsageError(`${name}: unknown mode "${item}" (expected ${MODES.join(", ")}, comma-separated)`);
+    mask |= 1 << mode;
+  }
+  return mask;
+}
+
+/** A percentage with up to 4 decimals ("2.5") as parts per million (25000), at most 100%. */
+export function parsePercent(name: string, text: string): bigint {
+  const match = /^(\d+)(?:\.(\d{1,4}))?%?$/.exec(text.trim());
+  if (!match) throw new UsageError(`${name}: expected a percentage such as 2.5 (at most 4 decimals), got "${text}"`);
+  const ppm = BigInt(match[1]) * 10_000n + BigInt((match[2] ?? "").padEnd(4, "0"));
+  if (ppm > 1_000_000n) throw new UsageError(`${name}: at most 100, got "${text}"`);
+  return ppm;
+}

@@ -1,0 +1,162 @@
+/** The table of commands: their words, arguments, options, one line of help, and the function that runs them. */
+import type { OptionSpec } from "../args";
+import type { Run } from "../context";
+import { modelRegister, nodeHeartbeat, nodeModels, nodeRegister, nodeUpdate } from "./registry";
+import { claimRewards, delegate, stake, transfer, undelegate, unstake, withdraw } from "./tokens";
+import { status, unlocks } from "./views";
+
+export interface Command {
+  /** The command's words: "node register". */
+  name: string;
+  /** Positional arguments: "<x>" required, "[x]" optional, a trailing "..." for the rest. */
+  args: string[];
+  options: Record<string, OptionSpec>;
+  summary: string;
+  run(run: Run): Promise<void>;
+}
+
+const operatorOption: Record<string, OptionSpec> = {
+  operator: { type: "string", value: "<address>", description: "the operator (default: your own stake)" },
+};
+
+const approveOption: Record<string, OptionSpec> = {
+  approve: {
+    type: "boolean",
+    description: "send an approve transaction instead of signing an EIP-2612 permit, when the allowance is short",
+  },
+};
+
+const nodeDeclaration = (register: boolean): Record<string, OptionSpec> => ({
+  metadata: {
+    type: "string",
+    value: "<uri>",
+    required: register,
+    description: "where the node's endpoint is described",
+  },
+  modes: {
+    type: "string",
+    value: "<none,tee,zk>",
+    required: register,
+    description: "verification modes offered, comma-separated",
+  },
+  capacity: { type: "string", value: "<n>", required: register, description: "inferences served at once" },
+  "tee-measurement": { type: "string", value: "<0x..>", description: "the enclave measurement (required with tee)" },
+  "price-none": { type: "string", value: "<OPG>", description: "price per inference without verification" },
+  "price-tee": { type: "string", value: "<OPG>", description: "price per inference in a TEE" },
+  "price-zk": { type: "string", value: "<OPG>", description: "price per inference with a ZK proof" },
+  models: {
+    type: "string",
+    value: "<id,id>",
+    description: register ? "models served (registered model ids)" : "the whole list of models served from now on",
+  },
+});
+
+export const COMMANDS: Command[] = [
+  {
+    name: "transfer",
+    args: ["<to>", "<amount>"],
+    options: {},
+    summary: "send OPG to an address",
+    run: transfer,
+  },
+  {
+    name: "model register",
+    args: ["<modelId>"],
+    options: {
+      metadata: { type: "string", value: "<uri>", required: true, description: "where the model is described" },
+      royalty: { type: "string", value: "<percent>", description: "royalty share of each paid inference, e.g. 2.5" },
+    },
+    summary: "register a model (its id is the 0x 32-byte content hash of the weights)",
+    run: modelRegister,
+  },
+  {
+    name: "node register",
+    args: [],
+    options: nodeDeclaration(true),
+    summary: "register a node you operate; prints its id",
+    run: nodeRegister,
+  },
+  {
+    name: "node update",
+    args: ["<nodeId>"],
+    options: nodeDeclaration(false),
+    summary: "change a node's declaration; options not given keep their value",
+    run: nodeUpdate,
+  },
+  {
+    name: "node models",
+    args: ["<add|remove>", "<nodeId>", "<modelId...>"],
+    options: {},
+    summary: "add or remove models a node serves",
+    run: nodeModels,
+  },
+  {
+    name: "node heartbeat",
+    args: ["<nodeId>"],
+    options: {},
+    summary: "record that a node is alive now",
+    run: nodeHeartbeat,
+  },
+  {
+    name: "stake",
+    args: ["<amount>"],
+    options: approveOption,
+    summary: "add OPG to your own stake as an operator",
+    run: stake,
+  },
+  {
+    name: "unstake",
+    args: ["<amount|all>"],
+    options: {},
+    summary: "start unbonding your own stake; prints when it is withdrawable",
+    run: unstake,
+  },
+  {
+    name: "withdraw",
+    args: [],
+    options: operatorOption,
+    summary: "withdraw thawed stake (own, or a delegation with --operator); prints the amount",
+    run: withdraw,
+  },
+  {
+    name: "delegate",
+    args: ["<operator>", "<amount>"],
+    options: approveOption,
+    summary: "delegate OPG to an operator",
+    run: delegate,
+  },
+  {
+    name: "undelegate",
+    args: ["<operator>", "<amount|all>"],
+    options: {},
+    summary: "start unbonding a delegation",
+    run: undelegate,
+  },
+  {
+    name: "rewards claim",
+    args: [],
+    options: {
+      operator: {
+        type: "string",
+        value: "<address>",
+        description: "the operator you delegated to (default: your own rewards as an operator)",
+      },
+    },
+    summary: "claim staking rewards",
+    run: claimRewards,
+  },
+  {
+    name: "status",
+    args: ["[address]"],
+    options: {},
+    summary: "balance, stake, thaw requests, rewards, nodes and their eligibility",
+    run: status,
+  },
+  {
+    name: "unlocks",
+    args: ["[address]"],
+    options: {},
+    summary: "vesting schedules: vested, released, releasable, next unlocks",
+    run: unlocks,
+  },
+];

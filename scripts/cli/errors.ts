@@ -1,0 +1,256 @@
+/**
+ * Errors of the CLI and their exit codes, and the decoding of reverts into words: a custom error of any protocol
+ * contract is found by its selector in the ABIs of all of them and said with its values, amounts in OPG.
+ */
+import { ErrorDescription, Interface, InterfaceAbi, id, isError } from "ethers";
+
+import { formatOpg, formatTime } from "../../deploy/lib/format";
+import { ModelRegistry__factory } from "../../typechain-types/factories/contracts/models/ModelRegistry__factory";
+import { NodeRegistry__factory } from "../../typechain-types/factories/contracts/staking/NodeRegistry__factory";
+import { Staking__factory } from "../../typechain-types/factories/contracts/staking/Staking__factory";
+import { OPG__factory } from "../../typechain-types/factories/contracts/token/OPG__factory";
+import { VestingVault__factory } from "../../typechain-types/factories/contracts/vesting/VestingVault__factory";
+import { formatDuration, formatShares, modeName } from "./format";
+
+export const EXIT_OK = 0;
+/** A failed transaction, a revert, an unreachable chain, or a state that makes the command pointless. */
+export const EXIT_FAILED = 1;
+/** Bad arguments or settings: nothing was sent. */
+export const EXIT_USAGE = 2;
+
+/** An expected failure: its message is printed as it is, without a stack. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT_FAILED,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+/** A wrong argument or option: the message names it, and the usage of the command is printed after it. */
+export class UsageError extends CliError {
+  constructor(
+    message: string,
+    /** The command whose usage to print; the general usage when undefined. */
+    readonly command?: string,
+  ) {
+    super(message, EXIT_USAGE);
+    this.name = "UsageError";
+  }
+}
+
+/** Every error a protocol contract can revert with, by selector. */
+const PROTOCOL = (() => {
+  const seen = new Set<string>();
+  const fragments: InterfaceAbi = [];
+  for (const abi of [
+    Staking__factory.abi,
+    NodeRegistry__factory.abi,
+    ModelRegistry__factory.abi,
+    VestingVault__factory.abi,
+    OPG__factory.abi,
+  ]) {
+    for (const item of abi as readonly { type: string; name?: string; inputs?: readonly { type: string }[] }[]) {
+      if (item.type !== "error") continue;
+      const signature = `${item.name}(${(item.inputs ?? []).map((i) => i.type).join(",")})`;
+      if (seen.has(signature)) continue;
+      seen.add(signature);
+      (fragments as unknown[]).push(item);
+    }
+  }
+  return new Interface(fragments);
+})();
+
+/** What the decoder may know besides the error: the chain's time, for "withdrawable in 3 days". */
+export interface DecodeContext {
+  now?: bigint;
+  /** StakingInsufficientStake counts shares in undelegate and tokens in unstake; say which. */
+  shares?: boolean;
+}
+
+const opg = (v: unknown) => formatOpg(v as bigint);
+const ppm = (v: unknown) => `${(Number(v) / 10_000).toLocaleString("en-US", { maximumFractionDigits: 4 })}%`;
+const ROLES: Record<string, string> = {
+  "0x0000000000000000000000000000000000000000000000000000000000000000": "DEFAULT_ADMIN_ROLE",
+};
+for (const role of ["SLASHER_ROLE", "PAUSER_ROLE", "JAILER_ROLE", "SCHEDULE_CREATOR_ROLE", "REVOKER_ROLE"])
+  ROLES[id(role)] = role;
+
+type Words = (args: readonly unknown[], context: DecodeContext) => string;
+
+/** Each custom error in words, with its values. */
+const WORDS: Record<string, Words> = {
+  // Staking
+  StakingZeroAmount: () => "the amount is zero",
+  StakingInsufficientStake: ([available, requested], c) =>
+    c.shares
+      ? `insufficient delegation: have ${formatShares(available as bigint)}, need ${formatShares(requested as bigint)}`
+      : `insufficient stake: have ${opg(available)}, need ${opg(requested)}`,
+  StakingNotOperator: ([operator]) => `${operator} is not an operator: it has never staked`,
+  StakingSelfDelegation: ([operator]) =>
+    `${operator} cannot delegate to itself: an operator adds to its own stake with \`opg stake\``,
+  StakingDelegationTooSmall: ([amount, minimum]) =>
+    `delegation too small: ${opg(amount)}, the minimum is ${opg(minimum)}`,
+  StakingThawTooSmall: ([amount, minimum]) =>
+    `too little to unbond: ${opg(amount)}, the minimum is ${opg(minimum)} unless it is all of the position`,
+  StakingInvalidPoolState: ([operator]) =>
+    `the delegation pool of ${operator} was slashed to nothing: it takes no new delegation`,
+  StakingZeroShares: ([amount]) => `${opg(amount)} is worth no delegation shares`,
+  StakingTooManyThawRequests: ([open, maximum]) =>
+    `too many open thaw requests: ${open}, at most ${maximum}; withdraw the thawed ones first`,
+  StakingNothingThawed: ([next], c) => {
+    const until = next as bigint;
+    if (until === 0n) return "nothing to withdraw: there is no thaw request";
+    const left = c.now !== undefined && until > c.now ? `in ${formatDuration(until - c.now)}, ` : "";
+    return `nothing has finished thawing: the oldest request is withdrawable ${left}at ${formatTime(until)}`;
+  },
+  StakingSlashTooLarge: ([amount, maximum]) => `slash too large: ${opg(amount)}, at most ${opg(maximum)}`,
+  StakingNothingToSlash: ([operator]) => `${operator} has no stake to slash`,
+  StakingInvalidCut: ([cut]) => `invalid delegation cut ${ppm(cut)}: at most 100%`,
+  StakingCutNotDue: ([at]) =>
+    (at as bigint) === 0n
+      ? "no delegation cut change is scheduled"
+      : `the cut change is due at ${formatTime(at as bigint)}`,
+  StakingParameterOutOfBounds: ([, value, minimum, maximum]) =>
+    `parameter out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
+  StakingNoRewards: ([account, operator]) => `no rewards to claim for ${account} from operator ${operator}`,
+
+  // Nodes
+  NodeNotFound: ([id]) => `there is no node ${id}`,
+  NodeNotOperator: ([id, caller, operator]) => `node ${id} is operated by ${operator}, not by ${caller}`,
+  NodeInactive: ([id]) => `node ${id} is deregistered`,
+  NodeInvalidModes: ([modes]) => `invalid modes mask ${modes}: use some of none, tee, zk`,
+  NodeTeeMeasurementMissing: () => "a node that offers tee needs an enclave measurement (--tee-measurement)",
+  NodeTeeMeasurementWithoutTee: ([m]) => `an enclave measurement (${m}) is given but the node does not offer tee`,
+  NodeZeroCapacity: () => "the capacity must be at least 1",
+  NodePriceForModeNotOffered: ([mode, price]) =>
+    `a price of ${opg(price)} is set for ${modeName(Number(mode))}, a mode the node does not offer`,
+  NodeInsufficientStake: ([, active, required]) =>
+    `insufficient stake for this node: the operator has ${opg(active)} active, needs ${opg(required)}`,
+  NodeUnknownModel: ([model]) => `model ${model} is not registered (register it with \`opg model register\`)`,
+  NodeAlreadyServesModel: ([id, model]) => `node ${id} already serves model ${model}`,
+  NodeDoesNotServeModel: ([id, model]) => `node ${id} does not serve model ${model}`,
+  NodeTooManyModels: ([count, maximum]) => `too many models for one node: ${count}, at most ${maximum}`,
+  NodeInvalidJailTerm: ([until, latest]) =>
+    `invalid jail term: until ${formatTime(until as bigint)}, at most ${formatTime(latest as bigint)}`,
+  NodeParameterOutOfBounds: ([value, minimum, maximum]) =>
+    `parameter out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
+
+  // Models
+  ModelZeroId: () => "the model id must not be zero",
+  ModelAlreadyRegistered: ([model, owner]) => `model ${model} is already registered, owned by ${owner}`,
+  ModelNotFound: ([model]) => `model ${model} is not registered`,
+  ModelNotOwner: ([model, caller, owner]) => `model ${model} is owned by ${owner}, not by ${caller}`,
+  ModelNotPendingOwner: ([model, caller, pending]) => `model ${model} is offered to ${pending}, not to ${caller}`,
+  ModelRoyaltyTooHigh: ([royalty, maximum]) => `royalty ${ppm(royalty)} is above the maximum of ${ppm(maximum)}`,
+  ModelMaxRoyaltyAboveBound: ([royalty, bound]) => `maximum royalty ${ppm(royalty)} is above the bound ${ppm(bound)}`,
+
+  // Vesting
+  VestingScheduleNotFound: ([id]) => `there is no vesting schedule ${id}`,
+  VestingNothingToRelease: ([id]) => `schedule ${id} has nothing to release now`,
+  VestingNotBeneficiary: ([id, caller, beneficiary]) => `schedule ${id} belongs to ${beneficiary}, not to ${caller}`,
+  VestingNotRevocable: ([id]) => `schedule ${id} is not revocable`,
+  VestingAlreadyRevoked: ([id]) => `schedule ${id} was already revoked`,
+  VestingNothingToRevoke: ([id]) => `schedule ${id} has fully vested: there is nothing to revoke`,
+  VestingInvalidNewBeneficiary: ([id, to]) => `schedule ${id} cannot be handed to ${to}`,
+  VestingAlreadyDelegated: ([id, delegatee]) =>
+    `the locked votes of schedule ${id} are already delegated to ${delegatee}`,
+
+  // The token (OpenZeppelin's ERC-20 errors)
+  ERC20InsufficientBalance: ([, balance, needed]) => `insufficient balance: have ${opg(balance)}, need ${opg(needed)}`,
+  ERC20InsufficientAllowance: ([spender, allowance, needed]) =>
+    `insufficient allowance for ${spender}: have ${opg(allowance)}, need ${opg(needed)}`,
+  ERC20InvalidReceiver: ([receiver]) => `OPG cannot be sent to ${receiver}`,
+  ERC20InvalidSender: ([sender]) => `OPG cannot be sent from ${sender}`,
+  ERC20InvalidSpender: ([spender]) => `${spender} cannot be approved`,
+  ERC2612ExpiredSignature: ([deadline]) => `the permit expired at ${formatTime(deadline as bigint)}`,
+  ERC2612InvalidSigner: ([signer, owner]) => `the permit is signed by ${signer}, not by the owner ${owner}`,
+
+  // Shared
+  AccessControlUnauthorizedAccount: ([account, role]) =>
+    `${account} is not allowed to do this: it lacks ${ROLES[String(role)] ?? `role ${role}`}`,
+  EnforcedPause: () => "the contract is paused: new stake and delegation are stopped (withdrawals and claims go on)",
+  SafeERC20FailedOperation: ([token]) => `the token transfer failed (token ${token})`,
+  SafeCastOverflowedUintDowncast: ([bits, value]) => `the value ${value} does not fit in ${bits} bits`,
+};
+
+const PANICS: Record<number, string> = {
+  0x01: "assertion failed",
+  0x11: "arithmetic overflow or underflow",
+  0x12: "division by zero",
+  0x21: "invalid enum value",
+  0x32: "array index out of bounds",
+  0x41: "out of memory",
+};
+
+/** The words for a decoded custom error; the error's name and raw values when it has no words. */
+export function describeCustomError(error: ErrorDescription, context: DecodeContext = {}): string {
+  const words = WORDS[error.name];
+  if (words) return words(error.args.toArray(), context);
+  if (error.name === "Error") return `reverted: ${error.args[0]}`;
+  if (error.name === "Panic") {
+    const code = Number(error.args[0]);
+    return `reverted with panic 0x${code.toString(16)} (${PANICS[code] ?? "unknown panic"})`;
+  }
+  const raw = error.args.toArray().map((a) => (typeof a === "bigint" ? a.toString() : String(a)));
+  return `${error.name}(${raw.join(", ")})`;
+}
+
+/** The words for revert data: a custom error of the protocol, Error(string), Panic(uint256) or unknown data. */
+export function describeRevertData(data: string, context: DecodeContext = {}): string {
+  if (data === "0x") return "the transaction reverted without a reason";
+  let parsed: ErrorDescription | null = null;
+  try {
+    parsed = PROTOCOL.parseError(data);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed) return `reverted with unknown error data ${data.length > 74 ? data.slice(0, 74) + "..." : data}`;
+  return describeCustomError(parsed, context);
+}
+
+/** Revert data carried anywhere in an error from ethers or the node (`data`, `info.error.data`, `error.data`). */
+export function findRevertData(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== "object" || depth > 6) return undefined;
+  const e = error as Record<string, unknown>;
+  const data = e.data;
+  if (typeof data === "string" && /^0x([0-9a-fA-F]{2})*$/.test(data)) return data;
+  if (data && typeof data === "object") {
+    const nested = findRevertData(data, depth + 1);
+    if (nested) return nested;
+  }
+  for (const key of ["info", "error", "cause", "revert"]) {
+    const nested = findRevertData(e[key], depth + 1);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/** Turns any error into one line of words and an exit code; `debug` adds the stack of unexpected errors. */
+export function explain(error: unknown, context: DecodeContext = {}): { message: string; exitCode: number } {
+  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  if (isError(error, "CALL_EXCEPTION")) {
+    const data = findRevertData(error);
+    if (data !== undefined) return { message: describeRevertData(data, context), exitCode: EXIT_FAILED };
+    return { message: error.shortMessage || "the call reverted", exitCode: EXIT_FAILED };
+  }
+  const data = findRevertData(error);
+  if (data !== undefined && data.length >= 10)
+    return { message: describeRevertData(data, context), exitCode: EXIT_FAILED };
+  if (isError(error, "INSUFFICIENT_FUNDS"))
+    return { message: "not enough ETH to pay for gas in the signing account", exitCode: EXIT_FAILED };
+  if (isError(error, "NETWORK_ERROR") || isError(error, "TIMEOUT") || isError(error, "SERVER_ERROR"))
+    return { message: `the RPC failed: ${error.shortMessage}`, exitCode: EXIT_FAILED };
+  if (isError(error, "NONCE_EXPIRED") || isError(error, "REPLACEMENT_UNDERPRICED"))
+    return { message: `the transaction was not accepted: ${error.shortMessage}`, exitCode: EXIT_FAILED };
+  const short = (error as { shortMessage?: string })?.shortMessage;
+  if (short) return { message: short, exitCode: EXIT_FAILED };
+  const message = error instanceof Error ? error.message : String(error);
+  const stack = process.env.OPG_DEBUG && error instanceof Error ? `\n${error.stack}` : "";
+  return {
+    message: `unexpected error: ${message}${stack}${stack ? "" : " (set OPG_DEBUG=1 for details)"}`,
+    exitCode: EXIT_FAILED,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The CLI's own words for values: durations, verification modes, eligibility, percentages. OPG amounts and dates
+ * are formatted by deploy/lib/format.ts (formatOpg, formatTime), once, at the edge.
+ */
+import { formatOpg, formatTime } from "../../deploy/lib/format";
+
+/** The verification modes, numbered as the Solidity enum `Nodes.Mode`; a node's mask has bit `1 << mode`. */
+export const MODES = ["none", "tee", "zk"] as const;
+export type ModeName = (typeof MODES)[number];
+
+export function modeName(mode: number): string {
+  return MODES[mode] ?? `mode ${mode}`;
+}
+
+/** The mode numbers set in a mask. */
+export function modesOf(mask: number | bigint): number[] {
+  const m = Number(mask);
+  return MODES.map((_, i) => i).filter((i) => (m & (1 << i)) !== 0);
+}
+
+/** `Nodes.Eligibility` in words, indexed by the enum. */
+export const ELIGIBILITY = [
+  "eligible",
+  "not registered",
+  "deregistered",
+  "jailed",
+  "stale (no heartbeat within the liveness window)",
+  "mode not offered",
+  "model not served",
+  "enclave measurement not approved",
+  "insufficient stake",
+] as const;
+
+export function eligibilityWords(value: number | bigint): string {
+  return ELIGIBILITY[Number(value)] ?? `unknown eligibility ${value}`;
+}
+
+/** "13 days 23 h", "5 h 3 min", "12 min", "40 s": at most two units, rounded down. */
+export function formatDuration(seconds: bigint): string {
+  const s = seconds < 0n ? 0n : seconds;
+  const days = s / 86_400n;
+  const hours = (s % 86_400n) / 3_600n;
+  const minutes = (s % 3_600n) / 60n;
+  if (days > 0n) return `${days} ${days === 1n ? "day" : "days"}${hours > 0n ? ` ${hours} h` : ""}`;
+  if (hours > 0n) return `${hours} h${minutes > 0n ? ` ${minutes} min` : ""}`;
+  if (minutes > 0n) return `${minutes} min`;
+  return `${s} s`;
+}
+
+/** "withdrawable in 13 days 23 h (2026-05-05 10:00 UTC)" or "withdrawable now", against the chain's time. */
+export function withdrawableWords(thawingUntil: bigint, now: bigint): string {
+  if (thawingUntil <= now) return "withdrawable now";
+  return `withdrawable in ${formatDuration(thawingUntil - now)} (${formatTime(thawingUntil)})`;
+}
+
+/** Delegation shares, which count in the same 18 decimals as OPG: "500 shares". */
+export function formatShares(shares: bigint): string {
+  return `${formatOpg(shares, { unit: false })} shares`;
+}
+
+/** Parts per million as a percentage: 25000 -> "2.5%". */
+export function formatPpm(ppm: bigint | number): string {
+  const value = BigInt(ppm);
+  const whole = value / 10_000n;
+  const fraction = (value % 10_000n).toString().padStart(4, "0").replace(/0+$/, "");
+  return `${whole}${fraction ? "." + fraction : ""}%`;
+}
+
+/** JSON with bigints as decimal strings, for --json. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+}

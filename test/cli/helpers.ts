@@ -1,0 +1,52 @@
+/** Runs the opg CLI as a child process, the way a person would: `node scripts/opg.js <args>`. */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { HDNodeWallet } from "ethers";
+
+import { ROOT } from "../helpers/node";
+
+export const OPG_BIN = path.join(ROOT, "scripts", "opg.js");
+const MNEMONIC = "test test test test test test test test test test test junk";
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The address of the n-th account of Hardhat's test mnemonic (what --account <n> signs with). */
+export function accountAddress(n: number): string {
+  return HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${n}`).address;
+}
+
+/**
+ * Runs the CLI with `args`, stdin a pipe (never a terminal) fed with `input`, and an environment without any
+ * OPG_* variable of the person running the tests.
+ */
+export function runCli(args: string[], { input = "", env = {} as Record<string, string> } = {}): Promise<CliResult> {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("OPG_")) clean[key] = value;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [OPG_BIN, ...args], {
+      cwd: ROOT,
+      env: { ...clean, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** The result as one string for assertion messages. */
+export function shown(r: CliResult): string {
+  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
