@@ -70,13 +70,16 @@ interface IProofRegistry {
     /// @notice Thrown when a batch is empty or its root is zero.
     error ProofsEmptyBatch();
 
-    /// @notice Thrown when no commitment has the root.
+    /// @notice Thrown when no batch has the root.
     error ProofsUnknownCommitment(bytes32 root);
+
+    /// @notice Thrown when no single record was committed under the inference id.
+    error ProofsUnknownRecord(bytes32 inferenceId);
 
     /// @notice Thrown when a record is not in the commitment.
     error ProofsRecordNotIncluded(bytes32 root, bytes32 leaf);
 
-    /// @notice Thrown when the challenge window of a commitment has passed.
+    /// @notice Thrown when the challenge window of a commitment (a batch root, or zero for a single record) has passed.
     error ProofsChallengeWindowClosed(bytes32 root, uint64 closedAt);
 
     /// @notice Thrown when the record was already challenged.
@@ -116,50 +119,58 @@ interface IProofRegistry {
     /// @notice The leaf of a record in a standard Merkle tree: keccak256(keccak256(abi.encode(record))).
     function leafOf(Proofs.Record calldata record) external pure returns (bytes32);
 
-    /// @notice A commitment by its root (a single record's root is its leaf).
+    /// @notice A committed batch by its root; all zero when unknown.
     function getCommitment(bytes32 root) external view returns (Proofs.Commitment memory);
 
-    /// @notice The root of the single record committed for `inferenceId`, or zero.
-    function singleRecordRoot(bytes32 inferenceId) external view returns (bytes32);
+    /// @notice The single record committed under `inferenceId`; all zero when none.
+    function getRecord(bytes32 inferenceId) external view returns (Proofs.SingleRecord memory);
 
-    /// @notice Whether `record` is in the commitment with root `root`, by its Merkle proof.
+    /// @notice Whether `record` is in the batch with root `root`, by its Merkle proof.
     function isIncluded(
         bytes32 root,
         Proofs.Record calldata record,
         bytes32[] calldata proof
     ) external view returns (bool);
 
-    /// @notice Whether the commitment's challenge window has passed: its unchallenged records are final.
+    /// @notice Whether `record` is the single record committed under its inference id.
+    function isRecordCommitted(Proofs.Record calldata record) external view returns (bool);
+
+    /// @notice Whether the batch's challenge window has passed: its unchallenged records are final.
     function isFinal(bytes32 root) external view returns (bool);
 
-    /// @notice A challenge by its id: keccak256(abi.encode(root, leaf)).
+    /// @notice Whether the single record's challenge window has passed.
+    function isRecordFinal(bytes32 inferenceId) external view returns (bool);
+
+    /// @notice A challenge by its id: keccak256(abi.encode(root, leaf)), with root zero for a single record.
     function getChallenge(bytes32 challengeId) external view returns (Proofs.Challenge memory);
 
     /*//////////////////////////////////////////////////////////////////////////
                                 NON-CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Commits one record for the caller's node. Emits {RecordCommitted}.
+    /// @notice Commits one record for the caller's node, in one storage slot. Emits {RecordCommitted}.
     /// @dev Requirements: the caller operates the active, unjailed node; the inference id is new and does not start
     /// with the byte 0xff, which is reserved for on-chain requests.
-    /// @return root The record's leaf, which is the root of its one-record commitment.
-    function commitRecord(uint256 nodeId, Proofs.Record calldata record) external returns (bytes32 root);
+    /// @return leaf The record's leaf.
+    function commitRecord(uint256 nodeId, Proofs.Record calldata record) external returns (bytes32 leaf);
 
     /// @notice Commits one record for a node on its behalf. Only {RECORDER_ROLE}, which checked the node, and which
     /// alone may use inference ids starting with {RESERVED_INFERENCE_PREFIX}.
-    function commitRecordFor(uint256 nodeId, Proofs.Record calldata record) external returns (bytes32 root);
+    function commitRecordFor(uint256 nodeId, Proofs.Record calldata record) external returns (bytes32 leaf);
 
     /// @notice Commits the root of a batch of `recordCount` records for the caller's node. Emits {BatchCommitted}.
     /// @dev Requirements: the caller operates the active, unjailed node; the root is new and not zero; the count
     /// is not zero. The cost does not depend on the number of records.
     function commitBatch(uint256 nodeId, bytes32 root, uint64 recordCount, string calldata uri) external;
 
-    /// @notice Challenges one record of a commitment with `evidence` and a bond (pulled from the caller).
+    /// @notice Challenges one record with `evidence` and a bond (pulled from the caller): a record of the batch with
+    /// root `root` (with its Merkle `proof`), or, with `root` zero, the single record committed under its inference id.
     /// @dev When the record's proof type has a verifier and `keccak256(evidence)` is the record's proof hash, the
     /// verifier decides at once; otherwise the challenge waits for the arbiter. Emits {RecordChallenged}, and
     /// {ChallengeResolved} when decided at once.
     ///
-    /// Requirements: the commitment exists and its window is open; the record is in it; it was not challenged.
+    /// Requirements: the commitment exists and its window is open; the record is in it (or is the single record);
+    /// it was not challenged.
     /// @return challengeId The challenge's id.
     function challenge(
         bytes32 root,

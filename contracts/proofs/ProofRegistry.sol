@@ -16,9 +16,9 @@ import {Proofs} from "../types/Proofs.sol";
 
 /// @title ProofRegistry
 /// @notice See the documentation in {IProofRegistry}.
-/// @dev One storage slot per commitment, keyed by its root, whatever the number of records: a batch of a million
-/// records costs what a batch of ten does. A single record is a one-leaf tree, so its root is its leaf and the
-/// same inclusion, challenge and finality rules hold for both.
+/// @dev One storage slot per commitment, whatever the number of records: a batch of a million records costs what a
+/// batch of ten does, keyed by its root; a single record is keyed by its inference id, which makes ids unique.
+/// The two live in separate mappings, so that no batch root can stand in for, or block, a single record.
 contract ProofRegistry is IProofRegistry, AccessControl {
     using SafeERC20 for IERC20;
 
@@ -67,7 +67,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
 
     IProofVerifier[MODE_COUNT] internal _verifiers;
     mapping(bytes32 root => Proofs.Commitment commitment) internal _commitments;
-    mapping(bytes32 inferenceId => bytes32 root) internal _singleRecords;
+    mapping(bytes32 inferenceId => Proofs.SingleRecord record) internal _records;
     mapping(bytes32 challengeId => Proofs.Challenge challenge) internal _challenges;
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -106,8 +106,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     }
 
     /// @inheritdoc IProofRegistry
-    function singleRecordRoot(bytes32 inferenceId) external view override returns (bytes32) {
-        return _singleRecords[inferenceId];
+    function getRecord(bytes32 inferenceId) external view override returns (Proofs.SingleRecord memory) {
+        return _records[inferenceId];
     }
 
     /// @inheritdoc IProofRegistry
@@ -120,9 +120,21 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     }
 
     /// @inheritdoc IProofRegistry
+    function isRecordCommitted(Proofs.Record calldata record) public view override returns (bool) {
+        Proofs.SingleRecord storage stored = _records[record.inferenceId];
+        return stored.challengeableUntil != 0 && stored.leafPrefix == bytes20(leafOf(record));
+    }
+
+    /// @inheritdoc IProofRegistry
     function isFinal(bytes32 root) external view override returns (bool) {
-        uint40 committedAt = _existing(root).committedAt;
-        return block.timestamp > uint256(committedAt) + challengeWindow;
+        return block.timestamp > _existing(root).challengeableUntil;
+    }
+
+    /// @inheritdoc IProofRegistry
+    function isRecordFinal(bytes32 inferenceId) external view override returns (bool) {
+        uint40 until = _records[inferenceId].challengeableUntil;
+        require(until != 0, ProofsUnknownRecord(inferenceId));
+        return block.timestamp > until;
     }
 
     /// @inheritdoc IProofRegistry
@@ -153,13 +165,12 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     function commitBatch(uint256 nodeId, bytes32 root, uint64 recordCount, string calldata uri) external override {
         _checkOperator(nodeId);
         require(root != bytes32(0) && recordCount > 0, ProofsEmptyBatch());
-        Proofs.Commitment storage commitment = _commitments[root];
-        require(commitment.committedAt == 0, ProofsBatchAlreadyCommitted(root));
+        require(_commitments[root].committedAt == 0, ProofsBatchAlreadyCommitted(root));
         _commitments[root] = Proofs.Commitment({
             nodeId: uint64(nodeId),
             committedAt: uint40(block.timestamp),
-            recordCount: recordCount,
-            single: false
+            challengeableUntil: uint40(block.timestamp + challengeWindow),
+            recordCount: recordCount
         });
         emit BatchCommitted(nodeId, root, recordCount, uri);
     }
@@ -171,12 +182,10 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         bytes32[] calldata proof,
         bytes calldata evidence
     ) external override returns (bytes32 challengeId) {
-        // Check
-        Proofs.Commitment memory commitment = _existing(root);
-        uint64 closedAt = uint64(commitment.committedAt) + challengeWindow;
-        require(block.timestamp <= closedAt, ProofsChallengeWindowClosed(root, closedAt));
+        // Check: a record of a batch, or the single record committed under its inference id.
         bytes32 leaf = leafOf(record);
-        require(MerkleProof.verifyCalldata(proof, root, leaf), ProofsRecordNotIncluded(root, leaf));
+        (uint64 nodeId, uint64 closedAt) = _challengeable(root, record, leaf, proof);
+        require(block.timestamp <= closedAt, ProofsChallengeWindowClosed(root, closedAt));
         challengeId = keccak256(abi.encode(root, leaf));
         Proofs.Challenge storage c = _challenges[challengeId];
         require(c.status == Proofs.ChallengeStatus.None, ProofsAlreadyChallenged(challengeId));
@@ -187,8 +196,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         c.openedAt = uint40(block.timestamp);
         c.status = Proofs.ChallengeStatus.Pending;
         c.bond = uint128(bond);
-        c.nodeId = commitment.nodeId;
-        emit RecordChallenged(challengeId, root, record.inferenceId, commitment.nodeId, msg.sender, bond);
+        c.nodeId = nodeId;
+        emit RecordChallenged(challengeId, root, record.inferenceId, nodeId, msg.sender, bond);
 
         // Interaction: take the bond, then let the verifier decide when it can.
         TOKEN.safeTransferFrom(msg.sender, address(this), bond);
@@ -237,17 +246,15 @@ contract ProofRegistry is IProofRegistry, AccessControl {
                                  INTERNAL FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    function _commitRecord(uint256 nodeId, Proofs.Record calldata record) internal returns (bytes32 root) {
+    function _commitRecord(uint256 nodeId, Proofs.Record calldata record) internal returns (bytes32 leaf) {
         bytes32 inferenceId = record.inferenceId;
-        require(_singleRecords[inferenceId] == bytes32(0), ProofsInferenceAlreadyCommitted(inferenceId));
-        root = leafOf(record);
-        require(_commitments[root].committedAt == 0, ProofsBatchAlreadyCommitted(root));
-        _singleRecords[inferenceId] = root;
-        _commitments[root] = Proofs.Commitment({
-            nodeId: uint64(nodeId),
-            committedAt: uint40(block.timestamp),
-            recordCount: 1,
-            single: true
+        Proofs.SingleRecord storage stored = _records[inferenceId];
+        require(stored.challengeableUntil == 0, ProofsInferenceAlreadyCommitted(inferenceId));
+        leaf = leafOf(record);
+        _records[inferenceId] = Proofs.SingleRecord({
+            leafPrefix: bytes20(leaf),
+            nodeId: uint56(nodeId),
+            challengeableUntil: uint40(block.timestamp + challengeWindow)
         });
         emit RecordCommitted(
             nodeId,
@@ -257,8 +264,27 @@ contract ProofRegistry is IProofRegistry, AccessControl {
             record.outputHash,
             record.proofType,
             record.proofHash,
-            root
+            leaf
         );
+    }
+
+    /// @dev The node and the end of the window of the record being challenged, once it is known to be committed:
+    /// in the batch `root` by `proof`, or, with `root` zero, as the single record of its inference id.
+    function _challengeable(
+        bytes32 root,
+        Proofs.Record calldata record,
+        bytes32 leaf,
+        bytes32[] calldata proof
+    ) internal view returns (uint64 nodeId, uint64 closedAt) {
+        if (root == bytes32(0)) {
+            Proofs.SingleRecord memory stored = _records[record.inferenceId];
+            require(stored.challengeableUntil != 0, ProofsUnknownRecord(record.inferenceId));
+            require(stored.leafPrefix == bytes20(leaf), ProofsRecordNotIncluded(root, leaf));
+            return (stored.nodeId, stored.challengeableUntil);
+        }
+        Proofs.Commitment memory commitment = _existing(root);
+        require(MerkleProof.verifyCalldata(proof, root, leaf), ProofsRecordNotIncluded(root, leaf));
+        return (commitment.nodeId, commitment.challengeableUntil);
     }
 
     /// @dev Lets the verifier of the record's proof type decide, when there is one and the evidence is the proof

@@ -22,12 +22,21 @@ library Proofs {
         bytes32 proofHash;
     }
 
-    /// @notice A committed batch root, or a single record (then the root is the record's leaf), as stored.
+    /// @notice A committed batch root, as stored. The window's end is fixed at commitment, so that a later change of
+    /// the challenge window never reopens a final batch nor shortens an open one.
     struct Commitment {
         uint64 nodeId;
         uint40 committedAt;
+        uint40 challengeableUntil;
         uint64 recordCount;
-        bool single;
+    }
+
+    /// @notice A single committed record, as stored in one slot under its inference id: the first 20 bytes of its
+    /// leaf (a second preimage of 160 bits is out of reach), its node, and the end of its challenge window.
+    struct SingleRecord {
+        bytes20 leafPrefix;
+        uint56 nodeId;
+        uint40 challengeableUntil;
     }
 
     /// @notice Where a challenge stands.

@@ -101,7 +101,9 @@ describe("Gas of payments and proofs", () => {
 
   it("a batch root costs about 55,000 gas whatever the number of records", () => {
     const sizes = ["100", "10,000", "1,000,000"].map((n) => row(`proof: commit a batch root of ${n} records`).gas);
-    for (const g of sizes) expect(g).to.be.lte(57_000n);
+    // 2,100 of it reads the challenge window, whose end each commitment stores so that a later change never
+    // reopens a final commitment.
+    for (const g of sizes) expect(g).to.be.lte(59_000n);
     expect(sizes[2] - sizes[0]).to.be.lt(100n);
   });
 
@@ -111,9 +113,9 @@ describe("Gas of payments and proofs", () => {
     expect(voucher.gas / voucher.inferences + batch.gas / batch.inferences).to.be.lt(1_000n);
   });
 
-  it("one proof record and an inclusion check stay within their measured budgets", () => {
-    // DESIGN.md's targets are 60,000 and 40,000; see the README for why these are above.
-    expect(row("proof: commit one record").gas).to.be.lte(80_000n);
+  it("one proof record costs at most 60,000 gas; an inclusion check stays within its measured budget", () => {
+    expect(row("proof: commit one record").gas).to.be.lte(60_000n);
+    // DESIGN.md's target for the inclusion check is 40,000; see the README for why it is above.
     // Calldata-heavy: under Prague and later rules (EIP-7623's calldata floor) the same call costs more.
     const cancun = (hre.network.config as { hardfork?: string }).hardfork === "cancun";
     const inclusion = row("proof: check inclusion in a 1,000,000-record batch (eth_estimateGas of the view)").gas;
