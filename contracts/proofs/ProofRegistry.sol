@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IProofRegistry} from "../interfaces/IProofRegistry.sol";
@@ -167,7 +168,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         require(root != bytes32(0) && recordCount > 0, ProofsEmptyBatch());
         require(_commitments[root].committedAt == 0, ProofsBatchAlreadyCommitted(root));
         _commitments[root] = Proofs.Commitment({
-            nodeId: uint64(nodeId),
+            nodeId: SafeCast.toUint64(nodeId),
             committedAt: uint40(block.timestamp),
             challengeableUntil: uint40(block.timestamp + challengeWindow),
             recordCount: recordCount
@@ -253,7 +254,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         leaf = leafOf(record);
         _records[inferenceId] = Proofs.SingleRecord({
             leafPrefix: bytes20(leaf),
-            nodeId: uint56(nodeId),
+            nodeId: SafeCast.toUint56(nodeId),
             challengeableUntil: uint40(block.timestamp + challengeWindow)
         });
         emit RecordCommitted(

@@ -1,0 +1,1941 @@
+/*
+ProofRegistry
+├── deployment → it stores the token, node registry and staking; the admin holds DEFAULT_ADMIN_ROLE and ARBITER_ROLE;
+│   the window is 7 days, the slash 5%, the bond 100 OPG; no verifier is set; the reserved prefix is 0xff
+├── commitRecord
+│   ├── when the caller is not the node's operator (a stranger, the delegator, another operator, an unknown id)
+│   │   → it reverts ProofsNotNodeOperator(nodeId, caller)
+│   ├── given the node is deregistered → it reverts ProofsNotNodeOperator
+│   ├── given the node is jailed → it reverts ProofsNotNodeOperator until the term ends
+│   ├── when the inference id starts with 0xff → it reverts ProofsReservedInferenceId(id); 0xfe… and …ff are fine
+│   ├── when the inference id was committed (the same record or another) → it reverts ProofsInferenceAlreadyCommitted(id)
+│   ├── when the record's leaf is a committed batch root → it commits all the same; the batch is untouched
+│   ├── otherwise → it stores SingleRecord(leaf's first 20 bytes, node, now + window) under the inference id, and no
+│   │   batch; the leaf is leafOf(record) = keccak256(keccak256(abi.encode(record))), the root of a one-leaf
+│   │   StandardMerkleTree; it emits RecordCommitted with every field and the leaf; it moves no tokens
+│   └── its gas is at most 60,000 (shared/DESIGN.md's target), by the operator or the recorder
+├── commitRecordFor
+│   ├── when the caller lacks RECORDER_ROLE (the operator and the admin included) → AccessControlUnauthorizedAccount
+│   ├── when the recorder calls → it commits for the node, 0xff ids included; an id already committed reverts
+│   │   ProofsInferenceAlreadyCommitted, whoever committed it
+│   └── when a node committed the record's leaf as a one-leaf batch first (front-running) → it commits all the same
+├── getRecord / isRecordCommitted / isRecordFinal
+│   ├── getRecord(id) → the stored single record; all zero for an id never committed (or only in a batch)
+│   ├── isRecordCommitted(record) → true for the committed record only: false for any field changed, an unknown
+│   │   id, a record committed only in a batch
+│   └── isRecordFinal(id) → ProofsUnknownRecord(id) for an unknown id; false through challengeableUntil, then true,
+│       a pending challenge notwithstanding
+├── commitBatch
+│   ├── when the caller does not operate an active, unjailed node → it reverts ProofsNotNodeOperator
+│   ├── when the root is zero or the count is zero → it reverts ProofsEmptyBatch
+│   ├── when the root was committed as a batch, by any node → it reverts ProofsBatchAlreadyCommitted(root)
+│   ├── when the root is a single record's leaf → it commits; the single record is untouched
+│   ├── otherwise → it stores (node, now, now + window, count); it emits BatchCommitted(nodeId, root, count, uri)
+│   └── its gas is the same (within 1%) for 100, 10,000 and 1,000,000 records
+├── isIncluded
+│   ├── for every record of a 50-record tree with its proof → true (as StandardMerkleTree.verify says)
+│   ├── for a record not in the tree, a tampered record, another leaf's proof, a truncated proof → false
+│   ├── for a root never committed → false, even with a valid proof
+│   └── for a single record under its leaf → false (it is no batch; isRecordCommitted says it); for a one-record
+│       batch → true with the empty proof
+├── Merkle second preimage
+│   ├── leafOf(record) of any record never equals an inner node of the tree
+│   ├── an inner node's 64-byte preimage cannot be decoded as a record
+│   └── an inner node's sub-proof, with a "record" made of its children, is not included and cannot be challenged
+├── challenge (root ≠ 0: a batch record; SINGLE = root 0: the single record under the record's id)
+│   ├── given an unknown root (a single record's leaf included) → it reverts ProofsUnknownCommitment(root)
+│   ├── after challengeableUntil → it reverts ProofsChallengeWindowClosed(root, challengeableUntil); at it, accepted
+│   ├── when the record is not in the batch (in a one-record batch: with a non-empty proof)
+│   │   → it reverts ProofsRecordNotIncluded(root, leaf)
+│   ├── when the record was challenged (pending or decided) → it reverts ProofsAlreadyChallenged(id)
+│   ├── the same record as a single record and in two batches → three challenges, three ids
+│   ├── when the proof type has no verifier, or the evidence does not hash to proofHash → the bond is pulled, the
+│   │   challenge waits Pending for the arbiter; it emits RecordChallenged only
+│   ├── when the verifier finds the proof invalid → upheld at once: the operator loses slashPpm of its slashable
+│   │   stake (own stake first), the challenger gets staking's share and its bond, the rest is burned; it emits
+│   │   RecordChallenged, StakeSlashed and ChallengeResolved(id, true, slashed, bond)
+│   └── when the verifier finds the proof valid → rejected at once: the bond goes to the operator, nothing slashed
+├── challenge of a single record (root 0)
+│   ├── when no record was committed under the id (even if the record is in a batch) → ProofsUnknownRecord(id)
+│   ├── when the record is not the one committed under its id → ProofsRecordNotIncluded(0, leaf)
+│   ├── after challengeableUntil → ProofsChallengeWindowClosed(0, challengeableUntil); at it, accepted
+│   ├── when challenged before → ProofsAlreadyChallenged(id); the id is keccak256(abi.encode(0, leaf))
+│   ├── it charges the record's node (the recorder's choice included), whom the arbiter's upholding slashes; the
+│   │   proof argument is not consulted
+│   ├── when the verifier finds the proof invalid → upheld at once: RecordChallenged(id, 0, inferenceId, nodeId,
+│   │   challenger, bond) and ChallengeResolved(id, true, slashed, bond); the record stays committed
+│   └── when the proof type has no verifier → pending; the arbiter upholds it (or rejects it)
+├── slashing (an upheld challenge)
+│   ├── own active stake first, then own thawing stake, then delegated active and thawing pro rata (Staking's rules)
+│   ├── slashPpm 0 → nothing slashed, no StakeSlashed; the bond comes back
+│   └── staking's maxSlashPpm below slashPpm → capped by staking's bound
+├── resolveChallenge
+│   ├── when the caller lacks ARBITER_ROLE → it reverts AccessControlUnauthorizedAccount(caller, ARBITER_ROLE)
+│   ├── when the challenge is not pending (unknown, decided by the verifier, decided before) → ProofsChallengeNotPending
+│   ├── upheld → slashes as above and returns the bond held since the challenge
+│   └── rejected → pays the held bond to the operator (the bond of the challenge, not the current one)
+├── isFinal
+│   ├── given an unknown root (a single record's leaf included) → it reverts ProofsUnknownCommitment(root)
+│   ├── false through challengeableUntil (committedAt + window) and true one second later, for batches (isFinal)
+│   │   and single records (isRecordFinal)
+│   └── the window's end is fixed at commitment: raising the window keeps a final commitment final (and
+│       unchallengeable); lowering it does not shorten an open one; new commitments take the new window
+└── governance
+    ├── setVerifier / setChallengeWindow / setSlash / setChallengeBond: only DEFAULT_ADMIN_ROLE
+    ├── outside [1 hour, 28 days] / [0, 10%] / [1, 1,000,000] OPG → ProofsParameterOutOfBounds(name, value, min, max);
+    │   the bounds themselves are accepted
+    └── they emit ParameterSet(name, old, new) / VerifierSet(proofType, old, new)
+*/
+
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+
+import {
+  MockProofVerifier__factory,
+  ModelRegistry__factory,
+  NodeRegistry__factory,
+  OPG__factory,
+  ProofRegistry__factory,
+  Staking__factory,
+} from "../../typechain-types";
+import { opg } from "../../deploy/lib/format";
+
+const { ZeroAddress, ZeroHash, MaxUint256, AbiCoder, keccak256, encodeBytes32String, hexlify, randomBytes } = ethers;
+const abi = AbiCoder.defaultAbiCoder();
+
+/** Verification modes (Nodes.Mode), which are the proof types. */
+const Mode = { None: 0, Tee: 1, Zk: 2 } as const;
+/** Proofs.ChallengeStatus, in its declared order. */
+const Status = { None: 0n, Pending: 1n, Upheld: 2n, Rejected: 3n } as const;
+
+const LEAF_ENCODING = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
+const HOUR = 3_600n;
+const DAY = 86_400n;
+const MONTH = 2_629_800n;
+const PPM = 1_000_000n;
+const WINDOW = 7n * DAY;
+const SLASH_PPM = 50_000n;
+const BOND = opg(100n);
+const MIN_WINDOW = HOUR;
+const MAX_WINDOW = 28n * DAY;
+const MAX_SLASH_PPM = 100_000n;
+const MIN_BOND = opg(1n);
+const MAX_BOND = opg(1_000_000n);
+const OWN_STAKE = opg(100_000n);
+const DELEGATED = opg(50_000n);
+/** A fixed gas limit, so that a transaction pinned to a timestamp is mined there even when it reverts. */
+const GAS = 1_000_000n;
+/** shared/DESIGN.md's target for committing one proof record. */
+const COMMIT_RECORD_GAS_TARGET = 60_000n;
+/** The root a single record is challenged under: zero, which no batch can have. */
+const SINGLE = ZeroHash;
+
+const MODEL = ethers.id("weights:llama-3-8b");
+const MEASUREMENT = ethers.id("enclave:mrenclave:v1");
+
+/** Set PROOFS_GAS_LOG=1 to print the gas figures measured below. */
+const LOG_GAS = process.env.PROOFS_GAS_LOG !== undefined;
+
+interface Rec {
+  inferenceId: string;
+  modelId: string;
+  inputHash: string;
+  outputHash: string;
+  proofType: number;
+  proofHash: string;
+}
+type Values = [string, string, string, string, number, string];
+
+/*//////////////////////////////////////////////////////////////////////////
+                                    FIXTURE
+//////////////////////////////////////////////////////////////////////////*/
+
+async function deployProofRegistryFixture() {
+  const [deployer, admin, operator, delegator, challenger, recorder, arbiter, other, stranger, modelOwner, delegator2] =
+    await ethers.getSigners();
+  const token = await new OPG__factory(deployer).deploy(admin.address);
+  const staking = await new Staking__factory(deployer).deploy(
+    await token.getAddress(),
+    admin.address,
+    opg(100_000_000n),
+    BigInt(await time.latest()) + 1n,
+    96n * MONTH,
+  );
+  const stakingAddress = await staking.getAddress();
+  await token.connect(admin).transfer(stakingAddress, opg(100_000_000n));
+
+  const models = await new ModelRegistry__factory(deployer).deploy(admin.address);
+  await models.connect(modelOwner).registerModel(MODEL, "ipfs://llama", 0n);
+  const nodes = await new NodeRegistry__factory(deployer).deploy(
+    await models.getAddress(),
+    stakingAddress,
+    admin.address,
+  );
+  await nodes.connect(admin).setTeeMeasurementApproval(MEASUREMENT, true);
+
+  const registry = await new ProofRegistry__factory(deployer).deploy(
+    await token.getAddress(),
+    await nodes.getAddress(),
+    stakingAddress,
+    admin.address,
+  );
+  const registryAddress = await registry.getAddress();
+  await staking.connect(admin).grantRole(await staking.SLASHER_ROLE(), registryAddress);
+  const verifier = await new MockProofVerifier__factory(deployer).deploy();
+
+  const roles = {
+    admin: await registry.DEFAULT_ADMIN_ROLE(),
+    arbiter: await registry.ARBITER_ROLE(),
+    recorder: await registry.RECORDER_ROLE(),
+  };
+  await registry.connect(admin).grantRole(roles.recorder, recorder.address);
+  await registry.connect(admin).grantRole(roles.arbiter, arbiter.address);
+
+  for (const holder of [operator, delegator, delegator2, other, challenger]) {
+    await token.connect(admin).transfer(holder.address, opg(1_000_000n));
+    await token.connect(holder).approve(stakingAddress, MaxUint256);
+  }
+  await token.connect(challenger).approve(registryAddress, MaxUint256);
+
+  // The operator: 100,000 OPG of its own, 50,000 delegated, one node offering none, TEE and ZK.
+  await staking.connect(operator).stake(OWN_STAKE);
+  await staking.connect(delegator).delegate(operator.address, DELEGATED);
+  const nodeId = await nodes.nextNodeId();
+  await nodes.connect(operator).registerNode(
+    {
+      metadataURI: "https://node.example/v1",
+      modes: 7,
+      teeMeasurement: MEASUREMENT,
+      capacity: 16,
+      prices: [opg(1n), opg(2n), opg(3n)],
+    },
+    [MODEL],
+  );
+  // Another operator with a node of its own.
+  await staking.connect(other).stake(opg(10_000n));
+  const otherNodeId = await nodes.nextNodeId();
+  await nodes
+    .connect(other)
+    .registerNode(
+      { metadataURI: "https://other.example", modes: 1, teeMeasurement: ZeroHash, capacity: 1, prices: [1n, 0n, 0n] },
+      [MODEL],
+    );
+
+  return {
+    token,
+    staking,
+    models,
+    nodes,
+    registry,
+    registryAddress,
+    verifier,
+    verifierAddress: await verifier.getAddress(),
+    roles,
+    nodeId,
+    otherNodeId,
+    deployer,
+    admin,
+    operator,
+    delegator,
+    delegator2,
+    challenger,
+    recorder,
+    arbiter,
+    other,
+    stranger,
+  };
+}
+
+type Fixture = Awaited<ReturnType<typeof deployProofRegistryFixture>>;
+
+/*//////////////////////////////////////////////////////////////////////////
+                                    HELPERS
+//////////////////////////////////////////////////////////////////////////*/
+
+const bytes32 = () => hexlify(randomBytes(32));
+
+/** A record with fields derived from `label`; the proof hash commits to `evidence`. */
+function makeRecord(label: string, overrides: Partial<Rec> = {}, evidence = validEvidence(label)): Rec {
+  return {
+    inferenceId: ethers.id(`inference:${label}`),
+    modelId: MODEL,
+    inputHash: ethers.id(`input:${label}`),
+    outputHash: ethers.id(`output:${label}`),
+    proofType: Mode.Tee,
+    proofHash: keccak256(evidence),
+    ...overrides,
+  };
+}
+
+/** Evidence the mock verifier accepts (first byte not 0x00) and evidence it rejects. */
+const validEvidence = (label: string) => ethers.concat(["0x01", ethers.toUtf8Bytes(`attestation:${label}`)]);
+const invalidEvidence = (label: string) => ethers.concat(["0x00", ethers.toUtf8Bytes(`attestation:${label}`)]);
+
+const valuesOf = (r: Rec): Values => [r.inferenceId, r.modelId, r.inputHash, r.outputHash, r.proofType, r.proofHash];
+
+/** The leaf in closed form: keccak256(keccak256(abi.encode(record))). */
+const leafOf = (r: Rec) => keccak256(keccak256(abi.encode(LEAF_ENCODING, valuesOf(r))));
+
+/** A challenge's id: keccak256(abi.encode(root, leaf)), with root zero (SINGLE) for a single record. */
+const challengeIdOf = (root: string, r: Rec) => keccak256(abi.encode(["bytes32", "bytes32"], [root, leafOf(r)]));
+
+/** What a single record stores of its leaf: the first 20 bytes. */
+const leafPrefixOf = (leaf: string) => ethers.dataSlice(leaf, 0, 20);
+
+/** OpenZeppelin's node hash: the keccak256 of the sorted pair. */
+function nodeHash(a: string, b: string): string {
+  return BigInt(a) < BigInt(b) ? keccak256(ethers.concat([a, b])) : keccak256(ethers.concat([b, a]));
+}
+
+function treeOf(records: Rec[]) {
+  return StandardMerkleTree.of(records.map(valuesOf), LEAF_ENCODING);
+}
+
+/** A reserved (request) inference id: first byte 0xff. */
+const reservedId = (label: string) => ethers.concat(["0xff", ethers.dataSlice(ethers.id(label), 1)]);
+
+async function now(): Promise<bigint> {
+  return BigInt(await time.latest());
+}
+
+async function blockTimeOf(tx: ContractTransactionResponse): Promise<bigint> {
+  const receipt = (await tx.wait())!;
+  return BigInt((await ethers.provider.getBlock(receipt.blockNumber))!.timestamp);
+}
+
+async function gasOf(tx: ContractTransactionResponse): Promise<bigint> {
+  return (await tx.wait())!.gasUsed;
+}
+
+/** Mines an empty block at `t`, so that views run at `t`. */
+async function viewAt(t: bigint) {
+  await time.increaseTo(t);
+  expect(await now()).to.equal(t);
+}
+
+/** A delegation's shares and their value (not its rewards, which accrue every second). */
+async function delegationOf(f: Fixture, delegator: string) {
+  const d = await f.staking.getDelegation(f.operator.address, delegator);
+  return { shares: d.shares, tokens: d.tokens };
+}
+
+async function commitmentOf(f: Fixture, root: string) {
+  const c = await f.registry.getCommitment(root);
+  return {
+    nodeId: c.nodeId,
+    committedAt: c.committedAt,
+    challengeableUntil: c.challengeableUntil,
+    recordCount: c.recordCount,
+  };
+}
+const NO_COMMITMENT = { nodeId: 0n, committedAt: 0n, challengeableUntil: 0n, recordCount: 0n };
+
+async function recordOf(f: Fixture, inferenceId: string) {
+  const r = await f.registry.getRecord(inferenceId);
+  return { leafPrefix: r.leafPrefix, nodeId: r.nodeId, challengeableUntil: r.challengeableUntil };
+}
+const NO_RECORD = { leafPrefix: ZeroHash.slice(0, 42), nodeId: 0n, challengeableUntil: 0n };
+
+async function challengeOf(f: Fixture, id: string) {
+  const c = await f.registry.getChallenge(id);
+  return { challenger: c.challenger, openedAt: c.openedAt, status: c.status, bond: c.bond, nodeId: c.nodeId };
+}
+
+/** Token balances of everyone a proof action could touch, and the total supply. */
+async function tokensOf(f: Fixture) {
+  const accounts = {
+    operator: f.operator.address,
+    challenger: f.challenger.address,
+    registry: f.registryAddress,
+    staking: await f.staking.getAddress(),
+    delegator: f.delegator.address,
+    other: f.other.address,
+  };
+  const balances: Record<string, bigint> = {};
+  for (const [name, address] of Object.entries(accounts)) balances[name] = await f.token.balanceOf(address);
+  balances.supply = await f.token.totalSupply();
+  return balances;
+}
+
+/** The stake fields of an operator (not its reward books, which any staking call settles). */
+async function stakeOf(f: Fixture, operator: string) {
+  const o = await f.staking.getOperator(operator);
+  return {
+    ownActive: o.ownActive,
+    ownThawing: o.ownThawing.tokens,
+    delegated: o.delegated.tokens,
+    delegatedShares: o.delegated.shares,
+    delegatedThawing: o.delegatedThawing.tokens,
+  };
+}
+type Stake = Awaited<ReturnType<typeof stakeOf>>;
+
+/** Staking's slash in closed form: own active, then own thawing, then delegated active and thawing pro rata. */
+function splitSlash(s: Stake, amount: bigint, challengerSharePpm: bigint) {
+  let rest = amount;
+  const fromOwnActive = rest < s.ownActive ? rest : s.ownActive;
+  rest -= fromOwnActive;
+  const fromOwnThawing = rest < s.ownThawing ? rest : s.ownThawing;
+  rest -= fromOwnThawing;
+  let fromDelegated = 0n;
+  let fromDelegatedThawing = 0n;
+  if (rest > 0n) {
+    fromDelegated = (rest * s.delegated) / (s.delegated + s.delegatedThawing);
+    fromDelegatedThawing = rest - fromDelegated;
+  }
+  const toChallenger = (amount * challengerSharePpm) / PPM;
+  return {
+    fromOwnActive,
+    fromOwnThawing,
+    fromDelegated,
+    fromDelegatedThawing,
+    toChallenger,
+    burned: amount - toChallenger,
+  };
+}
+
+/** What an upheld challenge takes: slashPpm of the slashable stake, within staking's own bound. */
+async function expectedSlashOf(f: Fixture): Promise<bigint> {
+  const slashable = await f.staking.slashableStakeOf(f.operator.address);
+  const ours = (slashable * (await f.registry.slashPpm())) / PPM;
+  const bound = (slashable * (await f.staking.maxSlashPpm())) / PPM;
+  return ours < bound ? ours : bound;
+}
+
+/**
+ * commitRecord (or commitRecordFor by the recorder) and asserts: the leaf, the stored single record (its window's
+ * end fixed now), the views, the event, no batch touched, no token moved. Returns the leaf.
+ */
+async function commitRecordAndCheck(f: Fixture, r: Rec, { by = f.operator, nodeId = f.nodeId } = {}): Promise<string> {
+  const viaRecorder = by === f.recorder;
+  const leaf = leafOf(r);
+  const call = viaRecorder ? f.registry.connect(by).commitRecordFor : f.registry.connect(by).commitRecord;
+  expect(await call.staticCall(nodeId, r)).to.equal(leaf);
+  expect(await recordOf(f, r.inferenceId)).to.deep.equal(NO_RECORD);
+  expect(await f.registry.isRecordCommitted(r)).to.equal(false);
+  const tokens = await tokensOf(f);
+  const batch = await commitmentOf(f, leaf);
+  const window = await f.registry.challengeWindow();
+
+  const tx = await call(nodeId, r);
+  await expect(tx)
+    .to.emit(f.registry, "RecordCommitted")
+    .withArgs(nodeId, r.inferenceId, r.modelId, r.inputHash, r.outputHash, r.proofType, r.proofHash, leaf);
+  await expect(tx).to.not.emit(f.registry, "BatchCommitted");
+  const at = await blockTimeOf(tx);
+
+  expect(await recordOf(f, r.inferenceId)).to.deep.equal({
+    leafPrefix: leafPrefixOf(leaf),
+    nodeId,
+    challengeableUntil: at + window,
+  });
+  expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+  expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(false);
+  expect(await f.registry.leafOf(r)).to.equal(leaf);
+  // The batch mapping is another world: a batch with the leaf as its root (if any) is left as it was.
+  expect(await commitmentOf(f, leaf)).to.deep.equal(batch);
+  expect(await tokensOf(f)).to.deep.equal(tokens);
+  return leaf;
+}
+
+/** commitBatch and asserts: storage, the event, no token moved. Returns the receipt's gas. */
+async function commitBatchAndCheck(
+  f: Fixture,
+  root: string,
+  count: bigint,
+  uri = "ipfs://batch",
+  { by = f.operator, nodeId = f.nodeId } = {},
+): Promise<bigint> {
+  const tokens = await tokensOf(f);
+  const window = await f.registry.challengeWindow();
+  const tx = await f.registry.connect(by).commitBatch(nodeId, root, count, uri);
+  await expect(tx).to.emit(f.registry, "BatchCommitted").withArgs(nodeId, root, count, uri);
+  await expect(tx).to.not.emit(f.registry, "RecordCommitted");
+  const at = await blockTimeOf(tx);
+  expect(await commitmentOf(f, root)).to.deep.equal({
+    nodeId,
+    committedAt: at,
+    challengeableUntil: at + window,
+    recordCount: count,
+  });
+  expect(await tokensOf(f)).to.deep.equal(tokens);
+  return gasOf(tx);
+}
+
+type Outcome = "pending" | "upheld" | "rejected";
+
+/**
+ * Asserts what a decision moved: an upheld one slashes the operator by Staking's rules (the StakeSlashed event and
+ * the operator's pools), pays the challenger its share and returns the bond, burns the rest; a rejected one pays
+ * the bond to the operator. `bondHeld` says whether the registry held the bond before (resolveChallenge) or the
+ * challenger did (challenge).
+ */
+async function expectDecision(
+  f: Fixture,
+  tx: ContractTransactionResponse,
+  id: string,
+  outcome: Outcome,
+  before: { tokens: Record<string, bigint>; stake: Stake; slash: bigint; bond: bigint; bondHeld: boolean },
+) {
+  const { tokens, stake, bond, bondHeld } = before;
+  const after = await tokensOf(f);
+  const expected = { ...tokens };
+  if (!bondHeld) {
+    expected.challenger -= bond;
+    expected.registry += bond;
+  }
+  if (outcome === "pending") {
+    await expect(tx).to.not.emit(f.registry, "ChallengeResolved");
+    await expect(tx).to.not.emit(f.staking, "StakeSlashed");
+    expect(after).to.deep.equal(expected);
+    expect(await stakeOf(f, f.operator.address)).to.deep.equal(stake);
+    return;
+  }
+  expected.registry -= bond;
+  if (outcome === "rejected") {
+    expected.operator += bond;
+    await expect(tx).to.emit(f.registry, "ChallengeResolved").withArgs(id, false, 0n, 0n);
+    await expect(tx).to.not.emit(f.staking, "StakeSlashed");
+    expect(after).to.deep.equal(expected);
+    expect(await stakeOf(f, f.operator.address)).to.deep.equal(stake);
+    return;
+  }
+  const slashed = before.slash;
+  const split = splitSlash(stake, slashed, await f.staking.challengerSharePpm());
+  expected.challenger += bond + split.toChallenger;
+  expected.staking -= slashed;
+  expected.supply -= split.burned;
+  await expect(tx).to.emit(f.registry, "ChallengeResolved").withArgs(id, true, slashed, bond);
+  if (slashed > 0n) {
+    await expect(tx)
+      .to.emit(f.staking, "StakeSlashed")
+      .withArgs(
+        f.operator.address,
+        f.challenger.address,
+        split.fromOwnActive,
+        split.fromOwnThawing,
+        split.fromDelegated,
+        split.fromDelegatedThawing,
+        split.burned,
+        split.toChallenger,
+      );
+  } else {
+    await expect(tx).to.not.emit(f.staking, "StakeSlashed");
+  }
+  expect(after).to.deep.equal(expected);
+  expect(await stakeOf(f, f.operator.address)).to.deep.equal({
+    ...stake,
+    ownActive: stake.ownActive - split.fromOwnActive,
+    ownThawing: stake.ownThawing - split.fromOwnThawing,
+    delegated: stake.delegated - split.fromDelegated,
+    delegatedThawing: stake.delegatedThawing - split.fromDelegatedThawing,
+  });
+}
+
+/**
+ * challenge and asserts: the id, the stored challenge, the bond pulled, RecordChallenged, and the outcome
+ * (`pending`, or decided at once by the verifier). `root` is the batch's, or SINGLE for the single record
+ * committed under the record's inference id.
+ */
+async function challengeAndCheck(
+  f: Fixture,
+  root: string,
+  r: Rec,
+  proof: string[],
+  evidence: string,
+  outcome: Outcome,
+): Promise<string> {
+  const id = challengeIdOf(root, r);
+  const { nodeId } = root === SINGLE ? await recordOf(f, r.inferenceId) : await commitmentOf(f, root);
+  expect(nodeId).to.not.equal(0n);
+  expect(await f.registry.connect(f.challenger).challenge.staticCall(root, r, proof, evidence)).to.equal(id);
+  const bond = await f.registry.challengeBond();
+  const before = {
+    tokens: await tokensOf(f),
+    stake: await stakeOf(f, f.operator.address),
+    slash: await expectedSlashOf(f),
+    bond,
+    bondHeld: false,
+  };
+
+  const tx = await f.registry.connect(f.challenger).challenge(root, r, proof, evidence);
+  await expect(tx)
+    .to.emit(f.registry, "RecordChallenged")
+    .withArgs(id, root, r.inferenceId, nodeId, f.challenger.address, bond);
+  const status = { pending: Status.Pending, upheld: Status.Upheld, rejected: Status.Rejected }[outcome];
+  expect(await challengeOf(f, id)).to.deep.equal({
+    challenger: f.challenger.address,
+    openedAt: await blockTimeOf(tx),
+    status,
+    bond,
+    nodeId,
+  });
+  await expectDecision(f, tx, id, outcome, before);
+  return id;
+}
+
+/** resolveChallenge and asserts the stored status and what moved. */
+async function resolveAndCheck(f: Fixture, id: string, upheld: boolean, by = f.arbiter) {
+  const stored = await challengeOf(f, id);
+  expect(stored.status).to.equal(Status.Pending);
+  const before = {
+    tokens: await tokensOf(f),
+    stake: await stakeOf(f, f.operator.address),
+    slash: await expectedSlashOf(f),
+    bond: stored.bond,
+    bondHeld: true,
+  };
+  const tx = await f.registry.connect(by).resolveChallenge(id, upheld);
+  expect(await challengeOf(f, id)).to.deep.equal({ ...stored, status: upheld ? Status.Upheld : Status.Rejected });
+  await expectDecision(f, tx, id, upheld ? "upheld" : "rejected", before);
+}
+
+/** Commits a batch of `count` records made from `prefix`, and returns them with the tree. */
+async function commitTree(f: Fixture, prefix: string, count: number, overrides: Partial<Rec> = {}) {
+  const records = Array.from({ length: count }, (_, i) => makeRecord(`${prefix}-${i}`, overrides));
+  const tree = treeOf(records);
+  await commitBatchAndCheck(f, tree.root, BigInt(count));
+  return { records, tree, root: tree.root };
+}
+
+/*//////////////////////////////////////////////////////////////////////////
+                                     TESTS
+//////////////////////////////////////////////////////////////////////////*/
+
+describe("ProofRegistry", function () {
+  describe("deployment", function () {
+    it("stores its collaborators, gives the admin its roles and starts at the documented defaults", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { registry } = f;
+      expect(await registry.TOKEN()).to.equal(await f.token.getAddress());
+      expect(await registry.NODES()).to.equal(await f.nodes.getAddress());
+      expect(await registry.STAKING()).to.equal(await f.staking.getAddress());
+      expect(await registry.hasRole(f.roles.admin, f.admin.address)).to.equal(true);
+      expect(await registry.hasRole(f.roles.arbiter, f.admin.address)).to.equal(true);
+      expect(await registry.hasRole(f.roles.admin, f.deployer.address)).to.equal(false);
+      expect(await registry.hasRole(f.roles.recorder, f.admin.address)).to.equal(false);
+      expect(f.roles.arbiter).to.equal(ethers.id("ARBITER_ROLE"));
+      expect(f.roles.recorder).to.equal(ethers.id("RECORDER_ROLE"));
+      expect(await registry.RESERVED_INFERENCE_PREFIX()).to.equal("0xff");
+      expect(await registry.challengeWindow()).to.equal(WINDOW);
+      expect(await registry.slashPpm()).to.equal(SLASH_PPM);
+      expect(await registry.challengeBond()).to.equal(BOND);
+      for (const mode of [Mode.None, Mode.Tee, Mode.Zk]) expect(await registry.verifierOf(mode)).to.equal(ZeroAddress);
+    });
+  });
+
+  describe("commitRecord", function () {
+    it("reverts ProofsNotNodeOperator(nodeId, caller) for anyone but the node's operator", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("a");
+      for (const caller of [f.stranger, f.delegator, f.other, f.admin, f.recorder]) {
+        await expect(f.registry.connect(caller).commitRecord(f.nodeId, r))
+          .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+          .withArgs(f.nodeId, caller.address);
+      }
+      // The operator cannot commit for another operator's node, nor for one that does not exist.
+      for (const id of [f.otherNodeId, 0n, 99n]) {
+        await expect(f.registry.connect(f.operator).commitRecord(id, r))
+          .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+          .withArgs(id, f.operator.address);
+      }
+      expect(await recordOf(f, r.inferenceId)).to.deep.equal(NO_RECORD);
+      await commitRecordAndCheck(f, r);
+    });
+
+    it("reverts ProofsNotNodeOperator for a deregistered node", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.nodes.connect(f.operator).deregisterNode(f.nodeId);
+      const r = makeRecord("a");
+      await expect(f.registry.connect(f.operator).commitRecord(f.nodeId, r))
+        .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+        .withArgs(f.nodeId, f.operator.address);
+      await expect(f.registry.connect(f.operator).commitBatch(f.nodeId, bytes32(), 10n, ""))
+        .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+        .withArgs(f.nodeId, f.operator.address);
+    });
+
+    it("reverts ProofsNotNodeOperator for a jailed node until the term ends", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const until = (await now()) + DAY;
+      await f.nodes.connect(f.admin).jailNode(f.nodeId, until);
+      const r = makeRecord("a");
+      await expect(f.registry.connect(f.operator).commitRecord(f.nodeId, r))
+        .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+        .withArgs(f.nodeId, f.operator.address);
+      await expect(f.registry.connect(f.operator).commitBatch(f.nodeId, bytes32(), 10n, ""))
+        .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+        .withArgs(f.nodeId, f.operator.address);
+      // One second before the end it is still jailed; at the end it serves again.
+      await time.setNextBlockTimestamp(until - 1n);
+      await expect(f.registry.connect(f.operator).commitRecord(f.nodeId, r, { gasLimit: GAS }))
+        .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+        .withArgs(f.nodeId, f.operator.address);
+      await viewAt(until);
+      await commitRecordAndCheck(f, r);
+    });
+
+    it("reverts ProofsReservedInferenceId(id) for ids starting with 0xff", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const ids = [
+        reservedId("request-1"),
+        ethers.concat(["0xff", new Uint8Array(31)]),
+        ethers.toBeHex(MaxUint256, 32),
+      ];
+      for (const inferenceId of ids) {
+        await expect(f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("r", { inferenceId })))
+          .to.be.revertedWithCustomError(f.registry, "ProofsReservedInferenceId")
+          .withArgs(inferenceId);
+        expect(await recordOf(f, inferenceId)).to.deep.equal(NO_RECORD);
+      }
+      // Only the first byte matters: 0xfe…, …ff and the zero id are the node's to use.
+      const allowed = [
+        ethers.concat(["0xfe", ethers.dataSlice(ethers.toBeHex(MaxUint256, 32), 1)]),
+        ethers.concat([new Uint8Array(31), "0xff"]),
+        ZeroHash,
+      ];
+      for (const [i, inferenceId] of allowed.entries())
+        await commitRecordAndCheck(f, makeRecord(`ok${i}`, { inferenceId }));
+    });
+
+    it("reverts ProofsInferenceAlreadyCommitted(id) for an id committed before, whatever the record", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("a");
+      const leaf = await commitRecordAndCheck(f, r);
+      const stored = await recordOf(f, r.inferenceId);
+      const again = [r, { ...r, outputHash: ethers.id("another output") }, { ...r, proofType: Mode.Zk }];
+      for (const record of again) {
+        await expect(f.registry.connect(f.operator).commitRecord(f.nodeId, record))
+          .to.be.revertedWithCustomError(f.registry, "ProofsInferenceAlreadyCommitted")
+          .withArgs(r.inferenceId);
+      }
+      // Another node's operator cannot take it either, and the recorder cannot overwrite it.
+      await expect(f.registry.connect(f.other).commitRecord(f.otherNodeId, r))
+        .to.be.revertedWithCustomError(f.registry, "ProofsInferenceAlreadyCommitted")
+        .withArgs(r.inferenceId);
+      await expect(f.registry.connect(f.recorder).commitRecordFor(f.otherNodeId, again[1]))
+        .to.be.revertedWithCustomError(f.registry, "ProofsInferenceAlreadyCommitted")
+        .withArgs(r.inferenceId);
+      expect(await recordOf(f, r.inferenceId)).to.deep.equal(stored);
+      expect(stored.leafPrefix).to.equal(leafPrefixOf(leaf));
+      expect(stored.nodeId).to.equal(f.nodeId);
+      expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+      for (const record of again.slice(1)) expect(await f.registry.isRecordCommitted(record)).to.equal(false);
+    });
+
+    it("commits a record whose leaf is already a committed batch root; the batch is untouched", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // A one-record batch has the record's leaf as its root, by this node or another one.
+      for (const [label, by, nodeId] of [
+        ["a", f.operator, f.nodeId],
+        ["b", f.other, f.otherNodeId],
+      ] as const) {
+        const r = makeRecord(label);
+        const tree = treeOf([r]);
+        expect(tree.root).to.equal(leafOf(r));
+        await commitBatchAndCheck(f, tree.root, 1n, "", { by, nodeId });
+        const batch = await commitmentOf(f, tree.root);
+        // Committing the record is not blocked, and leaves the batch as it was (commitRecordAndCheck checks both).
+        await commitRecordAndCheck(f, r);
+        expect(await commitmentOf(f, tree.root)).to.deep.equal(batch);
+        expect(await f.registry.isIncluded(tree.root, r, [])).to.equal(true);
+        expect((await recordOf(f, r.inferenceId)).nodeId).to.equal(f.nodeId);
+      }
+    });
+
+    it("commits: the leaf is leafOf(record), the closed form and a one-leaf tree's root; RecordCommitted carries every field", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const records = [
+        makeRecord("tee"),
+        makeRecord("none", { proofType: Mode.None }),
+        makeRecord("zk", { proofType: Mode.Zk }),
+        { ...makeRecord("zeros"), modelId: ZeroHash, inputHash: ZeroHash, outputHash: ZeroHash, proofHash: ZeroHash },
+      ];
+      for (const r of records) {
+        const tree = treeOf([r]);
+        expect(tree.root).to.equal(leafOf(r));
+        expect(tree.getProof(0)).to.deep.equal([]);
+        expect(await f.registry.leafOf(r)).to.equal(tree.root);
+        const leaf = await commitRecordAndCheck(f, r);
+        expect(leaf).to.equal(tree.root);
+        expect(StandardMerkleTree.verify(leaf, LEAF_ENCODING, valuesOf(r), [])).to.equal(true);
+      }
+      // Each record stays under its own id, in no batch; other ids stay empty.
+      for (const r of records) {
+        expect((await recordOf(f, r.inferenceId)).leafPrefix).to.equal(leafPrefixOf(leafOf(r)));
+        expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+        expect(await commitmentOf(f, leafOf(r))).to.deep.equal(NO_COMMITMENT);
+        expect(await f.registry.isIncluded(leafOf(r), r, [])).to.equal(false);
+      }
+      expect(await recordOf(f, ethers.id("never"))).to.deep.equal(NO_RECORD);
+    });
+
+    it("stores the record in one slot: at most 60,000 gas (shared/DESIGN.md's target)", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // Every transaction starts cold (EIP-2929) and writes one new slot: a second commit costs what the first does.
+      // By the recorder it skips the node check. The records' hashes are random-looking, as real ones are (zero
+      // calldata bytes would be cheaper). One slot written fresh costs 22,100; a second would break the target.
+      const gas: bigint[] = [];
+      for (const [i, by] of [f.operator, f.operator, f.recorder].entries()) {
+        const r = makeRecord(`gas-${i}`);
+        const tx =
+          by === f.recorder
+            ? await f.registry.connect(by).commitRecordFor(f.nodeId, r)
+            : await f.registry.connect(by).commitRecord(f.nodeId, r);
+        gas.push(await gasOf(tx));
+        expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+      }
+      if (LOG_GAS)
+        console.log(
+          `      gas: commitRecord ${gas[0]}, again ${gas[1]}; commitRecordFor ${gas[2]} (target ${COMMIT_RECORD_GAS_TARGET})`,
+        );
+      for (const g of gas) expect(g).to.be.lte(COMMIT_RECORD_GAS_TARGET);
+    });
+  });
+
+  describe("commitRecordFor", function () {
+    it("reverts AccessControlUnauthorizedAccount(caller, RECORDER_ROLE) without the role", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("req", { inferenceId: reservedId("request-1") });
+      for (const caller of [f.operator, f.admin, f.arbiter, f.stranger]) {
+        await expect(f.registry.connect(caller).commitRecordFor(f.nodeId, r))
+          .to.be.revertedWithCustomError(f.registry, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, f.roles.recorder);
+      }
+      expect(await recordOf(f, r.inferenceId)).to.deep.equal(NO_RECORD);
+    });
+
+    it("lets the recorder commit for a node, reserved ids included, once per id", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const reserved = makeRecord("req", { inferenceId: reservedId("request-1") });
+      await commitRecordAndCheck(f, reserved, { by: f.recorder });
+      await commitRecordAndCheck(f, makeRecord("plain"), { by: f.recorder, nodeId: f.otherNodeId });
+      await expect(f.registry.connect(f.recorder).commitRecordFor(f.nodeId, { ...reserved, outputHash: bytes32() }))
+        .to.be.revertedWithCustomError(f.registry, "ProofsInferenceAlreadyCommitted")
+        .withArgs(reserved.inferenceId);
+      // An id a node committed itself is taken for the recorder too.
+      const own = makeRecord("own");
+      await commitRecordAndCheck(f, own);
+      await expect(f.registry.connect(f.recorder).commitRecordFor(f.nodeId, own))
+        .to.be.revertedWithCustomError(f.registry, "ProofsInferenceAlreadyCommitted")
+        .withArgs(own.inferenceId);
+    });
+
+    // Was a bug: a one-leaf batch's root is its record's leaf, and single records lived in the batch mapping, so a
+    // node that saw a fulfil() in the mempool could front-run commitBatch(itsNode, leafOf(record), 1, "") and make
+    // the fulfilment's commitRecordFor (and the whole fulfil()) revert. Single records now live apart, by id.
+    it("a node cannot occupy a request's record (a reserved id) with a one-leaf batch", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const r = makeRecord("req", { inferenceId: reservedId("request-1") }, invalidEvidence("req"));
+      const leaf = leafOf(r);
+      // The other node front-runs with the record's leaf as a "batch" root.
+      await commitBatchAndCheck(f, leaf, 1n, "", { by: f.other, nodeId: f.otherNodeId });
+      const batch = await commitmentOf(f, leaf);
+      // The fulfilment's record is committed all the same, under the request's node; the batch is left as it was.
+      await commitRecordAndCheck(f, r, { by: f.recorder });
+      expect((await recordOf(f, r.inferenceId)).nodeId).to.equal(f.nodeId);
+      expect(await commitmentOf(f, leaf)).to.deep.equal(batch);
+      expect(batch.nodeId).to.equal(f.otherNodeId);
+
+      // The two are challenged apart: the single record (root zero) charges the request's node, the batch record
+      // (root = leaf, empty proof) the batch's node; their ids differ.
+      const single = await challengeAndCheck(f, SINGLE, r, [], invalidEvidence("req"), "upheld");
+      expect((await challengeOf(f, single)).nodeId).to.equal(f.nodeId);
+      // The batch's node is the other operator's: keep the arbiter out of it (no verifier decision, evidence "0x").
+      const inBatch = await challengeAndCheck(f, leaf, r, [], "0x", "pending");
+      expect((await challengeOf(f, inBatch)).nodeId).to.equal(f.otherNodeId);
+      expect(inBatch).to.not.equal(single);
+
+      // In the other order too: a batch with a committed record's leaf as root is accepted, and changes nothing.
+      const later = makeRecord("req-2", { inferenceId: reservedId("request-2") });
+      await commitRecordAndCheck(f, later, { by: f.recorder });
+      const stored = await recordOf(f, later.inferenceId);
+      await commitBatchAndCheck(f, leafOf(later), 1n, "", { by: f.other, nodeId: f.otherNodeId });
+      expect(await recordOf(f, later.inferenceId)).to.deep.equal(stored);
+      expect(await f.registry.isRecordCommitted(later)).to.equal(true);
+    });
+  });
+
+  describe("getRecord / isRecordCommitted / isRecordFinal", function () {
+    it("getRecord: the leaf's first 20 bytes, the node and the window's end; all zero for an id never committed", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const mine = makeRecord("mine");
+      const theirs = makeRecord("theirs", { inferenceId: reservedId("request-1") });
+      const { records } = await commitTree(f, "batched", 3);
+      for (const id of [mine.inferenceId, theirs.inferenceId, records[0].inferenceId, ZeroHash, bytes32()]) {
+        expect(await recordOf(f, id)).to.deep.equal(NO_RECORD);
+      }
+
+      const leaf = await commitRecordAndCheck(f, mine);
+      const at = await now();
+      expect(await recordOf(f, mine.inferenceId)).to.deep.equal({
+        leafPrefix: ethers.dataSlice(leaf, 0, 20),
+        nodeId: f.nodeId,
+        challengeableUntil: at + WINDOW,
+      });
+      // The recorder commits for another node: the record names that node.
+      await commitRecordAndCheck(f, theirs, { by: f.recorder, nodeId: f.otherNodeId });
+      expect((await recordOf(f, theirs.inferenceId)).nodeId).to.equal(f.otherNodeId);
+      // A record only in a batch is no single record.
+      expect(await recordOf(f, records[0].inferenceId)).to.deep.equal(NO_RECORD);
+      // The window's end follows the window at commitment.
+      await f.registry.connect(f.admin).setChallengeWindow(MIN_WINDOW);
+      const short = makeRecord("short");
+      await commitRecordAndCheck(f, short);
+      expect((await recordOf(f, short.inferenceId)).challengeableUntil).to.equal((await now()) + MIN_WINDOW);
+    });
+
+    it("isRecordCommitted: true for the committed record only", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("c");
+      const { records } = await commitTree(f, "batched", 3);
+      expect(await f.registry.isRecordCommitted(r)).to.equal(false);
+      // A batch's record is not a single record, nor is a one-record batch's, whose root is the leaf.
+      expect(await f.registry.isRecordCommitted(records[0])).to.equal(false);
+      const lone = makeRecord("lone");
+      await commitBatchAndCheck(f, leafOf(lone), 1n);
+      expect(await f.registry.isRecordCommitted(lone)).to.equal(false);
+
+      await commitRecordAndCheck(f, r);
+      expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+      // Every field is covered: the same id with any other field changed, or the same fields under another id.
+      const others: Rec[] = [
+        { ...r, inferenceId: bytes32() },
+        { ...r, modelId: bytes32() },
+        { ...r, inputHash: bytes32() },
+        { ...r, outputHash: bytes32() },
+        { ...r, proofType: Mode.Zk },
+        { ...r, proofHash: bytes32() },
+      ];
+      for (const o of others) expect(await f.registry.isRecordCommitted(o)).to.equal(false);
+      // It stays committed once its window has passed.
+      await time.increase(WINDOW * 2n);
+      expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+    });
+
+    it("isRecordFinal: ProofsUnknownRecord(id) for an id never committed; false through the window's end, then true", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records } = await commitTree(f, "batched", 3);
+      for (const id of [ethers.id("never"), ZeroHash, records[0].inferenceId]) {
+        await expect(f.registry.isRecordFinal(id))
+          .to.be.revertedWithCustomError(f.registry, "ProofsUnknownRecord")
+          .withArgs(id);
+      }
+      const r = makeRecord("final");
+      await commitRecordAndCheck(f, r);
+      const { challengeableUntil } = await recordOf(f, r.inferenceId);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(false);
+      await viewAt(challengeableUntil);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(false);
+      await viewAt(challengeableUntil + 1n);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(true);
+      // A pending challenge does not hold finality back: the window alone decides.
+      const s = makeRecord("pending", { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, s);
+      await challengeAndCheck(f, SINGLE, s, [], "0x", "pending");
+      await viewAt((await recordOf(f, s.inferenceId)).challengeableUntil + 1n);
+      expect(await f.registry.isRecordFinal(s.inferenceId)).to.equal(true);
+    });
+  });
+
+  describe("commitBatch", function () {
+    it("reverts ProofsNotNodeOperator(nodeId, caller) for anyone but the node's operator", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const root = bytes32();
+      for (const caller of [f.stranger, f.delegator, f.other, f.recorder, f.admin]) {
+        await expect(f.registry.connect(caller).commitBatch(f.nodeId, root, 10n, ""))
+          .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+          .withArgs(f.nodeId, caller.address);
+      }
+      await expect(f.registry.connect(f.operator).commitBatch(f.otherNodeId, root, 10n, ""))
+        .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+        .withArgs(f.otherNodeId, f.operator.address);
+      expect(await commitmentOf(f, root)).to.deep.equal(NO_COMMITMENT);
+    });
+
+    it("reverts ProofsEmptyBatch for a zero root or a zero count", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      for (const [root, count] of [
+        [ZeroHash, 10n],
+        [bytes32(), 0n],
+        [ZeroHash, 0n],
+      ] as [string, bigint][]) {
+        await expect(f.registry.connect(f.operator).commitBatch(f.nodeId, root, count, "ipfs://x"))
+          .to.be.revertedWithCustomError(f.registry, "ProofsEmptyBatch")
+          .withArgs();
+      }
+      expect(await commitmentOf(f, ZeroHash)).to.deep.equal(NO_COMMITMENT);
+    });
+
+    it("reverts ProofsBatchAlreadyCommitted(root) for a root committed before, by any node; not for a single record's leaf", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const root = bytes32();
+      await commitBatchAndCheck(f, root, 10n);
+      const stored = await commitmentOf(f, root);
+      await expect(f.registry.connect(f.operator).commitBatch(f.nodeId, root, 10n, "ipfs://again"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsBatchAlreadyCommitted")
+        .withArgs(root);
+      await expect(f.registry.connect(f.other).commitBatch(f.otherNodeId, root, 99n, ""))
+        .to.be.revertedWithCustomError(f.registry, "ProofsBatchAlreadyCommitted")
+        .withArgs(root);
+      expect(await commitmentOf(f, root)).to.deep.equal(stored);
+
+      // A single record's leaf is no batch root: it can be committed as one, once, and the record stays as it was.
+      const r = makeRecord("single");
+      const leaf = await commitRecordAndCheck(f, r);
+      const record = await recordOf(f, r.inferenceId);
+      expect(await commitmentOf(f, leaf)).to.deep.equal(NO_COMMITMENT);
+      await commitBatchAndCheck(f, leaf, 1n);
+      await expect(f.registry.connect(f.other).commitBatch(f.otherNodeId, leaf, 1n, ""))
+        .to.be.revertedWithCustomError(f.registry, "ProofsBatchAlreadyCommitted")
+        .withArgs(leaf);
+      expect(await recordOf(f, r.inferenceId)).to.deep.equal(record);
+      expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+    });
+
+    it("commits a root: stored with its count and time, BatchCommitted(nodeId, root, count, uri)", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { root, records } = await commitTree(f, "b", 7);
+      // Its records are no single records.
+      for (const r of records) {
+        expect(await recordOf(f, r.inferenceId)).to.deep.equal(NO_RECORD);
+        expect(await f.registry.isRecordCommitted(r)).to.equal(false);
+      }
+      // Any count up to 2^64 - 1, any uri, the other node too.
+      await commitBatchAndCheck(f, bytes32(), 2n ** 64n - 1n, "");
+      await commitBatchAndCheck(f, bytes32(), 1n, "ar://" + "x".repeat(300), { by: f.other, nodeId: f.otherNodeId });
+      expect((await commitmentOf(f, root)).recordCount).to.equal(7n);
+    });
+
+    it("costs the same (within 1%) for 100, 10,000 and 1,000,000 records", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const uri = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+      const sizes = [100n, 10_000n, 1_000_000n];
+      const roots = [
+        treeOf(Array.from({ length: 100 }, (_, i) => makeRecord(`g100-${i}`))).root,
+        treeOf(Array.from({ length: 10_000 }, (_, i) => makeRecord(`g10k-${i}`))).root,
+        // Only the root matters on chain: a random one stands for a million records.
+        bytes32(),
+      ];
+      const gas: bigint[] = [];
+      for (const [i, size] of sizes.entries()) gas.push(await commitBatchAndCheck(f, roots[i], size, uri));
+      const single = await gasOf(await f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("gas")));
+      if (LOG_GAS)
+        console.log(
+          `      gas: commitRecord ${single}; commitBatch ${sizes.map((s, i) => `${s}: ${gas[i]}`).join(", ")}`,
+        );
+
+      const min = gas.reduce((a, b) => (a < b ? a : b));
+      const max = gas.reduce((a, b) => (a > b ? a : b));
+      expect((max - min) * 100n, `commitBatch gas ${gas.join(", ")}`).to.be.lte(min);
+      for (const g of [...gas, single]) expect(g).to.be.lt(2n ** 24n);
+    });
+  });
+
+  describe("isIncluded", function () {
+    it("is true for every record of a 50-record tree with its proof, as StandardMerkleTree.verify says", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "t", 50);
+      for (const [i, r] of records.entries()) {
+        const proof = tree.getProof(i);
+        expect(StandardMerkleTree.verify(root, LEAF_ENCODING, valuesOf(r), proof)).to.equal(true);
+        expect(await f.registry.isIncluded(root, r, proof), `record ${i}`).to.equal(true);
+        expect(await f.registry.leafOf(r)).to.equal(tree.leafHash(valuesOf(r)));
+      }
+    });
+
+    it("is false for a record not in the tree, a tampered record, another leaf's proof or a truncated proof", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "t", 50);
+      const outsider = makeRecord("outsider");
+      for (let i = 0; i < records.length; i += 7) {
+        const proof = tree.getProof(i);
+        expect(await f.registry.isIncluded(root, outsider, proof)).to.equal(false);
+        // Every field is covered by the leaf.
+        const r = records[i];
+        const tampered: Rec[] = [
+          { ...r, inferenceId: bytes32() },
+          { ...r, modelId: bytes32() },
+          { ...r, inputHash: bytes32() },
+          { ...r, outputHash: bytes32() },
+          { ...r, proofType: (r.proofType + 1) % 3 },
+          { ...r, proofHash: bytes32() },
+        ];
+        for (const t of tampered) {
+          expect(await f.registry.isIncluded(root, t, proof)).to.equal(false);
+          expect(StandardMerkleTree.verify(root, LEAF_ENCODING, valuesOf(t), proof)).to.equal(false);
+        }
+        // The proof of another leaf, a proof with its last sibling dropped, an empty one.
+        const j = (i + 1) % records.length;
+        expect(await f.registry.isIncluded(root, r, tree.getProof(j))).to.equal(false);
+        expect(await f.registry.isIncluded(root, r, proof.slice(0, -1))).to.equal(false);
+        expect(await f.registry.isIncluded(root, r, [])).to.equal(false);
+        expect(await f.registry.isIncluded(root, r, [...proof, bytes32()])).to.equal(false);
+      }
+    });
+
+    it("is false for a root never committed, even with a valid proof", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const records = Array.from({ length: 8 }, (_, i) => makeRecord(`u-${i}`));
+      const tree = treeOf(records);
+      expect(tree.verify(0, tree.getProof(0))).to.equal(true);
+      expect(await f.registry.isIncluded(tree.root, records[0], tree.getProof(0))).to.equal(false);
+      const r = makeRecord("single");
+      expect(await f.registry.isIncluded(leafOf(r), r, [])).to.equal(false);
+      await commitBatchAndCheck(f, tree.root, 8n);
+      expect(await f.registry.isIncluded(tree.root, records[0], tree.getProof(0))).to.equal(true);
+    });
+
+    it("is false for a single record under its leaf (isRecordCommitted says it); true for a one-record batch with the empty proof", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("single");
+      const leaf = await commitRecordAndCheck(f, r);
+      expect(await f.registry.isIncluded(leaf, r, [])).to.equal(false);
+      expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+      // A one-record batch: its root is the leaf, its proof empty, and nothing else is under it.
+      const lone = makeRecord("lone");
+      await commitBatchAndCheck(f, treeOf([lone]).root, 1n);
+      expect(await f.registry.isIncluded(leafOf(lone), lone, [])).to.equal(true);
+      expect(await f.registry.isIncluded(leafOf(lone), lone, [bytes32()])).to.equal(false);
+      expect(await f.registry.isIncluded(leafOf(lone), { ...lone, proofHash: bytes32() }, [])).to.equal(false);
+      expect(await f.registry.isRecordCommitted(lone)).to.equal(false);
+    });
+
+    it("reverts, as any call does, for a record whose proof type is not a mode (the leaf encodes a uint8)", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("odd", { proofType: 3 });
+      const tree = treeOf([r, makeRecord("even")]);
+      await commitBatchAndCheck(f, tree.root, 2n);
+      // Off chain it is in the tree; on chain it cannot even be decoded, so it can be neither shown nor challenged.
+      expect(tree.verify(0, tree.getProof(0))).to.equal(true);
+      await expect(f.registry.isIncluded(tree.root, r, tree.getProof(0))).to.be.reverted;
+      await expect(f.registry.connect(f.challenger).challenge(tree.root, r, tree.getProof(0), "0x")).to.be.reverted;
+    });
+  });
+
+  describe("Merkle second preimage", function () {
+    it("never gives a record's leaf the value of an inner node", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "sp", 50);
+      const nodes = tree.dump().tree;
+      // In the array of a standard tree, node i has children 2i + 1 and 2i + 2: 49 inner nodes, the root first.
+      const inner = nodes.filter((_, i) => 2 * i + 1 < nodes.length);
+      expect(inner.length).to.equal(49);
+      expect(inner[0]).to.equal(root);
+      for (const [i, hash] of inner.entries()) {
+        expect(hash).to.equal(nodeHash(nodes[2 * i + 1], nodes[2 * i + 2]));
+      }
+      const innerSet = new Set(inner);
+
+      // The tree's own records, and "records" built from the children of every inner node in both orders.
+      const candidates: Rec[] = [...records];
+      for (let i = 0; i < inner.length; i++) {
+        const [left, right] = [nodes[2 * i + 1], nodes[2 * i + 2]];
+        for (const [a, b] of [
+          [left, right],
+          [right, left],
+        ]) {
+          candidates.push({
+            inferenceId: a,
+            modelId: b,
+            inputHash: ZeroHash,
+            outputHash: ZeroHash,
+            proofType: 0,
+            proofHash: ZeroHash,
+          });
+          candidates.push({
+            inferenceId: ZeroHash,
+            modelId: ZeroHash,
+            inputHash: ZeroHash,
+            outputHash: a,
+            proofType: 0,
+            proofHash: b,
+          });
+        }
+      }
+      for (const c of candidates) {
+        const leaf = await f.registry.leafOf(c);
+        expect(leaf).to.equal(leafOf(c));
+        expect(innerSet.has(leaf)).to.equal(false);
+      }
+    });
+
+    it("cannot decode an inner node's 64-byte preimage as a record", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { tree } = await commitTree(f, "sp", 50);
+      const nodes = tree.dump().tree;
+      const [left, right] = [nodes[1], nodes[2]].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      // The root is keccak256(left ‖ right): 64 bytes, where a record's encoding is 192.
+      expect(keccak256(ethers.concat([left, right]))).to.equal(tree.root);
+      const selector = f.registry.interface.getFunction("leafOf").selector;
+      await expect(ethers.provider.call({ to: f.registryAddress, data: ethers.concat([selector, left, right]) })).to.be
+        .reverted;
+    });
+
+    it("rejects every inner node's sub-proof, with a 'record' made of its children, in isIncluded and challenge", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { tree, root } = await commitTree(f, "sp", 50);
+      const nodes = tree.dump().tree;
+      const parent = (i: number) => Math.floor((i - 1) / 2);
+      const sibling = (i: number) => (i % 2 === 1 ? i + 1 : i - 1);
+      for (let i = 1; 2 * i + 1 < nodes.length; i++) {
+        // The siblings from inner node i up to the root: with the node itself as the "leaf", they prove the root.
+        const subProof: string[] = [];
+        for (let k = i; k > 0; k = parent(k)) subProof.push(nodes[sibling(k)]);
+        expect(subProof.reduce(nodeHash, nodes[i])).to.equal(root);
+
+        const [left, right] = [nodes[2 * i + 1], nodes[2 * i + 2]];
+        for (const [a, b] of [
+          [left, right],
+          [right, left],
+        ]) {
+          const fake: Rec = {
+            inferenceId: a,
+            modelId: b,
+            inputHash: ZeroHash,
+            outputHash: ZeroHash,
+            proofType: 0,
+            proofHash: ZeroHash,
+          };
+          expect(await f.registry.isIncluded(root, fake, subProof)).to.equal(false);
+          expect(StandardMerkleTree.verify(root, LEAF_ENCODING, valuesOf(fake), subProof)).to.equal(false);
+          if (i === 1) {
+            await expect(f.registry.connect(f.challenger).challenge(root, fake, subProof, "0x"))
+              .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
+              .withArgs(root, leafOf(fake));
+          }
+        }
+      }
+    });
+  });
+
+  describe("challenge", function () {
+    it("reverts ProofsUnknownCommitment(root) for a root never committed, a single record's leaf included", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("a");
+      for (const root of [leafOf(r), bytes32()]) {
+        await expect(f.registry.connect(f.challenger).challenge(root, r, [], "0x"))
+          .to.be.revertedWithCustomError(f.registry, "ProofsUnknownCommitment")
+          .withArgs(root);
+      }
+      // Committed as a single record, it is challenged under root zero, not under its leaf.
+      await commitRecordAndCheck(f, r);
+      await expect(f.registry.connect(f.challenger).challenge(leafOf(r), r, [], "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsUnknownCommitment")
+        .withArgs(leafOf(r));
+    });
+
+    it("reverts ProofsChallengeWindowClosed(root, closedAt) after challengeableUntil; at it, it is accepted", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "w", 4);
+      const { committedAt, challengeableUntil: closedAt } = await commitmentOf(f, root);
+      expect(closedAt).to.equal(committedAt + WINDOW);
+      await time.setNextBlockTimestamp(closedAt);
+      await challengeAndCheck(f, root, records[0], tree.getProof(0), "0x", "pending");
+      for (const t of [closedAt + 1n, closedAt + 365n * DAY]) {
+        await time.setNextBlockTimestamp(t);
+        await expect(
+          f.registry.connect(f.challenger).challenge(root, records[1], tree.getProof(1), "0x", { gasLimit: GAS }),
+        )
+          .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+          .withArgs(root, closedAt);
+      }
+      expect((await challengeOf(f, challengeIdOf(root, records[1]))).status).to.equal(Status.None);
+    });
+
+    it("reverts ProofsRecordNotIncluded(root, leaf) for a record not in the commitment", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "n", 10);
+      const outsider = makeRecord("outsider");
+      await expect(f.registry.connect(f.challenger).challenge(root, outsider, tree.getProof(0), "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
+        .withArgs(root, leafOf(outsider));
+      await expect(f.registry.connect(f.challenger).challenge(root, records[0], tree.getProof(1), "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
+        .withArgs(root, leafOf(records[0]));
+      // A one-record batch is challenged with the empty proof only.
+      const r = makeRecord("lone");
+      await commitBatchAndCheck(f, leafOf(r), 1n);
+      await expect(f.registry.connect(f.challenger).challenge(leafOf(r), r, [bytes32()], "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
+        .withArgs(leafOf(r), leafOf(r));
+      const tokens = await tokensOf(f);
+      await challengeAndCheck(f, leafOf(r), r, [], "0x", "pending");
+      expect((await tokensOf(f)).challenger).to.equal(tokens.challenger - BOND);
+    });
+
+    it("reverts ProofsAlreadyChallenged(id) for a record challenged before, pending or decided", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const records = [makeRecord("p", { proofType: Mode.None }), makeRecord("d", {}, invalidEvidence("d"))];
+      const tree = treeOf(records);
+      await commitBatchAndCheck(f, tree.root, 2n);
+      const pending = await challengeAndCheck(f, tree.root, records[0], tree.getProof(0), "0x", "pending");
+      const decided = await challengeAndCheck(
+        f,
+        tree.root,
+        records[1],
+        tree.getProof(1),
+        invalidEvidence("d"),
+        "upheld",
+      );
+      for (const [i, id] of [pending, decided].entries()) {
+        const stored = await challengeOf(f, id);
+        for (const evidence of ["0x", invalidEvidence("d")]) {
+          await expect(f.registry.connect(f.challenger).challenge(tree.root, records[i], tree.getProof(i), evidence))
+            .to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged")
+            .withArgs(id);
+        }
+        await expect(f.registry.connect(f.other).challenge(tree.root, records[i], tree.getProof(i), "0x"))
+          .to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged")
+          .withArgs(id);
+        expect(await challengeOf(f, id)).to.deep.equal(stored);
+      }
+    });
+
+    it("takes the same record in another commitment as another challenge", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("twice");
+      await commitRecordAndCheck(f, r);
+      const tree = treeOf([r, makeRecord("x")]);
+      await commitBatchAndCheck(f, tree.root, 2n);
+      const other = treeOf([r, makeRecord("y"), makeRecord("z")]);
+      await commitBatchAndCheck(f, other.root, 3n);
+      const a = await challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
+      const b = await challengeAndCheck(f, tree.root, r, tree.getProof(0), "0x", "pending");
+      const c = await challengeAndCheck(f, other.root, r, other.getProof(0), "0x", "pending");
+      expect(new Set([a, b, c]).size).to.equal(3);
+    });
+
+    it("pulls the bond and leaves the challenge Pending when the proof type has no verifier", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      // ZK and None have no verifier: even the evidence the verifier would reject waits for the arbiter.
+      for (const proofType of [Mode.Zk, Mode.None]) {
+        const label = `nv${proofType}`;
+        const r = makeRecord(label, { proofType }, invalidEvidence(label));
+        await commitRecordAndCheck(f, r);
+        await challengeAndCheck(f, SINGLE, r, [], invalidEvidence(label), "pending");
+      }
+      // Without allowance the challenge reverts and nothing is recorded.
+      const r = makeRecord("no-allowance", { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, r);
+      await f.token.connect(f.other).approve(f.registryAddress, BOND - 1n);
+      await expect(f.registry.connect(f.other).challenge(SINGLE, r, [], "0x"))
+        .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
+        .withArgs(f.registryAddress, BOND - 1n, BOND);
+      expect((await challengeOf(f, challengeIdOf(SINGLE, r))).status).to.equal(Status.None);
+    });
+
+    it("leaves the challenge Pending when the evidence does not hash to the record's proofHash", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const { records, tree, root } = await commitTree(f, "e", 4);
+      // The record commits to valid evidence; invalid evidence that is not the committed proof decides nothing.
+      const evidences = ["0x", invalidEvidence("e-0"), ethers.concat([validEvidence("e-2"), "0x00"])];
+      for (const [i, evidence] of evidences.entries()) {
+        expect(keccak256(evidence)).to.not.equal(records[i].proofHash);
+        await challengeAndCheck(f, root, records[i], tree.getProof(i), evidence, "pending");
+      }
+    });
+
+    it("upholds at once when the verifier finds the committed proof invalid: slash, share, burn, bond back", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const records = Array.from({ length: 5 }, (_, i) => makeRecord(`bad-${i}`, {}, invalidEvidence(`bad-${i}`)));
+      const tree = treeOf(records);
+      await commitBatchAndCheck(f, tree.root, 5n);
+
+      const supply = await f.token.totalSupply();
+      const delegation = await delegationOf(f, f.delegator.address);
+      const slashable = await f.staking.slashableStakeOf(f.operator.address);
+      expect(slashable).to.equal(OWN_STAKE + DELEGATED);
+      const challengerBefore = await f.token.balanceOf(f.challenger.address);
+
+      const id = await challengeAndCheck(
+        f,
+        tree.root,
+        records[2],
+        tree.getProof(2),
+        invalidEvidence("bad-2"),
+        "upheld",
+      );
+      // In numbers: 5% of 150,000 = 7,500 OPG, all from the operator's own 100,000; half to the challenger.
+      const slashed = opg(7_500n);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable - slashed);
+      expect(await f.token.balanceOf(f.challenger.address)).to.equal(challengerBefore + slashed / 2n);
+      expect(await f.token.totalSupply()).to.equal(supply - slashed / 2n);
+      expect(await stakeOf(f, f.operator.address)).to.include({ ownActive: OWN_STAKE - slashed, delegated: DELEGATED });
+      // The delegator is untouched while the operator's own stake covers the slash.
+      expect(await delegationOf(f, f.delegator.address)).to.deep.equal(delegation);
+      expect((await challengeOf(f, id)).status).to.equal(Status.Upheld);
+      // Another bad record of the batch is slashed again, 5% of what is left.
+      await challengeAndCheck(f, tree.root, records[4], tree.getProof(4), invalidEvidence("bad-4"), "upheld");
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(
+        slashable - slashed - ((slashable - slashed) * SLASH_PPM) / PPM,
+      );
+    });
+
+    it("rejects at once when the verifier finds the committed proof valid: the bond goes to the operator", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      await f.registry.connect(f.admin).setVerifier(Mode.Zk, f.verifierAddress);
+      const r = makeRecord("good");
+      await commitRecordAndCheck(f, r);
+      const operatorBefore = await f.token.balanceOf(f.operator.address);
+      const slashable = await f.staking.slashableStakeOf(f.operator.address);
+      await challengeAndCheck(f, SINGLE, r, [], validEvidence("good"), "rejected");
+      expect(await f.token.balanceOf(f.operator.address)).to.equal(operatorBefore + BOND);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable);
+      // In a batch, with another verifier'd type, the same.
+      const { records, tree, root } = await commitTree(f, "zk", 3, { proofType: Mode.Zk });
+      await challengeAndCheck(f, root, records[1], tree.getProof(1), validEvidence("zk-1"), "rejected");
+    });
+  });
+
+  describe("challenge of a single record (root zero)", function () {
+    it("reverts ProofsUnknownRecord(id) when no record was committed under the id, even one in a batch", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("none");
+      const { records, tree } = await commitTree(f, "batched", 4);
+      // A one-record batch's root is its record's leaf: still no single record.
+      const lone = makeRecord("lone");
+      await commitBatchAndCheck(f, leafOf(lone), 1n);
+      const tokens = await tokensOf(f);
+      for (const [record, proof] of [
+        [r, []],
+        [records[0], tree.getProof(0)],
+        [lone, []],
+      ] as [Rec, string[]][]) {
+        await expect(f.registry.connect(f.challenger).challenge(SINGLE, record, proof, "0x"))
+          .to.be.revertedWithCustomError(f.registry, "ProofsUnknownRecord")
+          .withArgs(record.inferenceId);
+        expect((await challengeOf(f, challengeIdOf(SINGLE, record))).status).to.equal(Status.None);
+      }
+      expect(await tokensOf(f)).to.deep.equal(tokens);
+    });
+
+    it("reverts ProofsRecordNotIncluded(0, leaf) for a record that is not the one committed under its id", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("one", { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, r);
+      const tokens = await tokensOf(f);
+      const wrong: Rec[] = [
+        { ...r, modelId: bytes32() },
+        { ...r, inputHash: bytes32() },
+        { ...r, outputHash: bytes32() },
+        { ...r, proofType: Mode.Tee },
+        { ...r, proofHash: bytes32() },
+      ];
+      for (const w of wrong) {
+        await expect(f.registry.connect(f.challenger).challenge(SINGLE, w, [], "0x"))
+          .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
+          .withArgs(SINGLE, leafOf(w));
+      }
+      // The same fields under another id: that id is unknown.
+      const moved = { ...r, inferenceId: bytes32() };
+      await expect(f.registry.connect(f.challenger).challenge(SINGLE, moved, [], "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsUnknownRecord")
+        .withArgs(moved.inferenceId);
+      expect(await tokensOf(f)).to.deep.equal(tokens);
+      await challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
+    });
+
+    it("reverts ProofsChallengeWindowClosed(0, challengeableUntil) after the window's end; at it, it is accepted", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const a = makeRecord("a", { proofType: Mode.Zk });
+      const b = makeRecord("b", { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, a);
+      await commitRecordAndCheck(f, b);
+      const closedA = (await recordOf(f, a.inferenceId)).challengeableUntil;
+      const closedB = (await recordOf(f, b.inferenceId)).challengeableUntil;
+      expect(closedB).to.be.gt(closedA);
+      await time.setNextBlockTimestamp(closedA);
+      await challengeAndCheck(f, SINGLE, a, [], "0x", "pending");
+      for (const t of [closedB + 1n, closedB + 365n * DAY]) {
+        await time.setNextBlockTimestamp(t);
+        await expect(f.registry.connect(f.challenger).challenge(SINGLE, b, [], "0x", { gasLimit: GAS }))
+          .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+          .withArgs(SINGLE, closedB);
+      }
+      expect((await challengeOf(f, challengeIdOf(SINGLE, b))).status).to.equal(Status.None);
+    });
+
+    it("reverts ProofsAlreadyChallenged(id) for a record challenged before, pending or decided; id = keccak256(abi.encode(0, leaf))", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const records = [makeRecord("p", { proofType: Mode.Zk }), makeRecord("d", {}, invalidEvidence("d"))];
+      for (const r of records) await commitRecordAndCheck(f, r);
+      const pending = await challengeAndCheck(f, SINGLE, records[0], [], "0x", "pending");
+      const decided = await challengeAndCheck(f, SINGLE, records[1], [], invalidEvidence("d"), "upheld");
+      for (const [i, id] of [pending, decided].entries()) {
+        expect(id).to.equal(keccak256(abi.encode(["bytes32", "bytes32"], [ZeroHash, leafOf(records[i])])));
+        const stored = await challengeOf(f, id);
+        for (const [by, evidence] of [
+          [f.challenger, "0x"],
+          [f.challenger, invalidEvidence("d")],
+          [f.other, "0x"],
+        ] as const) {
+          await expect(f.registry.connect(by).challenge(SINGLE, records[i], [], evidence))
+            .to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged")
+            .withArgs(id);
+        }
+        expect(await challengeOf(f, id)).to.deep.equal(stored);
+      }
+    });
+
+    it("charges the record's node, not the caller's nor the recorder's; the proof argument is not consulted", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // The recorder commits for the other operator's node.
+      const r = makeRecord("theirs", { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, r, { by: f.recorder, nodeId: f.otherNodeId });
+      const proof = [bytes32(), bytes32()];
+      const id = await challengeAndCheck(f, SINGLE, r, proof, "0x", "pending");
+      expect(id).to.equal(challengeIdOf(SINGLE, r));
+      expect((await challengeOf(f, id)).nodeId).to.equal(f.otherNodeId);
+
+      // Upheld by the arbiter: the other operator is slashed, this one is not.
+      const slashable = await f.staking.slashableStakeOf(f.other.address);
+      const mine = await stakeOf(f, f.operator.address);
+      const slashed = (slashable * SLASH_PPM) / PPM;
+      await expect(f.registry.connect(f.arbiter).resolveChallenge(id, true))
+        .to.emit(f.registry, "ChallengeResolved")
+        .withArgs(id, true, slashed, BOND);
+      expect(await f.staking.slashableStakeOf(f.other.address)).to.equal(slashable - slashed);
+      expect(await stakeOf(f, f.operator.address)).to.deep.equal(mine);
+    });
+
+    it("upholds at once when the verifier finds the committed proof invalid: RecordChallenged(id, 0, …), slash, bond back", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const r = makeRecord("bad", {}, invalidEvidence("bad"));
+      await commitRecordAndCheck(f, r);
+      const slashable = await f.staking.slashableStakeOf(f.operator.address);
+      const challengerBefore = await f.token.balanceOf(f.challenger.address);
+      const id = challengeIdOf(SINGLE, r);
+      await expect(f.registry.connect(f.challenger).challenge(SINGLE, r, [], invalidEvidence("bad")))
+        .to.emit(f.registry, "RecordChallenged")
+        .withArgs(id, ZeroHash, r.inferenceId, f.nodeId, f.challenger.address, BOND)
+        .and.to.emit(f.registry, "ChallengeResolved")
+        .withArgs(id, true, opg(7_500n), BOND);
+      expect((await challengeOf(f, id)).status).to.equal(Status.Upheld);
+      // 5% of 150,000 = 7,500 OPG from the operator's own stake; half to the challenger, whose bond is back.
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable - opg(7_500n));
+      expect(await f.token.balanceOf(f.challenger.address)).to.equal(challengerBefore + opg(3_750n));
+      // The record itself stays committed, and final once its window has passed.
+      expect(await f.registry.isRecordCommitted(r)).to.equal(true);
+      await viewAt((await recordOf(f, r.inferenceId)).challengeableUntil + 1n);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(true);
+
+      // The same through the checked helper, for a second bad record.
+      const second = makeRecord("bad-2", {}, invalidEvidence("bad-2"));
+      await commitRecordAndCheck(f, second);
+      await challengeAndCheck(f, SINGLE, second, [], invalidEvidence("bad-2"), "upheld");
+    });
+
+    it("waits for the arbiter when the proof type has no verifier: upheld or rejected by it", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const up = makeRecord("up", { proofType: Mode.Zk }, invalidEvidence("up"));
+      const down = makeRecord("down", { proofType: Mode.None });
+      for (const r of [up, down]) await commitRecordAndCheck(f, r);
+      const upId = await challengeAndCheck(f, SINGLE, up, [], invalidEvidence("up"), "pending");
+      const downId = await challengeAndCheck(f, SINGLE, down, [], validEvidence("down"), "pending");
+      await resolveAndCheck(f, upId, true);
+      await resolveAndCheck(f, downId, false);
+      expect((await challengeOf(f, upId)).status).to.equal(Status.Upheld);
+      expect((await challengeOf(f, downId)).status).to.equal(Status.Rejected);
+    });
+  });
+
+  describe("slashing (an upheld challenge)", function () {
+    async function withBadRecord(f: Fixture, label: string) {
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const r = makeRecord(label, {}, invalidEvidence(label));
+      await commitRecordAndCheck(f, r);
+      return { r, root: SINGLE, evidence: invalidEvidence(label) };
+    }
+
+    it("takes own thawing stake after own active stake: a thaw does not escape the slash", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.staking.connect(f.operator).unstake(opg(98_000n));
+      const { r, root, evidence } = await withBadRecord(f, "thaw");
+      const delegation = await delegationOf(f, f.delegator.address);
+      await challengeAndCheck(f, root, r, [], evidence, "upheld");
+      // 7,500: 2,000 from active, 5,500 from thawing; the delegator is untouched.
+      expect(await stakeOf(f, f.operator.address)).to.include({
+        ownActive: 0n,
+        ownThawing: opg(98_000n - 5_500n),
+        delegated: DELEGATED,
+      });
+      expect(await delegationOf(f, f.delegator.address)).to.deep.equal(delegation);
+    });
+
+    it("takes delegated active and thawing stake pro rata once the operator's own stake is gone", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // The operator keeps 1,000 OPG of its own; two delegators, one of them half unbonding.
+      await f.staking.connect(f.operator).unstake(opg(99_000n));
+      await time.increase(14n * DAY);
+      await f.staking.connect(f.operator).withdraw(f.operator.address, 0n);
+      await f.staking.connect(f.delegator2).delegate(f.operator.address, opg(30_000n));
+      const shares = (await f.staking.getDelegation(f.operator.address, f.delegator.address)).shares;
+      await f.staking.connect(f.delegator).undelegate(f.operator.address, shares / 2n);
+      expect(await stakeOf(f, f.operator.address)).to.include({
+        ownActive: opg(1_000n),
+        ownThawing: 0n,
+        delegated: opg(55_000n),
+        delegatedThawing: opg(25_000n),
+      });
+
+      const { r, root, evidence } = await withBadRecord(f, "deep");
+      const holdings = async () => {
+        const out: bigint[] = [];
+        for (const d of [f.delegator, f.delegator2])
+          out.push((await f.staking.getDelegation(f.operator.address, d.address)).tokens);
+        out.push((await f.staking.thawRequestsOf(f.delegator.address, f.operator.address)).amounts[0]);
+        return out;
+      };
+      const before = await holdings();
+      expect(before).to.deep.equal([opg(25_000n), opg(30_000n), opg(25_000n)]);
+      await challengeAndCheck(f, root, r, [], evidence, "upheld");
+
+      // 5% of 81,000 = 4,050: 1,000 own, then 3,050 split 55:25 between delegated active and thawing.
+      expect(await stakeOf(f, f.operator.address)).to.include({
+        ownActive: 0n,
+        delegated: opg(55_000n) - 2_096_875n * 10n ** 15n,
+        delegatedThawing: opg(25_000n) - 953_125n * 10n ** 15n,
+      });
+      // Every delegator loses the same fraction, 3,050 / 80,000, to rounding (1 wei) on the share value.
+      const after = await holdings();
+      for (const [i, held] of before.entries()) {
+        const expected = (held * (opg(80_000n) - opg(3_050n))) / opg(80_000n);
+        expect(after[i] <= expected && expected - after[i] <= 1n, `holding ${i}: ${after[i]} vs ${expected}`).to.equal(
+          true,
+        );
+      }
+    });
+
+    it("slashes nothing with slashPpm 0: no StakeSlashed, the bond comes back", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setSlash(0);
+      const { r, root, evidence } = await withBadRecord(f, "zero");
+      const id = await challengeAndCheck(f, root, r, [], evidence, "upheld");
+      expect((await challengeOf(f, id)).status).to.equal(Status.Upheld);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(OWN_STAKE + DELEGATED);
+    });
+
+    it("stays within staking's own bound when it is below slashPpm", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setSlash(Number(MAX_SLASH_PPM));
+      await f.staking.connect(f.admin).setMaxSlash(20_000);
+      const { r, root, evidence } = await withBadRecord(f, "bound");
+      await challengeAndCheck(f, root, r, [], evidence, "upheld");
+      // 2% of 150,000, not 10%.
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(OWN_STAKE + DELEGATED - opg(3_000n));
+      // And 10% when staking allows it.
+      await f.staking.connect(f.admin).setMaxSlash(Number(MAX_SLASH_PPM));
+      const second = await withBadRecord(f, "bound-2");
+      await challengeAndCheck(f, second.root, second.r, [], second.evidence, "upheld");
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(
+        ((OWN_STAKE + DELEGATED - opg(3_000n)) * 9n) / 10n,
+      );
+    });
+  });
+
+  describe("resolveChallenge", function () {
+    async function withPending(f: Fixture, label: string) {
+      const r = makeRecord(label, { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, r);
+      return challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
+    }
+
+    it("reverts AccessControlUnauthorizedAccount(caller, ARBITER_ROLE) without the role", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const id = await withPending(f, "p");
+      for (const caller of [f.operator, f.challenger, f.recorder, f.stranger]) {
+        for (const upheld of [true, false]) {
+          await expect(f.registry.connect(caller).resolveChallenge(id, upheld))
+            .to.be.revertedWithCustomError(f.registry, "AccessControlUnauthorizedAccount")
+            .withArgs(caller.address, f.roles.arbiter);
+        }
+      }
+      expect((await challengeOf(f, id)).status).to.equal(Status.Pending);
+      // The admin holds the role from deployment.
+      await resolveAndCheck(f, id, false, f.admin);
+    });
+
+    it("reverts ProofsChallengeNotPending(id) for an unknown challenge or one decided by the verifier", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const unknown = bytes32();
+      await expect(f.registry.connect(f.arbiter).resolveChallenge(unknown, true))
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeNotPending")
+        .withArgs(unknown);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const r = makeRecord("v");
+      await commitRecordAndCheck(f, r);
+      const id = await challengeAndCheck(f, SINGLE, r, [], validEvidence("v"), "rejected");
+      for (const upheld of [true, false]) {
+        await expect(f.registry.connect(f.arbiter).resolveChallenge(id, upheld))
+          .to.be.revertedWithCustomError(f.registry, "ProofsChallengeNotPending")
+          .withArgs(id);
+      }
+    });
+
+    it("upholds: slashes the operator, pays the challenger its share and the held bond, burns the rest; once", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const id = await withPending(f, "u");
+      // Even after the window has closed and the commitment is final.
+      await time.increase(WINDOW * 2n);
+      await resolveAndCheck(f, id, true);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(((OWN_STAKE + DELEGATED) * 95n) / 100n);
+      for (const upheld of [true, false]) {
+        await expect(f.registry.connect(f.arbiter).resolveChallenge(id, upheld))
+          .to.be.revertedWithCustomError(f.registry, "ProofsChallengeNotPending")
+          .withArgs(id);
+      }
+    });
+
+    it("rejects: pays the held bond (not the current one) to the operator; once", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const id = await withPending(f, "x");
+      await f.registry.connect(f.admin).setChallengeBond(opg(500n));
+      const operatorBefore = await f.token.balanceOf(f.operator.address);
+      await resolveAndCheck(f, id, false);
+      expect(await f.token.balanceOf(f.operator.address)).to.equal(operatorBefore + BOND);
+      for (const upheld of [true, false]) {
+        await expect(f.registry.connect(f.arbiter).resolveChallenge(id, upheld))
+          .to.be.revertedWithCustomError(f.registry, "ProofsChallengeNotPending")
+          .withArgs(id);
+      }
+      // A new challenge pays the new bond, and an upheld one returns exactly it.
+      const next = await withPending(f, "y");
+      expect((await challengeOf(f, next)).bond).to.equal(opg(500n));
+      await resolveAndCheck(f, next, true);
+    });
+  });
+
+  describe("isFinal", function () {
+    it("reverts ProofsUnknownCommitment(root) for a root never committed, a single record's leaf included", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("single");
+      await commitRecordAndCheck(f, r);
+      for (const root of [bytes32(), ZeroHash, leafOf(r)]) {
+        await expect(f.registry.isFinal(root))
+          .to.be.revertedWithCustomError(f.registry, "ProofsUnknownCommitment")
+          .withArgs(root);
+      }
+    });
+
+    it("is false through challengeableUntil and true one second later, for batches and single records", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { root } = await commitTree(f, "f", 3);
+      const r = makeRecord("single");
+      await commitRecordAndCheck(f, r);
+      const batch = await commitmentOf(f, root);
+      const single = await recordOf(f, r.inferenceId);
+      expect(batch.challengeableUntil).to.equal(batch.committedAt + WINDOW);
+      expect(single.challengeableUntil).to.be.gt(batch.challengeableUntil);
+      const isFinal = [() => f.registry.isFinal(root), () => f.registry.isRecordFinal(r.inferenceId)];
+      for (const [i, closedAt] of [batch.challengeableUntil, single.challengeableUntil].entries()) {
+        expect(await isFinal[i]()).to.equal(false);
+        if ((await now()) < closedAt) await viewAt(closedAt);
+        expect(await isFinal[i]()).to.equal(false);
+      }
+      await viewAt(single.challengeableUntil + 1n);
+      expect(await f.registry.isFinal(root)).to.equal(true);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(true);
+    });
+
+    // Was a bug: the window was read at challenge time, so raising it re-opened commitments that isFinal had
+    // reported final. The window's end is now fixed at commitment.
+    it("keeps a final commitment final when governance raises the window", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "g", 2);
+      const r = makeRecord("single", { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, r);
+      const batchClosedAt = (await commitmentOf(f, root)).challengeableUntil;
+      const singleClosedAt = (await recordOf(f, r.inferenceId)).challengeableUntil;
+      await viewAt(singleClosedAt + 1n);
+      expect(await f.registry.isFinal(root)).to.equal(true);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(true);
+
+      await f.registry.connect(f.admin).setChallengeWindow(MAX_WINDOW);
+      expect(await f.registry.isFinal(root)).to.equal(true);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(true);
+      await expect(f.registry.connect(f.challenger).challenge(root, records[0], tree.getProof(0), "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+        .withArgs(root, batchClosedAt);
+      await expect(f.registry.connect(f.challenger).challenge(SINGLE, r, [], "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+        .withArgs(SINGLE, singleClosedAt);
+      // Stored commitments are unchanged; a new one takes the new window.
+      expect((await commitmentOf(f, root)).challengeableUntil).to.equal(batchClosedAt);
+      expect((await recordOf(f, r.inferenceId)).challengeableUntil).to.equal(singleClosedAt);
+      const next = await commitTree(f, "g-next", 2);
+      const nextBatch = await commitmentOf(f, next.root);
+      expect(nextBatch.challengeableUntil).to.equal(nextBatch.committedAt + MAX_WINDOW);
+    });
+
+    it("does not shorten an open commitment's window when governance lowers it", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "l", 2);
+      await time.increase(HOUR);
+      const r = makeRecord("single", { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, r);
+      const batchClosedAt = (await commitmentOf(f, root)).challengeableUntil;
+      const singleClosedAt = (await recordOf(f, r.inferenceId)).challengeableUntil;
+
+      await f.registry.connect(f.admin).setChallengeWindow(MIN_WINDOW);
+      // Well past committedAt + the new window, before the end promised at commitment: still open.
+      await viewAt(batchClosedAt - DAY);
+      expect(await f.registry.isFinal(root)).to.equal(false);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(false);
+      // A commitment made now takes the new window and is final first.
+      const r2 = makeRecord("short", { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, r2);
+      const shortClosedAt = (await recordOf(f, r2.inferenceId)).challengeableUntil;
+      expect(shortClosedAt).to.equal((await now()) + MIN_WINDOW);
+      expect(shortClosedAt).to.be.lt(batchClosedAt);
+      await viewAt(shortClosedAt + 1n);
+      expect(await f.registry.isRecordFinal(r2.inferenceId)).to.equal(true);
+      expect(await f.registry.isFinal(root)).to.equal(false);
+
+      // The open ones are challenged at their promised ends, and not a second later.
+      await time.setNextBlockTimestamp(batchClosedAt);
+      await challengeAndCheck(f, root, records[0], tree.getProof(0), "0x", "pending");
+      await time.setNextBlockTimestamp(batchClosedAt + 1n);
+      await expect(
+        f.registry.connect(f.challenger).challenge(root, records[1], tree.getProof(1), "0x", { gasLimit: GAS }),
+      )
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+        .withArgs(root, batchClosedAt);
+      await time.setNextBlockTimestamp(singleClosedAt);
+      await challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(false);
+      await viewAt(singleClosedAt + 1n);
+      expect(await f.registry.isFinal(root)).to.equal(true);
+      expect(await f.registry.isRecordFinal(r.inferenceId)).to.equal(true);
+    });
+  });
+
+  describe("governance", function () {
+    it("lets only DEFAULT_ADMIN_ROLE set verifiers and parameters", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { registry } = f;
+      for (const caller of [f.arbiter, f.recorder, f.operator, f.deployer]) {
+        const calls = [
+          () => registry.connect(caller).setVerifier(Mode.Tee, f.verifierAddress),
+          () => registry.connect(caller).setChallengeWindow(DAY),
+          () => registry.connect(caller).setSlash(10_000),
+          () => registry.connect(caller).setChallengeBond(opg(5n)),
+        ];
+        for (const call of calls) {
+          await expect(call())
+            .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+            .withArgs(caller.address, f.roles.admin);
+        }
+      }
+      expect(await registry.verifierOf(Mode.Tee)).to.equal(ZeroAddress);
+      expect(await registry.challengeWindow()).to.equal(WINDOW);
+      expect(await registry.slashPpm()).to.equal(SLASH_PPM);
+      expect(await registry.challengeBond()).to.equal(BOND);
+    });
+
+    it("setVerifier: VerifierSet(proofType, old, new); zero hands the type back to the arbiter", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { registry } = f;
+      const second = await new MockProofVerifier__factory(f.deployer).deploy();
+      const steps: [number, string][] = [
+        [Mode.Tee, f.verifierAddress],
+        [Mode.Zk, await second.getAddress()],
+        [Mode.Tee, await second.getAddress()],
+        [Mode.Tee, ZeroAddress],
+      ];
+      const current = [ZeroAddress, ZeroAddress, ZeroAddress];
+      for (const [mode, verifier] of steps) {
+        await expect(registry.connect(f.admin).setVerifier(mode, verifier))
+          .to.emit(registry, "VerifierSet")
+          .withArgs(mode, current[mode], verifier);
+        current[mode] = verifier;
+        for (const m of [Mode.None, Mode.Tee, Mode.Zk]) expect(await registry.verifierOf(m)).to.equal(current[m]);
+      }
+      // A proof type beyond the modes does not decode.
+      await expect(registry.connect(f.admin).setVerifier(3, f.verifierAddress)).to.be.reverted;
+      // With TEE back to the arbiter, a TEE challenge with the committed invalid proof waits.
+      const r = makeRecord("back", {}, invalidEvidence("back"));
+      await commitRecordAndCheck(f, r);
+      await challengeAndCheck(f, SINGLE, r, [], invalidEvidence("back"), "pending");
+    });
+
+    const parameters = [
+      {
+        name: "challengeWindow",
+        initial: WINDOW,
+        minimum: MIN_WINDOW,
+        maximum: MAX_WINDOW,
+        outside: [0n, MIN_WINDOW - 1n, MAX_WINDOW + 1n, 2n ** 64n - 1n],
+        inside: [MIN_WINDOW, MAX_WINDOW, 2n * DAY],
+        set: (f: Fixture, v: bigint) => f.registry.connect(f.admin).setChallengeWindow(v),
+        get: (f: Fixture) => f.registry.challengeWindow(),
+      },
+      {
+        name: "slashPpm",
+        initial: SLASH_PPM,
+        minimum: 0n,
+        maximum: MAX_SLASH_PPM,
+        outside: [MAX_SLASH_PPM + 1n, 2n ** 32n - 1n],
+        inside: [0n, MAX_SLASH_PPM, 20_000n],
+        set: (f: Fixture, v: bigint) => f.registry.connect(f.admin).setSlash(v),
+        get: (f: Fixture) => f.registry.slashPpm(),
+      },
+      {
+        name: "challengeBond",
+        initial: BOND,
+        minimum: MIN_BOND,
+        maximum: MAX_BOND,
+        outside: [0n, MIN_BOND - 1n, MAX_BOND + 1n, MaxUint256],
+        inside: [MIN_BOND, MAX_BOND, opg(250n)],
+        set: (f: Fixture, v: bigint) => f.registry.connect(f.admin).setChallengeBond(v),
+        get: (f: Fixture) => f.registry.challengeBond(),
+      },
+    ];
+
+    for (const p of parameters) {
+      it(`${p.name}: ProofsParameterOutOfBounds("${p.name}", value, min, max) outside its bounds; ParameterSet(name, old, new)`, async function () {
+        const f = await loadFixture(deployProofRegistryFixture);
+        const name = encodeBytes32String(p.name);
+        for (const value of p.outside) {
+          await expect(p.set(f, value))
+            .to.be.revertedWithCustomError(f.registry, "ProofsParameterOutOfBounds")
+            .withArgs(name, value, p.minimum, p.maximum);
+        }
+        expect(await p.get(f)).to.equal(p.initial);
+        let old = p.initial;
+        for (const value of p.inside) {
+          await expect(p.set(f, value)).to.emit(f.registry, "ParameterSet").withArgs(name, old, value);
+          expect(await p.get(f)).to.equal(value);
+          old = value;
+        }
+      });
+    }
+  });
+
+  describe("gas of an inclusion check in a 1,000,000-record batch", function () {
+    it("verifies a 20-sibling proof in isIncluded", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("deep");
+      const siblings = Array.from({ length: 20 }, () => bytes32());
+      const root = siblings.reduce(nodeHash, leafOf(r));
+      await commitBatchAndCheck(f, root, 1_000_000n);
+      expect(await f.registry.isIncluded(root, r, siblings)).to.equal(true);
+      expect(await f.registry.isIncluded(root, r, siblings.slice(1))).to.equal(false);
+      const gas = await f.registry.isIncluded.estimateGas(root, r, siblings);
+      if (LOG_GAS) console.log(`      gas: isIncluded, 20 siblings (estimateGas, a transaction's whole cost): ${gas}`);
+      expect(gas).to.be.lt(100_000n);
+    });
+  });
+});
