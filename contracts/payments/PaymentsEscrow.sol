@@ -9,6 +9,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
@@ -269,11 +270,11 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         requestId = nextRequestId++;
         _requests[requestId] = Payments.Request({
             payer: msg.sender,
-            deadline: uint40(deadline),
+            deadline: SafeCast.toUint40(deadline),
             mode: mode,
             status: Payments.RequestStatus.Open,
-            feeCap: uint128(feeCap),
-            nodeId: uint64(nodeId),
+            feeCap: SafeCast.toUint128(feeCap),
+            nodeId: SafeCast.toUint64(nodeId),
             modelId: modelId,
             inputHash: inputHash
         });
@@ -435,7 +436,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
 
     function _deposit(address payer, uint256 amount) internal {
         require(amount > 0, EscrowZeroAmount());
-        _accounts[payer].balance += uint128(amount);
+        _accounts[payer].balance += SafeCast.toUint128(amount);
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         emit Deposited(payer, msg.sender, amount);
     }
