@@ -582,14 +582,9 @@ async function eligibilityAt(f: Fixture, node: number, modelId: string, mode: nu
   return Eligibility.Eligible;
 }
 
-/** The node of the single proof record under an inference id (0 when none), through whichever view the registry has. */
+/** The node of the single proof record under an inference id (0 when none). */
 async function singleRecordNodeOf(f: Fixture, inferenceId: string): Promise<bigint> {
-  const { proofs } = f;
-  if (proofs.interface.getFunction("getRecord") !== null) {
-    return BigInt((await proofs.getFunction("getRecord")(inferenceId)).nodeId);
-  }
-  const root = String(await proofs.getFunction("singleRecordRoot")(inferenceId));
-  return root === ZeroHash ? 0n : BigInt((await proofs.getFunction("getCommitment")(root)).nodeId);
+  return BigInt((await f.proofs.getRecord(inferenceId)).nodeId);
 }
 
 /**

@@ -507,20 +507,10 @@ async function inferenceIdOf(f: Fixture, requestId: bigint): Promise<string> {
   return toBeHex((h >> 8n) | (0xffn << 248n), 32);
 }
 
-/**
- * The single record the proof registry holds under an inference id: the first 20 bytes of its leaf and its node.
- * Read through whichever view the registry has (`getRecord`, or the older `singleRecordRoot` with `getCommitment`).
- */
+/** The single record the proof registry holds under an inference id: the first 20 bytes of its leaf and its node. */
 async function singleRecordOf(f: Fixture, inferenceId: string): Promise<{ leafPrefix: string; nodeId: bigint }> {
-  const { proofs } = f;
-  if (proofs.interface.getFunction("getRecord") !== null) {
-    const r = await proofs.getFunction("getRecord")(inferenceId);
-    return { leafPrefix: String(r.leafPrefix).toLowerCase(), nodeId: BigInt(r.nodeId) };
-  }
-  const root = String(await proofs.getFunction("singleRecordRoot")(inferenceId));
-  if (root === ZeroHash) return { leafPrefix: ZeroHash.slice(0, 42), nodeId: 0n };
-  const commitment = await proofs.getFunction("getCommitment")(root);
-  return { leafPrefix: root.slice(0, 42).toLowerCase(), nodeId: BigInt(commitment.nodeId) };
+  const r = await f.proofs.getRecord(inferenceId);
+  return { leafPrefix: String(r.leafPrefix).toLowerCase(), nodeId: BigInt(r.nodeId) };
 }
 
 /** A proof record's leaf, hashed twice as OpenZeppelin's standard tree does. */
