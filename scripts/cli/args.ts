@@ -180,3 +180,52 @@ export function parsePercent(name: string, text: string): bigint {
   if (ppm > 1_000_000n) throw new UsageError(`${name}: at most 100, got "${text}"`);
   return ppm;
 }
+
+/** One verification mode: none, tee or zk (or its number, 0 to 2, as the contracts count them). */
+export function parseMode(name: string, text: string): number {
+  const word = text.trim().toLowerCase();
+  const mode = /^\d$/.test(word) ? Number(word) : (MODES as readonly string[]).indexOf(word);
+  if (mode < 0 || mode >= MODES.length)
+    throw new UsageError(`${name}: unknown mode "${text}" (expected one of ${MODES.join(", ")})`);
+  return mode;
+}
+
+const DURATION_UNITS: Record<string, bigint> = {
+  s: 1n,
+  m: 60n,
+  min: 60n,
+  h: 3_600n,
+  d: 86_400n,
+  w: 604_800n,
+};
+
+/** A duration such as 7d, 12h, 90m, 30s, 2w, or 1d12h, in seconds; undefined when the text is not one. */
+export function durationSeconds(text: string): bigint | undefined {
+  const clean = text.trim().toLowerCase();
+  if (!/^(\d+(min|[smhdw]))+$/.test(clean)) return undefined;
+  let seconds = 0n;
+  for (const [, n, unit] of clean.matchAll(/(\d+)(min|[smhdw])/g)) seconds += BigInt(n) * DURATION_UNITS[unit];
+  return seconds;
+}
+
+/** When something ends: a duration from the chain's now ("7d") or a date ("2026-06-01", "2026-06-01T12:00Z"). */
+export type Deadline = { after: bigint } | { at: bigint };
+
+/** A duration greater than zero or an ISO date (UTC unless it names a zone); checked against the chain later. */
+export function parseDeadline(name: string, text: string): Deadline {
+  const seconds = durationSeconds(text);
+  if (seconds !== undefined) {
+    if (seconds === 0n) throw new UsageError(`${name}: the duration must be longer than 0, got "${text}"`);
+    return { after: seconds };
+  }
+  const date = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(
+    text.trim(),
+  );
+  const ms = date ? Date.parse(`${date[1]}T${date[2] ?? "00:00"}${date[3] ?? "Z"}`) : NaN;
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `${name}: expected a duration such as 7d, 12h, 30m, 2w (or 1d12h), or an ISO date such as 2026-06-01 or ` +
+        `2026-06-01T12:00Z, got "${text}"`,
+    );
+  return { at: BigInt(Math.floor(ms / 1000)) };
+}

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Network, Wallet } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, Network, Wallet, ZeroAddress } from "ethers";
 
 import {
   ContractName,
@@ -14,11 +14,15 @@ import {
   readDeployment,
 } from "../../deploy/lib/deployments";
 import type { ModelRegistry } from "../../typechain-types/contracts/models/ModelRegistry";
+import type { PaymentsEscrow } from "../../typechain-types/contracts/payments/PaymentsEscrow";
+import type { ProofRegistry } from "../../typechain-types/contracts/proofs/ProofRegistry";
 import type { NodeRegistry } from "../../typechain-types/contracts/staking/NodeRegistry";
 import type { Staking } from "../../typechain-types/contracts/staking/Staking";
 import type { OPG } from "../../typechain-types/contracts/token/OPG";
 import type { VestingVault } from "../../typechain-types/contracts/vesting/VestingVault";
 import { ModelRegistry__factory } from "../../typechain-types/factories/contracts/models/ModelRegistry__factory";
+import { PaymentsEscrow__factory } from "../../typechain-types/factories/contracts/payments/PaymentsEscrow__factory";
+import { ProofRegistry__factory } from "../../typechain-types/factories/contracts/proofs/ProofRegistry__factory";
 import { NodeRegistry__factory } from "../../typechain-types/factories/contracts/staking/NodeRegistry__factory";
 import { Staking__factory } from "../../typechain-types/factories/contracts/staking/Staking__factory";
 import { OPG__factory } from "../../typechain-types/factories/contracts/token/OPG__factory";
@@ -57,6 +61,9 @@ export interface Contracts {
   staking: Staking;
   models: ModelRegistry;
   nodes: NodeRegistry;
+  /** Connected at the zero address when the deployment has none: commands that use it call requireContracts. */
+  escrow: PaymentsEscrow;
+  proofs: ProofRegistry;
 }
 
 export interface Chain {
@@ -206,14 +213,38 @@ export async function connect(values: Record<string, unknown>, env: NodeJS.Proce
 }
 
 export function contractsOf(deployment: Deployment, runner: JsonRpcProvider | Wallet | HDNodeWallet): Contracts {
-  const at = (name: ContractName) => deployment.contracts[name]!.address;
+  const at = (name: ContractName) => deployment.contracts[name]?.address ?? ZeroAddress;
   return {
     token: OPG__factory.connect(at("OPG"), runner),
     vesting: VestingVault__factory.connect(at("VestingVault"), runner),
     staking: Staking__factory.connect(at("Staking"), runner),
     models: ModelRegistry__factory.connect(at("ModelRegistry"), runner),
     nodes: NodeRegistry__factory.connect(at("NodeRegistry"), runner),
+    escrow: PaymentsEscrow__factory.connect(at("PaymentsEscrow"), runner),
+    proofs: ProofRegistry__factory.connect(at("ProofRegistry"), runner),
   };
+}
+
+/**
+ * Checks that the deployment has the contracts a command needs beyond the core ones (the payments escrow, the
+ * proof registry), and that the chain has code at their addresses; a deployment made before them is refused.
+ */
+export async function requireContracts(chain: Chain, names: ContractName[]): Promise<void> {
+  const missing = names.filter((name) => !chain.deployment.contracts[name]?.address);
+  if (missing.length > 0)
+    throw new CliError(
+      `${chain.deploymentFile} has no ${missing.join(", ")}: the deployment predates them; deploy again`,
+      EXIT_USAGE,
+    );
+  const codes = await Promise.all(
+    names.map((name) => chain.provider.getCode(chain.deployment.contracts[name]!.address)),
+  );
+  const absent = names.filter((_, i) => codes[i] === "0x");
+  if (absent.length > 0)
+    throw new CliError(
+      `${chain.deploymentFile} records ${absent.join(", ")} at addresses where chain ${chain.chainId} has no contract ` +
+        `(a restarted local node?): deploy again`,
+    );
 }
 
 /** Which key the command line asks for, checked before anything connects. */

@@ -2,15 +2,17 @@
  * Errors of the CLI and their exit codes, and the decoding of reverts into words: a custom error of any protocol
  * contract is found by its selector in the ABIs of all of them and said with its values, amounts in OPG.
  */
-import { ErrorDescription, Interface, InterfaceAbi, id, isError } from "ethers";
+import { ErrorDescription, Interface, InterfaceAbi, decodeBytes32String, id, isError } from "ethers";
 
 import { formatOpg, formatTime } from "../../deploy/lib/format";
 import { ModelRegistry__factory } from "../../typechain-types/factories/contracts/models/ModelRegistry__factory";
+import { PaymentsEscrow__factory } from "../../typechain-types/factories/contracts/payments/PaymentsEscrow__factory";
+import { ProofRegistry__factory } from "../../typechain-types/factories/contracts/proofs/ProofRegistry__factory";
 import { NodeRegistry__factory } from "../../typechain-types/factories/contracts/staking/NodeRegistry__factory";
 import { Staking__factory } from "../../typechain-types/factories/contracts/staking/Staking__factory";
 import { OPG__factory } from "../../typechain-types/factories/contracts/token/OPG__factory";
 import { VestingVault__factory } from "../../typechain-types/factories/contracts/vesting/VestingVault__factory";
-import { formatDuration, formatShares, modeName } from "./format";
+import { eligibilityWords, formatDuration, formatShares, modeName } from "./format";
 
 export const EXIT_OK = 0;
 /** A failed transaction, a revert, an unreachable chain, or a state that makes the command pointless. */
@@ -51,6 +53,8 @@ const PROTOCOL = (() => {
     ModelRegistry__factory.abi,
     VestingVault__factory.abi,
     OPG__factory.abi,
+    PaymentsEscrow__factory.abi,
+    ProofRegistry__factory.abi,
   ]) {
     for (const item of abi as readonly { type: string; name?: string; inputs?: readonly { type: string }[] }[]) {
       if (item.type !== "error") continue;
@@ -62,6 +66,20 @@ const PROTOCOL = (() => {
   }
   return new Interface(fragments);
 })();
+
+/** The protocol's custom error with this 4-byte selector (a VoucherSkipped reason), or undefined. */
+export function protocolErrorName(selector: string): string | undefined {
+  try {
+    return PROTOCOL.getError(selector)?.name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Revert data for a protocol error and its values, to be said in words by describeRevertData. */
+export function encodeProtocolError(name: string, values: readonly unknown[]): string {
+  return PROTOCOL.encodeErrorResult(name, values);
+}
 
 /** What the decoder may know besides the error: the chain's time, for "withdrawable in 3 days". */
 export interface DecodeContext {
@@ -75,8 +93,35 @@ const ppm = (v: unknown) => `${(Number(v) / 10_000).toLocaleString("en-US", { ma
 const ROLES: Record<string, string> = {
   "0x0000000000000000000000000000000000000000000000000000000000000000": "DEFAULT_ADMIN_ROLE",
 };
-for (const role of ["SLASHER_ROLE", "PAUSER_ROLE", "JAILER_ROLE", "SCHEDULE_CREATOR_ROLE", "REVOKER_ROLE"])
+for (const role of [
+  "SLASHER_ROLE",
+  "PAUSER_ROLE",
+  "JAILER_ROLE",
+  "SCHEDULE_CREATOR_ROLE",
+  "REVOKER_ROLE",
+  "ARBITER_ROLE",
+  "RECORDER_ROLE",
+])
   ROLES[id(role)] = role;
+
+/** A governance parameter's name, stored as a bytes32 string. */
+const parameter = (v: unknown) => {
+  try {
+    return decodeBytes32String(String(v));
+  } catch {
+    return String(v);
+  }
+};
+
+/** "2026-05-21 00:00 UTC (in 29 days 23 h)", or without the part in brackets when the chain's time is unknown. */
+const when = (at: unknown, c: DecodeContext) => {
+  const t = at as bigint;
+  if (c.now === undefined) return formatTime(t);
+  if (t > c.now) return `${formatTime(t)} (in ${formatDuration(t - c.now)})`;
+  return `${formatTime(t)} (${formatDuration(c.now - t)} ago)`;
+};
+
+const REQUEST_STATUS = ["unknown", "open", "fulfilled", "reclaimed"];
 
 type Words = (args: readonly unknown[], context: DecodeContext) => string;
 
@@ -157,6 +202,61 @@ const WORDS: Record<string, Words> = {
   VestingInvalidNewBeneficiary: ([id, to]) => `schedule ${id} cannot be handed to ${to}`,
   VestingAlreadyDelegated: ([id, delegatee]) =>
     `the locked votes of schedule ${id} are already delegated to ${delegatee}`,
+
+  // Payments escrow
+  EscrowZeroAmount: () => "the amount is zero",
+  EscrowInsufficientBalance: ([available, needed]) =>
+    `insufficient escrow balance: have ${opg(available)} available, need ${opg(needed)}`,
+  EscrowThawNotEnded: ([endsAt], c) =>
+    (endsAt as bigint) === 0n
+      ? "nothing is thawing: start a thaw first with `opg escrow thaw <amount>`"
+      : `the thaw ends at ${when(endsAt, c)}`,
+  EscrowInvalidSignature: ([payer]) =>
+    `the voucher's signature is not the payer's (${payer}): altered, or signed for another escrow or chain`,
+  EscrowVoucherExpired: ([expiry], c) => `the voucher expired at ${when(expiry, c)}`,
+  EscrowVoucherFromTheFuture: ([issuedAt], c) => `the voucher is dated in the future: issued at ${when(issuedAt, c)}`,
+  EscrowNothingOwed: ([cumulative, redeemed]) =>
+    `nothing owed: the voucher is for ${opg(cumulative)} in all and ${opg(redeemed)} of it is already collected`,
+  EscrowSelfDealing: ([payer, nodeId]) => `${payer} operates node ${nodeId}: a payer cannot pay its own node`,
+  EscrowBadBatch: ([vouchers, signatures]) =>
+    (vouchers as bigint) === 0n
+      ? "the batch is empty"
+      : `the batch has ${vouchers} voucher(s) but ${signatures} signature(s)`,
+  EscrowBatchPaidNothing: () => "no voucher of the batch pays anything",
+  EscrowUnknownNode: ([nodeId]) => `there is no node ${nodeId}`,
+  EscrowUnknownModel: ([model]) => `model ${model} is not registered`,
+  EscrowDeadlinePassed: ([deadline], c) => `the deadline has passed: it was ${when(deadline, c)}`,
+  EscrowRequestNotOpen: ([requestId, status]) =>
+    `request ${requestId} is not open (it is ${REQUEST_STATUS[Number(status)] ?? `in status ${status}`})`,
+  EscrowRequestNotExpired: ([requestId, deadline], c) =>
+    `request ${requestId} has not expired: its deadline is ${when(deadline, c)}`,
+  EscrowWrongNode: ([requestId, chosen, nodeId]) => `request ${requestId} is for node ${chosen}, not node ${nodeId}`,
+  EscrowNotNodeOperator: ([nodeId, caller]) => `${caller} does not operate node ${nodeId}`,
+  EscrowNodeNotEligible: ([nodeId, model, mode, reason]) =>
+    `node ${nodeId} cannot serve model ${model} with ${modeName(Number(mode))}: ${eligibilityWords(reason as bigint)}`,
+  EscrowPriceAboveCap: ([price, cap]) => `the node's price ${opg(price)} is above the fee cap of ${opg(cap)}`,
+  EscrowNothingToCollect: ([account]) => `nothing to collect for ${account}`,
+  EscrowParameterOutOfBounds: ([name, value, minimum, maximum]) =>
+    `${parameter(name)} out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
+
+  // Proof registry
+  ProofsNotNodeOperator: ([nodeId, caller]) =>
+    `${caller} is not the operator of node ${nodeId}, or the node is deregistered or jailed`,
+  ProofsInferenceAlreadyCommitted: ([inferenceId]) =>
+    `inference ${inferenceId} is already committed as a single record`,
+  ProofsReservedInferenceId: ([inferenceId]) =>
+    `inference id ${inferenceId} starts with 0xff, which is reserved for on-chain requests`,
+  ProofsBatchAlreadyCommitted: ([root]) => `the root ${root} is already committed`,
+  ProofsEmptyBatch: () => "the batch is empty (no records, or a zero root)",
+  ProofsUnknownCommitment: ([root]) => `no batch has the root ${root}`,
+  ProofsUnknownRecord: ([inferenceId]) => `no single record is committed under inference ${inferenceId}`,
+  ProofsRecordNotIncluded: ([root, leaf]) => `the record (leaf ${leaf}) is not in the commitment ${root}`,
+  ProofsChallengeWindowClosed: ([root, closedAt], c) =>
+    `the challenge window of ${/^0x0+$/.test(String(root)) ? "the single record" : root} closed at ${when(closedAt, c)}`,
+  ProofsAlreadyChallenged: ([challengeId]) => `the record was already challenged (challenge ${challengeId})`,
+  ProofsChallengeNotPending: ([challengeId]) => `challenge ${challengeId} is not pending`,
+  ProofsParameterOutOfBounds: ([name, value, minimum, maximum]) =>
+    `${parameter(name)} out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
 
   // The token (OpenZeppelin's ERC-20 errors)
   ERC20InsufficientBalance: ([, balance, needed]) => `insufficient balance: have ${opg(balance)}, need ${opg(needed)}`,

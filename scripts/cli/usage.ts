@@ -29,6 +29,7 @@ const FOOTER = [
   "Signing key: env OPG_PRIVATE_KEY, or --keystore <file>, or --account <n> on a local chain (31337).",
   "Amounts are in OPG with decimals (1500.5), never wei. Transactions that move tokens ask",
   '"Proceed? [y/N]" first; --yes skips it, and without a terminal --yes is required.',
+  "Voucher and proof files are JSON; amounts in them are wei, as decimal strings. Signing a voucher sends nothing.",
   "Exit codes: 0 done; 1 a failed transaction, a revert or a chain error; 2 bad arguments (nothing sent).",
   "Run it from the repository: npx opg <command>, or npm run opg -- <command>.",
 ];

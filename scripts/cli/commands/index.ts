@@ -1,9 +1,12 @@
 /** The table of commands: their words, arguments, options, one line of help, and the function that runs them. */
 import type { OptionSpec } from "../args";
 import type { Run } from "../context";
+import { escrowBalance, escrowDeposit, escrowThaw, escrowWithdraw } from "./escrow";
+import { DEFAULT_PROOFS_FILE, proofsCommit, proofsVerify } from "./proofs";
 import { modelRegister, nodeHeartbeat, nodeModels, nodeRegister, nodeUpdate } from "./registry";
 import { claimRewards, delegate, stake, transfer, undelegate, unstake, withdraw } from "./tokens";
 import { status, unlocks } from "./views";
+import { DEFAULT_VOUCHER_LIFE, voucherRedeem, voucherSign } from "./vouchers";
 
 export interface Command {
   /** The command's words: "node register". */
@@ -144,6 +147,96 @@ export const COMMANDS: Command[] = [
     },
     summary: "claim staking rewards",
     run: claimRewards,
+  },
+  {
+    name: "escrow deposit",
+    args: ["<amount>"],
+    options: {
+      for: {
+        type: "string",
+        value: "<payer>",
+        description: "the payer whose escrow account to fund (default: your own)",
+      },
+      ...approveOption,
+    },
+    summary: "deposit OPG into the payments escrow, which pays nodes",
+    run: escrowDeposit,
+  },
+  {
+    name: "escrow thaw",
+    args: ["<amount>"],
+    options: {},
+    summary: "start thawing escrow balance (0 cancels, all thaws it all); prints when withdrawable",
+    run: escrowThaw,
+  },
+  {
+    name: "escrow withdraw",
+    args: [],
+    options: {},
+    summary: "withdraw the thawed escrow balance once the thaw has ended",
+    run: escrowWithdraw,
+  },
+  {
+    name: "escrow balance",
+    args: ["[address]"],
+    options: {},
+    summary: "escrow balance, thawing, available; node fees and royalties owed",
+    run: escrowBalance,
+  },
+  {
+    name: "voucher sign",
+    args: [],
+    options: {
+      node: { type: "string", value: "<id>", required: true, description: "the node the voucher pays" },
+      model: { type: "string", value: "<modelId>", required: true, description: "the model it pays for (0x 32 bytes)" },
+      mode: { type: "string", value: "<none|tee|zk>", required: true, description: "the verification mode" },
+      amount: {
+        type: "string",
+        value: "<OPG>",
+        required: true,
+        description: "what you owe the node for this model and mode in all so far (cumulative, not per voucher)",
+      },
+      expires: {
+        type: "string",
+        value: "<when>",
+        description: `a duration (7d, 12h, 30m, 2w) or an ISO date (2026-06-01T12:00Z); default ${DEFAULT_VOUCHER_LIFE}`,
+      },
+      out: { type: "string", value: "<file>", description: "write the signed voucher there (default: stdout)" },
+    },
+    summary: "sign a payment voucher to a node as its payer (off chain: nothing is sent)",
+    run: voucherSign,
+  },
+  {
+    name: "voucher redeem",
+    args: ["<file...>"],
+    options: {},
+    summary: "redeem signed voucher files; several vouchers are redeemed in one batch",
+    run: voucherRedeem,
+  },
+  {
+    name: "proofs commit",
+    args: ["<records.json>"],
+    options: {
+      node: { type: "string", value: "<id>", required: true, description: "your node that ran the inferences" },
+      uri: { type: "string", value: "<uri>", description: "where the batch of records is published" },
+      out: {
+        type: "string",
+        value: "<proofs.json>",
+        description: `where to write the proofs (default ${DEFAULT_PROOFS_FILE})`,
+      },
+      single: { type: "boolean", description: "commit a file of exactly one record as a single record (commitRecord)" },
+    },
+    summary: "commit the Merkle root of proof records; writes their proofs",
+    run: proofsCommit,
+  },
+  {
+    name: "proofs verify",
+    args: ["<record.json>", "<proof.json>"],
+    options: {
+      root: { type: "string", value: "<root>", description: "the commitment's root (default: the proof file's)" },
+    },
+    summary: "check a record's inclusion off and on chain, and its finality",
+    run: proofsVerify,
   },
   {
     name: "status",

@@ -132,7 +132,7 @@ export async function delegate(run: Run): Promise<void> {
   });
 }
 
-type Funding = "allowance" | "approve" | "permit";
+export type Funding = "allowance" | "approve" | "permit";
 
 const FUNDING_WORDS: Record<Funding, string> = {
   allowance: "the existing allowance covers it (one transaction)",
@@ -140,21 +140,32 @@ const FUNDING_WORDS: Record<Funding, string> = {
   permit: "an EIP-2612 permit signed now, sent with the stake (one transaction)",
 };
 
-async function fundingMethod(run: Run, chain: Chain, me: Signer, amount: bigint): Promise<Funding> {
-  const allowance = await chain.read.token.allowance(me.address, chain.read.staking.target);
+/** How an amount reaches `spender` (the staking contract unless named): the allowance, approve, or a permit. */
+export async function fundingMethod(
+  run: Run,
+  chain: Chain,
+  me: Signer,
+  amount: bigint,
+  spender: string = String(chain.read.staking.target),
+  { permit = true } = {},
+): Promise<Funding> {
+  const allowance = await chain.read.token.allowance(me.address, spender);
   if (allowance >= amount) return "allowance";
-  return run.flag("approve") ? "approve" : "permit";
+  return run.flag("approve") || !permit ? "approve" : "permit";
 }
 
-interface Permit {
+export interface Permit {
   deadline: bigint;
   v: number;
   r: string;
   s: string;
 }
 
-/** Pays `amount` into staking by the chosen route: the allowance as it is, approve first, or a signed permit. */
-async function pay(
+/**
+ * Pays `amount` into staking (or `spender`) by the chosen route: the allowance as it is, approve first, or a
+ * signed permit.
+ */
+export async function pay(
   run: Run,
   chain: Chain,
   me: Signer,
@@ -165,18 +176,24 @@ async function pay(
     plain: () => Promise<ContractTransactionResponse>;
     permit: (p: Permit) => Promise<ContractTransactionResponse>;
   },
+  spender: string = String(chain.read.staking.target),
 ) {
   if (how === "approve") {
-    await run.send("approve", me.write.token.approve(chain.read.staking.target, amount));
+    await run.send("approve", me.write.token.approve(spender, amount));
     return run.send(what, send.plain());
   }
-  if (how === "permit") return run.send(what, send.permit(await signPermit(chain, me, amount)));
+  if (how === "permit") return run.send(what, send.permit(await signPermit(chain, me, amount, spender)));
   return run.send(what, send.plain());
 }
 
-/** An EIP-2612 permit for the staking contract, its domain read from the token (EIP-5267), valid for an hour. */
-async function signPermit(chain: Chain, me: Signer, amount: bigint): Promise<Permit> {
-  const { token, staking } = chain.read;
+/** An EIP-2612 permit for `spender` (staking by default), its domain read from the token (EIP-5267), valid for an hour. */
+async function signPermit(
+  chain: Chain,
+  me: Signer,
+  amount: bigint,
+  spender: string = String(chain.read.staking.target),
+): Promise<Permit> {
+  const { token } = chain.read;
   const [domain, nonce, now] = await Promise.all([token.eip712Domain(), token.nonces(me.address), chain.now()]);
   const deadline = now + 3_600n;
   const signature = await me.wallet.signTypedData(
@@ -195,13 +212,13 @@ async function signPermit(chain: Chain, me: Signer, amount: bigint): Promise<Per
         { name: "deadline", type: "uint256" },
       ],
     },
-    { owner: me.address, spender: await staking.getAddress(), value: amount, nonce, deadline },
+    { owner: me.address, spender, value: amount, nonce, deadline },
   );
   const { v, r, s } = Signature.from(signature);
   return { deadline, v, r, s };
 }
 
-function requireBalance(balance: bigint, amount: bigint): void {
+export function requireBalance(balance: bigint, amount: bigint): void {
   if (balance < amount)
     throw new CliError(`insufficient balance: have ${formatOpg(balance)}, need ${formatOpg(amount)}`);
 }

@@ -20,7 +20,7 @@ import { queryRange } from "../logs";
 import { servedModels } from "./registry";
 
 /** The address a view is about: the argument (checked before connecting), or the signer's. */
-async function subject(run: Run, given: string | undefined): Promise<string> {
+export async function subject(run: Run, given: string | undefined): Promise<string> {
   if (given !== undefined) return given;
   const signer = await run.optionalSigner();
   if (!signer)

@@ -1,0 +1,577 @@
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { HDNodeWallet, Interface, JsonRpcProvider, TypedDataDomain, id, verifyTypedData } from "ethers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+
+import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
+import { Deployment } from "../../deploy/lib/deployments";
+import { opg, parseOpg } from "../../deploy/lib/format";
+import { HARDHAT_MNEMONIC } from "../../scripts/cli/connect";
+import { durationSeconds, parseDeadline, parseMode } from "../../scripts/cli/args";
+import { UsageError, describeRevertData } from "../../scripts/cli/errors";
+import { RECORD_TYPES, VOUCHER_TYPES, parseRecord, parseSignedVoucher, readRecords } from "../../scripts/cli/files";
+import {
+  ModelRegistry__factory,
+  NodeRegistry__factory,
+  OPG__factory,
+  PaymentsEscrow__factory,
+  ProofRegistry__factory,
+  Staking__factory,
+} from "../../typechain-types";
+import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { CliResult, accountAddress, runCli, shown } from "./helpers";
+
+const DAY = 86_400;
+const TEE = 1; // Nodes.Mode.Tee
+
+describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to end)", function () {
+  this.timeout(180_000);
+  let node: LocalNode;
+  let provider: JsonRpcProvider;
+  let dir: string;
+  let deployment: Deployment;
+  let nodeId: bigint;
+
+  const payer = accountAddress(15);
+  const payer2 = accountAddress(16);
+  const operator = accountAddress(10);
+  const modelOwner = accountAddress(13);
+  const modelId = id("opg-payments-cli-model");
+
+  /** `opg <args> --rpc <node> --deployments <dir> [--account n] [--yes]`. */
+  const opgCli = (args: string[], { account, yes = true }: { account?: number; yes?: boolean } = {}) =>
+    runCli([
+      ...args,
+      "--rpc",
+      node.url,
+      "--deployments",
+      dir,
+      ...(account === undefined ? [] : ["--account", String(account)]),
+      ...(yes ? ["--yes"] : []),
+    ]);
+  const ok = (r: CliResult) => {
+    expect(r.status, shown(r)).to.equal(0);
+    return r;
+  };
+  const file = (name: string, value?: unknown) => {
+    const full = path.join(dir, name);
+    if (value !== undefined) fs.writeFileSync(full, JSON.stringify(value, null, 2));
+    return full;
+  };
+  const read = (name: string) => JSON.parse(fs.readFileSync(path.join(dir, name), "utf8"));
+  const wallet = (n: number) =>
+    HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${n}`).connect(provider);
+  const contracts = () => {
+    const at = (name: keyof Deployment["contracts"]) => deployment.contracts[name]!.address;
+    return {
+      token: OPG__factory.connect(at("OPG"), provider),
+      staking: Staking__factory.connect(at("Staking"), provider),
+      models: ModelRegistry__factory.connect(at("ModelRegistry"), provider),
+      nodes: NodeRegistry__factory.connect(at("NodeRegistry"), provider),
+      escrow: PaymentsEscrow__factory.connect(at("PaymentsEscrow"), provider),
+      proofs: ProofRegistry__factory.connect(at("ProofRegistry"), provider),
+    };
+  };
+  const increaseTime = async (seconds: number) => {
+    await provider.send("evm_increaseTime", [seconds]);
+    await provider.send("evm_mine", []);
+  };
+  const signArgs = (amount: string, extra: string[] = []) => [
+    "voucher",
+    "sign",
+    "--node",
+    String(nodeId),
+    "--model",
+    modelId,
+    "--mode",
+    "tee",
+    "--amount",
+    amount,
+    ...extra,
+  ];
+
+  before(async () => {
+    node = await startNode();
+    provider = new JsonRpcProvider(node.url, undefined, {
+      staticNetwork: true,
+      cacheTimeout: -1,
+      pollingInterval: 100,
+    });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-payments-cli-"));
+    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
+      LOCALHOST_RPC_URL: node.url,
+      DEPLOYMENTS_DIR: dir,
+    });
+    expect(run.status, run.output).to.equal(0);
+    deployment = JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8")) as Deployment;
+    expect(deployment.contracts.PaymentsEscrow?.address).to.be.a("string");
+    expect(deployment.contracts.ProofRegistry?.address).to.be.a("string");
+  });
+  after(async () => {
+    provider?.destroy();
+    await node?.stop();
+  });
+
+  it("deposits into the escrow (own, by permit; another's, by approve) and shows the balance", async () => {
+    const { token, escrow } = contracts();
+    await (await token.connect(wallet(8)).transfer(payer, opg(1_000))).wait();
+
+    // The payer deposits with a permit; the liquidity account funds a second payer's escrow: approve, then deposit.
+    const [deposited, forOther] = await Promise.all([
+      opgCli(["escrow", "deposit", "100"], { account: 15 }),
+      opgCli(["escrow", "deposit", "50", "--for", payer2], { account: 8 }),
+    ]);
+    expect(ok(deposited).stdout)
+      .to.match(/Deposit 100 OPG into the payments escrow/)
+      .and.match(/approval\s+an EIP-2612 permit/)
+      .and.match(/deposited 100 OPG; escrow balance now 100 OPG \(100 OPG available\)/);
+    expect((await escrow.getAccount(payer)).balance).to.equal(opg(100));
+    expect(await token.balanceOf(payer)).to.equal(opg(900));
+
+    expect(ok(forOther).stdout)
+      .to.match(/approve: sent 0x[0-9a-f]{64}/)
+      .and.match(new RegExp(`deposited 50 OPG for ${payer2}; escrow balance now 50 OPG`));
+    expect(await escrow.availableOf(payer2)).to.equal(opg(50));
+
+    const [balance, json] = await Promise.all([
+      opgCli(["escrow", "balance"], { account: 15 }),
+      opgCli(["escrow", "balance", payer, "--json"]),
+    ]);
+    expect(ok(balance).stdout)
+      .to.match(/balance\s+100 OPG/)
+      .and.match(/thawing\s+none/)
+      .and.match(/available\s+100 OPG/)
+      .and.match(/thaw ends\s+no thaw in progress/)
+      .and.not.match(/node fees owed|royalties owed/);
+    expect(JSON.parse(ok(json).stdout)).to.deep.include({
+      address: payer,
+      balance: opg(100).toString(),
+      thawing: "0",
+      available: opg(100).toString(),
+      thawEndsAt: "0",
+      withdrawable: false,
+    });
+  });
+
+  it("signs cumulative vouchers as the payer and redeems the latest as the operator", async () => {
+    const { token, escrow, nodes } = contracts();
+    // An operator with a TEE node serving a model whose owner takes a 5% royalty.
+    await (await token.connect(wallet(8)).transfer(operator, opg(30_000))).wait();
+    const [model, staked] = await Promise.all([
+      opgCli(["model", "register", modelId, "--metadata", "ipfs://m", "--royalty", "5"], { account: 13 }),
+      opgCli(["stake", "25000"], { account: 10 }),
+    ]);
+    ok(model);
+    ok(staked);
+    const registered = ok(
+      await opgCli(
+        [
+          "node",
+          "register",
+          "--metadata",
+          "https://node.example/1",
+          "--modes",
+          "tee",
+          "--capacity",
+          "4",
+          "--tee-measurement",
+          DEVNET_TEE_MEASUREMENT,
+          "--price-tee",
+          "0.01",
+          "--models",
+          modelId,
+        ],
+        { account: 10 },
+      ),
+    );
+    nodeId = BigInt(/node (\d+) registered/.exec(registered.stdout)![1]);
+    expect(await nodes.isEligible(nodeId, modelId, TEE)).to.equal(true);
+
+    // Two vouchers, 5 then 8 OPG in all: one written to a file, one printed on stdout. Nothing is sent.
+    const nonce = await provider.getTransactionCount(payer);
+    const [first, second] = await Promise.all([
+      opgCli(signArgs("5", ["--out", file("v5.json"), "--expires", "30d"]), { account: 15 }),
+      opgCli(signArgs("8"), { account: 15 }),
+    ]);
+    expect(ok(first).stdout)
+      .to.match(new RegExp(`voucher signed: 5 OPG in all to node ${nodeId} for model ${modelId} with tee`))
+      .and.match(/expires .* \(in 30 days\)/)
+      .and.match(/written to .*v5\.json/);
+    expect(ok(second).stderr).to.match(/voucher signed: 8 OPG in all .* \(in 7 days\)/);
+    const v8 = JSON.parse(second.stdout);
+    fs.writeFileSync(file("v8.json"), second.stdout);
+    expect(Object.keys(v8)).to.deep.equal(["voucher", "signature"]);
+    expect(v8.voucher).to.deep.include({
+      payer,
+      nodeId: nodeId.toString(),
+      modelId,
+      mode: TEE,
+      cumulativeAmount: opg(8).toString(),
+    });
+    const issuedAt = BigInt(v8.voucher.issuedAt);
+    expect(BigInt(v8.voucher.expiry) - issuedAt).to.equal(7n * BigInt(DAY));
+    expect(issuedAt <= BigInt((await provider.getBlock("latest"))!.timestamp)).to.equal(true);
+    const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
+    const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
+    expect(verifyTypedData(domain, VOUCHER_TYPES, v8.voucher, v8.signature)).to.equal(payer);
+    expect(read("v5.json").voucher.cumulativeAmount).to.equal(opg(5).toString());
+    expect(await provider.getTransactionCount(payer)).to.equal(nonce);
+
+    // The operator redeems the 8 OPG voucher: 1% protocol fee, 5% royalty, the rest to the node.
+    const redeemed = ok(await opgCli(["voucher", "redeem", file("v8.json")], { account: 10 }));
+    expect(redeemed.stdout)
+      .to.match(
+        /pays 8 OPG \(voucher for 8 OPG in all, 0 OPG collected before, 100 OPG in the payer's escrow for it\): node 7\.52 OPG, royalty 0\.4 OPG/,
+      )
+      .and.match(/Redeem 1 voucher\(s\): 8 OPG from the payers' escrow to the nodes/)
+      .and.match(/redeem: sent 0x[0-9a-f]{64}, waiting for it to be mined/)
+      .and.match(/redeemed 1 voucher\(s\): paid 8 OPG in all/)
+      .and.match(
+        new RegExp(
+          `payer ${payer} to node ${nodeId} \\(operator ${operator}\\), tee: 8 OPG = node share 7\\.52 OPG \\+ ` +
+            `royalty 0\\.4 OPG \\(to ${modelOwner}\\) \\+ protocol fee 0\\.08 OPG`,
+        ),
+      );
+    expect(await escrow.nodeFeesOf(operator)).to.equal(parseOpg("7.52"));
+    expect(await escrow.royaltiesOf(modelOwner)).to.equal(parseOpg("0.4"));
+    expect(await escrow.protocolFeesPending()).to.equal(parseOpg("0.08"));
+    expect(await escrow.availableOf(payer)).to.equal(opg(92));
+
+    // Again, or the older 5 OPG voucher: refused in words, nothing sent.
+    const block = await provider.getBlockNumber();
+    const [again, older] = await Promise.all([
+      opgCli(["voucher", "redeem", file("v8.json")], { account: 10 }),
+      opgCli(["voucher", "redeem", file("v5.json")], { account: 10 }),
+    ]);
+    expect(again.status, shown(again)).to.equal(1);
+    expect(again.stderr).to.equal(
+      "error: nothing owed: the voucher is for 8 OPG in all and 8 OPG of it is already collected\n",
+    );
+    expect(older.status, shown(older)).to.equal(1);
+    expect(older.stderr).to.match(/nothing owed: the voucher is for 5 OPG in all and 8 OPG of it is already collected/);
+    expect(await provider.getBlockNumber()).to.equal(block);
+
+    // What the operator and the model owner are owed.
+    const [operatorView, ownerView] = await Promise.all([
+      opgCli(["escrow", "balance", operator]),
+      opgCli(["escrow", "balance"], { account: 13 }),
+    ]);
+    expect(ok(operatorView).stdout).to.match(/node fees owed\s+7\.52 OPG/);
+    expect(ok(ownerView).stdout).to.match(/royalties owed\s+0\.4 OPG \(1 model\(s\) owned\)/);
+  });
+
+  it("redeems a batch from two payers, skipping a voucher whose signature is corrupted", async () => {
+    const { escrow } = contracts();
+    const [mine, theirs] = await Promise.all([
+      opgCli(signArgs("10"), { account: 15 }),
+      opgCli(signArgs("3"), { account: 16 }),
+    ]);
+    const good = JSON.parse(ok(mine).stdout);
+    const bad = JSON.parse(ok(theirs).stdout);
+    const flipped = bad.signature[10] === "0" ? "1" : "0";
+    bad.signature = bad.signature.slice(0, 10) + flipped + bad.signature.slice(11);
+    const batch = file("batch.json", [good, bad]);
+
+    const feesBefore = await escrow.nodeFeesOf(operator);
+    const r = ok(await opgCli(["voucher", "redeem", batch], { account: 17 })); // anyone may submit
+    expect(r.stdout)
+      .to.match(/1\. .*batch\.json: voucher 1: payer .* to node \d+, model 0x[0-9a-f]{64}, tee\s+pays 2 OPG/)
+      .and.match(/2\. .*batch\.json: voucher 2: .*\s+skipped: the voucher's signature is not the payer's/)
+      .and.match(/Redeem 2 voucher\(s\): 2 OPG from the payers' escrow to the nodes \(1 skipped\)/)
+      .and.match(/call\s+redeemBatch of 2/)
+      .and.match(/redeemed 1 voucher\(s\): paid 2 OPG in all/)
+      .and.match(
+        new RegExp(
+          `skipped voucher 2 \\(.*batch\\.json: voucher 2\\), payer ${payer2}, node ${nodeId}: ` +
+            `the voucher's signature is not the payer's \\(${payer2}\\)`,
+        ),
+      );
+    expect(await escrow.nodeFeesOf(operator)).to.equal(feesBefore + parseOpg("1.88"));
+    expect(await escrow.availableOf(payer)).to.equal(opg(90));
+    expect(await escrow.availableOf(payer2)).to.equal(opg(50));
+    expect(await escrow.redeemedOf(payer, nodeId, modelId, TEE)).to.equal(opg(10));
+  });
+
+  it("thaws, refuses to withdraw before the thaw ends with its date, and withdraws after", async () => {
+    const { token, escrow } = contracts();
+    const thawed = ok(await opgCli(["escrow", "thaw", "90"], { account: 15 }));
+    expect(thawed.stdout)
+      .to.match(/Thaw 90 OPG of your escrow balance/)
+      .and.match(/thawing period\s+30 days/)
+      .and.match(/thawing 90 OPG: withdrawable in 30 days \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\); 0 OPG stays available/);
+    const endsAt = (await escrow.getAccount(payer)).thawEndsAt;
+
+    await increaseTime(1_800);
+    const [early, balance] = await Promise.all([
+      opgCli(["escrow", "withdraw"], { account: 15 }),
+      opgCli(["escrow", "balance"], { account: 15 }),
+    ]);
+    expect(early.status, shown(early)).to.equal(1);
+    expect(early.stderr).to.match(/^error: the thaw ends at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 29 days 23 h\)\n$/);
+    expect(early.stderr).to.include(new Date(Number(endsAt) * 1000).toISOString().slice(0, 16).replace("T", " "));
+    expect(ok(balance).stdout)
+      .to.match(/thawing\s+90 OPG/)
+      .and.match(/available\s+0 OPG/)
+      .and.match(/thaw ends\s+.* UTC: withdrawable in 29 days 23 h/);
+
+    await increaseTime(30 * DAY);
+    const withdrawn = ok(await opgCli(["escrow", "withdraw"], { account: 15 }));
+    expect(withdrawn.stdout).to.match(/withdrew 90 OPG from the escrow; balance now 990 OPG \(0 OPG left in escrow\)/);
+    expect(await token.balanceOf(payer)).to.equal(opg(990));
+    expect((await escrow.getAccount(payer)).balance).to.equal(0n);
+  });
+
+  it("commits a batch of 20 proof records, verifies one, and says a tampered one is not included", async () => {
+    const { proofs } = contracts();
+    const records = Array.from({ length: 20 }, (_, i) => ({
+      inferenceId: id(`cli-inference-${i}`),
+      modelId,
+      inputHash: id(`cli-input-${i}`),
+      outputHash: id(`cli-output-${i}`),
+      proofType: i % 2 === 0 ? "tee" : 1,
+      proofHash: id(`cli-attestation-${i}`),
+    }));
+    const values = records.map((r) => [r.inferenceId, r.modelId, r.inputHash, r.outputHash, TEE, r.proofHash]);
+    const tree = StandardMerkleTree.of(values, RECORD_TYPES);
+    const recordsFile = file("records.json", records);
+    const proofsFile = file("proofs.json");
+
+    const committed = ok(
+      await opgCli(
+        ["proofs", "commit", recordsFile, "--node", String(nodeId), "--uri", "ipfs://batch", "--out", proofsFile],
+        { account: 10 },
+      ),
+    );
+    expect(committed.stdout)
+      .to.match(new RegExp(`committed root ${tree.root}: 20 record\\(s\\) of node ${nodeId}`))
+      .and.match(/challenge window\s+closes at .* \(in 7 days\)/);
+    const commitment = await proofs.getCommitment(tree.root);
+    expect(commitment.nodeId).to.equal(nodeId);
+    expect(commitment.recordCount).to.equal(20n);
+    expect(commitment.committedAt > 0n).to.equal(true);
+    const written = read("proofs.json");
+    expect(written.root).to.equal(tree.root);
+    expect(written.records).to.have.length(20);
+    expect(written.records[7].proof).to.deep.equal(tree.getProof(7));
+
+    // Record 7 with proofs.json as its proof, and with a bare proof and --root; the same record with another
+    // output; and meanwhile one record alone, committed as a single record.
+    const record7 = file("record7.json", records[7]);
+    const proof7 = file("proof7.json", tree.getProof(7));
+    const tampered = file("tampered.json", { ...records[7], outputHash: id("another output") });
+    const single = { ...records[0], inferenceId: id("cli-single") };
+    const singleFile = file("single.json", [single]);
+    const [verified, byRoot, r, one] = await Promise.all([
+      opgCli(["proofs", "verify", record7, proofsFile]),
+      opgCli(["proofs", "verify", record7, proof7, "--root", tree.root, "--json"]),
+      opgCli(["proofs", "verify", tampered, proofsFile]),
+      opgCli(["proofs", "commit", singleFile, "--node", String(nodeId), "--single"], { account: 10 }),
+    ]);
+    expect(ok(verified).stdout)
+      .to.match(new RegExp(`off chain\\s+included \\(a proof of ${tree.getProof(7).length} hash\\(es\\)\\)`))
+      .and.match(new RegExp(`on chain\\s+included: the root is committed by node ${nodeId} at .*, a batch of 20`))
+      .and.match(/final\s+not yet: the challenge window closes at .* \(in (7 days|6 days 23 h)\)/);
+    expect(JSON.parse(ok(byRoot).stdout)).to.deep.include({
+      includedOffChain: true,
+      includedOnChain: true,
+      committed: "batch",
+      final: false,
+    });
+    expect(r.status, shown(r)).to.equal(1);
+    expect(r.stdout)
+      .to.match(/off chain\s+not included .*the file's record with this inference id differs/)
+      .and.match(/on chain\s+not included/);
+    expect(r.stderr).to.equal(`error: the record is not included in root ${tree.root}\n`);
+
+    expect(ok(one).stdout).to.match(new RegExp(`committed record ${single.inferenceId} of node ${nodeId}`));
+    expect(fs.existsSync(path.join(dir, "single.proofs.json"))).to.equal(true);
+    const singleRecord = file("single-record.json", single);
+    expect(ok(await opgCli(["proofs", "verify", singleRecord, path.join(dir, "single.proofs.json")])).stdout)
+      .to.match(/off chain\s+included \(a proof of 0 hash\(es\)\)/)
+      .and.match(/on chain\s+included: inference .* is committed as a single record by node/);
+  });
+
+  it("refuses bad arguments with exit code 2, names the problem, and sends nothing", async () => {
+    const accounts = [10, 13, 15, 16];
+    const nonces = async () => Promise.all(accounts.map((n) => provider.getTransactionCount(accountAddress(n))));
+    const before = await nonces();
+    const block = await provider.getBlockNumber();
+
+    const good = {
+      inferenceId: id("x"),
+      modelId,
+      inputHash: id("in"),
+      outputHash: id("out"),
+      proofType: "tee",
+      proofHash: id("p"),
+    };
+    const badRecords = file("bad-records.json", [
+      good,
+      { ...good, inferenceId: id("y") },
+      { ...good, inputHash: "0x12" },
+    ]);
+    const badMode = file("bad-mode.json", [good, { ...good, inferenceId: id("z"), proofType: "gpu" }]);
+    const notArray = file("not-array.json", good);
+    const dup = file("dup.json", [good, good]);
+    const badVoucher = file("bad-voucher.json", { ...read("v8.json"), signature: "0xzz" });
+    const sign = (extra: string[]) => ["voucher", "sign", ...extra, "--account", "15"];
+    const base = { node: String(nodeId), model: modelId, mode: "tee", amount: "5" };
+    const signWith = (o: Partial<typeof base> & { expires?: string }) =>
+      sign(Object.entries({ ...base, ...o }).flatMap(([k, v]) => [`--${k}`, v as string]));
+
+    const cases: [string[], RegExp][] = [
+      [signWith({ node: "abc" }), /--node: expected a positive whole number, got "abc"/],
+      [signWith({ model: "0x1234" }), /--model: expected 0x and 64 hex digits \(32 bytes\), got "0x1234"/],
+      [signWith({ mode: "gpu" }), /--mode: unknown mode "gpu" \(expected one of none, tee, zk\)/],
+      [signWith({ expires: "7x" }), /--expires: expected a duration such as 7d, 12h, 30m, 2w .*got "7x"/],
+      [signWith({ expires: "2020-01-01" }), /--expires: 2020-01-01 00:00 UTC is not after the chain's time/],
+      [
+        ["proofs", "commit", badRecords, "--node", String(nodeId), "--account", "10"],
+        /bad-records\.json: record 3: inputHash is not a 32-byte hex value \(got "0x12"\)/,
+      ],
+      [
+        ["proofs", "commit", badMode, "--node", String(nodeId), "--account", "10"],
+        /bad-mode\.json: record 2: proofType is not one of none, tee, zk or 0-2 \(got "gpu"\)/,
+      ],
+      [
+        ["proofs", "commit", notArray, "--node", String(nodeId), "--account", "10"],
+        /not-array\.json: expected an array of records/,
+      ],
+      [["proofs", "commit", dup, "--node", "0", "--account", "10"], /--node: expected at least 1, got "0"/],
+      [
+        ["proofs", "verify", file("record7.json"), file("proof7.json")],
+        /--root: required, as .*proof7\.json names no root/,
+      ],
+      [["escrow", "deposit", "abc", "--account", "15"], /<amount>: expected an amount of OPG such as 1500\.5/],
+      [["escrow", "balance", "0x123"], /\[address\]: expected an address \(0x and 40 hex digits\), got "0x123"/],
+      [
+        ["voucher", "redeem", file("missing.json"), "--account", "10"],
+        /missing\.json: cannot read .* \(no such file\)/,
+      ],
+      [["voucher", "redeem", badVoucher, "--account", "10"], /bad-voucher\.json: signature is not 0x and hex bytes/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => opgCli(args)));
+    results.forEach((r, i) => {
+      expect(r.status, shown(r)).to.equal(2);
+      expect(r.stderr, shown(r))
+        .to.match(cases[i][1])
+        .and.match(/usage: opg/);
+      expect(r.stderr).to.not.match(/\n\s+at /); // no stack trace
+    });
+
+    // Without --yes and without a terminal, a deposit is refused before it is sent.
+    const unconfirmed = await opgCli(["escrow", "deposit", "1"], { account: 15, yes: false });
+    expect(unconfirmed.status, shown(unconfirmed)).to.equal(2);
+    expect(unconfirmed.stdout).to.match(/Deposit 1 OPG into the payments escrow/);
+    expect(unconfirmed.stderr).to.match(/not confirmed: there is no terminal to ask/);
+
+    expect(await nonces()).to.deep.equal(before);
+    expect(await provider.getBlockNumber()).to.equal(block);
+  });
+});
+
+describe("opg CLI: escrow and proof revert words", () => {
+  const escrow = new Interface(PaymentsEscrow__factory.abi);
+  const proofs = new Interface(ProofRegistry__factory.abi);
+
+  it("says the escrow's and the registry's errors in words with OPG amounts and dates", () => {
+    expect(
+      describeRevertData(escrow.encodeErrorResult("EscrowInsufficientBalance", [opg(3), parseOpg("7.5")])),
+    ).to.equal("insufficient escrow balance: have 3 OPG available, need 7.5 OPG");
+    const now = 1_780_000_000n;
+    expect(
+      describeRevertData(escrow.encodeErrorResult("EscrowThawNotEnded", [now + 30n * 86_400n - 3_600n]), { now }),
+    ).to.match(/^the thaw ends at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 29 days 23 h\)$/);
+    expect(describeRevertData(escrow.encodeErrorResult("EscrowThawNotEnded", [0n]))).to.match(/^nothing is thawing/);
+    expect(describeRevertData(escrow.encodeErrorResult("EscrowNothingOwed", [opg(8), opg(8)]))).to.equal(
+      "nothing owed: the voucher is for 8 OPG in all and 8 OPG of it is already collected",
+    );
+    expect(describeRevertData(proofs.encodeErrorResult("ProofsBatchAlreadyCommitted", [id("root")]))).to.equal(
+      `the root ${id("root")} is already committed`,
+    );
+  });
+});
+
+describe("opg CLI: checks of files and values", () => {
+  const usage = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      expect(error).to.be.instanceOf(UsageError);
+      return (error as Error).message;
+    }
+    throw new Error("no usage error");
+  };
+  const record = {
+    inferenceId: id("a"),
+    modelId: id("m"),
+    inputHash: id("i"),
+    outputHash: id("o"),
+    proofType: "zk",
+    proofHash: id("p"),
+  };
+
+  it("reads durations and dates for --expires", () => {
+    expect(durationSeconds("7d")).to.equal(7n * 86_400n);
+    expect(durationSeconds("1d12h")).to.equal(36n * 3_600n);
+    expect(durationSeconds("90min")).to.equal(5_400n);
+    expect(durationSeconds("2w")).to.equal(14n * 86_400n);
+    expect(durationSeconds("7")).to.equal(undefined);
+    expect(parseDeadline("--expires", "2026-06-01")).to.deep.equal({ at: BigInt(Date.UTC(2026, 5, 1) / 1000) });
+    expect(parseDeadline("--expires", "2026-06-01T12:00+02:00")).to.deep.equal({
+      at: BigInt(Date.UTC(2026, 5, 1, 10) / 1000),
+    });
+    expect(usage(() => parseDeadline("--expires", "0d"))).to.match(/--expires: the duration must be longer than 0/);
+    expect(usage(() => parseDeadline("--expires", "2026-13-45"))).to.match(/--expires: expected a duration/);
+    expect(parseMode("--mode", "ZK")).to.equal(2);
+    expect(usage(() => parseMode("--mode", "3"))).to.match(/--mode: unknown mode "3"/);
+  });
+
+  it("names the record and the field that is wrong", () => {
+    expect(parseRecord("r", record).proofType).to.equal(2);
+    expect(usage(() => parseRecord("r", { ...record, proofHash: undefined }))).to.equal("r: proofHash is missing");
+    expect(usage(() => parseRecord("r", { ...record, outputhash: id("x") }))).to.match(/r: unknown field "outputhash"/);
+    expect(usage(() => parseRecord("r", [record]))).to.match(/^r: expected an object with inferenceId/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-records-"));
+    const dup = path.join(dir, "dup.json");
+    fs.writeFileSync(dup, JSON.stringify([record, { ...record, inputHash: id("j") }]));
+    expect(usage(() => readRecords(dup))).to.match(
+      /dup\.json: record 2: inferenceId 0x[0-9a-f]{64} is also record 1's/,
+    );
+    const empty = path.join(dir, "empty.json");
+    fs.writeFileSync(empty, "[]");
+    expect(usage(() => readRecords(empty))).to.match(/empty\.json: the array has no records/);
+    const broken = path.join(dir, "broken.json");
+    fs.writeFileSync(broken, "[{");
+    expect(usage(() => readRecords(broken))).to.match(/broken\.json: not valid JSON/);
+  });
+
+  it("names the voucher field that is wrong", () => {
+    const voucher = {
+      payer: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      nodeId: "1",
+      modelId: id("m"),
+      mode: 1,
+      cumulativeAmount: opg(8).toString(),
+      issuedAt: "1780000000",
+      expiry: "1780600000",
+    };
+    const signature = "0x" + "11".repeat(65);
+    expect(parseSignedVoucher("v", { voucher, signature }).voucher.cumulativeAmount).to.equal(opg(8));
+    expect(usage(() => parseSignedVoucher("v", { voucher: { ...voucher, nodeId: "0" }, signature }))).to.match(
+      /^v: nodeId is not a node id/,
+    );
+    expect(
+      usage(() => parseSignedVoucher("v", { voucher: { ...voucher, cumulativeAmount: "8.5" }, signature })),
+    ).to.match(/^v: cumulativeAmount is not an amount in wei/);
+    expect(usage(() => parseSignedVoucher("v", { voucher: { ...voucher, payer: "0x12" }, signature }))).to.match(
+      /^v: payer is not an address/,
+    );
+    expect(usage(() => parseSignedVoucher("v", { voucher: { ...voucher, mode: "gpu" }, signature }))).to.match(
+      /^v: mode is not one of none, tee, zk/,
+    );
+    expect(usage(() => parseSignedVoucher("v", { voucher }))).to.equal("v: signature is missing");
+  });
+});
