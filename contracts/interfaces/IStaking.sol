@@ -265,7 +265,9 @@ interface IStaking is IStakingBase {
     function distributeFees(address operator, uint256 amount) external;
 
     /// @notice Slashes `amount` of the operator's stake: own active, then own thawing, then delegated active and
-    /// thawing pro rata. {challengerSharePpm} of it goes to `challenger` (none when zero), the rest is burned.
+    /// thawing pro rata. {challengerSharePpm} of it goes to `challenger` (none when zero), the rest is burned. A
+    /// thawing pool that the slash would leave worth less than a billionth of a token per share loses that dust too
+    /// (burned), and its requests start a new epoch; {StakeSlashed} carries what was actually taken.
     /// @dev Only {SLASHER_ROLE}. At most {maxSlashPpm} of the slashable stake. Emits a {StakeSlashed} event.
     function slash(address operator, uint256 amount, address challenger) external;
 }

@@ -41,6 +41,9 @@ contract Staking is IStaking, AccessControl, Pausable {
     /// @dev Scale of the reward accumulators: rewards of 1e26 over a stake of 1 wei still fit in 256 bits.
     uint256 internal constant PRECISION = 1e27;
 
+    /// @dev The most shares a thawing pool may have per token before a slash sweeps it (see {_takeFromThawing}).
+    uint256 internal constant MAX_THAWING_SHARES_PER_TOKEN = 1e9;
+
     uint64 public constant MIN_THAWING_PERIOD = 1 days;
     uint64 public constant MAX_THAWING_PERIOD = 28 days;
     uint64 public constant MIN_CUT_CHANGE_DELAY = 1 days;
@@ -423,7 +426,8 @@ contract Staking is IStaking, AccessControl, Pausable {
         uint256 slashable = slashableStakeOf(operator);
         require(slashable > 0, StakingNothingToSlash(operator));
         uint256 maximum = (slashable * maxSlashPpm) / PPM;
-        require(amount > 0 && amount <= maximum, StakingSlashTooLarge(amount, maximum));
+        require(amount > 0, StakingZeroAmount());
+        require(amount <= maximum, StakingSlashTooLarge(amount, maximum));
 
         // Effect: own active, then own thawing, then delegated active and thawing pro rata.
         uint256 rest = amount;
@@ -433,7 +437,9 @@ contract Staking is IStaking, AccessControl, Pausable {
 
         uint256 fromOwnThawing = Math.min(rest, o.ownThawing.tokens);
         rest -= fromOwnThawing;
-        if (_takeFromThawing(o.ownThawing, fromOwnThawing)) ++o.ownThawingEpoch;
+        bool emptied;
+        (fromOwnThawing, emptied) = _takeFromThawing(o.ownThawing, fromOwnThawing);
+        if (emptied) ++o.ownThawingEpoch;
 
         uint256 fromDelegated;
         uint256 fromDelegatedThawing;
@@ -442,16 +448,16 @@ contract Staking is IStaking, AccessControl, Pausable {
             // rest <= delegatedTotal, since amount <= slashable. Rounds down on the active side; the thawing side
             // takes the remainder, which is at most its own tokens.
             fromDelegated = (rest * o.delegated.tokens) / delegatedTotal;
-            fromDelegatedThawing = rest - fromDelegated;
             o.delegated.tokens -= uint128(fromDelegated);
-            if (_takeFromThawing(o.delegatedThawing, fromDelegatedThawing)) ++o.delegatedThawingEpoch;
+            (fromDelegatedThawing, emptied) = _takeFromThawing(o.delegatedThawing, rest - fromDelegated);
+            if (emptied) ++o.delegatedThawingEpoch;
         }
         totalActiveStake -= fromOwnActive + fromDelegated;
         totalThawingStake -= fromOwnThawing + fromDelegatedThawing;
 
-        // Interaction
+        // Interaction: the challenger's share is of the amount asked; any swept dust is burned with the rest.
         uint256 toChallenger = challenger == address(0) ? 0 : (amount * challengerSharePpm) / PPM;
-        uint256 burned = amount - toChallenger;
+        uint256 burned = fromOwnActive + fromOwnThawing + fromDelegated + fromDelegatedThawing - toChallenger;
         ERC20Burnable(address(TOKEN)).burn(burned);
         if (toChallenger > 0) TOKEN.safeTransfer(challenger, toChallenger);
         emit StakeSlashed(
@@ -597,15 +603,20 @@ contract Staking is IStaking, AccessControl, Pausable {
         emit ThawRequested(staker, operator, requestId, amount, shares, thawingUntil);
     }
 
-    /// @dev Takes `amount` from a thawing pool; returns true when the pool was emptied with shares left, in which
-    /// case its shares are dropped and the caller starts a new epoch.
-    function _takeFromThawing(Stakes.Pool storage pool, uint256 amount) internal returns (bool emptied) {
-        if (amount == 0) return false;
-        pool.tokens -= uint128(amount);
-        if (pool.tokens == 0) {
+    /// @dev Takes `amount` from a thawing pool and returns what it took. A pool left worth less than a billionth of a
+    /// token per share (or nothing) would price new requests' shares beyond 128 bits, so its dust goes with the slash:
+    /// its shares are dropped, `emptied` is true and the caller starts a new epoch, so that older requests (now worth
+    /// nothing) never take from newer ones.
+    function _takeFromThawing(Stakes.Pool storage pool, uint256 amount) internal returns (uint256 taken, bool emptied) {
+        if (amount == 0) return (0, false);
+        uint256 left = pool.tokens - amount;
+        if (left * MAX_THAWING_SHARES_PER_TOKEN < pool.shares) {
+            pool.tokens = 0;
             pool.shares = 0;
-            return true;
+            return (amount + left, true);
         }
+        pool.tokens = uint128(left);
+        return (amount, false);
     }
 
     /// @dev Accrues the rewards stream into the global reward per token.

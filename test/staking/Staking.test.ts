@@ -1,0 +1,2114 @@
+/*
+Staking
+├── deployment
+│   ├── when the rewards duration is 0 → it reverts StakingParameterOutOfBounds("rewardsDuration", 0, 1, 2^64 - 1)
+│   └── otherwise → it stores the token and the rewards terms, the default parameters and bounds, and gives the
+│       admin DEFAULT_ADMIN_ROLE and PAUSER_ROLE (SLASHER_ROLE is granted by the fixture)
+├── stake
+│   ├── when paused → it reverts EnforcedPause
+│   ├── when the amount is 0 → it reverts StakingZeroAmount
+│   ├── when the allowance is too small → it reverts ERC20InsufficientAllowance(staking, allowance, amount)
+│   └── when the amount is good → own active stake and totalActiveStake grow, the operator is staked, the tokens
+│       move; it emits StakeDeposited(operator, amount); staking again adds
+├── stakeWithPermit
+│   ├── when paused → it reverts EnforcedPause
+│   ├── when the permit is valid → it spends the permit (nonce used, allowance back to 0) and stakes
+│   ├── when someone else submitted the same permit first (front-run) → the stake still succeeds
+│   └── when the permit is bad and there is no allowance → it reverts ERC20InsufficientAllowance
+├── delegate
+│   ├── when paused → it reverts EnforcedPause
+│   ├── when delegating to oneself → it reverts StakingSelfDelegation(operator)
+│   ├── when the amount is below the minimum → it reverts StakingDelegationTooSmall(amount, minimum)
+│   ├── when the operator never staked → it reverts StakingNotOperator(operator)
+│   ├── given an empty pool → it mints shares 1:1; it emits StakeDelegated(delegator, operator, amount, shares)
+│   ├── given an unslashed pool → later delegations also mint 1:1
+│   ├── given a slashed pool → it mints amount * shares / tokens, rounded down
+│   └── given an operator that unstaked everything → it still accepts delegations (the operator stays "staked")
+├── delegateWithPermit
+│   ├── when paused → it reverts EnforcedPause
+│   ├── when the permit is valid → it delegates with the permit
+│   └── when the permit was front-run → the delegation still succeeds
+├── unstake
+│   ├── when the amount is 0 → it reverts StakingZeroAmount
+│   ├── when the amount exceeds own active stake → it reverts StakingInsufficientStake(active, amount)
+│   ├── when the amount is below the minimum and not all → it reverts StakingThawTooSmall(amount, minimum)
+│   ├── when the amount is below the minimum but all of it → it queues it
+│   ├── when the amount is good → active stake and totalActiveStake drop, the own thawing pool and
+│   │   totalThawingStake grow, slashable stake stays, no token moves; it emits ThawRequested with
+│   │   thawingUntil = block time + thawingPeriod; request ids count up
+│   ├── when paused → it still works
+│   └── given maxThawRequests open requests → it reverts StakingTooManyThawRequests(open, maximum) until one is withdrawn
+├── undelegate
+│   ├── when the shares are 0 → it reverts StakingZeroAmount
+│   ├── when the shares exceed the delegation → it reverts StakingInsufficientStake(held, shares)
+│   ├── when the value is below the minimum and not all → it reverts StakingThawTooSmall(amount, minimum)
+│   ├── when the value is below the minimum but all of it → it queues it
+│   ├── when the shares are good → the delegation and the delegated pool shrink, the delegated thawing pool grows;
+│   │   it emits ThawRequested(delegator, operator, id, amount, shares, block time + thawingPeriod)
+│   ├── given a slashed pool → the amount is shares * tokens / shares, rounded down
+│   ├── when paused → it still works
+│   └── given maxThawRequests open requests → it reverts StakingTooManyThawRequests(open, maximum)
+├── withdraw
+│   ├── given no request → it reverts StakingNothingThawed(0)
+│   ├── given the oldest request is still thawing → it reverts StakingNothingThawed(thawingUntil), up to its last second
+│   ├── given it has thawed → it pays it; it emits StakeWithdrawn(staker, operator, amount, 1); withdrawableOf and
+│   │   thawRequestsOf show it before and not after
+│   ├── given several thawed requests → maxRequests limits how many are paid, oldest first; 0 pays all
+│   ├── given an older request still thawing behind a newer thawed one → it stops at the older one
+│   ├── given a delegator → it pays from the delegated thawing pool
+│   └── when paused → it still works
+├── slash
+│   ├── when the caller lacks SLASHER_ROLE → it reverts AccessControlUnauthorizedAccount(caller, SLASHER_ROLE)
+│   ├── given nothing to slash → it reverts StakingNothingToSlash(operator)
+│   ├── when the amount is 0 or above maxSlashPpm of slashable → it reverts StakingSlashTooLarge(amount, maximum)
+│   ├── order → own active first, then own thawing, then delegated active and delegated thawing pro rata
+│   ├── given the operator started a thaw just before → the thaw request pays less: the slash is not escaped
+│   ├── given a delegator thawing → its request pays less too
+│   ├── challenger → challengerSharePpm of the amount goes to it, the rest is burned; totalSupply drops by the
+│   │   burned amount; a zero challenger (or a zero share) → all is burned
+│   ├── given a slash that empties the own thawing pool → a new epoch: old requests are worth 0 and take
+│   │   nothing from new ones; withdrawing them succeeds and pays 0
+│   ├── given slashes that empty the delegated thawing pool → the same for delegators
+│   ├── given a slash that would leave dust in a thawing pool → the dust goes too, a new epoch starts, and the
+│   │   operator can still unstake
+│   ├── other operators → untouched
+│   └── when paused → it still works
+├── rewards
+│   ├── before rewardsStart → nothing is emitted nor earned; claimRewards reverts StakingNoRewards
+│   ├── rewardsEmittedAt → the closed form REWARDS_TOTAL * min(t - start, duration) / duration
+│   ├── while nothing is staked → the emission is unallocated and paid to nobody
+│   ├── one staker → it gets the whole emission of an interval, within rounding, never more
+│   ├── two stakers → they split it pro rata to their stake
+│   ├── an operator with delegators → the operator gets its stake's part plus its cut of the delegated part
+│   ├── a delegator who joins late → earns only from joining
+│   ├── a delegator who leaves → stops earning at undelegate; what it earned stays claimable
+│   └── a slashed operator → earns less from the slash on
+├── claimRewards
+│   ├── given nothing to claim → it reverts StakingNoRewards(account, operator)
+│   ├── given rewards → it pays claimableRewards (as read just before, at the same time); it emits
+│   │   RewardsClaimed(account, operator, amount); rewardsClaimed grows; claimableRewards is 0 after
+│   └── when paused → it still works
+├── distributeFees
+│   ├── when the amount is 0 → it reverts StakingZeroAmount
+│   ├── when the payer has not approved it → it reverts ERC20InsufficientAllowance(staking, allowance, amount)
+│   ├── given no active stake, or only the operator's own → all of it is the operator's
+│   ├── given delegators → amount * delegated.tokens / active goes to them after the operator's cut, pro rata to
+│   │   their shares, the rest is the operator's; it emits FeesDistributed(operator, payer, amount, toDelegators);
+│   │   feesDistributed grows; the tokens move from the payer; claimRewards pays it
+│   ├── given a slashed pool → the split follows the tokens left, not the shares
+│   ├── a delegator who joins after → gets nothing of it
+│   └── anyone may pay, also while paused
+├── setDelegationCut
+│   ├── when the cut is above 100% → it reverts StakingInvalidCut(cut)
+│   ├── when the caller never staked → it reverts StakingNotOperator(caller)
+│   ├── given no delegator → it applies at once; it emits DelegationCutSet(operator, old, new); it drops a scheduled change
+│   └── given delegators → it schedules it; it emits DelegationCutScheduled(operator, current, new, now + cutChangeDelay)
+├── applyDelegationCut
+│   ├── given nothing scheduled → it reverts StakingCutNotDue(0)
+│   ├── given a change not yet due → it reverts StakingCutNotDue(effectiveAt), up to its last second
+│   ├── given a due change → anyone applies it; it emits DelegationCutSet(operator, old, new)
+│   ├── rewards before the change is applied → shared under the old cut
+│   └── a delegator who undelegated before the change → is not affected by the new cut
+├── governance setters (thawingPeriod, cutChangeDelay, minimumDelegation, maxThawRequests, challengerSharePpm, maxSlashPpm)
+│   ├── when the caller lacks DEFAULT_ADMIN_ROLE → it reverts AccessControlUnauthorizedAccount(caller, DEFAULT_ADMIN_ROLE)
+│   ├── when the value is outside the bounds → it reverts StakingParameterOutOfBounds(name, value, min, max)
+│   └── when the value is at a bound → it sets it; it emits ParameterSet(name, old, new)
+└── pause / unpause
+    ├── when the caller lacks PAUSER_ROLE → it reverts AccessControlUnauthorizedAccount(caller, PAUSER_ROLE)
+    ├── pause → it emits Paused; new stake and delegation revert EnforcedPause; pausing twice reverts EnforcedPause
+    └── unpause → it emits Unpaused; stake works again; unpausing twice reverts ExpectedPause
+*/
+
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { Signature, TypedDataField } from "ethers";
+
+import { OPG__factory, Staking__factory } from "../../typechain-types";
+import { opg } from "../../deploy/lib/format";
+
+const DAY = 86_400n;
+/** A month as the rewards stream counts it: 365.25 days / 12. */
+const MONTH = 2_629_800n;
+const REWARDS_TOTAL = opg(100_000_000n);
+const REWARDS_DURATION = 96n * MONTH;
+const PPM = 1_000_000n;
+/** What each test account gets from the admin. */
+const FUNDS = opg(1_000_000n);
+/** A fixed gas limit, so that a reverting transaction is mined at the time set for it instead of failing at estimation. */
+const GAS = 2_000_000n;
+const PENDING = { blockTag: "pending" } as const;
+const { ZeroAddress, MaxUint256, encodeBytes32String } = ethers;
+
+const PERMIT_TYPES: Record<string, TypedDataField[]> = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
+
+/*//////////////////////////////////////////////////////////////////////////
+                                    FIXTURE
+//////////////////////////////////////////////////////////////////////////*/
+
+async function deployStakingFixture() {
+  const [admin, slasher, alice, bob, carol, dave, erin, challenger, stranger] = await ethers.getSigners();
+  const token = await new OPG__factory(admin).deploy(admin.address);
+  const tokenAddress = await token.getAddress();
+  const rewardsStart = BigInt(await time.latest()) + 1n;
+  const staking = await new Staking__factory(admin).deploy(
+    tokenAddress,
+    admin.address,
+    REWARDS_TOTAL,
+    rewardsStart,
+    REWARDS_DURATION,
+  );
+  const stakingAddress = await staking.getAddress();
+  await token.connect(admin).transfer(stakingAddress, REWARDS_TOTAL);
+
+  // alice and bob act as operators, carol and dave as delegators; erin is funded but approves nothing (permits).
+  for (const s of [alice, bob, carol, dave, erin]) {
+    await token.connect(admin).transfer(s.address, FUNDS);
+    if (s !== erin) await token.connect(s).approve(stakingAddress, MaxUint256);
+  }
+  const roles = {
+    admin: await staking.DEFAULT_ADMIN_ROLE(),
+    slasher: await staking.SLASHER_ROLE(),
+    pauser: await staking.PAUSER_ROLE(),
+  };
+  await staking.connect(admin).grantRole(roles.slasher, slasher.address);
+  return {
+    token,
+    tokenAddress,
+    staking,
+    stakingAddress,
+    rewardsStart,
+    roles,
+    operators: [alice, bob],
+    admin,
+    slasher,
+    alice,
+    bob,
+    carol,
+    dave,
+    erin,
+    challenger,
+    stranger,
+  };
+}
+
+type Fixture = Awaited<ReturnType<typeof deployStakingFixture>>;
+
+/*//////////////////////////////////////////////////////////////////////////
+                                    HELPERS
+//////////////////////////////////////////////////////////////////////////*/
+
+interface Pool {
+  tokens: bigint;
+  shares: bigint;
+}
+
+/** An operator's stake as stored, without the reward books (which every action settles). */
+interface StakeFields {
+  ownActive: bigint;
+  cutPpm: bigint;
+  pendingCutPpm: bigint;
+  pendingCutAt: bigint;
+  staked: boolean;
+  ownThawing: Pool;
+  delegated: Pool;
+  delegatedThawing: Pool;
+  ownThawingEpoch: bigint;
+  delegatedThawingEpoch: bigint;
+}
+
+interface SlashParts {
+  fromOwnActive: bigint;
+  fromOwnThawing: bigint;
+  fromDelegated: bigint;
+  fromDelegatedThawing: bigint;
+  burned: bigint;
+  toChallenger: bigint;
+}
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const abs = (a: bigint) => (a < 0n ? -a : a);
+
+async function stakeOf(f: Fixture, operator: string): Promise<StakeFields> {
+  const o = await f.staking.getOperator(operator);
+  return {
+    ownActive: o.ownActive,
+    cutPpm: o.cutPpm,
+    pendingCutPpm: o.pendingCutPpm,
+    pendingCutAt: o.pendingCutAt,
+    staked: o.staked,
+    ownThawing: { tokens: o.ownThawing.tokens, shares: o.ownThawing.shares },
+    delegated: { tokens: o.delegated.tokens, shares: o.delegated.shares },
+    delegatedThawing: { tokens: o.delegatedThawing.tokens, shares: o.delegatedThawing.shares },
+    ownThawingEpoch: o.ownThawingEpoch,
+    delegatedThawingEpoch: o.delegatedThawingEpoch,
+  };
+}
+
+/** Every operator's stake but `except`'s, to check that an action leaves bystanders alone. */
+async function othersOf(f: Fixture, except: string): Promise<StakeFields[]> {
+  return Promise.all(f.operators.filter((o) => o.address !== except).map((o) => stakeOf(f, o.address)));
+}
+
+async function totalsOf(f: Fixture) {
+  const { staking, token, stakingAddress } = f;
+  return {
+    active: await staking.totalActiveStake(),
+    thawing: await staking.totalThawingStake(),
+    held: await token.balanceOf(stakingAddress),
+    supply: await token.totalSupply(),
+    claimed: await staking.rewardsClaimed(),
+  };
+}
+
+async function balanceOf(f: Fixture, account: string): Promise<bigint> {
+  return f.token.balanceOf(account);
+}
+
+async function sharesOf(f: Fixture, operator: string, delegator: string): Promise<bigint> {
+  return (await f.staking.getDelegation(operator, delegator)).shares;
+}
+
+async function thawRequestsOf(f: Fixture, staker: string, operator: string, pending = false) {
+  const [ids, amounts, until] = await f.staking.thawRequestsOf(staker, operator, pending ? PENDING : {});
+  return { ids: [...ids], amounts: [...amounts], until: [...until] };
+}
+
+/** Shares a pool mints for `amount`: 1:1 when empty, pro rata (rounded down) otherwise. */
+function sharesFor(pool: Pool, amount: bigint): bigint {
+  return pool.shares === 0n ? amount : (amount * pool.shares) / pool.tokens;
+}
+
+/** The next transaction (and views read at PENDING) run at `t`. */
+async function at(t: bigint) {
+  await time.setNextBlockTimestamp(t);
+}
+
+/** Sets the next transaction one second after the latest block and returns that time. */
+async function next(): Promise<bigint> {
+  const t = BigInt(await time.latest()) + 1n;
+  await at(t);
+  return t;
+}
+
+async function expectMinedAt(t: bigint) {
+  expect(BigInt(await time.latest())).to.equal(t);
+}
+
+/** The rewards stream's closed form. */
+function emittedAt(f: Fixture, t: bigint): bigint {
+  if (t <= f.rewardsStart) return 0n;
+  const elapsed = min(t - f.rewardsStart, REWARDS_DURATION);
+  return (REWARDS_TOTAL * elapsed) / REWARDS_DURATION;
+}
+
+/** `actual` is within `tolerance` wei of `ideal` (the rounding of the accumulators). */
+function expectClose(actual: bigint, ideal: bigint, what: string, tolerance = 3n) {
+  expect(abs(actual - ideal) <= tolerance, `${what}: ${actual} is not within ${tolerance} wei of ${ideal}`).to.equal(
+    true,
+  );
+}
+
+async function claimableAt(f: Fixture, account: string, operator: string, t: bigint): Promise<bigint> {
+  if (BigInt(await time.latest()) < t) await time.increaseTo(t);
+  await expectMinedAt(t);
+  return f.staking.claimableRewards(account, operator);
+}
+
+/** An EIP-2612 permit for the staking contract, signed with the token's own domain and the owner's nonce. */
+async function signPermit(
+  f: Fixture,
+  owner: HardhatEthersSigner,
+  value: bigint,
+  deadline: bigint,
+  signer: HardhatEthersSigner = owner,
+): Promise<Signature> {
+  const [, name, version, chainId, verifyingContract] = await f.token.eip712Domain();
+  const nonce = await f.token.nonces(owner.address);
+  const message = { owner: owner.address, spender: f.stakingAddress, value, nonce, deadline };
+  return ethers.Signature.from(
+    await signer.signTypedData({ name, version, chainId, verifyingContract }, PERMIT_TYPES, message),
+  );
+}
+
+/**
+ * stake (or stakeWithPermit with `permit`) and asserts: own active stake, totalActiveStake, activeStakeOf and
+ * slashableStakeOf grow by `amount`, `staked` is set, the tokens move from the operator to the contract; nothing
+ * else changes: thawing, delegation, other operators, the supply.
+ */
+async function stakeAndCheck(f: Fixture, operator: HardhatEthersSigner, amount: bigint, permit?: Signature) {
+  const { staking, token, stakingAddress } = f;
+  const before = await stakeOf(f, operator.address);
+  const others = await othersOf(f, operator.address);
+  const totals = await totalsOf(f);
+  const operatorBalance = await balanceOf(f, operator.address);
+  const active = await staking.activeStakeOf(operator.address);
+  const slashable = await staking.slashableStakeOf(operator.address);
+
+  const tx = permit
+    ? staking.connect(operator).stakeWithPermit(amount, MaxUint256, permit.v, permit.r, permit.s)
+    : staking.connect(operator).stake(amount);
+  await expect(tx).to.emit(staking, "StakeDeposited").withArgs(operator.address, amount);
+  await expect(tx).to.emit(token, "Transfer").withArgs(operator.address, stakingAddress, amount);
+
+  expect(await stakeOf(f, operator.address)).to.deep.equal({
+    ...before,
+    ownActive: before.ownActive + amount,
+    staked: true,
+  });
+  expect(await othersOf(f, operator.address)).to.deep.equal(others);
+  expect(await totalsOf(f)).to.deep.equal({
+    ...totals,
+    active: totals.active + amount,
+    held: totals.held + amount,
+  });
+  expect(await balanceOf(f, operator.address)).to.equal(operatorBalance - amount);
+  expect(await staking.activeStakeOf(operator.address)).to.equal(active + amount);
+  expect(await staking.slashableStakeOf(operator.address)).to.equal(slashable + amount);
+}
+
+/**
+ * delegate (or delegateWithPermit) and asserts: it mints sharesFor(pool, amount) shares to the delegator, the
+ * delegated pool and totalActiveStake grow by `amount`, the tokens move; nothing else changes. Returns the shares.
+ */
+async function delegateAndCheck(
+  f: Fixture,
+  delegator: HardhatEthersSigner,
+  operator: string,
+  amount: bigint,
+  permit?: Signature,
+): Promise<bigint> {
+  const { staking, token, stakingAddress } = f;
+  const before = await stakeOf(f, operator);
+  const others = await othersOf(f, operator);
+  const totals = await totalsOf(f);
+  const delegatorBalance = await balanceOf(f, delegator.address);
+  const held = await sharesOf(f, operator, delegator.address);
+  const shares = sharesFor(before.delegated, amount);
+
+  const tx = permit
+    ? staking.connect(delegator).delegateWithPermit(operator, amount, MaxUint256, permit.v, permit.r, permit.s)
+    : staking.connect(delegator).delegate(operator, amount);
+  await expect(tx).to.emit(staking, "StakeDelegated").withArgs(delegator.address, operator, amount, shares);
+  await expect(tx).to.emit(token, "Transfer").withArgs(delegator.address, stakingAddress, amount);
+
+  expect(await stakeOf(f, operator)).to.deep.equal({
+    ...before,
+    delegated: { tokens: before.delegated.tokens + amount, shares: before.delegated.shares + shares },
+  });
+  expect(await othersOf(f, operator)).to.deep.equal(others);
+  expect(await sharesOf(f, operator, delegator.address)).to.equal(held + shares);
+  expect(await totalsOf(f)).to.deep.equal({
+    ...totals,
+    active: totals.active + amount,
+    held: totals.held + amount,
+  });
+  expect(await balanceOf(f, delegator.address)).to.equal(delegatorBalance - amount);
+  return shares;
+}
+
+/**
+ * unstake at the next second and asserts: own active stake and totalActiveStake drop by `amount`, the own thawing
+ * pool and totalThawingStake grow by it, slashable stake stays, a request is queued with thawingUntil = now +
+ * thawingPeriod; no token moves. Returns the request id and its thawingUntil.
+ */
+async function unstakeAndCheck(f: Fixture, operator: HardhatEthersSigner, amount: bigint) {
+  const { staking } = f;
+  const before = await stakeOf(f, operator.address);
+  const others = await othersOf(f, operator.address);
+  const totals = await totalsOf(f);
+  const operatorBalance = await balanceOf(f, operator.address);
+  const slashable = await staking.slashableStakeOf(operator.address);
+  const requests = await thawRequestsOf(f, operator.address, operator.address);
+  const shares = sharesFor(before.ownThawing, amount);
+  const thawingPeriod = await staking.thawingPeriod();
+  const requestId = await staking.connect(operator).unstake.staticCall(amount);
+  const t = await next();
+
+  await expect(staking.connect(operator).unstake(amount))
+    .to.emit(staking, "ThawRequested")
+    .withArgs(operator.address, operator.address, requestId, amount, shares, t + thawingPeriod);
+
+  await expectMinedAt(t);
+  expect(await stakeOf(f, operator.address)).to.deep.equal({
+    ...before,
+    ownActive: before.ownActive - amount,
+    ownThawing: { tokens: before.ownThawing.tokens + amount, shares: before.ownThawing.shares + shares },
+  });
+  expect(await othersOf(f, operator.address)).to.deep.equal(others);
+  expect(await totalsOf(f)).to.deep.equal({
+    ...totals,
+    active: totals.active - amount,
+    thawing: totals.thawing + amount,
+  });
+  expect(await balanceOf(f, operator.address)).to.equal(operatorBalance);
+  expect(await staking.slashableStakeOf(operator.address)).to.equal(slashable);
+  const after = await thawRequestsOf(f, operator.address, operator.address);
+  expect(after.ids).to.deep.equal([...requests.ids, requestId]);
+  expect(after.until).to.deep.equal([...requests.until, t + thawingPeriod]);
+  // The new request is worth what was queued, less at most a wei of rounding when the pool was slashed before.
+  const worth = after.amounts[after.amounts.length - 1];
+  expect(worth <= amount && worth + 1n >= amount).to.equal(true);
+  return { requestId, thawingUntil: t + thawingPeriod };
+}
+
+/**
+ * undelegate at the next second and asserts: the shares leave the delegation and the delegated pool with what they
+ * are worth (rounded down), which joins the delegated thawing pool; totals move by it; no token moves.
+ */
+async function undelegateAndCheck(f: Fixture, delegator: HardhatEthersSigner, operator: string, shares: bigint) {
+  const { staking } = f;
+  const before = await stakeOf(f, operator);
+  const others = await othersOf(f, operator);
+  const totals = await totalsOf(f);
+  const delegatorBalance = await balanceOf(f, delegator.address);
+  const held = await sharesOf(f, operator, delegator.address);
+  const slashable = await staking.slashableStakeOf(operator);
+  const requests = await thawRequestsOf(f, delegator.address, operator);
+  const amount = (shares * before.delegated.tokens) / before.delegated.shares;
+  const thawShares = sharesFor(before.delegatedThawing, amount);
+  const thawingPeriod = await staking.thawingPeriod();
+  const requestId = await staking.connect(delegator).undelegate.staticCall(operator, shares);
+  const t = await next();
+
+  await expect(staking.connect(delegator).undelegate(operator, shares))
+    .to.emit(staking, "ThawRequested")
+    .withArgs(delegator.address, operator, requestId, amount, thawShares, t + thawingPeriod);
+
+  await expectMinedAt(t);
+  expect(await stakeOf(f, operator)).to.deep.equal({
+    ...before,
+    delegated: { tokens: before.delegated.tokens - amount, shares: before.delegated.shares - shares },
+    delegatedThawing: {
+      tokens: before.delegatedThawing.tokens + amount,
+      shares: before.delegatedThawing.shares + thawShares,
+    },
+  });
+  expect(await othersOf(f, operator)).to.deep.equal(others);
+  expect(await sharesOf(f, operator, delegator.address)).to.equal(held - shares);
+  expect(await totalsOf(f)).to.deep.equal({
+    ...totals,
+    active: totals.active - amount,
+    thawing: totals.thawing + amount,
+  });
+  expect(await balanceOf(f, delegator.address)).to.equal(delegatorBalance);
+  expect(await staking.slashableStakeOf(operator)).to.equal(slashable);
+  const after = await thawRequestsOf(f, delegator.address, operator);
+  expect(after.ids).to.deep.equal([...requests.ids, requestId]);
+  expect(after.until).to.deep.equal([...requests.until, t + thawingPeriod]);
+  return { requestId, amount, thawingUntil: t + thawingPeriod };
+}
+
+/**
+ * withdraw at `t` (default: the next second) and asserts: it pays the thawed requests at the head of the queue (at
+ * most `maxRequests`, 0 for all) what thawRequestsOf values them at, from the staker's thawing pool; it emits
+ * StakeWithdrawn with the amount and the count; the paid requests leave the queue; nothing else changes.
+ */
+async function withdrawAndCheck(
+  f: Fixture,
+  staker: HardhatEthersSigner,
+  operator: string,
+  maxRequests = 0n,
+  t?: bigint,
+): Promise<bigint> {
+  const { staking, token, stakingAddress } = f;
+  const own = staker.address === operator;
+  const when = t ?? BigInt(await time.latest()) + 1n;
+  await at(when);
+  const before = await stakeOf(f, operator);
+  const others = await othersOf(f, operator);
+  const totals = await totalsOf(f);
+  const stakerBalance = await balanceOf(f, staker.address);
+  const requests = await thawRequestsOf(f, staker.address, operator, true);
+  const [withdrawableNow, stillThawing] = await staking.withdrawableOf(staker.address, operator, PENDING);
+  let count = 0;
+  while (
+    count < requests.ids.length &&
+    requests.until[count] <= when &&
+    (maxRequests === 0n || BigInt(count) < maxRequests)
+  )
+    count++;
+  expect(count, "withdrawAndCheck expects a thawed request").to.be.greaterThan(0);
+  const amount = requests.amounts.slice(0, count).reduce((a, b) => a + b, 0n);
+  if (maxRequests === 0n) expect(amount).to.equal(withdrawableNow);
+  expect(withdrawableNow + stillThawing).to.equal(requests.amounts.reduce((a, b) => a + b, 0n));
+
+  const tx = staking.connect(staker).withdraw(operator, maxRequests);
+  await expect(tx).to.emit(staking, "StakeWithdrawn").withArgs(staker.address, operator, amount, count);
+  if (amount > 0n) await expect(tx).to.emit(token, "Transfer").withArgs(stakingAddress, staker.address, amount);
+  else await expect(tx).not.to.emit(token, "Transfer");
+
+  await expectMinedAt(when);
+  const after = await stakeOf(f, operator);
+  const pool = own ? "ownThawing" : "delegatedThawing";
+  expect(after[pool].tokens).to.equal(before[pool].tokens - amount);
+  expect(after[pool].shares <= before[pool].shares).to.equal(true);
+  expect({ ...after, [pool]: before[pool] }).to.deep.equal(before);
+  expect(await othersOf(f, operator)).to.deep.equal(others);
+  expect(await totalsOf(f)).to.deep.equal({
+    ...totals,
+    thawing: totals.thawing - amount,
+    held: totals.held - amount,
+  });
+  expect(await balanceOf(f, staker.address)).to.equal(stakerBalance + amount);
+  const left = await thawRequestsOf(f, staker.address, operator);
+  expect(left.ids).to.deep.equal(requests.ids.slice(count));
+  expect(left.until).to.deep.equal(requests.until.slice(count));
+  expect(left.amounts).to.deep.equal(requests.amounts.slice(count));
+  return amount;
+}
+
+/** The parts a slash takes, computed from the stake before it: the specification in TypeScript. */
+function slashPartsOf(o: StakeFields, amount: bigint, challenger: string, sharePpm: bigint): SlashParts {
+  let rest = amount;
+  const fromOwnActive = min(rest, o.ownActive);
+  rest -= fromOwnActive;
+  const ownThawingTake = min(rest, o.ownThawing.tokens);
+  rest -= ownThawingTake;
+  const fromOwnThawing = swept(o.ownThawing, ownThawingTake);
+  let fromDelegated = 0n;
+  let fromDelegatedThawing = 0n;
+  if (rest > 0n) {
+    fromDelegated = (rest * o.delegated.tokens) / (o.delegated.tokens + o.delegatedThawing.tokens);
+    fromDelegatedThawing = swept(o.delegatedThawing, rest - fromDelegated);
+  }
+  const toChallenger = challenger === ZeroAddress ? 0n : (amount * sharePpm) / PPM;
+  return {
+    fromOwnActive,
+    fromOwnThawing,
+    fromDelegated,
+    fromDelegatedThawing,
+    burned: fromOwnActive + fromOwnThawing + fromDelegated + fromDelegatedThawing - toChallenger,
+    toChallenger,
+  };
+}
+
+/** What a slash takes from a thawing pool: `take`, or everything when it would leave under 1e-9 token per share. */
+function swept(pool: Pool, take: bigint): bigint {
+  if (take === 0n) return 0n;
+  const left = pool.tokens - take;
+  return left * 1_000_000_000n < pool.shares ? pool.tokens : take;
+}
+
+/** Everything a slash takes. */
+function takenBy(parts: SlashParts): bigint {
+  return parts.fromOwnActive + parts.fromOwnThawing + parts.fromDelegated + parts.fromDelegatedThawing;
+}
+
+/** A thawing pool after a slash takes `amount`: emptied pools drop their shares and start a new epoch. */
+function afterTake(pool: Pool, epoch: bigint, amount: bigint): [Pool, bigint] {
+  if (amount === 0n) return [pool, epoch];
+  const tokens = pool.tokens - amount;
+  return tokens === 0n ? [{ tokens: 0n, shares: 0n }, epoch + 1n] : [{ tokens, shares: pool.shares }, epoch];
+}
+
+/**
+ * slash and asserts: the parts taken follow the order of slashPartsOf; it emits StakeSlashed with them; the
+ * challenger gets its share, the rest is burned (totalSupply drops by exactly that); totals drop by the parts; an
+ * emptied thawing pool starts a new epoch; other operators and every delegation's shares are untouched.
+ */
+async function slashAndCheck(
+  f: Fixture,
+  operator: string,
+  amount: bigint,
+  challenger: string = f.challenger.address,
+): Promise<SlashParts> {
+  const { staking, token, stakingAddress } = f;
+  const before = await stakeOf(f, operator);
+  const others = await othersOf(f, operator);
+  const totals = await totalsOf(f);
+  const slashable = await staking.slashableStakeOf(operator);
+  const challengerBalance = challenger === ZeroAddress ? 0n : await balanceOf(f, challenger);
+  const parts = slashPartsOf(before, amount, challenger, await staking.challengerSharePpm());
+
+  const tx = staking.connect(f.slasher).slash(operator, amount, challenger);
+  await expect(tx)
+    .to.emit(staking, "StakeSlashed")
+    .withArgs(
+      operator,
+      challenger,
+      parts.fromOwnActive,
+      parts.fromOwnThawing,
+      parts.fromDelegated,
+      parts.fromDelegatedThawing,
+      parts.burned,
+      parts.toChallenger,
+    );
+  await expect(tx).to.emit(token, "Transfer").withArgs(stakingAddress, ZeroAddress, parts.burned);
+  if (parts.toChallenger > 0n)
+    await expect(tx).to.emit(token, "Transfer").withArgs(stakingAddress, challenger, parts.toChallenger);
+
+  const [ownThawing, ownThawingEpoch] = afterTake(before.ownThawing, before.ownThawingEpoch, parts.fromOwnThawing);
+  const [delegatedThawing, delegatedThawingEpoch] = afterTake(
+    before.delegatedThawing,
+    before.delegatedThawingEpoch,
+    parts.fromDelegatedThawing,
+  );
+  expect(await stakeOf(f, operator)).to.deep.equal({
+    ...before,
+    ownActive: before.ownActive - parts.fromOwnActive,
+    ownThawing,
+    ownThawingEpoch,
+    delegated: { tokens: before.delegated.tokens - parts.fromDelegated, shares: before.delegated.shares },
+    delegatedThawing,
+    delegatedThawingEpoch,
+  });
+  expect(await othersOf(f, operator)).to.deep.equal(others);
+  expect(await totalsOf(f)).to.deep.equal({
+    ...totals,
+    active: totals.active - parts.fromOwnActive - parts.fromDelegated,
+    thawing: totals.thawing - parts.fromOwnThawing - parts.fromDelegatedThawing,
+    held: totals.held - takenBy(parts),
+    supply: totals.supply - parts.burned,
+  });
+  if (challenger !== ZeroAddress)
+    expect(await balanceOf(f, challenger)).to.equal(challengerBalance + parts.toChallenger);
+  expect(await staking.slashableStakeOf(operator)).to.equal(slashable - takenBy(parts));
+  return parts;
+}
+
+/**
+ * claimRewards at `when` (default: the next second) and asserts: it pays exactly claimableRewards as read at that second; it emits
+ * RewardsClaimed; rewardsClaimed grows by it; claimableRewards is 0 after; stakes and totals are untouched.
+ */
+async function claimAndCheck(
+  f: Fixture,
+  account: HardhatEthersSigner,
+  operator: string,
+  when?: bigint,
+): Promise<bigint> {
+  const { staking, token, stakingAddress } = f;
+  const t = when ?? BigInt(await time.latest()) + 1n;
+  await at(t);
+  const amount = await staking.claimableRewards(account.address, operator, PENDING);
+  expect(amount > 0n, "claimAndCheck expects rewards").to.equal(true);
+  const before = await stakeOf(f, operator);
+  const totals = await totalsOf(f);
+  const accountBalance = await balanceOf(f, account.address);
+
+  const tx = staking.connect(account).claimRewards(operator);
+  await expect(tx).to.emit(staking, "RewardsClaimed").withArgs(account.address, operator, amount);
+  await expect(tx).to.emit(token, "Transfer").withArgs(stakingAddress, account.address, amount);
+
+  await expectMinedAt(t);
+  expect(await staking.claimableRewards(account.address, operator)).to.equal(0n);
+  expect(await stakeOf(f, operator)).to.deep.equal(before);
+  expect(await totalsOf(f)).to.deep.equal({
+    ...totals,
+    held: totals.held - amount,
+    claimed: totals.claimed + amount,
+  });
+  expect(await balanceOf(f, account.address)).to.equal(accountBalance + amount);
+  return amount;
+}
+
+/**
+ * distributeFees at the next second by `payer` and asserts: amount * delegated / active (after the cut) goes to the
+ * delegators pro rata to their shares, the rest to the operator, as claimableRewards shows at that same second; it
+ * emits FeesDistributed; feesDistributed and the contract's balance grow by `amount`; stakes and totals stay.
+ * Returns the delegators' part.
+ */
+async function distributeAndCheck(
+  f: Fixture,
+  payer: HardhatEthersSigner,
+  operator: string,
+  amount: bigint,
+  delegators: HardhatEthersSigner[] = [],
+): Promise<bigint> {
+  const { staking, token, stakingAddress } = f;
+  const t = BigInt(await time.latest()) + 1n;
+  await at(t);
+  const before = await stakeOf(f, operator);
+  const totals = await totalsOf(f);
+  const fees = await staking.feesDistributed();
+  const payerBalance = await balanceOf(f, payer.address);
+  const active = before.ownActive + before.delegated.tokens;
+  const delegatedPart = active === 0n ? 0n : (amount * before.delegated.tokens) / active;
+  const toDelegators = delegatedPart - (delegatedPart * before.cutPpm) / PPM;
+  const operatorBefore = await staking.claimableRewards(operator, operator, PENDING);
+  const delegatorsBefore = await Promise.all(
+    delegators.map((d) => staking.claimableRewards(d.address, operator, PENDING)),
+  );
+  const shares = await Promise.all(delegators.map((d) => sharesOf(f, operator, d.address)));
+
+  const tx = staking.connect(payer).distributeFees(operator, amount);
+  await expect(tx).to.emit(staking, "FeesDistributed").withArgs(operator, payer.address, amount, toDelegators);
+  await expect(tx).to.emit(token, "Transfer").withArgs(payer.address, stakingAddress, amount);
+
+  await expectMinedAt(t);
+  expect(await staking.claimableRewards(operator, operator)).to.equal(operatorBefore + amount - toDelegators);
+  let paidToDelegators = 0n;
+  for (const [i, d] of delegators.entries()) {
+    const gained = (await staking.claimableRewards(d.address, operator)) - delegatorsBefore[i];
+    expectClose(gained, (toDelegators * shares[i]) / before.delegated.shares, `delegator ${d.address}`, 1n);
+    paidToDelegators += gained;
+  }
+  expect(paidToDelegators <= toDelegators).to.equal(true);
+  expect(await stakeOf(f, operator)).to.deep.equal(before);
+  expect(await totalsOf(f)).to.deep.equal({ ...totals, held: totals.held + amount });
+  expect(await staking.feesDistributed()).to.equal(fees + amount);
+  if (payer.address !== operator) expect(await balanceOf(f, payer.address)).to.equal(payerBalance - amount);
+  return toDelegators;
+}
+
+/*//////////////////////////////////////////////////////////////////////////
+                                     TESTS
+//////////////////////////////////////////////////////////////////////////*/
+
+describe("Staking", function () {
+  describe("deployment", function () {
+    it("reverts StakingParameterOutOfBounds when the rewards duration is 0", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const factory = new Staking__factory(f.admin);
+      await expect(factory.deploy(f.tokenAddress, f.admin.address, REWARDS_TOTAL, f.rewardsStart, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingParameterOutOfBounds")
+        .withArgs(encodeBytes32String("rewardsDuration"), 0n, 1n, 2n ** 64n - 1n);
+    });
+
+    it("stores the token, the rewards terms, the default parameters and bounds, and the roles", async function () {
+      const { staking, token, tokenAddress, stakingAddress, rewardsStart, roles, admin, slasher, stranger } =
+        await loadFixture(deployStakingFixture);
+      expect(await staking.TOKEN()).to.equal(tokenAddress);
+      expect(await staking.REWARDS_TOTAL()).to.equal(REWARDS_TOTAL);
+      expect(await staking.REWARDS_START()).to.equal(rewardsStart);
+      expect(await staking.REWARDS_DURATION()).to.equal(REWARDS_DURATION);
+      expect(await token.balanceOf(stakingAddress)).to.equal(REWARDS_TOTAL);
+
+      expect(await staking.thawingPeriod()).to.equal(14n * DAY);
+      expect(await staking.cutChangeDelay()).to.equal(7n * DAY);
+      expect(await staking.challengerSharePpm()).to.equal(500_000n);
+      expect(await staking.maxSlashPpm()).to.equal(100_000n);
+      expect(await staking.minimumDelegation()).to.equal(opg(1n));
+      expect(await staking.maxThawRequests()).to.equal(100n);
+      expect(await staking.MIN_THAWING_PERIOD()).to.equal(DAY);
+      expect(await staking.MAX_THAWING_PERIOD()).to.equal(28n * DAY);
+      expect(await staking.MIN_CUT_CHANGE_DELAY()).to.equal(DAY);
+      expect(await staking.MAX_CUT_CHANGE_DELAY()).to.equal(28n * DAY);
+      expect(await staking.MIN_MINIMUM_DELEGATION()).to.equal(10n ** 15n);
+      expect(await staking.MAX_MINIMUM_DELEGATION()).to.equal(opg(100_000n));
+      expect(await staking.MAX_THAW_REQUESTS_BOUND()).to.equal(1000n);
+      expect(await staking.MAX_CHALLENGER_SHARE_PPM()).to.equal(500_000n);
+      expect(await staking.MAX_SLASH_BOUND_PPM()).to.equal(100_000n);
+
+      expect(await staking.totalActiveStake()).to.equal(0n);
+      expect(await staking.totalThawingStake()).to.equal(0n);
+      expect(await staking.rewardsClaimed()).to.equal(0n);
+      expect(await staking.feesDistributed()).to.equal(0n);
+      expect(await staking.paused()).to.equal(false);
+
+      expect(roles.slasher).to.equal(ethers.id("SLASHER_ROLE"));
+      expect(roles.pauser).to.equal(ethers.id("PAUSER_ROLE"));
+      expect(await staking.hasRole(roles.admin, admin.address)).to.equal(true);
+      expect(await staking.hasRole(roles.pauser, admin.address)).to.equal(true);
+      expect(await staking.hasRole(roles.slasher, admin.address)).to.equal(false);
+      expect(await staking.hasRole(roles.slasher, slasher.address)).to.equal(true);
+      for (const role of [roles.admin, roles.pauser, roles.slasher])
+        expect(await staking.hasRole(role, stranger.address)).to.equal(false);
+    });
+  });
+
+  describe("stake", function () {
+    it("reverts EnforcedPause when paused", async function () {
+      const { staking, admin, alice } = await loadFixture(deployStakingFixture);
+      await staking.connect(admin).pause();
+      await expect(staking.connect(alice).stake(opg(1n))).to.be.revertedWithCustomError(staking, "EnforcedPause");
+    });
+
+    it("reverts StakingZeroAmount when the amount is 0", async function () {
+      const { staking, alice } = await loadFixture(deployStakingFixture);
+      await expect(staking.connect(alice).stake(0n)).to.be.revertedWithCustomError(staking, "StakingZeroAmount");
+    });
+
+    it("reverts ERC20InsufficientAllowance when the allowance is too small", async function () {
+      const { staking, token, stakingAddress, erin } = await loadFixture(deployStakingFixture);
+      await token.connect(erin).approve(stakingAddress, opg(1n));
+      await expect(staking.connect(erin).stake(opg(2n)))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(stakingAddress, opg(1n), opg(2n));
+    });
+
+    it("reverts ERC20InsufficientBalance when the operator does not hold the amount", async function () {
+      const { staking, token, stakingAddress, stranger } = await loadFixture(deployStakingFixture);
+      await token.connect(stranger).approve(stakingAddress, MaxUint256);
+      await expect(staking.connect(stranger).stake(1n))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientBalance")
+        .withArgs(stranger.address, 0n, 1n);
+    });
+
+    it("adds to own active stake, marks the operator staked and pulls the tokens; it emits StakeDeposited", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      expect((await stakeOf(f, f.alice.address)).staked).to.equal(false);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await stakeAndCheck(f, f.alice, 1n);
+      await stakeAndCheck(f, f.bob, opg(250n));
+      expect(await f.staking.activeStakeOf(f.alice.address)).to.equal(opg(1_000n) + 1n);
+      expect(await f.staking.totalActiveStake()).to.equal(opg(1_250n) + 1n);
+    });
+  });
+
+  describe("stakeWithPermit", function () {
+    it("reverts EnforcedPause when paused", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256);
+      await f.staking.connect(f.admin).pause();
+      await expect(
+        f.staking.connect(f.erin).stakeWithPermit(opg(10n), MaxUint256, permit.v, permit.r, permit.s),
+      ).to.be.revertedWithCustomError(f.staking, "EnforcedPause");
+    });
+
+    it("stakes with a valid permit: the nonce is used and the allowance spent", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256);
+      await stakeAndCheck(f, f.erin, opg(10n), permit);
+      expect(await f.token.nonces(f.erin.address)).to.equal(1n);
+      expect(await f.token.allowance(f.erin.address, f.stakingAddress)).to.equal(0n);
+    });
+
+    it("still stakes when someone else submitted the same permit first", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256);
+      // The front-runner lifts the permit from the mempool and submits it to the token itself.
+      await f.token
+        .connect(f.stranger)
+        .permit(f.erin.address, f.stakingAddress, opg(10n), MaxUint256, permit.v, permit.r, permit.s);
+      expect(await f.token.allowance(f.erin.address, f.stakingAddress)).to.equal(opg(10n));
+      await stakeAndCheck(f, f.erin, opg(10n), permit);
+      expect(await f.token.nonces(f.erin.address)).to.equal(1n);
+      expect(await f.token.allowance(f.erin.address, f.stakingAddress)).to.equal(0n);
+    });
+
+    it("reverts ERC20InsufficientAllowance when the permit is bad and there is no allowance", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      // Signed by someone else than the owner: the permit fails inside, and the pull finds no allowance.
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256, f.stranger);
+      await expect(f.staking.connect(f.erin).stakeWithPermit(opg(10n), MaxUint256, permit.v, permit.r, permit.s))
+        .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
+        .withArgs(f.stakingAddress, 0n, opg(10n));
+      expect(await f.token.nonces(f.erin.address)).to.equal(0n);
+    });
+  });
+
+  describe("delegate", function () {
+    it("reverts EnforcedPause when paused", async function () {
+      const { staking, admin, alice, carol } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await staking.connect(admin).pause();
+      await expect(staking.connect(carol).delegate(alice.address, opg(10n))).to.be.revertedWithCustomError(
+        staking,
+        "EnforcedPause",
+      );
+    });
+
+    it("reverts StakingSelfDelegation when an operator delegates to itself", async function () {
+      const { staking, alice } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await expect(staking.connect(alice).delegate(alice.address, opg(10n)))
+        .to.be.revertedWithCustomError(staking, "StakingSelfDelegation")
+        .withArgs(alice.address);
+    });
+
+    it("reverts StakingDelegationTooSmall below the minimum delegation", async function () {
+      const { staking, admin, alice, carol } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await expect(staking.connect(carol).delegate(alice.address, opg(1n) - 1n))
+        .to.be.revertedWithCustomError(staking, "StakingDelegationTooSmall")
+        .withArgs(opg(1n) - 1n, opg(1n));
+      await expect(staking.connect(carol).delegate(alice.address, 0n))
+        .to.be.revertedWithCustomError(staking, "StakingDelegationTooSmall")
+        .withArgs(0n, opg(1n));
+      await staking.connect(admin).setMinimumDelegation(opg(50n));
+      await expect(staking.connect(carol).delegate(alice.address, opg(49n)))
+        .to.be.revertedWithCustomError(staking, "StakingDelegationTooSmall")
+        .withArgs(opg(49n), opg(50n));
+    });
+
+    it("reverts StakingNotOperator when the operator never staked", async function () {
+      const { staking, carol, stranger } = await loadFixture(deployStakingFixture);
+      await expect(staking.connect(carol).delegate(stranger.address, opg(10n)))
+        .to.be.revertedWithCustomError(staking, "StakingNotOperator")
+        .withArgs(stranger.address);
+    });
+
+    it("mints shares 1:1 into an empty pool and into an unslashed one; it emits StakeDelegated", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      expect(await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n))).to.equal(opg(1_000n));
+      expect(await delegateAndCheck(f, f.dave, f.alice.address, opg(1n))).to.equal(opg(1n));
+      expect(await delegateAndCheck(f, f.carol, f.alice.address, opg(7n) + 3n)).to.equal(opg(7n) + 3n);
+      const [shares, tokens] = await f.staking.getDelegation(f.alice.address, f.carol.address);
+      expect([shares, tokens]).to.deep.equal([opg(1_007n) + 3n, opg(1_007n) + 3n]);
+    });
+
+    it("mints shares pro rata to a slashed pool, rounded down", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      // Slashable 1,100, so at most 110: 100 from alice's own stake, then 10 from the delegated pool.
+      expect(await slashAndCheck(f, f.alice.address, opg(110n))).to.deep.include({
+        fromOwnActive: opg(100n),
+        fromDelegated: opg(10n),
+      });
+      expect((await stakeOf(f, f.alice.address)).delegated).to.deep.equal({ tokens: opg(990n), shares: opg(1_000n) });
+      // 99 OPG into a pool of 990 tokens and 1,000 shares buys 100 shares.
+      expect(await delegateAndCheck(f, f.dave, f.alice.address, opg(99n))).to.equal(opg(100n));
+      // 1 OPG buys 1,100 / 1,089 OPG of shares, rounded down.
+      expect(await delegateAndCheck(f, f.dave, f.alice.address, opg(1n))).to.equal(
+        (opg(1n) * opg(1_100n)) / opg(1_089n),
+      );
+      // Carol's shares are now worth her 990 OPG (less rounding that favours her, never the newcomer).
+      const [, carolTokens] = await f.staking.getDelegation(f.alice.address, f.carol.address);
+      expect(carolTokens >= opg(990n)).to.equal(true);
+      expect(carolTokens - opg(990n) <= 1n).to.equal(true);
+    });
+
+    it("still accepts delegations to an operator that unstaked all its own stake", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await unstakeAndCheck(f, f.alice, opg(100n));
+      expect(await stakeOf(f, f.alice.address)).to.deep.include({ ownActive: 0n, staked: true });
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(10n));
+    });
+  });
+
+  describe("delegateWithPermit", function () {
+    it("reverts EnforcedPause when paused", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256);
+      await f.staking.connect(f.admin).pause();
+      await expect(
+        f.staking
+          .connect(f.erin)
+          .delegateWithPermit(f.alice.address, opg(10n), MaxUint256, permit.v, permit.r, permit.s),
+      ).to.be.revertedWithCustomError(f.staking, "EnforcedPause");
+    });
+
+    it("delegates with a valid permit", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256);
+      expect(await delegateAndCheck(f, f.erin, f.alice.address, opg(10n), permit)).to.equal(opg(10n));
+      expect(await f.token.nonces(f.erin.address)).to.equal(1n);
+      expect(await f.token.allowance(f.erin.address, f.stakingAddress)).to.equal(0n);
+    });
+
+    it("still delegates when the permit was front-run", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256);
+      await f.token
+        .connect(f.stranger)
+        .permit(f.erin.address, f.stakingAddress, opg(10n), MaxUint256, permit.v, permit.r, permit.s);
+      expect(await delegateAndCheck(f, f.erin, f.alice.address, opg(10n), permit)).to.equal(opg(10n));
+      expect(await f.token.allowance(f.erin.address, f.stakingAddress)).to.equal(0n);
+    });
+
+    it("reverts StakingSelfDelegation with a permit too", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256);
+      await expect(
+        f.staking
+          .connect(f.erin)
+          .delegateWithPermit(f.erin.address, opg(10n), MaxUint256, permit.v, permit.r, permit.s),
+      )
+        .to.be.revertedWithCustomError(f.staking, "StakingSelfDelegation")
+        .withArgs(f.erin.address);
+    });
+  });
+
+  describe("unstake", function () {
+    it("reverts StakingZeroAmount when the amount is 0", async function () {
+      const { staking, alice } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await expect(staking.connect(alice).unstake(0n)).to.be.revertedWithCustomError(staking, "StakingZeroAmount");
+    });
+
+    it("reverts StakingInsufficientStake when the amount exceeds own active stake", async function () {
+      const { staking, alice, carol } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await staking.connect(carol).delegate(alice.address, opg(500n));
+      // Delegated stake is not the operator's to unstake.
+      await expect(staking.connect(alice).unstake(opg(100n) + 1n))
+        .to.be.revertedWithCustomError(staking, "StakingInsufficientStake")
+        .withArgs(opg(100n), opg(100n) + 1n);
+      await expect(staking.connect(carol).unstake(1n))
+        .to.be.revertedWithCustomError(staking, "StakingInsufficientStake")
+        .withArgs(0n, 1n);
+    });
+
+    it("reverts StakingThawTooSmall below the minimum unless it is all of the stake", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await expect(f.staking.connect(f.alice).unstake(opg(1n) - 1n))
+        .to.be.revertedWithCustomError(f.staking, "StakingThawTooSmall")
+        .withArgs(opg(1n) - 1n, opg(1n));
+      await unstakeAndCheck(f, f.alice, opg(1n));
+      await stakeAndCheck(f, f.bob, opg(1n) / 2n);
+      await unstakeAndCheck(f, f.bob, opg(1n) / 2n);
+      expect(await f.staking.activeStakeOf(f.bob.address)).to.equal(0n);
+    });
+
+    it("moves the amount from active to thawing with thawingUntil = now + thawingPeriod; it emits ThawRequested", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(500n));
+      const first = await unstakeAndCheck(f, f.alice, opg(400n));
+      expect(first.requestId).to.equal(0n);
+      expect(await f.staking.activeStakeOf(f.alice.address)).to.equal(opg(1_100n));
+      expect(await f.staking.totalActiveStake()).to.equal(opg(1_100n));
+      expect(await f.staking.totalThawingStake()).to.equal(opg(400n));
+      // A new thawing period applies to new requests only.
+      await f.staking.connect(f.admin).setThawingPeriod(3n * DAY);
+      const second = await unstakeAndCheck(f, f.alice, opg(100n));
+      expect(second.requestId).to.equal(1n);
+      expect(second.thawingUntil).to.equal(BigInt(await time.latest()) + 3n * DAY);
+      const requests = await thawRequestsOf(f, f.alice.address, f.alice.address);
+      expect(requests).to.deep.equal({
+        ids: [0n, 1n],
+        amounts: [opg(400n), opg(100n)],
+        until: [first.thawingUntil, second.thawingUntil],
+      });
+    });
+
+    it("still works when paused", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await f.staking.connect(f.admin).pause();
+      await unstakeAndCheck(f, f.alice, opg(40n));
+    });
+
+    it("reverts StakingTooManyThawRequests at maxThawRequests open requests, until one is withdrawn", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.admin).setMaxThawRequests(3n);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      const { thawingUntil } = await unstakeAndCheck(f, f.alice, opg(1n));
+      await unstakeAndCheck(f, f.alice, opg(1n));
+      await unstakeAndCheck(f, f.alice, opg(1n));
+      await expect(f.staking.connect(f.alice).unstake(opg(1n)))
+        .to.be.revertedWithCustomError(f.staking, "StakingTooManyThawRequests")
+        .withArgs(3n, 3n);
+      // Lowering the maximum under the open count blocks too, with the open count in the error.
+      await f.staking.connect(f.admin).setMaxThawRequests(2n);
+      await expect(f.staking.connect(f.alice).unstake(opg(1n)))
+        .to.be.revertedWithCustomError(f.staking, "StakingTooManyThawRequests")
+        .withArgs(3n, 2n);
+      await f.staking.connect(f.admin).setMaxThawRequests(3n);
+      await withdrawAndCheck(f, f.alice, f.alice.address, 1n, thawingUntil);
+      expect((await unstakeAndCheck(f, f.alice, opg(1n))).requestId).to.equal(3n);
+    });
+  });
+
+  describe("undelegate", function () {
+    it("reverts StakingZeroAmount when the shares are 0", async function () {
+      const { staking, alice, carol } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await staking.connect(carol).delegate(alice.address, opg(10n));
+      await expect(staking.connect(carol).undelegate(alice.address, 0n)).to.be.revertedWithCustomError(
+        staking,
+        "StakingZeroAmount",
+      );
+    });
+
+    it("reverts StakingInsufficientStake when the shares exceed the delegation", async function () {
+      const { staking, alice, carol, dave } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await staking.connect(carol).delegate(alice.address, opg(10n));
+      await staking.connect(dave).delegate(alice.address, opg(10n));
+      await expect(staking.connect(carol).undelegate(alice.address, opg(10n) + 1n))
+        .to.be.revertedWithCustomError(staking, "StakingInsufficientStake")
+        .withArgs(opg(10n), opg(10n) + 1n);
+      await expect(staking.connect(alice).undelegate(alice.address, 1n))
+        .to.be.revertedWithCustomError(staking, "StakingInsufficientStake")
+        .withArgs(0n, 1n);
+    });
+
+    it("reverts StakingThawTooSmall below the minimum unless it is the whole delegation", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(3n) / 2n);
+      await expect(f.staking.connect(f.carol).undelegate(f.alice.address, opg(1n) / 2n))
+        .to.be.revertedWithCustomError(f.staking, "StakingThawTooSmall")
+        .withArgs(opg(1n) / 2n, opg(1n));
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(1n));
+      // Half an OPG is left: below the minimum, but all of it.
+      const { amount } = await undelegateAndCheck(f, f.carol, f.alice.address, opg(1n) / 2n);
+      expect(amount).to.equal(opg(1n) / 2n);
+      expect(await sharesOf(f, f.alice.address, f.carol.address)).to.equal(0n);
+    });
+
+    it("moves the shares' worth from delegated to delegated thawing; it emits ThawRequested", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(600n));
+      await delegateAndCheck(f, f.dave, f.alice.address, opg(300n));
+      const first = await undelegateAndCheck(f, f.carol, f.alice.address, opg(200n));
+      expect(first).to.deep.include({ requestId: 0n, amount: opg(200n) });
+      const second = await undelegateAndCheck(f, f.dave, f.alice.address, opg(300n));
+      expect(second).to.deep.include({ requestId: 0n, amount: opg(300n) });
+      expect(await f.staking.activeStakeOf(f.alice.address)).to.equal(opg(500n));
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(1_000n));
+      expect(await f.staking.withdrawableOf(f.carol.address, f.alice.address)).to.deep.equal([
+        0n,
+        opg(200n),
+        first.thawingUntil,
+      ]);
+    });
+
+    it("values the shares of a slashed pool at shares * tokens / shares, rounded down", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(700n));
+      await delegateAndCheck(f, f.dave, f.alice.address, opg(300n));
+      await slashAndCheck(f, f.alice.address, opg(110n)); // 100 own, then 10 from the pool of 1,000
+      const { amount } = await undelegateAndCheck(f, f.carol, f.alice.address, opg(100n) + 1n);
+      expect(amount).to.equal(((opg(100n) + 1n) * opg(990n)) / opg(1_000n));
+      const [, daveTokens] = await f.staking.getDelegation(f.alice.address, f.dave.address);
+      expect(daveTokens).to.equal(opg(297n));
+    });
+
+    it("still works when paused", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(10n));
+      await f.staking.connect(f.admin).pause();
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(10n));
+    });
+
+    it("reverts StakingTooManyThawRequests at maxThawRequests open requests", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.admin).setMaxThawRequests(2n);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await stakeAndCheck(f, f.bob, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(10n));
+      await delegateAndCheck(f, f.carol, f.bob.address, opg(10n));
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(1n));
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(1n));
+      await expect(f.staking.connect(f.carol).undelegate(f.alice.address, opg(1n)))
+        .to.be.revertedWithCustomError(f.staking, "StakingTooManyThawRequests")
+        .withArgs(2n, 2n);
+      // The cap is per operator: carol can still undelegate from bob.
+      await undelegateAndCheck(f, f.carol, f.bob.address, opg(1n));
+    });
+  });
+
+  describe("withdraw", function () {
+    it("reverts StakingNothingThawed(0) when there is no request", async function () {
+      const { staking, alice, carol } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      for (const [who, operator] of [
+        [alice, alice.address],
+        [carol, alice.address],
+      ] as const)
+        await expect(staking.connect(who).withdraw(operator, 0n))
+          .to.be.revertedWithCustomError(staking, "StakingNothingThawed")
+          .withArgs(0n);
+    });
+
+    it("reverts StakingNothingThawed(thawingUntil) until the oldest request has thawed, then pays it", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      const { thawingUntil } = await unstakeAndCheck(f, f.alice, opg(40n));
+      for (const t of [BigInt(await time.latest()) + 1n, thawingUntil - 1n]) {
+        await at(t);
+        await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n, { gasLimit: GAS }))
+          .to.be.revertedWithCustomError(f.staking, "StakingNothingThawed")
+          .withArgs(thawingUntil);
+        await expectMinedAt(t);
+      }
+      expect(await f.staking.withdrawableOf(f.alice.address, f.alice.address)).to.deep.equal([
+        0n,
+        opg(40n),
+        thawingUntil,
+      ]);
+      await time.increaseTo(thawingUntil);
+      // From thawingUntil on, the view shows it withdrawable.
+      expect(await f.staking.withdrawableOf(f.alice.address, f.alice.address)).to.deep.equal([opg(40n), 0n, 0n]);
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address)).to.equal(opg(40n));
+      expect(await f.staking.withdrawableOf(f.alice.address, f.alice.address)).to.deep.equal([0n, 0n, 0n]);
+      expect(await thawRequestsOf(f, f.alice.address, f.alice.address)).to.deep.equal({
+        ids: [],
+        amounts: [],
+        until: [],
+      });
+      expect(await stakeOf(f, f.alice.address)).to.deep.include({
+        ownActive: opg(60n),
+        ownThawing: { tokens: 0n, shares: 0n },
+      });
+      await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingNothingThawed")
+        .withArgs(0n);
+    });
+
+    it("pays at the exact thawingUntil second", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      const { thawingUntil } = await unstakeAndCheck(f, f.alice, opg(100n));
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n, thawingUntil)).to.equal(opg(100n));
+    });
+
+    it("pays at most maxRequests thawed requests, oldest first; 0 pays every thawed one", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      const requests = [];
+      for (const amount of [opg(10n), opg(20n), opg(30n), opg(5n)])
+        requests.push(await unstakeAndCheck(f, f.alice, amount));
+      await time.increaseTo(requests[3].thawingUntil);
+      const [ids] = await f.staking.thawRequestsOf(f.alice.address, f.alice.address);
+      expect([...ids]).to.deep.equal([0n, 1n, 2n, 3n]);
+      expect(await f.staking.withdrawableOf(f.alice.address, f.alice.address)).to.deep.equal([opg(65n), 0n, 0n]);
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 2n)).to.equal(opg(30n));
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 1n)).to.equal(opg(30n));
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n)).to.equal(opg(5n));
+    });
+
+    it("stops at an older request still thawing, even behind a newer one that has thawed", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await f.staking.connect(f.admin).setThawingPeriod(28n * DAY);
+      const older = await unstakeAndCheck(f, f.alice, opg(10n));
+      await f.staking.connect(f.admin).setThawingPeriod(DAY);
+      const newer = await unstakeAndCheck(f, f.alice, opg(20n));
+      await time.increaseTo(newer.thawingUntil);
+      expect(await f.staking.withdrawableOf(f.alice.address, f.alice.address)).to.deep.equal([
+        0n,
+        opg(30n),
+        older.thawingUntil,
+      ]);
+      await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingNothingThawed")
+        .withArgs(older.thawingUntil);
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n, older.thawingUntil)).to.equal(opg(30n));
+    });
+
+    it("shows partial progress in withdrawableOf: what is free now, what still thaws and when the next part is free", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(100n));
+      const first = await undelegateAndCheck(f, f.carol, f.alice.address, opg(10n));
+      await time.increase(DAY);
+      const second = await undelegateAndCheck(f, f.carol, f.alice.address, opg(15n));
+      await time.increaseTo(first.thawingUntil);
+      expect(await f.staking.withdrawableOf(f.carol.address, f.alice.address)).to.deep.equal([
+        opg(10n),
+        opg(15n),
+        second.thawingUntil,
+      ]);
+      expect(await thawRequestsOf(f, f.carol.address, f.alice.address)).to.deep.equal({
+        ids: [0n, 1n],
+        amounts: [opg(10n), opg(15n)],
+        until: [first.thawingUntil, second.thawingUntil],
+      });
+      // A delegator's withdrawal comes from the delegated thawing pool, never from the operator's own.
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address)).to.equal(opg(10n));
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address, 0n, second.thawingUntil)).to.equal(opg(15n));
+      expect((await stakeOf(f, f.alice.address)).delegatedThawing).to.deep.equal({ tokens: 0n, shares: 0n });
+    });
+
+    it("still works when paused", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(100n));
+      const own = await unstakeAndCheck(f, f.alice, opg(50n));
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(50n));
+      await f.staking.connect(f.admin).pause();
+      await time.increaseTo(own.thawingUntil + DAY);
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address)).to.equal(opg(50n));
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address)).to.equal(opg(50n));
+    });
+  });
+
+  describe("slash", function () {
+    it("reverts AccessControlUnauthorizedAccount when the caller lacks SLASHER_ROLE", async function () {
+      const { staking, roles, admin, alice, stranger } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      for (const caller of [stranger, admin, alice])
+        await expect(staking.connect(caller).slash(alice.address, opg(1n), stranger.address))
+          .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, roles.slasher);
+    });
+
+    it("reverts StakingNothingToSlash when the operator has no stake", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await expect(f.staking.connect(f.slasher).slash(f.stranger.address, 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNothingToSlash")
+        .withArgs(f.stranger.address);
+      // Also once everything was withdrawn.
+      await stakeAndCheck(f, f.alice, opg(10n));
+      const { thawingUntil } = await unstakeAndCheck(f, f.alice, opg(10n));
+      await withdrawAndCheck(f, f.alice, f.alice.address, 0n, thawingUntil);
+      await expect(f.staking.connect(f.slasher).slash(f.alice.address, 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNothingToSlash")
+        .withArgs(f.alice.address);
+    });
+
+    it("reverts StakingZeroAmount for 0 and StakingSlashTooLarge above maxSlashPpm of the slashable stake", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(600n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(400n));
+      await unstakeAndCheck(f, f.alice, opg(100n));
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(100n));
+      // Slashable counts thawing stake: 1,000, so at most 100.
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(1_000n));
+      await expect(
+        f.staking.connect(f.slasher).slash(f.alice.address, 0n, f.challenger.address),
+      ).to.be.revertedWithCustomError(f.staking, "StakingZeroAmount");
+      await expect(f.staking.connect(f.slasher).slash(f.alice.address, opg(100n) + 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
+        .withArgs(opg(100n) + 1n, opg(100n));
+      await f.staking.connect(f.admin).setMaxSlash(1_000n); // 0.1%
+      await expect(f.staking.connect(f.slasher).slash(f.alice.address, opg(1n) + 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
+        .withArgs(opg(1n) + 1n, opg(1n));
+      await f.staking.connect(f.admin).setMaxSlash(0n);
+      await expect(f.staking.connect(f.slasher).slash(f.alice.address, 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
+        .withArgs(1n, 0n);
+    });
+
+    it("takes own active stake first, then own thawing, then delegated active and thawing pro rata", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await unstakeAndCheck(f, f.alice, opg(60n)); // own: 40 active, 60 thawing
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(2_700n));
+      await delegateAndCheck(f, f.dave, f.alice.address, opg(900n));
+      await undelegateAndCheck(f, f.dave, f.alice.address, opg(900n)); // delegated: 2,700 active, 900 thawing
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(3_700n));
+
+      // 30 fits in own active stake.
+      expect(await slashAndCheck(f, f.alice.address, opg(30n))).to.deep.equal({
+        fromOwnActive: opg(30n),
+        fromOwnThawing: 0n,
+        fromDelegated: 0n,
+        fromDelegatedThawing: 0n,
+        burned: opg(15n),
+        toChallenger: opg(15n),
+      });
+      // 40: the last 10 of own active stake, then 30 of own thawing stake.
+      expect(await slashAndCheck(f, f.alice.address, opg(40n))).to.deep.equal({
+        fromOwnActive: opg(10n),
+        fromOwnThawing: opg(30n),
+        fromDelegated: 0n,
+        fromDelegatedThawing: 0n,
+        burned: opg(20n),
+        toChallenger: opg(20n),
+      });
+      // Slashable is now 3,630, so at most 363: 30 of own thawing stake, then 333 split 2,700 : 900.
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(3_630n));
+      expect(await slashAndCheck(f, f.alice.address, opg(363n))).to.deep.equal({
+        fromOwnActive: 0n,
+        fromOwnThawing: opg(30n),
+        fromDelegated: (opg(333n) * 3n) / 4n,
+        fromDelegatedThawing: opg(333n) / 4n,
+        burned: (opg(363n) + 1n) / 2n,
+        toChallenger: opg(363n) / 2n,
+      });
+      // The own thawing pool was emptied: a new epoch. Carol's and dave's positions lost 333/3,600 each.
+      expect(await stakeOf(f, f.alice.address)).to.deep.include({ ownThawingEpoch: 1n, delegatedThawingEpoch: 0n });
+      const [, carolTokens] = await f.staking.getDelegation(f.alice.address, f.carol.address);
+      expect(carolTokens).to.equal(opg(2_700n) - (opg(333n) * 3n) / 4n);
+      expect((await thawRequestsOf(f, f.dave.address, f.alice.address)).amounts).to.deep.equal([
+        opg(900n) - opg(333n) / 4n,
+      ]);
+    });
+
+    it("reaches a thaw started just before the slash: the request pays what is left", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      // Alice sees the dispute coming and unstakes everything.
+      const { thawingUntil } = await unstakeAndCheck(f, f.alice, opg(1_000n));
+      expect(await slashAndCheck(f, f.alice.address, opg(200n))).to.deep.include({
+        fromOwnActive: 0n,
+        fromOwnThawing: opg(200n),
+        fromDelegated: 0n,
+      });
+      expect(await f.staking.withdrawableOf(f.alice.address, f.alice.address)).to.deep.equal([
+        0n,
+        opg(800n),
+        thawingUntil,
+      ]);
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n, thawingUntil)).to.equal(opg(800n));
+      // Carol, whose stake covered nothing of this slash, lost nothing.
+      const [, carolTokens] = await f.staking.getDelegation(f.alice.address, f.carol.address);
+      expect(carolTokens).to.equal(opg(1_000n));
+    });
+
+    it("reaches a delegator's thaw too, pro rata with the delegators still active", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(10n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(600n));
+      await delegateAndCheck(f, f.dave, f.alice.address, opg(390n));
+      const { thawingUntil } = await undelegateAndCheck(f, f.carol, f.alice.address, opg(600n));
+      // Slashable 1,000, at most 100: 10 own, then 90 split 390 : 600.
+      expect(await slashAndCheck(f, f.alice.address, opg(100n))).to.deep.include({
+        fromOwnActive: opg(10n),
+        fromDelegated: (opg(90n) * 390n) / 990n,
+        fromDelegatedThawing: opg(90n) - (opg(90n) * 390n) / 990n,
+      });
+      const paid = await withdrawAndCheck(f, f.carol, f.alice.address, 0n, thawingUntil);
+      expect(paid).to.equal(opg(600n) - (opg(90n) - (opg(90n) * 390n) / 990n));
+    });
+
+    it("sends challengerSharePpm of the amount to the challenger and burns the rest", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      const supply = await f.token.totalSupply();
+      expect(await slashAndCheck(f, f.alice.address, opg(50n))).to.deep.include({
+        burned: opg(25n),
+        toChallenger: opg(25n),
+      });
+      // An odd wei: the challenger's share rounds down, the burn takes the rest.
+      expect(await slashAndCheck(f, f.alice.address, 101n)).to.deep.include({ burned: 51n, toChallenger: 50n });
+      await f.staking.connect(f.admin).setChallengerShare(100_000n);
+      expect(await slashAndCheck(f, f.alice.address, opg(10n))).to.deep.include({
+        burned: opg(9n),
+        toChallenger: opg(1n),
+      });
+      expect(await f.token.totalSupply()).to.equal(supply - opg(25n) - 51n - opg(9n));
+      expect(await f.token.balanceOf(f.challenger.address)).to.equal(opg(26n) + 50n);
+    });
+
+    it("burns everything when the challenger is zero or its share is 0", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      const supply = await f.token.totalSupply();
+      expect(await slashAndCheck(f, f.alice.address, opg(50n), ZeroAddress)).to.deep.include({
+        burned: opg(50n),
+        toChallenger: 0n,
+      });
+      await f.staking.connect(f.admin).setChallengerShare(0n);
+      expect(await slashAndCheck(f, f.alice.address, opg(10n))).to.deep.include({ burned: opg(10n), toChallenger: 0n });
+      expect(await f.token.totalSupply()).to.equal(supply - opg(60n));
+      expect(await f.token.balanceOf(f.challenger.address)).to.equal(0n);
+    });
+
+    it("starts a new epoch when it empties the own thawing pool: old requests pay 0 and take nothing from new ones", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      const old = await unstakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      // Slashable 1,100, at most 110: the whole own thawing pool (100), then 10 from the delegated pool.
+      expect(await slashAndCheck(f, f.alice.address, opg(110n))).to.deep.include({
+        fromOwnThawing: opg(100n),
+        fromDelegated: opg(10n),
+      });
+      expect(await stakeOf(f, f.alice.address)).to.deep.include({
+        ownThawing: { tokens: 0n, shares: 0n },
+        ownThawingEpoch: 1n,
+      });
+      await stakeAndCheck(f, f.alice, opg(50n));
+      const fresh = await unstakeAndCheck(f, f.alice, opg(50n));
+      // Without the epoch the old request's 100 shares would take 100/150 of the new 50 OPG.
+      expect(await thawRequestsOf(f, f.alice.address, f.alice.address)).to.deep.equal({
+        ids: [0n, 1n],
+        amounts: [0n, opg(50n)],
+        until: [old.thawingUntil, fresh.thawingUntil],
+      });
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 1n, old.thawingUntil)).to.equal(0n);
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n, fresh.thawingUntil)).to.equal(opg(50n));
+      expect((await stakeOf(f, f.alice.address)).ownThawing).to.deep.equal({ tokens: 0n, shares: 0n });
+    });
+
+    it("starts a new epoch when slashes empty the delegated thawing pool: old requests pay 0, new ones in full", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.admin).setMinimumDelegation(10n ** 15n);
+      await stakeAndCheck(f, f.alice, opg(1n));
+      await unstakeAndCheck(f, f.alice, opg(1n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await delegateAndCheck(f, f.dave, f.alice.address, 10n ** 15n);
+      const old = await undelegateAndCheck(f, f.dave, f.alice.address, 10n ** 15n);
+      // Each slash takes at most 10% of what is left, so emptying the pool takes a few hundred of them.
+      let slashes = 0;
+      while ((await f.staking.getOperator(f.alice.address)).delegatedThawingEpoch === 0n) {
+        const maximum = ((await f.staking.slashableStakeOf(f.alice.address)) * 100_000n) / PPM;
+        await f.staking.connect(f.slasher).slash(f.alice.address, maximum, ZeroAddress);
+        expect(++slashes).to.be.lessThan(1_000);
+      }
+      const o = await stakeOf(f, f.alice.address);
+      expect(o.delegatedThawing).to.deep.equal({ tokens: 0n, shares: 0n });
+      expect(o.delegated.tokens > 0n).to.equal(true);
+      expect(await f.staking.totalThawingStake()).to.equal(o.ownThawing.tokens);
+      // Carol leaves with all that is left of her delegation, into the new epoch.
+      const [carolShares, carolTokens] = await f.staking.getDelegation(f.alice.address, f.carol.address);
+      const fresh = await undelegateAndCheck(f, f.carol, f.alice.address, carolShares);
+      expect(fresh.amount).to.equal(carolTokens);
+      expect((await thawRequestsOf(f, f.dave.address, f.alice.address)).amounts).to.deep.equal([0n]);
+      expect((await thawRequestsOf(f, f.carol.address, f.alice.address)).amounts).to.deep.equal([carolTokens]);
+      expect(fresh.thawingUntil > old.thawingUntil).to.equal(true);
+      await time.increaseTo(fresh.thawingUntil);
+      expect(await withdrawAndCheck(f, f.dave, f.alice.address)).to.equal(0n);
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address)).to.equal(carolTokens);
+    });
+
+    // A slash that would leave dust in a thawing pool (here 1 wei against 1,000e18 shares) takes the dust too and
+    // starts a new epoch: otherwise the next request's shares (10e18 * 1,000e18 / 1) would not fit in 128 bits.
+    it("sweeps the dust a slash would leave in a thawing pool, so the operator can still unstake", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await unstakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(9_000n));
+      // Slashable 10,000, at most 1,000: all of the own thawing pool but 1 wei, and the 1 wei goes too (burned).
+      const parts = await slashAndCheck(f, f.alice.address, opg(1_000n) - 1n);
+      expect(parts.fromOwnThawing).to.equal(opg(1_000n));
+      expect(parts.burned + parts.toChallenger).to.equal(opg(1_000n));
+      const after = await stakeOf(f, f.alice.address);
+      expect(after.ownThawing).to.deep.equal({ tokens: 0n, shares: 0n });
+      expect(after.ownThawingEpoch).to.equal(1n);
+      await stakeAndCheck(f, f.alice, opg(10n));
+      await unstakeAndCheck(f, f.alice, opg(10n));
+    });
+
+    it("still works when paused", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await f.staking.connect(f.admin).pause();
+      await slashAndCheck(f, f.alice.address, opg(10n));
+    });
+  });
+
+  describe("rewards", function () {
+    it("emits nothing before rewardsStart: nothing is earned and claimRewards reverts StakingNoRewards", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      // A second deployment whose stream starts a day from now.
+      const start = BigInt(await time.latest()) + DAY;
+      const staking = await new Staking__factory(f.admin).deploy(
+        f.tokenAddress,
+        f.admin.address,
+        REWARDS_TOTAL,
+        start,
+        REWARDS_DURATION,
+      );
+      await f.token.connect(f.admin).transfer(await staking.getAddress(), REWARDS_TOTAL);
+      await f.token.connect(f.alice).approve(await staking.getAddress(), MaxUint256);
+      await staking.connect(f.alice).stake(opg(1_000n));
+      expect(await staking.rewardsEmittedAt(start)).to.equal(0n);
+      await time.increaseTo(start - 1n);
+      expect(await staking.claimableRewards(f.alice.address, f.alice.address)).to.equal(0n);
+      // At the start itself nothing has been emitted yet.
+      await at(start);
+      expect(await staking.claimableRewards(f.alice.address, f.alice.address, PENDING)).to.equal(0n);
+      await expect(staking.connect(f.alice).claimRewards(f.alice.address, { gasLimit: GAS }))
+        .to.be.revertedWithCustomError(staking, "StakingNoRewards")
+        .withArgs(f.alice.address, f.alice.address);
+      await expectMinedAt(start);
+      await time.increaseTo(start + 100n);
+      expectClose(
+        await staking.claimableRewards(f.alice.address, f.alice.address),
+        (REWARDS_TOTAL * 100n) / REWARDS_DURATION,
+        "alice after 100 s",
+      );
+      expect(await staking.rewardsUnallocated()).to.equal(0n);
+    });
+
+    it("rewardsEmittedAt follows the closed form, capped at REWARDS_TOTAL", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const s = f.rewardsStart;
+      for (const t of [0n, s - 1n, s, s + 1n, s + DAY, s + MONTH, s + 12n * MONTH + 7n, s + REWARDS_DURATION - 1n]) {
+        expect(await f.staking.rewardsEmittedAt(t)).to.equal(emittedAt(f, t));
+      }
+      expect(await f.staking.rewardsEmittedAt(s + REWARDS_DURATION)).to.equal(REWARDS_TOTAL);
+      expect(await f.staking.rewardsEmittedAt(s + 2n * REWARDS_DURATION)).to.equal(REWARDS_TOTAL);
+      expect(await f.staking.rewardsEmittedAt(2n ** 64n - 1n)).to.equal(REWARDS_TOTAL);
+    });
+
+    it("leaves the emission while nothing is staked unallocated, paid to nobody", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await time.increase(30n * DAY);
+      const t = await next();
+      await f.staking.connect(f.alice).stake(opg(1_000n));
+      expect(await f.staking.rewardsUnallocated()).to.equal(emittedAt(f, t));
+      expect(await f.staking.rewardsAllocated()).to.equal(0n);
+      expect(await f.staking.claimableRewards(f.alice.address, f.alice.address)).to.equal(0n);
+    });
+
+    it("gives one staker the whole emission of an interval, within rounding and never more", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const t0 = await next();
+      await f.staking.connect(f.alice).stake(opg(1_000n));
+      for (const t of [t0 + 1n, t0 + DAY, t0 + 30n * DAY + 17n]) {
+        const claimable = await claimableAt(f, f.alice.address, f.alice.address, t);
+        const ideal = emittedAt(f, t) - emittedAt(f, t0);
+        expect(claimable <= ideal).to.equal(true);
+        expectClose(claimable, ideal, "one staker", 1n);
+      }
+      const paid = await claimAndCheck(f, f.alice, f.alice.address, t0 + 31n * DAY);
+      expectClose(paid, emittedAt(f, t0 + 31n * DAY) - emittedAt(f, t0), "paid", 1n);
+    });
+
+    it("splits the emission between two stakers pro rata", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(3_000n));
+      const t1 = await next();
+      await f.staking.connect(f.bob).stake(opg(1_000n));
+      const [alice1, bob1] = [
+        await f.staking.claimableRewards(f.alice.address, f.alice.address),
+        await f.staking.claimableRewards(f.bob.address, f.bob.address),
+      ];
+      expect(bob1).to.equal(0n);
+      const t2 = t1 + 10n * DAY;
+      const alice2 = await claimableAt(f, f.alice.address, f.alice.address, t2);
+      const bob2 = await f.staking.claimableRewards(f.bob.address, f.bob.address);
+      const emitted = emittedAt(f, t2) - emittedAt(f, t1);
+      expectClose(alice2 - alice1, (emitted * 3n) / 4n, "alice");
+      expectClose(bob2 - bob1, emitted / 4n, "bob");
+      expect(alice2 - alice1 + (bob2 - bob1) <= emitted).to.equal(true);
+    });
+
+    it("gives an operator its stake's part plus its cut of the delegated part", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await f.staking.connect(f.alice).setDelegationCut(200_000n); // 20%, at once: no delegator yet
+      const t1 = await next();
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(3_000n));
+      const alice1 = await f.staking.claimableRewards(f.alice.address, f.alice.address);
+      const t2 = t1 + 20n * DAY;
+      const alice2 = await claimableAt(f, f.alice.address, f.alice.address, t2);
+      const carol2 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      const emitted = emittedAt(f, t2) - emittedAt(f, t1);
+      const delegatedPart = (emitted * 3n) / 4n;
+      expectClose(alice2 - alice1, emitted / 4n + delegatedPart / 5n, "alice: own part and cut");
+      expectClose(carol2, (delegatedPart * 4n) / 5n, "carol: 80% of the delegated part");
+      const [, , carolRewards] = await f.staking.getDelegation(f.alice.address, f.carol.address);
+      expect(carolRewards).to.equal(carol2);
+      // Both claim what the views showed.
+      await claimAndCheck(f, f.alice, f.alice.address);
+      await claimAndCheck(f, f.carol, f.alice.address);
+    });
+
+    it("pays a delegator who joins late only from joining", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(1_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      await time.increase(30n * DAY);
+      const t1 = await next();
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(2_000n));
+      expect(await f.staking.claimableRewards(f.dave.address, f.alice.address)).to.equal(0n);
+      const carol1 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      const t2 = t1 + 5n * DAY;
+      const dave2 = await claimableAt(f, f.dave.address, f.alice.address, t2);
+      const carol2 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      const emitted = emittedAt(f, t2) - emittedAt(f, t1);
+      expectClose(dave2, emitted / 2n, "dave");
+      expectClose(carol2 - carol1, emitted / 4n, "carol");
+    });
+
+    it("stops paying a delegator at undelegate; what it earned stays claimable", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(1_000n));
+      const t0 = await next();
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      const t1 = t0 + 10n * DAY;
+      await at(t1);
+      await f.staking.connect(f.carol).undelegate(f.alice.address, opg(1_000n));
+      const carol1 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      expectClose(carol1, (emittedAt(f, t1) - emittedAt(f, t0)) / 2n, "carol while delegated");
+      const alice1 = await f.staking.claimableRewards(f.alice.address, f.alice.address);
+      await time.increaseTo(t1 + 20n * DAY);
+      expect(await f.staking.claimableRewards(f.carol.address, f.alice.address)).to.equal(carol1);
+      const alice2 = await f.staking.claimableRewards(f.alice.address, f.alice.address);
+      expectClose(alice2 - alice1, emittedAt(f, t1 + 20n * DAY) - emittedAt(f, t1), "alice alone");
+      expect(await claimAndCheck(f, f.carol, f.alice.address, t1 + 25n * DAY)).to.equal(carol1);
+    });
+
+    it("pays a slashed operator less from the slash on", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(1_000n));
+      await f.staking.connect(f.bob).stake(opg(1_000n));
+      const t1 = await next();
+      await f.staking.connect(f.slasher).slash(f.alice.address, opg(100n), f.challenger.address);
+      const [alice1, bob1] = [
+        await f.staking.claimableRewards(f.alice.address, f.alice.address),
+        await f.staking.claimableRewards(f.bob.address, f.bob.address),
+      ];
+      const t2 = t1 + 15n * DAY;
+      const alice2 = await claimableAt(f, f.alice.address, f.alice.address, t2);
+      const bob2 = await f.staking.claimableRewards(f.bob.address, f.bob.address);
+      const emitted = emittedAt(f, t2) - emittedAt(f, t1);
+      expectClose(alice2 - alice1, (emitted * 900n) / 1_900n, "alice after the slash");
+      expectClose(bob2 - bob1, (emitted * 1_000n) / 1_900n, "bob after the slash");
+    });
+
+    it("pays delegators of a slashed pool less, pro rata to what is left", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      await f.staking.connect(f.bob).stake(opg(990n));
+      const t1 = await next();
+      // 100 own and 10 delegated: alice's pool is left with 990, as much as bob's own stake.
+      await f.staking.connect(f.slasher).slash(f.alice.address, opg(110n), f.challenger.address);
+      const carol1 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      const bob1 = await f.staking.claimableRewards(f.bob.address, f.bob.address);
+      const t2 = t1 + 15n * DAY;
+      const carol2 = await claimableAt(f, f.carol.address, f.alice.address, t2);
+      const bob2 = await f.staking.claimableRewards(f.bob.address, f.bob.address);
+      expectClose(carol2 - carol1, bob2 - bob1, "carol's 990 against bob's 990");
+      expectClose(bob2 - bob1, (emittedAt(f, t2) - emittedAt(f, t1)) / 2n, "bob");
+    });
+  });
+
+  describe("claimRewards", function () {
+    it("reverts StakingNoRewards when there is nothing to claim", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await expect(f.staking.connect(f.stranger).claimRewards(f.alice.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNoRewards")
+        .withArgs(f.stranger.address, f.alice.address);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      await time.increase(DAY);
+      // Rewards to the operator are not the delegators'.
+      await expect(f.staking.connect(f.carol).claimRewards(f.alice.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNoRewards")
+        .withArgs(f.carol.address, f.alice.address);
+      await claimAndCheck(f, f.alice, f.alice.address);
+    });
+
+    it("pays exactly what claimableRewards showed at the same second, to operators and delegators", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(500n));
+      await f.staking.connect(f.alice).setDelegationCut(150_000n);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(700n));
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(300n));
+      for (let i = 0; i < 3; i++) {
+        await time.increase(7n * DAY + BigInt(i));
+        for (const who of [f.alice, f.carol, f.dave]) await claimAndCheck(f, who, f.alice.address);
+      }
+      expect(await f.staking.rewardsClaimed()).to.be.greaterThan(0n);
+      expect(await f.staking.rewardsClaimed()).to.be.lessThanOrEqual(await f.staking.rewardsAllocated());
+    });
+
+    it("still works when paused", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(100n));
+      await time.increase(DAY);
+      await f.staking.connect(f.admin).pause();
+      await claimAndCheck(f, f.alice, f.alice.address);
+      await claimAndCheck(f, f.carol, f.alice.address);
+    });
+  });
+
+  describe("distributeFees", function () {
+    it("reverts StakingZeroAmount when the amount is 0", async function () {
+      const { staking, alice, erin } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await expect(staking.connect(erin).distributeFees(alice.address, 0n)).to.be.revertedWithCustomError(
+        staking,
+        "StakingZeroAmount",
+      );
+    });
+
+    it("reverts ERC20InsufficientAllowance when the payer has not approved it", async function () {
+      const { staking, token, stakingAddress, alice, erin } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await expect(staking.connect(erin).distributeFees(alice.address, opg(1n)))
+        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
+        .withArgs(stakingAddress, 0n, opg(1n));
+    });
+
+    it("gives all of it to the operator without delegated stake, even with no stake at all", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.token.connect(f.erin).approve(f.stakingAddress, MaxUint256);
+      // An address that never staked: the fees wait in its books all the same.
+      expect(await distributeAndCheck(f, f.erin, f.stranger.address, opg(3n))).to.equal(0n);
+      await claimAndCheck(f, f.stranger, f.stranger.address);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await f.staking.connect(f.alice).setDelegationCut(0n);
+      expect(await distributeAndCheck(f, f.erin, f.alice.address, opg(7n) + 1n)).to.equal(0n);
+    });
+
+    it("splits it by delegated / active stake, the delegators' part after the cut and pro rata to their shares", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.token.connect(f.erin).approve(f.stakingAddress, MaxUint256);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await f.staking.connect(f.alice).setDelegationCut(250_000n);
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(2_000n));
+      await delegateAndCheck(f, f.dave, f.alice.address, opg(1_000n));
+      // 400 OPG: 300 earned by delegated stake, of which the operator cuts 25%; the delegators share 225 as 2 : 1.
+      expect(await distributeAndCheck(f, f.erin, f.alice.address, opg(400n), [f.carol, f.dave])).to.equal(opg(225n));
+      // An amount that does not divide evenly.
+      const odd = opg(1n) + 7n;
+      const delegatedPart = (odd * 3n) / 4n;
+      expect(await distributeAndCheck(f, f.erin, f.alice.address, odd, [f.carol, f.dave])).to.equal(
+        delegatedPart - (delegatedPart * 250_000n) / PPM,
+      );
+      expect(await f.staking.feesDistributed()).to.equal(opg(400n) + odd);
+      // The fees are claimed with the rewards.
+      for (const who of [f.alice, f.carol, f.dave]) await claimAndCheck(f, who, f.alice.address);
+    });
+
+    it("splits by the tokens left in a slashed pool, not by its shares", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.token.connect(f.erin).approve(f.stakingAddress, MaxUint256);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await slashAndCheck(f, f.alice.address, opg(110n)); // own 100 → 0, pool 1,000 → 990 tokens for 1,000 shares
+      await stakeAndCheck(f, f.alice, opg(10n));
+      // Active 1,000 = 10 own + 990 delegated.
+      expect(await distributeAndCheck(f, f.erin, f.alice.address, opg(100n), [f.carol])).to.equal(opg(99n));
+    });
+
+    it("gives nothing of it to a delegator who joins after", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.token.connect(f.erin).approve(f.stakingAddress, MaxUint256);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await distributeAndCheck(f, f.erin, f.alice.address, opg(100n), [f.carol]);
+      const t = await next();
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(1_000n));
+      await expectMinedAt(t);
+      expect(await f.staking.claimableRewards(f.dave.address, f.alice.address)).to.equal(0n);
+    });
+
+    it("accepts fees from anyone, also while paused", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await f.staking.connect(f.admin).pause();
+      // dave is a delegator of no one here, alice pays fees to herself: neither needs a role.
+      await distributeAndCheck(f, f.dave, f.alice.address, opg(10n), [f.carol]);
+      await distributeAndCheck(f, f.alice, f.alice.address, opg(10n), [f.carol]);
+    });
+  });
+
+  describe("setDelegationCut", function () {
+    it("reverts StakingInvalidCut above 100%", async function () {
+      const { staking, alice } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await expect(staking.connect(alice).setDelegationCut(1_000_001n))
+        .to.be.revertedWithCustomError(staking, "StakingInvalidCut")
+        .withArgs(1_000_001n);
+    });
+
+    it("reverts StakingNotOperator when the caller never staked", async function () {
+      const { staking, stranger } = await loadFixture(deployStakingFixture);
+      await expect(staking.connect(stranger).setDelegationCut(100n))
+        .to.be.revertedWithCustomError(staking, "StakingNotOperator")
+        .withArgs(stranger.address);
+    });
+
+    it("applies at once without delegators; it emits DelegationCutSet", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      const before = await stakeOf(f, f.alice.address);
+      await expect(f.staking.connect(f.alice).setDelegationCut(1_000_000n))
+        .to.emit(f.staking, "DelegationCutSet")
+        .withArgs(f.alice.address, 0n, 1_000_000n);
+      expect(await stakeOf(f, f.alice.address)).to.deep.equal({ ...before, cutPpm: 1_000_000n });
+      await expect(f.staking.connect(f.alice).setDelegationCut(0n))
+        .to.emit(f.staking, "DelegationCutSet")
+        .withArgs(f.alice.address, 1_000_000n, 0n);
+    });
+
+    it("schedules it with delegators; it emits DelegationCutScheduled(effectiveAt = now + cutChangeDelay)", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      await f.staking.connect(f.alice).setDelegationCut(100_000n);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n));
+      const before = await stakeOf(f, f.alice.address);
+      const t = await next();
+      const tx = f.staking.connect(f.alice).setDelegationCut(300_000n);
+      await expect(tx)
+        .to.emit(f.staking, "DelegationCutScheduled")
+        .withArgs(f.alice.address, 100_000n, 300_000n, t + 7n * DAY);
+      await expect(tx).not.to.emit(f.staking, "DelegationCutSet");
+      expect(await stakeOf(f, f.alice.address)).to.deep.equal({
+        ...before,
+        pendingCutPpm: 300_000n,
+        pendingCutAt: t + 7n * DAY,
+      });
+      // A new schedule replaces the old one, with its own delay.
+      await f.staking.connect(f.admin).setCutChangeDelay(DAY);
+      const t2 = await next();
+      await expect(f.staking.connect(f.alice).setDelegationCut(50_000n))
+        .to.emit(f.staking, "DelegationCutScheduled")
+        .withArgs(f.alice.address, 100_000n, 50_000n, t2 + DAY);
+    });
+
+    it("drops a scheduled change when set again after every delegator left", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n));
+      await f.staking.connect(f.alice).setDelegationCut(900_000n);
+      await f.staking.connect(f.carol).undelegate(f.alice.address, opg(10n));
+      await expect(f.staking.connect(f.alice).setDelegationCut(200_000n))
+        .to.emit(f.staking, "DelegationCutSet")
+        .withArgs(f.alice.address, 0n, 200_000n);
+      expect(await stakeOf(f, f.alice.address)).to.deep.include({ cutPpm: 200_000n, pendingCutAt: 0n });
+      await time.increase(8n * DAY);
+      await expect(f.staking.applyDelegationCut(f.alice.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingCutNotDue")
+        .withArgs(0n);
+    });
+  });
+
+  describe("applyDelegationCut", function () {
+    it("reverts StakingCutNotDue(0) when nothing is scheduled", async function () {
+      const { staking, alice, stranger } = await loadFixture(deployStakingFixture);
+      await expect(staking.connect(stranger).applyDelegationCut(alice.address))
+        .to.be.revertedWithCustomError(staking, "StakingCutNotDue")
+        .withArgs(0n);
+    });
+
+    it("reverts StakingCutNotDue(effectiveAt) before it is due, then anyone applies it; it emits DelegationCutSet", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n));
+      const t = await next();
+      await f.staking.connect(f.alice).setDelegationCut(300_000n);
+      const effectiveAt = t + 7n * DAY;
+      for (const when of [t + 1n, effectiveAt - 1n]) {
+        await at(when);
+        await expect(f.staking.connect(f.stranger).applyDelegationCut(f.alice.address, { gasLimit: GAS }))
+          .to.be.revertedWithCustomError(f.staking, "StakingCutNotDue")
+          .withArgs(effectiveAt);
+        await expectMinedAt(when);
+      }
+      const before = await stakeOf(f, f.alice.address);
+      await at(effectiveAt);
+      await expect(f.staking.connect(f.stranger).applyDelegationCut(f.alice.address))
+        .to.emit(f.staking, "DelegationCutSet")
+        .withArgs(f.alice.address, 0n, 300_000n);
+      expect(await stakeOf(f, f.alice.address)).to.deep.equal({ ...before, cutPpm: 300_000n, pendingCutAt: 0n });
+      await expect(f.staking.connect(f.stranger).applyDelegationCut(f.alice.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingCutNotDue")
+        .withArgs(0n);
+    });
+
+    it("shares rewards under the old cut until applied, and under the new one after", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(1_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      const t0 = await next();
+      await f.staking.connect(f.alice).setDelegationCut(500_000n);
+      const carol0 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      // Applied late, two days after it was due: the cut was still 0 until then.
+      const applied = t0 + 9n * DAY;
+      await at(applied);
+      await f.staking.connect(f.stranger).applyDelegationCut(f.alice.address);
+      const carol1 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      expectClose(carol1 - carol0, (emittedAt(f, applied) - emittedAt(f, t0)) / 2n, "carol at no cut");
+      const carol2 = await claimableAt(f, f.carol.address, f.alice.address, applied + 10n * DAY);
+      expectClose(carol2 - carol1, (emittedAt(f, applied + 10n * DAY) - emittedAt(f, applied)) / 4n, "carol at 50%");
+    });
+
+    it("does not reach a delegator who undelegated before the change", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(1_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(1_000n));
+      const t0 = await next();
+      await f.staking.connect(f.alice).setDelegationCut(1_000_000n);
+      // Carol does not like it and leaves before it is due; dave stays.
+      await at(t0 + 3n * DAY);
+      await f.staking.connect(f.carol).undelegate(f.alice.address, opg(1_000n));
+      const carolLeft = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      await at(t0 + 7n * DAY);
+      await f.staking.connect(f.stranger).applyDelegationCut(f.alice.address);
+      const dave1 = await f.staking.claimableRewards(f.dave.address, f.alice.address);
+      await time.increaseTo(t0 + 30n * DAY);
+      expect(await f.staking.claimableRewards(f.carol.address, f.alice.address)).to.equal(carolLeft);
+      // Under a 100% cut dave earns nothing more.
+      expect(await f.staking.claimableRewards(f.dave.address, f.alice.address)).to.equal(dave1);
+      expect(await claimAndCheck(f, f.carol, f.alice.address, t0 + 30n * DAY + 1n)).to.equal(carolLeft);
+    });
+  });
+
+  describe("governance setters", function () {
+    const parameters = [
+      { name: "thawingPeriod", setter: "setThawingPeriod", initial: 14n * DAY, min: DAY, max: 28n * DAY },
+      { name: "cutChangeDelay", setter: "setCutChangeDelay", initial: 7n * DAY, min: DAY, max: 28n * DAY },
+      {
+        name: "minimumDelegation",
+        setter: "setMinimumDelegation",
+        initial: opg(1n),
+        min: 10n ** 15n,
+        max: opg(100_000n),
+      },
+      { name: "maxThawRequests", setter: "setMaxThawRequests", initial: 100n, min: 1n, max: 1_000n },
+      { name: "challengerSharePpm", setter: "setChallengerShare", initial: 500_000n, min: 0n, max: 500_000n },
+      { name: "maxSlashPpm", setter: "setMaxSlash", initial: 100_000n, min: 0n, max: 100_000n },
+    ];
+
+    for (const p of parameters) {
+      describe(p.setter, function () {
+        it("reverts AccessControlUnauthorizedAccount when the caller lacks DEFAULT_ADMIN_ROLE", async function () {
+          const { staking, roles, slasher, stranger } = await loadFixture(deployStakingFixture);
+          for (const caller of [stranger, slasher])
+            await expect(staking.connect(caller).getFunction(p.setter)(p.max))
+              .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
+              .withArgs(caller.address, roles.admin);
+        });
+
+        it("reverts StakingParameterOutOfBounds outside [min, max]", async function () {
+          const { staking, admin } = await loadFixture(deployStakingFixture);
+          const outside = p.min > 0n ? [0n, p.min - 1n, p.max + 1n] : [p.max + 1n];
+          for (const value of outside)
+            await expect(staking.connect(admin).getFunction(p.setter)(value))
+              .to.be.revertedWithCustomError(staking, "StakingParameterOutOfBounds")
+              .withArgs(encodeBytes32String(p.name), value, p.min, p.max);
+          expect(await staking.getFunction(p.name)()).to.equal(p.initial);
+        });
+
+        it("sets it at either bound; it emits ParameterSet(name, old, new)", async function () {
+          const { staking, admin } = await loadFixture(deployStakingFixture);
+          let old = p.initial;
+          for (const value of [p.min, p.max, p.initial]) {
+            await expect(staking.connect(admin).getFunction(p.setter)(value))
+              .to.emit(staking, "ParameterSet")
+              .withArgs(encodeBytes32String(p.name), old, value);
+            expect(await staking.getFunction(p.name)()).to.equal(value);
+            old = value;
+          }
+        });
+      });
+    }
+  });
+
+  describe("pause / unpause", function () {
+    it("reverts AccessControlUnauthorizedAccount when the caller lacks PAUSER_ROLE", async function () {
+      const { staking, roles, admin, slasher, stranger } = await loadFixture(deployStakingFixture);
+      for (const caller of [stranger, slasher])
+        await expect(staking.connect(caller).pause())
+          .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, roles.pauser);
+      await staking.connect(admin).pause();
+      await expect(staking.connect(stranger).unpause())
+        .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
+        .withArgs(stranger.address, roles.pauser);
+    });
+
+    it("lets any holder of PAUSER_ROLE pause: new stake and delegation revert EnforcedPause", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.alice).stake(opg(100n));
+      await f.staking.connect(f.admin).grantRole(f.roles.pauser, f.stranger.address);
+      await expect(f.staking.connect(f.stranger).pause()).to.emit(f.staking, "Paused").withArgs(f.stranger.address);
+      expect(await f.staking.paused()).to.equal(true);
+      await expect(f.staking.connect(f.admin).pause()).to.be.revertedWithCustomError(f.staking, "EnforcedPause");
+      await expect(f.staking.connect(f.bob).stake(opg(1n))).to.be.revertedWithCustomError(f.staking, "EnforcedPause");
+      await expect(f.staking.connect(f.carol).delegate(f.alice.address, opg(1n))).to.be.revertedWithCustomError(
+        f.staking,
+        "EnforcedPause",
+      );
+      // The cut and the claims are not new activity.
+      await f.staking.connect(f.alice).setDelegationCut(10n);
+    });
+
+    it("unpauses: it emits Unpaused and stake works again; unpausing twice reverts ExpectedPause", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await f.staking.connect(f.admin).pause();
+      await expect(f.staking.connect(f.admin).unpause()).to.emit(f.staking, "Unpaused").withArgs(f.admin.address);
+      expect(await f.staking.paused()).to.equal(false);
+      await expect(f.staking.connect(f.admin).unpause()).to.be.revertedWithCustomError(f.staking, "ExpectedPause");
+      await stakeAndCheck(f, f.alice, opg(1n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1n));
+    });
+  });
+});
