@@ -42,6 +42,8 @@ library Nodes {
     /// @param teeMeasurement For TEE: the enclave measurement the node attests to; zero otherwise.
     /// @param capacity How many inferences the node serves at once.
     /// @param prices The price per inference of each mode offered, in wei, indexed by Mode.
+    // Only ever in calldata, so it is laid out for reading, not packing.
+    // solhint-disable-next-line gas-struct-packing
     struct NodeParams {
         string metadataURI;
         uint8 modes;
