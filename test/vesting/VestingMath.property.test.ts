@@ -132,10 +132,22 @@ describe("VestingMath (property-based)", () => {
       return { token, vault, beneficiary, treasury };
     }
 
-    /** Schedules that start in the future of the fixture's chain, so that every release time can still be reached. */
+    /** Schedules that start 1,000 s after NOW; each run moves them after the chain's own time (see `later`). */
     const futureTerms = terms.map((t) => {
       const shift = NOW + 1000n - t.start;
       return { ...t, start: t.start + shift, cliff: t.cliff + shift, end: t.end + shift };
+    });
+
+    /** How far to move a run's times so that they start after the chain's latest block (other files move time). */
+    async function later(): Promise<bigint> {
+      const latest = BigInt(await time.latest());
+      return latest + 1000n > NOW + 1000n ? latest - NOW : 0n;
+    }
+    const moved = (t: ScheduleTerms, by: bigint): ScheduleTerms => ({
+      ...t,
+      start: t.start + by,
+      cliff: t.cliff + by,
+      end: t.end + by,
     });
 
     it("releases in any sequence of times pay out exactly the total, never more than has vested", async () => {
@@ -147,8 +159,11 @@ describe("VestingMath (property-based)", () => {
               fc.uniqueArray(fc.bigInt({ min: t.start, max: t.end + 10n }), { minLength: 1, maxLength: 5 }),
             ),
           ),
-          async ([t, times]) => {
+          async ([generated, generatedTimes]) => {
             const { token, vault, beneficiary } = await loadFixture(vaultFixture);
+            const by = await later();
+            const t = moved(generated, by);
+            const times = generatedTimes.map((x) => x + by);
             await vault.createSchedule({ beneficiary: beneficiary.address, ...t, revocable: false });
             const id = (await vault.nextScheduleId()) - 1n;
             for (const at of [...times.sort((a, b) => (a < b ? -1 : 1)), t.end + 11n]) {
@@ -182,8 +197,12 @@ describe("VestingMath (property-based)", () => {
                 fc.array(timeFor(t), { minLength: 1, maxLength: 5 }),
               ),
             ),
-          async ([t, revokeAt, times]) => {
+          async ([generated, generatedRevokeAt, generatedTimes]) => {
             const { vault, beneficiary, token, treasury } = await loadFixture(vaultFixture);
+            const by = await later();
+            const t = moved(generated, by);
+            const revokeAt = generatedRevokeAt + by;
+            const times = generatedTimes.map((x) => x + by);
             await vault.createSchedule({ beneficiary: beneficiary.address, ...t, revocable: true });
             const id = (await vault.nextScheduleId()) - 1n;
             const vestedThen = vestedAt(t, revokeAt);
