@@ -18,7 +18,7 @@ async function main() {
 
   console.log("\ncontracts:");
   for (const [name, c] of Object.entries(system.deployment.contracts))
-    console.log(`  ${name.padEnd(13)} ${c!.address}  block ${c!.blockNumber}`);
+    console.log(`  ${name.padEnd(15)} ${c!.address}  block ${c!.blockNumber}`);
 
   console.log("\nvesting schedules:");
   for (const s of system.schedules)
