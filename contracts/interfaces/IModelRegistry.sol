@@ -18,8 +18,17 @@ interface IModelRegistry {
     /// @notice Emitted when a model's metadata URI changes.
     event ModelMetadataSet(bytes32 indexed modelId, string metadataURI);
 
-    /// @notice Emitted when a model's royalty share changes.
+    /// @notice Emitted when a model's royalty share changes now (a decrease, or no change).
     event ModelRoyaltySet(bytes32 indexed modelId, uint32 oldRoyaltyPpm, uint32 newRoyaltyPpm);
+
+    /// @notice Emitted when an owner raises its royalty: the new share applies from `effectiveAt`, so that nodes
+    /// can redeem what they were paid under the old one first.
+    event ModelRoyaltyIncreaseScheduled(
+        bytes32 indexed modelId,
+        uint32 currentRoyaltyPpm,
+        uint32 newRoyaltyPpm,
+        uint64 effectiveAt
+    );
 
     /// @notice Emitted when an owner offers the model to `pendingOwner` (zero cancels the offer).
     event ModelOwnershipTransferStarted(bytes32 indexed modelId, address indexed owner, address indexed pendingOwner);
@@ -62,6 +71,9 @@ interface IModelRegistry {
     /// @notice The hard bound on the maximum royalty, in parts per million: 500,000 (50%).
     function MAX_ROYALTY_BOUND_PPM() external view returns (uint32);
 
+    /// @notice How long a royalty increase waits before it applies: 7 days.
+    function ROYALTY_INCREASE_DELAY() external view returns (uint64);
+
     /// @notice The largest royalty share a model may take, in parts per million; set by governance.
     function maxRoyaltyPpm() external view returns (uint32);
 
@@ -72,9 +84,10 @@ interface IModelRegistry {
     function exists(bytes32 modelId) external view returns (bool);
 
     /// @notice The model as stored. Reverts with {ModelNotFound} for an unknown id.
+    /// @dev `royaltyPpm` is the share until `royaltyIncreaseAt`, if set; {royaltyOf} gives the share in force now.
     function getModel(bytes32 modelId) external view returns (Models.Model memory);
 
-    /// @notice The owner who is paid the royalty, and the royalty share in parts per million.
+    /// @notice The owner who is paid the royalty, and the royalty share in force now, in parts per million.
     /// @dev The slice the payments contract reads; reverts with {ModelNotFound} for an unknown id.
     function royaltyOf(bytes32 modelId) external view returns (address owner, uint32 royaltyPpm);
 
@@ -93,8 +106,10 @@ interface IModelRegistry {
     /// @notice Sets the model's metadata URI. Only the owner. Emits a {ModelMetadataSet} event.
     function setMetadataURI(bytes32 modelId, string calldata metadataURI) external;
 
-    /// @notice Sets the model's royalty share. Only the owner, at most {maxRoyaltyPpm}.
-    /// @dev Emits a {ModelRoyaltySet} event.
+    /// @notice Sets the model's royalty share. Only the owner, at most {maxRoyaltyPpm}. A decrease applies now
+    /// (and drops a scheduled increase); an increase applies {ROYALTY_INCREASE_DELAY} later, so that a model owner
+    /// cannot raise its share just before a node collects what it is owed.
+    /// @dev Emits {ModelRoyaltySet} or {ModelRoyaltyIncreaseScheduled}.
     function setRoyalty(bytes32 modelId, uint32 royaltyPpm) external;
 
     /// @notice Offers the model to `newOwner`, who must accept it; zero cancels an offer. Only the owner.

@@ -17,6 +17,9 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     uint32 public constant override MAX_ROYALTY_BOUND_PPM = 500_000;
 
     /// @inheritdoc IModelRegistry
+    uint64 public constant override ROYALTY_INCREASE_DELAY = 7 days;
+
+    /// @inheritdoc IModelRegistry
     uint32 public override maxRoyaltyPpm = 100_000;
 
     /// @inheritdoc IModelRegistry
@@ -50,7 +53,7 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     /// @inheritdoc IModelRegistry
     function royaltyOf(bytes32 modelId) external view override returns (address owner, uint32 royaltyPpm) {
         Models.Model storage model = _existing(modelId);
-        return (model.owner, model.royaltyPpm);
+        return (model.owner, _royaltyNow(model));
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -85,8 +88,18 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     function setRoyalty(bytes32 modelId, uint32 royaltyPpm) external override {
         Models.Model storage model = _owned(modelId);
         require(royaltyPpm <= maxRoyaltyPpm, ModelRoyaltyTooHigh(royaltyPpm, maxRoyaltyPpm));
-        emit ModelRoyaltySet(modelId, model.royaltyPpm, royaltyPpm);
-        model.royaltyPpm = royaltyPpm;
+        uint32 current = _royaltyNow(model);
+        if (royaltyPpm <= current) {
+            model.royaltyPpm = royaltyPpm;
+            model.royaltyIncreaseAt = 0;
+            emit ModelRoyaltySet(modelId, current, royaltyPpm);
+        } else {
+            uint64 effectiveAt = uint64(block.timestamp) + ROYALTY_INCREASE_DELAY;
+            model.royaltyPpm = current;
+            model.pendingRoyaltyPpm = royaltyPpm;
+            model.royaltyIncreaseAt = uint40(effectiveAt);
+            emit ModelRoyaltyIncreaseScheduled(modelId, current, royaltyPpm, effectiveAt);
+        }
     }
 
     /// @inheritdoc IModelRegistry
@@ -102,7 +115,7 @@ contract ModelRegistry is IModelRegistry, AccessControl {
         require(msg.sender == pendingOwner, ModelNotPendingOwner(modelId, msg.sender, pendingOwner));
         address previousOwner = model.owner;
         model.owner = pendingOwner;
-        delete model.pendingOwner;
+        model.pendingOwner = address(0);
         emit ModelOwnershipTransferred(modelId, previousOwner, pendingOwner);
     }
 
@@ -119,6 +132,12 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     /*//////////////////////////////////////////////////////////////////////////
                                  INTERNAL FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
+
+    /// @dev The royalty in force now: a scheduled increase once it is due, the stored share before.
+    function _royaltyNow(Models.Model storage model) internal view returns (uint32) {
+        uint40 increaseAt = model.royaltyIncreaseAt;
+        return increaseAt != 0 && block.timestamp >= increaseAt ? model.pendingRoyaltyPpm : model.royaltyPpm;
+    }
 
     function _existing(bytes32 modelId) internal view returns (Models.Model storage model) {
         model = _models[modelId];

@@ -9,8 +9,10 @@ library Models {
         address owner;
         uint32 royaltyPpm;
         uint40 registeredAt;
-        // slot 1
+        // slot 1: a two-step ownership transfer, and a royalty increase that applies from `royaltyIncreaseAt`
         address pendingOwner;
+        uint32 pendingRoyaltyPpm;
+        uint40 royaltyIncreaseAt;
         // slot 2
         string metadataURI;
     }

@@ -16,7 +16,10 @@ ModelRegistry
 │   ├── given an unknown id → it reverts ModelNotFound(id)
 │   ├── when the caller is not the owner → it reverts ModelNotOwner(id, caller, owner)
 │   ├── when the royalty is above maxRoyaltyPpm → it reverts ModelRoyaltyTooHigh(royalty, max)
-│   └── when the caller is the owner → only the royalty changes; it emits ModelRoyaltySet(id, old, new)
+│   ├── when the caller is the owner and the royalty does not rise → it applies now (dropping a scheduled
+│   │   increase); it emits ModelRoyaltySet(id, old, new)
+│   └── when the caller is the owner and the royalty rises → it applies ROYALTY_INCREASE_DELAY later; it emits
+│       ModelRoyaltyIncreaseScheduled(id, current, new, effectiveAt); royaltyOf keeps the old share until then
 ├── two-step ownership (transferModelOwnership, acceptModelOwnership)
 │   ├── transfer
 │   │   ├── given an unknown id → it reverts ModelNotFound(id)
@@ -92,6 +95,8 @@ function fieldsOf(m: Models.ModelStructOutput) {
     royaltyPpm: m.royaltyPpm,
     registeredAt: m.registeredAt,
     pendingOwner: m.pendingOwner,
+    pendingRoyaltyPpm: m.pendingRoyaltyPpm,
+    royaltyIncreaseAt: m.royaltyIncreaseAt,
     metadataURI: m.metadataURI,
   };
 }
@@ -127,6 +132,8 @@ async function registerAndCheck(
     royaltyPpm,
     registeredAt: await blockTimeOf(tx),
     pendingOwner: ZeroAddress,
+    pendingRoyaltyPpm: 0n,
+    royaltyIncreaseAt: 0n,
     metadataURI: uri,
   };
   expect(await modelOf(f, id)).to.deep.equal(expected);
@@ -308,12 +315,12 @@ describe("ModelRegistry", function () {
       await expectUnchanged(f, LLAMA, llama, count);
     });
 
-    it("sets only the royalty and emits ModelRoyaltySet(id, old, new)", async function () {
+    it("applies a decrease now and emits ModelRoyaltySet(id, old, new); touches nothing else", async function () {
       const f = await loadFixture(deployModelRegistryFixture);
       const { llama, mistral } = await withModels(f);
       const count = await f.registry.modelCount();
       let old = llama.royaltyPpm;
-      for (const royalty of [DEFAULT_MAX_ROYALTY, 0n, 0n, 61_728n]) {
+      for (const royalty of [40_000n, 40_000n, 0n]) {
         await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, royalty))
           .to.emit(f.registry, "ModelRoyaltySet")
           .withArgs(LLAMA, old, royalty);
@@ -322,6 +329,46 @@ describe("ModelRegistry", function () {
         old = royalty;
       }
       expect(await modelOf(f, MISTRAL)).to.deep.equal(mistral);
+    });
+
+    it("schedules an increase ROYALTY_INCREASE_DELAY ahead: the old share holds until then, the new one after", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const { llama, mistral } = await withModels(f);
+      const delay = await f.registry.ROYALTY_INCREASE_DELAY();
+      expect(delay).to.equal(7n * 86_400n);
+      const tx = await f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      const effectiveAt = (await blockTimeOf(tx)) + delay;
+      await expect(tx)
+        .to.emit(f.registry, "ModelRoyaltyIncreaseScheduled")
+        .withArgs(LLAMA, llama.royaltyPpm, DEFAULT_MAX_ROYALTY, effectiveAt);
+      await expect(tx).to.not.emit(f.registry, "ModelRoyaltySet");
+      expect(await modelOf(f, LLAMA)).to.deep.equal({
+        ...llama,
+        pendingRoyaltyPpm: DEFAULT_MAX_ROYALTY,
+        royaltyIncreaseAt: effectiveAt,
+      });
+      await time.increaseTo(effectiveAt - 1n);
+      expect(await f.registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, llama.royaltyPpm]);
+      await time.increaseTo(effectiveAt);
+      expect(await f.registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, DEFAULT_MAX_ROYALTY]);
+      expect(await modelOf(f, MISTRAL)).to.deep.equal(mistral);
+
+      // Once due, the increase is the share a later change starts from.
+      await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, 60_000n))
+        .to.emit(f.registry, "ModelRoyaltySet")
+        .withArgs(LLAMA, DEFAULT_MAX_ROYALTY, 60_000n);
+      expect((await modelOf(f, LLAMA)).royaltyIncreaseAt).to.equal(0n);
+    });
+
+    it("drops a scheduled increase when the owner lowers the royalty before it is due", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const { llama } = await withModels(f);
+      await f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, 20_000n))
+        .to.emit(f.registry, "ModelRoyaltySet")
+        .withArgs(LLAMA, llama.royaltyPpm, 20_000n);
+      await time.increase(30n * 86_400n);
+      expect(await f.registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 20_000n]);
     });
   });
 
