@@ -1,0 +1,225 @@
+/**
+ * The indexer's tables. State tables are keyed by their natural key and updated by the handlers; history lives in
+ * append-only event tables keyed by the event id (Ponder keeps no point-in-time history of its own). Amounts are
+ * wei, times unix seconds. Indexes are on what the routes filter by.
+ */
+import { index, onchainTable } from "ponder";
+
+/** Every event row carries where it happened. */
+type Columns = Parameters<Extract<Parameters<typeof onchainTable>[1], (...args: never[]) => unknown>>[0];
+const at = (t: Columns) => ({
+  blockNumber: t.bigint().notNull(),
+  timestamp: t.bigint().notNull(),
+  transactionHash: t.hex().notNull(),
+  logIndex: t.integer().notNull(),
+});
+
+// ---------------------------------------------------------------- token
+
+/** One row per OPG holder (and per address that ever held votes). */
+export const account = onchainTable("account", (t) => ({
+  address: t.hex().primaryKey(),
+  balance: t.bigint().notNull(),
+  votes: t.bigint().notNull(),
+  delegate: t.hex(),
+}));
+
+export const transfer = onchainTable(
+  "transfer",
+  (t) => ({ id: t.text().primaryKey(), from: t.hex().notNull(), to: t.hex().notNull(), amount: t.bigint().notNull(), ...at(t) }),
+  (table) => ({ fromIdx: index().on(table.from), toIdx: index().on(table.to) }),
+);
+
+/** The token's total supply, kept from mints and burns (transfers from and to the zero address): one row, id "OPG". */
+export const supply = onchainTable("supply", (t) => ({
+  id: t.text().primaryKey(),
+  total: t.bigint().notNull(),
+  burned: t.bigint().notNull(),
+}));
+
+// ---------------------------------------------------------------- vesting
+
+export const vestingSchedule = onchainTable(
+  "vesting_schedule",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    beneficiary: t.hex().notNull(),
+    funder: t.hex().notNull(),
+    total: t.bigint().notNull(),
+    unlockedAtStart: t.bigint().notNull(),
+    start: t.bigint().notNull(),
+    cliff: t.bigint().notNull(),
+    end: t.bigint().notNull(),
+    /** 0 linear, 1 monthly (Vesting.Shape). */
+    shape: t.integer().notNull(),
+    revocable: t.boolean().notNull(),
+    revoked: t.boolean().notNull(),
+    released: t.bigint().notNull(),
+    /** The unvested part returned to the treasury at revocation. */
+    refunded: t.bigint().notNull(),
+    delegatee: t.hex(),
+    createdAt: t.bigint().notNull(),
+  }),
+  (table) => ({ beneficiaryIdx: index().on(table.beneficiary) }),
+);
+
+/** The contracts that hold locked schedules' tokens while their votes are delegated (one per delegatee). */
+export const votingVault = onchainTable("voting_vault", (t) => ({
+  address: t.hex().primaryKey(),
+  delegatee: t.hex().notNull(),
+}));
+
+export const vestingRelease = onchainTable(
+  "vesting_release",
+  (t) => ({ id: t.text().primaryKey(), scheduleId: t.bigint().notNull(), beneficiary: t.hex().notNull(), amount: t.bigint().notNull(), ...at(t) }),
+  (table) => ({ scheduleIdx: index().on(table.scheduleId), beneficiaryIdx: index().on(table.beneficiary) }),
+);
+
+export const vestingRevocation = onchainTable(
+  "vesting_revocation",
+  (t) => ({
+    id: t.text().primaryKey(),
+    scheduleId: t.bigint().notNull(),
+    beneficiary: t.hex().notNull(),
+    treasury: t.hex().notNull(),
+    vested: t.bigint().notNull(),
+    refunded: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ scheduleIdx: index().on(table.scheduleId) }),
+);
+
+export const scheduleTransfer = onchainTable(
+  "schedule_transfer",
+  (t) => ({ id: t.text().primaryKey(), scheduleId: t.bigint().notNull(), from: t.hex().notNull(), to: t.hex().notNull(), ...at(t) }),
+  (table) => ({ scheduleIdx: index().on(table.scheduleId) }),
+);
+
+// ---------------------------------------------------------------- staking
+
+/** An operator's stake as the contract books it: own active stake and the delegated pool, before thaws. */
+export const operator = onchainTable("operator", (t) => ({
+  address: t.hex().primaryKey(),
+  ownActive: t.bigint().notNull(),
+  delegated: t.bigint().notNull(),
+  slashed: t.bigint().notNull(),
+  feesDistributed: t.bigint().notNull(),
+  rewardsClaimed: t.bigint().notNull(),
+  cutPpm: t.integer().notNull(),
+}));
+
+/** Every change to an operator's stake: deposit, delegate, thaw, withdraw, slash (amount as booked). */
+export const stakeChange = onchainTable(
+  "stake_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    operator: t.hex().notNull(),
+    staker: t.hex().notNull(),
+    kind: t.text().notNull(),
+    amount: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator), stakerIdx: index().on(table.staker) }),
+);
+
+export const thawRequest = onchainTable(
+  "thaw_request",
+  (t) => ({
+    id: t.text().primaryKey(),
+    operator: t.hex().notNull(),
+    staker: t.hex().notNull(),
+    requestId: t.bigint().notNull(),
+    amount: t.bigint().notNull(),
+    shares: t.bigint().notNull(),
+    thawingUntil: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator), stakerIdx: index().on(table.staker) }),
+);
+
+export const slash = onchainTable(
+  "slash",
+  (t) => ({
+    id: t.text().primaryKey(),
+    operator: t.hex().notNull(),
+    challenger: t.hex().notNull(),
+    fromOwnActive: t.bigint().notNull(),
+    fromOwnThawing: t.bigint().notNull(),
+    fromDelegated: t.bigint().notNull(),
+    fromDelegatedThawing: t.bigint().notNull(),
+    burned: t.bigint().notNull(),
+    toChallenger: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator) }),
+);
+
+// ---------------------------------------------------------------- payments
+
+/** A payer's escrow account as the contract books it. */
+export const escrowAccount = onchainTable("escrow_account", (t) => ({
+  payer: t.hex().primaryKey(),
+  balance: t.bigint().notNull(),
+  thawing: t.bigint().notNull(),
+  thawEndsAt: t.bigint().notNull(),
+  deposited: t.bigint().notNull(),
+  withdrawn: t.bigint().notNull(),
+  paid: t.bigint().notNull(),
+}));
+
+export const deposit = onchainTable(
+  "deposit",
+  (t) => ({ id: t.text().primaryKey(), payer: t.hex().notNull(), depositor: t.hex().notNull(), amount: t.bigint().notNull(), ...at(t) }),
+  (table) => ({ payerIdx: index().on(table.payer) }),
+);
+
+export const withdrawal = onchainTable(
+  "withdrawal",
+  (t) => ({ id: t.text().primaryKey(), payer: t.hex().notNull(), amount: t.bigint().notNull(), ...at(t) }),
+  (table) => ({ payerIdx: index().on(table.payer) }),
+);
+
+/** Every payment with each share (PaymentCollected): kind 0 voucher, 1 request. */
+export const payment = onchainTable(
+  "payment",
+  (t) => ({
+    id: t.text().primaryKey(),
+    payer: t.hex().notNull(),
+    nodeId: t.bigint().notNull(),
+    modelId: t.hex().notNull(),
+    operator: t.hex().notNull(),
+    modelOwner: t.hex().notNull(),
+    mode: t.integer().notNull(),
+    kind: t.integer().notNull(),
+    gross: t.bigint().notNull(),
+    nodeShare: t.bigint().notNull(),
+    royalty: t.bigint().notNull(),
+    protocolFee: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({
+    payerIdx: index().on(table.payer, table.blockNumber, table.logIndex),
+    operatorIdx: index().on(table.operator, table.blockNumber, table.logIndex),
+    modelOwnerIdx: index().on(table.modelOwner, table.blockNumber, table.logIndex),
+    nodeIdx: index().on(table.nodeId),
+  }),
+);
+
+export const request = onchainTable(
+  "request",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    payer: t.hex().notNull(),
+    modelId: t.hex().notNull(),
+    inputHash: t.hex().notNull(),
+    mode: t.integer().notNull(),
+    feeCap: t.bigint().notNull(),
+    deadline: t.bigint().notNull(),
+    nodeId: t.bigint().notNull(),
+    /** open, fulfilled, reclaimed */
+    status: t.text().notNull(),
+    price: t.bigint(),
+    postedAt: t.bigint().notNull(),
+  }),
+  (table) => ({ payerIdx: index().on(table.payer) }),
+);

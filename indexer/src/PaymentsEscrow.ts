@@ -1,0 +1,89 @@
+import { ponder } from "ponder:registry";
+import { deposit, escrowAccount, payment, request, withdrawal } from "ponder:schema";
+
+import { where } from "./where.js";
+
+const emptyAccount = { balance: 0n, thawing: 0n, thawEndsAt: 0n, deposited: 0n, withdrawn: 0n, paid: 0n };
+
+ponder.on("PaymentsEscrow:Deposited", async ({ event, context }) => {
+  const { payer, depositor, amount } = event.args;
+  await context.db.insert(deposit).values({ id: event.id, payer, depositor, amount, ...where(event) });
+  await context.db
+    .insert(escrowAccount)
+    .values({ payer, ...emptyAccount, balance: amount, deposited: amount })
+    .onConflictDoUpdate((row) => ({ balance: row.balance + amount, deposited: row.deposited + amount }));
+});
+
+ponder.on("PaymentsEscrow:ThawStarted", async ({ event, context }) => {
+  const { payer, amount, thawEndsAt } = event.args;
+  await context.db
+    .insert(escrowAccount)
+    .values({ payer, ...emptyAccount, thawing: amount, thawEndsAt })
+    .onConflictDoUpdate({ thawing: amount, thawEndsAt });
+});
+
+ponder.on("PaymentsEscrow:Withdrawn", async ({ event, context }) => {
+  const { payer, amount } = event.args;
+  await context.db.insert(withdrawal).values({ id: event.id, payer, amount, ...where(event) });
+  await context.db.update(escrowAccount, { payer }).set((row) => ({
+    balance: row.balance - amount,
+    withdrawn: row.withdrawn + amount,
+    thawing: 0n,
+    thawEndsAt: 0n,
+  }));
+});
+
+ponder.on("PaymentsEscrow:PaymentCollected", async ({ event, context }) => {
+  const a = event.args;
+  await context.db.insert(payment).values({
+    id: event.id,
+    payer: a.payer,
+    nodeId: a.nodeId,
+    modelId: a.modelId,
+    operator: a.operator,
+    modelOwner: a.modelOwner,
+    mode: a.mode,
+    kind: a.kind,
+    gross: a.gross,
+    nodeShare: a.nodeShare,
+    royalty: a.royalty,
+    protocolFee: a.protocolFee,
+    ...where(event),
+  });
+  // A voucher is paid from the balance (a request's fee cap already left it when the request was posted).
+  const fromBalance = a.kind === 0 ? a.gross : 0n;
+  await context.db.update(escrowAccount, { payer: a.payer }).set((row) => {
+    const balance = row.balance - fromBalance;
+    return { balance, thawing: row.thawing > balance ? balance : row.thawing, paid: row.paid + a.gross };
+  });
+});
+
+ponder.on("PaymentsEscrow:RequestPosted", async ({ event, context }) => {
+  const a = event.args;
+  await context.db.insert(request).values({
+    id: a.requestId,
+    payer: a.payer,
+    modelId: a.modelId,
+    inputHash: a.inputHash,
+    mode: a.mode,
+    feeCap: a.feeCap,
+    deadline: a.deadline,
+    nodeId: a.nodeId,
+    status: "open",
+    price: null,
+    postedAt: event.block.timestamp,
+  });
+  await context.db.update(escrowAccount, { payer: a.payer }).set((row) => ({ balance: row.balance - a.feeCap }));
+});
+
+ponder.on("PaymentsEscrow:RequestFulfilled", async ({ event, context }) => {
+  const { requestId, nodeId, price, refunded } = event.args;
+  const posted = await context.db.update(request, { id: requestId }).set({ status: "fulfilled", price, nodeId });
+  await context.db.update(escrowAccount, { payer: posted.payer }).set((row) => ({ balance: row.balance + refunded }));
+});
+
+ponder.on("PaymentsEscrow:RequestReclaimed", async ({ event, context }) => {
+  const { requestId, payer, feeCap } = event.args;
+  await context.db.update(request, { id: requestId }).set({ status: "reclaimed" });
+  await context.db.update(escrowAccount, { payer }).set((row) => ({ balance: row.balance + feeCap }));
+});
