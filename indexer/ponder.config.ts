@@ -27,7 +27,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const chainId = Number(process.env.OPG_CHAIN_ID ?? 31337);
 const dir = path.resolve(here, process.env.OPG_DEPLOYMENTS_DIR ?? "../deploy/deployments");
 const file = path.join(dir, `${chainId}.json`);
-if (!fs.existsSync(file)) throw new Error(`no deployment for chain ${chainId}: ${file} does not exist (run the deployment first)`);
+if (!fs.existsSync(file))
+  throw new Error(`no deployment for chain ${chainId}: ${file} does not exist (run the deployment first)`);
 
 interface DeploymentFile {
   chainId: number;

@@ -26,7 +26,13 @@ export const account = onchainTable("account", (t) => ({
 
 export const transfer = onchainTable(
   "transfer",
-  (t) => ({ id: t.text().primaryKey(), from: t.hex().notNull(), to: t.hex().notNull(), amount: t.bigint().notNull(), ...at(t) }),
+  (t) => ({
+    id: t.text().primaryKey(),
+    from: t.hex().notNull(),
+    to: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    ...at(t),
+  }),
   (table) => ({ fromIdx: index().on(table.from), toIdx: index().on(table.to) }),
 );
 
@@ -71,7 +77,13 @@ export const votingVault = onchainTable("voting_vault", (t) => ({
 
 export const vestingRelease = onchainTable(
   "vesting_release",
-  (t) => ({ id: t.text().primaryKey(), scheduleId: t.bigint().notNull(), beneficiary: t.hex().notNull(), amount: t.bigint().notNull(), ...at(t) }),
+  (t) => ({
+    id: t.text().primaryKey(),
+    scheduleId: t.bigint().notNull(),
+    beneficiary: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    ...at(t),
+  }),
   (table) => ({ scheduleIdx: index().on(table.scheduleId), beneficiaryIdx: index().on(table.beneficiary) }),
 );
 
@@ -91,7 +103,13 @@ export const vestingRevocation = onchainTable(
 
 export const scheduleTransfer = onchainTable(
   "schedule_transfer",
-  (t) => ({ id: t.text().primaryKey(), scheduleId: t.bigint().notNull(), from: t.hex().notNull(), to: t.hex().notNull(), ...at(t) }),
+  (t) => ({
+    id: t.text().primaryKey(),
+    scheduleId: t.bigint().notNull(),
+    from: t.hex().notNull(),
+    to: t.hex().notNull(),
+    ...at(t),
+  }),
   (table) => ({ scheduleIdx: index().on(table.scheduleId) }),
 );
 
@@ -169,7 +187,13 @@ export const escrowAccount = onchainTable("escrow_account", (t) => ({
 
 export const deposit = onchainTable(
   "deposit",
-  (t) => ({ id: t.text().primaryKey(), payer: t.hex().notNull(), depositor: t.hex().notNull(), amount: t.bigint().notNull(), ...at(t) }),
+  (t) => ({
+    id: t.text().primaryKey(),
+    payer: t.hex().notNull(),
+    depositor: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    ...at(t),
+  }),
   (table) => ({ payerIdx: index().on(table.payer) }),
 );
 

@@ -7,7 +7,9 @@ const emptyOperator = { ownActive: 0n, delegated: 0n, slashed: 0n, feesDistribut
 
 ponder.on("Staking:StakeDeposited", async ({ event, context }) => {
   const { operator: op, amount } = event.args;
-  await context.db.insert(stakeChange).values({ id: event.id, operator: op, staker: op, kind: "deposit", amount, ...where(event) });
+  await context.db
+    .insert(stakeChange)
+    .values({ id: event.id, operator: op, staker: op, kind: "deposit", amount, ...where(event) });
   await context.db
     .insert(operator)
     .values({ address: op, ...emptyOperator, ownActive: amount })
@@ -16,7 +18,9 @@ ponder.on("Staking:StakeDeposited", async ({ event, context }) => {
 
 ponder.on("Staking:StakeDelegated", async ({ event, context }) => {
   const { delegator, operator: op, amount } = event.args;
-  await context.db.insert(stakeChange).values({ id: event.id, operator: op, staker: delegator, kind: "delegate", amount, ...where(event) });
+  await context.db
+    .insert(stakeChange)
+    .values({ id: event.id, operator: op, staker: delegator, kind: "delegate", amount, ...where(event) });
   await context.db
     .insert(operator)
     .values({ address: op, ...emptyOperator, delegated: amount })
@@ -25,7 +29,9 @@ ponder.on("Staking:StakeDelegated", async ({ event, context }) => {
 
 ponder.on("Staking:ThawRequested", async ({ event, context }) => {
   const { staker, operator: op, requestId, amount, thawingShares, thawingUntil } = event.args;
-  await context.db.insert(stakeChange).values({ id: event.id, operator: op, staker, kind: "thaw", amount, ...where(event) });
+  await context.db
+    .insert(stakeChange)
+    .values({ id: event.id, operator: op, staker, kind: "thaw", amount, ...where(event) });
   await context.db.insert(thawRequest).values({
     id: event.id,
     operator: op,
@@ -40,14 +46,14 @@ ponder.on("Staking:ThawRequested", async ({ event, context }) => {
   await context.db
     .insert(operator)
     .values({ address: op, ...emptyOperator })
-    .onConflictDoUpdate((row) =>
-      own ? { ownActive: row.ownActive - amount } : { delegated: row.delegated - amount },
-    );
+    .onConflictDoUpdate((row) => (own ? { ownActive: row.ownActive - amount } : { delegated: row.delegated - amount }));
 });
 
 ponder.on("Staking:StakeWithdrawn", async ({ event, context }) => {
   const { staker, operator: op, amount } = event.args;
-  await context.db.insert(stakeChange).values({ id: event.id, operator: op, staker, kind: "withdraw", amount, ...where(event) });
+  await context.db
+    .insert(stakeChange)
+    .values({ id: event.id, operator: op, staker, kind: "withdraw", amount, ...where(event) });
 });
 
 ponder.on("Staking:StakeSlashed", async ({ event, context }) => {

@@ -1,5 +1,9 @@
 /** Where an event happened, for the event tables. */
-export function where(event: { block: { number: bigint; timestamp: bigint }; transaction: { hash: `0x${string}` }; log: { logIndex: number } }) {
+export function where(event: {
+  block: { number: bigint; timestamp: bigint };
+  transaction: { hash: `0x${string}` };
+  log: { logIndex: number };
+}) {
   return {
     blockNumber: event.block.number,
     timestamp: event.block.timestamp,

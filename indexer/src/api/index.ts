@@ -28,7 +28,8 @@ app.onError((error, c) => {
 
 /** A 0x address in any case, as the lower-case form the tables store. */
 function parseAddress(text: string): `0x${string}` {
-  if (!isAddress(text, { strict: false })) throw new BadRequest(`not an address: "${text}" (expected 0x and 40 hex digits)`);
+  if (!isAddress(text, { strict: false }))
+    throw new BadRequest(`not an address: "${text}" (expected 0x and 40 hex digits)`);
   return text.toLowerCase() as `0x${string}`;
 }
 
@@ -41,7 +42,8 @@ function parseTime(text: string | undefined): bigint {
   if (/^\d{1,13}$/.test(text)) seconds = BigInt(text);
   else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) && !Number.isNaN(Date.parse(text)))
     seconds = BigInt(Math.floor(Date.parse(text) / 1000));
-  else throw new BadRequest(`not a time: "${text}" (expected unix seconds or an ISO date such as 2027-04-21T00:00:00Z)`);
+  else
+    throw new BadRequest(`not a time: "${text}" (expected unix seconds or an ISO date such as 2027-04-21T00:00:00Z)`);
   if (seconds > MAX_TIME) throw new BadRequest(`time out of range: ${text}`);
   return seconds;
 }
@@ -202,7 +204,10 @@ app.get("/payments/:address", async (c) => {
           ? eq(p.modelOwner, address)
           : or(eq(p.payer, address), eq(p.operator, address), eq(p.modelOwner, address));
   const before = cursor
-    ? or(lt(p.blockNumber, cursor.blockNumber), and(eq(p.blockNumber, cursor.blockNumber), lt(p.logIndex, cursor.logIndex)))
+    ? or(
+        lt(p.blockNumber, cursor.blockNumber),
+        and(eq(p.blockNumber, cursor.blockNumber), lt(p.logIndex, cursor.logIndex)),
+      )
     : undefined;
   const rows = await db
     .select()
