@@ -167,6 +167,7 @@ describe("indexer against a hardhat node (end to end)", function () {
       ),
     );
     const nodeId = (await nodes.nextNodeId()) - 1n;
+    await mine(staking.connect(operator).unstake(parseEther("5000")));
 
     // A deposit, and one voucher redeemed twice (cumulative amounts): two payments.
     await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("100")));
@@ -292,6 +293,7 @@ describe("indexer against a hardhat node (end to end)", function () {
           escrowAccount(payer: $payer) { balance deposited paid }
           operator(address: $op) { ownActive }
           transfers(where: { to: $op }) { items { amount } }
+          thawRequests(where: { staker: $op }) { items { amount } }
         }`,
         variables: { op: operator.address.toLowerCase(), payer: payer.address.toLowerCase() },
       }),
@@ -303,6 +305,7 @@ describe("indexer against a hardhat node (end to end)", function () {
         escrowAccount: { balance: string; deposited: string; paid: string };
         operator: { ownActive: string };
         transfers: { items: { amount: string }[] };
+        thawRequests: { items: { amount: string }[] };
       };
     };
     expect(body.errors, JSON.stringify(body.errors)).to.equal(undefined);
@@ -310,6 +313,8 @@ describe("indexer against a hardhat node (end to end)", function () {
     expect(BigInt(body.data.escrowAccount.balance)).to.equal((await escrow.getAccount(payer.address)).balance);
     expect(BigInt(body.data.operator.ownActive)).to.equal((await staking.getOperator(operator.address)).ownActive);
     expect(body.data.transfers.items.map((x) => x.amount)).to.deep.equal([parseEther("100000").toString()]);
+    expect(body.data.thawRequests.items.map((x) => x.amount)).to.deep.equal([parseEther("5000").toString()]);
+    expect((await staking.getOperator(operator.address)).ownActive).to.equal(parseEther("55000"));
 
     // Unknown addresses: empty answers. Bad input: 400 with a reason.
     const nobody = "0x000000000000000000000000000000000000dEaD";
