@@ -270,6 +270,37 @@ export const ModelRegistryAbi = [
       {
         "indexed": false,
         "internalType": "uint32",
+        "name": "currentRoyaltyPpm",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "newRoyaltyPpm",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "effectiveAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ModelRoyaltyIncreaseScheduled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
         "name": "oldRoyaltyPpm",
         "type": "uint32"
       },
@@ -385,6 +416,19 @@ export const ModelRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "ROYALTY_INCREASE_DELAY",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
@@ -447,6 +491,16 @@ export const ModelRegistryAbi = [
             "internalType": "address",
             "name": "pendingOwner",
             "type": "address"
+          },
+          {
+            "internalType": "uint32",
+            "name": "pendingRoyaltyPpm",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint40",
+            "name": "royaltyIncreaseAt",
+            "type": "uint40"
           },
           {
             "internalType": "string",
