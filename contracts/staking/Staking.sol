@@ -17,7 +17,8 @@ import {Stakes} from "../types/Stakes.sol";
 /// @title Staking
 /// @notice See the documentation in {IStaking}.
 /// @dev Where the tokens are: every token this contract holds is active stake (own or delegated), thawing stake
-/// (in the two thawing pools of each operator), or the rewards allocation not yet claimed. Rewards use two
+/// (in the two thawing pools of each operator), or rewards and node fees not yet claimed: the balance is exactly
+/// totalActiveStake + totalThawingStake + REWARDS_TOTAL + feesDistributed - rewardsClaimed. Rewards use two
 /// accumulators: a global reward per active token, settled into an operator's books before any change to its
 /// stake, delegation or cut; and per operator a reward per delegated share, settled into a delegation before any
 /// change to it. Nothing loops over stakers; a withdrawal loops over at most {maxThawRequests} of the caller's
