@@ -3,7 +3,7 @@
  * append-only event tables keyed by the event id (Ponder keeps no point-in-time history of its own). Amounts are
  * wei, times unix seconds. Indexes are on what the routes filter by.
  */
-import { index, onchainTable } from "ponder";
+import { index, onchainTable, primaryKey } from "ponder";
 
 /** Every event row carries where it happened. */
 type Columns = Parameters<Extract<Parameters<typeof onchainTable>[1], (...args: never[]) => unknown>>[0];
@@ -246,4 +246,137 @@ export const request = onchainTable(
     postedAt: t.bigint().notNull(),
   }),
   (table) => ({ payerIdx: index().on(table.payer) }),
+);
+
+// ---------------------------------------------------------------- models
+
+/** A registered model. A scheduled royalty increase waits in pendingRoyaltyPpm until royaltyEffectiveAt (the
+ * contract applies it then, without an event: past that time the pending share is the one in force). */
+export const model = onchainTable(
+  "model",
+  (t) => ({
+    id: t.hex().primaryKey(),
+    owner: t.hex().notNull(),
+    pendingOwner: t.hex(),
+    royaltyPpm: t.integer().notNull(),
+    pendingRoyaltyPpm: t.integer(),
+    royaltyEffectiveAt: t.bigint(),
+    metadataURI: t.text().notNull(),
+    registeredAt: t.bigint().notNull(),
+  }),
+  (table) => ({ ownerIdx: index().on(table.owner) }),
+);
+
+/** Every ownership step of a model: kind "offered" (to = pending owner, zero cancels) or "transferred". */
+export const modelOwnership = onchainTable(
+  "model_ownership",
+  (t) => ({
+    id: t.text().primaryKey(),
+    modelId: t.hex().notNull(),
+    kind: t.text().notNull(),
+    from: t.hex().notNull(),
+    to: t.hex().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ modelIdx: index().on(table.modelId) }),
+);
+
+// ---------------------------------------------------------------- nodes
+
+/** A node as the registry stores it; prices in wei per inference for each mode (0: not offered). */
+export const node = onchainTable(
+  "node",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    operator: t.hex().notNull(),
+    metadataURI: t.text().notNull(),
+    /** Mask of 1 << mode: 1 none, 2 tee, 4 zk. */
+    modes: t.integer().notNull(),
+    teeMeasurement: t.hex().notNull(),
+    capacity: t.integer().notNull(),
+    priceNone: t.bigint().notNull(),
+    priceTee: t.bigint().notNull(),
+    priceZk: t.bigint().notNull(),
+    active: t.boolean().notNull(),
+    jailedUntil: t.bigint().notNull(),
+    lastSeen: t.bigint().notNull(),
+    registeredAt: t.bigint().notNull(),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator) }),
+);
+
+/** The models a node serves now: a row per (node, model), deleted when the node stops serving it. */
+export const nodeModel = onchainTable(
+  "node_model",
+  (t) => ({ nodeId: t.bigint().notNull(), modelId: t.hex().notNull() }),
+  (table) => ({ pk: primaryKey({ columns: [table.nodeId, table.modelId] }), modelIdx: index().on(table.modelId) }),
+);
+
+/** Enclave measurements governance approved (approved false once withdrawn). */
+export const teeMeasurement = onchainTable("tee_measurement", (t) => ({
+  measurement: t.hex().primaryKey(),
+  approved: t.boolean().notNull(),
+}));
+
+/** The minimum stake of each mode (0 none, 1 tee, 2 zk), seeded with the contract's defaults. */
+export const minimumStake = onchainTable("minimum_stake", (t) => ({
+  mode: t.integer().primaryKey(),
+  minimum: t.bigint().notNull(),
+}));
+
+/** The registry's parameters: one row, id "NodeRegistry". */
+export const nodeRegistryParams = onchainTable("node_registry_params", (t) => ({
+  id: t.text().primaryKey(),
+  livenessWindow: t.bigint().notNull(),
+}));
+
+// ---------------------------------------------------------------- proofs
+
+/** A single committed record, by its inference id (the registry refuses a second commitment of one id). */
+export const proofRecord = onchainTable(
+  "proof_record",
+  (t) => ({
+    inferenceId: t.hex().primaryKey(),
+    nodeId: t.bigint().notNull(),
+    modelId: t.hex().notNull(),
+    inputHash: t.hex().notNull(),
+    outputHash: t.hex().notNull(),
+    proofType: t.integer().notNull(),
+    proofHash: t.hex().notNull(),
+    leaf: t.hex().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ nodeIdx: index().on(table.nodeId), modelIdx: index().on(table.modelId) }),
+);
+
+/** A committed batch root. */
+export const proofBatch = onchainTable(
+  "proof_batch",
+  (t) => ({
+    root: t.hex().primaryKey(),
+    nodeId: t.bigint().notNull(),
+    recordCount: t.bigint().notNull(),
+    uri: t.text().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ nodeIdx: index().on(table.nodeId) }),
+);
+
+/** A challenge of a record: status pending, upheld or rejected. */
+export const proofChallenge = onchainTable(
+  "proof_challenge",
+  (t) => ({
+    id: t.hex().primaryKey(),
+    root: t.hex().notNull(),
+    inferenceId: t.hex().notNull(),
+    nodeId: t.bigint().notNull(),
+    challenger: t.hex().notNull(),
+    bond: t.bigint().notNull(),
+    status: t.text().notNull(),
+    slashed: t.bigint(),
+    bondReturned: t.bigint(),
+    openedAt: t.bigint().notNull(),
+    resolvedAt: t.bigint(),
+  }),
+  (table) => ({ nodeIdx: index().on(table.nodeId), challengerIdx: index().on(table.challenger) }),
 );
