@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,7 +6,8 @@ import { JsonRpcProvider, JsonRpcSigner, TypedDataDomain, id, parseEther } from 
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { LocalNode, ROOT, freePort, hardhat, startNode } from "../helpers/node";
+import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { startPonder } from "../helpers/ponder";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,
@@ -17,8 +17,6 @@ import {
   VestingVault__factory,
 } from "../../typechain-types";
 
-const INDEXER = path.join(ROOT, "indexer");
-const PONDER = path.join(ROOT, "node_modules", ".bin", "ponder");
 const NONE = 0;
 const TEE = 1;
 const VOUCHER_TYPES = {
@@ -54,51 +52,6 @@ interface PaymentsAnswer {
     transactionHash: string;
   }[];
   nextCursor: string | null;
-}
-
-/** Ponder started on a fresh PGlite directory and a free port, stopped with its process group. */
-async function startPonder(rpcUrl: string, deploymentsDir: string) {
-  const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-indexer-pglite-"));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PONDER_TELEMETRY_DISABLED: "true",
-    OPG_CHAIN_ID: "31337",
-    OPG_RPC_URL: rpcUrl,
-    OPG_DEPLOYMENTS_DIR: deploymentsDir,
-    OPG_PGLITE_DIR: dataDir,
-    NODE_ENV: "production",
-  };
-  delete env.DATABASE_URL;
-  delete env.DATABASE_PRIVATE_URL;
-  const child: ChildProcess = spawn(
-    PONDER,
-    ["start", "--schema", "opg", "--port", String(port), "--log-format", "json"],
-    {
-      cwd: INDEXER,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    exited: () => child.exitCode !== null || child.signalCode !== null,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        process.kill(-child.pid!, "SIGTERM");
-        const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /**

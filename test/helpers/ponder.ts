@@ -1,0 +1,74 @@
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { ROOT, freePort } from "./node";
+
+const INDEXER = path.join(ROOT, "indexer");
+const PONDER = path.join(ROOT, "node_modules", ".bin", "ponder");
+
+/** Ponder started on a fresh PGlite directory and a free port, stopped with its process group. */
+export async function startPonder(rpcUrl: string, deploymentsDir: string) {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-indexer-pglite-"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PONDER_TELEMETRY_DISABLED: "true",
+    OPG_CHAIN_ID: "31337",
+    OPG_RPC_URL: rpcUrl,
+    OPG_DEPLOYMENTS_DIR: deploymentsDir,
+    OPG_PGLITE_DIR: dataDir,
+    NODE_ENV: "production",
+  };
+  delete env.DATABASE_URL;
+  delete env.DATABASE_PRIVATE_URL;
+  const child: ChildProcess = spawn(
+    PONDER,
+    ["start", "--schema", "opg", "--port", String(port), "--log-format", "json"],
+    {
+      cwd: INDEXER,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        process.kill(-child.pid!, "SIGTERM");
+        const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until Ponder's /status shows `block` indexed (or throws after `ms`). */
+export async function untilIndexed(ponder: Awaited<ReturnType<typeof startPonder>>, block: number, ms = 180_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (ponder.exited()) throw new Error(`ponder exited:\n${ponder.output()}`);
+    try {
+      const res = await fetch(`${ponder.url}/status`);
+      if (res.ok) {
+        const status = (await res.json()) as Record<string, { block: { number: number } }>;
+        if ((status.opg?.block.number ?? -1) >= block) return;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`ponder did not reach block ${block} in ${ms / 1000} s:\n${ponder.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
