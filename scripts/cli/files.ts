@@ -128,18 +128,7 @@ export interface VoucherEntry extends SignedVoucher {
 
 const VOUCHER_FIELDS = ["payer", "nodeId", "modelId", "mode", "cumulativeAmount", "issuedAt", "expiry"] as const;
 
-/** The EIP-712 type of Payments.Voucher. */
-export const VOUCHER_TYPES = {
-  Voucher: [
-    { name: "payer", type: "address" },
-    { name: "nodeId", type: "uint256" },
-    { name: "modelId", type: "bytes32" },
-    { name: "mode", type: "uint8" },
-    { name: "cumulativeAmount", type: "uint128" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-  ],
-};
+export { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 
 /** Checks one {voucher, signature} object. */
 export function parseSignedVoucher(where: string, value: unknown): SignedVoucher {

@@ -17,21 +17,11 @@ import {
   ProofRegistry__factory,
   Staking__factory,
 } from "../../typechain-types";
+import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 
 const NONE = 0;
 const TEE = 1;
 const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
-const VOUCHER_TYPES = {
-  Voucher: [
-    { name: "payer", type: "address" },
-    { name: "nodeId", type: "uint256" },
-    { name: "modelId", type: "bytes32" },
-    { name: "mode", type: "uint8" },
-    { name: "cumulativeAmount", type: "uint128" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-  ],
-};
 
 /**
  * The core loop through a real JSON-RPC node: a payer deposits and pays two nodes for 1,000 inferences with

@@ -8,6 +8,7 @@ import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ether
 
 import { devnetGenesis, DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { deploySystem } from "../../deploy/system";
+import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 
 export interface PaymentGasRow {
   operation: string;
@@ -17,17 +18,6 @@ export interface PaymentGasRow {
 }
 
 const TEE = 1;
-const VOUCHER_TYPES = {
-  Voucher: [
-    { name: "payer", type: "address" },
-    { name: "nodeId", type: "uint256" },
-    { name: "modelId", type: "bytes32" },
-    { name: "mode", type: "uint8" },
-    { name: "cumulativeAmount", type: "uint128" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-  ],
-};
 
 export async function measurePaymentGas(hre: HardhatRuntimeEnvironment): Promise<PaymentGasRow[]> {
   const { ethers } = hre;

@@ -16,20 +16,10 @@ import {
   Staking__factory,
   VestingVault__factory,
 } from "../../typechain-types";
+import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 
 const NONE = 0;
 const TEE = 1;
-const VOUCHER_TYPES = {
-  Voucher: [
-    { name: "payer", type: "address" },
-    { name: "nodeId", type: "uint256" },
-    { name: "modelId", type: "bytes32" },
-    { name: "mode", type: "uint8" },
-    { name: "cumulativeAmount", type: "uint128" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-  ],
-};
 
 interface Amount {
   wei: string;

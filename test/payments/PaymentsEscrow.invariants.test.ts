@@ -30,7 +30,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { ContractTransactionReceipt, ContractTransactionResponse, LogDescription, TypedDataField } from "ethers";
+import type { ContractTransactionReceipt, ContractTransactionResponse, LogDescription } from "ethers";
 import fc from "fast-check";
 
 import {
@@ -42,6 +42,7 @@ import {
   Staking__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
+import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 
 const { ZeroAddress, ZeroHash, MaxUint256, id } = ethers;
 
@@ -85,18 +86,6 @@ const CHANNELS = [
   { node: 1, model: MODEL_A, mode: Mode.None },
   { node: 1, model: MODEL_B, mode: Mode.None },
 ] as const;
-
-const VOUCHER_TYPES: Record<string, TypedDataField[]> = {
-  Voucher: [
-    { name: "payer", type: "address" },
-    { name: "nodeId", type: "uint256" },
-    { name: "modelId", type: "bytes32" },
-    { name: "mode", type: "uint8" },
-    { name: "cumulativeAmount", type: "uint128" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-  ],
-};
 
 interface Voucher {
   payer: string;

@@ -123,6 +123,7 @@ import {
   Staking__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
+import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 
 const { ZeroAddress, ZeroHash, MaxUint256, encodeBytes32String, keccak256, AbiCoder, toBeHex, concat, id } = ethers;
 const abi = AbiCoder.defaultAbiCoder();
@@ -185,17 +186,6 @@ const NODE2_PRICES: [bigint, bigint, bigint] = [opg(2n), 0n, 0n];
 
 const VOUCHER_TYPE =
   "Voucher(address payer,uint256 nodeId,bytes32 modelId,uint8 mode,uint128 cumulativeAmount,uint64 issuedAt,uint64 expiry)";
-const VOUCHER_TYPES: Record<string, TypedDataField[]> = {
-  Voucher: [
-    { name: "payer", type: "address" },
-    { name: "nodeId", type: "uint256" },
-    { name: "modelId", type: "bytes32" },
-    { name: "mode", type: "uint8" },
-    { name: "cumulativeAmount", type: "uint128" },
-    { name: "issuedAt", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-  ],
-};
 const PERMIT_TYPES: Record<string, TypedDataField[]> = {
   Permit: [
     { name: "owner", type: "address" },
