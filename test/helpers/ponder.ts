@@ -8,10 +8,26 @@ import { ROOT, freePort } from "./node";
 const INDEXER = path.join(ROOT, "indexer");
 const PONDER = path.join(ROOT, "node_modules", ".bin", "ponder");
 
-/** Ponder started on a fresh PGlite directory and a free port, stopped with its process group. */
-export async function startPonder(rpcUrl: string, deploymentsDir: string) {
+export interface PonderOptions {
+  /** PostgreSQL instead of PGlite; each run gets its own schema unless `schema` names one. */
+  databaseUrl?: string;
+  /** The database schema (PostgreSQL) Ponder writes to; a fresh random one by default. */
+  schema?: string;
+  /** A PGlite directory to reuse (a restart); a fresh temporary one by default, removed by stop(). */
+  dataDir?: string;
+  /** Leave the PGlite directory in place on stop(), so that a second Ponder can start on it. */
+  keepData?: boolean;
+  /** Extra environment for the Ponder process. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Ponder started on a fresh database (PGlite unless a PostgreSQL URL is given) and a free port, stopped with its
+ * process group. */
+export async function startPonder(rpcUrl: string, deploymentsDir: string, options: PonderOptions = {}) {
   const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-indexer-pglite-"));
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "opg-indexer-pglite-"));
+  const schema = options.schema ?? (options.databaseUrl ? `opg_test_${process.pid}_${port}` : "opg");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PONDER_TELEMETRY_DISABLED: "true",
@@ -20,12 +36,14 @@ export async function startPonder(rpcUrl: string, deploymentsDir: string) {
     OPG_DEPLOYMENTS_DIR: deploymentsDir,
     OPG_PGLITE_DIR: dataDir,
     NODE_ENV: "production",
+    ...options.env,
   };
   delete env.DATABASE_URL;
   delete env.DATABASE_PRIVATE_URL;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const child: ChildProcess = spawn(
     PONDER,
-    ["start", "--schema", "opg", "--port", String(port), "--log-format", "json"],
+    ["start", "--schema", schema, "--port", String(port), "--log-format", "json"],
     {
       cwd: INDEXER,
       env,
@@ -38,6 +56,8 @@ export async function startPonder(rpcUrl: string, deploymentsDir: string) {
   child.stderr!.on("data", (d) => (output += d));
   return {
     url: `http://127.0.0.1:${port}`,
+    schema,
+    dataDir,
     output: () => output,
     exited: () => child.exitCode !== null || child.signalCode !== null,
     async stop() {
@@ -48,7 +68,7 @@ export async function startPonder(rpcUrl: string, deploymentsDir: string) {
         await exited;
         clearTimeout(timer);
       }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir && !options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

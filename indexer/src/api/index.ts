@@ -12,11 +12,13 @@ import { isAddress, parseEther } from "viem";
 import { formatOpg } from "../../../deploy/lib/format";
 import { type ScheduleTerms, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
 import config from "../../ponder.config";
+import pageRoutes from "./page";
 
 const app = new Hono();
 
 app.use("/graphql", graphql({ db, schema }));
 app.use("/sql/*", client({ db, schema }));
+app.route("/", pageRoutes);
 
 class BadRequest extends Error {}
 
