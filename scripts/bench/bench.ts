@@ -101,6 +101,10 @@ async function main() {
 
 main().catch((error) => {
   // A bad argument or input file gets its message alone; anything else its stack too.
-  console.error(error instanceof Error && /^(unknown argument|--indexer|scripts\/reports\/)/.test(error.message) ? error.message : error);
+  console.error(
+    error instanceof Error && /^(unknown argument|--indexer|scripts\/reports\/)/.test(error.message)
+      ? error.message
+      : error,
+  );
   process.exitCode = 1;
 });

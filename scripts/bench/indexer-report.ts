@@ -36,14 +36,19 @@ export function parseIndexerBench(text: string, file: string): IndexerBench {
     throw new Error(`${file}: ${field} should be ${want}, got ${JSON.stringify(got)}`);
   };
   const obj = (v: unknown, field: string) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(field, "an object", v);
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : fail(field, "an object", v);
   const num = (v: unknown, field: string) =>
     typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : fail(field, "a number >= 0", v);
   const str = (v: unknown, field: string) => (typeof v === "string" && v !== "" ? v : fail(field, "a string", v));
   const root = obj(data, "the file");
   const speed = (field: string): Speed => {
     const s = obj(root[field], field);
-    return { seconds: num(s.seconds, `${field}.seconds`), eventsPerSecond: num(s.eventsPerSecond, `${field}.eventsPerSecond`) };
+    return {
+      seconds: num(s.seconds, `${field}.seconds`),
+      eventsPerSecond: num(s.eventsPerSecond, `${field}.eventsPerSecond`),
+    };
   };
   const latency: Record<string, Latency> = {};
   for (const [route, value] of Object.entries(obj(root.latency, "latency"))) {

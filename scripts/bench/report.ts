@@ -2,7 +2,7 @@
  * scripts/reports/benchmarks.md from one run's measurements: every figure beside its alternative, each table with
  * the rules, the compiler settings, the date and the command under its heading. Pure: the run is in bench.ts.
  */
-import { Measured, TARGETS, TX_CAP, largestTransaction, paymentRow } from "./targets";
+import { Measured, TARGETS, TX_CAP, largestTransaction, paymentRow, vestingRow } from "./targets";
 import { Method, formatEth, settle } from "./volume";
 import type { IndexerBench } from "./indexer-report";
 import { renderIndexer } from "./indexer-report";
@@ -35,6 +35,12 @@ export const VOLUME = { inferences: 2_000_000n, proofs: 500_000n };
 export const GAS_PRICE_WEI = 10_000_000n;
 
 const fmt = (n: bigint) => n.toLocaleString("en-US");
+/** Gas per item: whole gas from 100 up, two decimals below (a batch root per 1,000,000 records is 0.06 a record). */
+export const perItem = (gas: bigint, items: bigint) =>
+  gas / items >= 100n
+    ? fmt(gas / items)
+    : (Number(gas) / Number(items)).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const inferences = (n: bigint) => `${fmt(n)} inference${n === 1n ? "" : "s"}`;
 const VOUCHER_SIZES = [1n, 100n, 1_000n, 10_000n];
 const BATCH_SIZES = [1, 10, 100];
 const RECORD_BATCHES = [100n, 10_000n, 1_000_000n];
@@ -50,17 +56,24 @@ export function renderBenchmarks(input: BenchInput): string {
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ];
   const floorWarm = paymentRow(m, "floor: OPG transfer to a recipient already holding it").gas;
-  const times = (gas: bigint) => `${(Number(gas) / Number(floorWarm)).toFixed(gas < floorWarm / 10n ? 4 : 2)}x`;
+  const times = (gas: bigint, items: bigint) => {
+    const ratio = Number(gas) / Number(items) / Number(floorWarm);
+    return `${ratio.toLocaleString("en-US", { maximumSignificantDigits: 3 })}x`;
+  };
 
   // Payments: every method of paying for inferences, as one transaction's gas and what it settles.
   const request = paymentRow(m, "on-chain request: post + fulfil");
   const paymentMethods: Method[] = [
-    { method: "on-chain request (post + fulfil, the proof record included)", gasPerTransaction: request.gas, perTransaction: 1n },
+    {
+      method: "on-chain request (post + fulfil, the proof record included)",
+      gasPerTransaction: request.gas,
+      perTransaction: 1n,
+    },
     ...VOUCHER_SIZES.flatMap((size) =>
       BATCH_SIZES.map((batch) => {
         const r = paymentRow(m, `batch of ${batch} vouchers, ${fmt(size)} inferences each`);
         return {
-          method: `vouchers for ${fmt(size)} inferences, redeemed ${batch} per transaction`,
+          method: `vouchers for ${inferences(size)}, redeemed ${batch} per transaction`,
           gasPerTransaction: r.gas,
           perTransaction: r.inferences,
         };
@@ -114,12 +127,25 @@ export function renderBenchmarks(input: BenchInput): string {
       `the last unless a scenario sets the time, and payer keys are derived, not random: the gas figures repeat ` +
       `exactly from run to run (only this date and the indexer's wall-clock figures change).`,
     "",
-    "## Shared/DESIGN.md's cost targets: met or missed",
+    "## In short",
+    "",
+    ...headline(m).map((h) => `- ${h}`),
+    "",
+    "## shared/DESIGN.md's cost targets: met or missed",
     "",
     rules,
     "",
     ...table(
-      ["operation", "the alternative", "its gas (DESIGN.md)", "measured here", "ours", "target, at most", "verdict", "basis"],
+      [
+        "operation",
+        "the alternative",
+        "its gas (DESIGN.md)",
+        "measured here",
+        "ours",
+        "target, at most",
+        "verdict",
+        "basis",
+      ],
       ["---", "---", "---:", "---:", "---:", "---:", "---", "---"],
       TARGETS.map((t) => {
         const ours = t.ours(m);
@@ -141,7 +167,7 @@ export function renderBenchmarks(input: BenchInput): string {
     rules,
     "",
     "The terms: 1,000,000 OPG, 10% unlocked at the start, a 12-month cliff, then 36 months linear. OpenZeppelin's " +
-      "VestingWallet is one contract per beneficiary: its \"create\" is deploying a VestingWalletCliff with the same " +
+      'VestingWallet is one contract per beneficiary: its "create" is deploying a VestingWalletCliff with the same ' +
       "start, cliff and end (it has no unlock at the start) and funding it; its batch is a helper " +
       "(contracts/test/bench/OZVestingWalletBatch.sol) that deploys and funds N wallets in one transaction.",
     "",
@@ -154,7 +180,9 @@ export function renderBenchmarks(input: BenchInput): string {
           r.operation,
           fmt(r.ours),
           r.openZeppelin === undefined ? "-" : fmt(r.openZeppelin),
-          r.openZeppelin === undefined || r.ours === 0n ? "-" : `${(Number(r.openZeppelin) / Number(r.ours)).toFixed(2)}x`,
+          r.openZeppelin === undefined || r.ours === 0n
+            ? "-"
+            : `${(Number(r.openZeppelin) / Number(r.ours)).toFixed(2)}x`,
           r.openZeppelinNote ?? (r.openZeppelin === undefined ? "no counterpart" : "the same call"),
           r.note ?? "",
         ]),
@@ -177,10 +205,16 @@ export function renderBenchmarks(input: BenchInput): string {
           paymentRow(m, "on-chain request: fulfil (pays the node, commits the proof record)"),
           request,
           ...[1n, 100n, 10_000n].map((n) => paymentRow(m, `voucher for ${fmt(n)} inferences, redeemed alone`)),
-        ].map((r) => [r.operation, fmt(r.gas), fmt(r.inferences), fmt(r.gas / r.inferences), times(r.gas / r.inferences)]),
+        ].map((r) => [
+          r.operation.replace("1 inferences", "1 inference"),
+          fmt(r.gas),
+          fmt(r.inferences),
+          perItem(r.gas, r.inferences),
+          times(r.gas, r.inferences),
+        ]),
         ...m.payments
           .filter((r) => r.operation.startsWith("floor: "))
-          .map((r) => [r.operation, fmt(r.gas), fmt(r.inferences), fmt(r.gas), times(r.gas)]),
+          .map((r) => [r.operation, fmt(r.gas), fmt(r.inferences), fmt(r.gas), times(r.gas, 1n)]),
       ],
     ),
     "",
@@ -193,7 +227,7 @@ export function renderBenchmarks(input: BenchInput): string {
         fmt(size),
         ...BATCH_SIZES.map((batch) => {
           const r = paymentRow(m, `batch of ${batch} vouchers, ${fmt(size)} inferences each`);
-          return `${fmt(r.gas / r.inferences)} (${fmt(r.gas)})`;
+          return `${perItem(r.gas, r.inferences)} (${fmt(r.gas)})`;
         }),
       ]),
     ),
@@ -209,7 +243,7 @@ export function renderBenchmarks(input: BenchInput): string {
         p.method,
         fmt(p.gasPerTransaction),
         fmt(p.perTransaction),
-        fmt(p.gasPerTransaction / p.perTransaction),
+        perItem(p.gasPerTransaction, p.perTransaction),
         `${fmt((single.gas * p.perTransaction) / p.gasPerTransaction)}x`,
       ]),
     ),
@@ -263,4 +297,39 @@ export function renderBenchmarks(input: BenchInput): string {
     "",
   ];
   return lines.join("\n");
+}
+
+/** The figures a reader wants first, each beside its alternative. */
+function headline(m: Measured): string[] {
+  const v = (o: string) => vestingRow(m, o);
+  const p = (o: string) => paymentRow(m, o);
+  const x = (a: bigint, b: bigint) =>
+    `${(Number(a) / Number(b)).toLocaleString("en-US", { maximumSignificantDigits: 3 })}x`;
+  const create = v("create one schedule (cliff + unlock at start)");
+  const batch = v("create in a batch of 10, per schedule");
+  const release = v("release again later, beneficiary undelegated");
+  const voted = v("release again later, beneficiary self-delegated (locked votes to self)");
+  const request = p("on-chain request: post + fulfil");
+  const vouchers = p("batch of 100 vouchers, 1,000 inferences each");
+  const floor = p("floor: plain ERC-20 (OpenZeppelin, no votes) transfer to a recipient already holding it");
+  const single = p("proof: commit one record");
+  const root = p("proof: commit a batch root of 1,000,000 records");
+  const perTransfer = VOLUME.inferences * floor.gas;
+  const perVoucher = ((VOLUME.inferences + vouchers.inferences - 1n) / vouchers.inferences) * vouchers.gas;
+  return [
+    `Vesting, create one schedule: ${fmt(create.ours)} gas, against ${fmt(create.openZeppelin!)} to deploy and fund ` +
+      `an OpenZeppelin VestingWalletCliff (${x(create.openZeppelin!, create.ours)}); in a batch of 10, ` +
+      `${fmt(batch.ours)} per schedule against ${fmt(batch.openZeppelin!)} per wallet.`,
+    `Vesting, release: ${fmt(release.ours)} against OpenZeppelin's ${fmt(release.openZeppelin!)} for an undelegated ` +
+      `beneficiary; ${fmt(voted.ours)} against ${fmt(voted.openZeppelin!)} for one whose locked votes are delegated. ` +
+      "Revoke: OpenZeppelin's wallet has none.",
+    `Paying for one inference: ${fmt(request.gas)} by an on-chain request (post + fulfil), ` +
+      `${perItem(vouchers.gas, vouchers.inferences)} by vouchers for 1,000 inferences redeemed 100 at a time, ` +
+      `against a floor of ${fmt(floor.gas)} for one plain ERC-20 transfer per inference.`,
+    `Proofs: ${fmt(single.gas)} for one record, ${fmt(root.gas)} for a root of 1,000,000 records ` +
+      `(${perItem(root.gas, root.inferences)} a record).`,
+    `${fmt(VOLUME.inferences)} inferences paid one ERC-20 transfer each: ${fmt(perTransfer)} gas; by vouchers for ` +
+      `1,000 in batches of 100: ${fmt(perVoucher)} gas (${formatEth(perVoucher * GAS_PRICE_WEI)} ETH at an assumed ` +
+      `0.01 gwei, against ${formatEth(perTransfer * GAS_PRICE_WEI)}).`,
+  ];
 }

@@ -20,7 +20,8 @@ export interface Settlement extends Method {
 export function settle(volume: bigint, methods: Method[], gasPriceWei: bigint): Settlement[] {
   if (volume <= 0n) throw new Error(`volume must be positive, got ${volume}`);
   return methods.map((m) => {
-    if (m.perTransaction <= 0n) throw new Error(`${m.method}: perTransaction must be positive, got ${m.perTransaction}`);
+    if (m.perTransaction <= 0n)
+      throw new Error(`${m.method}: perTransaction must be positive, got ${m.perTransaction}`);
     const transactions = (volume + m.perTransaction - 1n) / m.perTransaction;
     const gas = transactions * m.gasPerTransaction;
     return { ...m, transactions, gas, wei: gas * gasPriceWei };

@@ -19,6 +19,8 @@ export interface GasRow {
   openZeppelin?: bigint;
   /** What the OpenZeppelin figure stands for, or why there is none. */
   openZeppelinNote?: string;
+  /** For an operation measured in a batch: the whole transaction's gas (ours is per item). */
+  batchGas?: bigint;
   note?: string;
 }
 
@@ -108,7 +110,8 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
       group: "vesting",
       operation: `create in a batch of ${n}, per schedule`,
       ours: used / BigInt(n),
-      note: `${used} for the batch`,
+      batchGas: used,
+      note: `${used.toLocaleString("en-US")} for the batch`,
     });
   }
 
@@ -149,12 +152,15 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
     ),
   );
   const ozPerWallet = ozBatchGas / BigInt(ozBatchSize);
-  Object.assign(rows.find((r) => r.operation === "create in a batch of 10, per schedule")!, {
-    openZeppelin: ozPerWallet,
-    openZeppelinNote: `${ozBatchGas} for 10 wallets deployed and funded in one transaction`,
-  });
+  Object.assign(
+    rows.find((r) => r.operation === "create in a batch of 10, per schedule")!,
+    {
+      openZeppelin: ozPerWallet,
+      openZeppelinNote: `${ozBatchGas.toLocaleString("en-US")} for 10 wallets deployed and funded in one transaction`,
+    },
+  );
   rows.find((r) => r.operation === "create in a batch of 100, per schedule")!.openZeppelinNote =
-    `does not fit: 100 wallets would take about ${ozPerWallet * 100n} gas, over the 2^24 cap; ` +
+    `does not fit: 100 wallets would take about ${(ozPerWallet * 100n).toLocaleString("en-US")} gas, over the 2^24 cap; ` +
     `at most ${TX_GAS_CAP / ozPerWallet} wallets fit in one transaction`;
 
   // Releases: carol undelegated (schedule 1), dave self-delegated with locked votes delegated to self (schedule 2).
@@ -234,8 +240,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
   // OpenZeppelin's VestingWallet cannot be revoked. The nearest thing needs the beneficiary's consent: it releases
   // what has vested, then hands its wallet (Ownable) to the treasury, which gets the rest only as it vests.
   await setTime(cliff + 5n * MONTH);
-  const handBack =
-    (await ozRelease(1)) + (await gas(wallets[1].connect(dave).transferOwnership(treasury.address)));
+  const handBack = (await ozRelease(1)) + (await gas(wallets[1].connect(dave).transferOwnership(treasury.address)));
   rows.push({
     group: "vesting",
     operation: "revoke (delegated schedule, mid-vesting)",
