@@ -249,6 +249,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
     openZeppelinNote:
       "no revoke: only with the beneficiary's consent (it releases, then hands the wallet to the treasury: " +
       "this figure), and the unvested part still reaches the treasury only as it vests, a release at a time",
+    note: "OZ VestingWallet cannot be revoked: its figure needs the beneficiary's consent",
   });
   await setTime(cliff + 6n * MONTH);
   rows.push({
