@@ -190,7 +190,8 @@ export function renderBenchmarks(input: BenchInput): string {
             ? "-"
             : `${(Number(r.openZeppelin) / Number(r.ours)).toFixed(2)}x`,
           r.openZeppelinNote ?? (r.openZeppelin === undefined ? "no counterpart" : "the same call"),
-          r.note ?? "",
+          // "OZ: ..." notes are the gas report's short form of what the OZ column already says here.
+          r.openZeppelinNote && r.note?.startsWith("OZ") ? "" : (r.note ?? ""),
         ]),
     ),
     "",

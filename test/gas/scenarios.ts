@@ -134,6 +134,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
   const createRow = rows.find((r) => r.operation === "create one schedule (cliff + unlock at start)")!;
   createRow.openZeppelin = ozCreate;
   createRow.openZeppelinNote = "deploy a VestingWalletCliff + fund it (a transfer)";
+  createRow.note = "OZ: deploy a wallet + fund it";
 
   // OpenZeppelin in a batch: one transaction deploys and funds a wallet per beneficiary (contracts/test/bench/).
   const ozBatch = await ethers.deployContract("OZVestingWalletBatch");
@@ -257,6 +258,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
     operation: "after a revocation, recover what vests later (treasury releases the handed-back wallet)",
     ours: 0n,
     openZeppelin: await gas(wallets[1]["release(address)"](token.getAddress())),
+    openZeppelinNote: "one release, paid again each time more vests, until the end",
     note: "ours: nothing to do, revoke returned the unvested part at once",
   });
   return rows;
