@@ -105,12 +105,10 @@ ponder.on("Staking:ThawRequested", async ({ event, context }) => {
   } else {
     // The delegation shares burned are not in the event: they are the `shares` argument of undelegate.
     const burned = await undelegatedShares(event.transaction, context, op, staker);
-    const position = await context.db
-      .update(delegation, { operator: op, delegator: staker })
-      .set((row) => ({
-        shares: burned === undefined ? row.shares : row.shares - burned,
-        updatedAt: event.block.timestamp,
-      }));
+    const position = await context.db.update(delegation, { operator: op, delegator: staker }).set((row) => ({
+      shares: burned === undefined ? row.shares : row.shares - burned,
+      updatedAt: event.block.timestamp,
+    }));
     const burnedShares = burned ?? 0n;
     await context.db.insert(delegationChange).values({
       id: event.id,
@@ -181,16 +179,14 @@ ponder.on("Staking:StakeWithdrawn", async ({ event, context }) => {
     if (r.epoch === epoch) shares += r.shares;
     await context.db.update(thawRequest, { id: r.id }).set({ status: "withdrawn", withdrawnAt: event.block.timestamp });
   }
-  await context.db
-    .update(operator, { address: op })
-    .set((row) =>
-      own
-        ? { ownThawing: row.ownThawing - amount, ownThawingShares: row.ownThawingShares - shares }
-        : {
-            delegatedThawing: row.delegatedThawing - amount,
-            delegatedThawingShares: row.delegatedThawingShares - shares,
-          },
-    );
+  await context.db.update(operator, { address: op }).set((row) =>
+    own
+      ? { ownThawing: row.ownThawing - amount, ownThawingShares: row.ownThawingShares - shares }
+      : {
+          delegatedThawing: row.delegatedThawing - amount,
+          delegatedThawingShares: row.delegatedThawingShares - shares,
+        },
+  );
   await record(context.db, event.block.timestamp, {}, { totalThawing: -amount });
 });
 
