@@ -1,0 +1,213 @@
+/**
+ * The subgraph (indexer/subgraph/): generated from a real deployment on the in-process network, then `graph codegen`
+ * and `graph build` (offline). The mappings are compiled and type-checked here, not executed: matchstick and
+ * graph-node are not available on this machine.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import hre from "hardhat";
+
+import { devnetGenesis } from "../../deploy/config";
+import { CONTRACT_NAMES, Deployment } from "../../deploy/lib/deployments";
+import { deploySystem } from "../../deploy/system";
+import {
+  Abi,
+  SUBGRAPH_DIR,
+  SubgraphError,
+  buildSubgraph,
+  eventNames,
+  eventSignature,
+  generateSubgraph,
+  renderManifest,
+} from "../../scripts/subgraph";
+import { ROOT } from "../helpers/node";
+
+interface DataSource {
+  name: string;
+  network?: string;
+  address?: string;
+  startBlock?: number;
+  handlers: { event: string; handler: string }[];
+}
+
+/** The data sources of a manifest in the shape subgraph.template.yaml has (no YAML library in the dependencies). */
+function dataSources(manifest: string): DataSource[] {
+  const sources: DataSource[] = [];
+  let current: DataSource | undefined;
+  const unquote = (s: string) => s.replace(/^"(.*)"$/, "$1");
+  for (const line of manifest.split("\n")) {
+    let m: RegExpExecArray | null;
+    if (/^ {2}- kind: /.test(line)) sources.push((current = { name: "", handlers: [] }));
+    else if (!current) continue;
+    else if ((m = /^ {4}name: (\S+)$/.exec(line))) current.name = m[1];
+    else if ((m = /^ {4}network: (\S+)$/.exec(line))) current.network = m[1];
+    else if ((m = /^ {6}address: (\S+)$/.exec(line))) current.address = unquote(m[1]);
+    else if ((m = /^ {6}startBlock: (\S+)$/.exec(line))) current.startBlock = Number(m[1]);
+    else if ((m = /^ {8}- event: (.+)$/.exec(line))) current.handlers.push({ event: unquote(m[1]), handler: "" });
+    else if ((m = /^ {10}handler: (\S+)$/.exec(line)) && current.handlers.length > 0)
+      current.handlers[current.handlers.length - 1].handler = m[1];
+  }
+  return sources;
+}
+
+const readAbi = async (name: string) => (await hre.artifacts.readArtifact(name)).abi as Abi;
+
+describe("subgraph (indexer/subgraph)", function () {
+  // graph codegen + graph build take about 10 s on an idle machine, minutes on a busy one.
+  this.timeout(900_000);
+
+  let deploymentsDir: string;
+  let outputDir: string;
+  let manifestPath: string;
+  let manifest: string;
+  let deployment: Deployment;
+  let built: ReturnType<typeof buildSubgraph>;
+
+  before(async () => {
+    deploymentsDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-subgraph-deployments-"));
+    outputDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-subgraph-build-"));
+    const signers = await hre.ethers.getSigners();
+    const now = BigInt((await hre.ethers.provider.getBlock("latest"))!.timestamp);
+    await deploySystem(hre, {
+      genesis: devnetGenesis(
+        now,
+        signers.map((s) => s.address),
+      ),
+      timelockMinDelay: 60n,
+      deploymentsDir,
+    });
+    // A manifest of its own beside the template (its paths are relative), so that a developer's subgraph.yaml stays.
+    manifestPath = path.join(SUBGRAPH_DIR, `.test-${process.pid}.yaml`);
+    const generated = await generateSubgraph({ chainId: 31337, deploymentsDir, manifest: manifestPath, readAbi });
+    deployment = generated.deployment;
+    manifest = fs.readFileSync(manifestPath, "utf8");
+    built = buildSubgraph(manifestPath, outputDir, 600_000);
+  });
+
+  after(() => {
+    for (const p of [deploymentsDir, outputDir, manifestPath]) if (p) fs.rmSync(p, { recursive: true, force: true });
+  });
+
+  it("builds: a WebAssembly module per data source, the schema, the ABIs and the manifest", () => {
+    for (const name of CONTRACT_NAMES) {
+      const wasm = path.join(outputDir, name, `${name}.wasm`);
+      expect(fs.existsSync(wasm), wasm).to.equal(true);
+      // "\0asm": a WebAssembly binary, not an empty file
+      expect(fs.readFileSync(wasm).subarray(0, 4).toString("hex"), wasm).to.equal("0061736d");
+      expect(fs.existsSync(path.join(outputDir, name, `${name}.json`)), `${name} ABI`).to.equal(true);
+    }
+    expect(fs.readFileSync(path.join(outputDir, "schema.graphql"), "utf8")).to.equal(
+      fs.readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8"),
+    );
+    expect(fs.existsSync(path.join(outputDir, "subgraph.yaml"))).to.equal(true);
+  });
+
+  it("compiles the mappings without an AssemblyScript warning (a warning there has hidden a wrong value before)", () => {
+    expect(built.output).not.to.match(/WARNING AS\d+|ERROR AS\d+/);
+  });
+
+  it("has a handler for every event of every contract's ABI, named handle<Event>, and nothing else", async () => {
+    const sources = dataSources(manifest);
+    expect(sources.map((s) => s.name).sort()).to.deep.equal([...CONTRACT_NAMES].sort());
+    for (const name of CONTRACT_NAMES) {
+      const abi = await readAbi(name);
+      const expected = abi.filter((item) => item.type === "event").map(eventSignature);
+      expect(expected.length, `${name} has events`).to.be.greaterThan(0);
+      const source = sources.find((s) => s.name === name)!;
+      const handled = source.handlers.map((h) => h.event);
+      const missing = expected.filter((e) => !handled.includes(e));
+      expect(missing, `${name} events without a handler in subgraph.template.yaml`).to.deep.equal([]);
+      expect(handled.sort(), `${name} handlers`).to.deep.equal(expected.sort());
+      for (const h of source.handlers) expect(h.handler, h.event).to.equal(`handle${h.event.split("(")[0]}`);
+    }
+  });
+
+  it("takes each contract's address and start block from the deployments file, on one network", () => {
+    for (const source of dataSources(manifest)) {
+      const recorded = deployment.contracts[source.name as (typeof CONTRACT_NAMES)[number]]!;
+      expect(source.address, source.name).to.equal(recorded.address.toLowerCase());
+      expect(source.startBlock, source.name).to.equal(recorded.blockNumber);
+      expect(source.network, source.name).to.equal("hardhat");
+    }
+    const onDisk = JSON.parse(fs.readFileSync(path.join(deploymentsDir, "31337.json"), "utf8")) as Deployment;
+    expect(onDisk.contracts.OPG!.address).to.equal(deployment.contracts.OPG!.address);
+    expect(manifest).to.contain(`deploy/deployments/31337.json (abi ${onDisk.abiVersion})`);
+  });
+
+  it("copies the ABIs from the artifacts", async () => {
+    for (const name of CONTRACT_NAMES) {
+      const copied = JSON.parse(fs.readFileSync(path.join(SUBGRAPH_DIR, "abis", `${name}.json`), "utf8"));
+      expect(copied, name).to.deep.equal(await readAbi(name));
+    }
+  });
+
+  describe("bad input", () => {
+    const abis = { OPG: [{ type: "event", name: "Transfer", inputs: [] }] as Abi };
+
+    it("refuses an event the contract's ABI does not have, naming the contract and its events", () => {
+      expect(() => renderManifest('event: "{{event:OPG:Minted}}"', deployment, abis, "hardhat")).to.throw(
+        SubgraphError,
+        "OPG has no event Minted (its events: Transfer)",
+      );
+    });
+
+    it("refuses a contract the deployment lacks and an unknown placeholder", () => {
+      const partial = { ...deployment, contracts: { OPG: deployment.contracts.OPG } };
+      expect(() => renderManifest("{{address:Staking}}", partial, abis, "hardhat")).to.throw(
+        SubgraphError,
+        /no Staking/,
+      );
+      expect(() => renderManifest("{{chain}}", deployment, abis, "hardhat")).to.throw(SubgraphError, /\{\{chain\}\}/);
+    });
+
+    it("needs --network for a chain The Graph name is not known for, and a deployments file", async () => {
+      await expect(generateSubgraph({ chainId: 31337, network: "Base Mainnet", deploymentsDir })).to.be.rejectedWith(
+        SubgraphError,
+        /--network "Base Mainnet"/,
+      );
+      await expect(generateSubgraph({ chainId: 4242, deploymentsDir })).to.be.rejectedWith(
+        SubgraphError,
+        /--chain-id 4242: .*4242\.json does not exist/,
+      );
+      const other = path.join(deploymentsDir, "4242.json");
+      fs.writeFileSync(other, JSON.stringify({ ...deployment, chainId: 4242 }));
+      await expect(generateSubgraph({ chainId: 4242, deploymentsDir })).to.be.rejectedWith(
+        SubgraphError,
+        /--network is required for chain 4242/,
+      );
+    });
+
+    it("the command names a bad --chain-id", () => {
+      const run = spawnSync(
+        path.join(ROOT, "node_modules", ".bin", "ts-node"),
+        ["--transpile-only", "scripts/subgraph.ts", "--chain-id", "mainnet"],
+        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+      );
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stderr).to.contain('subgraph: --chain-id "mainnet": a positive integer');
+    });
+  });
+
+  it("writes event signatures as graph-cli does, tuples and arrays included", () => {
+    const event = {
+      type: "event",
+      name: "E",
+      inputs: [
+        { type: "address", indexed: true },
+        { type: "uint80[3]" },
+        {
+          type: "tuple[]",
+          components: [{ type: "uint8" }, { type: "tuple", components: [{ type: "bytes32" }, { type: "string" }] }],
+        },
+      ],
+    };
+    expect(eventSignature(event)).to.equal("E(indexed address,uint80[3],(uint8,(bytes32,string))[])");
+    expect(eventNames([event, { type: "function", name: "f" }, { type: "event", name: "A" }])).to.deep.equal([
+      "A",
+      "E",
+    ]);
+  });
+});
