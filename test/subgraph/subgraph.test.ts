@@ -53,6 +53,44 @@ function dataSources(manifest: string): DataSource[] {
   return sources;
 }
 
+/** Ponder's tables (indexer/ponder.schema.ts), read from the source: columns with their builder type and flags. */
+function ponderTables(): Map<string, { name: string; type: string; notNull: boolean; primaryKey: boolean }[]> {
+  const source = fs
+    .readFileSync(path.join(ROOT, "indexer", "ponder.schema.ts"), "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "");
+  const at = ["blockNumber: t.bigint().notNull()", "timestamp: t.bigint().notNull()"]
+    .concat(["transactionHash: t.hex().notNull()", "logIndex: t.integer().notNull()"])
+    .join(",");
+  const tables = new Map();
+  for (const m of source.matchAll(/export const (\w+) = onchainTable\(\s*"\w+",\s*\(t\) => \(\{([\s\S]*?)\}\)/g)) {
+    const body = m[2].replace("...at(t)", at);
+    const columns = [...body.matchAll(/(\w+): t\.(\w+)\(\)([.\w()]*)/g)].map((c) => ({
+      name: c[1],
+      type: c[2],
+      notNull: c[3].includes(".notNull()") || c[3].includes(".primaryKey()"),
+      primaryKey: c[3].includes(".primaryKey()"),
+    }));
+    tables.set(m[1][0].toUpperCase() + m[1].slice(1), columns);
+  }
+  return tables;
+}
+
+/** The subgraph's entities (indexer/subgraph/schema.graphql): field name to GraphQL type. */
+function subgraphEntities(): Map<string, Map<string, string>> {
+  const source = fs.readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8");
+  const entities = new Map();
+  for (const m of source.matchAll(/type (\w+) @entity\([^)]*\) \{([^}]*)\}/g))
+    entities.set(m[1], new Map([...m[2].matchAll(/^\s*(\w+): (\S+)$/gm)].map((f) => [f[1], f[2]])));
+  return entities;
+}
+
+/** Each mapping file's handlers that only log the event to ContractEvent: handler name to the event name logged. */
+function loggedOnly(contract: string): Map<string, string> {
+  const source = fs.readFileSync(path.join(SUBGRAPH_DIR, "src", `${contract}.ts`), "utf8");
+  const pattern = /export function (handle\w+)\(event: \w+\): void \{\s*logEvent\(event, CONTRACT, "(\w+)"\);\s*\}/g;
+  return new Map([...source.matchAll(pattern)].map((m) => [m[1], m[2]]));
+}
+
 const readAbi = async (name: string) => (await hre.artifacts.readArtifact(name)).abi as Abi;
 
 describe("subgraph (indexer/subgraph)", function () {
@@ -125,6 +163,57 @@ describe("subgraph (indexer/subgraph)", function () {
       expect(handled.sort(), `${name} handlers`).to.deep.equal(expected.sort());
       for (const h of source.handlers) expect(h.handler, h.event).to.equal(`handle${h.event.split("(")[0]}`);
     }
+  });
+
+  it("has Ponder's tables as entities: the same fields, types and nullability (the key as id), plus ContractEvent", () => {
+    const scalar: Record<string, string> = {
+      hex: "Bytes",
+      bigint: "BigInt",
+      integer: "Int",
+      text: "String",
+      boolean: "Boolean",
+    };
+    const tables = ponderTables();
+    const entities = subgraphEntities();
+    expect(tables.size, "tables read from ponder.schema.ts").to.be.greaterThan(20);
+    expect([...entities.keys()].sort()).to.deep.equal([...tables.keys(), "ContractEvent"].sort());
+    for (const [name, columns] of tables) {
+      const fields = new Map(entities.get(name)!);
+      const key = columns.find((c) => c.primaryKey);
+      // A single-column key is the entity's id: Bytes for an address or hash and for an event row (transaction hash
+      // and log index, where Ponder has its event.id text), else the decimal or text as ID.
+      const eventRow = columns.some((c) => c.name === "logIndex");
+      expect(fields.get("id"), `${name}.id`).to.equal(key?.type === "hex" || eventRow ? "Bytes!" : "ID!");
+      fields.delete("id");
+      for (const c of columns) {
+        const type = scalar[c.type] + (c.notNull ? "!" : "");
+        if (c.primaryKey && !fields.has(c.name)) continue;
+        expect(fields.get(c.name), `${name}.${c.name}`).to.equal(type);
+        fields.delete(c.name);
+      }
+      expect([...fields.keys()], `${name}: fields Ponder does not have`).to.deep.equal([]);
+    }
+  });
+
+  it("tables the events Ponder handles and logs exactly the others to ContractEvent", async () => {
+    const ponderSource = fs
+      .readdirSync(path.join(ROOT, "indexer", "src"))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => fs.readFileSync(path.join(ROOT, "indexer", "src", f), "utf8"))
+      .join("\n");
+    const ponderHandles = new Set([...ponderSource.matchAll(/ponder\.on\("(\w+:\w+)"/g)].map((m) => m[1]));
+    expect(ponderHandles.size, "Ponder handlers found").to.be.greaterThan(40);
+    for (const name of CONTRACT_NAMES) {
+      const logged = loggedOnly(name);
+      for (const [handler, event] of logged)
+        expect(handler, `${name}: ${handler} logs ${event}`).to.equal(`handle${event}`);
+      const ignoredByPonder = eventNames(await readAbi(name)).filter((e) => !ponderHandles.has(`${name}:${e}`));
+      expect([...logged.values()].sort(), `${name}: events only logged`).to.deep.equal(ignoredByPonder);
+    }
+    // Ponder's one setup function (the registry's defaults) is the subgraph's once-block handler.
+    expect([...ponderHandles].filter((h) => h.endsWith(":setup"))).to.deep.equal(["NodeRegistry:setup"]);
+    expect(dataSources(manifest).length).to.equal(CONTRACT_NAMES.length);
+    expect(manifest).to.match(/- handler: handleSetup\n\s+filter:\n\s+kind: once/);
   });
 
   it("takes each contract's address and start block from the deployments file, on one network", () => {

@@ -11,6 +11,8 @@ import {
 import { Account, Supply, Transfer } from "../generated/schema";
 import { ZERO, ZERO_ADDRESS, eventId, logEvent, where } from "./common";
 
+const CONTRACT = "OPG";
+
 /** The account, created empty (balance 0, votes 0, no delegate) when it has none yet: Ponder's upsert. */
 function account(address: Address): Account {
   let row = Account.load(address);
@@ -76,9 +78,9 @@ export function handleDelegateVotesChanged(event: DelegateVotesChanged): void {
 }
 
 export function handleApproval(event: Approval): void {
-  logEvent(event, "OPG", "Approval");
+  logEvent(event, CONTRACT, "Approval");
 }
 
 export function handleEIP712DomainChanged(event: EIP712DomainChanged): void {
-  logEvent(event, "OPG", "EIP712DomainChanged");
+  logEvent(event, CONTRACT, "EIP712DomainChanged");
 }
