@@ -225,7 +225,7 @@ describe("subgraph (indexer/subgraph)", function () {
     }
     const onDisk = JSON.parse(fs.readFileSync(path.join(deploymentsDir, "31337.json"), "utf8")) as Deployment;
     expect(onDisk.contracts.OPG!.address).to.equal(deployment.contracts.OPG!.address);
-    expect(manifest).to.contain(`deploy/deployments/31337.json (abi ${onDisk.abiVersion})`);
+    expect(manifest).to.contain(`${path.relative(ROOT, deploymentsDir)}/31337.json (abi ${onDisk.abiVersion})`);
   });
 
   it("copies the ABIs from the artifacts", async () => {
