@@ -15,6 +15,7 @@ import { CONTRACT_NAMES, Deployment } from "../../deploy/lib/deployments";
 import { deploySystem } from "../../deploy/system";
 import {
   Abi,
+  GRAPH_NETWORKS,
   SUBGRAPH_DIR,
   SubgraphError,
   buildSubgraph,
@@ -280,6 +281,20 @@ describe("subgraph (indexer/subgraph)", function () {
       expect(run.status, run.stderr).to.equal(1);
       expect(run.stderr).to.contain('subgraph: --chain-id "mainnet": a positive integer');
     });
+  });
+
+  it("names each known chain as The Graph's networks registry (bundled with graph-cli) does", () => {
+    const registry = JSON.parse(
+      fs.readFileSync(
+        path.join(ROOT, "node_modules", "@graphprotocol", "graph-cli", "config", "TheGraphNetworksRegistry.json"),
+        "utf8",
+      ),
+    ) as { networks: { id: string; caip2Id: string }[] };
+    for (const [chainId, name] of Object.entries(GRAPH_NETWORKS)) {
+      // a local chain has no registry entry: graph-node's config names it, and "hardhat" is ours
+      if (chainId === "31337") continue;
+      expect(registry.networks.find((n) => n.caip2Id === `eip155:${chainId}`)?.id, `chain ${chainId}`).to.equal(name);
+    }
   });
 
   it("writes event signatures as graph-cli does, tuples and arrays included", () => {
