@@ -92,6 +92,41 @@ function loggedOnly(contract: string): Map<string, string> {
   return new Map([...source.matchAll(pattern)].map((m) => [m[1], m[2]]));
 }
 
+/**
+ * Each entity a mapping creates (`x = new Entity(...)`), with the fields set before it is saved or returned: assigned,
+ * unset, or set by a helper it is passed to (`where(x, event)`, `declare(x, ...)`). graph-node refuses to save an
+ * entity with a non-nullable field missing, and the compiler cannot see that.
+ */
+function constructions(): { file: string; entity: string; fields: Set<string> }[] {
+  const src = (f: string) => fs.readFileSync(path.join(SUBGRAPH_DIR, "src", f), "utf8");
+  const helpers = new Map<string, string[]>([
+    ["where", [...src("common.ts").matchAll(/row\.set\("(\w+)"/g)].map((m) => m[1])],
+  ]);
+  const found: { file: string; entity: string; fields: Set<string> }[] = [];
+  for (const file of fs.readdirSync(path.join(SUBGRAPH_DIR, "src"))) {
+    const source = src(file);
+    for (const m of source.matchAll(/function (\w+)\(row: \w+[^)]*\): void \{([\s\S]*?)\n\}/g))
+      if (!helpers.has(m[1]))
+        helpers.set(
+          m[1],
+          [...m[2].matchAll(/row\.(\w+) =/g)].map((f) => f[1]),
+        );
+    for (const m of source.matchAll(/(\w+) = new (\w+)\(/g)) {
+      const v = m[1];
+      const rest = source.slice(m.index!);
+      const ends = [rest.indexOf(`${v}.save()`), rest.indexOf(`return ${v};`)].filter((i) => i >= 0);
+      const segment = rest.slice(0, Math.min(...ends));
+      const fields = new Set([
+        ...[...segment.matchAll(new RegExp(`\\b${v}\\.(\\w+) =`, "g"))].map((f) => f[1]),
+        ...[...segment.matchAll(new RegExp(`\\b${v}\\.unset\\("(\\w+)"\\)`, "g"))].map((f) => f[1]),
+        ...[...segment.matchAll(new RegExp(`(\\w+)\\(${v},`, "g"))].flatMap((f) => helpers.get(f[1]) ?? []),
+      ]);
+      found.push({ file, entity: m[2], fields });
+    }
+  }
+  return found;
+}
+
 const readAbi = async (name: string) => (await hre.artifacts.readArtifact(name)).abi as Abi;
 
 describe("subgraph (indexer/subgraph)", function () {
@@ -193,6 +228,19 @@ describe("subgraph (indexer/subgraph)", function () {
         fields.delete(c.name);
       }
       expect([...fields.keys()], `${name}: fields Ponder does not have`).to.deep.equal([]);
+    }
+  });
+
+  it("sets every non-nullable field of each entity a mapping creates before saving it", () => {
+    const entities = subgraphEntities();
+    const made = constructions();
+    expect(new Set(made.map((c) => c.entity)).size, "entities created by the mappings").to.equal(entities.size);
+    for (const { file, entity, fields } of made) {
+      const required = [...entities.get(entity)!].filter(([f, t]) => f !== "id" && t.endsWith("!")).map(([f]) => f);
+      expect(
+        required.filter((f) => !fields.has(f)),
+        `${file}: new ${entity} without`,
+      ).to.deep.equal([]);
     }
   });
 
