@@ -576,6 +576,7 @@ async function renderNodes() {
   const model = document.getElementById("filter-model").value;
   const mode = document.getElementById("filter-mode").value;
   const box = document.getElementById("node-list");
+  delete box.dataset.filter;
   showError("nodes", "");
   try {
     let rows;
@@ -635,6 +636,8 @@ async function renderNodes() {
   } catch (error) {
     box.replaceChildren();
     showError("nodes", `Could not list the nodes: ${error.message}`);
+  } finally {
+    box.dataset.filter = `${model}|${mode}`; // what the list shows now (tests wait for it)
   }
 }
 
