@@ -300,6 +300,21 @@ function drawChart(data) {
   });
   chart.append(columns);
 
+  // Cliffs: where a category that had nothing at TGE starts to vest (the slope changes there; no lump).
+  for (const cliff of cliffs(data, keys)) {
+    const cx = x(cliff.time);
+    chart.append(
+      svg(
+        "g",
+        { class: "cliff" },
+        svg("line", { x1: cx, x2: cx, y1: margin.top + 18, y2: margin.top + innerH }),
+        svg("text", { x: cx + 4, y: margin.top + 34 }, `cliff, ${date(cliff.time)}:`),
+        svg("text", { x: cx + 4, y: margin.top + 48 }, `${compact(cliff.amount)} OPG start to vest`),
+        svg("title", {}, `${cliff.names.join(" and ")} start to vest on ${date(cliff.time)}`),
+      ),
+    );
+  }
+
   // Today: the chain's time.
   if (chainNow >= t0 && chainNow <= t1) {
     const tx = x(chainNow);
@@ -354,6 +369,24 @@ function drawChart(data) {
       el("span", {}, ` (categories: ${opg(total.toString(), 0)}).`),
       next ? el("span", {}, ` Next month, ${date(next.time)}: ${opg(next.circulating.wei, 0)}.`) : null,
     );
+}
+
+/** The times at which categories with nothing at TGE start to vest, with the amount that starts then. */
+function cliffs(data, keys) {
+  const months = data.months;
+  const found = new Map();
+  keys.forEach((key, i) => {
+    if (BigInt(months[0].byCategory[key]?.wei ?? "0") !== 0n) return;
+    const first = months.findIndex((m) => BigInt(m.byCategory[key]?.wei ?? "0") > 0n);
+    // A linear emission starts at TGE; a cliff leaves at least a month of nothing.
+    if (first <= 1) return;
+    const time = Number(months[first - 1].time);
+    const entry = found.get(time) ?? { time, amount: 0, names: [] };
+    entry.amount += opgNumber(data.categories[i].total.wei);
+    entry.names.push(CATEGORY_NAMES[key]);
+    found.set(time, entry);
+  });
+  return [...found.values()];
 }
 
 /** The last month point at or before `t` (what has unlocked by then, to the month). */

@@ -8,7 +8,7 @@
  * Every actor is one of the node's own accounts (accounts 1-9 hold the genesis allocations, see deploy/config.ts).
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ethers";
+import type { ContractTransactionResponse, Interface, Signer, TransactionReceipt, TypedDataDomain } from "ethers";
 import { ZeroHash, id, parseEther } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
@@ -133,6 +133,28 @@ export async function runLife(
     if (!receipt || receipt.status !== 1) throw new Error("a devnet transaction failed");
     return receipt;
   };
+  /**
+   * Sends every transaction, then mines them all in one block: the indexer fetches each block that has events, so
+   * fewer blocks start the devnet sooner. A sender's transactions keep their order (nonces); different senders'
+   * must not depend on one another.
+   */
+  const oneBlock = async (sends: (() => Promise<ContractTransactionResponse>)[]) => {
+    await provider.send("evm_setAutomine", [false]);
+    const sent: ContractTransactionResponse[] = [];
+    try {
+      for (const send of sends) sent.push(await send());
+      await provider.send("evm_mine", []);
+    } finally {
+      await provider.send("evm_setAutomine", [true]);
+    }
+    const receipts: TransactionReceipt[] = [];
+    for (const tx of sent) {
+      const receipt = await tx.wait();
+      if (!receipt || receipt.status !== 1) throw new Error(`a devnet transaction failed: ${tx.hash}`);
+      receipts.push(receipt);
+    }
+    return receipts;
+  };
   const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
   const log = options.log;
 
@@ -140,62 +162,74 @@ export async function runLife(
   // delegator.
   const liquidity = accounts[8];
   const airdrop = accounts[9];
-  for (const op of [10, 11, 12, 13]) await mine(token.connect(liquidity).transfer(address[op], parseEther("100000")));
-  for (const [who, amount] of [
-    [16, "20000"],
-    [17, "20000"],
-    [18, "2000"],
-    [19, "50000"],
-  ] as const)
-    await mine(token.connect(airdrop).transfer(address[who], parseEther(amount)));
+  await oneBlock([
+    ...[10, 11, 12, 13].map((op) => () => token.connect(liquidity).transfer(address[op], parseEther("100000"))),
+    ...(
+      [
+        [16, "20000"],
+        [17, "20000"],
+        [18, "2000"],
+        [19, "50000"],
+      ] as const
+    ).map(
+      ([who, amount]) =>
+        () =>
+          token.connect(airdrop).transfer(address[who], parseEther(amount)),
+    ),
+  ]);
 
   // Model builders publish models.
-  const modelIds = new Map<string, string>();
-  for (const m of MODELS) {
-    const modelId = id(`weights:${m.name}`);
-    await mine(models.connect(accounts[m.builder]).registerModel(modelId, m.uri, m.royaltyPpm));
-    modelIds.set(m.name, modelId);
-  }
+  const modelIds = new Map(MODELS.map((m) => [m.name, id(`weights:${m.name}`)]));
+  await oneBlock(
+    MODELS.map(
+      (m) => () => models.connect(accounts[m.builder]).registerModel(modelIds.get(m.name)!, m.uri, m.royaltyPpm),
+    ),
+  );
   log(`${MODELS.length} models published by 2 builders`);
 
   // Operators stake and register nodes.
-  for (const [op, amount] of Object.entries(STAKES)) {
-    const signer = accounts[Number(op)];
-    await mine(token.connect(signer).approve(stakingAddress, parseEther(amount)));
-    await mine(staking.connect(signer).stake(parseEther(amount)));
-  }
-  const nodeIds: bigint[] = [];
-  for (const plan of NODES) {
-    const params = {
-      metadataURI: plan.uri,
-      modes: plan.modes.reduce((mask, mode) => mask | (1 << mode), 0),
-      teeMeasurement: plan.modes.includes(TEE) ? DEVNET_TEE_MEASUREMENT : ZeroHash,
-      capacity: plan.capacity,
-      prices: plan.prices.map((p) => parseEther(p)) as [bigint, bigint, bigint],
-    };
-    await mine(
-      nodes.connect(accounts[plan.operator]).registerNode(
+  await oneBlock(
+    Object.entries(STAKES).flatMap(([op, amount]) => [
+      () => token.connect(accounts[Number(op)]).approve(stakingAddress, parseEther(amount)),
+      () => staking.connect(accounts[Number(op)]).stake(parseEther(amount)),
+    ]),
+  );
+  const registered = await oneBlock(
+    NODES.map((plan) => () => {
+      const params = {
+        metadataURI: plan.uri,
+        modes: plan.modes.reduce((mask, mode) => mask | (1 << mode), 0),
+        teeMeasurement: plan.modes.includes(TEE) ? DEVNET_TEE_MEASUREMENT : ZeroHash,
+        capacity: plan.capacity,
+        prices: plan.prices.map((p) => parseEther(p)) as [bigint, bigint, bigint],
+      };
+      return nodes.connect(accounts[plan.operator]).registerNode(
         params,
         plan.models.map((name) => modelIds.get(name)!),
-      ),
-    );
-    nodeIds.push((await nodes.nextNodeId()) - 1n);
-  }
+      );
+    }),
+  );
+  // Each node's id from its own receipt: the order of different senders in a block is the node's to choose.
+  const nodeIds = registered.map((receipt) => eventArg(nodes.interface, receipt, "NodeRegistered", "nodeId") as bigint);
   log(`${NODES.length} nodes registered by 4 operators, ${Object.keys(STAKES).length} stakes`);
 
   // Holders delegate to operators: a fund (19) and the airdrop holder (9).
-  await mine(token.connect(accounts[19]).approve(stakingAddress, parseEther("20000")));
-  await mine(staking.connect(accounts[19]).delegate(address[10], parseEther("20000")));
-  await mine(token.connect(airdrop).approve(stakingAddress, parseEther("10000")));
-  await mine(staking.connect(airdrop).delegate(address[13], parseEther("10000")));
+  await oneBlock([
+    () => token.connect(accounts[19]).approve(stakingAddress, parseEther("20000")),
+    () => staking.connect(accounts[19]).delegate(address[10], parseEther("20000")),
+    () => token.connect(airdrop).approve(stakingAddress, parseEther("10000")),
+    () => staking.connect(airdrop).delegate(address[13], parseEther("10000")),
+  ]);
   log("2 holders delegated 30,000 OPG");
 
   // Payers deposit into the escrow.
   const payers = [16, 17];
-  for (const p of payers) {
-    await mine(token.connect(accounts[p]).approve(escrowAddress, parseEther("5000")));
-    await mine(escrow.connect(accounts[p]).deposit(address[p], parseEther("5000")));
-  }
+  await oneBlock(
+    payers.flatMap((p) => [
+      () => token.connect(accounts[p]).approve(escrowAddress, parseEther("5000")),
+      () => escrow.connect(accounts[p]).deposit(address[p], parseEther("5000")),
+    ]),
+  );
 
   // Vouchers: each payer keeps a cumulative amount per (node, model, mode) and signs a new voucher as it uses more.
   const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
@@ -207,7 +241,8 @@ export async function runLife(
     { payer: 17, node: 3, model: "stable-diffusion-xl", mode: NONE, perMonth: 40 },
   ].map((c) => ({ ...c, cumulative: 0n }));
   let vouchersRedeemed = 0;
-  async function payByVouchers(inferencesScale: bigint) {
+  /** This round's vouchers (one per channel, cumulative), as transactions for the block they go in. */
+  async function payByVouchers(inferencesScale: bigint): Promise<(() => Promise<ContractTransactionResponse>)[]> {
     const issuedAt = await now();
     const signed = [];
     for (const c of channels) {
@@ -226,16 +261,17 @@ export async function runLife(
     }
     // Node A's operator redeems its own voucher; a facilitator (the deployer) redeems the rest in one batch.
     const [own, ...rest] = signed;
-    await mine(escrow.connect(accounts[NODES[own.c.node].operator]).redeem(own.voucher, own.signature));
-    await mine(
-      escrow.connect(accounts[0]).redeemBatch(
-        rest.map((s) => s.voucher),
-        rest.map((s) => s.signature),
-      ),
-    );
     vouchersRedeemed += signed.length;
+    return [
+      () => escrow.connect(accounts[NODES[own.c.node].operator]).redeem(own.voucher, own.signature),
+      () =>
+        escrow.connect(accounts[0]).redeemBatch(
+          rest.map((s) => s.voucher),
+          rest.map((s) => s.signature),
+        ),
+    ];
   }
-  await payByVouchers(1n);
+  await oneBlock(await payByVouchers(1n));
 
   // On-chain requests: posted by payers, fulfilled by an eligible node with the hash of its proof.
   let requestsFulfilled = 0;
@@ -248,16 +284,7 @@ export async function runLife(
         .connect(accounts[payer])
         .postRequest(modelIds.get(model)!, id(`input-${seq}`), mode, parseEther(feeCap), deadline, 0n),
     );
-    const posted = receipt.logs
-      .map((l) => {
-        try {
-          return escrow.interface.parseLog(l);
-        } catch {
-          return null;
-        }
-      })
-      .find((e) => e?.name === "RequestPosted");
-    const requestId = posted!.args.requestId as bigint;
+    const requestId = eventArg(escrow.interface, receipt, "RequestPosted", "requestId") as bigint;
     await mine(
       escrow
         .connect(accounts[NODES[node].operator])
@@ -272,6 +299,7 @@ export async function runLife(
 
   // Proofs: nodes commit batches (Merkle roots) of their inference records; node B commits single records.
   const batches = new Map<number, { tree: StandardMerkleTree<(string | number)[]>; records: (string | number)[][] }>();
+  const commits: (() => Promise<ContractTransactionResponse>)[] = [];
   for (const [node, count] of [
     [0, 400],
     [2, 200],
@@ -289,7 +317,7 @@ export async function runLife(
       id(`attestation-${node}-${i}`),
     ]);
     const tree = StandardMerkleTree.of(records, RECORD_TYPES);
-    await mine(
+    commits.push(() =>
       proofs
         .connect(accounts[plan.operator])
         .commitBatch(nodeIds[node], tree.root, count, `ipfs://devnet-batch-${nodeIds[node]}`),
@@ -297,7 +325,7 @@ export async function runLife(
     batches.set(node, { tree, records });
   }
   for (let i = 0; i < 3; i++)
-    await mine(
+    commits.push(() =>
       proofs.connect(accounts[11]).commitRecord(nodeIds[1], {
         inferenceId: id(`single-1-${i}`),
         modelId: modelIds.get("llama-3.1-8b-instruct")!,
@@ -307,6 +335,7 @@ export async function runLife(
         proofHash: ZeroHash,
       }),
     );
+  await oneBlock(commits);
   log("3 proof batches (700 records) and 3 single records committed");
 
   // A challenger disputes a record of node C (dishonest: the arbiter upholds it) and one of node A (rejected).
@@ -323,27 +352,22 @@ export async function runLife(
   };
   const challenger = accounts[18];
   const bond = await proofs.challengeBond();
-  await mine(token.connect(challenger).approve(proofsAddress, bond * 2n));
-  const challengeIds: string[] = [];
-  for (const [node, i] of [
+  const disputed = [
     [2, 42],
     [0, 7],
-  ] as const) {
-    const { tree } = batches.get(node)!;
-    const receipt = await mine(
-      proofs.connect(challenger).challenge(tree.root, recordOf(node, i), tree.getProof(i), id(`evidence-${node}-${i}`)),
-    );
-    const event = receipt.logs
-      .map((l) => {
-        try {
-          return proofs.interface.parseLog(l);
-        } catch {
-          return null;
-        }
-      })
-      .find((e) => e?.name === "RecordChallenged");
-    challengeIds.push(event!.args.challengeId as string);
-  }
+  ] as const;
+  const [, ...challenged] = await oneBlock([
+    () => token.connect(challenger).approve(proofsAddress, bond * 2n),
+    ...disputed.map(([node, i]) => () => {
+      const { tree } = batches.get(node)!;
+      return proofs
+        .connect(challenger)
+        .challenge(tree.root, recordOf(node, i), tree.getProof(i), id(`evidence-${node}-${i}`));
+    }),
+  ]);
+  const challengeIds = challenged.map(
+    (receipt) => eventArg(proofs.interface, receipt, "RecordChallenged", "challengeId") as string,
+  );
   // The arbiter role is the timelock's: schedule both decisions, wait out its delay, execute.
   const delay = await timelock.getMinDelay();
   const decisions = [
@@ -352,12 +376,16 @@ export async function runLife(
   ];
   const slashedOperator = address[NODES[2].operator];
   const stakeBefore = await staking.slashableStakeOf(slashedOperator);
-  for (const data of decisions)
-    await mine(timelock.connect(accounts[0]).schedule(proofsAddress, 0, data, ZeroHash, ZeroHash, delay));
+  await oneBlock(
+    decisions.map(
+      (data) => () => timelock.connect(accounts[0]).schedule(proofsAddress, 0, data, ZeroHash, ZeroHash, delay),
+    ),
+  );
   await provider.send("evm_increaseTime", [Number(delay)]);
   await provider.send("evm_mine", []);
-  for (const data of decisions)
-    await mine(timelock.connect(accounts[18]).execute(proofsAddress, 0, data, ZeroHash, ZeroHash));
+  await oneBlock(
+    decisions.map((data) => () => timelock.connect(accounts[18]).execute(proofsAddress, 0, data, ZeroHash, ZeroHash)),
+  );
   const slashed = stakeBefore - (await staking.slashableStakeOf(slashedOperator));
   log(
     `a record of node ${nodeIds[2]} challenged and upheld by the timelock: operator ${slashedOperator} slashed ` +
@@ -371,39 +399,45 @@ export async function runLife(
   for (let month = 1; month <= options.months; month++) {
     await provider.send("evm_increaseTime", [Number(MONTH)]);
     await provider.send("evm_mine", []);
-    let released = 0n;
+    // The month's business, in one block.
+    const sends: (() => Promise<ContractTransactionResponse>)[] = [];
+    let releasing = 0;
     for (let sid = 1; sid <= scheduleCount; sid++) {
       if ((await vesting.releasableOf(sid)) === 0n) continue;
       const schedule = await vesting.getSchedule(sid);
       const beneficiary = accounts[address.indexOf(schedule.beneficiary)];
       if (!beneficiary) continue; // not one of the node's accounts
-      const before = await vesting.releasedOf(sid);
-      await mine(vesting.connect(beneficiary).release(sid));
-      released += (await vesting.releasedOf(sid)) - before;
-      releases++;
+      sends.push(() => vesting.connect(beneficiary).release(sid));
+      releasing++;
     }
-    for (const [i, plan] of NODES.entries()) await mine(nodes.connect(accounts[plan.operator]).heartbeat(nodeIds[i]));
-    await payByVouchers(BigInt(month + 1));
-    if (month % 3 === 0) await request(16, 0, "llama-3.1-8b-instruct", TEE, "0.05");
+    for (const [i, plan] of NODES.entries())
+      sends.push(() => nodes.connect(accounts[plan.operator]).heartbeat(nodeIds[i]));
+    sends.push(...(await payByVouchers(BigInt(month + 1))));
     if (month % 4 === 0) {
-      for (const op of [10, 11, 12]) await mine(escrow.connect(accounts[0]).collectNodeFees(address[op]));
-      await mine(escrow.connect(accounts[14]).collectRoyalties());
-      await mine(staking.connect(accounts[10]).claimRewards(address[10]));
+      for (const op of [10, 11, 12]) sends.push(() => escrow.connect(accounts[0]).collectNodeFees(address[op]));
+      sends.push(() => escrow.connect(accounts[14]).collectRoyalties());
+      sends.push(() => staking.connect(accounts[10]).claimRewards(address[10]));
     }
     if (month === 2) {
       // Payer 17 tops up its escrow.
-      await mine(token.connect(accounts[17]).approve(escrowAddress, parseEther("2500")));
-      await mine(escrow.connect(accounts[17]).deposit(address[17], parseEther("2500")));
+      sends.push(() => token.connect(accounts[17]).approve(escrowAddress, parseEther("2500")));
+      sends.push(() => escrow.connect(accounts[17]).deposit(address[17], parseEther("2500")));
     }
     if (month === 5) {
       // The fund takes a quarter of its delegation back (it thaws for 14 days).
       const [shares] = await staking.getDelegation(address[10], address[19]);
-      await mine(staking.connect(accounts[19]).undelegate(address[10], shares / 4n));
+      sends.push(() => staking.connect(accounts[19]).undelegate(address[10], shares / 4n));
     }
+    const receipts = await oneBlock(sends);
+    let released = 0n;
+    for (const receipt of receipts.slice(0, releasing))
+      released += eventArg(vesting.interface, receipt, "TokensReleased", "amount") as bigint;
+    releases += releasing;
+    if (month % 3 === 0) await request(16, 0, "llama-3.1-8b-instruct", TEE, "0.05");
     log(`month ${month}/${options.months}: ${formatTime(await now())}, ${formatOpg(released)} released`);
   }
   // The nodes report in once more, so that they are live (eligible) when the devnet is ready.
-  for (const [i, plan] of NODES.entries()) await mine(nodes.connect(accounts[plan.operator]).heartbeat(nodeIds[i]));
+  await oneBlock(NODES.map((plan, i) => () => nodes.connect(accounts[plan.operator]).heartbeat(nodeIds[i])));
 
   // Empty blocks past the indexer's finality (30 blocks on a local chain): every event above is then final, and
   // the indexer reads it in one backfill instead of block by block.
@@ -436,6 +470,19 @@ export async function runLife(
     lastBlock: last!.number,
     chainTime: last!.timestamp,
   };
+}
+
+/** An argument of the first event `name` in a receipt, decoded with `iface`. */
+function eventArg(iface: Interface, receipt: TransactionReceipt, name: string, arg: string): unknown {
+  for (const log of receipt.logs) {
+    try {
+      const parsed = iface.parseLog(log);
+      if (parsed?.name === name) return parsed.args[arg];
+    } catch {
+      // another contract's event
+    }
+  }
+  throw new Error(`no ${name} event in ${receipt.hash}`);
 }
 
 /** Keeps the devnet's nodes live while it runs: a heartbeat from each, as real nodes send every 30 minutes. */
