@@ -17,7 +17,7 @@ import {
   VestingVault__factory,
 } from "../../typechain-types";
 import { ROOT, freePort } from "../helpers/node";
-import { RunningDevnet, groupsLeft, shared, spawnStart, startDevnet } from "./devnet";
+import { RunningDevnet, groupsLeft, removeLeftovers, shared, startDevnet } from "./devnet";
 
 // The page tests share this file's devnet: set the flag, then load them (a require, so that it runs after this line).
 shared.byDevnetTest = true;
@@ -89,7 +89,7 @@ describe("npm start (the devnet, end to end)", function () {
       provider?.destroy();
       // Normally the Ctrl-C test below has stopped it already.
       await devnet?.interrupt();
-      if (devnet) fs.rmSync(devnet.deploymentsDir, { recursive: true, force: true });
+      if (devnet) removeLeftovers(devnet);
     });
 
     it("showed its progress step by step and printed the URLs, which answer", async () => {

@@ -100,6 +100,12 @@ export async function startDevnet(timeoutMs = 300_000): Promise<RunningDevnet> {
   };
 }
 
+/** Removes what a stopped devnet leaves: its deployments directory and its logs under indexer/.ponder/. */
+export function removeLeftovers(devnet: RunningDevnet): void {
+  fs.rmSync(devnet.deploymentsDir, { recursive: true, force: true });
+  fs.rmSync(path.join(ROOT, "indexer", ".ponder", `devnet-${devnet.indexerPort}`), { recursive: true, force: true });
+}
+
 /** Waits until no process of any of `groups` is left (or `ms` pass); returns the groups still alive. */
 export async function groupsLeft(groups: number[], ms = 20_000): Promise<number[]> {
   const deadline = Date.now() + ms;

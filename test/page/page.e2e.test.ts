@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { BrowserContext, Page, chromium } from "playwright-core";
 
 import { formatOpg } from "../../deploy/lib/format";
-import { RunningDevnet, groupsLeft, shared, startDevnet } from "../devnet/devnet";
+import { RunningDevnet, groupsLeft, removeLeftovers, shared, startDevnet } from "../devnet/devnet";
 import { ROOT } from "../helpers/node";
 
 /** Debian's chromium, as shared/TOOLCHAIN.md says: never a downloaded browser, no background networking. */
@@ -98,6 +98,10 @@ export function describePage(devnet: () => RunningDevnet) {
       // Today (the chain's time, after the devnet's months) is inside the chart, with axis labels.
       expect(await page.locator("svg.unlock-chart .today line").count()).to.equal(1);
       expect(await page.locator("svg.unlock-chart .axis text", { hasText: "TGE" }).count()).to.equal(1);
+      // The cliff where core contributors and investors (150M + 100M OPG) start to vest is marked.
+      const cliff = await page.locator("svg.unlock-chart .cliff").allTextContents();
+      expect(cliff).to.have.length(1);
+      expect(cliff[0]).to.contain("250M OPG start to vest");
     });
 
     it("finds an investor's schedules and next unlocks", async () => {
@@ -196,6 +200,7 @@ if (!shared.byDevnetTest) {
     after(async () => {
       await devnet?.interrupt();
       if (devnet) expect(await groupsLeft(devnet.groups)).to.deep.equal([]);
+      if (devnet) removeLeftovers(devnet);
     });
     describePage(() => devnet!);
   });
