@@ -150,19 +150,22 @@ async function devnet(args: StartArgs, supervisor: Supervisor): Promise<void> {
   // API's "now", the CLI's and the chain's agree.
   const start = new Date(Date.now() - (args.months * Number(MONTH) + LIFE_SECONDS) * 1000);
   steps.next(`starting a hardhat node on ${rpcUrl}, its clock at ${start.toISOString().slice(0, 10)}`);
+  // Compiled first (nothing to do when the artifacts are current): a fresh clone has none, and the deployment and
+  // the node's view of the contracts need them.
+  process.env.HARDHAT_NETWORK = "localhost";
+  process.env.LOCALHOST_RPC_URL = rpcUrl;
+  const hre = (await import("hardhat")).default as HardhatRuntimeEnvironment;
+  await hre.run("compile", { quiet: true });
   const node = supervisor.start("hardhat node", HARDHAT, ["node", "--hostname", HOST, "--port", String(args.port)], {
     cwd: ROOT,
-    env: { ...process.env, HARDHAT_INITIAL_DATE: start.toISOString() },
+    // Not this process's HARDHAT_NETWORK (localhost, for the deployment): the node runs the in-process network.
+    env: { ...process.env, HARDHAT_NETWORK: undefined, HARDHAT_INITIAL_DATE: start.toISOString() },
     log: path.join(workDir, "node.log"),
   });
   await untilNodeAnswers(node, rpcUrl);
   steps.detail(`pid ${node.pid}, log ${relative(node.log)}`);
 
   steps.next("deploying the contracts and the genesis (TGE now)");
-  process.env.HARDHAT_NETWORK = "localhost";
-  process.env.LOCALHOST_RPC_URL = rpcUrl;
-  const hre = (await import("hardhat")).default as HardhatRuntimeEnvironment;
-  await hre.run("compile", { quiet: true });
   const { optionsFromEnv } = await import("../../deploy/config");
   const { deploySystem } = await import("../../deploy/system");
   const quiet = (line: string) => {
