@@ -1,13 +1,18 @@
 /**
  * What every mapping shares: the id and the place of an event row (Ponder's `event.id` and `where(event)`), and the
- * log of the events the Ponder indexer has no table for.
+ * protocol event log (Ponder's indexer/src/Protocol.ts).
  */
 import { Address, BigInt, Bytes, Entity, Value, ethereum } from "@graphprotocol/graph-ts";
 
-import { ContractEvent } from "../generated/schema";
+import { ProtocolEvent } from "../generated/schema";
 
 export const ZERO_ADDRESS = Address.zero();
 export const ZERO = BigInt.zero();
+
+/** A two-column key as one id, as NodeModel, Delegation and Allowance use: "<first>-<second>". */
+export function pairId(first: Bytes, second: Bytes): string {
+  return first.toHexString() + "-" + second.toHexString();
+}
 
 /** An event row's id: the transaction hash and the log's index in the block, unique per event. */
 export function eventId(event: ethereum.Event): Bytes {
@@ -52,17 +57,16 @@ function json(value: ethereum.Value): string {
   }
 }
 
-/** Records an event the Ponder indexer does not table, with its arguments, so that the subgraph drops none. */
+/** Records a governance or housekeeping event with its arguments (Ponder's protocol_event rows). */
 export function logEvent(event: ethereum.Event, contract: string, name: string): void {
   const parts = new Array<string>(0);
   for (let i = 0; i < event.parameters.length; i++) {
     const param = event.parameters[i];
     parts.push(quoted(param.name) + ":" + json(param.value));
   }
-  const row = new ContractEvent(eventId(event));
+  const row = new ProtocolEvent(eventId(event));
   row.contract = contract;
-  row.address = event.address;
-  row.event = name;
+  row.name = name;
   row.args = "{" + parts.join(",") + "}";
   where(row, event);
   row.save();
