@@ -230,7 +230,9 @@ export function handleThawRequested(event: ThawRequested): void {
 function undelegatedShares(event: ethereum.Event, op: Address, delegator: Address): BigInt {
   const to = event.transaction.to;
   const input = event.transaction.input;
-  const selector = Bytes.fromUint8Array(crypto.keccak256(ByteArray.fromUTF8("undelegate(address,uint256)")).subarray(0, 4));
+  const selector = Bytes.fromUint8Array(
+    crypto.keccak256(ByteArray.fromUTF8("undelegate(address,uint256)")).subarray(0, 4),
+  );
   // A truthiness test: `!= null` on a nullable Address would call its overloaded `==`.
   if (to && to.equals(event.address) && input.length >= 4) {
     if (Bytes.fromUint8Array(input.subarray(0, 4)).equals(selector)) {
