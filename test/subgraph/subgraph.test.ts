@@ -85,11 +85,20 @@ function subgraphEntities(): Map<string, Map<string, string>> {
   return entities;
 }
 
-/** Each mapping file's handlers that only log the event to ProtocolEvent: handler name to the event name logged. */
-function loggedOnly(contract: string): Map<string, string> {
+/**
+ * Each mapping file's handlers that only log the event to ProtocolEvent: handler name to the event name logged and the
+ * parameters it writes as JSON numbers.
+ */
+function loggedOnly(contract: string): Map<string, { event: string; numbers: string[] }> {
   const source = fs.readFileSync(path.join(SUBGRAPH_DIR, "src", `${contract}.ts`), "utf8");
-  const pattern = /export function (handle\w+)\(event: \w+\): void \{\s*logEvent\(event, CONTRACT, "(\w+)"\);\s*\}/g;
-  return new Map([...source.matchAll(pattern)].map((m) => [m[1], m[2]]));
+  const pattern =
+    /export function (handle\w+)\(event: \w+\): void \{\s*logEvent\(event, CONTRACT, "(\w+)"(?:, \[([^\]]*)\])?\);\s*\}/g;
+  return new Map(
+    [...source.matchAll(pattern)].map((m) => [
+      m[1],
+      { event: m[2], numbers: [...(m[3] ?? "").matchAll(/"(\w+)"/g)].map((n) => n[1]) },
+    ]),
+  );
 }
 
 /**
@@ -277,15 +286,23 @@ describe("subgraph (indexer/subgraph)", function () {
     expect(new Set(ponderLogs).size, "protocol events listed once").to.equal(ponderLogs.length);
     for (const name of CONTRACT_NAMES) {
       const logged = loggedOnly(name);
-      for (const [handler, event] of logged)
+      const abi = await readAbi(name);
+      for (const [handler, { event, numbers }] of logged) {
         expect(handler, `${name}: ${handler} logs ${event}`).to.equal(`handle${event}`);
+        // viem decodes integers of 48 bits or fewer as numbers, which Ponder's JSON writes as numbers
+        const inputs = abi.find((item) => item.type === "event" && item.name === event)!.inputs ?? [];
+        const small = inputs.filter((p) => /^u?int(\d+)$/.test(p.type) && Number(/\d+$/.exec(p.type)![0]) <= 48);
+        expect(numbers, `${name}.${event}: parameters written as JSON numbers`).to.deep.equal(small.map((p) => p.name));
+      }
       // a handler that tables an event logs nothing besides
       const source = fs.readFileSync(path.join(SUBGRAPH_DIR, "src", `${name}.ts`), "utf8");
       expect(source.match(/logEvent\(/g)?.length ?? 0, `${name}: logEvent calls`).to.equal(logged.size);
-      const events = eventNames(await readAbi(name));
+      const events = eventNames(abi);
       const protocol = ponderLogs.filter((e) => e.startsWith(`${name}:`)).map((e) => e.split(":")[1]);
       const tabled = events.filter((e) => ponderTables.has(`${name}:${e}`));
-      expect([...logged.values()].sort(), `${name}: events only logged`).to.deep.equal(protocol.sort());
+      expect([...logged.values()].map((l) => l.event).sort(), `${name}: events only logged`).to.deep.equal(
+        protocol.sort(),
+      );
       // Ponder handles every event once: as a table row or as a protocol event
       expect([...tabled, ...protocol].sort(), `${name}: events Ponder handles`).to.deep.equal(events);
     }

@@ -109,7 +109,7 @@ export function handleModelOwnershipTransferred(event: ModelOwnershipTransferred
 }
 
 export function handleMaxRoyaltySet(event: MaxRoyaltySet): void {
-  logEvent(event, CONTRACT, "MaxRoyaltySet");
+  logEvent(event, CONTRACT, "MaxRoyaltySet", ["oldMaxRoyaltyPpm", "newMaxRoyaltyPpm"]);
 }
 
 export function handleRoleAdminChanged(event: RoleAdminChanged): void {

@@ -86,7 +86,7 @@ export function handleParameterSet(event: ParameterSet): void {
 }
 
 export function handleVerifierSet(event: VerifierSet): void {
-  logEvent(event, CONTRACT, "VerifierSet");
+  logEvent(event, CONTRACT, "VerifierSet", ["proofType"]);
 }
 
 export function handleRoleAdminChanged(event: RoleAdminChanged): void {
