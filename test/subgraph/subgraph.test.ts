@@ -312,6 +312,38 @@ describe("subgraph (indexer/subgraph)", function () {
     expect(manifest).to.match(/- handler: handleSetup\n\s+filter:\n\s+kind: once/);
   });
 
+  it("runs the mappings' calendar (src/day.ts compiled alone): the UTC day JavaScript's Date gives, 1970 to 2399", () => {
+    // the AssemblyScript compiler graph-cli uses, on the one mapping file that needs no graph-node host
+    const wasm = path.join(outputDir, "day.wasm");
+    const asc = spawnSync(
+      path.join(ROOT, "node_modules", ".bin", "asc"),
+      [path.join(SUBGRAPH_DIR, "src", "day.ts"), "--binaryFile", wasm, "--runtime", "stub"],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(asc.status, asc.stderr).to.equal(0);
+    const abort = () => {
+      throw new Error("day.ts aborted");
+    };
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasm)), { env: { abort } });
+    const civilDay = instance.exports.civilDay as (seconds: bigint) => number;
+    const iso = (s: bigint) => Number(new Date(Number(s) * 1000).toISOString().slice(0, 10).replace(/-/g, ""));
+    expect([0n, 951_782_400n, 4_107_542_399n].map(civilDay)).to.deep.equal([19700101, 20000229, 21000228]);
+    const DAY = 86_400n;
+    const wrong: bigint[] = [];
+    let checked = 0;
+    for (let day = 0n; day < 157_000n; day++)
+      for (const s of [day * DAY, day * DAY + 43_210n, day * DAY + DAY - 1n]) {
+        checked++;
+        if (civilDay(s) !== iso(s)) wrong.push(s);
+      }
+    expect(wrong.slice(0, 5), "unix times given the wrong day").to.deep.equal([]);
+    expect(checked).to.equal(471_000);
+    // the statistics' day is this function's, formatted YYYY-MM-DD
+    const network = fs.readFileSync(path.join(SUBGRAPH_DIR, "src", "network.ts"), "utf8");
+    expect(network).to.contain("const ymd = civilDay(timestamp.toI64());");
+    expect(network).to.match(/stats = DailyStats\.load\(day\)/);
+  });
+
   it("takes each contract's address and start block from the deployments file, on one network", () => {
     for (const source of dataSources(manifest)) {
       const recorded = deployment.contracts[source.name as (typeof CONTRACT_NAMES)[number]]!;

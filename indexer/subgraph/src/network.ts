@@ -7,30 +7,17 @@ import { BigInt } from "@graphprotocol/graph-ts";
 
 import { DailyStats, Network, Supply } from "../generated/schema";
 import { ZERO } from "./common";
+import { civilDay } from "./day";
 
 const NETWORK = "network";
-const SECONDS_PER_DAY: i64 = 86_400;
 
-function pad(n: i64, width: i32): string {
-  return n.toString().padStart(width, "0");
-}
-
-/**
- * The UTC day of a unix time, "YYYY-MM-DD" (what Ponder's `toISOString().slice(0, 10)` gives): the proleptic Gregorian
- * calendar from days since 1970-01-01 (H. Hinnant's civil_from_days), since the mapping has no host date functions.
- */
+/** The UTC day of a unix time, "YYYY-MM-DD", as Ponder's `dayOf` (`toISOString().slice(0, 10)`). */
 export function dayOf(timestamp: BigInt): string {
-  const days = timestamp.toI64() / SECONDS_PER_DAY;
-  const z = days + 719_468;
-  const era = (z >= 0 ? z : z - 146_096) / 146_097;
-  const doe = z - era * 146_097;
-  const yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-  const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const mp = (5 * doy + 2) / 153;
-  const d = doy - (153 * mp + 2) / 5 + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2);
+  const ymd = civilDay(timestamp.toI64());
+  const y = ymd / 10_000;
+  const m = (ymd / 100) % 100;
+  const d = ymd % 100;
+  return y.toString().padStart(4, "0") + "-" + m.toString().padStart(2, "0") + "-" + d.toString().padStart(2, "0");
 }
 
 /** What an event changed: the day's counters (Ponder's Counters) and the network's totals (Ponder's Totals). */
