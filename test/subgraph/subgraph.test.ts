@@ -324,7 +324,14 @@ describe("subgraph (indexer/subgraph)", function () {
     const abort = () => {
       throw new Error("day.ts aborted");
     };
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(wasm)), { env: { abort } });
+    // Node's WebAssembly global: the tsconfig's libs do not declare it
+    const { WebAssembly: Wasm } = globalThis as unknown as {
+      WebAssembly: {
+        Module: new (bytes: Uint8Array) => object;
+        Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+      };
+    };
+    const instance = new Wasm.Instance(new Wasm.Module(fs.readFileSync(wasm)), { env: { abort } });
     const civilDay = instance.exports.civilDay as (seconds: bigint) => number;
     const iso = (s: bigint) => Number(new Date(Number(s) * 1000).toISOString().slice(0, 10).replace(/-/g, ""));
     expect([0n, 951_782_400n, 4_107_542_399n].map(civilDay)).to.deep.equal([19700101, 20000229, 21000228]);
