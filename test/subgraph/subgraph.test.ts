@@ -85,11 +85,39 @@ function subgraphEntities(): Map<string, Map<string, string>> {
   return entities;
 }
 
-/** Each mapping file's handlers that only log the event to ContractEvent: handler name to the event name logged. */
-function loggedOnly(contract: string): Map<string, string> {
+/**
+ * Each mapping file's handlers that only log the event to ProtocolEvent: handler name to the event name logged and the
+ * parameters it writes as JSON numbers.
+ */
+function loggedOnly(contract: string): Map<string, { event: string; numbers: string[] }> {
   const source = fs.readFileSync(path.join(SUBGRAPH_DIR, "src", `${contract}.ts`), "utf8");
-  const pattern = /export function (handle\w+)\(event: \w+\): void \{\s*logEvent\(event, CONTRACT, "(\w+)"\);\s*\}/g;
-  return new Map([...source.matchAll(pattern)].map((m) => [m[1], m[2]]));
+  const pattern =
+    /export function (handle\w+)\(event: \w+\): void \{\s*logEvent\(event, CONTRACT, "(\w+)"(?:, \[([^\]]*)\])?\);\s*\}/g;
+  return new Map(
+    [...source.matchAll(pattern)].map((m) => [
+      m[1],
+      { event: m[2], numbers: [...(m[3] ?? "").matchAll(/"(\w+)"/g)].map((n) => n[1]) },
+    ]),
+  );
+}
+
+/**
+ * The events Ponder records as protocol_event rows (indexer/src/Protocol.ts), read from its NAMES list: the role
+ * events of each contract listed with `ROLES.map`, and the "<Contract>:<Event>" literals.
+ */
+function ponderProtocolEvents(): string[] {
+  const source = fs.readFileSync(path.join(ROOT, "indexer", "src", "Protocol.ts"), "utf8");
+  const roles = /const ROLES = \[([^\]]*)\]/
+    .exec(source)![1]
+    .match(/"(\w+)"/g)!
+    .map((r) => r.slice(1, -1));
+  const names = /const NAMES = \[([\s\S]*?)\] as const satisfies/.exec(source)![1];
+  return [
+    ...[...names.matchAll(/ROLES\.map\(\(r\) => `(\w+):\$\{r\}` as const\)/g)].flatMap((m) =>
+      roles.map((r) => `${m[1]}:${r}`),
+    ),
+    ...[...names.matchAll(/"(\w+:\w+)"/g)].map((m) => m[1]),
+  ];
 }
 
 /**
@@ -201,7 +229,7 @@ describe("subgraph (indexer/subgraph)", function () {
     }
   });
 
-  it("has Ponder's tables as entities: the same fields, types and nullability (the key as id), plus ContractEvent", () => {
+  it("has Ponder's tables as entities and no others: the same fields, types and nullability (the key as id)", () => {
     const scalar: Record<string, string> = {
       hex: "Bytes",
       bigint: "BigInt",
@@ -212,12 +240,13 @@ describe("subgraph (indexer/subgraph)", function () {
     const tables = ponderTables();
     const entities = subgraphEntities();
     expect(tables.size, "tables read from ponder.schema.ts").to.be.greaterThan(20);
-    expect([...entities.keys()].sort()).to.deep.equal([...tables.keys(), "ContractEvent"].sort());
+    expect([...entities.keys()].sort()).to.deep.equal([...tables.keys()].sort());
     for (const [name, columns] of tables) {
       const fields = new Map(entities.get(name)!);
       const key = columns.find((c) => c.primaryKey);
       // A single-column key is the entity's id: Bytes for an address or hash and for an event row (transaction hash
-      // and log index, where Ponder has its event.id text), else the decimal or text as ID.
+      // and log index, where Ponder has its event.id text), else the decimal or text as ID; a two-column key is an ID
+      // ("<first>-<second>") and both columns stay fields.
       const eventRow = columns.some((c) => c.name === "logIndex");
       expect(fields.get("id"), `${name}.id`).to.equal(key?.type === "hex" || eventRow ? "Bytes!" : "ID!");
       fields.delete("id");
@@ -244,25 +273,82 @@ describe("subgraph (indexer/subgraph)", function () {
     }
   });
 
-  it("tables the events Ponder handles and logs exactly the others to ContractEvent", async () => {
+  it("tables the events Ponder tables and logs exactly Ponder's protocol events to ProtocolEvent", async () => {
     const ponderSource = fs
       .readdirSync(path.join(ROOT, "indexer", "src"))
       .filter((f) => f.endsWith(".ts"))
       .map((f) => fs.readFileSync(path.join(ROOT, "indexer", "src", f), "utf8"))
       .join("\n");
-    const ponderHandles = new Set([...ponderSource.matchAll(/ponder\.on\("(\w+:\w+)"/g)].map((m) => m[1]));
-    expect(ponderHandles.size, "Ponder handlers found").to.be.greaterThan(40);
+    const ponderTables = new Set([...ponderSource.matchAll(/ponder\.on\("(\w+:\w+)"/g)].map((m) => m[1]));
+    const ponderLogs = ponderProtocolEvents();
+    expect(ponderTables.size, "Ponder handlers found").to.be.greaterThan(40);
+    expect(ponderLogs.length, "Ponder protocol events found").to.be.greaterThan(30);
+    expect(new Set(ponderLogs).size, "protocol events listed once").to.equal(ponderLogs.length);
     for (const name of CONTRACT_NAMES) {
       const logged = loggedOnly(name);
-      for (const [handler, event] of logged)
+      const abi = await readAbi(name);
+      for (const [handler, { event, numbers }] of logged) {
         expect(handler, `${name}: ${handler} logs ${event}`).to.equal(`handle${event}`);
-      const ignoredByPonder = eventNames(await readAbi(name)).filter((e) => !ponderHandles.has(`${name}:${e}`));
-      expect([...logged.values()].sort(), `${name}: events only logged`).to.deep.equal(ignoredByPonder);
+        // viem decodes integers of 48 bits or fewer as numbers, which Ponder's JSON writes as numbers
+        const inputs = abi.find((item) => item.type === "event" && item.name === event)!.inputs ?? [];
+        const small = inputs.filter((p) => /^u?int(\d+)$/.test(p.type) && Number(/\d+$/.exec(p.type)![0]) <= 48);
+        expect(numbers, `${name}.${event}: parameters written as JSON numbers`).to.deep.equal(small.map((p) => p.name));
+      }
+      // a handler that tables an event logs nothing besides
+      const source = fs.readFileSync(path.join(SUBGRAPH_DIR, "src", `${name}.ts`), "utf8");
+      expect(source.match(/logEvent\(/g)?.length ?? 0, `${name}: logEvent calls`).to.equal(logged.size);
+      const events = eventNames(abi);
+      const protocol = ponderLogs.filter((e) => e.startsWith(`${name}:`)).map((e) => e.split(":")[1]);
+      const tabled = events.filter((e) => ponderTables.has(`${name}:${e}`));
+      expect([...logged.values()].map((l) => l.event).sort(), `${name}: events only logged`).to.deep.equal(
+        protocol.sort(),
+      );
+      // Ponder handles every event once: as a table row or as a protocol event
+      expect([...tabled, ...protocol].sort(), `${name}: events Ponder handles`).to.deep.equal(events);
     }
     // Ponder's one setup function (the registry's defaults) is the subgraph's once-block handler.
-    expect([...ponderHandles].filter((h) => h.endsWith(":setup"))).to.deep.equal(["NodeRegistry:setup"]);
+    expect([...ponderTables].filter((h) => h.endsWith(":setup"))).to.deep.equal(["NodeRegistry:setup"]);
     expect(dataSources(manifest).length).to.equal(CONTRACT_NAMES.length);
     expect(manifest).to.match(/- handler: handleSetup\n\s+filter:\n\s+kind: once/);
+  });
+
+  it("runs the mappings' calendar (src/day.ts compiled alone): the UTC day JavaScript's Date gives, 1970 to 2399", () => {
+    // the AssemblyScript compiler graph-cli uses, on the one mapping file that needs no graph-node host
+    const wasm = path.join(outputDir, "day.wasm");
+    const asc = spawnSync(
+      path.join(ROOT, "node_modules", ".bin", "asc"),
+      [path.join(SUBGRAPH_DIR, "src", "day.ts"), "--binaryFile", wasm, "--runtime", "stub"],
+      { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
+    expect(asc.status, asc.stderr).to.equal(0);
+    const abort = () => {
+      throw new Error("day.ts aborted");
+    };
+    // Node's WebAssembly global: the tsconfig's libs do not declare it
+    const { WebAssembly: Wasm } = globalThis as unknown as {
+      WebAssembly: {
+        Module: new (bytes: Uint8Array) => object;
+        Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+      };
+    };
+    const instance = new Wasm.Instance(new Wasm.Module(fs.readFileSync(wasm)), { env: { abort } });
+    const civilDay = instance.exports.civilDay as (seconds: bigint) => number;
+    const iso = (s: bigint) => Number(new Date(Number(s) * 1000).toISOString().slice(0, 10).replace(/-/g, ""));
+    expect([0n, 951_782_400n, 4_107_542_399n].map(civilDay)).to.deep.equal([19700101, 20000229, 21000228]);
+    const DAY = 86_400n;
+    const wrong: bigint[] = [];
+    let checked = 0;
+    for (let day = 0n; day < 157_000n; day++)
+      for (const s of [day * DAY, day * DAY + 43_210n, day * DAY + DAY - 1n]) {
+        checked++;
+        if (civilDay(s) !== iso(s)) wrong.push(s);
+      }
+    expect(wrong.slice(0, 5), "unix times given the wrong day").to.deep.equal([]);
+    expect(checked).to.equal(471_000);
+    // the statistics' day is this function's, formatted YYYY-MM-DD
+    const network = fs.readFileSync(path.join(SUBGRAPH_DIR, "src", "network.ts"), "utf8");
+    expect(network).to.contain("const ymd = civilDay(timestamp.toI64());");
+    expect(network).to.match(/stats = DailyStats\.load\(day\)/);
   });
 
   it("takes each contract's address and start block from the deployments file, on one network", () => {
@@ -272,6 +358,18 @@ describe("subgraph (indexer/subgraph)", function () {
       expect(source.startBlock, source.name).to.equal(recorded.blockNumber);
       expect(source.network, source.name).to.equal("hardhat");
     }
+    // The OPG data source's context holds the contracts whose OPG does not circulate: Ponder's LOCKED_CONTRACTS.
+    const network = fs.readFileSync(path.join(ROOT, "indexer", "src", "network.ts"), "utf8");
+    const lockedList = /const LOCKED_CONTRACTS = new Set\(\s*\[([\s\S]*?)\]/.exec(network)![1];
+    const locked = [...lockedList.matchAll(/config\.contracts\.(\w+)\.address/g)].map((m) => m[1]);
+    expect(locked.length, "Ponder's locked contracts").to.be.greaterThan(0);
+    const context = /\n {4}name: OPG\n[\s\S]*?\n {4}context:\n([\s\S]*?)\n {4}source:/.exec(manifest)![1];
+    const entries = [...context.matchAll(/^ {6}(\w+):\n {8}type: Bytes\n {8}data: "(0x[0-9a-f]{40})"$/gm)];
+    expect(Object.fromEntries(entries.map((m) => [m[1], m[2]]))).to.deep.equal(
+      Object.fromEntries(
+        locked.map((n) => [n, deployment.contracts[n as (typeof CONTRACT_NAMES)[number]]!.address.toLowerCase()]),
+      ),
+    );
     const onDisk = JSON.parse(fs.readFileSync(path.join(deploymentsDir, "31337.json"), "utf8")) as Deployment;
     expect(onDisk.contracts.OPG!.address).to.equal(deployment.contracts.OPG!.address);
     expect(manifest).to.contain(`${path.relative(ROOT, deploymentsDir)}/31337.json (abi ${onDisk.abiVersion})`);

@@ -1,5 +1,5 @@
 // Mirrors indexer/src/ModelRegistry.ts.
-import { Bytes, log } from "@graphprotocol/graph-ts";
+import { BigInt, Bytes, ValueKind, log } from "@graphprotocol/graph-ts";
 
 import {
   MaxRoyaltySet,
@@ -25,6 +25,20 @@ function model(id: Bytes): Model {
   return row!;
 }
 
+/**
+ * A scheduled royalty increase takes effect at royaltyEffectiveAt without an event: the handlers apply it when the
+ * next event touches the model (a payment for it, any registry event), as Ponder's promoteRoyalty. The caller saves.
+ */
+export function promoteRoyalty(m: Model, now: BigInt): void {
+  const pending = m.get("pendingRoyaltyPpm");
+  const effectiveAt = m.royaltyEffectiveAt;
+  // Truthiness tests: `== null` on a nullable BigInt would call its overloaded `==`.
+  if (!pending || pending.kind == ValueKind.NULL || !effectiveAt || effectiveAt.gt(now)) return;
+  m.royaltyPpm = pending.toI32();
+  m.unset("pendingRoyaltyPpm");
+  m.royaltyEffectiveAt = null;
+}
+
 export function handleModelRegistered(event: ModelRegistered): void {
   const a = event.params;
   const row = new Model(a.modelId);
@@ -41,6 +55,7 @@ export function handleModelRegistered(event: ModelRegistered): void {
 
 export function handleModelMetadataSet(event: ModelMetadataSet): void {
   const m = model(event.params.modelId);
+  promoteRoyalty(m, event.block.timestamp);
   m.metadataURI = event.params.metadataURI;
   m.save();
 }
@@ -72,6 +87,7 @@ export function handleModelOwnershipTransferStarted(event: ModelOwnershipTransfe
   where(row, event);
   row.save();
   const m = model(a.modelId);
+  promoteRoyalty(m, event.block.timestamp);
   m.pendingOwner = a.pendingOwner.equals(ZERO_ADDRESS) ? null : a.pendingOwner;
   m.save();
 }
@@ -86,13 +102,14 @@ export function handleModelOwnershipTransferred(event: ModelOwnershipTransferred
   where(row, event);
   row.save();
   const m = model(a.modelId);
+  promoteRoyalty(m, event.block.timestamp);
   m.owner = a.newOwner;
   m.pendingOwner = null;
   m.save();
 }
 
 export function handleMaxRoyaltySet(event: MaxRoyaltySet): void {
-  logEvent(event, CONTRACT, "MaxRoyaltySet");
+  logEvent(event, CONTRACT, "MaxRoyaltySet", ["oldMaxRoyaltyPpm", "newMaxRoyaltyPpm"]);
 }
 
 export function handleRoleAdminChanged(event: RoleAdminChanged): void {

@@ -1,4 +1,4 @@
-// The Ponder indexer has no table for the timelock: every event goes to the ContractEvent log.
+// Ponder records every timelock event as a protocol_event row (indexer/src/Protocol.ts): so does the subgraph.
 import {
   CallExecuted,
   CallSalt,

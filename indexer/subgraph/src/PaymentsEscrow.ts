@@ -1,5 +1,5 @@
 // Mirrors indexer/src/PaymentsEscrow.ts.
-import { Address, BigInt, log } from "@graphprotocol/graph-ts";
+import { Address, BigInt, Bytes, ethereum, log } from "@graphprotocol/graph-ts";
 
 import {
   Deposited,
@@ -20,8 +20,19 @@ import {
   VoucherSkipped,
   Withdrawn,
 } from "../generated/PaymentsEscrow/PaymentsEscrow";
-import { Deposit, EscrowAccount, Payment, Request, Withdrawal } from "../generated/schema";
-import { ZERO, eventId, logEvent, where } from "./common";
+import {
+  Deposit,
+  EscrowAccount,
+  EscrowCollection,
+  Model,
+  Payment,
+  Request,
+  VoucherSkip,
+  Withdrawal,
+} from "../generated/schema";
+import { ZERO, ZERO_ADDRESS, eventId, logEvent, where } from "./common";
+import { promoteRoyalty } from "./ModelRegistry";
+import { change, record } from "./network";
 
 const CONTRACT = "PaymentsEscrow";
 const VOUCHER = 0;
@@ -113,6 +124,26 @@ export function handlePaymentCollected(event: PaymentCollected): void {
   if (acc.thawing.gt(acc.balance)) acc.thawing = acc.balance;
   acc.paid = acc.paid.plus(a.gross);
   acc.save();
+  const c = change();
+  c.inferencesPaid = 1;
+  c.volume = a.gross;
+  record(event.block.timestamp, c);
+  // The registry applied any royalty increase that was due: the model follows now.
+  const m = Model.load(a.modelId);
+  if (m != null) {
+    promoteRoyalty(m, event.block.timestamp);
+    m.save();
+  }
+}
+
+/** Money leaving the escrow's pending books (Ponder's escrow_collection). */
+function collection(event: ethereum.Event, kind: string, to: Bytes, amount: BigInt): void {
+  const row = new EscrowCollection(eventId(event));
+  row.kind = kind;
+  row.to = to;
+  row.amount = amount;
+  where(row, event);
+  row.save();
 }
 
 export function handleRequestPosted(event: RequestPosted): void {
@@ -156,6 +187,36 @@ export function handleRequestReclaimed(event: RequestReclaimed): void {
   acc.save();
 }
 
+export function handleVoucherSkipped(event: VoucherSkipped): void {
+  const a = event.params;
+  const row = new VoucherSkip(eventId(event));
+  row.index = a.index;
+  row.payer = a.payer;
+  row.nodeId = a.nodeId;
+  row.reason = a.reason;
+  where(row, event);
+  row.save();
+}
+
+export function handleNodeFeesCollected(event: NodeFeesCollected): void {
+  collection(event, "nodeFees", event.params.operator, event.params.amount);
+}
+
+export function handleRoyaltiesCollected(event: RoyaltiesCollected): void {
+  collection(event, "royalties", event.params.owner, event.params.amount);
+}
+
+export function handleProtocolFeesFlushed(event: ProtocolFeesFlushed): void {
+  const a = event.params;
+  collection(event, "protocolFees", a.recipient, a.amount);
+  const burned = a.recipient.equals(ZERO_ADDRESS) ? a.amount : ZERO;
+  const c = change();
+  c.feesBurned = burned;
+  c.totalFeesBurned = burned;
+  c.protocolFeesFlushed = a.amount;
+  record(event.block.timestamp, c);
+}
+
 export function handleEIP712DomainChanged(event: EIP712DomainChanged): void {
   logEvent(event, CONTRACT, "EIP712DomainChanged");
 }
@@ -164,24 +225,8 @@ export function handleFeeRecipientSet(event: FeeRecipientSet): void {
   logEvent(event, CONTRACT, "FeeRecipientSet");
 }
 
-export function handleNodeFeesCollected(event: NodeFeesCollected): void {
-  logEvent(event, CONTRACT, "NodeFeesCollected");
-}
-
 export function handleParameterSet(event: ParameterSet): void {
   logEvent(event, CONTRACT, "ParameterSet");
-}
-
-export function handleProtocolFeesFlushed(event: ProtocolFeesFlushed): void {
-  logEvent(event, CONTRACT, "ProtocolFeesFlushed");
-}
-
-export function handleRoyaltiesCollected(event: RoyaltiesCollected): void {
-  logEvent(event, CONTRACT, "RoyaltiesCollected");
-}
-
-export function handleVoucherSkipped(event: VoucherSkipped): void {
-  logEvent(event, CONTRACT, "VoucherSkipped");
 }
 
 export function handleRoleAdminChanged(event: RoleAdminChanged): void {

@@ -1,5 +1,5 @@
 // Mirrors indexer/src/ProofRegistry.ts.
-import { log } from "@graphprotocol/graph-ts";
+import { BigInt, log } from "@graphprotocol/graph-ts";
 
 import {
   BatchCommitted,
@@ -14,6 +14,7 @@ import {
 } from "../generated/ProofRegistry/ProofRegistry";
 import { ProofBatch, ProofChallenge, ProofRecord } from "../generated/schema";
 import { logEvent, where } from "./common";
+import { change, record } from "./network";
 
 const CONTRACT = "ProofRegistry";
 
@@ -29,6 +30,10 @@ export function handleRecordCommitted(event: RecordCommitted): void {
   row.leaf = a.leaf;
   where(row, event);
   row.save();
+  const c = change();
+  c.proofsCommitted = BigInt.fromI32(1);
+  c.proofRecords = 1;
+  record(event.block.timestamp, c);
 }
 
 export function handleBatchCommitted(event: BatchCommitted): void {
@@ -39,6 +44,10 @@ export function handleBatchCommitted(event: BatchCommitted): void {
   row.uri = a.uri;
   where(row, event);
   row.save();
+  const c = change();
+  c.proofsCommitted = a.recordCount;
+  c.proofBatches = 1;
+  record(event.block.timestamp, c);
 }
 
 export function handleRecordChallenged(event: RecordChallenged): void {
@@ -77,7 +86,7 @@ export function handleParameterSet(event: ParameterSet): void {
 }
 
 export function handleVerifierSet(event: VerifierSet): void {
-  logEvent(event, CONTRACT, "VerifierSet");
+  logEvent(event, CONTRACT, "VerifierSet", ["proofType"]);
 }
 
 export function handleRoleAdminChanged(event: RoleAdminChanged): void {

@@ -1,5 +1,5 @@
 // Mirrors indexer/src/Staking.ts.
-import { Address, BigInt, ethereum } from "@graphprotocol/graph-ts";
+import { Address, BigInt, ByteArray, Bytes, crypto, ethereum, log } from "@graphprotocol/graph-ts";
 
 import {
   DelegationCutScheduled,
@@ -15,27 +15,59 @@ import {
   StakeDeposited,
   StakeSlashed,
   StakeWithdrawn,
+  Staking,
   ThawRequested,
   Unpaused,
 } from "../generated/Staking/Staking";
-import { Operator, Slash, StakeChange, ThawRequest } from "../generated/schema";
-import { ZERO, eventId, logEvent, where } from "./common";
+import {
+  Delegation,
+  DelegationChange,
+  FeeDistribution,
+  Operator,
+  RewardClaim,
+  Slash,
+  StakeChange,
+  ThawRequest,
+} from "../generated/schema";
+import { ZERO, eventId, logEvent, pairId, where } from "./common";
+import { change, record } from "./network";
 
 const CONTRACT = "Staking";
 
+/** Ponder's emptyOperator: every amount 0, epochs 0, no cut, nothing pending, never staked. */
+function emptyOperator(address: Address): Operator {
+  const row = new Operator(address);
+  row.ownActive = ZERO;
+  row.ownThawing = ZERO;
+  row.ownThawingShares = ZERO;
+  row.ownThawingEpoch = 0;
+  row.delegated = ZERO;
+  row.delegatedShares = ZERO;
+  row.delegatedThawing = ZERO;
+  row.delegatedThawingShares = ZERO;
+  row.delegatedThawingEpoch = 0;
+  row.slashed = ZERO;
+  row.feesDistributed = ZERO;
+  row.rewardsClaimed = ZERO;
+  row.cutPpm = 0;
+  // A nullable Int has no null in AssemblyScript's i32: unset() stores the null Ponder stores.
+  row.unset("pendingCutPpm");
+  row.pendingCutAt = null;
+  row.firstStakedAt = null;
+  return row;
+}
+
 /** The operator, created empty when it has none yet: Ponder's upsert. */
 function operator(address: Address): Operator {
-  let row = Operator.load(address);
-  if (row == null) {
-    row = new Operator(address);
-    row.ownActive = ZERO;
-    row.delegated = ZERO;
-    row.slashed = ZERO;
-    row.feesDistributed = ZERO;
-    row.rewardsClaimed = ZERO;
-    row.cutPpm = 0;
-  }
-  return row;
+  const row = Operator.load(address);
+  return row == null ? emptyOperator(address) : row;
+}
+
+/** An operator with stake: a thaw or withdrawal without one stops the subgraph, as Ponder's update throws. */
+function existingOperator(address: Address): Operator {
+  const row = Operator.load(address);
+  if (row == null) log.critical("Staking: no operator {}", [address.toHexString()]);
+  return row!;
 }
 
 function stakeChange(event: ethereum.Event, op: Address, staker: Address, kind: string, amount: BigInt): void {
@@ -48,44 +80,206 @@ function stakeChange(event: ethereum.Event, op: Address, staker: Address, kind: 
   row.save();
 }
 
+function delegationChange(
+  event: ethereum.Event,
+  op: Address,
+  delegator: Address,
+  kind: string,
+  amount: BigInt,
+  shares: BigInt,
+  sharesAfter: BigInt,
+): void {
+  const row = new DelegationChange(eventId(event));
+  row.operator = op;
+  row.delegator = delegator;
+  row.kind = kind;
+  row.amount = amount;
+  row.shares = shares;
+  row.sharesAfter = sharesAfter;
+  where(row, event);
+  row.save();
+}
+
+/**
+ * A thaw request's id: operator + staker + the request id as 32 bytes. The contract numbers each (operator, staker)
+ * queue 0, 1, 2... and a withdrawal takes from its head, so StakeWithdrawn finds its requests by id (Ponder queries
+ * them; a mapping cannot query the store).
+ */
+function thawRequestId(op: Address, staker: Address, requestId: BigInt): Bytes {
+  const encoded = ethereum.encode(ethereum.Value.fromUnsignedBigInt(requestId))!;
+  return op.concat(staker).concat(encoded);
+}
+
+/** Whether request `id` of the queue is open or was never made (the queue's ids at and after its head). */
+function fromHead(op: Address, staker: Address, id: i64): bool {
+  const row = ThawRequest.load(thawRequestId(op, staker, BigInt.fromI64(id)));
+  return row == null || row.status == "open";
+}
+
+/**
+ * The id of the queue's oldest open request (its head): the withdrawn requests are the ids before it, so it is found
+ * by a search over ids in O(log n) loads, where Ponder orders the open rows by request id.
+ */
+function queueHead(op: Address, staker: Address): i64 {
+  if (fromHead(op, staker, 0)) return 0;
+  let below: i64 = 0;
+  let above: i64 = 1;
+  while (!fromHead(op, staker, above)) {
+    below = above;
+    above = above * 2;
+  }
+  // fromHead(below) is false, fromHead(above) is true
+  while (above - below > 1) {
+    const mid = below + (above - below) / 2;
+    if (fromHead(op, staker, mid)) above = mid;
+    else below = mid;
+  }
+  return above;
+}
+
 export function handleStakeDeposited(event: StakeDeposited): void {
   const op = event.params.operator;
   const amount = event.params.amount;
   stakeChange(event, op, op, "deposit", amount);
   const o = operator(op);
   o.ownActive = o.ownActive.plus(amount);
+  if (!o.firstStakedAt) o.firstStakedAt = event.block.timestamp;
   o.save();
+  const c = change();
+  c.totalActive = amount;
+  record(event.block.timestamp, c);
 }
 
 export function handleStakeDelegated(event: StakeDelegated): void {
   const a = event.params;
   stakeChange(event, a.operator, a.delegator, "delegate", a.amount);
+  const id = pairId(a.operator, a.delegator);
+  let position = Delegation.load(id);
+  if (position == null) {
+    position = new Delegation(id);
+    position.operator = a.operator;
+    position.delegator = a.delegator;
+    position.shares = ZERO;
+    position.since = event.block.timestamp;
+  }
+  position.shares = position.shares.plus(a.shares);
+  position.updatedAt = event.block.timestamp;
+  position.save();
+  delegationChange(event, a.operator, a.delegator, "delegate", a.amount, a.shares, position.shares);
   const o = operator(a.operator);
   o.delegated = o.delegated.plus(a.amount);
+  o.delegatedShares = o.delegatedShares.plus(a.shares);
   o.save();
+  const c = change();
+  c.totalActive = a.amount;
+  record(event.block.timestamp, c);
 }
 
 export function handleThawRequested(event: ThawRequested): void {
   const a = event.params;
-  stakeChange(event, a.operator, a.staker, "thaw", a.amount);
-  const row = new ThawRequest(eventId(event));
-  row.operator = a.operator;
+  const op = a.operator;
+  const own = a.staker.equals(op);
+  stakeChange(event, op, a.staker, "thaw", a.amount);
+  const o = existingOperator(op);
+  const row = new ThawRequest(thawRequestId(op, a.staker, a.requestId));
+  row.operator = op;
   row.staker = a.staker;
   row.requestId = a.requestId;
   row.amount = a.amount;
   row.shares = a.thawingShares;
   row.thawingUntil = a.thawingUntil;
+  row.epoch = own ? o.ownThawingEpoch : o.delegatedThawingEpoch;
+  row.status = "open";
+  row.withdrawnAt = null;
   where(row, event);
   row.save();
-  const o = operator(a.operator);
-  if (a.staker.equals(a.operator)) o.ownActive = o.ownActive.minus(a.amount);
-  else o.delegated = o.delegated.minus(a.amount);
+  if (own) {
+    o.ownActive = o.ownActive.minus(a.amount);
+    o.ownThawing = o.ownThawing.plus(a.amount);
+    o.ownThawingShares = o.ownThawingShares.plus(a.thawingShares);
+  } else {
+    // The delegation shares burned are not in the event: they are the `shares` argument of undelegate.
+    const burned = undelegatedShares(event, op, a.staker);
+    const position = Delegation.load(pairId(op, a.staker));
+    if (position == null) {
+      log.critical("Staking: no delegation of {} to {}", [a.staker.toHexString(), op.toHexString()]);
+      return;
+    }
+    position.shares = position.shares.minus(burned);
+    position.updatedAt = event.block.timestamp;
+    position.save();
+    delegationChange(event, op, a.staker, "undelegate", a.amount, burned, position.shares);
+    o.delegated = o.delegated.minus(a.amount);
+    o.delegatedShares = o.delegatedShares.minus(burned);
+    o.delegatedThawing = o.delegatedThawing.plus(a.amount);
+    o.delegatedThawingShares = o.delegatedThawingShares.plus(a.thawingShares);
+  }
   o.save();
+  const c = change();
+  c.totalActive = a.amount.neg();
+  c.totalThawing = a.amount;
+  record(event.block.timestamp, c);
+}
+
+/**
+ * The delegation shares an undelegate burned: from the call data (event.transaction.input) when the transaction calls
+ * Staking.undelegate directly, else from the delegation's shares before and after (Staking.getDelegation through the
+ * contract binding, an eth_call at the event's block: exact unless the same delegator changed that delegation twice
+ * in one block through another contract). Ponder's undelegatedShares, rule for rule.
+ */
+function undelegatedShares(event: ethereum.Event, op: Address, delegator: Address): BigInt {
+  const to = event.transaction.to;
+  const input = event.transaction.input;
+  const selector = Bytes.fromUint8Array(
+    crypto.keccak256(ByteArray.fromUTF8("undelegate(address,uint256)")).subarray(0, 4),
+  );
+  // A truthiness test: `!= null` on a nullable Address would call its overloaded `==`.
+  if (to && to.equals(event.address) && input.length >= 4) {
+    if (Bytes.fromUint8Array(input.subarray(0, 4)).equals(selector)) {
+      const call = ethereum.decode("(address,uint256)", Bytes.fromUint8Array(input.subarray(4)));
+      if (call != null) return call.toTuple()[1].toBigInt();
+    }
+  }
+  const position = Delegation.load(pairId(op, delegator));
+  const held = position == null ? ZERO : position.shares;
+  const after = Staking.bind(event.address).try_getDelegation(op, delegator);
+  if (after.reverted) {
+    log.critical("Staking: getDelegation({}, {}) reverted", [op.toHexString(), delegator.toHexString()]);
+    return ZERO;
+  }
+  return held.minus(after.value.getShares());
 }
 
 export function handleStakeWithdrawn(event: StakeWithdrawn): void {
   const a = event.params;
-  stakeChange(event, a.operator, a.staker, "withdraw", a.amount);
+  const op = a.operator;
+  const own = a.staker.equals(op);
+  stakeChange(event, op, a.staker, "withdraw", a.amount);
+  // The withdrawal took the staker's oldest `requests` open requests; those of the pool's current epoch held shares.
+  const o = existingOperator(op);
+  const epoch = own ? o.ownThawingEpoch : o.delegatedThawingEpoch;
+  const head = queueHead(op, a.staker);
+  const count = a.requests.toI64();
+  let shares = ZERO;
+  for (let i: i64 = 0; i < count; i++) {
+    const r = ThawRequest.load(thawRequestId(op, a.staker, BigInt.fromI64(head + i)));
+    if (r == null || r.status != "open") break; // fewer open requests than taken: Ponder's query returns fewer rows
+    if (r.epoch == epoch) shares = shares.plus(r.shares);
+    r.status = "withdrawn";
+    r.withdrawnAt = event.block.timestamp;
+    r.save();
+  }
+  if (own) {
+    o.ownThawing = o.ownThawing.minus(a.amount);
+    o.ownThawingShares = o.ownThawingShares.minus(shares);
+  } else {
+    o.delegatedThawing = o.delegatedThawing.minus(a.amount);
+    o.delegatedThawingShares = o.delegatedThawingShares.minus(shares);
+  }
+  o.save();
+  const c = change();
+  c.totalThawing = a.amount.neg();
+  record(event.block.timestamp, c);
 }
 
 export function handleStakeSlashed(event: StakeSlashed): void {
@@ -103,33 +297,79 @@ export function handleStakeSlashed(event: StakeSlashed): void {
   where(row, event);
   row.save();
   stakeChange(event, a.operator, a.operator, "slash", total);
-  const o = operator(a.operator);
-  o.ownActive = o.ownActive.minus(a.fromOwnActive);
-  o.delegated = o.delegated.minus(a.fromDelegated);
-  o.slashed = o.slashed.plus(total);
-  o.save();
+  const existing = Operator.load(a.operator);
+  if (existing == null) {
+    // Ponder's insert of an empty operator (its onConflictDoUpdate only runs for a known one).
+    emptyOperator(a.operator).save();
+  } else {
+    // A slash that takes a thawing pool's last token empties it (the contract sweeps dust with it): its shares go and
+    // a new epoch starts, whose requests hold nothing of the old ones.
+    const o = existing;
+    const ownThawing = o.ownThawing.minus(a.fromOwnThawing);
+    const delegatedThawing = o.delegatedThawing.minus(a.fromDelegatedThawing);
+    const ownEmptied = !a.fromOwnThawing.isZero() && ownThawing.isZero();
+    const delegatedEmptied = !a.fromDelegatedThawing.isZero() && delegatedThawing.isZero();
+    o.ownActive = o.ownActive.minus(a.fromOwnActive);
+    o.delegated = o.delegated.minus(a.fromDelegated);
+    o.ownThawing = ownThawing;
+    o.delegatedThawing = delegatedThawing;
+    if (ownEmptied) {
+      o.ownThawingShares = ZERO;
+      o.ownThawingEpoch = o.ownThawingEpoch + 1;
+    }
+    if (delegatedEmptied) {
+      o.delegatedThawingShares = ZERO;
+      o.delegatedThawingEpoch = o.delegatedThawingEpoch + 1;
+    }
+    o.slashed = o.slashed.plus(total);
+    o.save();
+  }
+  const c = change();
+  c.totalActive = a.fromOwnActive.plus(a.fromDelegated).neg();
+  c.totalThawing = a.fromOwnThawing.plus(a.fromDelegatedThawing).neg();
+  record(event.block.timestamp, c);
 }
 
 export function handleFeesDistributed(event: FeesDistributed): void {
-  const o = operator(event.params.operator);
-  o.feesDistributed = o.feesDistributed.plus(event.params.amount);
+  const a = event.params;
+  const row = new FeeDistribution(eventId(event));
+  row.operator = a.operator;
+  row.from = a.from;
+  row.amount = a.amount;
+  row.toDelegators = a.toDelegators;
+  where(row, event);
+  row.save();
+  const o = operator(a.operator);
+  o.feesDistributed = o.feesDistributed.plus(a.amount);
   o.save();
 }
 
 export function handleRewardsClaimed(event: RewardsClaimed): void {
+  const a = event.params;
+  const row = new RewardClaim(eventId(event));
+  row.account = a.account;
+  row.operator = a.operator;
+  row.amount = a.amount;
+  where(row, event);
+  row.save();
+  const o = operator(a.operator);
+  o.rewardsClaimed = o.rewardsClaimed.plus(a.amount);
+  o.save();
+}
+
+export function handleDelegationCutScheduled(event: DelegationCutScheduled): void {
   const o = operator(event.params.operator);
-  o.rewardsClaimed = o.rewardsClaimed.plus(event.params.amount);
+  o.pendingCutPpm = event.params.newCutPpm.toI32();
+  o.pendingCutAt = event.params.effectiveAt;
   o.save();
 }
 
 export function handleDelegationCutSet(event: DelegationCutSet): void {
   const o = operator(event.params.operator);
   o.cutPpm = event.params.newCutPpm.toI32();
+  o.unset("pendingCutPpm");
+  o.pendingCutAt = null;
   o.save();
-}
-
-export function handleDelegationCutScheduled(event: DelegationCutScheduled): void {
-  logEvent(event, CONTRACT, "DelegationCutScheduled");
 }
 
 export function handleParameterSet(event: ParameterSet): void {

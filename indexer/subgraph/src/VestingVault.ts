@@ -13,8 +13,16 @@ import {
   TreasurySet,
   VotingVaultDeployed,
 } from "../generated/VestingVault/VestingVault";
-import { ScheduleTransfer, VestingRelease, VestingRevocation, VestingSchedule, VotingVault } from "../generated/schema";
+import {
+  Account,
+  ScheduleTransfer,
+  VestingRelease,
+  VestingRevocation,
+  VestingSchedule,
+  VotingVault,
+} from "../generated/schema";
 import { ZERO, eventId, logEvent, where } from "./common";
+import { change, record } from "./network";
 
 const CONTRACT = "VestingVault";
 
@@ -98,6 +106,13 @@ export function handleVotingVaultDeployed(event: VotingVaultDeployed): void {
   const row = new VotingVault(event.params.vault);
   row.delegatee = event.params.delegatee;
   row.save();
+  // Whatever reached the vault before this event was counted as circulating: it is locked.
+  const held = Account.load(event.params.vault);
+  if (held != null && !held.balance.isZero()) {
+    const c = change();
+    c.locked = held.balance;
+    record(event.block.timestamp, c);
+  }
 }
 
 export function handleRoleAdminChanged(event: RoleAdminChanged): void {
