@@ -204,18 +204,16 @@ export async function addOperator(f: System, who: HardhatEthersSigner, stake = o
   await f.token.connect(who).approve(f.staking, ethers.MaxUint256);
   await f.staking.connect(who).stake(stake);
   const id = await f.nodes.nextNodeId();
-  await f.nodes
-    .connect(who)
-    .registerNode(
-      {
-        metadataURI: "https://n.example",
-        modes: 1,
-        teeMeasurement: ethers.ZeroHash,
-        capacity: 1n,
-        prices: [1n, 0n, 0n],
-      },
-      [MODEL],
-    );
+  await f.nodes.connect(who).registerNode(
+    {
+      metadataURI: "https://n.example",
+      modes: 1,
+      teeMeasurement: ethers.ZeroHash,
+      capacity: 1n,
+      prices: [1n, 0n, 0n],
+    },
+    [MODEL],
+  );
   return id;
 }
 
