@@ -116,7 +116,13 @@ describe("security: denial of service by a reverting recipient", function () {
     await as(f, f.token, f.token.interface.encodeFunctionData("approve", [stakingAddress, ethers.MaxUint256]));
     await as(f, f.staking, f.staking.interface.encodeFunctionData("stake", [opg(20_000n)]));
     const nodeId = await f.nodes.nextNodeId();
-    const params = { metadataURI: "", modes: 1, teeMeasurement: ethers.ZeroHash, capacity: 1n, prices: [1n, 0n, 0n] };
+    const params = {
+      metadataURI: "",
+      modes: 1,
+      teeMeasurement: ethers.ZeroHash,
+      capacity: 1n,
+      prices: [1n, 0n, 0n] as [bigint, bigint, bigint],
+    };
     await as(f, f.nodes, f.nodes.interface.encodeFunctionData("registerNode", [params, [MODEL]]));
 
     const { record, challengeId } = await challengeable(f, nodeId, true);

@@ -21,6 +21,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import fc from "fast-check";
+import type { Interface } from "ethers";
 
 import { OPG__factory, Staking__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
@@ -30,7 +31,7 @@ const NUM_RUNS = Number(process.env.SECURITY_RUNS ?? 20);
 
 /** The PaymentCollected event of a receipt: gross, node share, royalty, protocol fee. */
 function paymentOf(
-  f: { escrow: { interface: ethers.Interface } },
+  f: { escrow: { interface: Interface } },
   logs: readonly { topics: readonly string[]; data: string }[],
 ) {
   for (const log of logs) {
