@@ -258,7 +258,8 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     string[],
   ][] = [
     ["VestingVault", vesting, [await vesting.SCHEDULE_CREATOR_ROLE(), await vesting.REVOKER_ROLE()]],
-    ["Staking", staking, [await staking.PAUSER_ROLE(), await staking.SLASHER_ROLE()]],
+    // No slasher role for governance: only the proof registry's dispute path slashes (contracts/SECURITY.md, F1).
+    ["Staking", staking, [await staking.PAUSER_ROLE()]],
     ["ModelRegistry", models, []],
     ["NodeRegistry", nodes, [await nodes.JAILER_ROLE()]],
     ["ProofRegistry", proofs, [await proofs.ARBITER_ROLE()]],

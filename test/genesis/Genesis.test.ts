@@ -211,14 +211,17 @@ describe("Genesis", () => {
       expect(await vesting.treasury()).to.equal(await timelock.getAddress());
       const { staking, models, nodes } = system;
       const handedOver: [string, { hasRole(r: string, a: string): Promise<boolean> }, string[]][] = [
-        ["Staking", staking, [ethers.ZeroHash, await staking.PAUSER_ROLE(), await staking.SLASHER_ROLE()]],
+        ["Staking", staking, [ethers.ZeroHash, await staking.PAUSER_ROLE()]],
         ["ModelRegistry", models, [ethers.ZeroHash]],
         ["NodeRegistry", nodes, [ethers.ZeroHash, await nodes.JAILER_ROLE()]],
         ["ProofRegistry", system.proofs, [ethers.ZeroHash, await system.proofs.ARBITER_ROLE()]],
         ["PaymentsEscrow", system.escrow, [ethers.ZeroHash]],
       ];
-      // The dispute path can slash, and the escrow can record the proofs of fulfilled requests.
+      // The dispute path can slash, and only it: governance holds no slasher role. The escrow can record the proofs
+      // of fulfilled requests.
       expect(await staking.hasRole(await staking.SLASHER_ROLE(), await system.proofs.getAddress())).to.equal(true);
+      expect(await staking.hasRole(await staking.SLASHER_ROLE(), await timelock.getAddress())).to.equal(false);
+      expect(await staking.hasRole(await staking.SLASHER_ROLE(), signers[0].address)).to.equal(false);
       expect(
         await system.proofs.hasRole(await system.proofs.RECORDER_ROLE(), await system.escrow.getAddress()),
       ).to.equal(true);
