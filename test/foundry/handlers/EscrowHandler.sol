@@ -193,7 +193,9 @@ contract EscrowHandler is Handler {
         uint256 index = channelSeed % channels.length;
         Channel memory c = channels[index];
         bytes32 key = _key(c);
-        uint256 cumulative = maxSigned[key] + bound(increment, 1, 100_000e18);
+        // Mostly whole OPG, sometimes dust.
+        uint256 cumulative = maxSigned[key] +
+            (increment % 4 == 0 ? bound(increment, 1, 1e18) : bound(increment, 1e18, 100_000e18));
         Payments.Voucher memory v = Payments.Voucher({
             payer: c.payer,
             nodeId: c.nodeId,
@@ -201,7 +203,7 @@ contract EscrowHandler is Handler {
             mode: c.mode,
             cumulativeAmount: uint128(cumulative),
             issuedAt: uint64(block.timestamp - bound(backdate, 0, 3 days)),
-            expiry: uint64(block.timestamp + bound(lifetime, 0, 10 days))
+            expiry: uint64(block.timestamp + (lifetime % 8 == 0 ? bound(lifetime, 0, 1 hours) : bound(lifetime, 1 days, 30 days)))
         });
         bytes32 digest = _digest(v, block.chainid, address(escrow));
         _check(digest == escrow.voucherDigest(v), "foreign", "the digest is not over this chain and contract");
@@ -395,8 +397,9 @@ contract EscrowHandler is Handler {
     /// @notice A model owner changes its royalty within the bound (an increase applies a week later).
     function setRoyalty(uint256 modelSeed, uint256 ppm) external tick("setRoyalty") channelsHold {
         uint256 index = modelSeed % modelIds.length;
+        ppm = bound(ppm, 0, models.maxRoyaltyPpm());
         vm.prank(owners[index]);
-        models.setRoyalty(modelIds[index], uint32(bound(ppm, 0, models.maxRoyaltyPpm())));
+        models.setRoyalty(modelIds[index], uint32(ppm));
     }
 
     /// @notice Governance moves the protocol fee within its bound, or the largest royalty within its own.
