@@ -22,10 +22,12 @@ contract EscrowHandler is Handler {
     uint256 internal constant PPM = 1_000_000;
     uint256 public constant MAX_VOUCHERS = 64;
     uint256 public constant MAX_REQUESTS = 64;
-    bytes32 internal constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-    bytes32 internal constant PERMIT_TYPEHASH =
-        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+    bytes32 internal constant PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
 
     struct Channel {
         address payer;
@@ -194,8 +196,8 @@ contract EscrowHandler is Handler {
         Channel memory c = channels[index];
         bytes32 key = _key(c);
         // Mostly whole OPG, sometimes dust.
-        uint256 cumulative = maxSigned[key] +
-            (increment % 4 == 0 ? bound(increment, 1, 1e18) : bound(increment, 1e18, 100_000e18));
+        uint256 cumulative =
+            maxSigned[key] + (increment % 4 == 0 ? bound(increment, 1, 1e18) : bound(increment, 1e18, 100_000e18));
         Payments.Voucher memory v = Payments.Voucher({
             payer: c.payer,
             nodeId: c.nodeId,
@@ -203,7 +205,9 @@ contract EscrowHandler is Handler {
             mode: c.mode,
             cumulativeAmount: uint128(cumulative),
             issuedAt: uint64(block.timestamp - bound(backdate, 0, 3 days)),
-            expiry: uint64(block.timestamp + (lifetime % 8 == 0 ? bound(lifetime, 0, 1 hours) : bound(lifetime, 1 days, 30 days)))
+            expiry: uint64(
+                block.timestamp + (lifetime % 8 == 0 ? bound(lifetime, 0, 1 hours) : bound(lifetime, 1 days, 30 days))
+            )
         });
         bytes32 digest = _digest(v, block.chainid, address(escrow));
         _check(digest == escrow.voucherDigest(v), "foreign", "the digest is not over this chain and contract");

@@ -199,7 +199,12 @@ contract StakingHandler is Handler {
         if (nodeIds.length >= 12) return;
         Nodes.NodeParams memory p;
         p.modes = uint8(bound(modes, 1, 7));
-        uint8 top = p.modes >= 4 ? 2 : p.modes >= 2 ? 1 : 0;
+        uint8 top =
+            p.modes >= 4
+                ? 2
+                : p.modes >= 2
+                    ? 1
+                    : 0;
         // The chosen operator, or the next one whose stake covers one more node.
         address op;
         for (uint256 i; i < operators.length; ++i) {
@@ -265,9 +270,8 @@ contract StakingHandler is Handler {
         Record storage b = _newRecord(seed >> 1);
         bytes32 leafA = proofs.leafOf(a.record);
         bytes32 leafB = proofs.leafOf(b.record);
-        bytes32 root = leafA < leafB
-            ? keccak256(abi.encodePacked(leafA, leafB))
-            : keccak256(abi.encodePacked(leafB, leafA));
+        bytes32 root =
+            leafA < leafB ? keccak256(abi.encodePacked(leafA, leafB)) : keccak256(abi.encodePacked(leafB, leafA));
         (a.root, a.sibling, b.root, b.sibling) = (root, leafB, root, leafA);
         vm.prank(op);
         proofs.commitBatch(id, root, 2, "ipfs://batch");
@@ -281,15 +285,17 @@ contract StakingHandler is Handler {
         bytes32 leaf = proofs.leafOf(r.record);
         bytes32 id = keccak256(abi.encode(r.root, leaf));
         if (proofs.getChallenge(id).status != Proofs.ChallengeStatus.None) return;
-        uint256 closedAt = r.root == bytes32(0)
-            ? proofs.getRecord(r.record.inferenceId).challengeableUntil
-            : proofs.getCommitment(r.root).challengeableUntil;
+        uint256 closedAt =
+            r.root == bytes32(0)
+                ? proofs.getRecord(r.record.inferenceId).challengeableUntil
+                : proofs.getCommitment(r.root).challengeableUntil;
         if (block.timestamp > closedAt) return;
         bytes32[] memory proof = new bytes32[](r.root == bytes32(0) ? 0 : 1);
         if (proof.length == 1) proof[0] = r.sibling;
-        uint64 nodeId = r.root == bytes32(0)
-            ? uint64(proofs.getRecord(r.record.inferenceId).nodeId)
-            : proofs.getCommitment(r.root).nodeId;
+        uint64 nodeId =
+            r.root == bytes32(0)
+                ? uint64(proofs.getRecord(r.record.inferenceId).nodeId)
+                : proofs.getCommitment(r.root).nodeId;
         (address op, ) = nodes.nodeOperatorOf(nodeId);
         Snapshot memory before = _snapshot(op);
         vm.prank(challenger);
@@ -379,7 +385,12 @@ contract StakingHandler is Handler {
     /// @dev A decided challenge: an upheld one took exactly the expected slash from the node's operator alone (plus
     /// the dust of a thawing pool it emptied), paid the challenger its share and its bond back, and burned the rest;
     /// a rejected one paid the bond to the operator and moved nothing else.
-    function _afterDecision(address op, Proofs.Challenge memory c, Snapshot memory before, bool bondJustTaken) internal {
+    function _afterDecision(
+        address op,
+        Proofs.Challenge memory c,
+        Snapshot memory before,
+        bool bondJustTaken
+    ) internal {
         uint256 bondIn = bondJustTaken ? c.bond : 0;
         uint256 opIndex = type(uint256).max;
         for (uint256 i; i < operators.length; ++i) {

@@ -19,8 +19,9 @@ contract TokenVestingHandler is Handler {
 
     uint256 public constant MAX_SCHEDULES = 40;
     uint40 internal constant MONTH = VestingMath.MONTH;
-    bytes32 internal constant PERMIT_TYPEHASH =
-        keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
+    bytes32 internal constant PERMIT_TYPEHASH = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    );
 
     OPG public immutable token;
     VestingVault public immutable vesting;
@@ -170,9 +171,10 @@ contract TokenVestingHandler is Handler {
         p.unlockedAtStart = uint96(bound(unlocked, 0, p.total));
         p.start = uint40(block.timestamp - 365 days + bound(startSeed, 0, 730 days));
         p.cliff = p.start + uint40(bound(cliffSeed, 0, 24 * uint256(MONTH)));
-        p.end = monthly
-            ? p.cliff + uint40(bound(lengthSeed, 0, 72)) * MONTH
-            : p.cliff + uint40(bound(lengthSeed, 0, 72 * uint256(MONTH)));
+        p.end =
+            monthly
+                ? p.cliff + uint40(bound(lengthSeed, 0, 72)) * MONTH
+                : p.cliff + uint40(bound(lengthSeed, 0, 72 * uint256(MONTH)));
         p.shape = monthly ? Vesting.Shape.Monthly : Vesting.Shape.Linear;
         p.revocable = revocable;
         uint256 before = token.balanceOf(address(vesting));
@@ -259,7 +261,12 @@ contract TokenVestingHandler is Handler {
     function warpToEdge(uint256 idSeed, uint256 edgeSeed, uint256 offsetSeed) external tick("warpToEdge") monotone {
         if (scheduleIds.length == 0) return;
         Vesting.Schedule memory s = vesting.getSchedule(scheduleIds[idSeed % scheduleIds.length]);
-        uint256 edge = edgeSeed % 3 == 0 ? s.start : edgeSeed % 3 == 1 ? s.cliff : s.end;
+        uint256 edge =
+            edgeSeed % 3 == 0
+                ? s.start
+                : edgeSeed % 3 == 1
+                    ? s.cliff
+                    : s.end;
         uint256 target = edge + (offsetSeed % 3) - 1;
         if (target <= currentTime) return;
         currentTime = target;

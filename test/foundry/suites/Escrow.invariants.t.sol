@@ -100,13 +100,45 @@ contract EscrowInvariants is Test {
         return id;
     }
 
+    /// @notice DESIGN: "total supply ... only ever goes down (burns)": by exactly the protocol fees burned.
+    function invariant_totalSupplyOnlyGoesDown() public view {
+        _assertTotalSupplyOnlyGoesDown();
+    }
+
+    /// @notice DESIGN: "escrow holds exactly the sum of payer balances (plus locked request fees)", every payment split
+    /// exactly, and the node fees handed to staking all there.
+    function invariant_escrowHoldsExactlyPayerBalancesPlusLockedFees() public view {
+        _assertEscrowHoldsExactlyPayerBalancesPlusLockedFees();
+        _assertThawingNeverExceedsBalance();
+        _assertPaymentsSplitExactlyIntoTheirShares();
+        _assertStakingHoldsExactlyStakedPlusFees();
+    }
+
+    /// @notice DESIGN: "a voucher pays at most its cumulative amount once: redeemed(payer, node) never decreases and
+    /// never exceeds the largest signed cumulative amount; a voucher for another chain or contract never pays."
+    function invariant_voucherPaysAtMostItsCumulativeAmountOnce() public view {
+        _assertVoucherPaysAtMostItsCumulativeAmountOnce();
+        _assertForeignVoucherNeverPays();
+        _assertSelfDealingNeverPays();
+    }
+
+    /// @notice DESIGN: "a payer's withdrawal never takes funds owed to a node for a voucher signed before the thaw began."
+    function invariant_withdrawalNeverTakesFundsOwedForEarlierVouchers() public view {
+        _assertWithdrawalNeverTakesFundsOwedForEarlierVouchers();
+    }
+
+    /// @notice DESIGN: "a request pays its node at most once, or refunds its payer at most once, never both."
+    function invariant_requestPaysOrRefundsAtMostOnce() public view {
+        _assertRequestPaysOrRefundsAtMostOnce();
+    }
+
     /*//////////////////////////////////////////////////////////////////////////
                                   EVERY TOKEN
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @notice The escrow holds exactly the payers' balances plus the fee caps locked in open requests, plus what
     /// payments owe nodes, model owners and the protocol and has not yet been collected.
-    function invariant_escrowHoldsExactlyPayerBalancesPlusLockedFees() public view {
+    function _assertEscrowHoldsExactlyPayerBalancesPlusLockedFees() internal view {
         uint256 sum = s.escrow.protocolFeesPending();
         for (uint256 i; i < handler.payerCount(); ++i) sum += s.escrow.getAccount(handler.payers(i)).balance;
         sum += _lockedCaps(address(0));
@@ -116,7 +148,7 @@ contract EscrowInvariants is Test {
     }
 
     /// @notice A thaw never covers more than the balance.
-    function invariant_thawingNeverExceedsBalance() public view {
+    function _assertThawingNeverExceedsBalance() internal view {
         for (uint256 i; i < handler.payerCount(); ++i) {
             Payments.Account memory a = s.escrow.getAccount(handler.payers(i));
             assertLe(a.thawing, a.balance, "thawing > balance");
@@ -125,16 +157,22 @@ contract EscrowInvariants is Test {
 
     /// @notice What each payer spent (deposited - withdrawn - balance - its locked caps) is exactly what it paid
     /// nodes, and every payment was split into node share, royalty and protocol fee adding up to the gross.
-    function invariant_paymentsSplitExactlyIntoTheirShares() public view {
+    function _assertPaymentsSplitExactlyIntoTheirShares() internal view {
         assertEq(handler.violations("split"), 0, handler.firstViolation("split"));
         for (uint256 i; i < handler.payerCount(); ++i) {
             address payer = handler.payers(i);
-            uint256 spent = handler.deposited(payer) - handler.withdrawn(payer) -
-                s.escrow.getAccount(payer).balance - _lockedCaps(payer);
+            uint256 spent =
+                handler.deposited(payer) -
+                    handler.withdrawn(payer) -
+                    s.escrow.getAccount(payer).balance -
+                    _lockedCaps(payer);
             assertEq(spent, handler.gross(payer), "a payer's spending != what it paid nodes");
         }
-        uint256 owed = s.escrow.protocolFeesPending() + handler.ghostNodeFeesCollected() +
-            handler.ghostRoyaltiesCollected() + handler.ghostFlushed();
+        uint256 owed =
+            s.escrow.protocolFeesPending() +
+                handler.ghostNodeFeesCollected() +
+                handler.ghostRoyaltiesCollected() +
+                handler.ghostFlushed();
         for (uint256 i; i < handler.operatorCount(); ++i) owed += s.escrow.nodeFeesOf(handler.operators(i));
         for (uint256 i; i < handler.ownerCount(); ++i) owed += s.escrow.royaltiesOf(handler.owners(i));
         assertEq(owed, handler.ghostGross(), "node shares + royalties + protocol fees != gross paid");
@@ -147,7 +185,7 @@ contract EscrowInvariants is Test {
 
     /// @notice For every channel, redeemed never decreases (checked after every action) and never exceeds the
     /// largest cumulative amount its payer signed.
-    function invariant_voucherPaysAtMostItsCumulativeAmountOnce() public view {
+    function _assertVoucherPaysAtMostItsCumulativeAmountOnce() internal view {
         assertEq(handler.violations("channel"), 0, handler.firstViolation("channel"));
         for (uint256 i; i < handler.channelCount(); ++i) {
             (address payer, uint256 nodeId, bytes32 modelId, Nodes.Mode mode) = handler.channels(i);
@@ -159,18 +197,18 @@ contract EscrowInvariants is Test {
     }
 
     /// @notice A voucher signed for another chain or another contract, or changed after signing, never pays.
-    function invariant_foreignVoucherNeverPays() public view {
+    function _assertForeignVoucherNeverPays() internal view {
         assertEq(handler.violations("foreign"), 0, handler.firstViolation("foreign"));
     }
 
     /// @notice A payer who is also the node's operator is never paid by its own voucher or request.
-    function invariant_selfDealingNeverPays() public view {
+    function _assertSelfDealingNeverPays() internal view {
         assertEq(handler.violations("selfDealing"), 0, handler.firstViolation("selfDealing"));
     }
 
     /// @notice A payer's withdrawal never takes funds owed to a node for a voucher signed before the thaw began:
     /// such a voucher was always paid min(owed, whole balance), and a withdrawal pays only what is left of the thaw.
-    function invariant_withdrawalNeverTakesFundsOwedForEarlierVouchers() public view {
+    function _assertWithdrawalNeverTakesFundsOwedForEarlierVouchers() internal view {
         assertEq(handler.violations("voucher"), 0, handler.firstViolation("voucher"));
         assertEq(handler.violations("withdraw"), 0, handler.firstViolation("withdraw"));
     }
@@ -181,7 +219,7 @@ contract EscrowInvariants is Test {
 
     /// @notice A request pays its node at most once, or refunds its payer at most once, never both; its stored
     /// status says which.
-    function invariant_requestPaysOrRefundsAtMostOnce() public view {
+    function _assertRequestPaysOrRefundsAtMostOnce() internal view {
         assertEq(handler.violations("request"), 0, handler.firstViolation("request"));
         for (uint256 i; i < handler.requestCount(); ++i) {
             uint256 id = handler.requestIds(i);
@@ -200,7 +238,7 @@ contract EscrowInvariants is Test {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @notice The supply went down by exactly the protocol fees burned, and nothing minted.
-    function invariant_totalSupplyOnlyGoesDown() public view {
+    function _assertTotalSupplyOnlyGoesDown() internal view {
         assertEq(
             s.token.totalSupply(),
             SystemDeploy.GENESIS_SUPPLY - handler.ghostFlushed(),
@@ -209,10 +247,14 @@ contract EscrowInvariants is Test {
     }
 
     /// @notice Node fees handed to staking are all there: staking holds staked + thawing + rewards + fees - claims.
-    function invariant_stakingHoldsExactlyStakedPlusFees() public view {
+    function _assertStakingHoldsExactlyStakedPlusFees() internal view {
         assertEq(s.staking.feesDistributed(), handler.ghostNodeFeesCollected(), "fees distributed != collected");
-        uint256 expected = s.staking.totalActiveStake() + s.staking.totalThawingStake() +
-            SystemDeploy.REWARDS_TOTAL + s.staking.feesDistributed() - s.staking.rewardsClaimed();
+        uint256 expected =
+            s.staking.totalActiveStake() +
+                s.staking.totalThawingStake() +
+                SystemDeploy.REWARDS_TOTAL +
+                s.staking.feesDistributed() -
+                s.staking.rewardsClaimed();
         assertEq(s.token.balanceOf(address(s.staking)), expected, "staking balance != staked + rewards + fees");
     }
 

@@ -71,9 +71,10 @@ contract MathEdgesFuzz is Test {
         t.unlocked = bound(unlocked, 0, t.total);
         t.start = uint40(bound(start, 0, 2 ** 39));
         t.cliff = t.start + uint40(bound(cliffOffset, 0, 10 * 12 * uint256(MONTH)));
-        t.end = monthly
-            ? t.cliff + uint40(bound(length, 0, 240)) * MONTH
-            : t.cliff + uint40(bound(length, 0, 20 * 12 * uint256(MONTH)));
+        t.end =
+            monthly
+                ? t.cliff + uint40(bound(length, 0, 240)) * MONTH
+                : t.cliff + uint40(bound(length, 0, 20 * 12 * uint256(MONTH)));
         t.shape = monthly ? Vesting.Shape.Monthly : Vesting.Shape.Linear;
     }
 
@@ -151,8 +152,16 @@ contract MathEdgesFuzz is Test {
         total = bound(total, 1, s.token.balanceOf(address(this)));
         uint40 tge = SystemDeploy.TGE;
         uint256 id = s.vesting.createSchedule(
-            Vesting.CreateParams(address(0xBE7E), uint96(total), 0, tge, tge + 12 * MONTH, tge + 48 * MONTH,
-                Vesting.Shape.Linear, true)
+            Vesting.CreateParams(
+                address(0xBE7E),
+                uint96(total),
+                0,
+                tge,
+                tge + 12 * MONTH,
+                tge + 48 * MONTH,
+                Vesting.Shape.Linear,
+                true
+            )
         );
         assertEq(s.vesting.vestedAt(id, tge + 12 * MONTH - 1), 0, "vested before the cliff");
         assertEq(s.vesting.vestedAt(id, tge + 12 * MONTH), 0, "a lump at the cliff");
@@ -172,7 +181,14 @@ contract MathEdgesFuzz is Test {
         uint40 s0 = uint40(bound(start, 1, type(uint40).max));
         uint40 e0 = uint40(bound(end, 0, s0 - 1));
         Vesting.CreateParams memory p = Vesting.CreateParams(
-            address(0xBE7E), uint96(bound(total, 1, 1e27)), 0, s0, s0, e0, Vesting.Shape.Linear, false
+            address(0xBE7E),
+            uint96(bound(total, 1, 1e27)),
+            0,
+            s0,
+            s0,
+            e0,
+            Vesting.Shape.Linear,
+            false
         );
         vm.expectRevert(abi.encodeWithSelector(IVestingVault.VestingCliffAfterEnd.selector, s0, e0));
         s.vesting.createSchedule(p);
@@ -185,7 +201,14 @@ contract MathEdgesFuzz is Test {
         uint40 cliff = uint40(bound(gap, 0, s0 - 1));
         uint96 t = uint96(bound(total, 1, 1e27 - 1));
         Vesting.CreateParams memory p = Vesting.CreateParams(
-            address(0xBE7E), t, 0, s0, cliff, s0 + 1, Vesting.Shape.Linear, false
+            address(0xBE7E),
+            t,
+            0,
+            s0,
+            cliff,
+            s0 + 1,
+            Vesting.Shape.Linear,
+            false
         );
         vm.expectRevert(abi.encodeWithSelector(IVestingVault.VestingCliffBeforeStart.selector, s0, cliff));
         s.vesting.createSchedule(p);
@@ -213,7 +236,10 @@ contract MathEdgesFuzz is Test {
         return uint32(bound(seed / 3, 0, maximum));
     }
 
-    function _setUpPayment(uint256 royaltySeed, uint256 feeSeed) internal returns (bytes32 modelId, uint32 r, uint32 f) {
+    function _setUpPayment(
+        uint256 royaltySeed,
+        uint256 feeSeed
+    ) internal returns (bytes32 modelId, uint32 r, uint32 f) {
         r = _share(royaltySeed, s.models.MAX_ROYALTY_BOUND_PPM());
         f = _share(feeSeed, s.escrow.MAX_PROTOCOL_FEE_PPM());
         s.escrow.setProtocolFee(f);
@@ -223,10 +249,7 @@ contract MathEdgesFuzz is Test {
         bytes32[] memory served = new bytes32[](1);
         served[0] = modelId;
         vm.prank(operator);
-        nodeId = s.nodes.registerNode(
-            Nodes.NodeParams("ipfs://node", 1, bytes32(0), 8, [uint80(1e18), 0, 0]),
-            served
-        );
+        nodeId = s.nodes.registerNode(Nodes.NodeParams("ipfs://node", 1, bytes32(0), 8, [uint80(1e18), 0, 0]), served);
     }
 
     function _assertSplit(uint256 gross, uint32 r, uint32 f) internal view {
@@ -250,7 +273,13 @@ contract MathEdgesFuzz is Test {
         vm.prank(payer);
         s.escrow.deposit(payer, gross);
         Payments.Voucher memory v = Payments.Voucher(
-            payer, nodeId, modelId, Nodes.Mode.None, uint128(gross), uint64(block.timestamp), uint64(block.timestamp)
+            payer,
+            nodeId,
+            modelId,
+            Nodes.Mode.None,
+            uint128(gross),
+            uint64(block.timestamp),
+            uint64(block.timestamp)
         );
         (uint8 sv, bytes32 sr, bytes32 ss) = vm.sign(PAYER_KEY, s.escrow.voucherDigest(v));
         assertEq(s.escrow.redeem(v, abi.encodePacked(sr, ss, sv)), gross, "the voucher paid other than owed");
@@ -282,7 +311,11 @@ contract MathEdgesFuzz is Test {
         fee = bound(fee, uint256(maxFee) + 1, type(uint32).max);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IPaymentsEscrow.EscrowParameterOutOfBounds.selector, bytes32("protocolFeePpm"), fee, 0, maxFee
+                IPaymentsEscrow.EscrowParameterOutOfBounds.selector,
+                bytes32("protocolFeePpm"),
+                fee,
+                0,
+                maxFee
             )
         );
         s.escrow.setProtocolFee(uint32(fee));

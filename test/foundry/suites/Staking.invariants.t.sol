@@ -90,22 +90,48 @@ contract StakingInvariants is Test {
         vm.stopPrank();
     }
 
+    /// @notice DESIGN: "total supply ... only ever goes down (burns); nothing can mint": by exactly what slashes burned.
+    function invariant_totalSupplyOnlyGoesDown() public view {
+        _assertTotalSupplyOnlyGoesDown();
+    }
+
+    /// @notice DESIGN: "staking holds exactly staked + thawing" (plus the rewards allocation and the fees paid in, less
+    /// claims), with the totals, pools, rewards and principal of every staker adding up.
+    function invariant_stakingHoldsExactlyStakedPlusThawing() public view {
+        _assertStakingHoldsExactlyStakedPlusThawing();
+        _assertTotalsAreTheSumOfPools();
+        _assertPoolsCoverEveryPosition();
+        _assertRewardsNeverExceedTheStream();
+        _assertStakersNeverWithdrawMoreThanDeposited();
+    }
+
+    /// @notice DESIGN: "a slashed operator loses exactly the slashed amount, split as configured; no one else loses
+    /// anything", and no slash exceeds its bound.
+    function invariant_slashedOperatorLosesExactlyTheSlash() public view {
+        _assertSlashedOperatorLosesExactlyTheSlash();
+        _assertSlashNeverExceedsItsBound();
+    }
+
     /*//////////////////////////////////////////////////////////////////////////
                                   EVERY TOKEN
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @notice Staking holds exactly the active and thawing stake, plus the rewards allocation and the node fees paid
     /// in, less what was claimed.
-    function invariant_stakingHoldsExactlyStakedPlusThawing() public view {
-        uint256 expected = s.staking.totalActiveStake() + s.staking.totalThawingStake() +
-            SystemDeploy.REWARDS_TOTAL + s.staking.feesDistributed() - s.staking.rewardsClaimed();
+    function _assertStakingHoldsExactlyStakedPlusThawing() internal view {
+        uint256 expected =
+            s.staking.totalActiveStake() +
+                s.staking.totalThawingStake() +
+                SystemDeploy.REWARDS_TOTAL +
+                s.staking.feesDistributed() -
+                s.staking.rewardsClaimed();
         assertEq(s.token.balanceOf(address(s.staking)), expected, "staking balance != staked + thawing + rewards");
         assertEq(s.staking.feesDistributed(), handler.ghostFees(), "feesDistributed != fees paid in");
         assertEq(s.staking.rewardsClaimed(), handler.ghostClaimed(), "rewardsClaimed != claims paid");
     }
 
     /// @notice The totals are the operators' pools: active == own + delegated; thawing == own + delegated thawing.
-    function invariant_totalsAreTheSumOfPools() public view {
+    function _assertTotalsAreTheSumOfPools() internal view {
         uint256 active;
         uint256 thawing;
         for (uint256 i; i < operators.length; ++i) {
@@ -120,7 +146,7 @@ contract StakingInvariants is Test {
 
     /// @notice Shares add up: the delegators' shares are the pool's; their value, and the value of their thaw
     /// requests, never exceed the pool's tokens; an operator's own thaw requests are worth exactly its thawing pool.
-    function invariant_poolsCoverEveryPosition() public view {
+    function _assertPoolsCoverEveryPosition() internal view {
         for (uint256 i; i < operators.length; ++i) {
             address op = operators[i];
             Stakes.Operator memory o = s.staking.getOperator(op);
@@ -151,7 +177,7 @@ contract StakingInvariants is Test {
 
     /// @notice Rewards: what is claimed and claimable never exceeds what the stream emitted plus the fees paid in;
     /// the stream's books add up to what it emitted, never more than the allocation.
-    function invariant_rewardsNeverExceedTheStream() public view {
+    function _assertRewardsNeverExceedTheStream() internal view {
         uint256 emitted = s.staking.rewardsEmittedAt(s.staking.lastRewardUpdate());
         assertEq(s.staking.rewardsAllocated() + s.staking.rewardsUnallocated(), emitted, "allocated + unallocated");
         assertLe(emitted, SystemDeploy.REWARDS_TOTAL, "emitted more than the allocation");
@@ -162,14 +188,16 @@ contract StakingInvariants is Test {
                 owed += s.staking.claimableRewards(delegators[j], operators[i]);
             }
         }
-        uint256 available = s.staking.rewardsEmittedAt(uint64(block.timestamp)) - s.staking.rewardsUnallocated() +
-            s.staking.feesDistributed();
+        uint256 available =
+            s.staking.rewardsEmittedAt(uint64(block.timestamp)) -
+                s.staking.rewardsUnallocated() +
+                s.staking.feesDistributed();
         assertLe(owed, available, "claimed + claimable > emitted to stake + fees");
     }
 
     /// @notice No staker ever takes out more principal than it put in; without slashes, what it took out plus what it
     /// still has never exceeds it either.
-    function invariant_stakersNeverWithdrawMoreThanDeposited() public view {
+    function _assertStakersNeverWithdrawMoreThanDeposited() internal view {
         for (uint256 i; i < operators.length; ++i) {
             address op = operators[i];
             uint256 held = s.staking.getOperator(op).ownActive + _requestsValue(op, op);
@@ -195,7 +223,7 @@ contract StakingInvariants is Test {
     /// @notice Every upheld challenge took exactly the slash from the node's operator (own stake first, then
     /// delegated, active and thawing; plus only the dust of a thawing pool it emptied), gave the challenger its share
     /// and its bond and burned the rest; no other operator lost anything; a rejected one paid the bond to the operator.
-    function invariant_slashedOperatorLosesExactlyTheSlash() public view {
+    function _assertSlashedOperatorLosesExactlyTheSlash() internal view {
         assertEq(handler.violations("slash"), 0, handler.firstViolation("slash"));
         assertEq(handler.violations("bond"), 0, handler.firstViolation("bond"));
         // The registry holds exactly the bonds of the pending challenges.
@@ -203,14 +231,14 @@ contract StakingInvariants is Test {
     }
 
     /// @notice No slash exceeded its bound: maxSlashPpm (<= 10%) of the operator's slashable stake.
-    function invariant_slashNeverExceedsItsBound() public view {
+    function _assertSlashNeverExceedsItsBound() internal view {
         assertEq(handler.violations("slashBound"), 0, handler.firstViolation("slashBound"));
         assertLe(s.staking.maxSlashPpm(), 100_000, "maxSlashPpm above 10%");
         assertLe(s.staking.challengerSharePpm(), 500_000, "challenger share above 50%");
     }
 
     /// @notice The supply went down by exactly what slashes burned, and nothing else.
-    function invariant_totalSupplyOnlyGoesDown() public view {
+    function _assertTotalSupplyOnlyGoesDown() internal view {
         assertEq(
             s.token.totalSupply(),
             SystemDeploy.GENESIS_SUPPLY - handler.ghostBurned(),

@@ -56,12 +56,34 @@ contract TokenVestingInvariants is Test {
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
+    /// @notice DESIGN: "total supply is 1,000,000,000 OPG at genesis and only ever goes down (burns); nothing can mint."
+    function invariant_totalSupplyOnlyGoesDown() public view {
+        _assertTotalSupplyOnlyGoesDown();
+        _assertNothingMintsEveryTokenIsSomewhere();
+    }
+
+    /// @notice DESIGN: "vesting holds exactly the sum of unreleased schedule amounts" (in the vault and its voting vaults).
+    function invariant_vestingHoldsExactlyUnreleased() public view {
+        _assertVestingHoldsExactlyUnreleased();
+        _assertLockedVotesFollowDelegation();
+        _assertActionsMoveExactAmounts();
+    }
+
+    /// @notice DESIGN: "for every schedule, at every time: released <= vested(t) <= total; vested is monotone in t;
+    /// vested(t) equals the closed-form schedule; vested(end) == total" (and a revocation never takes what vested).
+    function invariant_releasedLeVestedLeTotalMonotoneClosedForm() public view {
+        _assertReleasedLeVestedLeTotal();
+        _assertVestedMonotoneInTime();
+        _assertVestedEqualsClosedForm();
+        _assertRevocationNeverTakesVested();
+    }
+
     /*//////////////////////////////////////////////////////////////////////////
                                     SUPPLY
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @notice Total supply is the genesis supply less what was burned: it only ever goes down.
-    function invariant_totalSupplyOnlyGoesDown() public view {
+    function _assertTotalSupplyOnlyGoesDown() internal view {
         assertEq(
             s.token.totalSupply(),
             SystemDeploy.GENESIS_SUPPLY - handler.ghostBurned(),
@@ -70,10 +92,13 @@ contract TokenVestingInvariants is Test {
     }
 
     /// @notice Nothing can mint: every token is with a known holder, and the holders add up to the supply.
-    function invariant_nothingMintsEveryTokenIsSomewhere() public view {
-        uint256 sum = s.token.balanceOf(address(this)) + s.token.balanceOf(address(handler)) +
-            s.token.balanceOf(address(s.vesting)) + s.token.balanceOf(s.treasury) +
-            s.token.balanceOf(address(s.staking));
+    function _assertNothingMintsEveryTokenIsSomewhere() internal view {
+        uint256 sum =
+            s.token.balanceOf(address(this)) +
+                s.token.balanceOf(address(handler)) +
+                s.token.balanceOf(address(s.vesting)) +
+                s.token.balanceOf(s.treasury) +
+                s.token.balanceOf(address(s.staking));
         for (uint256 i; i < handler.actorCount(); ++i) sum += s.token.balanceOf(handler.actors(i));
         for (uint256 i; i < handler.delegateeCount(); ++i) {
             sum += s.token.balanceOf(s.vesting.votingVaultOf(handler.delegatees(i)));
@@ -86,7 +111,7 @@ contract TokenVestingInvariants is Test {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @notice The vault and its voting vaults hold exactly the sum of the schedules' unreleased amounts.
-    function invariant_vestingHoldsExactlyUnreleased() public view {
+    function _assertVestingHoldsExactlyUnreleased() internal view {
         uint256 held = s.token.balanceOf(address(s.vesting));
         for (uint256 i; i < handler.delegateeCount(); ++i) {
             held += s.token.balanceOf(s.vesting.votingVaultOf(handler.delegatees(i)));
@@ -107,7 +132,7 @@ contract TokenVestingInvariants is Test {
 
     /// @notice Each voting vault holds exactly the locked tokens of the schedules delegated to its delegatee, and
     /// the delegatee's votes are exactly those tokens.
-    function invariant_lockedVotesFollowDelegation() public view {
+    function _assertLockedVotesFollowDelegation() internal view {
         for (uint256 d; d < handler.delegateeCount(); ++d) {
             address delegatee = handler.delegatees(d);
             uint256 locked;
@@ -123,7 +148,7 @@ contract TokenVestingInvariants is Test {
     }
 
     /// @notice released <= vested(now) <= total, for every schedule.
-    function invariant_releasedLeVestedLeTotal() public view {
+    function _assertReleasedLeVestedLeTotal() internal view {
         for (uint256 i; i < handler.scheduleCount(); ++i) {
             uint256 id = handler.scheduleIds(i);
             Vesting.Schedule memory v = s.vesting.getSchedule(id);
@@ -136,7 +161,7 @@ contract TokenVestingInvariants is Test {
 
     /// @notice vested is monotone in t: checked by the handler after every action, and here across the schedule's
     /// edges (before the start, at it, around the cliff and the end, now, and far later).
-    function invariant_vestedMonotoneInTime() public view {
+    function _assertVestedMonotoneInTime() internal view {
         assertEq(handler.violations("monotone"), 0, handler.firstViolation("monotone"));
         for (uint256 i; i < handler.scheduleCount(); ++i) {
             uint256 id = handler.scheduleIds(i);
@@ -165,7 +190,7 @@ contract TokenVestingInvariants is Test {
 
     /// @notice vested(t) equals the closed-form schedule at now and at the edges, capped at revocation; vested(end)
     /// is the total (less what a revocation refunded).
-    function invariant_vestedEqualsClosedForm() public view {
+    function _assertVestedEqualsClosedForm() internal view {
         for (uint256 i; i < handler.scheduleCount(); ++i) {
             uint256 id = handler.scheduleIds(i);
             Vesting.Schedule memory v = s.vesting.getSchedule(id);
@@ -181,7 +206,7 @@ contract TokenVestingInvariants is Test {
 
     /// @notice A revocation refunds exactly the unvested part at its time, and what had vested stays the
     /// beneficiary's.
-    function invariant_revocationNeverTakesVested() public view {
+    function _assertRevocationNeverTakesVested() internal view {
         assertEq(handler.violations("revoke"), 0, handler.firstViolation("revoke"));
         for (uint256 i; i < handler.scheduleCount(); ++i) {
             uint256 id = handler.scheduleIds(i);
@@ -196,7 +221,7 @@ contract TokenVestingInvariants is Test {
 
     /// @notice Every release paid exactly what was releasable, to the beneficiary; transfers and allowances moved
     /// exactly what they said; creating a schedule pulled exactly its total.
-    function invariant_actionsMoveExactAmounts() public view {
+    function _assertActionsMoveExactAmounts() internal view {
         assertEq(handler.violations("release"), 0, handler.firstViolation("release"));
         assertEq(handler.violations("token"), 0, handler.firstViolation("token"));
         assertEq(handler.violations("create"), 0, handler.firstViolation("create"));

@@ -64,9 +64,7 @@ abstract contract Test {
 
     function assertEq(bytes32 a, bytes32 b, string memory message) internal pure {
         if (a != b) {
-            revert(
-                string.concat(message, ": ", uint256(a).toHexString(32), " != ", uint256(b).toHexString(32))
-            );
+            revert(string.concat(message, ": ", uint256(a).toHexString(32), " != ", uint256(b).toHexString(32)));
         }
     }
 

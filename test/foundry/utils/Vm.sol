@@ -27,8 +27,6 @@ interface Vm {
     /// @notice Discards the current fuzz input when `condition` is false.
     function assume(bool condition) external pure;
 
-    function toString(uint256 value) external pure returns (string memory);
-
     /// @notice Names an address in traces.
     function label(address account, string calldata newLabel) external;
 }
