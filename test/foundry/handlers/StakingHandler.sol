@@ -66,6 +66,9 @@ contract StakingHandler is Handler {
     uint256 public ghostDustSwept;
     uint256 public ghostSlashes;
     uint256 public ghostBonds;
+    /// @dev Actions that price shares (delegate, undelegate, unstake into a thawing pool): each rounds down, and the
+    /// wei it leaves in a pool belongs to the pool's other holders.
+    uint256 public ghostShareActions;
 
     constructor(
         System memory s,
@@ -112,6 +115,7 @@ contract StakingHandler is Handler {
         amount = active <= minimum ? active : bound(amount, minimum, active);
         vm.prank(op);
         staking.unstake(amount);
+        ++ghostShareActions;
     }
 
     function delegate(uint256 dSeed, uint256 opSeed, uint256 amount) external tick("delegate") {
@@ -126,6 +130,7 @@ contract StakingHandler is Handler {
         vm.prank(d);
         staking.delegate(op, amount);
         deposited[d] += amount;
+        ++ghostShareActions;
     }
 
     function undelegate(uint256 dSeed, uint256 opSeed, uint256 shares) external tick("undelegate") {
@@ -139,6 +144,7 @@ contract StakingHandler is Handler {
         if (value < staking.minimumDelegation()) shares = held;
         vm.prank(d);
         staking.undelegate(op, shares);
+        ++ghostShareActions;
     }
 
     function withdraw(uint256 stakerSeed, uint256 opSeed, uint256 maxRequests) external tick("withdraw") {

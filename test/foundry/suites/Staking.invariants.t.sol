@@ -195,13 +195,21 @@ contract StakingInvariants is Test {
         assertLe(owed, available, "claimed + claimable > emitted to stake + fees");
     }
 
-    /// @notice No staker ever takes out more principal than it put in; without slashes, what it took out plus what it
-    /// still has never exceeds it either.
+    /// @notice No staker ever takes out more principal than it put in. All stakers together: what they took out plus
+    /// what they still hold never exceeds what they put in. One staker: it may also hold the rounding dust that
+    /// others' share-priced actions left in a pool it shares (at most a wei per such action, since a share is never
+    /// worth more than a token), and nothing more. (The long campaign found a delegator 1 wei above its deposit
+    /// after a slash and a few delegations: dust from the other delegators' rounding, which this bound admits.)
     function _assertStakersNeverWithdrawMoreThanDeposited() internal view {
+        uint256 dust = handler.ghostShareActions();
+        uint256 allOut;
+        uint256 allIn;
         for (uint256 i; i < operators.length; ++i) {
             address op = operators[i];
             uint256 held = s.staking.getOperator(op).ownActive + _requestsValue(op, op);
-            assertLe(handler.withdrawn(op) + held, handler.deposited(op), "operator out + held > in");
+            assertLe(handler.withdrawn(op) + held, handler.deposited(op) + dust, "operator out + held > in + dust");
+            allOut += handler.withdrawn(op) + held;
+            allIn += handler.deposited(op);
         }
         for (uint256 j; j < delegators.length; ++j) {
             address d = delegators[j];
@@ -210,8 +218,11 @@ contract StakingInvariants is Test {
                 (, uint256 tokens, ) = s.staking.getDelegation(operators[i], d);
                 held += tokens + _requestsValue(d, operators[i]);
             }
-            assertLe(handler.withdrawn(d) + held, handler.deposited(d), "delegator out + held > in");
+            assertLe(handler.withdrawn(d) + held, handler.deposited(d) + dust, "delegator out + held > in + dust");
+            allOut += handler.withdrawn(d) + held;
+            allIn += handler.deposited(d);
         }
+        assertLe(allOut, allIn, "stakers together took out + hold more than they put in");
         assertEq(handler.violations("withdraw"), 0, handler.firstViolation("withdraw"));
         assertEq(handler.violations("claim"), 0, handler.firstViolation("claim"));
     }
