@@ -178,12 +178,15 @@ contract TokenVestingInvariants is Test {
                 v.end + 365 days
             ];
             uint256 previous;
+            uint40 last;
             for (uint256 k; k < times.length; ++k) {
-                // The points are sorted except where a zero-length phase makes a "-1" fall before its neighbour.
-                if (k > 0 && times[k] < times[k - 1]) continue;
+                // The points are sorted except where a short phase puts a "-1" or the midpoint before a point already
+                // checked (the long campaign met a 1-second vesting period): only later times are compared.
+                if (times[k] < last) continue;
                 uint256 vested = s.vesting.vestedAt(id, times[k]);
                 assertGe(vested, previous, string.concat("vested not monotone, schedule ", id.toString()));
                 previous = vested;
+                last = times[k];
             }
         }
     }
