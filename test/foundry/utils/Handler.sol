@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Test} from "./Test.sol";
+
+/// @notice What every handler shares: its own clock, call counters and a record of broken per-action properties.
+/// @dev A handler call that reverts is discarded by the invariant runner (fail_on_revert = false), ghosts included,
+/// so a property checked inside a handler cannot simply revert: it is counted under a category, with the first
+/// message kept, and an `invariant_*` function asserts the count is zero.
+abstract contract Handler is Test {
+    /// @notice The handler's clock: block.timestamp is set from it at the start of every call, so that time only
+    /// moves through {warp} and never goes back between calls.
+    uint256 public currentTime;
+
+    /// @notice Successful calls per action, for the campaign's report.
+    mapping(bytes32 action => uint256 count) public calls;
+
+    /// @notice Broken per-action properties, by category.
+    mapping(bytes32 category => uint256 count) public violations;
+
+    /// @notice The first broken property's message, by category.
+    mapping(bytes32 category => string message) public firstViolation;
+
+    constructor() {
+        currentTime = block.timestamp;
+    }
+
+    modifier tick(bytes32 action) {
+        vm.warp(currentTime);
+        _;
+        ++calls[action];
+    }
+
+    /// @notice Lets time pass: up to `maxWarp()` seconds.
+    function warp(uint256 secondsSeed) external tick("warp") {
+        currentTime += bound(secondsSeed, 1, maxWarp());
+        vm.warp(currentTime);
+    }
+
+    function maxWarp() public view virtual returns (uint256);
+
+    function _check(bool condition, bytes32 category, string memory message) internal {
+        if (condition) return;
+        if (violations[category] == 0) firstViolation[category] = message;
+        ++violations[category];
+    }
+
+    function _pick(address[] storage list, uint256 seed) internal view returns (address) {
+        return list[seed % list.length];
+    }
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {OPG} from "@opg/token/OPG.sol";
+import {VestingVault} from "@opg/vesting/VestingVault.sol";
+import {Staking} from "@opg/staking/Staking.sol";
+import {ModelRegistry} from "@opg/models/ModelRegistry.sol";
+import {NodeRegistry} from "@opg/staking/NodeRegistry.sol";
+import {ProofRegistry} from "@opg/proofs/ProofRegistry.sol";
+import {PaymentsEscrow} from "@opg/payments/PaymentsEscrow.sol";
+import {VestingMath} from "@opg/libraries/VestingMath.sol";
+
+import {Vm} from "./Vm.sol";
+
+/// @notice The whole system, deployed and wired as deploy/system.ts does (slasher role to the proof registry,
+/// recorder role to the escrow, the staking-rewards allocation in the staking contract, protocol fees burned),
+/// with every admin role kept by the deployer (a test contract or a handler) instead of the timelock.
+struct System {
+    OPG token;
+    VestingVault vesting;
+    Staking staking;
+    ModelRegistry models;
+    NodeRegistry nodes;
+    ProofRegistry proofs;
+    PaymentsEscrow escrow;
+    address treasury;
+}
+
+library SystemDeploy {
+    uint256 internal constant GENESIS_SUPPLY = 1_000_000_000e18;
+    uint256 internal constant REWARDS_TOTAL = 100_000_000e18;
+    /// @dev 2026-04-21T00:00:00Z, the TGE of the allocation table.
+    uint40 internal constant TGE = 1_776_729_600;
+    uint40 internal constant MONTH = VestingMath.MONTH;
+    uint64 internal constant REWARDS_DURATION = 96 * uint64(MONTH);
+
+    /// @notice Deploys every contract with `admin` (the caller's address) as the holder of every role and of the
+    /// whole supply less the rewards allocation. The clock is set to the TGE.
+    function deploy(Vm vm, address treasury) internal returns (System memory s) {
+        vm.warp(TGE);
+        address admin = address(this);
+        s.treasury = treasury;
+        s.token = new OPG(admin);
+        s.vesting = new VestingVault(IERC20(address(s.token)), admin, treasury);
+        s.staking = new Staking(IERC20(address(s.token)), admin, REWARDS_TOTAL, TGE, REWARDS_DURATION);
+        s.models = new ModelRegistry(admin);
+        s.nodes = new NodeRegistry(s.models, s.staking, admin);
+        s.proofs = new ProofRegistry(IERC20(address(s.token)), s.nodes, s.staking, admin);
+        s.escrow = new PaymentsEscrow(
+            IERC20(address(s.token)),
+            s.nodes,
+            s.models,
+            s.staking,
+            s.proofs,
+            admin,
+            address(0) // protocol fees burned, deploy/system.ts's default
+        );
+        // The dispute path slashes; the escrow records the proofs of fulfilled requests.
+        s.staking.grantRole(s.staking.SLASHER_ROLE(), address(s.proofs));
+        s.proofs.grantRole(s.proofs.RECORDER_ROLE(), address(s.escrow));
+        // The staking-rewards allocation, which deploy/system.ts checks the staking contract holds.
+        s.token.transfer(address(s.staking), REWARDS_TOTAL);
+    }
+}
