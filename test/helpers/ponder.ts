@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -91,4 +91,17 @@ export async function untilIndexed(ponder: Awaited<ReturnType<typeof startPonder
       throw new Error(`ponder did not reach block ${block} in ${ms / 1000} s:\n${ponder.output()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The last block Ponder's /status shows indexed. */
+export async function indexedBlock(ponder: Awaited<ReturnType<typeof startPonder>>): Promise<number> {
+  const res = await fetch(`${ponder.url}/status`);
+  const status = (await res.json()) as Record<string, { block: { number: number } }>;
+  return status.opg?.block.number ?? -1;
+}
+
+/** Drops a PostgreSQL schema that a test's Ponder wrote to (with psql; a missing psql leaves it in place). */
+export function dropSchema(databaseUrl: string, schema: string) {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
+  spawnSync("psql", [databaseUrl, "-q", "-c", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: "ignore" });
 }
