@@ -19,6 +19,8 @@ export interface PonderOptions {
   keepData?: boolean;
   /** Extra environment for the Ponder process. */
   env?: NodeJS.ProcessEnv;
+  /** Another Ponder app to run (its directory) instead of the indexer, e.g. the benchmark's reference app. */
+  appDir?: string;
 }
 
 /** Ponder started on a fresh database (PGlite unless a PostgreSQL URL is given) and a free port, stopped with its
@@ -45,7 +47,7 @@ export async function startPonder(rpcUrl: string, deploymentsDir: string, option
     PONDER,
     ["start", "--schema", schema, "--port", String(port), "--log-format", "json"],
     {
-      cwd: INDEXER,
+      cwd: options.appDir ?? INDEXER,
       env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
