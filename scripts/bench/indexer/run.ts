@@ -89,10 +89,15 @@ async function countEvents(sys: System, tip: number) {
   let transfers = 0;
   const blocks = new Set<string>();
   const transferBlocks = new Set<string>();
-  for (let from = sys.deployment.startBlock; from <= tip; from += 25) {
-    const logs: RawLog[] = await sys.provider.send("eth_getLogs", [
-      { fromBlock: toBeHex(from), toBlock: toBeHex(Math.min(from + 24, tip)), address: addresses },
-    ]);
+  for (let from = sys.deployment.startBlock; from <= tip; from += 5) {
+    let logs: RawLog[];
+    try {
+      logs = await sys.provider.send("eth_getLogs", [
+        { fromBlock: toBeHex(from), toBlock: toBeHex(Math.min(from + 4, tip)), address: addresses },
+      ]);
+    } catch (error) {
+      throw new Error(`eth_getLogs from block ${from}: ${error}`);
+    }
     total += logs.length;
     for (const l of logs) {
       blocks.add(l.blockNumber);
