@@ -107,3 +107,22 @@ export function dropSchema(databaseUrl: string, schema: string) {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
   spawnSync("psql", [databaseUrl, "-q", "-c", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: "ignore" });
 }
+
+/**
+ * A new, empty PostgreSQL database beside the one `databaseUrl` names, for one test or benchmark run. Ponder keeps raw
+ * logs and blocks in a `ponder_sync` schema shared by every app on a database, keyed by (chain id, block number, log
+ * index) and inserted with ON CONFLICT DO NOTHING, even with `disableCache: true`; and it reads its backfill events
+ * back from there. Two local chains with id 31337 on one database therefore mix: the second chain's logs are dropped
+ * and the first one's are indexed. A database per run keeps each chain's logs its own.
+ */
+export function freshDatabase(databaseUrl: string): { url: string; drop(): void } {
+  const name = `opg_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const run = (sql: string) => {
+    const result = spawnSync("psql", [databaseUrl, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`psql ${sql}: ${result.stderr || result.error}`);
+  };
+  run(`CREATE DATABASE "${name}"`);
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}

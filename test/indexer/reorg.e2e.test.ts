@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { parseEther } from "ethers";
 
 import { System, allRows, deployedSystem, expectIndexerMatchesChain, getJson, graphql } from "../helpers/activity";
-import { dropSchema, startPonder, untilIndexed } from "../helpers/ponder";
+import { freshDatabase, startPonder, untilIndexed } from "../helpers/ponder";
 
 /**
  * A chain reorganisation under the indexer: Ponder follows a hardhat node live; blocks with a transfer, a vesting
@@ -19,13 +19,18 @@ import { dropSchema, startPonder, untilIndexed } from "../helpers/ponder";
  *     ├── it has every balance, transfer, release, deposit and payment of the new chain, to the wei
  *     └── it has nothing of the dropped blocks: their recipients hold nothing, their transactions are nowhere
  */
-function reorgScenario(databaseUrl?: string) {
+function reorgScenario(serverUrl?: string) {
   return function (this: Mocha.Suite) {
+    let database: ReturnType<typeof freshDatabase> | undefined;
+    let databaseUrl: string | undefined;
     this.timeout(600_000);
     let sys: System;
     let ponder: Awaited<ReturnType<typeof startPonder>> | undefined;
 
     before(async () => {
+      // A database of its own: see freshDatabase.
+      database = serverUrl ? freshDatabase(serverUrl) : undefined;
+      databaseUrl = database?.url;
       sys = await deployedSystem();
       await sys.setUpPayments();
       await sys.deposit(parseEther("1000"));
@@ -34,7 +39,7 @@ function reorgScenario(databaseUrl?: string) {
     after(async () => {
       await ponder?.stop();
       await sys?.stop();
-      if (databaseUrl && ponder) dropSchema(databaseUrl, ponder.schema);
+      database?.drop();
     });
 
     it("answers as the new chain after evm_revert and different, longer blocks", async () => {

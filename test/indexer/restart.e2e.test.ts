@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Wallet, parseEther } from "ethers";
 
 import { System, deployedSystem, expectIndexerMatchesChain } from "../helpers/activity";
-import { dropSchema, indexedBlock, startPonder, untilIndexed } from "../helpers/ponder";
+import { freshDatabase, indexedBlock, startPonder, untilIndexed } from "../helpers/ponder";
 
 /**
  * Ponder stopped mid-way and started again on the same database (the same PGlite directory, or the same PostgreSQL
@@ -26,15 +26,20 @@ import { dropSchema, indexedBlock, startPonder, untilIndexed } from "../helpers/
  *     └── balances sum to the supply and match the chain; transfers, releases, deposits and payments are the chain's,
  *         each once; escrow totals and unlocks match to the wei
  */
-function restartScenario(databaseUrl?: string) {
+function restartScenario(serverUrl?: string) {
   return function (this: Mocha.Suite) {
     this.timeout(600_000);
+    let database: ReturnType<typeof freshDatabase> | undefined;
+    let databaseUrl: string | undefined;
     let sys: System;
     let dataDir: string;
     const schema = `opg_restart_${process.pid}`;
     let ponder: Awaited<ReturnType<typeof startPonder>> | undefined;
 
     before(async () => {
+      // A database of its own (see freshDatabase), with one fixed schema across the two runs.
+      database = serverUrl ? freshDatabase(serverUrl) : undefined;
+      databaseUrl = database?.url;
       sys = await deployedSystem();
       await sys.setUpPayments();
       await sys.deposit(parseEther("1000"));
@@ -44,7 +49,7 @@ function restartScenario(databaseUrl?: string) {
       await ponder?.stop();
       await sys?.stop();
       if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-      if (databaseUrl) dropSchema(databaseUrl, schema);
+      database?.drop();
     });
 
     it("loses nothing and counts nothing twice across a stop mid-way and a restart", async () => {

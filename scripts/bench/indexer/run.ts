@@ -23,7 +23,7 @@ import { ContractFactory, Interface, dataSlice, getAddress, id, keccak256, parse
 
 import { ROOT } from "../../../test/helpers/node";
 import { System, deployedSystem } from "../../../test/helpers/activity";
-import { dropSchema, startPonder } from "../../../test/helpers/ponder";
+import { freshDatabase, startPonder } from "../../../test/helpers/ponder";
 
 const HERE = path.join(ROOT, "scripts", "bench", "indexer");
 const TRANSFER_APP = path.join(HERE, "transfer-app");
@@ -48,7 +48,9 @@ const settings = {
   concurrency: setting("BENCH_CONCURRENCY", 16, 1, 1_000),
   rpcCopies: setting("BENCH_RPC_COPIES", 1, 1, 64),
 };
-const databaseUrl = process.env.DATABASE_URL || undefined;
+const databaseServer = process.env.DATABASE_URL || undefined;
+// A new database on that server for the run (see freshDatabase: Ponder's sync store is shared by chain id).
+let databaseUrl: string | undefined;
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -152,11 +154,10 @@ async function produceEvents(sys: System) {
 }
 
 /** Starts Ponder (the full indexer or the reference app) on a fresh database and times its sync to `tip`. */
-async function coldSync(sys: System, tip: number, schemas: string[], appDir?: string) {
+async function coldSync(sys: System, tip: number, appDir?: string) {
   const rpc = Array.from({ length: settings.rpcCopies }, () => sys.node.url).join(",");
   const spawned = Date.now();
   const ponder = await startPonder(rpc, sys.deploymentsDir, { databaseUrl, appDir });
-  schemas.push(ponder.schema);
   for (;;) {
     if (ponder.exited()) throw new Error(`ponder exited:\n${ponder.output()}`);
     try {
@@ -230,12 +231,13 @@ async function load(urls: string[], total: number, concurrency: number) {
 async function main() {
   const date = new Date().toISOString();
   const loadBefore = os.loadavg();
-  log(`settings ${JSON.stringify(settings)}, database ${databaseUrl ? "postgres" : "pglite"}`);
+  log(`settings ${JSON.stringify(settings)}, database ${databaseServer ? "postgres" : "pglite"}`);
+  const database = databaseServer ? freshDatabase(databaseServer) : undefined;
+  databaseUrl = database?.url;
   const sys = await deployedSystem();
   const created: string[] = [];
   for (const dir of [".ponder", "generated"])
     if (!fs.existsSync(path.join(TRANSFER_APP, dir))) created.push(path.join(TRANSFER_APP, dir));
-  const schemas: string[] = [];
   let running: { stop(): Promise<void> } | undefined;
   try {
     const produceStart = performance.now();
@@ -246,7 +248,7 @@ async function main() {
     log(`${counts.total} events (${counts.transfers} Transfers) in ${counts.blocksWithEvents} blocks; tip ${tip}`);
 
     log("cold sync: the full indexer");
-    const full = await coldSync(sys, tip, schemas);
+    const full = await coldSync(sys, tip);
     running = full.ponder;
     log(`full indexer: ${full.seconds} s`);
 
@@ -267,7 +269,7 @@ async function main() {
     await full.ponder.stop();
 
     log("cold sync: the Transfer-only app");
-    const transferOnly = await coldSync(sys, tip, schemas, TRANSFER_APP);
+    const transferOnly = await coldSync(sys, tip, TRANSFER_APP);
     running = transferOnly.ponder;
     await transferOnly.ponder.stop();
     log(`Transfer-only app: ${transferOnly.seconds} s`);
@@ -292,7 +294,7 @@ async function main() {
         wallSeconds: transferOnly.wallSeconds,
       },
       latency: { unlocks, payments },
-      database: databaseUrl ? "postgres" : "pglite",
+      database: database ? "postgres" : "pglite",
       date,
       machine: {
         cpus: cpus.length,
@@ -316,7 +318,7 @@ async function main() {
   } finally {
     await running?.stop();
     await sys.stop();
-    if (databaseUrl) for (const schema of schemas) dropSchema(databaseUrl, schema);
+    database?.drop();
     for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
