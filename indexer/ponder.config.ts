@@ -34,8 +34,10 @@ interface DeploymentFile {
   chainId: number;
   startBlock: number;
   contracts: Record<string, { address: `0x${string}`; blockNumber: number } | undefined>;
+  genesis?: { tge: string; scheduleIds: Record<string, [number, number]> };
 }
-const deployment = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentFile;
+/** The deployments file as read at start: the API reads the genesis (TGE, schedule ids per category) from it. */
+export const deployment = JSON.parse(fs.readFileSync(file, "utf8")) as DeploymentFile;
 if (deployment.chainId !== chainId) throw new Error(`${file} is for chain ${deployment.chainId}, not ${chainId}`);
 
 function at(name: string) {

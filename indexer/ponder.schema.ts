@@ -110,21 +110,102 @@ export const scheduleTransfer = onchainTable(
     to: t.hex().notNull(),
     ...at(t),
   }),
-  (table) => ({ scheduleIdx: index().on(table.scheduleId) }),
+  (table) => ({
+    scheduleIdx: index().on(table.scheduleId),
+    fromIdx: index().on(table.from),
+    toIdx: index().on(table.to),
+  }),
 );
 
 // ---------------------------------------------------------------- staking
 
-/** An operator's stake as the contract books it: own active stake and the delegated pool, before thaws. */
+/**
+ * An operator's stake as the contract books it (Stakes.Operator): own active stake, the delegated pool (tokens and
+ * shares), and the two thawing pools with their shares and epochs (a slash that empties a thawing pool starts a new
+ * epoch, whose requests hold nothing of the old one). `rewardsClaimed` counts every claim under the operator: its own
+ * and its delegators'.
+ */
 export const operator = onchainTable("operator", (t) => ({
   address: t.hex().primaryKey(),
   ownActive: t.bigint().notNull(),
+  ownThawing: t.bigint().notNull(),
+  ownThawingShares: t.bigint().notNull(),
+  ownThawingEpoch: t.integer().notNull(),
   delegated: t.bigint().notNull(),
+  delegatedShares: t.bigint().notNull(),
+  delegatedThawing: t.bigint().notNull(),
+  delegatedThawingShares: t.bigint().notNull(),
+  delegatedThawingEpoch: t.integer().notNull(),
   slashed: t.bigint().notNull(),
   feesDistributed: t.bigint().notNull(),
   rewardsClaimed: t.bigint().notNull(),
   cutPpm: t.integer().notNull(),
+  /** A scheduled cut and when it may be applied (applyDelegationCut); null when none is pending. */
+  pendingCutPpm: t.integer(),
+  pendingCutAt: t.bigint(),
+  firstStakedAt: t.bigint(),
 }));
+
+/** A delegator's position with an operator now: its shares of the delegated pool (tokens = shares x pool tokens /
+ * pool shares, as Staking.getDelegation). Rows stay when the shares reach 0. */
+export const delegation = onchainTable(
+  "delegation",
+  (t) => ({
+    operator: t.hex().notNull(),
+    delegator: t.hex().notNull(),
+    shares: t.bigint().notNull(),
+    /** The first delegation's time. */
+    since: t.bigint().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.operator, table.delegator] }),
+    delegatorIdx: index().on(table.delegator),
+  }),
+);
+
+/** Every change to a delegation: kind "delegate" (shares minted) or "undelegate" (shares burned, amount thawing). */
+export const delegationChange = onchainTable(
+  "delegation_change",
+  (t) => ({
+    id: t.text().primaryKey(),
+    operator: t.hex().notNull(),
+    delegator: t.hex().notNull(),
+    kind: t.text().notNull(),
+    amount: t.bigint().notNull(),
+    shares: t.bigint().notNull(),
+    sharesAfter: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator), delegatorIdx: index().on(table.delegator) }),
+);
+
+/** Every RewardsClaimed: `account` is the operator itself or one of its delegators. */
+export const rewardClaim = onchainTable(
+  "reward_claim",
+  (t) => ({
+    id: t.text().primaryKey(),
+    account: t.hex().notNull(),
+    operator: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator), accountIdx: index().on(table.account) }),
+);
+
+/** Node fees that reached an operator through Staking.distributeFees. */
+export const feeDistribution = onchainTable(
+  "fee_distribution",
+  (t) => ({
+    id: t.text().primaryKey(),
+    operator: t.hex().notNull(),
+    from: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    toDelegators: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator) }),
+);
 
 /** Every change to an operator's stake: deposit, delegate, thaw, withdraw, slash (amount as booked). */
 export const stakeChange = onchainTable(
@@ -150,9 +231,17 @@ export const thawRequest = onchainTable(
     amount: t.bigint().notNull(),
     shares: t.bigint().notNull(),
     thawingUntil: t.bigint().notNull(),
+    /** The thawing pool's epoch when the request was made. */
+    epoch: t.integer().notNull(),
+    /** open or withdrawn */
+    status: t.text().notNull(),
+    withdrawnAt: t.bigint(),
     ...at(t),
   }),
-  (table) => ({ operatorIdx: index().on(table.operator), stakerIdx: index().on(table.staker) }),
+  (table) => ({
+    operatorIdx: index().on(table.operator, table.staker, table.requestId),
+    stakerIdx: index().on(table.staker),
+  }),
 );
 
 export const slash = onchainTable(
@@ -170,6 +259,66 @@ export const slash = onchainTable(
     ...at(t),
   }),
   (table) => ({ operatorIdx: index().on(table.operator) }),
+);
+
+// ---------------------------------------------------------------- network
+
+/**
+ * The network's running totals: one row, id "network". `locked` is what the vesting vault, its voting vaults,
+ * staking and the escrow hold (not circulating); `totalActive` and `totalThawing` are Staking's own totals.
+ */
+export const network = onchainTable("network", (t) => ({
+  id: t.text().primaryKey(),
+  locked: t.bigint().notNull(),
+  totalActive: t.bigint().notNull(),
+  totalThawing: t.bigint().notNull(),
+  feesBurned: t.bigint().notNull(),
+  protocolFeesFlushed: t.bigint().notNull(),
+}));
+
+/**
+ * Daily network statistics, by UTC day ("YYYY-MM-DD"): counts and sums of the day's events, and the end-of-day
+ * snapshots (the state after the day's last event; a day without events has no row).
+ */
+export const dailyStats = onchainTable("daily_stats", (t) => ({
+  day: t.text().primaryKey(),
+  /** Payments collected (voucher redemptions and fulfilled requests). */
+  inferencesPaid: t.integer().notNull(),
+  /** Single records committed plus the record counts of committed batches. */
+  proofsCommitted: t.bigint().notNull(),
+  proofRecords: t.integer().notNull(),
+  proofBatches: t.integer().notNull(),
+  /** Gross paid. */
+  volume: t.bigint().notNull(),
+  /** Protocol fees burned (ProtocolFeesFlushed to the zero address). */
+  feesBurned: t.bigint().notNull(),
+  /** Staking's active plus thawing stake at the end of the day. */
+  totalStaked: t.bigint().notNull(),
+  /** Total supply less what the vesting vault, its voting vaults, staking and the escrow hold, at the end of the day. */
+  circulatingSupply: t.bigint().notNull(),
+}));
+
+/**
+ * Governance and housekeeping events that change no balance: roles, parameters, pauses, the timelock's operations,
+ * fee recipients, verifiers, approvals of the token (ERC-20 allowances). `args` is the event's arguments as JSON.
+ */
+export const protocolEvent = onchainTable(
+  "protocol_event",
+  (t) => ({
+    id: t.text().primaryKey(),
+    contract: t.text().notNull(),
+    name: t.text().notNull(),
+    args: t.text().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ nameIdx: index().on(table.contract, table.name) }),
+);
+
+/** The token's allowances now (owner, spender), from Approval events. */
+export const allowance = onchainTable(
+  "allowance",
+  (t) => ({ owner: t.hex().notNull(), spender: t.hex().notNull(), amount: t.bigint().notNull() }),
+  (table) => ({ pk: primaryKey({ columns: [table.owner, table.spender] }) }),
 );
 
 // ---------------------------------------------------------------- payments
@@ -226,7 +375,37 @@ export const payment = onchainTable(
     operatorIdx: index().on(table.operator, table.blockNumber, table.logIndex),
     modelOwnerIdx: index().on(table.modelOwner, table.blockNumber, table.logIndex),
     nodeIdx: index().on(table.nodeId),
+    modelIdx: index().on(table.modelId),
+    timeIdx: index().on(table.timestamp),
   }),
+);
+
+/** Money leaving the escrow's pending books: kind "nodeFees" (to Staking for the operator), "royalties" (to the
+ * owner), "protocolFees" (to the recipient, or burned when it is the zero address). */
+export const escrowCollection = onchainTable(
+  "escrow_collection",
+  (t) => ({
+    id: t.text().primaryKey(),
+    kind: t.text().notNull(),
+    to: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ toIdx: index().on(table.to) }),
+);
+
+/** A voucher of a batch that was not paid, with the error selector that skipped it. */
+export const voucherSkip = onchainTable(
+  "voucher_skip",
+  (t) => ({
+    id: t.text().primaryKey(),
+    index: t.bigint().notNull(),
+    payer: t.hex().notNull(),
+    nodeId: t.bigint().notNull(),
+    reason: t.hex().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ payerIdx: index().on(table.payer) }),
 );
 
 export const request = onchainTable(

@@ -1,48 +1,31 @@
 /**
- * `npm start`: deploys the whole system with the devnet genesis to an in-process chain and prints what it
- * made: the contracts, the schedules and the unlock timeline by category. (The local devnet with the
- * indexer and page replaces this when it lands.)
+ * `npm start [-- flags]`: the whole OPG network on this machine (scripts/devnet/run.ts): a hardhat node, the
+ * deployment with the genesis, a scripted life of the network, and the indexer with its API and page.
+ * `--rpc <url>` runs only the indexer and page against an existing deployment; `--print` deploys to an in-process
+ * chain and prints the contracts and unlock timeline; `--help` lists the flags.
  */
-import hre from "hardhat";
+import { ArgError, USAGE, parseStartArgs } from "./devnet/args";
+import { StartError, runDevnet, runIndexerOnly } from "./devnet/run";
 
-import { optionsFromEnv } from "../deploy/config";
-import { GenesisError, unlockedByCategory } from "../deploy/genesis";
-import { formatOpg, formatTime } from "../deploy/lib/format";
-import { MONTH } from "../deploy/lib/vesting";
-import { deploySystem } from "../deploy/system";
-
-async function main() {
-  const options = await optionsFromEnv(hre);
-  const system = await deploySystem(hre, options);
-  const { genesis } = options;
-
-  console.log("\ncontracts:");
-  for (const [name, c] of Object.entries(system.deployment.contracts))
-    console.log(`  ${name.padEnd(15)} ${c!.address}  block ${c!.blockNumber}`);
-
-  console.log("\nvesting schedules:");
-  for (const s of system.schedules)
-    console.log(
-      `  #${s.id} ${s.category.padEnd(17)} ${s.beneficiary}  ${formatOpg(s.total).padStart(18)}  ${formatTime(s.start)} -> ${formatTime(s.end)}${s.revocable ? "  revocable" : ""}`,
-    );
-
-  const keys = genesis.categories.map((c) => c.key);
-  console.log("\nunlocked by category (OPG millions):");
-  console.log(
-    `  ${"month".padEnd(7)}${keys.map((k) => k.slice(0, 11).padStart(12)).join("")}${"circulating".padStart(14)}`,
-  );
-  for (const month of [0n, 6n, 12n, 13n, 24n, 36n, 48n, 60n, 96n]) {
-    const unlocked = unlockedByCategory(genesis, genesis.tge + month * MONTH);
-    const millions = (wei: bigint) => (Number(wei / 10n ** 15n) / 1e9).toFixed(1);
-    const total = Object.values(unlocked).reduce((a, b) => a + b, 0n);
-    console.log(
-      `  ${("+" + month).padEnd(7)}${keys.map((k) => millions(unlocked[k]).padStart(12)).join("")}${millions(total).padStart(14)}`,
-    );
+async function main(argv: string[]): Promise<void> {
+  const args = parseStartArgs(argv);
+  if (args.mode === "help") return console.log(USAGE);
+  if (args.mode === "print") {
+    const { printInProcess } = await import("./devnet/print");
+    return printInProcess();
   }
-  console.log(`\ncirculating at TGE, read from the chain: ${formatOpg(system.circulatingAtTge)}`);
+  if (args.mode === "rpc") return runIndexerOnly(args);
+  return runDevnet(args);
 }
 
-main().catch((error) => {
-  console.error(error instanceof GenesisError ? error.message : error);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error) => {
+    if (error instanceof ArgError) console.error(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof StartError) console.error(error.message);
+    else if (error?.name === "GenesisError") console.error(error.message);
+    else console.error(error);
+    // process.exit runs the supervisor's exit hook: no child outlives a failed start.
+    process.exit(1);
+  },
+);

@@ -1,8 +1,27 @@
-import { ponder } from "ponder:registry";
+import { type Context, ponder } from "ponder:registry";
 import { model, modelOwnership } from "ponder:schema";
 import { zeroAddress } from "viem";
 
 import { where } from "./where.js";
+
+type Model = typeof model.$inferSelect;
+
+/**
+ * A scheduled royalty increase takes effect at `royaltyEffectiveAt` without an event. The handlers apply it when the
+ * next event touches the model (a payment for it, any registry event); readers apply it themselves before that
+ * (`effectiveRoyalty`).
+ */
+export async function promoteRoyalty(db: Context["db"], row: Model, now: bigint) {
+  if (row.pendingRoyaltyPpm === null || row.royaltyEffectiveAt === null || row.royaltyEffectiveAt > now) return;
+  await db
+    .update(model, { id: row.id })
+    .set({ royaltyPpm: row.pendingRoyaltyPpm, pendingRoyaltyPpm: null, royaltyEffectiveAt: null });
+}
+
+async function touch(db: Context["db"], modelId: `0x${string}`, now: bigint) {
+  const row = await db.find(model, { id: modelId });
+  if (row) await promoteRoyalty(db, row, now);
+}
 
 ponder.on("ModelRegistry:ModelRegistered", async ({ event, context }) => {
   const { modelId, owner, royaltyPpm, metadataURI } = event.args;
@@ -20,6 +39,7 @@ ponder.on("ModelRegistry:ModelRegistered", async ({ event, context }) => {
 
 ponder.on("ModelRegistry:ModelMetadataSet", async ({ event, context }) => {
   const { modelId, metadataURI } = event.args;
+  await touch(context.db, modelId, event.block.timestamp);
   await context.db.update(model, { id: modelId }).set({ metadataURI });
 });
 
@@ -41,6 +61,7 @@ ponder.on("ModelRegistry:ModelRoyaltyIncreaseScheduled", async ({ event, context
 
 ponder.on("ModelRegistry:ModelOwnershipTransferStarted", async ({ event, context }) => {
   const { modelId, owner, pendingOwner } = event.args;
+  await touch(context.db, modelId, event.block.timestamp);
   await context.db
     .insert(modelOwnership)
     .values({ id: event.id, modelId, kind: "offered", from: owner, to: pendingOwner, ...where(event) });
@@ -51,6 +72,7 @@ ponder.on("ModelRegistry:ModelOwnershipTransferStarted", async ({ event, context
 
 ponder.on("ModelRegistry:ModelOwnershipTransferred", async ({ event, context }) => {
   const { modelId, previousOwner, newOwner } = event.args;
+  await touch(context.db, modelId, event.block.timestamp);
   await context.db
     .insert(modelOwnership)
     .values({ id: event.id, modelId, kind: "transferred", from: previousOwner, to: newOwner, ...where(event) });

@@ -1,36 +1,49 @@
 import { ponder } from "ponder:registry";
-import { account, supply, transfer } from "ponder:schema";
+import { account, allowance, supply, transfer } from "ponder:schema";
 import { zeroAddress } from "viem";
 
+import { isLocked, record } from "./network.js";
 import { where } from "./where.js";
 
 const emptyAccount = { balance: 0n, votes: 0n };
 
 ponder.on("OPG:Transfer", async ({ event, context }) => {
   const { from, to, value } = event.args;
-  await context.db.insert(transfer).values({ id: event.id, from, to, amount: value, ...where(event) });
+  const db = context.db;
+  await db.insert(transfer).values({ id: event.id, from, to, amount: value, ...where(event) });
+  let locked = 0n;
   if (from === zeroAddress) {
-    await context.db
+    await db
       .insert(supply)
       .values({ id: "OPG", total: value, burned: 0n })
       .onConflictDoUpdate((row) => ({ total: row.total + value }));
   } else {
-    await context.db
+    await db
       .insert(account)
       .values({ address: from, ...emptyAccount, balance: -value })
       .onConflictDoUpdate((row) => ({ balance: row.balance - value }));
+    if (await isLocked(db, from)) locked -= value;
   }
   if (to === zeroAddress) {
-    await context.db
+    await db
       .insert(supply)
       .values({ id: "OPG", total: -value, burned: value })
       .onConflictDoUpdate((row) => ({ total: row.total - value, burned: row.burned + value }));
   } else {
-    await context.db
+    await db
       .insert(account)
       .values({ address: to, ...emptyAccount, balance: value })
       .onConflictDoUpdate((row) => ({ balance: row.balance + value }));
+    if (await isLocked(db, to)) locked += value;
   }
+  // Mints, burns and moves in or out of the locked contracts change the circulating supply.
+  if (locked !== 0n || from === zeroAddress || to === zeroAddress)
+    await record(db, event.block.timestamp, {}, { locked });
+});
+
+ponder.on("OPG:Approval", async ({ event, context }) => {
+  const { owner, spender, value } = event.args;
+  await context.db.insert(allowance).values({ owner, spender, amount: value }).onConflictDoUpdate({ amount: value });
 });
 
 ponder.on("OPG:DelegateChanged", async ({ event, context }) => {

@@ -1,6 +1,18 @@
 import { ponder } from "ponder:registry";
-import { deposit, escrowAccount, payment, request, withdrawal } from "ponder:schema";
+import {
+  deposit,
+  escrowAccount,
+  escrowCollection,
+  model,
+  payment,
+  request,
+  voucherSkip,
+  withdrawal,
+} from "ponder:schema";
+import { zeroAddress } from "viem";
 
+import { promoteRoyalty } from "./ModelRegistry.js";
+import { record } from "./network.js";
 import { where } from "./where.js";
 
 const emptyAccount = { balance: 0n, thawing: 0n, thawEndsAt: 0n, deposited: 0n, withdrawn: 0n, paid: 0n };
@@ -56,6 +68,43 @@ ponder.on("PaymentsEscrow:PaymentCollected", async ({ event, context }) => {
     const balance = row.balance - fromBalance;
     return { balance, thawing: row.thawing > balance ? balance : row.thawing, paid: row.paid + a.gross };
   });
+  await record(context.db, event.block.timestamp, { inferencesPaid: 1, volume: a.gross });
+  // The registry applied any royalty increase that was due: the model row follows now.
+  const m = await context.db.find(model, { id: a.modelId });
+  if (m) await promoteRoyalty(context.db, m, event.block.timestamp);
+});
+
+ponder.on("PaymentsEscrow:VoucherSkipped", async ({ event, context }) => {
+  const { index, payer, nodeId, reason } = event.args;
+  await context.db.insert(voucherSkip).values({ id: event.id, index, payer, nodeId, reason, ...where(event) });
+});
+
+ponder.on("PaymentsEscrow:NodeFeesCollected", async ({ event, context }) => {
+  const { operator, amount } = event.args;
+  await context.db
+    .insert(escrowCollection)
+    .values({ id: event.id, kind: "nodeFees", to: operator, amount, ...where(event) });
+});
+
+ponder.on("PaymentsEscrow:RoyaltiesCollected", async ({ event, context }) => {
+  const { owner, amount } = event.args;
+  await context.db
+    .insert(escrowCollection)
+    .values({ id: event.id, kind: "royalties", to: owner, amount, ...where(event) });
+});
+
+ponder.on("PaymentsEscrow:ProtocolFeesFlushed", async ({ event, context }) => {
+  const { recipient, amount } = event.args;
+  await context.db
+    .insert(escrowCollection)
+    .values({ id: event.id, kind: "protocolFees", to: recipient, amount, ...where(event) });
+  const burned = recipient === zeroAddress ? amount : 0n;
+  await record(
+    context.db,
+    event.block.timestamp,
+    { feesBurned: burned },
+    { feesBurned: burned, protocolFeesFlushed: amount },
+  );
 });
 
 ponder.on("PaymentsEscrow:RequestPosted", async ({ event, context }) => {

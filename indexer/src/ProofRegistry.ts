@@ -1,6 +1,7 @@
 import { ponder } from "ponder:registry";
 import { proofBatch, proofChallenge, proofRecord } from "ponder:schema";
 
+import { record } from "./network.js";
 import { where } from "./where.js";
 
 ponder.on("ProofRegistry:RecordCommitted", async ({ event, context }) => {
@@ -16,11 +17,13 @@ ponder.on("ProofRegistry:RecordCommitted", async ({ event, context }) => {
     leaf: a.leaf,
     ...where(event),
   });
+  await record(context.db, event.block.timestamp, { proofsCommitted: 1n, proofRecords: 1 });
 });
 
 ponder.on("ProofRegistry:BatchCommitted", async ({ event, context }) => {
   const { nodeId, root, recordCount, uri } = event.args;
   await context.db.insert(proofBatch).values({ root, nodeId, recordCount, uri, ...where(event) });
+  await record(context.db, event.block.timestamp, { proofsCommitted: recordCount, proofBatches: 1 });
 });
 
 ponder.on("ProofRegistry:RecordChallenged", async ({ event, context }) => {

@@ -1,9 +1,36 @@
 import { ponder } from "ponder:registry";
-import { operator, slash, stakeChange, thawRequest } from "ponder:schema";
+import {
+  delegation,
+  delegationChange,
+  feeDistribution,
+  operator,
+  rewardClaim,
+  slash,
+  stakeChange,
+  thawRequest,
+} from "ponder:schema";
+import { and, asc, eq } from "ponder";
+import { decodeFunctionData } from "viem";
 
+import { StakingAbi } from "../abis/index.js";
+import { record } from "./network.js";
 import { where } from "./where.js";
 
-const emptyOperator = { ownActive: 0n, delegated: 0n, slashed: 0n, feesDistributed: 0n, rewardsClaimed: 0n, cutPpm: 0 };
+const emptyOperator = {
+  ownActive: 0n,
+  ownThawing: 0n,
+  ownThawingShares: 0n,
+  ownThawingEpoch: 0,
+  delegated: 0n,
+  delegatedShares: 0n,
+  delegatedThawing: 0n,
+  delegatedThawingShares: 0n,
+  delegatedThawingEpoch: 0,
+  slashed: 0n,
+  feesDistributed: 0n,
+  rewardsClaimed: 0n,
+  cutPpm: 0,
+};
 
 ponder.on("Staking:StakeDeposited", async ({ event, context }) => {
   const { operator: op, amount } = event.args;
@@ -12,26 +39,51 @@ ponder.on("Staking:StakeDeposited", async ({ event, context }) => {
     .values({ id: event.id, operator: op, staker: op, kind: "deposit", amount, ...where(event) });
   await context.db
     .insert(operator)
-    .values({ address: op, ...emptyOperator, ownActive: amount })
-    .onConflictDoUpdate((row) => ({ ownActive: row.ownActive + amount }));
+    .values({ address: op, ...emptyOperator, ownActive: amount, firstStakedAt: event.block.timestamp })
+    .onConflictDoUpdate((row) => ({
+      ownActive: row.ownActive + amount,
+      firstStakedAt: row.firstStakedAt ?? event.block.timestamp,
+    }));
+  await record(context.db, event.block.timestamp, {}, { totalActive: amount });
 });
 
 ponder.on("Staking:StakeDelegated", async ({ event, context }) => {
-  const { delegator, operator: op, amount } = event.args;
+  const { delegator, operator: op, amount, shares } = event.args;
   await context.db
     .insert(stakeChange)
     .values({ id: event.id, operator: op, staker: delegator, kind: "delegate", amount, ...where(event) });
+  const position = await context.db
+    .insert(delegation)
+    .values({ operator: op, delegator, shares, since: event.block.timestamp, updatedAt: event.block.timestamp })
+    .onConflictDoUpdate((row) => ({ shares: row.shares + shares, updatedAt: event.block.timestamp }));
+  await context.db.insert(delegationChange).values({
+    id: event.id,
+    operator: op,
+    delegator,
+    kind: "delegate",
+    amount,
+    shares,
+    sharesAfter: position.shares,
+    ...where(event),
+  });
   await context.db
     .insert(operator)
-    .values({ address: op, ...emptyOperator, delegated: amount })
-    .onConflictDoUpdate((row) => ({ delegated: row.delegated + amount }));
+    .values({ address: op, ...emptyOperator, delegated: amount, delegatedShares: shares })
+    .onConflictDoUpdate((row) => ({
+      delegated: row.delegated + amount,
+      delegatedShares: row.delegatedShares + shares,
+    }));
+  await record(context.db, event.block.timestamp, {}, { totalActive: amount });
 });
 
 ponder.on("Staking:ThawRequested", async ({ event, context }) => {
   const { staker, operator: op, requestId, amount, thawingShares, thawingUntil } = event.args;
+  const own = staker === op;
   await context.db
     .insert(stakeChange)
     .values({ id: event.id, operator: op, staker, kind: "thaw", amount, ...where(event) });
+  const before = await context.db.find(operator, { address: op });
+  const o = before ?? { address: op, ...emptyOperator };
   await context.db.insert(thawRequest).values({
     id: event.id,
     operator: op,
@@ -40,20 +92,102 @@ ponder.on("Staking:ThawRequested", async ({ event, context }) => {
     amount,
     shares: thawingShares,
     thawingUntil,
+    epoch: own ? o.ownThawingEpoch : o.delegatedThawingEpoch,
+    status: "open",
     ...where(event),
   });
-  const own = staker === op;
-  await context.db
-    .insert(operator)
-    .values({ address: op, ...emptyOperator })
-    .onConflictDoUpdate((row) => (own ? { ownActive: row.ownActive - amount } : { delegated: row.delegated - amount }));
+  if (own) {
+    await context.db.update(operator, { address: op }).set((row) => ({
+      ownActive: row.ownActive - amount,
+      ownThawing: row.ownThawing + amount,
+      ownThawingShares: row.ownThawingShares + thawingShares,
+    }));
+  } else {
+    // The delegation shares burned are not in the event: they are the `shares` argument of undelegate.
+    const burned = await undelegatedShares(event.transaction, context, op, staker);
+    const position = await context.db.update(delegation, { operator: op, delegator: staker }).set((row) => ({
+      shares: burned === undefined ? row.shares : row.shares - burned,
+      updatedAt: event.block.timestamp,
+    }));
+    const burnedShares = burned ?? 0n;
+    await context.db.insert(delegationChange).values({
+      id: event.id,
+      operator: op,
+      delegator: staker,
+      kind: "undelegate",
+      amount,
+      shares: burnedShares,
+      sharesAfter: position.shares,
+      ...where(event),
+    });
+    await context.db.update(operator, { address: op }).set((row) => ({
+      delegated: row.delegated - amount,
+      delegatedShares: row.delegatedShares - burnedShares,
+      delegatedThawing: row.delegatedThawing + amount,
+      delegatedThawingShares: row.delegatedThawingShares + thawingShares,
+    }));
+  }
+  await record(context.db, event.block.timestamp, {}, { totalActive: -amount, totalThawing: amount });
 });
 
+/**
+ * The delegation shares an undelegate burned: from the call data when the transaction calls Staking.undelegate
+ * directly, else from the delegation's shares before and after (read at the event's block: exact unless the same
+ * delegator changed that delegation twice in one block through another contract).
+ */
+async function undelegatedShares(
+  transaction: { to: `0x${string}` | null; input: `0x${string}` },
+  context: Parameters<Parameters<typeof ponder.on<"Staking:ThawRequested">>[1]>[0]["context"],
+  op: `0x${string}`,
+  delegator: `0x${string}`,
+): Promise<bigint | undefined> {
+  if (transaction.to?.toLowerCase() === context.contracts.Staking.address.toLowerCase()) {
+    try {
+      const call = decodeFunctionData({ abi: StakingAbi, data: transaction.input });
+      if (call.functionName === "undelegate") return call.args[1];
+    } catch {
+      // not a Staking call we know: read the state instead
+    }
+  }
+  const held = (await context.db.find(delegation, { operator: op, delegator }))?.shares ?? 0n;
+  const [after] = await context.client.readContract({
+    abi: StakingAbi,
+    address: context.contracts.Staking.address,
+    functionName: "getDelegation",
+    args: [op, delegator],
+  });
+  return held - after;
+}
+
 ponder.on("Staking:StakeWithdrawn", async ({ event, context }) => {
-  const { staker, operator: op, amount } = event.args;
+  const { staker, operator: op, amount, requests } = event.args;
+  const own = staker === op;
   await context.db
     .insert(stakeChange)
     .values({ id: event.id, operator: op, staker, kind: "withdraw", amount, ...where(event) });
+  // The withdrawal took the staker's oldest `requests` open requests; those of the pool's current epoch held shares.
+  const o = (await context.db.find(operator, { address: op }))!;
+  const epoch = own ? o.ownThawingEpoch : o.delegatedThawingEpoch;
+  const oldest = await context.db.sql
+    .select()
+    .from(thawRequest)
+    .where(and(eq(thawRequest.operator, op), eq(thawRequest.staker, staker), eq(thawRequest.status, "open")))
+    .orderBy(asc(thawRequest.requestId))
+    .limit(Number(requests));
+  let shares = 0n;
+  for (const r of oldest) {
+    if (r.epoch === epoch) shares += r.shares;
+    await context.db.update(thawRequest, { id: r.id }).set({ status: "withdrawn", withdrawnAt: event.block.timestamp });
+  }
+  await context.db.update(operator, { address: op }).set((row) =>
+    own
+      ? { ownThawing: row.ownThawing - amount, ownThawingShares: row.ownThawingShares - shares }
+      : {
+          delegatedThawing: row.delegatedThawing - amount,
+          delegatedThawingShares: row.delegatedThawingShares - shares,
+        },
+  );
+  await record(context.db, event.block.timestamp, {}, { totalThawing: -amount });
 });
 
 ponder.on("Staking:StakeSlashed", async ({ event, context }) => {
@@ -74,18 +208,41 @@ ponder.on("Staking:StakeSlashed", async ({ event, context }) => {
   await context.db
     .insert(stakeChange)
     .values({ id: event.id, operator: a.operator, staker: a.operator, kind: "slash", amount: total, ...where(event) });
+  // A slash that takes a thawing pool's last token empties it (the contract sweeps dust with it): its shares go and
+  // a new epoch starts, whose requests hold nothing of the old ones.
   await context.db
     .insert(operator)
     .values({ address: a.operator, ...emptyOperator })
-    .onConflictDoUpdate((row) => ({
-      ownActive: row.ownActive - a.fromOwnActive,
-      delegated: row.delegated - a.fromDelegated,
-      slashed: row.slashed + total,
-    }));
+    .onConflictDoUpdate((row) => {
+      const ownThawing = row.ownThawing - a.fromOwnThawing;
+      const delegatedThawing = row.delegatedThawing - a.fromDelegatedThawing;
+      const ownEmptied = a.fromOwnThawing > 0n && ownThawing === 0n;
+      const delegatedEmptied = a.fromDelegatedThawing > 0n && delegatedThawing === 0n;
+      return {
+        ownActive: row.ownActive - a.fromOwnActive,
+        delegated: row.delegated - a.fromDelegated,
+        ownThawing,
+        delegatedThawing,
+        ownThawingShares: ownEmptied ? 0n : row.ownThawingShares,
+        ownThawingEpoch: ownEmptied ? row.ownThawingEpoch + 1 : row.ownThawingEpoch,
+        delegatedThawingShares: delegatedEmptied ? 0n : row.delegatedThawingShares,
+        delegatedThawingEpoch: delegatedEmptied ? row.delegatedThawingEpoch + 1 : row.delegatedThawingEpoch,
+        slashed: row.slashed + total,
+      };
+    });
+  await record(
+    context.db,
+    event.block.timestamp,
+    {},
+    { totalActive: -(a.fromOwnActive + a.fromDelegated), totalThawing: -(a.fromOwnThawing + a.fromDelegatedThawing) },
+  );
 });
 
 ponder.on("Staking:FeesDistributed", async ({ event, context }) => {
-  const { operator: op, amount } = event.args;
+  const { operator: op, from, amount, toDelegators } = event.args;
+  await context.db
+    .insert(feeDistribution)
+    .values({ id: event.id, operator: op, from, amount, toDelegators, ...where(event) });
   await context.db
     .insert(operator)
     .values({ address: op, ...emptyOperator, feesDistributed: amount })
@@ -93,11 +250,20 @@ ponder.on("Staking:FeesDistributed", async ({ event, context }) => {
 });
 
 ponder.on("Staking:RewardsClaimed", async ({ event, context }) => {
-  const { operator: op, amount } = event.args;
+  const { account, operator: op, amount } = event.args;
+  await context.db.insert(rewardClaim).values({ id: event.id, account, operator: op, amount, ...where(event) });
   await context.db
     .insert(operator)
     .values({ address: op, ...emptyOperator, rewardsClaimed: amount })
     .onConflictDoUpdate((row) => ({ rewardsClaimed: row.rewardsClaimed + amount }));
+});
+
+ponder.on("Staking:DelegationCutScheduled", async ({ event, context }) => {
+  const { operator: op, newCutPpm, effectiveAt } = event.args;
+  await context.db
+    .insert(operator)
+    .values({ address: op, ...emptyOperator, pendingCutPpm: newCutPpm, pendingCutAt: effectiveAt })
+    .onConflictDoUpdate({ pendingCutPpm: newCutPpm, pendingCutAt: effectiveAt });
 });
 
 ponder.on("Staking:DelegationCutSet", async ({ event, context }) => {
@@ -105,5 +271,5 @@ ponder.on("Staking:DelegationCutSet", async ({ event, context }) => {
   await context.db
     .insert(operator)
     .values({ address: op, ...emptyOperator, cutPpm: newCutPpm })
-    .onConflictDoUpdate({ cutPpm: newCutPpm });
+    .onConflictDoUpdate({ cutPpm: newCutPpm, pendingCutPpm: null, pendingCutAt: null });
 });

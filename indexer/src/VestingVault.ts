@@ -1,6 +1,7 @@
 import { ponder } from "ponder:registry";
 import { scheduleTransfer, votingVault, vestingRelease, vestingRevocation, vestingSchedule } from "ponder:schema";
 
+import { balanceOf, record } from "./network.js";
 import { where } from "./where.js";
 
 ponder.on("VestingVault:ScheduleCreated", async ({ event, context }) => {
@@ -51,5 +52,8 @@ ponder.on("VestingVault:LockedVotesDelegated", async ({ event, context }) => {
 
 ponder.on("VestingVault:VotingVaultDeployed", async ({ event, context }) => {
   const { delegatee, vault } = event.args;
-  await context.db.insert(votingVault).values({ address: vault, delegatee }).onConflictDoNothing();
+  const added = await context.db.insert(votingVault).values({ address: vault, delegatee }).onConflictDoNothing();
+  // Whatever reached the vault before this event was counted as circulating: it is locked.
+  const held = added ? await balanceOf(context.db, vault) : 0n;
+  if (held !== 0n) await record(context.db, event.block.timestamp, {}, { locked: held });
 });

@@ -229,3 +229,33 @@ export function parseDeadline(name: string, text: string): Deadline {
     );
   return { at: BigInt(Math.floor(ms / 1000)) };
 }
+
+/** A point in time: unix seconds, or an ISO date (UTC unless it names a zone), as unix seconds. */
+export function parseTime(name: string, text: string): bigint {
+  if (/^\d{1,12}$/.test(text.trim())) return BigInt(text.trim());
+  const deadline = (() => {
+    try {
+      return parseDeadline(name, text);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (deadline === undefined || "after" in deadline)
+    throw new UsageError(
+      `${name}: expected unix seconds or an ISO date such as 2027-04-21 or 2027-04-21T12:00Z, got "${text}"`,
+    );
+  return deadline.at;
+}
+
+/** An http(s) URL, without a trailing slash. */
+export function parseUrl(name: string, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${name}: expected an http(s) URL such as http://127.0.0.1:42069, got "${text}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`${name}: expected an http(s) URL such as http://127.0.0.1:42069, got "${text}"`);
+  return text.replace(/\/+$/, "");
+}

@@ -24,6 +24,20 @@ export class Output {
     for (const [label, value] of rows) this.info(`${indent}${label.padEnd(width)}  ${value}`);
   }
 
+  /** A table: a header row, then rows; columns padded to their widest cell, right-aligned where `right[i]`. */
+  table(headers: string[], rows: string[][], { right = [] as boolean[], indent = "  " } = {}): void {
+    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const line = (cells: string[]) =>
+      indent +
+      cells
+        .map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+        .join("  ")
+        .trimEnd();
+    this.info(line(headers));
+    this.info(line(widths.map((w) => "-".repeat(w))));
+    for (const row of rows) this.info(line(row));
+  }
+
   warn(line: string): void {
     process.stderr.write(`warning: ${line}\n`);
   }

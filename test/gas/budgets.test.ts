@@ -38,6 +38,28 @@ describe("Gas budgets (token and vesting)", () => {
     expect(row.ours * 100n).to.be.lt(2n ** 24n / 2n);
   });
 
+  it("creating a schedule costs less than deploying and funding an OpenZeppelin wallet, alone or in a batch", () => {
+    for (const operation of [
+      "create one schedule (cliff + unlock at start)",
+      "create in a batch of 10, per schedule",
+    ]) {
+      const row = rows.find((r) => r.operation === operation)!;
+      expect(row.openZeppelin, operation).to.be.a("bigint");
+      expect(row.ours * 5n, operation).to.be.lt(row.openZeppelin!);
+    }
+    // 100 OpenZeppelin wallets in one transaction would not fit under the cap; ours do.
+    const hundred = rows.find((r) => r.operation === "create in a batch of 100, per schedule")!;
+    const ozPerWallet = rows.find((r) => r.operation === "create in a batch of 10, per schedule")!.openZeppelin!;
+    expect(ozPerWallet * 100n).to.be.gt(2n ** 24n);
+    expect(hundred.batchGas).to.be.lt(2n ** 24n);
+  });
+
+  it("revoking returns the unvested part at once; OpenZeppelin's wallet needs the beneficiary and a release later", () => {
+    const later = rows.find((r) => r.operation.startsWith("after a revocation, recover what vests later"))!;
+    expect(later.ours).to.equal(0n);
+    expect(later.openZeppelin).to.be.gt(0n);
+  });
+
   it("releasing costs less than OpenZeppelin's VestingWallet once the beneficiary votes", () => {
     const row = rows.find(
       (r) => r.operation === "release again later, beneficiary self-delegated (locked votes to self)",
@@ -93,6 +115,15 @@ describe("Gas of payments and proofs", () => {
     }
   });
 
+  it("a voucher for 1,000 inferences costs under 1% of a plain ERC-20 transfer per inference", () => {
+    const floor = row("floor: plain ERC-20 (OpenZeppelin, no votes) transfer to a recipient already holding it").gas;
+    const opg = row("floor: OPG transfer to a recipient already holding it").gas;
+    expect(floor).to.be.lte(opg);
+    expect(row("floor: OPG transfer to a new recipient").gas).to.be.gt(opg);
+    const r = row("batch of 10 vouchers, 1,000 inferences each");
+    expect((r.gas / r.inferences) * 100n).to.be.lt(floor);
+  });
+
   it("a voucher's cost does not depend on how many inferences it covers", () => {
     const one = row("voucher for 1 inferences, redeemed alone").gas;
     const many = row("voucher for 10,000 inferences, redeemed alone").gas;
@@ -120,5 +151,7 @@ describe("Gas of payments and proofs", () => {
     const cancun = (hre.network.config as { hardfork?: string }).hardfork === "cancun";
     const inclusion = row("proof: check inclusion in a 1,000,000-record batch (eth_estimateGas of the view)").gas;
     expect(inclusion).to.be.lte(cancun ? 44_000n : 56_000n);
+    // Sent as a transaction it costs no more than the estimate.
+    expect(row("proof: check inclusion in a 1,000,000-record batch (as a transaction)").gas).to.be.lte(inclusion);
   });
 });

@@ -19,7 +19,15 @@ export interface PaymentGasRow {
 
 const TEE = 1;
 
-export async function measurePaymentGas(hre: HardhatRuntimeEnvironment): Promise<PaymentGasRow[]> {
+export interface PaymentGasOptions {
+  /** Inferences each voucher covers in the batches of 1, 10 and 100 vouchers (default: 1,000, DESIGN.md's case). */
+  batchVoucherSizes?: bigint[];
+}
+
+export async function measurePaymentGas(
+  hre: HardhatRuntimeEnvironment,
+  options: PaymentGasOptions = {},
+): Promise<PaymentGasRow[]> {
   const { ethers } = hre;
   const signers = await ethers.getSigners();
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -59,9 +67,13 @@ export async function measurePaymentGas(hre: HardhatRuntimeEnvironment): Promise
     nodeIds.push((await nodes.nextNodeId()) - 1n);
   }
 
-  /** A funded payer with a deposit, impersonated so that hundreds cost no keys. */
+  /**
+   * A funded payer with a deposit. Its key is derived from a counter, not drawn at random: calldata carries its
+   * address and signatures, whose zero bytes cost less, so random keys would move the figures between runs.
+   */
+  let payers = 0;
   async function payer(): Promise<Signer> {
-    const wallet = ethers.Wallet.createRandom().connect(ethers.provider);
+    const wallet = new ethers.Wallet(ethers.id(`opg-gas-payer-${payers++}`), ethers.provider);
     await hre.network.provider.send("hardhat_setBalance", [wallet.address, "0x56BC75E2D63100000"]);
     await token.connect(liquidity).transfer(wallet.address, ethers.parseEther("1000"));
     await token.connect(wallet).approve(await escrow.getAddress(), ethers.MaxUint256);
@@ -123,26 +135,28 @@ export async function measurePaymentGas(hre: HardhatRuntimeEnvironment): Promise
     });
   }
 
-  // Batches of 1, 10 and 100 vouchers (different payers, two nodes), each voucher for 1,000 inferences.
-  for (const size of [1, 10, 100]) {
-    const batch = [];
-    for (let i = 0; i < size; i++) {
-      const from = await payer();
-      const first = await voucher(from, i % 2, price / 1000n);
-      await escrow.connect(facilitator).redeem(first.value, first.signature);
-      batch.push(await voucher(from, i % 2, price / 1000n + (price / 1000n) * 1000n));
+  // Batches of 1, 10 and 100 vouchers (different payers, two nodes), each voucher for 1,000 inferences by default.
+  for (const perVoucher of options.batchVoucherSizes ?? [1000n]) {
+    for (const size of [1, 10, 100]) {
+      const batch = [];
+      for (let i = 0; i < size; i++) {
+        const from = await payer();
+        const first = await voucher(from, i % 2, price / 1000n);
+        await escrow.connect(facilitator).redeem(first.value, first.signature);
+        batch.push(await voucher(from, i % 2, price / 1000n + (price / 1000n) * perVoucher));
+      }
+      const used = await gas(
+        escrow.connect(facilitator).redeemBatch(
+          batch.map((b) => b.value),
+          batch.map((b) => b.signature),
+        ),
+      );
+      rows.push({
+        operation: `batch of ${size} vouchers, ${perVoucher.toLocaleString("en-US")} inferences each`,
+        gas: used,
+        inferences: BigInt(size) * perVoucher,
+      });
     }
-    const used = await gas(
-      escrow.connect(facilitator).redeemBatch(
-        batch.map((b) => b.value),
-        batch.map((b) => b.signature),
-      ),
-    );
-    rows.push({
-      operation: `batch of ${size} vouchers, 1,000 inferences each`,
-      gas: used,
-      inferences: BigInt(size) * 1000n,
-    });
   }
 
   // Proofs: one record, and batch roots of any size (only the root goes on chain).
@@ -193,12 +207,36 @@ export async function measurePaymentGas(hre: HardhatRuntimeEnvironment): Promise
     gas: inclusion,
     inferences: 1n,
   });
-
-  // The floor: a plain OPG transfer per inference.
+  // The same check sent as a transaction (a contract acting on it pays about this much on top of its own work).
+  const checked = await signers[0].sendTransaction({
+    to: await proofs.getAddress(),
+    data: proofs.interface.encodeFunctionData("isIncluded", [node, record, siblings]),
+  });
   rows.push({
-    operation: "floor: one OPG transfer between holders (per inference, if each were paid alone)",
-    gas: await gas(token.connect(liquidity).transfer(signers[9].address, price)),
+    operation: "proof: check inclusion in a 1,000,000-record batch (as a transaction)",
+    gas: (await checked.wait())!.gasUsed,
     inferences: 1n,
   });
+
+  // The floor: one token transfer per inference, to a new recipient (its balance slot goes from zero) and to one
+  // that already holds the token; OPG (votes, neither side delegated) and OpenZeppelin's plain ERC-20.
+  const plain = await ethers.deployContract("PlainERC20", [ethers.parseEther("1000000")]);
+  await plain.transfer(liquidity.address, ethers.parseEther("1000"));
+  for (const [name, erc20] of [
+    ["OPG", token],
+    ["plain ERC-20 (OpenZeppelin, no votes)", plain],
+  ] as const) {
+    const to = ethers.getAddress(ethers.id(`floor-${name}`).slice(0, 42));
+    rows.push({
+      operation: `floor: ${name} transfer to a new recipient`,
+      gas: await gas(erc20.connect(liquidity).transfer(to, price)),
+      inferences: 1n,
+    });
+    rows.push({
+      operation: `floor: ${name} transfer to a recipient already holding it`,
+      gas: await gas(erc20.connect(liquidity).transfer(to, price)),
+      inferences: 1n,
+    });
+  }
   return rows;
 }

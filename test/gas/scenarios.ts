@@ -8,12 +8,19 @@ import type { ContractTransactionResponse } from "ethers";
 import { MONTH, Shape } from "../../deploy/lib/vesting";
 import type { OZVestingWalletCliff } from "../../typechain-types";
 
+/** The per-transaction gas cap (2^24) every transaction must fit under (shared/DESIGN.md). */
+export const TX_GAS_CAP = 2n ** 24n;
+
 export interface GasRow {
   group: string;
   operation: string;
   ours: bigint;
   /** The same operation with OpenZeppelin's VestingWallet, measured in the same run. */
   openZeppelin?: bigint;
+  /** What the OpenZeppelin figure stands for, or why there is none. */
+  openZeppelinNote?: string;
+  /** For an operation measured in a batch: the whole transaction's gas (ours is per item). */
+  batchGas?: bigint;
   note?: string;
 }
 
@@ -103,7 +110,8 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
       group: "vesting",
       operation: `create in a batch of ${n}, per schedule`,
       ours: used / BigInt(n),
-      note: `${used} for the batch`,
+      batchGas: used,
+      note: `${used.toLocaleString("en-US")} for the batch`,
     });
   }
 
@@ -123,9 +131,38 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
     ozCreate = deployGas + fundGas;
     wallets.push(wallet);
   }
-  rows.find((r) => r.operation === "create one schedule (cliff + unlock at start)")!.openZeppelin = ozCreate;
-  rows.find((r) => r.operation === "create one schedule (cliff + unlock at start)")!.note =
-    "OZ: deploy a wallet + fund it";
+  const createRow = rows.find((r) => r.operation === "create one schedule (cliff + unlock at start)")!;
+  createRow.openZeppelin = ozCreate;
+  createRow.openZeppelinNote = "deploy a VestingWalletCliff + fund it (a transfer)";
+  createRow.note = "OZ: deploy a wallet + fund it";
+
+  // OpenZeppelin in a batch: one transaction deploys and funds a wallet per beneficiary (contracts/test/bench/).
+  const ozBatch = await ethers.deployContract("OZVestingWalletBatch");
+  await token.approve(await ozBatch.getAddress(), ethers.MaxUint256);
+  const ozBatchSize = 10;
+  const ozBatchGas = await gas(
+    ozBatch.deployAndFund(
+      await token.getAddress(),
+      Array.from({ length: ozBatchSize }, (_, i) =>
+        ethers.getAddress("0x" + (0xc000 + i).toString(16).padStart(40, "0")),
+      ),
+      start,
+      end - start,
+      cliff - start,
+      total,
+    ),
+  );
+  const ozPerWallet = ozBatchGas / BigInt(ozBatchSize);
+  Object.assign(
+    rows.find((r) => r.operation === "create in a batch of 10, per schedule")!,
+    {
+      openZeppelin: ozPerWallet,
+      openZeppelinNote: `${ozBatchGas.toLocaleString("en-US")} for 10 wallets deployed and funded in one transaction`,
+    },
+  );
+  rows.find((r) => r.operation === "create in a batch of 100, per schedule")!.openZeppelinNote =
+    `does not fit: 100 wallets would take about ${(ozPerWallet * 100n).toLocaleString("en-US")} gas, over the 2^24 cap; ` +
+    `at most ${TX_GAS_CAP / ozPerWallet} wallets fit in one transaction`;
 
   // Releases: carol undelegated (schedule 1), dave self-delegated with locked votes delegated to self (schedule 2).
   await token.connect(dave).delegate(dave.address);
@@ -200,11 +237,29 @@ export async function measureGas(hre: HardhatRuntimeEnvironment): Promise<GasRow
     operation: "hand a schedule to a new beneficiary",
     ours: await gas(vault.connect(alice).transferSchedule(aliceSchedule, bob.address)),
   });
+  const revoked = await gas(vault.revoke(2n));
+  // OpenZeppelin's VestingWallet cannot be revoked. The nearest thing needs the beneficiary's consent: it releases
+  // what has vested, then hands its wallet (Ownable) to the treasury, which gets the rest only as it vests.
+  await setTime(cliff + 5n * MONTH);
+  const handBack = (await ozRelease(1)) + (await gas(wallets[1].connect(dave).transferOwnership(treasury.address)));
   rows.push({
     group: "vesting",
     operation: "revoke (delegated schedule, mid-vesting)",
-    ours: await gas(vault.revoke(2n)),
-    note: "OZ VestingWallet cannot be revoked",
+    ours: revoked,
+    openZeppelin: handBack,
+    openZeppelinNote:
+      "no revoke: only with the beneficiary's consent (it releases, then hands the wallet to the treasury: " +
+      "this figure), and the unvested part still reaches the treasury only as it vests, a release at a time",
+    note: "OZ VestingWallet cannot be revoked: its figure needs the beneficiary's consent",
+  });
+  await setTime(cliff + 6n * MONTH);
+  rows.push({
+    group: "vesting",
+    operation: "after a revocation, recover what vests later (treasury releases the handed-back wallet)",
+    ours: 0n,
+    openZeppelin: await gas(wallets[1]["release(address)"](token.getAddress())),
+    openZeppelinNote: "one release, paid again each time more vests, until the end",
+    note: "ours: nothing to do, revoke returned the unvested part at once",
   });
   return rows;
 }

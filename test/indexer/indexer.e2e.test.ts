@@ -2,60 +2,123 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { JsonRpcProvider, JsonRpcSigner, TypedDataDomain, id, parseEther } from "ethers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { JsonRpcProvider, JsonRpcSigner, TypedDataDomain, ZeroAddress, ZeroHash, id, parseEther } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
+import { ALLOCATION_TABLE, type CategoryKey } from "../../deploy/genesis";
 import { Deployment } from "../../deploy/lib/deployments";
+import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { type Amount, IndexerError, createIndexerClient } from "../../indexer/client";
+import type * as Api from "../../indexer/client";
 import { LocalNode, hardhat, startNode } from "../helpers/node";
-import { startPonder } from "../helpers/ponder";
+import { startPonder, untilIndexed } from "../helpers/ponder";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,
+  OPGTimelock__factory,
   OPG__factory,
   PaymentsEscrow__factory,
+  ProofRegistry__factory,
   Staking__factory,
   VestingVault__factory,
 } from "../../typechain-types";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 
 const NONE = 0;
 const TEE = 1;
+const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
+const MONTH = 2_629_800n;
+const DAY = 86_400;
 
-interface Amount {
-  wei: string;
-  opg: string;
-}
-interface UnlocksAnswer {
-  address: string;
-  at: string;
-  schedules: { id: string; vested: Amount; released: Amount; releasable: Amount; total: Amount }[];
-}
-interface PaymentsAnswer {
-  payments: {
-    id: string;
-    payer: string;
-    operator: string;
-    gross: string;
-    nodeShare: string;
-    royalty: string;
-    protocolFee: string;
-    transactionHash: string;
-  }[];
-  nextCursor: string | null;
+/** PGlite always; PostgreSQL too when DATABASE_URL is set (each run gets a fresh schema). */
+function databases(): { name: string; databaseUrl?: string }[] {
+  const list: { name: string; databaseUrl?: string }[] = [{ name: "PGlite" }];
+  if (process.env.DATABASE_URL) list.push({ name: "PostgreSQL", databaseUrl: process.env.DATABASE_URL });
+  return list;
 }
 
 /**
- * The indexer end to end: a hardhat node with the real deployment and some real activity (a transfer, a stake, a
- * deposit, two voucher redemptions, a vesting release after time passes), then Ponder on a fresh database, and every
- * answer checked against the chain's own views to the wei.
+ * A database of its own for one Ponder run on PostgreSQL. A fresh schema is not enough: Ponder keeps raw logs in the
+ * shared `ponder_sync` schema keyed by chain id and block, so an earlier hardhat chain with id 31337 (same deployer,
+ * same contract addresses) would shadow this one's logs even with `disableCache`.
+ */
+async function freshDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  // pg comes with Ponder (the indexer workspace); no types are installed for it.
+  const { Client } = require("pg") as {
+    Client: new (options: { connectionString: string }) => {
+      connect(): Promise<void>;
+      query(text: string): Promise<unknown>;
+      end(): Promise<void>;
+    };
+  };
+  const name = `opg_e2e_${process.pid}_${Date.now()}`;
+  const admin = async (text: string) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return { url: own.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+const wei = (a: Amount) => BigInt(a.wei);
+const dayOf = (seconds: number | bigint) => new Date(Number(seconds) * 1000).toISOString().slice(0, 10);
+
+/**
+ * The indexer end to end: one hardhat node with the real deployment and real activity of every contract (transfers,
+ * stakes, delegations, cut changes, thaws and withdrawals, vouchers and requests, proofs, challenges upheld and
+ * rejected through the timelock, jailing, heartbeats, a deregistration, a schedule transfer, releases, reward claims,
+ * fee collections and a burn), then Ponder on a fresh database (PGlite, and PostgreSQL when DATABASE_URL is set),
+ * and every route, the typed client and GraphQL checked against the chain's own views to the wei.
  */
 describe("indexer against a hardhat node (end to end)", function () {
-  this.timeout(300_000);
+  this.timeout(600_000);
   let node: LocalNode;
   let provider: JsonRpcProvider;
   let deployment: Deployment;
   let deploymentsDir: string;
-  let ponder: Awaited<ReturnType<typeof startPonder>> | undefined;
+  let lastBlock: number;
+  const at = (name: keyof Deployment["contracts"]) => deployment.contracts[name]!.address;
+  const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
+  const mine = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
+  const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
+  const contracts = () => ({
+    token: OPG__factory.connect(at("OPG"), provider),
+    vault: VestingVault__factory.connect(at("VestingVault"), provider),
+    staking: Staking__factory.connect(at("Staking"), provider),
+    models: ModelRegistry__factory.connect(at("ModelRegistry"), provider),
+    nodes: NodeRegistry__factory.connect(at("NodeRegistry"), provider),
+    proofs: ProofRegistry__factory.connect(at("ProofRegistry"), provider),
+    escrow: PaymentsEscrow__factory.connect(at("PaymentsEscrow"), provider),
+    timelock: OPGTimelock__factory.connect(at("OPGTimelock"), provider),
+  });
+  // Who does what (the devnet genesis gives accounts 1-9 their allocations).
+  let actors: Record<
+    | "deployer"
+    | "ecosystem"
+    | "contributor"
+    | "liquidity"
+    | "airdrop"
+    | "opA"
+    | "opB"
+    | "payer"
+    | "builder"
+    | "challenger"
+    | "facilitator"
+    | "delegator"
+    | "heir",
+    JsonRpcSigner
+  >;
+  const modelId = id("indexer-model");
+  let nodeIds: { a1: bigint; a2: bigint; b: bigint };
+  let transferredAt: bigint;
+  let transferredSchedule: bigint;
 
   before(async () => {
     node = await startNode();
@@ -67,57 +130,78 @@ describe("indexer against a hardhat node (end to end)", function () {
     });
     expect(run.status, run.output).to.equal(0);
     deployment = JSON.parse(fs.readFileSync(path.join(deploymentsDir, "31337.json"), "utf8"));
+    const list = await Promise.all([0, 1, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17].map(signer));
+    const names = [
+      "deployer",
+      "ecosystem",
+      "contributor",
+      "liquidity",
+      "airdrop",
+      "opA",
+      "opB",
+      "payer",
+      "builder",
+      "challenger",
+      "facilitator",
+      "delegator",
+      "heir",
+    ] as const;
+    actors = Object.fromEntries(names.map((n, i) => [n, list[i]])) as typeof actors;
+    await drive();
+    lastBlock = await provider.getBlockNumber();
   });
   after(async () => {
-    await ponder?.stop();
     provider?.destroy();
     await node?.stop();
     if (deploymentsDir) fs.rmSync(deploymentsDir, { recursive: true, force: true });
   });
 
-  it("answers unlocks, payments, supply and GraphQL as the chain does, and 400 for bad input", async () => {
-    const at = (name: keyof Deployment["contracts"]) => deployment.contracts[name]!.address;
-    const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
-    const [ecosystem, liquidity, airdrop, operator, payer, builder, facilitator] = await Promise.all(
-      [1, 8, 9, 10, 12, 13, 15].map(signer),
-    );
-    const token = OPG__factory.connect(at("OPG"), provider);
-    const vault = VestingVault__factory.connect(at("VestingVault"), provider);
-    const staking = Staking__factory.connect(at("Staking"), provider);
-    const models = ModelRegistry__factory.connect(at("ModelRegistry"), provider);
-    const nodes = NodeRegistry__factory.connect(at("NodeRegistry"), provider);
-    const escrow = PaymentsEscrow__factory.connect(at("PaymentsEscrow"), provider);
-    const mine = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
-    const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
+  /** Real activity of every contract, spread over two UTC days at least (a 90-day jump in the middle). */
+  async function drive() {
+    const { token, vault, staking, models, nodes, proofs, escrow, timelock } = contracts();
+    const { deployer, ecosystem, contributor, liquidity, airdrop, opA, opB, payer, builder, challenger } = actors;
+    const { facilitator, delegator, heir } = actors;
 
-    // A transfer, a stake, a model and a node.
-    await mine(token.connect(liquidity).transfer(operator.address, parseEther("100000")));
+    await mine(token.connect(liquidity).transfer(opA.address, parseEther("200000")));
+    await mine(token.connect(liquidity).transfer(opB.address, parseEther("100000")));
     await mine(token.connect(airdrop).transfer(payer.address, parseEther("10000")));
-    const modelId = id("indexer-model");
+    await mine(token.connect(airdrop).transfer(challenger.address, parseEther("1000")));
+    await mine(token.connect(airdrop).transfer(delegator.address, parseEther("20000")));
     await mine(models.connect(builder).registerModel(modelId, "ipfs://model", 50_000));
-    await mine(token.connect(operator).approve(at("Staking"), parseEther("60000")));
-    await mine(staking.connect(operator).stake(parseEther("60000")));
-    await mine(
-      nodes.connect(operator).registerNode(
-        {
-          metadataURI: "https://node.example",
-          modes: (1 << NONE) | (1 << TEE),
-          teeMeasurement: DEVNET_TEE_MEASUREMENT,
-          capacity: 16,
-          prices: [parseEther("0.01"), parseEther("0.03"), 0n],
-        },
-        [modelId],
-      ),
-    );
-    const nodeId = (await nodes.nextNodeId()) - 1n;
-    await mine(staking.connect(operator).unstake(parseEther("5000")));
 
-    // A deposit, and one voucher redeemed twice (cumulative amounts): two payments.
-    await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("100")));
-    await mine(escrow.connect(payer).deposit(payer.address, parseEther("100")));
+    // Stakes, a cut set at once (no delegators yet), three nodes, a delegation, then a cut change that must wait.
+    await mine(token.connect(opA).approve(at("Staking"), parseEther("60000")));
+    await mine(staking.connect(opA).stake(parseEther("60000")));
+    await mine(staking.connect(opA).setDelegationCut(100_000));
+    await mine(token.connect(opB).approve(at("Staking"), parseEther("30000")));
+    await mine(staking.connect(opB).stake(parseEther("30000")));
+    const params = (name: string) => ({
+      metadataURI: `https://${name}.example`,
+      modes: (1 << NONE) | (1 << TEE),
+      teeMeasurement: DEVNET_TEE_MEASUREMENT,
+      capacity: 16,
+      prices: [parseEther("0.01"), parseEther("0.03"), 0n] as [bigint, bigint, bigint],
+    });
+    const register = async (op: JsonRpcSigner, name: string) => {
+      await mine(nodes.connect(op).registerNode(params(name), [modelId]));
+      return (await nodes.nextNodeId()) - 1n;
+    };
+    nodeIds = { a1: await register(opA, "a1"), a2: await register(opA, "a2"), b: await register(opB, "b") };
+    await mine(token.connect(delegator).approve(at("Staking"), parseEther("10000")));
+    await mine(staking.connect(delegator).delegate(opA.address, parseEther("10000")));
+    await mine(staking.connect(opA).setDelegationCut(200_000));
+    await mine(nodes.connect(opA).heartbeat(nodeIds.a1));
+
+    // Escrow: a deposit, vouchers to two nodes (node a1 twice, cumulative), a fulfilled and an expiring request.
+    await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("200")));
+    await mine(escrow.connect(payer).deposit(payer.address, parseEther("200")));
     const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
     const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
-    for (const inferences of [100n, 250n]) {
+    for (const [nodeId, inferences] of [
+      [nodeIds.a1, 100n],
+      [nodeIds.a1, 250n],
+      [nodeIds.b, 40n],
+    ] as const) {
       const issuedAt = await now();
       const voucher = {
         payer: payer.address,
@@ -131,153 +215,543 @@ describe("indexer against a hardhat node (end to end)", function () {
       const signature = await payer.signTypedData(domain, VOUCHER_TYPES, voucher);
       await mine(escrow.connect(facilitator).redeem(voucher, signature));
     }
+    const deadline = (await now()) + 3_000n;
+    await mine(escrow.connect(payer).postRequest(modelId, id("input-1"), TEE, parseEther("1"), deadline, 0));
+    const fulfilled = (await escrow.queryFilter(escrow.filters.RequestPosted()))[0].args.requestId;
+    await mine(escrow.connect(opA).fulfil(fulfilled, nodeIds.a1, id("output-1"), id("proof-1")));
+    await mine(escrow.connect(payer).postRequest(modelId, id("input-2"), TEE, parseEther("2"), deadline, 0));
+    await mine(escrow.connect(payer).thaw(parseEther("10")));
 
-    // Time passes; the ecosystem fund releases what vested.
-    const created = await vault.queryFilter(vault.filters.ScheduleCreated(undefined, ecosystem.address));
-    expect(created.length).to.be.greaterThan(0);
-    const scheduleId = created[0].args.scheduleId;
-    await provider.send("evm_increaseTime", [90 * 86_400]);
-    await provider.send("evm_mine", []);
-    await mine(vault.connect(ecosystem).release(scheduleId));
-    expect(await vault.releasedOf(scheduleId)).to.be.greaterThan(0n);
-
-    // Ponder on a fresh database, until /status shows the last block.
-    const last = await provider.getBlockNumber();
-    ponder = await startPonder(node.url, deploymentsDir);
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      if (ponder.exited()) throw new Error(`ponder exited:\n${ponder.output()}`);
-      try {
-        const res = await fetch(`${ponder.url}/status`);
-        if (res.ok) {
-          const status = (await res.json()) as Record<string, { block: { number: number } }>;
-          if ((status.opg?.block.number ?? -1) >= last) break;
-        }
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`ponder did not reach block ${last} in 180 s:\n${ponder.output()}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const get = async (route: string) => {
-      const res = await fetch(`${ponder!.url}${route}`);
-      return { status: res.status, text: await res.text() };
-    };
-    const getJson = async <T>(route: string): Promise<T> => {
-      const { status, text } = await get(route);
-      expect(status, `${route}: ${text}`).to.equal(200);
-      return JSON.parse(text) as T;
-    };
-
-    // Unlocks: now, in the past and in the future, as the vault's own vestedAt and releasedOf say.
-    const t = await now();
-    const schedules = await vault.queryFilter(vault.filters.ScheduleCreated(undefined, ecosystem.address));
-    for (const time of [t, t + 400n * 86_400n, 10n ** 10n]) {
-      const answer = await getJson<UnlocksAnswer>(`/unlocks/${ecosystem.address}?at=${time}`);
-      expect(answer.schedules.map((s) => s.id)).to.deep.equal(schedules.map((e) => e.args.scheduleId.toString()));
-      for (const s of answer.schedules) {
-        const vested = await vault.vestedAt(BigInt(s.id), time);
-        const released = await vault.releasedOf(BigInt(s.id));
-        expect(s.vested.wei, `vested of ${s.id} at ${time}`).to.equal(vested.toString());
-        expect(s.released.wei).to.equal(released.toString());
-        expect(s.releasable.wei).to.equal((vested - released).toString());
-      }
-    }
-    const iso = new Date(Number(t) * 1000).toISOString();
-    const byIso = await getJson<UnlocksAnswer>(`/unlocks/${ecosystem.address.toLowerCase()}?at=${iso}`);
-    expect(byIso.at).to.equal(t.toString());
-    expect(byIso.schedules[0].releasable.wei).to.equal((await vault.releasableOf(scheduleId)).toString());
-    // Before the release, nothing had been released.
-    const before = await getJson<UnlocksAnswer>(`/unlocks/${ecosystem.address}?at=${t - 90n * 86_400n}`);
-    expect(before.schedules[0].released.wei).to.equal("0");
-
-    // Payments: newest first, one per page, every share as the events say.
-    const events = (await escrow.queryFilter(escrow.filters.PaymentCollected())).reverse();
-    expect(events.length).to.equal(2);
-    const seen: PaymentsAnswer["payments"] = [];
-    let cursor: string | null = null;
-    do {
-      const page: PaymentsAnswer = await getJson<PaymentsAnswer>(
-        `/payments/${payer.address}?limit=1${cursor ? `&cursor=${cursor}` : ""}`,
-      );
-      seen.push(...page.payments);
-      cursor = page.nextCursor;
-    } while (cursor);
-    expect(seen.map((p) => p.transactionHash)).to.deep.equal(events.map((e) => e.transactionHash));
-    for (const [i, e] of events.entries()) {
-      expect(seen[i].gross).to.equal(e.args.gross.toString());
-      expect(seen[i].nodeShare).to.equal(e.args.nodeShare.toString());
-      expect(seen[i].royalty).to.equal(e.args.royalty.toString());
-      expect(seen[i].protocolFee).to.equal(e.args.protocolFee.toString());
-      expect(seen[i].operator).to.equal(operator.address.toLowerCase());
-    }
-    const asOperator = await getJson<PaymentsAnswer>(`/payments/${operator.address}?role=operator`);
-    expect(asOperator.payments.length).to.equal(2);
-    expect((await getJson<PaymentsAnswer>(`/payments/${operator.address}?role=payer`)).payments).to.deep.equal([]);
-
-    // Supply.
-    const total = await get("/supply/total");
-    expect(total.status).to.equal(200);
-    expect(parseEther(total.text)).to.equal(await token.totalSupply());
-    const vaults = await vault.queryFilter(vault.filters.VotingVaultDeployed());
-    let held = 0n;
-    for (const holder of [at("VestingVault"), at("Staking"), at("PaymentsEscrow"), ...vaults.map((v) => v.args.vault)])
-      held += await token.balanceOf(holder);
-    const circulating = await get("/supply/circulating");
-    expect(parseEther(circulating.text)).to.equal((await token.totalSupply()) - held);
-
-    // One real GraphQL query: balances, the escrow account and the operator's stake, as the chain has them.
-    const res = await fetch(`${ponder.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        query: `query ($op: String!, $payer: String!) {
-          account(address: $op) { balance }
-          escrowAccount(payer: $payer) { balance deposited paid }
-          operator(address: $op) { ownActive }
-          transfers(where: { to: $op }) { items { amount } }
-          thawRequests(where: { staker: $op }) { items { amount } }
-        }`,
-        variables: { op: operator.address.toLowerCase(), payer: payer.address.toLowerCase() },
-      }),
+    // Proofs: a single record and a batch of four; two challenges.
+    const record = (i: number) => ({
+      inferenceId: id(`inference-${i}`),
+      modelId,
+      inputHash: id(`in-${i}`),
+      outputHash: id(`out-${i}`),
+      proofType: TEE,
+      proofHash: id(`att-${i}`),
     });
-    const body = (await res.json()) as {
-      errors?: unknown;
-      data: {
-        account: { balance: string };
-        escrowAccount: { balance: string; deposited: string; paid: string };
-        operator: { ownActive: string };
-        transfers: { items: { amount: string }[] };
-        thawRequests: { items: { amount: string }[] };
-      };
-    };
-    expect(body.errors, JSON.stringify(body.errors)).to.equal(undefined);
-    expect(BigInt(body.data.account.balance)).to.equal(await token.balanceOf(operator.address));
-    expect(BigInt(body.data.escrowAccount.balance)).to.equal((await escrow.getAccount(payer.address)).balance);
-    expect(BigInt(body.data.operator.ownActive)).to.equal((await staking.getOperator(operator.address)).ownActive);
-    expect(body.data.transfers.items.map((x) => x.amount)).to.deep.equal([parseEther("100000").toString()]);
-    expect(body.data.thawRequests.items.map((x) => x.amount)).to.deep.equal([parseEther("5000").toString()]);
-    expect((await staking.getOperator(operator.address)).ownActive).to.equal(parseEther("55000"));
+    const asTuple = (r: ReturnType<typeof record>) => [
+      r.inferenceId,
+      r.modelId,
+      r.inputHash,
+      r.outputHash,
+      r.proofType,
+      r.proofHash,
+    ];
+    await mine(proofs.connect(opA).commitRecord(nodeIds.a1, record(0)));
+    const batch = [1, 2, 3, 4].map(record);
+    const tree = StandardMerkleTree.of(batch.map(asTuple), RECORD_TYPES);
+    await mine(proofs.connect(opA).commitBatch(nodeIds.a1, tree.root, 4, "ipfs://batch"));
+    const bond = await proofs.challengeBond();
+    await mine(token.connect(challenger).approve(at("ProofRegistry"), bond * 2n));
+    await mine(proofs.connect(challenger).challenge(tree.root, batch[1], tree.getProof(1), "0x"));
+    await mine(proofs.connect(challenger).challenge(ZeroHash, record(0), [], "0x"));
+    const [upheldId, rejectedId] = (await proofs.queryFilter(proofs.filters.RecordChallenged())).map(
+      (e) => e.args.challengeId,
+    );
 
-    // Unknown addresses: empty answers. Bad input: 400 with a reason.
-    const nobody = "0x000000000000000000000000000000000000dEaD";
-    expect((await getJson<UnlocksAnswer>(`/unlocks/${nobody}`)).schedules).to.deep.equal([]);
-    expect((await getJson<PaymentsAnswer>(`/payments/${nobody}`)).payments).to.deep.equal([]);
-    for (const route of [
-      "/unlocks/0x1234",
-      "/unlocks/not-an-address",
-      `/unlocks/${nobody}?at=yesterday`,
-      `/unlocks/${nobody}?at=2027-13-45`,
-      `/unlocks/${nobody}?at=99999999999999999999`,
-      "/payments/0xzz",
-      `/payments/${nobody}?cursor=!!!`,
-      `/payments/${nobody}?cursor=${Buffer.from("x:y").toString("base64url")}`,
-      `/payments/${nobody}?role=thief`,
-      `/payments/${nobody}?limit=0`,
-    ]) {
-      const { status, text } = await get(route);
-      expect(status, `${route}: ${text}`).to.equal(400);
-      expect(JSON.parse(text).error, route).to.be.a("string");
-    }
-  });
+    // The timelock (arbiter and jailer) upholds one, rejects the other and jails node b.
+    const delay = await timelock.getMinDelay();
+    const targets = [at("ProofRegistry"), at("ProofRegistry"), at("NodeRegistry")];
+    const data = [
+      proofs.interface.encodeFunctionData("resolveChallenge", [upheldId, true]),
+      proofs.interface.encodeFunctionData("resolveChallenge", [rejectedId, false]),
+      nodes.interface.encodeFunctionData("jailNode", [nodeIds.b, (await now()) + delay + 10n * BigInt(DAY)]),
+    ];
+    const values = [0, 0, 0];
+    await mine(timelock.connect(deployer).scheduleBatch(targets, values, data, ZeroHash, ZeroHash, delay));
+    await provider.send("evm_increaseTime", [Number(delay)]);
+    await provider.send("evm_mine", []);
+    await mine(timelock.connect(facilitator).executeBatch(targets, values, data, ZeroHash, ZeroHash));
+
+    // Thaws: the operator's own and half of the delegation; a royalty increase; a schedule changes hands.
+    await mine(staking.connect(opA).unstake(parseEther("5000")));
+    const [shares] = await staking.getDelegation(opA.address, delegator.address);
+    await mine(staking.connect(delegator).undelegate(opA.address, shares / 2n));
+    await mine(models.connect(builder).setRoyalty(modelId, 80_000));
+    const [first] = deployment.genesis.scheduleIds.coreContributors;
+    transferredSchedule = BigInt(first);
+    expect((await vault.getSchedule(transferredSchedule)).beneficiary).to.equal(contributor.address);
+    await mine(vault.connect(contributor).transferSchedule(transferredSchedule, heir.address));
+    transferredAt = await now();
+
+    // Ninety days later: withdrawals, releases, claims, collections, a burn, a reclaim, a deregistration.
+    await provider.send("evm_increaseTime", [90 * DAY]);
+    await provider.send("evm_mine", []);
+    const ecosystemSchedule = BigInt(deployment.genesis.scheduleIds.ecosystem[0]);
+    await mine(vault.connect(ecosystem).release(ecosystemSchedule));
+    await mine(staking.connect(opA).withdraw(opA.address, 0));
+    await mine(staking.connect(delegator).withdraw(opA.address, 0));
+    await mine(escrow.connect(facilitator).collectNodeFees(opA.address));
+    await mine(staking.connect(opA).claimRewards(opA.address));
+    await mine(staking.connect(delegator).claimRewards(opA.address));
+    await mine(staking.connect(opB).claimRewards(opB.address));
+    await mine(staking.connect(facilitator).applyDelegationCut(opA.address));
+    await mine(escrow.connect(builder).collectRoyalties());
+    await mine(escrow.connect(facilitator).flushProtocolFees());
+    const expiring = (await escrow.queryFilter(escrow.filters.RequestPosted()))[1].args.requestId;
+    await mine(escrow.connect(facilitator).reclaim(expiring));
+    await mine(escrow.connect(payer).withdraw());
+    await mine(nodes.connect(opA).deregisterNode(nodeIds.a2));
+    // A second own thaw, still thawing at the end.
+    await mine(staking.connect(opA).unstake(parseEther("1000")));
+  }
+
+  for (const database of databases()) {
+    describe(`on ${database.name}`, () => {
+      let ponder: Awaited<ReturnType<typeof startPonder>> | undefined;
+      let fresh: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+      const get = async (route: string) => {
+        const res = await fetch(`${ponder!.url}${route}`);
+        return { status: res.status, text: await res.text() };
+      };
+      const getJson = async <T>(route: string): Promise<T> => {
+        const { status, text } = await get(route);
+        expect(status, `${route}: ${text}`).to.equal(200);
+        return JSON.parse(text) as T;
+      };
+
+      before(async () => {
+        if (database.databaseUrl) fresh = await freshDatabase(database.databaseUrl);
+        ponder = await startPonder(node.url, deploymentsDir, { databaseUrl: fresh?.url });
+        await untilIndexed(ponder, lastBlock, 300_000);
+      });
+      after(async () => {
+        await ponder?.stop();
+        await fresh?.drop();
+      });
+
+      it("answers /unlocks/:address as the vault does, following schedule transfers", async () => {
+        const { vault } = contracts();
+        const { ecosystem, contributor, heir } = actors;
+        const t = await now();
+        const schedules = await vault.queryFilter(vault.filters.ScheduleCreated(undefined, ecosystem.address));
+        const scheduleId = schedules[0].args.scheduleId;
+        for (const time of [t, t + 400n * 86_400n, 10n ** 10n]) {
+          const answer = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address}?at=${time}`);
+          expect(answer.schedules.map((s) => s.id)).to.deep.equal(schedules.map((e) => e.args.scheduleId.toString()));
+          for (const s of answer.schedules) {
+            const vested = await vault.vestedAt(BigInt(s.id), time);
+            const released = await vault.releasedOf(BigInt(s.id));
+            expect(s.vested.wei, `vested of ${s.id} at ${time}`).to.equal(vested.toString());
+            expect(s.released.wei).to.equal(released.toString());
+            expect(s.releasable.wei).to.equal((vested - released).toString());
+          }
+        }
+        const iso = new Date(Number(t) * 1000).toISOString();
+        const byIso = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address.toLowerCase()}?at=${iso}`);
+        expect(byIso.at).to.equal(t.toString());
+        expect(byIso.schedules[0].releasable.wei).to.equal((await vault.releasableOf(scheduleId)).toString());
+        const release = (await vault.queryFilter(vault.filters.TokensReleased(scheduleId)))[0];
+        const releasedAt = BigInt((await release.getBlock()).timestamp);
+        const before = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address}?at=${releasedAt - 1n}`);
+        expect(before.schedules[0].released.wei).to.equal("0");
+
+        // The transferred schedule belongs to the contributor before the transfer and to the heir from it on.
+        const idText = transferredSchedule.toString();
+        const ids = async (who: string, time: bigint) =>
+          (await getJson<Api.Unlocks>(`/unlocks/${who}?at=${time}`)).schedules.map((s) => s.id);
+        expect(await ids(contributor.address, transferredAt - 1n)).to.include(idText);
+        expect(await ids(contributor.address, transferredAt)).to.not.include(idText);
+        expect(await ids(heir.address, transferredAt - 1n)).to.deep.equal([]);
+        expect(await ids(heir.address, transferredAt)).to.deep.equal([idText]);
+        expect(await ids(heir.address, t)).to.deep.equal([idText]);
+        const heirNow = await getJson<Api.Unlocks>(`/unlocks/${heir.address}?at=${t}`);
+        expect(heirNow.schedules[0].vested.wei).to.equal((await vault.vestedAt(transferredSchedule, t)).toString());
+      });
+
+      it("answers the /unlocks timeline month by month as vestedAt and the rewards stream say", async () => {
+        const { vault, staking } = contracts();
+        const timeline = await getJson<Api.UnlockTimeline>("/unlocks");
+        const tge = BigInt(deployment.genesis.tge);
+        expect(timeline.tge).to.equal(tge.toString());
+        expect(timeline.months[0].time).to.equal(tge.toString());
+        expect(timeline.categories.map((c) => c.key)).to.deep.equal(Object.keys(ALLOCATION_TABLE));
+        expect(timeline.categories.reduce((s, c) => s + wei(c.total), 0n)).to.equal(parseEther("1000000000"));
+        const emissionEnd = tge + (await staking.REWARDS_DURATION());
+        expect(timeline.lastUnlock).to.equal(emissionEnd.toString());
+        expect(timeline.months[timeline.months.length - 1].circulating.wei).to.equal(
+          parseEther("1000000000").toString(),
+        );
+        for (let i = 1; i < timeline.months.length; i++)
+          expect(BigInt(timeline.months[i].time) - BigInt(timeline.months[i - 1].time) <= MONTH).to.equal(true);
+
+        // The month of now, and one a year and a half out: each category as the chain computes it.
+        const t = await now();
+        const current = [...timeline.months].reverse().find((m) => BigInt(m.time) <= t)!;
+        const later = timeline.months.find((m) => BigInt(m.time) >= t + 18n * MONTH)!;
+        for (const month of [timeline.months[0], current, later]) {
+          const time = BigInt(month.time);
+          let circulating = 0n;
+          for (const key of Object.keys(ALLOCATION_TABLE) as CategoryKey[]) {
+            const release = ALLOCATION_TABLE[key].release;
+            let expected: bigint;
+            if (release.kind === "vesting") {
+              const [first, last] = deployment.genesis.scheduleIds[key];
+              expected = 0n;
+              for (let sid = first; sid <= last; sid++) expected += await vault.vestedAt(sid, time);
+            } else if (release.kind === "emission") expected = await staking.rewardsEmittedAt(time);
+            else expected = ALLOCATION_TABLE[key].amount;
+            expect(month.byCategory[key].wei, `${key} at ${month.date}`).to.equal(expected.toString());
+            circulating += expected;
+          }
+          expect(month.circulating.wei).to.equal(circulating.toString());
+        }
+        expect(current.circulating.wei).to.not.equal(later.circulating.wei);
+
+        // A window: only the months in it.
+        const from = BigInt(timeline.months[3].time);
+        const to = BigInt(timeline.months[5].time);
+        const window = await getJson<Api.UnlockTimeline>(`/unlocks?from=${from}&to=${to}`);
+        expect(window.months).to.deep.equal(timeline.months.slice(3, 6));
+      });
+
+      it("answers /operators/:address as Staking's views, to the wei", async () => {
+        const { staking, nodes } = contracts();
+        const { opA, opB, delegator } = actors;
+        const answer = await getJson<Api.Operator>(`/operators/${opA.address}`);
+        const o = await staking.getOperator(opA.address);
+        expect(wei(answer.ownActive)).to.equal(o.ownActive);
+        expect(wei(answer.ownThawing)).to.equal(o.ownThawing.tokens);
+        expect(wei(answer.delegated)).to.equal(o.delegated.tokens);
+        expect(wei(answer.delegatedThawing)).to.equal(o.delegatedThawing.tokens);
+        expect(wei(answer.activeStake)).to.equal(await staking.activeStakeOf(opA.address));
+        expect(answer.cutPpm).to.equal(Number(o.cutPpm)).and.to.equal(200_000);
+        expect(answer.pendingCut).to.equal(null);
+        const slashes = await staking.queryFilter(staking.filters.StakeSlashed(opA.address));
+        expect(slashes.length).to.equal(1);
+        const a = slashes[0].args;
+        expect(wei(answer.slashed)).to.equal(
+          a.fromOwnActive + a.fromOwnThawing + a.fromDelegated + a.fromDelegatedThawing,
+        );
+        expect(answer.slashes.map((s) => wei(s.burned))).to.deep.equal([a.burned]);
+        expect(answer.slashes[0].challenger).to.equal(actors.challenger.address.toLowerCase());
+        const claims = await staking.queryFilter(staking.filters.RewardsClaimed(undefined, opA.address));
+        expect(claims.length).to.equal(2);
+        expect(wei(answer.rewardsClaimed)).to.equal(claims.reduce((s, e) => s + e.args.amount, 0n));
+        expect(answer.rewardClaims.map((c) => c.account).sort()).to.deep.equal(
+          [opA.address, delegator.address].map((x) => x.toLowerCase()).sort(),
+        );
+        const fees = await staking.queryFilter(staking.filters.FeesDistributed(opA.address));
+        expect(wei(answer.feesDistributed)).to.equal(fees[0].args.amount);
+
+        // The delegation: shares and what they are worth now.
+        const [shares, tokens] = await staking.getDelegation(opA.address, delegator.address);
+        expect(answer.delegations).to.have.length(1);
+        expect(answer.delegations[0].delegator).to.equal(delegator.address.toLowerCase());
+        expect(answer.delegations[0].shares).to.equal(shares.toString());
+        expect(wei(answer.delegations[0].tokens)).to.equal(tokens);
+
+        // Thaw requests: the withdrawn ones, and the open one valued as thawRequestsOf values it.
+        for (const staker of [opA.address, delegator.address]) {
+          const [ids, amounts, until] = await staking.thawRequestsOf(staker, opA.address);
+          const open = answer.thawRequests.filter((r) => r.staker === staker.toLowerCase() && r.status === "open");
+          expect(open.map((r) => r.requestId)).to.deep.equal(ids.map(String));
+          expect(open.map((r) => r.value!.wei)).to.deep.equal(amounts.map(String));
+          expect(open.map((r) => r.thawingUntil)).to.deep.equal(until.map(String));
+        }
+        expect(answer.thawRequests.filter((r) => r.status === "withdrawn")).to.have.length(2);
+        const withdrawn = await staking.queryFilter(staking.filters.StakeWithdrawn(undefined, opA.address));
+        expect(withdrawn.length).to.equal(2);
+
+        // Nodes: active, jailed, modes as the registry has them.
+        expect(answer.nodes.map((n) => n.id)).to.deep.equal([nodeIds.a1, nodeIds.a2].map(String));
+        for (const n of answer.nodes) {
+          const onChain = await nodes.getNode(BigInt(n.id));
+          expect(n.active).to.equal(onChain.active);
+          expect(n.jailedUntil).to.equal(onChain.jailedUntil.toString());
+          expect(n.modes).to.deep.equal(["none", "tee"]);
+          expect(n.capacity).to.equal(Number(onChain.capacity));
+        }
+        expect(answer.nodes.map((n) => n.active)).to.deep.equal([true, false]);
+        const b = await getJson<Api.Operator>(`/operators/${opB.address}`);
+        expect(b.nodes[0].jailedUntil).to.equal((await nodes.getNode(nodeIds.b)).jailedUntil.toString());
+        expect(b.nodes[0].jailedUntil).to.not.equal("0");
+        expect(wei(b.ownActive)).to.equal((await staking.getOperator(opB.address)).ownActive);
+
+        // An address that never staked: zeros and empty lists.
+        const nobody = await getJson<Api.Operator>(`/operators/0x000000000000000000000000000000000000dEaD`);
+        expect(nobody.ownActive.wei).to.equal("0");
+        expect([nobody.delegations, nobody.thawRequests, nobody.slashes, nobody.nodes]).to.deep.equal([[], [], [], []]);
+      });
+
+      it("answers /stats and /stats/daily as the token, staking and escrow balances and the events say", async () => {
+        const { token, vault, staking, models, nodes, proofs, escrow } = contracts();
+        const stats = await getJson<Api.Stats>("/stats");
+        expect(stats.block.number).to.be.at.least(lastBlock);
+        const supply = await token.totalSupply();
+        expect(wei(stats.totalSupply)).to.equal(supply);
+        expect(wei(stats.burned)).to.equal(parseEther("1000000000") - supply);
+        const staked = (await staking.totalActiveStake()) + (await staking.totalThawingStake());
+        expect(wei(stats.totalStaked)).to.equal(staked);
+        expect(wei(stats.escrowBalance)).to.equal(await token.balanceOf(at("PaymentsEscrow")));
+        const vaults = await vault.queryFilter(vault.filters.VotingVaultDeployed());
+        let held = 0n;
+        for (const h of [at("VestingVault"), at("Staking"), at("PaymentsEscrow"), ...vaults.map((v) => v.args.vault)])
+          held += await token.balanceOf(h);
+        expect(wei(stats.circulating)).to.equal(supply - held);
+        expect(parseEther((await get("/supply/circulating")).text)).to.equal(supply - held);
+        expect(stats.operators).to.equal(2);
+        expect(stats.nodes).to.equal(Number((await nodes.nextNodeId()) - 1n));
+        expect(stats.activeNodes).to.equal(2);
+        expect(stats.models).to.equal(Number(await models.modelCount()));
+        const payments = await escrow.queryFilter(escrow.filters.PaymentCollected());
+        expect(stats.inferencesPaid).to.equal(payments.length).and.to.equal(4);
+        const volume = payments.reduce((s, e) => s + e.args.gross, 0n);
+        expect(wei(stats.paymentsVolume)).to.equal(volume);
+        const flushed = await escrow.queryFilter(escrow.filters.ProtocolFeesFlushed(ZeroAddress));
+        const feesBurned = flushed.reduce((s, e) => s + e.args.amount, 0n);
+        expect(feesBurned).to.be.greaterThan(0n);
+        expect(wei(stats.feesBurned)).to.equal(feesBurned);
+        const records = await proofs.queryFilter(proofs.filters.RecordCommitted());
+        const batches = await proofs.queryFilter(proofs.filters.BatchCommitted());
+        expect(records.length).to.equal(2); // one committed by the node, one by the fulfilled request
+        expect(stats.proofsCommitted).to.equal(
+          records.length + batches.reduce((s, e) => s + Number(e.args.recordCount), 0),
+        );
+        expect(stats.proofBatches).to.equal(batches.length);
+        expect(stats.challenges).to.deep.equal({ open: 0, upheld: 1, rejected: 1 });
+
+        // Daily: each day's counts and sums as the events of that UTC day; the last day's snapshots as the chain now.
+        const daily = await getJson<Api.DailyStats>("/stats/daily");
+        const days = daily.days.map((d) => d.day);
+        expect(days).to.deep.equal([...days].sort());
+        expect(days.length).to.be.at.least(2);
+        const byDay = new Map<string, { paid: number; volume: bigint; proofs: number }>();
+        const bump = async (
+          e: { getBlock(): Promise<{ timestamp: number }> },
+          f: (d: { paid: number; volume: bigint; proofs: number }) => void,
+        ) => {
+          const day = dayOf((await e.getBlock()).timestamp);
+          const d = byDay.get(day) ?? { paid: 0, volume: 0n, proofs: 0 };
+          f(d);
+          byDay.set(day, d);
+        };
+        for (const e of payments) await bump(e, (d) => ((d.paid += 1), (d.volume += e.args.gross)));
+        for (const e of records) await bump(e, (d) => (d.proofs += 1));
+        for (const e of batches) await bump(e, (d) => (d.proofs += Number(e.args.recordCount)));
+        for (const [day, expected] of byDay) {
+          const row = daily.days.find((d) => d.day === day)!;
+          expect(row, day).to.not.equal(undefined);
+          expect(row.inferencesPaid, day).to.equal(expected.paid);
+          expect(wei(row.volume), day).to.equal(expected.volume);
+          expect(row.proofsCommitted, day).to.equal(expected.proofs);
+        }
+        expect(daily.days.reduce((s, d) => s + d.inferencesPaid, 0)).to.equal(payments.length);
+        expect(daily.days.reduce((s, d) => s + wei(d.feesBurned), 0n)).to.equal(feesBurned);
+        const last = daily.days[daily.days.length - 1];
+        expect(last.day).to.equal(dayOf(await now()));
+        expect(wei(last.totalStaked)).to.equal(staked);
+        expect(wei(last.circulatingSupply)).to.equal(supply - held);
+        const one = await getJson<Api.DailyStats>(`/stats/daily?from=${days[0]}&to=${days[0]}`);
+        expect(one.days).to.deep.equal([daily.days[0]]);
+        expect((await getJson<Api.DailyStats>("/stats/daily?limit=1")).days).to.deep.equal([last]);
+      });
+
+      it("filters /payments by role, node, model and time, newest first with a cursor", async () => {
+        const { escrow } = contracts();
+        const { payer, opA, opB, builder } = actors;
+        const events = (await escrow.queryFilter(escrow.filters.PaymentCollected())).reverse();
+        const seen: Api.Payment[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Api.Payments = await getJson<Api.Payments>(
+            `/payments/${payer.address}?limit=1${cursor ? `&cursor=${cursor}` : ""}`,
+          );
+          seen.push(...page.payments);
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen.map((p) => p.transactionHash)).to.deep.equal(events.map((e) => e.transactionHash));
+        for (const [i, e] of events.entries()) {
+          expect(seen[i].gross).to.equal(e.args.gross.toString());
+          expect(seen[i].nodeShare).to.equal(e.args.nodeShare.toString());
+          expect(seen[i].royalty).to.equal(e.args.royalty.toString());
+          expect(seen[i].protocolFee).to.equal(e.args.protocolFee.toString());
+        }
+        expect(seen.map((p) => p.kind)).to.deep.equal(events.map((e) => (e.args.kind === 1n ? "request" : "voucher")));
+        const count = async (route: string) => (await getJson<Api.Payments>(route)).payments.length;
+        expect(await count(`/payments/${opA.address}?role=operator`)).to.equal(3);
+        expect(await count(`/payments/${opB.address}?role=operator`)).to.equal(1);
+        expect(await count(`/payments/${opA.address}?role=payer`)).to.equal(0);
+        expect(await count(`/payments/${builder.address}?role=modelOwner`)).to.equal(4);
+        expect(await count(`/payments/${payer.address}?node=${nodeIds.b}`)).to.equal(1);
+        expect(await count(`/payments/${payer.address}?node=${nodeIds.a2}`)).to.equal(0);
+        expect(await count(`/payments/${payer.address}?model=${modelId}`)).to.equal(4);
+        expect(await count(`/payments/${payer.address}?model=${ZeroHash}`)).to.equal(0);
+        const times = await Promise.all(events.map(async (e) => BigInt((await e.getBlock()).timestamp)));
+        const [newest, , , oldest] = times;
+        expect(await count(`/payments/${payer.address}?from=${newest}`)).to.equal(
+          times.filter((t) => t >= newest).length,
+        );
+        expect(await count(`/payments/${payer.address}?to=${oldest}`)).to.equal(
+          times.filter((t) => t <= oldest).length,
+        );
+        const iso = (t: bigint) => new Date(Number(t) * 1000).toISOString();
+        expect(await count(`/payments/${payer.address}?from=${iso(oldest)}&to=${iso(newest)}`)).to.equal(4);
+        expect(await count(`/payments/${payer.address}?from=${newest + 1n}`)).to.equal(0);
+      });
+
+      it("gives the royalty in force, a due scheduled increase included", async () => {
+        const { models } = contracts();
+        const model = await getJson<Api.Model>(`/models/${modelId}`);
+        const [owner, royaltyPpm] = await models.royaltyOf(modelId);
+        expect(model.model!.owner).to.equal(owner.toLowerCase());
+        expect(model.model!.royaltyPpm).to.equal(Number(royaltyPpm)).and.to.equal(80_000);
+        expect(model.model!.scheduledRoyalty).to.equal(null);
+        expect((await getJson<Api.Model>(`/models/${ZeroHash}`)).model).to.equal(null);
+      });
+
+      it("gives the same answers through the typed client, and IndexerError with the reason on bad input", async () => {
+        const client = createIndexerClient(ponder!.url);
+        const { ecosystem, payer, opA } = actors;
+        const t = await now();
+        expect(await client.unlocksOf(ecosystem.address, { at: t })).to.deep.equal(
+          await getJson(`/unlocks/${ecosystem.address}?at=${t}`),
+        );
+        expect(await client.unlocksOf(ecosystem.address, { at: new Date(Number(t) * 1000) })).to.deep.equal(
+          await getJson(`/unlocks/${ecosystem.address}?at=${t}`),
+        );
+        expect(await client.unlockTimeline()).to.deep.equal(await getJson("/unlocks"));
+        expect(await client.supplyCirculating()).to.equal((await get("/supply/circulating")).text);
+        expect(parseEther(await client.supplyTotal())).to.equal(await contracts().token.totalSupply());
+        const page = await client.paymentsOf(payer.address, {
+          role: "payer",
+          node: nodeIds.a1,
+          model: modelId,
+          limit: 2,
+        });
+        expect(page).to.deep.equal(
+          await getJson(`/payments/${payer.address}?role=payer&node=${nodeIds.a1}&model=${modelId}&limit=2`),
+        );
+        expect(page.payments).to.have.length(2);
+        const next = await client.paymentsOf(payer.address, { node: nodeIds.a1, cursor: page.nextCursor! });
+        expect(next.payments).to.have.length(1);
+        expect(next.nextCursor).to.equal(null);
+        expect(await client.nodes({ model: modelId, mode: "tee" })).to.deep.equal(
+          await getJson(`/nodes?model=${modelId}&mode=tee`),
+        );
+        expect(await client.operator(opA.address)).to.deep.equal(await getJson(`/operators/${opA.address}`));
+        expect((await client.stats()).totalSupply).to.deep.equal((await getJson<Api.Stats>("/stats")).totalSupply);
+        expect(await client.dailyStats({ limit: 2 })).to.deep.equal(await getJson("/stats/daily?limit=2"));
+        expect(await client.model(modelId)).to.deep.equal(await getJson(`/models/${modelId}`));
+        for (const call of [
+          () => client.unlocksOf("0x1234"),
+          () => client.paymentsOf(payer.address, { node: "-1" }),
+          () => client.paymentsOf(payer.address, { from: 20, to: 10 }),
+          () => client.nodes({ model: modelId, mode: "bogus" as "tee" }),
+          () => client.operator("nope"),
+          () => client.dailyStats({ limit: 0 }),
+          () => client.unlockTimeline({ from: "soon" }),
+        ]) {
+          const error = await call().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error).to.be.instanceOf(IndexerError);
+          expect((error as IndexerError).status).to.equal(400);
+          expect((error as IndexerError).reason)
+            .to.be.a("string")
+            .and.not.equal("");
+        }
+      });
+
+      it("answers GraphQL as the chain does", async () => {
+        const { token, staking, escrow } = contracts();
+        const { opA, payer, delegator } = actors;
+        const res = await fetch(`${ponder!.url}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            query: `query ($op: String!, $payer: String!, $delegator: String!) {
+              account(address: $op) { balance }
+              escrowAccount(payer: $payer) { balance deposited paid withdrawn }
+              operator(address: $op) { ownActive delegated }
+              delegation(operator: $op, delegator: $delegator) { shares }
+              delegationChanges(where: { delegator: $delegator }) { items { kind } }
+              rewardClaims(where: { operator: $op }) { items { amount } }
+              dailyStatss { items { day inferencesPaid } }
+              protocolEvents(where: { name: "CallExecuted" }) { items { contract } }
+            }`,
+            variables: {
+              op: opA.address.toLowerCase(),
+              payer: payer.address.toLowerCase(),
+              delegator: delegator.address.toLowerCase(),
+            },
+          }),
+        });
+        const body = (await res.json()) as {
+          errors?: unknown;
+          data: {
+            account: { balance: string };
+            escrowAccount: { balance: string; deposited: string; paid: string; withdrawn: string };
+            operator: { ownActive: string; delegated: string };
+            delegation: { shares: string };
+            delegationChanges: { items: { kind: string }[] };
+            rewardClaims: { items: { amount: string }[] };
+            dailyStatss: { items: { day: string; inferencesPaid: number }[] };
+            protocolEvents: { items: { contract: string }[] };
+          };
+        };
+        expect(body.errors, JSON.stringify(body.errors)).to.equal(undefined);
+        const d = body.data;
+        expect(BigInt(d.account.balance)).to.equal(await token.balanceOf(opA.address));
+        const account = await escrow.getAccount(payer.address);
+        expect(BigInt(d.escrowAccount.balance)).to.equal(account.balance);
+        expect(BigInt(d.escrowAccount.withdrawn)).to.equal(parseEther("10"));
+        const o = await staking.getOperator(opA.address);
+        expect([BigInt(d.operator.ownActive), BigInt(d.operator.delegated)]).to.deep.equal([
+          o.ownActive,
+          o.delegated.tokens,
+        ]);
+        expect(BigInt(d.delegation.shares)).to.equal((await staking.getDelegation(opA.address, delegator.address))[0]);
+        expect(d.delegationChanges.items.map((x) => x.kind).sort()).to.deep.equal(["delegate", "undelegate"]);
+        expect(d.rewardClaims.items).to.have.length(2);
+        expect(d.dailyStatss.items.length).to.be.at.least(2);
+        expect(d.protocolEvents.items.map((x) => x.contract)).to.include("OPGTimelock");
+      });
+
+      it("answers 400 with a reason for bad input on every route, and empty results for unknown addresses", async () => {
+        const nobody = "0x000000000000000000000000000000000000dEaD";
+        expect((await getJson<Api.Unlocks>(`/unlocks/${nobody}`)).schedules).to.deep.equal([]);
+        expect((await getJson<Api.Payments>(`/payments/${nobody}`)).payments).to.deep.equal([]);
+        for (const route of [
+          "/unlocks/0x1234",
+          "/unlocks/not-an-address",
+          `/unlocks/${nobody}?at=yesterday`,
+          `/unlocks/${nobody}?at=2027-13-45`,
+          `/unlocks/${nobody}?at=99999999999999999999`,
+          "/unlocks?from=tomorrow",
+          "/unlocks?to=2027-02-30T99:00",
+          "/unlocks?from=2000000000&to=1000000000",
+          "/payments/0xzz",
+          `/payments/${nobody}?cursor=!!!`,
+          `/payments/${nobody}?cursor=${Buffer.from("x:y").toString("base64url")}`,
+          `/payments/${nobody}?role=thief`,
+          `/payments/${nobody}?limit=0`,
+          `/payments/${nobody}?limit=501`,
+          `/payments/${nobody}?node=-1`,
+          `/payments/${nobody}?node=abc`,
+          `/payments/${nobody}?model=0x12`,
+          `/payments/${nobody}?from=never`,
+          `/payments/${nobody}?to=2027-99-01`,
+          `/payments/${nobody}?from=200&to=100`,
+          `/nodes?model=${modelId}&mode=bogus`,
+          "/nodes?mode=tee",
+          `/nodes?model=${modelId}&mode=tee&minStake=-1`,
+          "/operators/0x12",
+          "/operators/someone",
+          "/models/0x1234",
+          "/stats/daily?from=yesterday",
+          "/stats/daily?from=2026-05-02&to=2026-05-01",
+          "/stats/daily?limit=0",
+          "/stats/daily?limit=many",
+        ]) {
+          const { status, text } = await get(route);
+          expect(status, `${route}: ${text}`).to.equal(400);
+          expect(JSON.parse(text).error, route).to.be.a("string");
+        }
+      });
+    });
+  }
 });

@@ -4,14 +4,15 @@
  * 400 with a reason, unknown addresses get empty results.
  */
 import { Hono } from "hono";
-import { and, client, desc, eq, graphql, inArray, lt, or, replaceBigInts, sql } from "ponder";
+import { and, asc, client, count, desc, eq, graphql, gte, inArray, lt, lte, or, replaceBigInts, sql } from "ponder";
 import { db, publicClients } from "ponder:api";
 import schema from "ponder:schema";
 import { isAddress, parseEther } from "viem";
 
+import { ALLOCATION_TABLE, type CategoryKey } from "../../../deploy/genesis";
 import { formatOpg } from "../../../deploy/lib/format";
-import { type ScheduleTerms, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
-import config from "../../ponder.config";
+import { MONTH, type ScheduleTerms, Shape, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
+import config, { deployment } from "../../ponder.config";
 import pageRoutes from "./page";
 
 const app = new Hono();
@@ -50,6 +51,43 @@ function parseTime(text: string | undefined): bigint {
   return seconds;
 }
 
+/** An optional time: undefined when absent. */
+function parseOptionalTime(name: string, text: string | undefined): bigint | undefined {
+  if (text === undefined || text === "") return undefined;
+  try {
+    return parseTime(text);
+  } catch (error) {
+    throw new BadRequest(`bad ${name}: ${(error as Error).message}`);
+  }
+}
+
+/** A page size between 1 and `max`. */
+function parseLimit(text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,6}$/.test(text) || Number(text) < 1 || Number(text) > max)
+    throw new BadRequest(`bad limit: "${text}" (expected 1 to ${max})`);
+  return Number(text);
+}
+
+function parseBytes32(name: string, text: string | undefined): `0x${string}` {
+  if (text === undefined || !/^0x[0-9a-fA-F]{64}$/.test(text))
+    throw new BadRequest(`bad ${name}: "${text ?? ""}" (expected a bytes32: 0x and 64 hex digits)`);
+  return text.toLowerCase() as `0x${string}`;
+}
+
+function parseUint(name: string, text: string): bigint {
+  if (!/^\d{1,78}$/.test(text) || BigInt(text) >= 2n ** 256n)
+    throw new BadRequest(`bad ${name}: "${text}" (expected a whole number)`);
+  return BigInt(text);
+}
+
+function range(from: bigint | undefined, to: bigint | undefined) {
+  if (from !== undefined && to !== undefined && from > to)
+    throw new BadRequest(`bad range: from (${from}) is after to (${to})`);
+}
+
+const isoOf = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
+
 const amount = (wei: bigint) => ({ wei: wei.toString(), opg: formatOpg(wei) });
 
 /** "1234.5": a bare decimal number of OPG, no grouping, no unit, every digit kept. */
@@ -62,14 +100,133 @@ function bareOpg(wei: bigint): string {
 
 // ---------------------------------------------------------------- unlocks
 
+/**
+ * The schedules whose beneficiary at `at` is `address`, following ScheduleTransferred: the last transfer at or before
+ * `at` names the beneficiary then; before the first transfer it was that transfer's `from`.
+ */
+async function schedulesOf(address: `0x${string}`, at: bigint) {
+  const vs = schema.vestingSchedule;
+  const st = schema.scheduleTransfer;
+  const touched = await db
+    .select({ scheduleId: st.scheduleId })
+    .from(st)
+    .where(or(eq(st.from, address), eq(st.to, address)));
+  const candidates = await db
+    .select()
+    .from(vs)
+    .where(
+      touched.length
+        ? or(
+            eq(vs.beneficiary, address),
+            inArray(
+              vs.id,
+              touched.map((t) => t.scheduleId),
+            ),
+          )
+        : eq(vs.beneficiary, address),
+    )
+    .orderBy(vs.id);
+  if (!touched.length) return candidates;
+  const transfers = await db
+    .select()
+    .from(st)
+    .where(
+      inArray(
+        st.scheduleId,
+        candidates.map((c) => c.id),
+      ),
+    )
+    .orderBy(asc(st.blockNumber), asc(st.logIndex));
+  return candidates.filter((s) => {
+    const own = transfers.filter((t) => t.scheduleId === s.id);
+    if (own.length === 0) return s.beneficiary === address;
+    const past = own.filter((t) => t.timestamp <= at);
+    const holder = past.length ? past[past.length - 1]!.to : own[0]!.from;
+    return holder === address;
+  });
+}
+
+interface Category {
+  key: CategoryKey;
+  total: bigint;
+  unlockedAt: (time: bigint) => bigint;
+  lastUnlock: bigint;
+}
+
+/** The genesis categories with what each has unlocked at any time, from the deployments file and the schedules. */
+async function categories(): Promise<{ tge: bigint; list: Category[] }> {
+  const genesis = deployment.genesis;
+  if (!genesis?.tge) throw new BadRequest("this deployment has no genesis recorded: no unlock timeline");
+  const tge = BigInt(genesis.tge);
+  const schedules = await db.select().from(schema.vestingSchedule).orderBy(schema.vestingSchedule.id);
+  const list: Category[] = [];
+  for (const key of Object.keys(ALLOCATION_TABLE) as CategoryKey[]) {
+    const terms = ALLOCATION_TABLE[key];
+    const release = terms.release;
+    if (release.kind === "vesting") {
+      const ids = genesis.scheduleIds[key];
+      const own: ScheduleTerms[] = ids
+        ? schedules
+            .filter((s) => s.id >= BigInt(ids[0]) && s.id <= BigInt(ids[1]))
+            .map((s) => ({ ...s, shape: s.shape as Shape }))
+        : [];
+      list.push({
+        key,
+        total: own.reduce((sum, s) => sum + s.total - (s.refunded ?? 0n), 0n),
+        unlockedAt: (time) => own.reduce((sum, s) => sum + vestedAt(s, time), 0n),
+        lastUnlock: own.reduce((last, s) => (s.end > last ? s.end : last), tge),
+      });
+    } else if (release.kind === "emission") {
+      // Staking streams the allocation linearly from TGE over its months (Staking.rewardsEmittedAt).
+      const stream: ScheduleTerms = {
+        total: terms.amount,
+        unlockedAtStart: 0n,
+        start: tge,
+        cliff: tge,
+        end: tge + release.months * MONTH,
+        shape: Shape.Linear,
+      };
+      list.push({ key, total: terms.amount, unlockedAt: (time) => vestedAt(stream, time), lastUnlock: stream.end });
+    } else {
+      list.push({ key, total: terms.amount, unlockedAt: (time) => (time >= tge ? terms.amount : 0n), lastUnlock: tge });
+    }
+  }
+  return { tge, list };
+}
+
+app.get("/unlocks", async (c) => {
+  const from = parseOptionalTime("from", c.req.query("from"));
+  const to = parseOptionalTime("to", c.req.query("to"));
+  range(from, to);
+  const { tge, list } = await categories();
+  const lastUnlock = list.reduce((last, cat) => (cat.lastUnlock > last ? cat.lastUnlock : last), tge);
+  const times: bigint[] = [];
+  for (let t = tge; t <= lastUnlock; t += MONTH) times.push(t);
+  if (times[times.length - 1] !== lastUnlock) times.push(lastUnlock);
+  const months = times
+    .filter((t) => (from === undefined || t >= from) && (to === undefined || t <= to))
+    .map((time) => {
+      const byCategory: Record<string, ReturnType<typeof amount>> = {};
+      let circulating = 0n;
+      for (const cat of list) {
+        const unlocked = cat.unlockedAt(time);
+        byCategory[cat.key] = amount(unlocked);
+        circulating += unlocked;
+      }
+      return { time: time.toString(), date: isoOf(time), circulating: amount(circulating), byCategory };
+    });
+  return c.json({
+    tge: tge.toString(),
+    lastUnlock: lastUnlock.toString(),
+    categories: list.map((cat) => ({ key: cat.key, name: ALLOCATION_TABLE[cat.key].name, total: amount(cat.total) })),
+    months,
+  });
+});
+
 app.get("/unlocks/:address", async (c) => {
   const address = parseAddress(c.req.param("address"));
   const at = parseTime(c.req.query("at"));
-  const schedules = await db
-    .select()
-    .from(schema.vestingSchedule)
-    .where(eq(schema.vestingSchedule.beneficiary, address))
-    .orderBy(schema.vestingSchedule.id);
+  const schedules = await schedulesOf(address, at);
   const ids = schedules.map((s) => s.id);
   // What was released by `at`, from the append-only release history.
   const releasedRows = ids.length
@@ -189,12 +346,16 @@ app.get("/payments/:address", async (c) => {
   const address = parseAddress(c.req.param("address"));
   const role = (c.req.query("role") ?? "any") as Role;
   if (!ROLES.includes(role)) throw new BadRequest(`bad role: "${role}" (expected one of ${ROLES.join(", ")})`);
-  const limitText = c.req.query("limit") ?? "50";
-  if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 500)
-    throw new BadRequest(`bad limit: "${limitText}" (expected 1 to 500)`);
-  const limit = Number(limitText);
+  const limit = parseLimit(c.req.query("limit"), 50, 500);
   const cursorText = c.req.query("cursor");
   const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
+  const nodeText = c.req.query("node");
+  const nodeId = nodeText === undefined ? undefined : parseUint("node", nodeText);
+  const modelText = c.req.query("model");
+  const modelId = modelText === undefined ? undefined : parseBytes32("model", modelText);
+  const from = parseOptionalTime("from", c.req.query("from"));
+  const to = parseOptionalTime("to", c.req.query("to"));
+  range(from, to);
 
   const p = schema.payment;
   const byRole =
@@ -211,10 +372,18 @@ app.get("/payments/:address", async (c) => {
         and(eq(p.blockNumber, cursor.blockNumber), lt(p.logIndex, cursor.logIndex)),
       )
     : undefined;
+  const filters = [
+    byRole,
+    before,
+    nodeId === undefined ? undefined : eq(p.nodeId, nodeId),
+    modelId === undefined ? undefined : eq(p.modelId, modelId),
+    from === undefined ? undefined : gte(p.timestamp, from),
+    to === undefined ? undefined : lte(p.timestamp, to),
+  ].filter((f) => f !== undefined);
   const rows = await db
     .select()
     .from(p)
-    .where(before ? and(byRole, before) : byRole)
+    .where(and(...filters))
     .orderBy(desc(p.blockNumber), desc(p.logIndex))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
@@ -309,6 +478,296 @@ app.get("/nodes", async (c) => {
       requiredStake: amount(required.get(row.operator) ?? 0n),
       teeMeasurement: row.teeMeasurement,
       lastSeen: row.lastSeen.toString(),
+    })),
+  });
+});
+
+// ---------------------------------------------------------------- operators
+
+const MODE_NAMES = ["none", "tee", "zk"] as const;
+const modesOf = (mask: number) => MODE_NAMES.filter((_, mode) => (mask & (1 << mode)) !== 0);
+
+app.get("/operators/:address", async (c) => {
+  const address = parseAddress(c.req.param("address"));
+  const [o] = await db.select().from(schema.operator).where(eq(schema.operator.address, address));
+  const zero = {
+    ownActive: 0n,
+    ownThawing: 0n,
+    ownThawingShares: 0n,
+    ownThawingEpoch: 0,
+    delegated: 0n,
+    delegatedShares: 0n,
+    delegatedThawing: 0n,
+    delegatedThawingShares: 0n,
+    delegatedThawingEpoch: 0,
+    slashed: 0n,
+    feesDistributed: 0n,
+    rewardsClaimed: 0n,
+    cutPpm: 0,
+    pendingCutPpm: null,
+    pendingCutAt: null,
+    firstStakedAt: null,
+  };
+  const op = o ?? { address, ...zero };
+  const delegations = await db
+    .select()
+    .from(schema.delegation)
+    .where(and(eq(schema.delegation.operator, address), sql`${schema.delegation.shares} > 0`))
+    .orderBy(desc(schema.delegation.shares), asc(schema.delegation.delegator));
+  const requests = await db
+    .select()
+    .from(schema.thawRequest)
+    .where(eq(schema.thawRequest.operator, address))
+    .orderBy(asc(schema.thawRequest.staker), asc(schema.thawRequest.requestId));
+  // An open request is worth its shares of its thawing pool, valued in queue order as a withdrawal would pay them
+  // (Staking.thawRequestsOf); a request from before a slash emptied its pool is worth nothing.
+  const pools = new Map<string, { tokens: bigint; shares: bigint; epoch: number }>();
+  const valueOf = new Map<string, bigint>();
+  for (const r of requests.filter((x) => x.status === "open")) {
+    const own = r.staker === address;
+    let pool = pools.get(r.staker);
+    if (!pool) {
+      pool = own
+        ? { tokens: op.ownThawing, shares: op.ownThawingShares, epoch: op.ownThawingEpoch }
+        : { tokens: op.delegatedThawing, shares: op.delegatedThawingShares, epoch: op.delegatedThawingEpoch };
+      pools.set(r.staker, pool);
+    }
+    let value = 0n;
+    if (r.epoch === pool.epoch && pool.shares > 0n) {
+      value = (r.shares * pool.tokens) / pool.shares;
+      pool.tokens -= value;
+      pool.shares -= r.shares;
+    }
+    valueOf.set(r.id, value);
+  }
+  const slashes = await db
+    .select()
+    .from(schema.slash)
+    .where(eq(schema.slash.operator, address))
+    .orderBy(desc(schema.slash.blockNumber), desc(schema.slash.logIndex));
+  const claims = await db
+    .select()
+    .from(schema.rewardClaim)
+    .where(eq(schema.rewardClaim.operator, address))
+    .orderBy(desc(schema.rewardClaim.blockNumber), desc(schema.rewardClaim.logIndex));
+  const nodes = await db.select().from(schema.node).where(eq(schema.node.operator, address)).orderBy(schema.node.id);
+  const served = nodes.length
+    ? await db
+        .select()
+        .from(schema.nodeModel)
+        .where(
+          inArray(
+            schema.nodeModel.nodeId,
+            nodes.map((n) => n.id),
+          ),
+        )
+    : [];
+  const tokensOf = (shares: bigint) => (op.delegatedShares === 0n ? 0n : (shares * op.delegated) / op.delegatedShares);
+  const where = (r: { blockNumber: bigint; timestamp: bigint; transactionHash: string }) => ({
+    blockNumber: r.blockNumber.toString(),
+    timestamp: r.timestamp.toString(),
+    transactionHash: r.transactionHash,
+  });
+  return c.json({
+    address,
+    ownActive: amount(op.ownActive),
+    ownThawing: amount(op.ownThawing),
+    delegated: amount(op.delegated),
+    delegatedThawing: amount(op.delegatedThawing),
+    activeStake: amount(op.ownActive + op.delegated),
+    slashed: amount(op.slashed),
+    rewardsClaimed: amount(op.rewardsClaimed),
+    feesDistributed: amount(op.feesDistributed),
+    cutPpm: op.cutPpm,
+    pendingCut:
+      op.pendingCutPpm === null || op.pendingCutAt === null
+        ? null
+        : { cutPpm: op.pendingCutPpm, effectiveAt: op.pendingCutAt.toString() },
+    firstStakedAt: op.firstStakedAt?.toString() ?? null,
+    delegations: delegations.map((d) => ({
+      delegator: d.delegator,
+      shares: d.shares.toString(),
+      tokens: amount(tokensOf(d.shares)),
+      since: d.since.toString(),
+    })),
+    thawRequests: requests.map((r) => ({
+      staker: r.staker,
+      requestId: r.requestId.toString(),
+      own: r.staker === address,
+      requested: amount(r.amount),
+      value: r.status === "open" ? amount(valueOf.get(r.id) ?? 0n) : null,
+      shares: r.shares.toString(),
+      thawingUntil: r.thawingUntil.toString(),
+      status: r.status,
+      withdrawnAt: r.withdrawnAt?.toString() ?? null,
+      ...where(r),
+    })),
+    slashes: slashes.map((x) => ({
+      challenger: x.challenger,
+      total: amount(x.fromOwnActive + x.fromOwnThawing + x.fromDelegated + x.fromDelegatedThawing),
+      fromOwnActive: amount(x.fromOwnActive),
+      fromOwnThawing: amount(x.fromOwnThawing),
+      fromDelegated: amount(x.fromDelegated),
+      fromDelegatedThawing: amount(x.fromDelegatedThawing),
+      burned: amount(x.burned),
+      toChallenger: amount(x.toChallenger),
+      ...where(x),
+    })),
+    rewardClaims: claims.map((x) => ({ account: x.account, amount: amount(x.amount), ...where(x) })),
+    nodes: nodes.map((n) => ({
+      id: n.id.toString(),
+      active: n.active,
+      modes: modesOf(n.modes),
+      capacity: n.capacity,
+      prices: { none: amount(n.priceNone), tee: amount(n.priceTee), zk: amount(n.priceZk) },
+      metadataURI: n.metadataURI,
+      teeMeasurement: n.teeMeasurement,
+      jailedUntil: n.jailedUntil.toString(),
+      lastSeen: n.lastSeen.toString(),
+      registeredAt: n.registeredAt.toString(),
+      models: served.filter((m) => m.nodeId === n.id).map((m) => m.modelId),
+    })),
+  });
+});
+
+// ---------------------------------------------------------------- models
+
+/** A model with the royalty in force now: a scheduled increase whose time has come counts (the chain applies it
+ * without an event, so the table may still show it as pending). */
+app.get("/models/:id", async (c) => {
+  const id = parseBytes32("model id", c.req.param("id"));
+  const [m] = await db.select().from(schema.model).where(eq(schema.model.id, id));
+  if (!m) return c.json({ id, model: null });
+  const now = await chainTime();
+  const due = m.pendingRoyaltyPpm !== null && m.royaltyEffectiveAt !== null && m.royaltyEffectiveAt <= now;
+  return c.json({
+    id,
+    model: {
+      owner: m.owner,
+      pendingOwner: m.pendingOwner,
+      royaltyPpm: due ? m.pendingRoyaltyPpm : m.royaltyPpm,
+      scheduledRoyalty:
+        due || m.pendingRoyaltyPpm === null
+          ? null
+          : { royaltyPpm: m.pendingRoyaltyPpm, effectiveAt: m.royaltyEffectiveAt!.toString() },
+      metadataURI: m.metadataURI,
+      registeredAt: m.registeredAt.toString(),
+    },
+  });
+});
+
+/** The chain's clock: the latest block's time (the server's if the node is unreachable). */
+async function chainTime(): Promise<bigint> {
+  return publicClients.opg
+    .getBlock({ blockTag: "latest" })
+    .then((b) => b.timestamp)
+    .catch(() => BigInt(Math.floor(Date.now() / 1000)));
+}
+
+// ---------------------------------------------------------------- stats
+
+/** The last block indexed, from Ponder's checkpoint (block time, chain id and block number, fixed-width digits). */
+async function indexedBlock(): Promise<{ number: number; timestamp: number }> {
+  const rows = (await db.execute(sql`select latest_checkpoint as c from _ponder_checkpoint`)) as unknown as
+    { rows: { c: string }[] } | { c: string }[];
+  const list = Array.isArray(rows) ? rows : rows.rows;
+  const checkpoint = list[0]?.c;
+  if (!checkpoint) return { number: 0, timestamp: 0 };
+  return { timestamp: Number(checkpoint.slice(0, 10)), number: Number(checkpoint.slice(26, 42)) };
+}
+
+app.get("/stats", async (c) => {
+  const [net] = await db.select().from(schema.network);
+  const [sup] = await db.select().from(schema.supply).where(eq(schema.supply.id, "OPG"));
+  const escrow = config.contracts.PaymentsEscrow.address.toLowerCase() as `0x${string}`;
+  const [escrowAccount] = await db.select().from(schema.account).where(eq(schema.account.address, escrow));
+  const countOf = async (query: Promise<{ n: number }[]>) => Number((await query)[0]?.n ?? 0);
+  const ch = schema.proofChallenge;
+  const challenges = await db.select({ status: ch.status, n: count() }).from(ch).groupBy(ch.status);
+  const challengeCount = (status: string) => Number(challenges.find((x) => x.status === status)?.n ?? 0);
+  const [paid] = await db
+    .select({
+      n: count(),
+      volume: sql<string>`coalesce(sum(${schema.payment.gross}), 0)::text`,
+    })
+    .from(schema.payment);
+  const [proofs] = await db
+    .select({ n: count(), leaves: sql<string>`coalesce(sum(${schema.proofBatch.recordCount}), 0)::text` })
+    .from(schema.proofBatch);
+  const records = await countOf(db.select({ n: count() }).from(schema.proofRecord));
+  const total = sup?.total ?? 0n;
+  const locked = net?.locked ?? 0n;
+  return c.json({
+    block: await indexedBlock(),
+    totalSupply: amount(total),
+    burned: amount(sup?.burned ?? 0n),
+    circulating: amount(total - locked),
+    totalStaked: amount((net?.totalActive ?? 0n) + (net?.totalThawing ?? 0n)),
+    activeStake: amount(net?.totalActive ?? 0n),
+    thawingStake: amount(net?.totalThawing ?? 0n),
+    escrowBalance: amount(escrowAccount?.balance ?? 0n),
+    operators: await countOf(
+      db
+        .select({ n: count() })
+        .from(schema.operator)
+        .where(sql`${schema.operator.firstStakedAt} is not null`),
+    ),
+    nodes: await countOf(db.select({ n: count() }).from(schema.node)),
+    activeNodes: await countOf(db.select({ n: count() }).from(schema.node).where(eq(schema.node.active, true))),
+    models: await countOf(db.select({ n: count() }).from(schema.model)),
+    inferencesPaid: Number(paid?.n ?? 0),
+    paymentsVolume: amount(BigInt(paid?.volume ?? "0")),
+    feesBurned: amount(net?.feesBurned ?? 0n),
+    proofsCommitted: records + Number(BigInt(proofs?.leaves ?? "0")),
+    proofRecords: records,
+    proofBatches: Number(proofs?.n ?? 0),
+    challenges: {
+      open: challengeCount("pending"),
+      upheld: challengeCount("upheld"),
+      rejected: challengeCount("rejected"),
+    },
+  });
+});
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A day bound: "YYYY-MM-DD", unix seconds or an ISO time (its UTC day). */
+function parseDay(name: string, text: string | undefined): string | undefined {
+  if (text === undefined || text === "") return undefined;
+  if (DAY.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))) return text;
+  const time = parseOptionalTime(name, text)!;
+  return isoOf(time).slice(0, 10);
+}
+
+app.get("/stats/daily", async (c) => {
+  const from = parseDay("from", c.req.query("from"));
+  const to = parseDay("to", c.req.query("to"));
+  if (from !== undefined && to !== undefined && from > to)
+    throw new BadRequest(`bad range: from ${from} is after to ${to}`);
+  const limit = parseLimit(c.req.query("limit"), 366, 5000);
+  const d = schema.dailyStats;
+  const filters = [
+    from === undefined ? undefined : gte(d.day, from),
+    to === undefined ? undefined : lte(d.day, to),
+  ].filter((f) => f !== undefined);
+  // The latest `limit` days of the range, oldest first.
+  const rows = await db
+    .select()
+    .from(d)
+    .where(filters.length ? and(...filters) : undefined)
+    .orderBy(desc(d.day))
+    .limit(limit);
+  return c.json({
+    days: rows.reverse().map((r) => ({
+      day: r.day,
+      inferencesPaid: r.inferencesPaid,
+      proofsCommitted: Number(r.proofsCommitted),
+      proofRecords: r.proofRecords,
+      proofBatches: r.proofBatches,
+      volume: amount(r.volume),
+      feesBurned: amount(r.feesBurned),
+      totalStaked: amount(r.totalStaked),
+      circulatingSupply: amount(r.circulatingSupply),
     })),
   });
 });

@@ -1,6 +1,7 @@
 /** The table of commands: their words, arguments, options, one line of help, and the function that runs them. */
 import type { OptionSpec } from "../args";
 import type { Run } from "../context";
+import { payments } from "./indexed";
 import { escrowBalance, escrowDeposit, escrowThaw, escrowWithdraw } from "./escrow";
 import { DEFAULT_PROOFS_FILE, proofsCommit, proofsVerify } from "./proofs";
 import { modelRegister, nodeHeartbeat, nodeModels, nodeRegister, nodeUpdate } from "./registry";
@@ -21,6 +22,18 @@ export interface Command {
 const operatorOption: Record<string, OptionSpec> = {
   operator: { type: "string", value: "<address>", description: "the operator (default: your own stake)" },
 };
+
+const indexerOption: OptionSpec = {
+  type: "string",
+  value: "<url>",
+  description: "the indexer's URL (env OPG_INDEXER_URL; `npm start` serves one at http://127.0.0.1:42069)",
+};
+
+const timeOption = (what: string): OptionSpec => ({
+  type: "string",
+  value: "<date>",
+  description: `${what}: unix seconds or an ISO date such as 2027-04-21`,
+});
 
 const approveOption: Record<string, OptionSpec> = {
   approve: {
@@ -248,8 +261,27 @@ export const COMMANDS: Command[] = [
   {
     name: "unlocks",
     args: ["[address]"],
-    options: {},
+    options: {
+      at: timeOption("vested and next unlocks as at this time, past or future (default: now)"),
+      indexer: { ...indexerOption, description: "read from the indexer at <url> instead of the chain" },
+    },
     summary: "vesting schedules: vested, released, releasable, next unlocks",
     run: unlocks,
+  },
+  {
+    name: "payments",
+    args: ["<address>"],
+    options: {
+      role: { type: "string", value: "<role>", description: "any (default), payer, operator or modelOwner" },
+      node: { type: "string", value: "<id>", description: "only payments to this node" },
+      model: { type: "string", value: "<modelId>", description: "only payments for this model" },
+      from: timeOption("only payments at or after this time"),
+      to: timeOption("only payments at or before this time"),
+      limit: { type: "string", value: "<n>", description: "how many, newest first (default 20, at most 500)" },
+      all: { type: "boolean", description: "every payment, page after page" },
+      indexer: indexerOption,
+    },
+    summary: "payments made and received, newest first, from the indexer",
+    run: payments,
   },
 ];

@@ -3,7 +3,7 @@ import { ZeroHash } from "ethers";
 
 import { formatOpg, formatTime } from "../../../deploy/lib/format";
 import { MONTH, Shape, ScheduleTerms, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
-import { parseAddress } from "../args";
+import { parseAddress, parseTime } from "../args";
 import type { Chain } from "../connect";
 import type { Run } from "../context";
 import { UsageError } from "../errors";
@@ -17,6 +17,7 @@ import {
   withdrawableWords,
 } from "../format";
 import { queryRange } from "../logs";
+import { givenIndexerUrl, unlocksFromIndexer } from "./indexed";
 import { servedModels } from "./registry";
 
 /** The address a view is about: the argument (checked before connecting), or the signer's. */
@@ -213,11 +214,17 @@ export async function status(run: Run): Promise<void> {
 
 export async function unlocks(run: Run): Promise<void> {
   const given = run.args[0] !== undefined ? parseAddress("[address]", run.args[0], { allowZero: true }) : undefined;
+  const atText = run.option("at");
+  const at = atText === undefined ? undefined : parseTime("--at", atText);
+  const indexer = givenIndexerUrl(run);
+  if (indexer !== undefined) return unlocksFromIndexer(run, indexer, await subject(run, given), at);
   const chain = await run.chain();
   const address = await subject(run, given);
   const { vesting } = chain.read;
   const latest = await chain.provider.getBlock("latest");
-  const now = BigInt(latest!.timestamp);
+  // What has vested is a pure function of the terms and a time: the chain's views answer for any `at`, past or
+  // future; released and releasable are what the chain holds now.
+  const now = at ?? BigInt(latest!.timestamp);
   const from = chain.deployment.startBlock;
   const to = latest!.number;
 
@@ -304,7 +311,7 @@ export async function unlocks(run: Run): Promise<void> {
             : "");
     out.rows([
       ["total", formatOpg(s.total)],
-      ["vested now", formatOpg(s.vestedNow)],
+      [at === undefined ? "vested now" : "vested then", formatOpg(s.vestedNow)],
       ["released", formatOpg(s.released)],
       ["releasable now", formatOpg(s.releasableNow)],
       ["terms", `${formatOpg(s.unlockedAtStart)} at ${formatTime(s.start)}, then ${vestingWords}`],

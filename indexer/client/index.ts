@@ -1,0 +1,319 @@
+/**
+ * The typed client of the indexer's HTTP routes: one function per route, plain `fetch`, no Ponder import (the
+ * CommonJS CLI loads it through ts-node). Amounts come as `{ wei, opg }`: `wei` a decimal string to read with
+ * BigInt, `opg` formatted for people. Bad input answers 400: the client throws an {@link IndexerError} with the
+ * server's reason.
+ *
+ *   const indexer = createIndexerClient("http://127.0.0.1:42069");
+ *   const { schedules } = await indexer.unlocksOf("0x…", { at: "2027-04-21" });
+ */
+
+export interface Amount {
+  /** Wei, as a decimal string. */
+  wei: string;
+  /** "1,234.5 OPG". */
+  opg: string;
+}
+
+export type Time = bigint | number | string | Date;
+
+export interface UnlockPoint {
+  time: string;
+  date: string;
+  vested: Amount;
+}
+
+export interface Schedule {
+  id: string;
+  beneficiary: string;
+  total: Amount;
+  unlockedAtStart: Amount;
+  start: string;
+  cliff: string;
+  end: string;
+  shape: "linear" | "monthly";
+  revocable: boolean;
+  revoked: boolean;
+  refunded: Amount;
+  delegatee: string | null;
+  vested: Amount;
+  released: Amount;
+  releasable: Amount;
+  locked: Amount;
+  nextUnlocks: UnlockPoint[];
+}
+
+export interface Unlocks {
+  address: string;
+  at: string;
+  date: string;
+  total: Amount;
+  vested: Amount;
+  released: Amount;
+  releasable: Amount;
+  schedules: Schedule[];
+}
+
+export interface UnlockTimeline {
+  tge: string;
+  lastUnlock: string;
+  categories: { key: string; name: string; total: Amount }[];
+  months: { time: string; date: string; circulating: Amount; byCategory: Record<string, Amount> }[];
+}
+
+export interface Payment {
+  id: string;
+  payer: string;
+  nodeId: string;
+  modelId: string;
+  operator: string;
+  modelOwner: string;
+  mode: number;
+  kind: "voucher" | "request";
+  gross: string;
+  grossOpg: string;
+  nodeShare: string;
+  royalty: string;
+  protocolFee: string;
+  blockNumber: string;
+  timestamp: string;
+  transactionHash: string;
+  logIndex: number;
+}
+
+export interface Payments {
+  address: string;
+  payments: Payment[];
+  nextCursor: string | null;
+}
+
+export interface PaymentsQuery {
+  role?: "any" | "payer" | "operator" | "modelOwner";
+  node?: bigint | number | string;
+  model?: string;
+  from?: Time;
+  to?: Time;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface EligibleNode {
+  id: string;
+  operator: string;
+  metadataURI: string;
+  capacity: number;
+  price: Amount;
+  stake: Amount;
+  requiredStake: Amount;
+  teeMeasurement: string;
+  lastSeen: string;
+}
+
+export interface Nodes {
+  model: string;
+  mode: string;
+  nodes: EligibleNode[];
+}
+
+interface At {
+  blockNumber: string;
+  timestamp: string;
+  transactionHash: string;
+}
+
+export interface Operator {
+  address: string;
+  ownActive: Amount;
+  ownThawing: Amount;
+  delegated: Amount;
+  delegatedThawing: Amount;
+  activeStake: Amount;
+  slashed: Amount;
+  rewardsClaimed: Amount;
+  feesDistributed: Amount;
+  cutPpm: number;
+  pendingCut: { cutPpm: number; effectiveAt: string } | null;
+  firstStakedAt: string | null;
+  delegations: { delegator: string; shares: string; tokens: Amount; since: string }[];
+  thawRequests: ({
+    staker: string;
+    requestId: string;
+    own: boolean;
+    requested: Amount;
+    /** What an open request is worth now, after any slash; null once withdrawn. */
+    value: Amount | null;
+    shares: string;
+    thawingUntil: string;
+    status: "open" | "withdrawn";
+    withdrawnAt: string | null;
+  } & At)[];
+  slashes: ({
+    challenger: string;
+    total: Amount;
+    fromOwnActive: Amount;
+    fromOwnThawing: Amount;
+    fromDelegated: Amount;
+    fromDelegatedThawing: Amount;
+    burned: Amount;
+    toChallenger: Amount;
+  } & At)[];
+  rewardClaims: ({ account: string; amount: Amount } & At)[];
+  nodes: {
+    id: string;
+    active: boolean;
+    modes: ("none" | "tee" | "zk")[];
+    capacity: number;
+    prices: { none: Amount; tee: Amount; zk: Amount };
+    metadataURI: string;
+    teeMeasurement: string;
+    jailedUntil: string;
+    lastSeen: string;
+    registeredAt: string;
+    models: string[];
+  }[];
+}
+
+export interface Model {
+  id: string;
+  model: {
+    owner: string;
+    pendingOwner: string | null;
+    /** The royalty in force now, a due scheduled increase included. */
+    royaltyPpm: number;
+    scheduledRoyalty: { royaltyPpm: number; effectiveAt: string } | null;
+    metadataURI: string;
+    registeredAt: string;
+  } | null;
+}
+
+export interface Stats {
+  block: { number: number; timestamp: number };
+  totalSupply: Amount;
+  burned: Amount;
+  circulating: Amount;
+  totalStaked: Amount;
+  activeStake: Amount;
+  thawingStake: Amount;
+  escrowBalance: Amount;
+  operators: number;
+  nodes: number;
+  activeNodes: number;
+  models: number;
+  inferencesPaid: number;
+  paymentsVolume: Amount;
+  feesBurned: Amount;
+  proofsCommitted: number;
+  proofRecords: number;
+  proofBatches: number;
+  challenges: { open: number; upheld: number; rejected: number };
+}
+
+export interface DailyStats {
+  days: {
+    day: string;
+    inferencesPaid: number;
+    proofsCommitted: number;
+    proofRecords: number;
+    proofBatches: number;
+    volume: Amount;
+    feesBurned: Amount;
+    totalStaked: Amount;
+    circulatingSupply: Amount;
+  }[];
+}
+
+/** A route answered with an error: `status` is the HTTP status, `reason` the server's `error` text. */
+export class IndexerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    readonly route: string,
+  ) {
+    super(`indexer ${route}: ${status} ${reason}`);
+    this.name = "IndexerError";
+  }
+}
+
+function timeParam(time: Time): string {
+  if (time instanceof Date) return String(Math.floor(time.getTime() / 1000));
+  return String(time);
+}
+
+function query(params: Record<string, string | number | bigint | Date | undefined>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    const text = value instanceof Date ? timeParam(value) : String(value);
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(text)}`);
+  }
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+export function createIndexerClient(baseUrl: string, options: { fetch?: typeof fetch } = {}) {
+  const base = baseUrl.replace(/\/+$/, "");
+  const doFetch = options.fetch ?? fetch;
+
+  async function get(route: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${route}`);
+    } catch (error) {
+      throw new IndexerError(0, `cannot reach ${base}: ${(error as Error).message}`, route);
+    }
+    if (!res.ok) {
+      const text = await res.text();
+      let reason = text;
+      try {
+        reason = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        // not JSON: the text is the reason
+      }
+      throw new IndexerError(res.status, reason, route);
+    }
+    return res;
+  }
+  const json = async <T>(route: string): Promise<T> => (await (await get(route)).json()) as T;
+  const text = async (route: string): Promise<string> => (await get(route)).text();
+  const address = (a: string) => encodeURIComponent(a);
+  const time = (t: Time | undefined) => (t === undefined ? undefined : timeParam(t));
+
+  return {
+    /** GET /unlocks/:address: the address's schedules at `at` (default now). */
+    unlocksOf: (account: string, { at }: { at?: Time } = {}) =>
+      json<Unlocks>(`/unlocks/${address(account)}${query({ at: time(at) })}`),
+    /** GET /unlocks: the network's unlock timeline by category, month by month. */
+    unlockTimeline: ({ from, to }: { from?: Time; to?: Time } = {}) =>
+      json<UnlockTimeline>(`/unlocks${query({ from: time(from), to: time(to) })}`),
+    /** GET /supply/circulating, as a decimal number of OPG. */
+    supplyCirculating: () => text("/supply/circulating"),
+    /** GET /supply/total, as a decimal number of OPG. */
+    supplyTotal: () => text("/supply/total"),
+    /** GET /payments/:address, newest first; pass `nextCursor` back as `cursor` for the next page. */
+    paymentsOf: (account: string, q: PaymentsQuery = {}) =>
+      json<Payments>(
+        `/payments/${address(account)}${query({
+          role: q.role,
+          node: q.node === undefined ? undefined : String(q.node),
+          model: q.model,
+          from: time(q.from),
+          to: time(q.to),
+          cursor: q.cursor,
+          limit: q.limit,
+        })}`,
+      ),
+    /** GET /nodes: nodes eligible to serve `model` with `mode`, cheapest first. `minStake` in OPG. */
+    nodes: ({ model, mode, minStake }: { model: string; mode: "none" | "tee" | "zk"; minStake?: string | number }) =>
+      json<Nodes>(`/nodes${query({ model, mode, minStake: minStake === undefined ? undefined : String(minStake) })}`),
+    /** GET /operators/:address: stake, delegations, thaws, slashes, rewards and nodes. */
+    operator: (account: string) => json<Operator>(`/operators/${address(account)}`),
+    /** GET /models/:id: a model with the royalty in force now. */
+    model: (id: string) => json<Model>(`/models/${encodeURIComponent(id)}`),
+    /** GET /stats: the network now. */
+    stats: () => json<Stats>("/stats"),
+    /** GET /stats/daily: one row per UTC day with activity, oldest first. */
+    dailyStats: ({ from, to, limit }: { from?: Time; to?: Time; limit?: number } = {}) =>
+      json<DailyStats>(`/stats/daily${query({ from: time(from), to: time(to), limit })}`),
+  };
+}
+
+export type IndexerClient = ReturnType<typeof createIndexerClient>;

@@ -1,0 +1,213 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { JsonRpcProvider } from "ethers";
+
+import { Deployment } from "../../deploy/lib/deployments";
+import { MONTH } from "../../deploy/lib/vesting";
+import { portProblem } from "../../scripts/devnet/processes";
+import {
+  OPG__factory,
+  PaymentsEscrow__factory,
+  ProofRegistry__factory,
+  Staking__factory,
+  VestingVault__factory,
+} from "../../typechain-types";
+import { ROOT, freePort } from "../helpers/node";
+import { RunningDevnet, groupsLeft, removeLeftovers, shared, startDevnet } from "./devnet";
+
+// The page tests share this file's devnet: set the flag, then load them (a require, so that it runs after this line).
+shared.byDevnetTest = true;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { describePage } = require("../page/page.e2e.test") as typeof import("../page/page.e2e.test");
+
+interface Amount {
+  wei: string;
+  opg: string;
+}
+
+async function get(url: string): Promise<{ status: number; type: string; body: string }> {
+  // Once more on a closed socket: fetch may reuse a kept-alive connection the server has just closed.
+  const res = await fetch(url).catch(() => fetch(url));
+  return { status: res.status, type: res.headers.get("content-type") ?? "", body: await res.text() };
+}
+
+/**
+ * `npm start` end to end: refused on a taken port; otherwise a devnet that prints URLs that answer and commands that
+ * work, whose scripted life the chain and the indexer agree on, and which Ctrl-C stops without leaving a process.
+ */
+describe("npm start (the devnet, end to end)", function () {
+  this.timeout(400_000);
+
+  it("refuses a port that is already in use, naming it and the flag, with exit code 1, before starting anything", async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const taken = (server.address() as net.AddressInfo).port;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-devnet-taken-"));
+    try {
+      for (const [flag, name, other] of [
+        ["--port", "the hardhat node's JSON-RPC", "--indexer-port"],
+        ["--indexer-port", "the indexer's API and page", "--port"],
+      ]) {
+        const run = spawnSync(
+          "npm",
+          ["start", "--", flag, String(taken), other, String(await freePort()), "--deployments", dir],
+          { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+        );
+        const output = `${run.stdout}${run.stderr}`;
+        expect(run.status, output).to.equal(1);
+        expect(output).to.contain(`port ${taken} (${name}) is already in use: choose another with ${flag} <port>`);
+        expect(output).not.to.contain("[1/6]");
+      }
+      expect(fs.readdirSync(dir)).to.deep.equal([]); // nothing was deployed
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a bad flag by name", () => {
+    const run = spawnSync("npm", ["start", "--", "--port", "eighty"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    expect(run.status).to.equal(1);
+    expect(`${run.stdout}${run.stderr}`).to.contain('--port: expected a whole number from 1 to 65535, got "eighty"');
+  });
+
+  describe("running", () => {
+    let devnet: RunningDevnet;
+    let provider: JsonRpcProvider;
+    let deployment: Deployment;
+
+    before(async () => {
+      devnet = await startDevnet();
+      provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+      deployment = JSON.parse(fs.readFileSync(path.join(devnet.deploymentsDir, "31337.json"), "utf8"));
+    });
+    after(async () => {
+      provider?.destroy();
+      // Normally the Ctrl-C test below has stopped it already.
+      await devnet?.interrupt();
+      if (devnet) removeLeftovers(devnet);
+    });
+
+    it("showed its progress step by step and printed the URLs, which answer", async () => {
+      const output = devnet.output();
+      for (let step = 1; step <= 6; step++) expect(output).to.match(new RegExp(`^\\[${step}/6\\] `, "m"));
+      expect(devnet.indexerUrl).to.equal(`http://127.0.0.1:${devnet.indexerPort}`);
+      expect(devnet.rpcUrl).to.match(new RegExp(`^http://127\\.0\\.0\\.1:${devnet.port}`));
+
+      const page = await get(`${devnet.indexerUrl}/`);
+      expect(page.status).to.equal(200);
+      expect(page.type).to.contain("text/html");
+      expect(page.body).to.contain("<h1>OPG network</h1>");
+      for (const file of ["app.js", "style.css"])
+        expect((await get(`${devnet.indexerUrl}/page/${file}`)).status).to.equal(200);
+      for (const route of ["/stats", "/unlocks", "/supply/circulating", `/unlocks/${devnet.investor}`]) {
+        const answer = await get(`${devnet.indexerUrl}${route}`);
+        expect(answer.status, route).to.equal(200);
+      }
+      const chainId = await provider.send("eth_chainId", []);
+      expect(Number(chainId)).to.equal(31337);
+      expect(deployment.chainId).to.equal(31337);
+      expect(deployment.genesis.complete).to.equal(true);
+      expect(output).to.contain(path.join(devnet.deploymentsDir, "31337.json"));
+    });
+
+    it("prints example commands that work right away", async () => {
+      const output = devnet.output();
+      const command = /^ {2}npx opg unlocks (0x[0-9a-fA-F]{40}) --rpc (\S+) --deployments (\S+)$/m.exec(output);
+      expect(command, output).to.not.equal(null);
+      const cli = spawnSync(
+        "node",
+        ["scripts/opg.js", "unlocks", command![1], "--rpc", command![2], "--deployments", command![3]],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          timeout: 120_000,
+        },
+      );
+      expect(cli.status, `${cli.stdout}${cli.stderr}`).to.equal(0);
+      expect(cli.stdout).to.contain("(investors)");
+      for (const url of output.match(/^ {2}curl '?(http\S+?)'?$/gm)!.map((l) => l.replace(/^ {2}curl '?|'$/g, ""))) {
+        const answer = await get(url);
+        expect(answer.status, url).to.equal(200);
+      }
+    });
+
+    it("lived through its months: the chain's clock moved and the investor's vesting was released after the cliff", async () => {
+      const vault = VestingVault__factory.connect(deployment.contracts.VestingVault!.address, provider);
+      const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+      const tge = BigInt(deployment.genesis.tge);
+      expect(now - tge >= 14n * MONTH).to.equal(true);
+      const [first, last] = deployment.genesis.scheduleIds.investors;
+      let released = 0n;
+      for (let id = first; id <= last; id++) {
+        const schedule = await vault.getSchedule(id);
+        if (schedule.beneficiary.toLowerCase() === devnet.investor.toLowerCase())
+          released += await vault.releasedOf(id);
+      }
+      expect(released > 0n).to.equal(true);
+      // The indexer agrees to the wei, at the chain's time.
+      const unlocks = JSON.parse((await get(`${devnet.indexerUrl}/unlocks/${devnet.investor}?at=${now}`)).body) as {
+        released: Amount;
+      };
+      expect(unlocks.released.wei).to.equal(released.toString());
+    });
+
+    it("slashed the dishonest node's operator through the timelock, as the chain and the indexer both say", async () => {
+      const staking = Staking__factory.connect(deployment.contracts.Staking!.address, provider);
+      const proofs = ProofRegistry__factory.connect(deployment.contracts.ProofRegistry!.address, provider);
+      const slashes = await staking.queryFilter(staking.filters.StakeSlashed(devnet.slashedOperator));
+      expect(slashes).to.have.length(1);
+      const challenges = await proofs.queryFilter(proofs.filters.ChallengeResolved());
+      expect(challenges.map((c) => c.args.upheld)).to.have.members([true, false]);
+      const upheld = challenges.find((c) => c.args.upheld)!;
+      expect((await proofs.getChallenge(upheld.args.challengeId)).nodeId.toString()).to.equal(devnet.slashedNode);
+      const taken = upheld.args.slashed;
+      expect(taken > 0n).to.equal(true);
+      // The operator staked 60,000 OPG with no delegators; it now has that less the slash.
+      expect(await staking.slashableStakeOf(devnet.slashedOperator)).to.equal(60_000n * 10n ** 18n - taken);
+      const operator = JSON.parse((await get(`${devnet.indexerUrl}/operators/${devnet.slashedOperator}`)).body) as {
+        slashed: Amount;
+        slashes: unknown[];
+      };
+      expect(operator.slashed.wei).to.equal(taken.toString());
+      expect(operator.slashes).to.have.length(1);
+    });
+
+    it("has payments for the printed payer, and the escrow holds its deposit less what it paid", async () => {
+      const escrow = PaymentsEscrow__factory.connect(deployment.contracts.PaymentsEscrow!.address, provider);
+      const token = OPG__factory.connect(deployment.contracts.OPG!.address, provider);
+      const payer = devnet.payers[0];
+      const answer = JSON.parse((await get(`${devnet.indexerUrl}/payments/${payer}?role=payer&limit=500`)).body) as {
+        payments: { gross: string; kind: string; payer: string }[];
+        nextCursor: string | null;
+      };
+      expect(answer.nextCursor).to.equal(null);
+      expect(answer.payments.map((p) => p.kind)).to.include.members(["voucher", "request"]);
+      const paid = answer.payments.reduce((sum, p) => sum + BigInt(p.gross), 0n);
+      const deposited = (await escrow.queryFilter(escrow.filters.Deposited(payer))).reduce(
+        (sum, e) => sum + e.args.amount,
+        0n,
+      );
+      expect(deposited > 0n).to.equal(true);
+      expect((await escrow.getAccount(payer)).balance).to.equal(deposited - paid);
+      expect(await token.balanceOf(deployment.contracts.PaymentsEscrow!.address)).to.be.greaterThan(0n);
+    });
+
+    describePage(() => devnet);
+
+    // A suite of its own, so that it runs after the page's suite (mocha runs a suite's tests before its suites).
+    describe("Ctrl-C", () =>
+      it("stops every process it started, its process groups included, and frees the ports", async () => {
+        expect(devnet.groups.length).to.equal(3); // npm's, the hardhat node's, the indexer's
+        await devnet.interrupt("SIGINT");
+        expect(await groupsLeft(devnet.groups)).to.deep.equal([]);
+        expect(devnet.output()).to.contain("stopped: no process left behind");
+        expect(await portProblem(devnet.port, "127.0.0.1")).to.equal(undefined);
+        expect(await portProblem(devnet.indexerPort, "127.0.0.1")).to.equal(undefined);
+      }));
+  });
+});

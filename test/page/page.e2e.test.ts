@@ -1,0 +1,207 @@
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { BrowserContext, Page, chromium } from "playwright-core";
+
+import { formatOpg } from "../../deploy/lib/format";
+import { RunningDevnet, groupsLeft, removeLeftovers, shared, startDevnet } from "../devnet/devnet";
+import { ROOT } from "../helpers/node";
+
+/** Debian's chromium, as shared/TOOLCHAIN.md says: never a downloaded browser, no background networking. */
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SCREENSHOT = path.join(ROOT, "scripts", "reports", "page.png");
+
+interface Amount {
+  wei: string;
+  opg: string;
+}
+
+async function json<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  expect(res.status, url).to.equal(200);
+  return (await res.json()) as T;
+}
+
+/** The page as its users see it, in a real browser, against `devnet()`. */
+export function describePage(devnet: () => RunningDevnet) {
+  describe("the page in a browser (chromium, playwright-core)", function () {
+    this.timeout(120_000);
+    let userDataDir: string;
+    let context: BrowserContext;
+    let page: Page;
+    const errors: string[] = [];
+
+    before(async function () {
+      if (!fs.existsSync(CHROMIUM))
+        throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`);
+      userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-page-chromium-"));
+      context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: CHROMIUM_ARGS,
+        viewport: { width: 1200, height: 900 },
+      });
+      page = await context.newPage();
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.goto(`${devnet().indexerUrl}/`);
+      await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+    });
+    after(async () => {
+      await context?.close();
+      if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+    });
+
+    it("shows the network statistics as of the indexer's last block", async () => {
+      const stats = await json<{ block: { number: number }; models: number; totalSupply: Amount }>(
+        `${devnet().indexerUrl}/stats`,
+      );
+      const asOf = await page.locator("#as-of").innerText();
+      expect(asOf).to.contain(`As of block ${stats.block.number.toLocaleString("en-US")}`);
+      const terms = await page.locator("#stats dt").allInnerTexts();
+      const values = await page.locator("#stats dd").allInnerTexts();
+      const stat = (name: string) => values[terms.indexOf(name)];
+      expect(stat("Models")).to.equal(String(stats.models));
+      expect(stat("Total supply")).to.equal(formatOpg(BigInt(stats.totalSupply.wei), { maxFractionDigits: 0 }));
+      expect(await page.locator("#stats .error").isHidden()).to.equal(true);
+    });
+
+    it("draws the unlock chart with the totals of /unlocks, today marked", async () => {
+      const unlocks = await json<{
+        categories: { key: string; total: Amount }[];
+        months: { circulating: Amount }[];
+      }>(`${devnet().indexerUrl}/unlocks`);
+      const last = unlocks.months[unlocks.months.length - 1].circulating.wei;
+      // One stacked area and one legend entry per category, each with its total.
+      expect(await page.locator("svg.unlock-chart path.area").count()).to.equal(unlocks.categories.length);
+      const legend = await page.locator("#unlock-legend li").allInnerTexts();
+      expect(legend).to.have.length(unlocks.categories.length);
+      unlocks.categories.forEach((c, i) =>
+        expect(legend[i]).to.contain(`of ${formatOpg(BigInt(c.total.wei), { maxFractionDigits: 0 })}`),
+      );
+      // The total at the last unlock is the API's last point, and the sum of the categories.
+      const total = page.locator("#unlock-total");
+      expect(await total.getAttribute("data-wei")).to.equal(last);
+      expect(await total.innerText()).to.equal(formatOpg(BigInt(last), { maxFractionDigits: 0 }));
+      const sum = unlocks.categories.reduce((s, c) => s + BigInt(c.total.wei), 0n);
+      expect(sum.toString()).to.equal(last);
+      // Today (the chain's time, after the devnet's months) is inside the chart, with axis labels.
+      expect(await page.locator("svg.unlock-chart .today line").count()).to.equal(1);
+      expect(await page.locator("svg.unlock-chart .axis text", { hasText: "TGE" }).count()).to.equal(1);
+      // The cliff where core contributors and investors (150M + 100M OPG) start to vest is marked.
+      const cliff = await page.locator("svg.unlock-chart .cliff").allTextContents();
+      expect(cliff).to.have.length(1);
+      expect(cliff[0]).to.contain("250M OPG start to vest");
+    });
+
+    it("finds an investor's schedules and next unlocks", async () => {
+      const investor = devnet().investor;
+      const answer = await json<{
+        schedules: { id: string; total: Amount; nextUnlocks: unknown[] }[];
+      }>(`${devnet().indexerUrl}/unlocks/${investor}`);
+      expect(answer.schedules.length).to.be.greaterThan(0);
+      await page.fill("#address", investor);
+      await page.click("#search-form button[type=submit]");
+      const table = page.locator("#search-result table", { hasText: "Vesting schedules" });
+      await table.waitFor();
+      const rows = await table.locator("tbody tr").allInnerTexts();
+      expect(rows).to.have.length(answer.schedules.length);
+      answer.schedules.forEach((s, i) => {
+        expect(rows[i]).to.contain(`#${s.id}`);
+        expect(rows[i]).to.contain(formatOpg(BigInt(s.total.wei), { maxFractionDigits: 0 }));
+        // Investors vest over 36 months after their cliff: the next unlock is in the future, said in words.
+        expect(rows[i]).to.match(/\(in \d+ (years?|months?|days?)\)/);
+      });
+      expect(page.url()).to.contain(`#address=${investor}`);
+    });
+
+    it("finds a payer's payment history", async () => {
+      const payer = devnet().payers[0];
+      const answer = await json<{ payments: { gross: string; kind: string }[] }>(
+        `${devnet().indexerUrl}/payments/${payer}?limit=20`,
+      );
+      expect(answer.payments.length).to.be.greaterThan(0);
+      await page.fill("#address", payer);
+      await page.click("#search-form button[type=submit]");
+      const table = page.locator("#search-result table", { hasText: "Payments" });
+      await table.waitFor();
+      const rows = await table.locator("tbody tr").allInnerTexts();
+      expect(rows).to.have.length(answer.payments.length);
+      answer.payments.forEach((p, i) => {
+        expect(rows[i]).to.contain(formatOpg(BigInt(p.gross)));
+        expect(rows[i]).to.contain(p.kind);
+        expect(rows[i]).to.contain("payer");
+      });
+      fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    });
+
+    it("lists the nodes that can serve a model with a mode, as /nodes does", async () => {
+      const options = await page
+        .locator("#filter-model option")
+        .evaluateAll((list) => list.map((o) => (o as unknown as { value: string }).value).filter(Boolean));
+      expect(options.length).to.be.greaterThan(1);
+      const everyNode = await page.locator("#node-list tbody tr").count();
+      for (const mode of ["none", "tee"]) {
+        await page.selectOption("#filter-model", options[0]);
+        await page.selectOption("#filter-mode", mode);
+        const answer = await json<{ nodes: { id: string }[] }>(
+          `${devnet().indexerUrl}/nodes?model=${options[0]}&mode=${mode}`,
+        );
+        await page.waitForSelector(`#node-list[data-filter="${options[0]}|${mode}"]`);
+        const ids = await page.locator("#node-list tbody tr td:first-child").allInnerTexts();
+        expect(ids).to.deep.equal(answer.nodes.map((n) => `#${n.id}`));
+      }
+      await page.selectOption("#filter-model", "");
+      await page.selectOption("#filter-mode", "");
+      await page.waitForSelector(`#node-list[data-filter="|"]`);
+      expect(await page.locator("#node-list tbody tr").count()).to.equal(everyNode);
+    });
+
+    it("says what is wrong instead of showing nothing: a bad address, an API that fails", async () => {
+      await page.fill("#address", "0x1234");
+      await page.click("#search-form button[type=submit]");
+      expect(await page.locator("#search .error").innerText()).to.contain('"0x1234" is not an address');
+
+      const broken = await context.newPage();
+      await broken.route("**/unlocks", (route) =>
+        route.fulfill({ status: 500, contentType: "application/json", body: '{"error":"internal error"}' }),
+      );
+      await broken.goto(`${devnet().indexerUrl}/`);
+      await broken.waitForSelector("body[data-ready=true]");
+      expect(await broken.locator("#unlocks .error").innerText()).to.contain("/unlocks answered 500: internal error");
+      // The rest of the page still works.
+      expect(await broken.locator("#stats dd").count()).to.be.greaterThan(5);
+      await broken.close();
+      expect(errors, "uncaught errors in the page").to.deep.equal([]);
+    });
+  });
+}
+
+// Run alone, this file starts a devnet of its own; in a run with test/devnet/devnet.e2e.test.ts, that file's devnet
+// is shared and these tests run inside its suite.
+if (!shared.byDevnetTest) {
+  describe("npm start, then the page (end to end)", function () {
+    this.timeout(400_000);
+    let devnet: RunningDevnet | undefined;
+    before(async () => {
+      devnet = await startDevnet();
+    });
+    after(async () => {
+      await devnet?.interrupt();
+      if (devnet) expect(await groupsLeft(devnet.groups)).to.deep.equal([]);
+      if (devnet) removeLeftovers(devnet);
+    });
+    describePage(() => devnet!);
+  });
+}
