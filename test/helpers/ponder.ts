@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -19,6 +19,8 @@ export interface PonderOptions {
   keepData?: boolean;
   /** Extra environment for the Ponder process. */
   env?: NodeJS.ProcessEnv;
+  /** Another Ponder app to run (its directory) instead of the indexer, e.g. the benchmark's reference app. */
+  appDir?: string;
 }
 
 /** Ponder started on a fresh database (PGlite unless a PostgreSQL URL is given) and a free port, stopped with its
@@ -45,7 +47,7 @@ export async function startPonder(rpcUrl: string, deploymentsDir: string, option
     PONDER,
     ["start", "--schema", schema, "--port", String(port), "--log-format", "json"],
     {
-      cwd: INDEXER,
+      cwd: options.appDir ?? INDEXER,
       env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -91,4 +93,36 @@ export async function untilIndexed(ponder: Awaited<ReturnType<typeof startPonder
       throw new Error(`ponder did not reach block ${block} in ${ms / 1000} s:\n${ponder.output()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The last block Ponder's /status shows indexed. */
+export async function indexedBlock(ponder: Awaited<ReturnType<typeof startPonder>>): Promise<number> {
+  const res = await fetch(`${ponder.url}/status`);
+  const status = (await res.json()) as Record<string, { block: { number: number } }>;
+  return status.opg?.block.number ?? -1;
+}
+
+/** Drops a PostgreSQL schema that a test's Ponder wrote to (with psql; a missing psql leaves it in place). */
+export function dropSchema(databaseUrl: string, schema: string) {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
+  spawnSync("psql", [databaseUrl, "-q", "-c", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: "ignore" });
+}
+
+/**
+ * A new, empty PostgreSQL database beside the one `databaseUrl` names, for one test or benchmark run. Ponder keeps raw
+ * logs and blocks in a `ponder_sync` schema shared by every app on a database, keyed by (chain id, block number, log
+ * index) and inserted with ON CONFLICT DO NOTHING, even with `disableCache: true`; and it reads its backfill events
+ * back from there. Two local chains with id 31337 on one database therefore mix: the second chain's logs are dropped
+ * and the first one's are indexed. A database per run keeps each chain's logs its own.
+ */
+export function freshDatabase(databaseUrl: string): { url: string; drop(): void } {
+  const name = `opg_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const run = (sql: string) => {
+    const result = spawnSync("psql", [databaseUrl, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`psql ${sql}: ${result.stderr || result.error}`);
+  };
+  run(`CREATE DATABASE "${name}"`);
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
