@@ -12,7 +12,7 @@ import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 import { type Amount, IndexerError, createIndexerClient } from "../../indexer/client";
 import type * as Api from "../../indexer/client";
 import { LocalNode, hardhat, startNode } from "../helpers/node";
-import { startPonder, untilIndexed } from "../helpers/ponder";
+import { freshDatabase, startPonder, untilIndexed } from "../helpers/ponder";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,
@@ -30,41 +30,11 @@ const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "byte
 const MONTH = 2_629_800n;
 const DAY = 86_400;
 
-/** PGlite always; PostgreSQL too when DATABASE_URL is set (each run gets a fresh schema). */
+/** PGlite always; PostgreSQL too when DATABASE_URL is set (each run in a database of its own: freshDatabase). */
 function databases(): { name: string; databaseUrl?: string }[] {
   const list: { name: string; databaseUrl?: string }[] = [{ name: "PGlite" }];
   if (process.env.DATABASE_URL) list.push({ name: "PostgreSQL", databaseUrl: process.env.DATABASE_URL });
   return list;
-}
-
-/**
- * A database of its own for one Ponder run on PostgreSQL. A fresh schema is not enough: Ponder keeps raw logs in the
- * shared `ponder_sync` schema keyed by chain id and block, so an earlier hardhat chain with id 31337 (same deployer,
- * same contract addresses) would shadow this one's logs even with `disableCache`.
- */
-async function freshDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  // pg comes with Ponder (the indexer workspace); no types are installed for it.
-  const { Client } = require("pg") as {
-    Client: new (options: { connectionString: string }) => {
-      connect(): Promise<void>;
-      query(text: string): Promise<unknown>;
-      end(): Promise<void>;
-    };
-  };
-  const name = `opg_e2e_${process.pid}_${Date.now()}`;
-  const admin = async (text: string) => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  return { url: own.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 const wei = (a: Amount) => BigInt(a.wei);
