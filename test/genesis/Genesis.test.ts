@@ -260,7 +260,9 @@ describe("Genesis", () => {
 
     it("pays every beneficiary exactly its vested amount when they release 24 months in", async () => {
       const system = await loadFixture(genesisFixture);
-      const at = PUBLISHED_TGE + 24n * MONTH;
+      // 24 months in, or the next second if another test file has already moved the shared chain past that.
+      const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+      const at = PUBLISHED_TGE + 24n * MONTH > latest ? PUBLISHED_TGE + 24n * MONTH : latest + 1n;
       await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(at)]);
       await hre.network.provider.send("evm_setAutomine", [false]);
       const sent = [];
