@@ -14,23 +14,7 @@ import { decodeFunctionData } from "viem";
 
 import { StakingAbi } from "../abis/index.js";
 import { record } from "./network.js";
-import { where } from "./where.js";
-
-const emptyOperator = {
-  ownActive: 0n,
-  ownThawing: 0n,
-  ownThawingShares: 0n,
-  ownThawingEpoch: 0,
-  delegated: 0n,
-  delegatedShares: 0n,
-  delegatedThawing: 0n,
-  delegatedThawingShares: 0n,
-  delegatedThawingEpoch: 0,
-  slashed: 0n,
-  feesDistributed: 0n,
-  rewardsClaimed: 0n,
-  cutPpm: 0,
-};
+import { emptyOperator, where } from "./where.js";
 
 ponder.on("Staking:StakeDeposited", async ({ event, context }) => {
   const { operator: op, amount } = event.args;

@@ -13,6 +13,7 @@ import { ALLOCATION_TABLE, type CategoryKey } from "../../../deploy/genesis";
 import { formatOpg } from "../../../deploy/lib/format";
 import { MONTH, type ScheduleTerms, Shape, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
 import config, { deployment } from "../../ponder.config";
+import { emptyOperator } from "../where";
 import pageRoutes from "./page";
 
 const app = new Hono();
@@ -491,19 +492,7 @@ app.get("/operators/:address", async (c) => {
   const address = parseAddress(c.req.param("address"));
   const [o] = await db.select().from(schema.operator).where(eq(schema.operator.address, address));
   const zero = {
-    ownActive: 0n,
-    ownThawing: 0n,
-    ownThawingShares: 0n,
-    ownThawingEpoch: 0,
-    delegated: 0n,
-    delegatedShares: 0n,
-    delegatedThawing: 0n,
-    delegatedThawingShares: 0n,
-    delegatedThawingEpoch: 0,
-    slashed: 0n,
-    feesDistributed: 0n,
-    rewardsClaimed: 0n,
-    cutPpm: 0,
+    ...emptyOperator,
     pendingCutPpm: null,
     pendingCutAt: null,
     firstStakedAt: null,
