@@ -218,33 +218,33 @@ export function parseDeadline(name: string, text: string): Deadline {
     if (seconds === 0n) throw new UsageError(`${name}: the duration must be longer than 0, got "${text}"`);
     return { after: seconds };
   }
-  const date = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(
-    text.trim(),
-  );
-  const ms = date ? Date.parse(`${date[1]}T${date[2] ?? "00:00"}${date[3] ?? "Z"}`) : NaN;
-  if (Number.isNaN(ms))
+  const at = isoDateSeconds(text);
+  if (at === undefined)
     throw new UsageError(
       `${name}: expected a duration such as 7d, 12h, 30m, 2w (or 1d12h), or an ISO date such as 2026-06-01 or ` +
         `2026-06-01T12:00Z, got "${text}"`,
     );
-  return { at: BigInt(Math.floor(ms / 1000)) };
+  return { at };
+}
+
+/** An ISO date ("2026-06-01", "2026-06-01T12:00Z"; UTC unless it names a zone) as unix seconds; undefined if not one. */
+function isoDateSeconds(text: string): bigint | undefined {
+  const date = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(
+    text.trim(),
+  );
+  const ms = date ? Date.parse(`${date[1]}T${date[2] ?? "00:00"}${date[3] ?? "Z"}`) : NaN;
+  return Number.isNaN(ms) ? undefined : BigInt(Math.floor(ms / 1000));
 }
 
 /** A point in time: unix seconds, or an ISO date (UTC unless it names a zone), as unix seconds. */
 export function parseTime(name: string, text: string): bigint {
   if (/^\d{1,12}$/.test(text.trim())) return BigInt(text.trim());
-  const deadline = (() => {
-    try {
-      return parseDeadline(name, text);
-    } catch {
-      return undefined;
-    }
-  })();
-  if (deadline === undefined || "after" in deadline)
+  const at = isoDateSeconds(text);
+  if (at === undefined)
     throw new UsageError(
       `${name}: expected unix seconds or an ISO date such as 2027-04-21 or 2027-04-21T12:00Z, got "${text}"`,
     );
-  return deadline.at;
+  return at;
 }
 
 /** An http(s) URL, without a trailing slash. */

@@ -75,37 +75,33 @@ export async function startPonder(rpcUrl: string, deploymentsDir: string, option
   };
 }
 
-/** Waits until Ponder's /status shows `block` indexed (or throws after `ms`). */
-export async function untilIndexed(ponder: Awaited<ReturnType<typeof startPonder>>, block: number, ms = 180_000) {
+/** The last block Ponder's /status shows indexed (-1 before it has one). */
+export async function indexedBlock(ponder: Awaited<ReturnType<typeof startPonder>>): Promise<number> {
+  const res = await fetch(`${ponder.url}/status`);
+  if (!res.ok) return -1;
+  const status = (await res.json()) as Record<string, { block: { number: number } }>;
+  return status.opg?.block.number ?? -1;
+}
+
+/** Waits until Ponder's /status shows `block` indexed, polling every `pollMs` (or throws after `ms`). */
+export async function untilIndexed(
+  ponder: Awaited<ReturnType<typeof startPonder>>,
+  block: number,
+  ms = 180_000,
+  pollMs = 250,
+) {
   const deadline = Date.now() + ms;
   for (;;) {
     if (ponder.exited()) throw new Error(`ponder exited:\n${ponder.output()}`);
     try {
-      const res = await fetch(`${ponder.url}/status`);
-      if (res.ok) {
-        const status = (await res.json()) as Record<string, { block: { number: number } }>;
-        if ((status.opg?.block.number ?? -1) >= block) return;
-      }
+      if ((await indexedBlock(ponder)) >= block) return;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline)
       throw new Error(`ponder did not reach block ${block} in ${ms / 1000} s:\n${ponder.output()}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
-}
-
-/** The last block Ponder's /status shows indexed. */
-export async function indexedBlock(ponder: Awaited<ReturnType<typeof startPonder>>): Promise<number> {
-  const res = await fetch(`${ponder.url}/status`);
-  const status = (await res.json()) as Record<string, { block: { number: number } }>;
-  return status.opg?.block.number ?? -1;
-}
-
-/** Drops a PostgreSQL schema that a test's Ponder wrote to (with psql; a missing psql leaves it in place). */
-export function dropSchema(databaseUrl: string, schema: string) {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
-  spawnSync("psql", [databaseUrl, "-q", "-c", `DROP SCHEMA IF EXISTS "${schema}" CASCADE`], { stdio: "ignore" });
 }
 
 /**

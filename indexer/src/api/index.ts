@@ -306,27 +306,18 @@ async function totalSupply(): Promise<bigint> {
   return row?.total ?? 0n;
 }
 
-/** The contracts whose OPG is not circulating: the vesting vault and its voting vaults, staking, the escrow. */
-async function lockedHolders(): Promise<`0x${string}`[]> {
-  const contracts = config.contracts;
-  const holders = [contracts.VestingVault.address, contracts.Staking.address, contracts.PaymentsEscrow.address].map(
-    (a) => a.toLowerCase() as `0x${string}`,
-  );
-  const vaults = await db.select({ address: schema.votingVault.address }).from(schema.votingVault);
-  return [...holders, ...vaults.map((v) => v.address)];
+/**
+ * What the contracts that hold OPG for others (the vesting vault and its voting vaults, staking, the escrow) hold:
+ * not circulating. The handlers keep it as each transfer moves tokens in or out of them (network.locked).
+ */
+async function lockedSupply(): Promise<bigint> {
+  const [net] = await db.select({ locked: schema.network.locked }).from(schema.network);
+  return net?.locked ?? 0n;
 }
 
 app.get("/supply/total", async (c) => c.text(bareOpg(await totalSupply())));
 
-app.get("/supply/circulating", async (c) => {
-  const total = await totalSupply();
-  const holders = await lockedHolders();
-  const [held] = await db
-    .select({ sum: sql<string>`coalesce(sum(${schema.account.balance}), 0)::text` })
-    .from(schema.account)
-    .where(inArray(schema.account.address, holders));
-  return c.text(bareOpg(total - BigInt(held?.sum ?? "0")));
-});
+app.get("/supply/circulating", async (c) => c.text(bareOpg((await totalSupply()) - (await lockedSupply()))));
 
 // ---------------------------------------------------------------- payments
 

@@ -23,7 +23,7 @@ import { ContractFactory, Interface, dataSlice, getAddress, id, keccak256, parse
 
 import { ROOT } from "../../../test/helpers/node";
 import { System, deployedSystem } from "../../../test/helpers/activity";
-import { freshDatabase, startPonder } from "../../../test/helpers/ponder";
+import { freshDatabase, startPonder, untilIndexed } from "../../../test/helpers/ponder";
 
 const HERE = path.join(ROOT, "scripts", "bench", "indexer");
 const TRANSFER_APP = path.join(HERE, "transfer-app");
@@ -158,20 +158,7 @@ async function coldSync(sys: System, tip: number, appDir?: string) {
   const rpc = Array.from({ length: settings.rpcCopies }, () => sys.node.url).join(",");
   const spawned = Date.now();
   const ponder = await startPonder(rpc, sys.deploymentsDir, { databaseUrl, appDir });
-  for (;;) {
-    if (ponder.exited()) throw new Error(`ponder exited:\n${ponder.output()}`);
-    try {
-      const res = await fetch(`${ponder.url}/status`);
-      if (res.ok) {
-        const status = (await res.json()) as Record<string, { block: { number: number } }>;
-        if ((status.opg?.block.number ?? -1) >= tip) break;
-      }
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - spawned > 3_600_000) throw new Error(`no sync to block ${tip} in an hour:\n${ponder.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilIndexed(ponder, tip, 3_600_000, 100);
   const synced = Date.now();
   // Ponder's own log says when it started to fetch and index: the time before that is its build and database setup.
   const started = ponder
