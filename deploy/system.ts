@@ -235,13 +235,16 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
       );
   }
 
-  // The dispute path slashes; the escrow records the proofs of fulfilled requests.
+  // The dispute path slashes and the escrow credits node fees, both fixed once in Staking; the escrow records the
+  // proofs of fulfilled requests.
   const proofsAddress = await proofs.getAddress();
   const escrowAddress = await escrow.getAddress();
-  if (!(await staking.hasRole(await staking.SLASHER_ROLE(), proofsAddress)))
-    await step("Staking: slasher role to ProofRegistry", async () =>
-      staking.grantRole(await staking.SLASHER_ROLE(), proofsAddress),
+  if ((await staking.slasher()) === ethers.ZeroAddress)
+    await step("Staking: slasher ProofRegistry, fee source PaymentsEscrow", () =>
+      staking.setProtocolContracts(proofsAddress, escrowAddress),
     );
+  if ((await staking.slasher()) !== proofsAddress || (await staking.feeSource()) !== escrowAddress)
+    throw new Error(`Staking's slasher and fee source are not this deployment's ProofRegistry and PaymentsEscrow`);
   if (!(await proofs.hasRole(await proofs.RECORDER_ROLE(), escrowAddress)))
     await step("ProofRegistry: recorder role to PaymentsEscrow", async () =>
       proofs.grantRole(await proofs.RECORDER_ROLE(), escrowAddress),
@@ -258,7 +261,7 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     string[],
   ][] = [
     ["VestingVault", vesting, [await vesting.SCHEDULE_CREATOR_ROLE(), await vesting.REVOKER_ROLE()]],
-    // No slasher role for governance: only the proof registry's dispute path slashes (contracts/SECURITY.md, F1).
+    // No slasher for governance: Staking's slasher is the proof registry, fixed once (contracts/SECURITY.md, F1).
     ["Staking", staking, [await staking.PAUSER_ROLE()]],
     ["ModelRegistry", models, []],
     ["NodeRegistry", nodes, [await nodes.JAILER_ROLE()]],

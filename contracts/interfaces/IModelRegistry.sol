@@ -87,7 +87,8 @@ interface IModelRegistry {
     /// @dev `royaltyPpm` is the share until `royaltyIncreaseAt`, if set; {royaltyOf} gives the share in force now.
     function getModel(bytes32 modelId) external view returns (Models.Model memory);
 
-    /// @notice The owner who is paid the royalty, and the royalty share in force now, in parts per million.
+    /// @notice The owner who is paid the royalty, and the royalty share in force now, in parts per million: never
+    /// above {maxRoyaltyPpm} as it stands now, even for an increase scheduled before the maximum was lowered.
     /// @dev The slice the payments contract reads; reverts with {ModelNotFound} for an unknown id.
     function royaltyOf(bytes32 modelId) external view returns (address owner, uint32 royaltyPpm);
 

@@ -59,6 +59,9 @@ interface INodeRegistry {
     /// @notice Emitted when the liveness window changes.
     event LivenessWindowSet(uint64 oldWindow, uint64 newWindow);
 
+    /// @notice Emitted when the operator's own stake required per active node changes.
+    event MinimumOwnStakeSet(uint256 oldMinimum, uint256 newMinimum);
+
     /// @notice Emitted when an enclave measurement is approved or no longer approved.
     event TeeMeasurementApprovalSet(bytes32 indexed measurement, bool approved);
 
@@ -95,6 +98,9 @@ interface INodeRegistry {
 
     /// @notice Thrown when adding a model that is not registered.
     error NodeUnknownModel(bytes32 modelId);
+
+    /// @notice Thrown when the operator's own stake, counted before any delegation, is below its minimum.
+    error NodeInsufficientOwnStake(address operator, uint256 ownStake, uint256 requiredOwnStake);
 
     /// @notice Thrown when adding a model the node already serves.
     error NodeAlreadyServesModel(uint256 nodeId, bytes32 modelId);
@@ -133,9 +139,17 @@ interface INodeRegistry {
     /// @notice The node as stored. Reverts with {NodeNotFound} for an unknown id.
     function getNode(uint256 nodeId) external view returns (Nodes.Node memory);
 
-    /// @notice The node's operator (zero for an unknown id), and whether the node is active and not jailed.
-    /// @dev The one-slot read that payments and proofs use.
+    /// @notice The node's operator (zero for an unknown id), and whether the node may work now: active, not jailed,
+    /// and its operator's stake covers its nodes (own stake per node, and in all).
+    /// @dev What payments and proofs check before a node redeems a voucher, fulfils a request or commits. A node
+    /// whose operator started to unbond keeps working only while the stake still active covers it.
     function nodeOperatorOf(uint256 nodeId) external view returns (address operator, bool serving);
+
+    /// @notice The operator's own stake required per active node, counted before delegations.
+    function minimumOwnStake() external view returns (uint256);
+
+    /// @notice The own stake the operator needs for all its active nodes.
+    function requiredOwnStakeOf(address operator) external view returns (uint256);
 
     /// @notice Whether the node lists the model (whatever its eligibility).
     function servesModel(uint256 nodeId, bytes32 modelId) external view returns (bool);

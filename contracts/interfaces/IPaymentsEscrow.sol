@@ -9,8 +9,8 @@ import {Payments} from "../types/Payments.sol";
 /// cap until an eligible node fulfils it with its output and proof record, and is paid its price for the mode; or
 /// the payer reclaims the cap after the deadline. (2) EIP-712 cumulative vouchers: one signature covers any number
 /// of inferences, and a node (or a facilitator) redeems one voucher or a batch from many payers in one transaction.
-/// Every payment is split between the node's operator (and, through staking, its delegators), the model's owner
-/// and the protocol. Withdrawals thaw first, so that nodes can still collect vouchers signed before.
+/// Every payment is split between the node's operator and its delegators (credited in staking as the payment is
+/// made, so that only the stake of that moment shares it), the model's owner and the protocol. Withdrawals thaw first, so that nodes can still collect vouchers signed before.
 interface IPaymentsEscrow {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
@@ -68,9 +68,6 @@ interface IPaymentsEscrow {
     /// @notice Emitted when an expired request's fee cap goes back to the payer.
     event RequestReclaimed(uint256 indexed requestId, address indexed payer, uint256 feeCap);
 
-    /// @notice Emitted when node fees are handed to staking for an operator and its delegators.
-    event NodeFeesCollected(address indexed operator, uint256 amount);
-
     /// @notice Emitted when a model owner collects royalties.
     event RoyaltiesCollected(address indexed owner, uint256 amount);
 
@@ -119,6 +116,10 @@ interface IPaymentsEscrow {
 
     /// @notice Thrown when no node has the id.
     error EscrowUnknownNode(uint256 nodeId);
+
+    /// @notice Thrown when a voucher's node may not work now: deregistered, jailed, or not covered by its operator's
+    /// stake (own stake per node, and in all).
+    error EscrowNodeNotServing(uint256 nodeId);
 
     /// @notice Thrown when the model is not registered.
     error EscrowUnknownModel(bytes32 modelId);
@@ -186,9 +187,6 @@ interface IPaymentsEscrow {
     /// @notice A request by id.
     function getRequest(uint256 requestId) external view returns (Payments.Request memory);
 
-    /// @notice Node fees owed to an operator, not yet handed to staking.
-    function nodeFeesOf(address operator) external view returns (uint256);
-
     /// @notice Royalties owed to a model owner, not yet collected.
     function royaltiesOf(address owner) external view returns (uint256);
 
@@ -218,7 +216,8 @@ interface IPaymentsEscrow {
     function redeem(Payments.Voucher calldata voucher, bytes calldata signature) external returns (uint256 paid);
 
     /// @notice Collects many vouchers (many payers, nodes and models) in one transaction.
-    /// @dev A voucher that cannot pay (bad signature, expired, nothing owed, payer empty, self-dealing) is skipped
+    /// @dev A voucher that cannot pay (bad signature, expired, nothing owed, payer empty, self-dealing, node not
+    /// serving) is skipped
     /// with a {VoucherSkipped} event naming its error; the rest are paid. Reverts only when nothing at all is paid.
     function redeemBatch(
         Payments.Voucher[] calldata vouchers,
@@ -243,9 +242,6 @@ interface IPaymentsEscrow {
 
     /// @notice Returns an expired request's fee cap to its payer. Anyone may call it.
     function reclaim(uint256 requestId) external;
-
-    /// @notice Hands an operator's node fees to staking, which splits them with its delegators by the operator's cut.
-    function collectNodeFees(address operator) external returns (uint256 amount);
 
     /// @notice Pays the caller its royalties as a model owner.
     function collectRoyalties() external returns (uint256 amount);

@@ -7,11 +7,16 @@ import {IProofVerifier} from "./IProofVerifier.sol";
 
 /// @title IProofRegistry
 /// @notice Nodes commit proof records of the inferences they ran: one record at a time, or the Merkle root of a
-/// batch of any size (OpenZeppelin's standard tree, leaves hashed twice), at the same cost whatever the size.
-/// Anyone can check a record's inclusion. Within the challenge window anyone can challenge a record with a bond:
-/// the verifier of its proof type decides at once, or the arbiter decides. An upheld challenge slashes the node's
-/// operator through staking, which pays the challenger its share; the bond comes back. A rejected one forfeits
-/// the bond to the node's operator. A record whose window has passed unchallenged is final.
+/// batch of any size (OpenZeppelin's standard tree, leaves hashed twice), at the same cost whatever the size. Both
+/// are kept under the committing node, so that no node can take another's inference id or batch root. Anyone can
+/// check a record's inclusion. Within the challenge window anyone can challenge a record with a bond:
+/// - with evidence its proof type's verifier can check (the proof the record committed to), the verifier decides at
+///   once, whatever else is pending on the record, and its outcome settles the record;
+/// - otherwise the challenge waits for the arbiter (one at a time per record) until a deadline, and the stake its
+///   slash would take (fixed when it is opened) is locked in staking, so that nobody can unbond out of it.
+/// An upheld challenge slashes the node's operator through staking: the challenger is paid a share of what the
+/// operator's own stake loses, the rest is burned, and the bond comes back. A rejected or expired challenge gives
+/// the bond to the operator: griefing costs the griefer. A record whose window has passed unchallenged is final.
 interface IProofRegistry {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
@@ -32,18 +37,31 @@ interface IProofRegistry {
     /// @notice Emitted when a node commits the root of a batch of `recordCount` records, fetchable at `uri`.
     event BatchCommitted(uint256 indexed nodeId, bytes32 indexed root, uint256 recordCount, string uri);
 
-    /// @notice Emitted when a record is challenged.
+    /// @notice Emitted when a record is challenged: `lockedStake` is the operator's stake locked for the slash (the
+    /// slash an upheld decision takes), `decideBy` the arbiter's deadline. A challenge that a verifier decides at once
+    /// is followed by its {ChallengeResolved} in the same transaction.
     event RecordChallenged(
         bytes32 indexed challengeId,
-        bytes32 indexed root,
+        uint256 indexed nodeId,
         bytes32 indexed inferenceId,
-        uint256 nodeId,
+        bytes32 root,
+        bytes32 recordKey,
         address challenger,
-        uint256 bond
+        uint256 bond,
+        uint256 lockedStake,
+        uint64 decideBy
     );
 
-    /// @notice Emitted when a challenge is decided; `slashed` is what the operator lost, `toChallenger` its share.
-    event ChallengeResolved(bytes32 indexed challengeId, bool upheld, uint256 slashed, uint256 bondReturned);
+    /// @notice Emitted when a challenge is closed: `slashed` is what the operator and its delegators lost and
+    /// `toChallenger` the challenger's part, both as staking moved them; `bond` went to `bondRecipient`.
+    event ChallengeResolved(
+        bytes32 indexed challengeId,
+        Proofs.ChallengeStatus outcome,
+        uint256 slashed,
+        uint256 toChallenger,
+        address bondRecipient,
+        uint256 bond
+    );
 
     /// @notice Emitted when the verifier of a proof type changes.
     event VerifierSet(Nodes.Mode indexed proofType, address oldVerifier, address newVerifier);
@@ -55,26 +73,26 @@ interface IProofRegistry {
                                        ERRORS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Thrown when the caller is not the operator of an active, unjailed node.
+    /// @notice Thrown when the caller is not the operator of a node that may work now (active, unjailed, staked).
     error ProofsNotNodeOperator(uint256 nodeId, address caller);
 
-    /// @notice Thrown when an inference id was already committed as a single record.
-    error ProofsInferenceAlreadyCommitted(bytes32 inferenceId);
+    /// @notice Thrown when the node already committed a single record under the inference id.
+    error ProofsInferenceAlreadyCommitted(uint256 nodeId, bytes32 inferenceId);
 
     /// @notice Thrown when a node commits a single record under an id reserved for on-chain requests (first byte 0xff).
     error ProofsReservedInferenceId(bytes32 inferenceId);
 
-    /// @notice Thrown when a batch root was already committed.
-    error ProofsBatchAlreadyCommitted(bytes32 root);
+    /// @notice Thrown when the node already committed the batch root.
+    error ProofsBatchAlreadyCommitted(uint256 nodeId, bytes32 root);
 
     /// @notice Thrown when a batch is empty or its root is zero.
     error ProofsEmptyBatch();
 
-    /// @notice Thrown when no batch has the root.
-    error ProofsUnknownCommitment(bytes32 root);
+    /// @notice Thrown when the node committed no batch with the root.
+    error ProofsUnknownCommitment(uint256 nodeId, bytes32 root);
 
-    /// @notice Thrown when no single record was committed under the inference id.
-    error ProofsUnknownRecord(bytes32 inferenceId);
+    /// @notice Thrown when the node committed no single record under the inference id.
+    error ProofsUnknownRecord(uint256 nodeId, bytes32 inferenceId);
 
     /// @notice Thrown when a record is not in the commitment.
     error ProofsRecordNotIncluded(bytes32 root, bytes32 leaf);
@@ -82,11 +100,21 @@ interface IProofRegistry {
     /// @notice Thrown when the challenge window of a commitment (a batch root, or zero for a single record) has passed.
     error ProofsChallengeWindowClosed(bytes32 root, uint64 closedAt);
 
-    /// @notice Thrown when the record was already challenged.
+    /// @notice Thrown when a challenge for the arbiter is opened while another waits on the same record, or a
+    /// challenger challenges the same record twice.
     error ProofsAlreadyChallenged(bytes32 challengeId);
 
-    /// @notice Thrown when resolving a challenge that is not pending.
+    /// @notice Thrown when the record was already settled by a verifier or an upheld challenge.
+    error ProofsRecordSettled(bytes32 recordKey);
+
+    /// @notice Thrown when deciding or expiring a challenge that is not pending.
     error ProofsChallengeNotPending(bytes32 challengeId);
+
+    /// @notice Thrown when the arbiter decides after the deadline: the challenge can only expire.
+    error ProofsDecisionDeadlinePassed(bytes32 challengeId, uint64 decideBy);
+
+    /// @notice Thrown when expiring a challenge before its deadline.
+    error ProofsDecisionDeadlineNotPassed(bytes32 challengeId, uint64 decideBy);
 
     /// @notice Thrown when a parameter is set outside its bounds.
     error ProofsParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 minimum, uint256 maximum);
@@ -107,10 +135,14 @@ interface IProofRegistry {
     /// @notice Seconds after a commitment during which its records can be challenged.
     function challengeWindow() external view returns (uint64);
 
+    /// @notice Seconds the arbiter has to decide a challenge before it can only expire.
+    function decisionPeriod() external view returns (uint64);
+
     /// @notice The bond a challenger puts up, in OPG wei.
     function challengeBond() external view returns (uint256);
 
-    /// @notice The share of the operator's slashable stake an upheld challenge takes, in parts per million.
+    /// @notice The share of the operator's slashable stake an upheld challenge takes, in parts per million, fixed for
+    /// each challenge when it is opened.
     function slashPpm() external view returns (uint32);
 
     /// @notice The verifier of a proof type; zero when the arbiter decides.
@@ -119,38 +151,46 @@ interface IProofRegistry {
     /// @notice The leaf of a record in a standard Merkle tree: keccak256(keccak256(abi.encode(record))).
     function leafOf(Proofs.Record calldata record) external pure returns (bytes32);
 
-    /// @notice A committed batch by its root; all zero when unknown.
-    function getCommitment(bytes32 root) external view returns (Proofs.Commitment memory);
+    /// @notice The key of a record's disputes: keccak256(abi.encode(nodeId, root, leaf)), root zero for a single one.
+    function recordKeyOf(uint256 nodeId, bytes32 root, bytes32 leaf) external pure returns (bytes32);
 
-    /// @notice The single record committed under `inferenceId`; all zero when none.
-    function getRecord(bytes32 inferenceId) external view returns (Proofs.SingleRecord memory);
+    /// @notice A batch the node committed, by its root; all zero when unknown.
+    function getCommitment(uint256 nodeId, bytes32 root) external view returns (Proofs.Commitment memory);
 
-    /// @notice Whether `record` is in the batch with root `root`, by its Merkle proof.
+    /// @notice The single record the node committed under `inferenceId`; all zero when none.
+    function getRecord(uint256 nodeId, bytes32 inferenceId) external view returns (Proofs.SingleRecord memory);
+
+    /// @notice Whether `record` is in the node's batch with root `root`, by its Merkle proof.
     function isIncluded(
+        uint256 nodeId,
         bytes32 root,
         Proofs.Record calldata record,
         bytes32[] calldata proof
     ) external view returns (bool);
 
-    /// @notice Whether `record` is the single record committed under its inference id.
-    function isRecordCommitted(Proofs.Record calldata record) external view returns (bool);
+    /// @notice Whether `record` is the single record the node committed under its inference id.
+    function isRecordCommitted(uint256 nodeId, Proofs.Record calldata record) external view returns (bool);
 
     /// @notice Whether the batch's challenge window has passed: its unchallenged records are final.
-    function isFinal(bytes32 root) external view returns (bool);
+    function isFinal(uint256 nodeId, bytes32 root) external view returns (bool);
 
     /// @notice Whether the single record's challenge window has passed.
-    function isRecordFinal(bytes32 inferenceId) external view returns (bool);
+    function isRecordFinal(uint256 nodeId, bytes32 inferenceId) external view returns (bool);
 
-    /// @notice A challenge by its id: keccak256(abi.encode(root, leaf)), with root zero for a single record.
+    /// @notice A challenge by its id: keccak256(abi.encode(recordKey, challenger)).
     function getChallenge(bytes32 challengeId) external view returns (Proofs.Challenge memory);
+
+    /// @notice A record's disputes by its key (see {recordKeyOf}).
+    function getDispute(bytes32 recordKey) external view returns (Proofs.Dispute memory);
 
     /*//////////////////////////////////////////////////////////////////////////
                                 NON-CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @notice Commits one record for the caller's node, in one storage slot. Emits {RecordCommitted}.
-    /// @dev Requirements: the caller operates the active, unjailed node; the inference id is new and does not start
-    /// with the byte 0xff, which is reserved for on-chain requests.
+    /// @dev Requirements: the caller operates the node and it may work (active, unjailed, its stake covering it);
+    /// the node has not committed the inference id; the id does not start with the byte 0xff, which is reserved for
+    /// on-chain requests.
     /// @return leaf The record's leaf.
     function commitRecord(uint256 nodeId, Proofs.Record calldata record) external returns (bytes32 leaf);
 
@@ -159,26 +199,36 @@ interface IProofRegistry {
     function commitRecordFor(uint256 nodeId, Proofs.Record calldata record) external returns (bytes32 leaf);
 
     /// @notice Commits the root of a batch of `recordCount` records for the caller's node. Emits {BatchCommitted}.
-    /// @dev Requirements: the caller operates the active, unjailed node; the root is new and not zero; the count
-    /// is not zero. The cost does not depend on the number of records.
+    /// @dev Requirements: as {commitRecord}; the node has not committed the root; the root and the count are not
+    /// zero. The cost does not depend on the number of records.
     function commitBatch(uint256 nodeId, bytes32 root, uint64 recordCount, string calldata uri) external;
 
-    /// @notice Challenges one record with `evidence` and a bond (pulled from the caller): a record of the batch with
-    /// root `root` (with its Merkle `proof`), or, with `root` zero, the single record committed under its inference id.
+    /// @notice Challenges one record of node `nodeId` with `evidence` and a bond (pulled from the caller): a record
+    /// of the node's batch with root `root` (with its Merkle `proof`), or, with `root` zero, the single record the
+    /// node committed under its inference id.
     /// @dev When the record's proof type has a verifier and `keccak256(evidence)` is the record's proof hash, the
-    /// verifier decides at once; otherwise the challenge waits for the arbiter. Emits {RecordChallenged}, and
-    /// {ChallengeResolved} when decided at once.
+    /// verifier decides at once and settles the record, even while another challenge waits for the arbiter (that
+    /// one is superseded when upheld, rejected when not). Otherwise the challenge waits for the arbiter until
+    /// `decideBy`, with the slash it would take locked in staking. Emits {RecordChallenged}, and {ChallengeResolved}
+    /// when decided at once.
     ///
-    /// Requirements: the commitment exists and its window is open; the record is in it (or is the single record);
-    /// it was not challenged.
+    /// Requirements: the commitment exists and its window is open; the record is in it; the record is not settled;
+    /// the caller has not challenged it before; for the arbiter, no other challenge of it is pending.
     /// @return challengeId The challenge's id.
     function challenge(
+        uint256 nodeId,
         bytes32 root,
         Proofs.Record calldata record,
         bytes32[] calldata proof,
         bytes calldata evidence
     ) external returns (bytes32 challengeId);
 
-    /// @notice Decides a pending challenge. Only {ARBITER_ROLE}. Emits {ChallengeResolved}.
+    /// @notice Decides a pending challenge before its deadline. Only {ARBITER_ROLE}. Upheld slashes the locked stake
+    /// and settles the record; rejected releases the lock, gives the bond to the operator and leaves the record open
+    /// to other challenges within its window. Emits {ChallengeResolved}.
     function resolveChallenge(bytes32 challengeId, bool upheld) external;
+
+    /// @notice Closes a pending challenge whose deadline has passed undecided: the lock is released and the bond goes
+    /// to the operator, whose stake it held. Anyone may call it. Emits {ChallengeResolved}.
+    function expireChallenge(bytes32 challengeId) external;
 }

@@ -6,10 +6,13 @@ import {IStakingBase} from "./IStakingBase.sol";
 
 /// @title IStaking
 /// @notice Operators stake OPG behind the nodes they run, and holders delegate to operators. Unbonding goes
-/// through a thawing period during which the stake stays slashable. The protocol's dispute path slashes: the
-/// operator's own stake first, then delegated and thawing stake pro rata; part is burned, part goes to the
-/// challenger. The staking-rewards allocation streams to active stake pro rata over its duration, with the
-/// operator taking its cut of its delegators' rewards, all settled in O(1) per action.
+/// through a thawing period during which the stake stays slashable. The protocol's dispute path (one slasher
+/// contract, fixed once) locks what a pending challenge could slash, so that it cannot be withdrawn before the
+/// decision, and slashes it when the challenge is upheld: the operator's own stake first, then delegated and
+/// thawing stake pro rata. The challenger is paid only out of the operator's own stake; everything taken from
+/// delegators is burned. The staking-rewards allocation streams to active stake pro rata over its duration, and
+/// node fees are credited as each payment is made (by the payments contract, fixed once), both through the same
+/// reward-per-share books, with the operator taking its cut of its delegators' part; all settled in O(1).
 interface IStaking is IStakingBase {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
@@ -34,7 +37,15 @@ interface IStaking is IStakingBase {
     /// @notice Emitted when a staker withdraws thawed stake; `amount` is what moved, after any slash.
     event StakeWithdrawn(address indexed staker, address indexed operator, uint256 amount, uint256 requests);
 
-    /// @notice Emitted when an operator is slashed, with where each part was taken from and where it went.
+    /// @notice Emitted when the slasher locks `amount` of an operator's slashable stake for a pending challenge;
+    /// `totalLocked` is everything locked for the operator now.
+    event StakeLocked(address indexed operator, uint256 amount, uint256 totalLocked);
+
+    /// @notice Emitted when a lock is released, by a decision or a slash; `totalLocked` is what stays locked.
+    event StakeUnlocked(address indexed operator, uint256 amount, uint256 totalLocked);
+
+    /// @notice Emitted when an operator is slashed, with where each part was taken from and where it went. The
+    /// challenger's part is a share of `fromOwnActive + fromOwnThawing` only.
     event StakeSlashed(
         address indexed operator,
         address indexed challenger,
@@ -46,9 +57,10 @@ interface IStaking is IStakingBase {
         uint256 toChallenger
     );
 
-    /// @notice Emitted when fees earned by an operator's nodes arrive: `toDelegators` is the delegators' part after
-    /// the operator's cut, the rest is the operator's.
-    event FeesDistributed(address indexed operator, address indexed from, uint256 amount, uint256 toDelegators);
+    /// @notice Emitted when the payments contract credits fees earned by an operator's nodes, as each payment is
+    /// made: `toDelegators` is the part of the stake delegated at that moment, after the operator's cut; the rest is
+    /// the operator's.
+    event FeesCredited(address indexed operator, uint256 amount, uint256 toDelegators);
 
     /// @notice Emitted when an operator or delegator claims rewards.
     event RewardsClaimed(address indexed account, address indexed operator, uint256 amount);
@@ -58,6 +70,9 @@ interface IStaking is IStakingBase {
 
     /// @notice Emitted when an operator's cut changes.
     event DelegationCutSet(address indexed operator, uint32 oldCutPpm, uint32 newCutPpm);
+
+    /// @notice Emitted once, when the slasher (the proof registry) and the fee source (the payments escrow) are set.
+    event ProtocolContractsSet(address slasher, address feeSource);
 
     /// @notice Emitted when a parameter changes; `parameter` names it.
     event ParameterSet(bytes32 indexed parameter, uint256 oldValue, uint256 newValue);
@@ -108,6 +123,21 @@ interface IStaking is IStakingBase {
     /// @notice Thrown when applying a cut change that is not yet due (or not scheduled: `effectiveAt` 0).
     error StakingCutNotDue(uint64 effectiveAt);
 
+    /// @notice Thrown when an operator's cut, or the cut it has scheduled, is above what a delegator accepts.
+    error StakingCutAboveAccepted(uint32 cutPpm, uint32 maxCutPpm);
+
+    /// @notice Thrown when a withdrawal would leave less slashable stake than pending challenges have locked.
+    error StakingStakeLocked(uint256 locked, uint256 slashableAfter);
+
+    /// @notice Thrown when slashing or unlocking more than is locked for the operator.
+    error StakingNotLocked(uint256 locked, uint256 requested);
+
+    /// @notice Thrown when the caller is not the protocol contract that may do this.
+    error StakingUnauthorized(address caller);
+
+    /// @notice Thrown when the protocol contracts were already set, or are set to zero.
+    error StakingProtocolContractsSet(address slasher, address feeSource);
+
     /// @notice Thrown when a parameter is set outside its bounds.
     error StakingParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 minimum, uint256 maximum);
 
@@ -118,8 +148,15 @@ interface IStaking is IStakingBase {
                                   CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice The role that may slash: the dispute path of the proofs contract, and governance.
-    function SLASHER_ROLE() external view returns (bytes32);
+    /// @notice The one contract that may lock and slash stake (the proof registry's dispute path). Set once, by
+    /// {setProtocolContracts}; no role can change it or slash otherwise.
+    function slasher() external view returns (address);
+
+    /// @notice The one contract that may credit node fees (the payments escrow). Set once, with {slasher}.
+    function feeSource() external view returns (address);
+
+    /// @notice What pending challenges have locked of an operator's slashable stake: it cannot be withdrawn.
+    function lockedStakeOf(address operator) external view returns (uint256);
 
     /// @notice The role that may pause new stake and delegation (never withdrawals or claims).
     function PAUSER_ROLE() external view returns (bytes32);
@@ -160,7 +197,7 @@ interface IStaking is IStakingBase {
     /// @notice Rewards and fees paid out so far.
     function rewardsClaimed() external view returns (uint256);
 
-    /// @notice Node fees received so far through {distributeFees}, claimable with the rewards.
+    /// @notice Node fees credited so far through {creditFees}, claimable with the rewards.
     function feesDistributed() external view returns (uint256);
 
     /// @notice Rewards emitted while no stake was active: never paid, kept in the contract.
@@ -208,17 +245,20 @@ interface IStaking is IStakingBase {
     /// @dev A permit already used (for example by a front-runner) does not make the stake fail.
     function stakeWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
 
-    /// @notice Delegates `amount` to `operator`.
-    /// @dev Emits a {StakeDelegated} event.
+    /// @notice Delegates `amount` to `operator`, accepting a cut of at most `maxCutPpm`.
+    /// @dev Emits a {StakeDelegated} event. Like a slippage bound: an operator that raised its cut (or scheduled a
+    /// raise) in the same block cannot take more than the delegator accepted.
     ///
     /// Requirements:
     /// - Not paused; `operator` has staked; the caller is not `operator`; `amount` >= {minimumDelegation}.
-    function delegate(address operator, uint256 amount) external;
+    /// - The operator's cut, and any cut it has scheduled, are at most `maxCutPpm`.
+    function delegate(address operator, uint256 amount, uint32 maxCutPpm) external;
 
     /// @notice {delegate} with an EIP-2612 permit instead of an allowance.
     function delegateWithPermit(
         address operator,
         uint256 amount,
+        uint32 maxCutPpm,
         uint256 deadline,
         uint8 v,
         bytes32 r,
@@ -240,9 +280,13 @@ interface IStaking is IStakingBase {
     /// @return requestId The id of the thaw request.
     function undelegate(address operator, uint256 shares) external returns (uint256 requestId);
 
-    /// @notice Withdraws up to `maxRequests` of the caller's thawed requests with `operator`, oldest first.
+    /// @notice Withdraws every thawed request among the caller's `maxRequests` oldest open requests with `operator`
+    /// (0: all), whatever their order: a request made after a shorter thawing period took effect is not held back
+    /// by an older, longer one.
     /// @dev Pays what the requests are worth after any slash, which may be 0. Emits a {StakeWithdrawn} event.
-    /// Reverts with {StakingNothingThawed} when the oldest request is still thawing.
+    /// Reverts with {StakingNothingThawed} when none of them has thawed, and with {StakingStakeLocked} when the
+    /// withdrawal would leave less slashable stake than pending challenges locked (an operator's own stake holds a
+    /// lock first, so delegators are held back only when the operator's own stake does not cover it).
     /// @return amount The amount paid.
     function withdraw(address operator, uint256 maxRequests) external returns (uint256 amount);
 
@@ -251,23 +295,45 @@ interface IStaking is IStakingBase {
     /// @return amount The amount paid.
     function claimRewards(address operator) external returns (uint256 amount);
 
-    /// @notice Sets the caller's cut of its delegators' rewards and fees, in parts per million.
-    /// @dev With no delegation yet, the cut applies at once; otherwise it applies {cutChangeDelay} later (see
-    /// {applyDelegationCut}), so that delegators can leave first. Emits {DelegationCutScheduled} or {DelegationCutSet}.
+    /// @notice Schedules the caller's cut of its delegators' rewards and fees, in parts per million.
+    /// @dev Every change applies {cutChangeDelay} later (see {applyDelegationCut}), with or without delegators, so
+    /// that no delegator, not even the first, meets a cut it did not see. Emits {DelegationCutScheduled}.
     function setDelegationCut(uint32 cutPpm) external;
 
     /// @notice Applies an operator's scheduled cut once it is due. Anyone may call it.
     function applyDelegationCut(address operator) external;
 
-    /// @notice Adds `amount` of node fees for `operator` (pulled from the caller, the payments escrow): the part
-    /// earned by delegated stake (delegated / active) goes to the delegators after the operator's cut, the rest to
-    /// the operator. Both claim it with {claimRewards}. Emits a {FeesDistributed} event.
-    function distributeFees(address operator, uint256 amount) external;
+    /// @notice Credits `amount` of node fees to `operator` as a payment is made: the part earned by delegated stake
+    /// (delegated / active, now) goes to the delegators of now after the operator's cut, the rest to the operator.
+    /// Both claim it with {claimRewards}. A delegation made later never shares it. Emits a {FeesCredited} event.
+    /// @dev Only {feeSource}, which transfers the credited tokens to this contract in the same transaction.
+    /// @return toDelegators The delegators' part.
+    function creditFees(address operator, uint256 amount) external returns (uint256 toDelegators);
 
-    /// @notice Slashes `amount` of the operator's stake: own active, then own thawing, then delegated active and
-    /// thawing pro rata. {challengerSharePpm} of it goes to `challenger` (none when zero), the rest is burned. A
-    /// thawing pool that the slash would leave worth less than a billionth of a token per share loses that dust too
-    /// (burned), and its requests start a new epoch; {StakeSlashed} carries what was actually taken.
-    /// @dev Only {SLASHER_ROLE}. At most {maxSlashPpm} of the slashable stake. Emits a {StakeSlashed} event.
-    function slash(address operator, uint256 amount, address challenger) external;
+    /// @notice Locks up to `amount` of the operator's slashable stake for a pending challenge, so that it cannot be
+    /// withdrawn until the lock is released or slashed. Emits a {StakeLocked} event.
+    /// @dev Only {slasher}. `amount` is at most {maxSlashPpm} of the slashable stake; the lock is capped by what is
+    /// not yet locked.
+    /// @return locked What was locked.
+    function lockStake(address operator, uint256 amount) external returns (uint256 locked);
+
+    /// @notice Releases `amount` of an operator's lock (a challenge rejected or expired). Only {slasher}.
+    function unlockStake(address operator, uint256 amount) external;
+
+    /// @notice Slashes `amount` of the operator's locked stake (releasing the lock): own active, then own thawing,
+    /// then delegated active and thawing pro rata. `challenger` (none when zero) receives {challengerSharePpm} of
+    /// what is taken from the operator's own stake; the delegators' part and the rest are burned. A thawing pool
+    /// that the slash would leave worth less than a billionth of a token per share loses that dust too (burned), and
+    /// its requests start a new epoch. Emits a {StakeSlashed} event with what was actually taken.
+    /// @dev Only {slasher}; `amount` at most what is locked.
+    /// @return taken What the operator and its delegators lost, dust sweeps included.
+    /// @return toChallenger What the challenger received.
+    function slash(
+        address operator,
+        uint256 amount,
+        address challenger
+    ) external returns (uint256 taken, uint256 toChallenger);
+
+    /// @notice Sets the slasher and the fee source, once. Only the default admin.
+    function setProtocolContracts(address newSlasher, address newFeeSource) external;
 }

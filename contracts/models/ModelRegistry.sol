@@ -133,10 +133,15 @@ contract ModelRegistry is IModelRegistry, AccessControl {
                                  INTERNAL FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @dev The royalty in force now: a scheduled increase once it is due, the stored share before.
+    /// @dev The royalty in force now: a scheduled increase once it is due, the stored share before; never above the
+    /// maximum as it stands now, so that an increase scheduled before the maximum fell cannot exceed it.
     function _royaltyNow(Models.Model storage model) internal view returns (uint32) {
         uint40 increaseAt = model.royaltyIncreaseAt;
-        return increaseAt != 0 && block.timestamp >= increaseAt ? model.pendingRoyaltyPpm : model.royaltyPpm;
+        uint32 royalty = increaseAt != 0 && block.timestamp >= increaseAt
+            ? model.pendingRoyaltyPpm
+            : model.royaltyPpm;
+        uint32 maximum = maxRoyaltyPpm;
+        return royalty < maximum ? royalty : maximum;
     }
 
     function _existing(bytes32 modelId) internal view returns (Models.Model storage model) {

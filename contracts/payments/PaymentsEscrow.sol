@@ -7,7 +7,8 @@ import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC2
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
@@ -23,9 +24,9 @@ import {Proofs} from "../types/Proofs.sol";
 /// @title PaymentsEscrow
 /// @notice See the documentation in {IPaymentsEscrow}.
 /// @dev Where the tokens are: every token this contract holds is a payer's balance, a fee cap locked in an open
-/// request, node fees owed to an operator, royalties owed to a model owner, or protocol fees not yet flushed.
-/// Payments only move amounts between these books; tokens leave through withdrawals, refunds and collections, so
-/// a voucher redemption costs a few storage writes and no token transfer.
+/// request, royalties owed to a model owner, or protocol fees not yet flushed. A payment's node share is credited in
+/// staking's books at once (so that only the stake of that moment shares it) and its tokens follow in one transfer
+/// per transaction, whatever the number of vouchers; the rest only moves between these books.
 contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     using SafeERC20 for IERC20;
 
@@ -42,6 +43,10 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     uint32 public constant MAX_PROTOCOL_FEE_PPM = 100_000;
     uint64 public constant MIN_WITHDRAWAL_THAWING_PERIOD = 1 days;
     uint64 public constant MAX_WITHDRAWAL_THAWING_PERIOD = 60 days;
+
+    /// @notice The gas a contract payer's EIP-1271 `isValidSignature` may use: a wallet that needs more is refused,
+    /// and in a batch skipped, without sinking the rest.
+    uint256 public constant WALLET_SIGNATURE_GAS = 100_000;
 
     /*//////////////////////////////////////////////////////////////////////////
                                   STATE VARIABLES
@@ -71,7 +76,6 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     mapping(address payer => Payments.Account account) internal _accounts;
     mapping(bytes32 channel => uint128 redeemed) internal _redeemed;
     mapping(uint256 requestId => Payments.Request request) internal _requests;
-    mapping(address operator => uint256 fees) internal _nodeFees;
     mapping(address owner => uint256 royalties) internal _royalties;
 
     /// @dev Who a payment goes to and how it is split.
@@ -161,11 +165,6 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IPaymentsEscrow
-    function nodeFeesOf(address operator) external view override returns (uint256) {
-        return _nodeFees[operator];
-    }
-
-    /// @inheritdoc IPaymentsEscrow
     function royaltiesOf(address owner) external view override returns (uint256) {
         return _royalties[owner];
     }
@@ -225,8 +224,10 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         bytes calldata signature
     ) external override returns (uint256 paid) {
         bytes4 failure;
-        (paid, failure) = _redeem(voucher, signature);
+        uint256 toStaking;
+        (paid, toStaking, failure) = _redeem(voucher, signature);
         if (failure != bytes4(0)) _revertVoucher(voucher, failure);
+        _sendToStaking(toStaking);
     }
 
     /// @inheritdoc IPaymentsEscrow
@@ -236,12 +237,15 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     ) external override returns (uint256 paid) {
         uint256 count = vouchers.length;
         require(count > 0 && count == signatures.length, EscrowBadBatch(count, signatures.length));
+        uint256 toStaking;
         for (uint256 i; i < count; ++i) {
-            (uint256 one, bytes4 failure) = _redeem(vouchers[i], signatures[i]);
+            (uint256 one, uint256 nodeShare, bytes4 failure) = _redeem(vouchers[i], signatures[i]);
             if (failure != bytes4(0)) emit VoucherSkipped(i, vouchers[i].payer, vouchers[i].nodeId, failure);
             paid += one;
+            toStaking += nodeShare;
         }
         require(paid > 0, EscrowBatchPaidNothing());
+        _sendToStaking(toStaking);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -299,6 +303,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         request.status = Payments.RequestStatus.Fulfilled;
         uint256 refund = request.feeCap - price;
         _accounts[request.payer].balance += uint128(refund);
+        uint256 toStaking;
         if (price > 0) {
             Split memory split = Split({
                 payer: request.payer,
@@ -311,11 +316,22 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
                 kind: Payments.PaymentKind.Request
             });
             (split.modelOwner, split.royaltyPpm) = MODELS.royaltyOf(request.modelId);
-            _pay(split, price);
+            toStaking = _pay(split, price);
         }
         emit RequestFulfilled(requestId, nodeId, outputHash, proofHash, price, refund);
 
-        // Interaction: the proof record, under an id no node can commit itself.
+        // Interaction: the node's share to staking, and the proof record, under an id no node can commit itself.
+        _sendToStaking(toStaking);
+        _commitRequestRecord(requestId, nodeId, request, outputHash, proofHash);
+    }
+
+    function _commitRequestRecord(
+        uint256 requestId,
+        uint256 nodeId,
+        Payments.Request storage request,
+        bytes32 outputHash,
+        bytes32 proofHash
+    ) internal {
         PROOFS.commitRecordFor(
             nodeId,
             Proofs.Record({
@@ -364,16 +380,6 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     /*//////////////////////////////////////////////////////////////////////////
                                     COLLECTIONS
     //////////////////////////////////////////////////////////////////////////*/
-
-    /// @inheritdoc IPaymentsEscrow
-    function collectNodeFees(address operator) external override returns (uint256 amount) {
-        amount = _nodeFees[operator];
-        require(amount > 0, EscrowNothingToCollect(operator));
-        _nodeFees[operator] = 0;
-        TOKEN.forceApprove(address(STAKING), amount);
-        STAKING.distributeFees(operator, amount);
-        emit NodeFeesCollected(operator, amount);
-    }
 
     /// @inheritdoc IPaymentsEscrow
     function collectRoyalties() external override returns (uint256 amount) {
@@ -441,28 +447,29 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         emit Deposited(payer, msg.sender, amount);
     }
 
-    /// @dev Pays what a voucher owes, or returns the selector of the error that stops it (and pays nothing).
+    /// @dev Pays what a voucher owes and returns the node's share (whose tokens the caller sends to staking), or
+    /// returns the selector of the error that stops it (and pays nothing).
     function _redeem(
         Payments.Voucher calldata voucher,
         bytes calldata signature
-    ) internal returns (uint256 paid, bytes4 failure) {
+    ) internal returns (uint256 paid, uint256 nodeShare, bytes4 failure) {
         Split memory split;
         (split, failure) = _checkVoucher(voucher, signature);
-        if (failure != bytes4(0)) return (0, failure);
+        if (failure != bytes4(0)) return (0, 0, failure);
 
         bytes32 channel = _channel(split.payer, split.nodeId, split.modelId, split.mode);
         uint128 redeemed = _redeemed[channel];
-        if (voucher.cumulativeAmount <= redeemed) return (0, EscrowNothingOwed.selector);
+        if (voucher.cumulativeAmount <= redeemed) return (0, 0, EscrowNothingOwed.selector);
         Payments.Account storage account = _accounts[split.payer];
         paid = Math.min(voucher.cumulativeAmount - redeemed, _availableFor(account, voucher.issuedAt));
-        if (paid == 0) return (0, EscrowInsufficientBalance.selector);
+        if (paid == 0) return (0, 0, EscrowInsufficientBalance.selector);
 
         // Effect: the channel first, so that no voucher of it pays twice.
         _redeemed[channel] = redeemed + uint128(paid);
         uint128 balance = account.balance - uint128(paid);
         account.balance = balance;
         if (account.thawing > balance) account.thawing = balance;
-        _pay(split, paid);
+        nodeShare = _pay(split, paid);
     }
 
     /// @dev Checks a voucher's dates, signature, node and model; returns who it pays, or why it cannot.
@@ -472,12 +479,14 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     ) internal view returns (Split memory split, bytes4 failure) {
         if (voucher.expiry < block.timestamp) return (split, EscrowVoucherExpired.selector);
         if (voucher.issuedAt > block.timestamp) return (split, EscrowVoucherFromTheFuture.selector);
-        if (!SignatureChecker.isValidSignatureNow(voucher.payer, voucherDigest(voucher), signature)) {
+        if (!_isValidSignature(voucher.payer, voucherDigest(voucher), signature)) {
             return (split, EscrowInvalidSignature.selector);
         }
-        (address operator, ) = NODES.nodeOperatorOf(voucher.nodeId);
+        (address operator, bool serving) = NODES.nodeOperatorOf(voucher.nodeId);
         if (operator == address(0)) return (split, EscrowUnknownNode.selector);
         if (operator == voucher.payer) return (split, EscrowSelfDealing.selector);
+        // A node that is deregistered, jailed, or no longer covered by its operator's stake is not paid until it is.
+        if (!serving) return (split, EscrowNodeNotServing.selector);
         split.payer = voucher.payer;
         split.nodeId = voucher.nodeId;
         split.operator = operator;
@@ -491,6 +500,27 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         }
     }
 
+    /// @dev Whether `signature` is `signer`'s over `digest`: ECDSA for an account without code, EIP-1271 otherwise,
+    /// with the wallet's call capped at {WALLET_SIGNATURE_GAS} and at most 32 bytes of its answer read, so that a
+    /// wallet that burns gas or answers with a huge returndata costs its own voucher, never a whole batch.
+    function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) internal view returns (bool) {
+        if (signer.code.length == 0) {
+            (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, signature);
+            return error == ECDSA.RecoverError.NoError && recovered == signer;
+        }
+        bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
+        bool success;
+        bytes32 answer;
+        uint256 gasCap = WALLET_SIGNATURE_GAS;
+        assembly ("memory-safe") {
+            // Copies at most one word of returndata into the scratch space: no memory expansion, whatever the size.
+            success := staticcall(gasCap, signer, add(query, 0x20), mload(query), 0x00, 0x20)
+            success := and(success, gt(returndatasize(), 0x1f))
+            answer := mload(0x00)
+        }
+        return success && bytes4(answer) == IERC1271.isValidSignature.selector;
+    }
+
     /// @dev What a voucher issued at `issuedAt` may take: all of the balance when it predates the thaw, else the
     /// balance less what is thawing.
     function _availableFor(Payments.Account storage account, uint64 issuedAt) internal view returns (uint256) {
@@ -498,14 +528,16 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         return issuedAt < account.thawStartedAt ? balance : balance - account.thawing;
     }
 
-    /// @dev Splits a payment: the protocol fee and the model's royalty round down, the node takes the rest.
-    function _pay(Split memory split, uint256 gross) internal {
+    /// @dev Splits a payment: the protocol fee and the model's royalty round down, the node takes the rest, which is
+    /// credited in staking now, to the operator and the stake delegated to it now. Returns the node's share, whose
+    /// tokens the caller sends to staking before its transaction ends.
+    function _pay(Split memory split, uint256 gross) internal returns (uint256 nodeShare) {
         uint256 protocolFee = (gross * protocolFeePpm) / PPM;
         uint256 royalty = (gross * split.royaltyPpm) / PPM;
-        uint256 nodeShare = gross - protocolFee - royalty;
+        nodeShare = gross - protocolFee - royalty;
         protocolFeesPending += protocolFee;
         _royalties[split.modelOwner] += royalty;
-        _nodeFees[split.operator] += nodeShare;
+        if (nodeShare > 0) STAKING.creditFees(split.operator, nodeShare);
         emit PaymentCollected(
             split.payer,
             split.nodeId,
@@ -521,6 +553,11 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         );
     }
 
+    /// @dev Sends the node shares credited in staking during this call.
+    function _sendToStaking(uint256 amount) internal {
+        if (amount > 0) TOKEN.safeTransfer(address(STAKING), amount);
+    }
+
     /// @dev Reverts with the voucher's error and its values.
     function _revertVoucher(Payments.Voucher calldata voucher, bytes4 failure) internal view {
         if (failure == EscrowVoucherExpired.selector) revert EscrowVoucherExpired(voucher.expiry);
@@ -528,6 +565,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         if (failure == EscrowInvalidSignature.selector) revert EscrowInvalidSignature(voucher.payer);
         if (failure == EscrowSelfDealing.selector) revert EscrowSelfDealing(voucher.payer, voucher.nodeId);
         if (failure == EscrowUnknownNode.selector) revert EscrowUnknownNode(voucher.nodeId);
+        if (failure == EscrowNodeNotServing.selector) revert EscrowNodeNotServing(voucher.nodeId);
         if (failure == EscrowUnknownModel.selector) revert EscrowUnknownModel(voucher.modelId);
         if (failure == EscrowNothingOwed.selector) {
             revert EscrowNothingOwed(

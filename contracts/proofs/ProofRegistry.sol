@@ -6,7 +6,6 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IProofRegistry} from "../interfaces/IProofRegistry.sol";
@@ -18,8 +17,10 @@ import {Proofs} from "../types/Proofs.sol";
 /// @title ProofRegistry
 /// @notice See the documentation in {IProofRegistry}.
 /// @dev One storage slot per commitment, whatever the number of records: a batch of a million records costs what a
-/// batch of ten does, keyed by its root; a single record is keyed by its inference id, which makes ids unique.
-/// The two live in separate mappings, so that no batch root can stand in for, or block, a single record.
+/// batch of ten does. Batches are keyed by (node, root) and single records by (node, inference id), in separate
+/// mappings, so that no node can take another's root or id and no batch root can stand in for a single record.
+/// Disputes are kept per record (node, root, leaf): at most one challenge waits for the arbiter, holding a lock on
+/// the operator's stake in staking; a verifier's decision or an upheld challenge settles the record once.
 contract ProofRegistry is IProofRegistry, AccessControl {
     using SafeERC20 for IERC20;
 
@@ -34,12 +35,14 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     bytes32 public constant override RECORDER_ROLE = keccak256("RECORDER_ROLE");
 
     /// @notice Single-record inference ids starting with this byte are reserved for {RECORDER_ROLE} (on-chain
-    /// requests), so that no node can take a request's id before the request is fulfilled.
+    /// requests), so that no node can commit a request's id before the request is fulfilled.
     bytes1 public constant override RESERVED_INFERENCE_PREFIX = 0xff;
 
     uint32 internal constant PPM = 1_000_000;
     uint64 public constant MIN_CHALLENGE_WINDOW = 1 hours;
     uint64 public constant MAX_CHALLENGE_WINDOW = 28 days;
+    uint64 public constant MIN_DECISION_PERIOD = 1 days;
+    uint64 public constant MAX_DECISION_PERIOD = 28 days;
     uint32 public constant MAX_SLASH_PPM = 100_000;
     uint256 public constant MIN_CHALLENGE_BOND = 1e18;
     uint256 public constant MAX_CHALLENGE_BOND = 1_000_000e18;
@@ -54,11 +57,14 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     /// @notice Where nodes and their operators are registered.
     INodeRegistry public immutable NODES;
 
-    /// @notice Where operators are slashed.
+    /// @notice Where operators' stake is locked and slashed.
     IStaking public immutable STAKING;
 
     /// @inheritdoc IProofRegistry
     uint64 public override challengeWindow = 7 days;
+
+    /// @inheritdoc IProofRegistry
+    uint64 public override decisionPeriod = 7 days;
 
     /// @inheritdoc IProofRegistry
     uint32 public override slashPpm = 50_000;
@@ -66,9 +72,20 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     /// @inheritdoc IProofRegistry
     uint256 public override challengeBond = 100e18;
 
+    /// @dev What opening a challenge needs to know, past the checks of its record.
+    struct Opening {
+        uint256 nodeId;
+        bytes32 root;
+        bytes32 inferenceId;
+        bytes32 recordKey;
+        bool verifiable;
+        bool upheld;
+    }
+
     IProofVerifier[MODE_COUNT] internal _verifiers;
-    mapping(bytes32 root => Proofs.Commitment commitment) internal _commitments;
-    mapping(bytes32 inferenceId => Proofs.SingleRecord record) internal _records;
+    mapping(uint256 nodeId => mapping(bytes32 root => Proofs.Commitment commitment)) internal _commitments;
+    mapping(uint256 nodeId => mapping(bytes32 inferenceId => Proofs.SingleRecord record)) internal _records;
+    mapping(bytes32 recordKey => Proofs.Dispute dispute) internal _disputes;
     mapping(bytes32 challengeId => Proofs.Challenge challenge) internal _challenges;
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -77,7 +94,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
 
     /// @param token The bond token (OPG).
     /// @param nodes The node registry.
-    /// @param staking The staking contract, which must give this contract its slasher role.
+    /// @param staking The staking contract, which must make this contract its slasher.
     /// @param admin The account given the default admin and arbiter roles (the timelock, after deployment).
     constructor(IERC20 token, INodeRegistry nodes, IStaking staking, address admin) {
         TOKEN = token;
@@ -102,45 +119,59 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     }
 
     /// @inheritdoc IProofRegistry
-    function getCommitment(bytes32 root) external view override returns (Proofs.Commitment memory) {
-        return _commitments[root];
+    function recordKeyOf(uint256 nodeId, bytes32 root, bytes32 leaf) public pure override returns (bytes32) {
+        return keccak256(abi.encode(nodeId, root, leaf));
     }
 
     /// @inheritdoc IProofRegistry
-    function getRecord(bytes32 inferenceId) external view override returns (Proofs.SingleRecord memory) {
-        return _records[inferenceId];
+    function getCommitment(uint256 nodeId, bytes32 root) external view override returns (Proofs.Commitment memory) {
+        return _commitments[nodeId][root];
+    }
+
+    /// @inheritdoc IProofRegistry
+    function getRecord(
+        uint256 nodeId,
+        bytes32 inferenceId
+    ) external view override returns (Proofs.SingleRecord memory) {
+        return _records[nodeId][inferenceId];
     }
 
     /// @inheritdoc IProofRegistry
     function isIncluded(
+        uint256 nodeId,
         bytes32 root,
         Proofs.Record calldata record,
         bytes32[] calldata proof
     ) external view override returns (bool) {
-        return _commitments[root].committedAt != 0 && MerkleProof.verifyCalldata(proof, root, leafOf(record));
+        return _commitments[nodeId][root].committedAt != 0 && MerkleProof.verifyCalldata(proof, root, leafOf(record));
     }
 
     /// @inheritdoc IProofRegistry
-    function isRecordCommitted(Proofs.Record calldata record) public view override returns (bool) {
-        Proofs.SingleRecord storage stored = _records[record.inferenceId];
+    function isRecordCommitted(uint256 nodeId, Proofs.Record calldata record) public view override returns (bool) {
+        Proofs.SingleRecord storage stored = _records[nodeId][record.inferenceId];
         return stored.challengeableUntil != 0 && stored.leafPrefix == bytes20(leafOf(record));
     }
 
     /// @inheritdoc IProofRegistry
-    function isFinal(bytes32 root) external view override returns (bool) {
-        return block.timestamp > _existing(root).challengeableUntil;
+    function isFinal(uint256 nodeId, bytes32 root) external view override returns (bool) {
+        return block.timestamp > _existing(nodeId, root).challengeableUntil;
     }
 
     /// @inheritdoc IProofRegistry
-    function isRecordFinal(bytes32 inferenceId) external view override returns (bool) {
-        uint40 until = _records[inferenceId].challengeableUntil;
-        require(until != 0, ProofsUnknownRecord(inferenceId));
+    function isRecordFinal(uint256 nodeId, bytes32 inferenceId) external view override returns (bool) {
+        uint40 until = _records[nodeId][inferenceId].challengeableUntil;
+        require(until != 0, ProofsUnknownRecord(nodeId, inferenceId));
         return block.timestamp > until;
     }
 
     /// @inheritdoc IProofRegistry
     function getChallenge(bytes32 challengeId) external view override returns (Proofs.Challenge memory) {
         return _challenges[challengeId];
+    }
+
+    /// @inheritdoc IProofRegistry
+    function getDispute(bytes32 recordKey) external view override returns (Proofs.Dispute memory) {
+        return _disputes[recordKey];
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -166,50 +197,55 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     function commitBatch(uint256 nodeId, bytes32 root, uint64 recordCount, string calldata uri) external override {
         _checkOperator(nodeId);
         require(root != bytes32(0) && recordCount > 0, ProofsEmptyBatch());
-        require(_commitments[root].committedAt == 0, ProofsBatchAlreadyCommitted(root));
-        _commitments[root] = Proofs.Commitment({
-            nodeId: SafeCast.toUint64(nodeId),
-            committedAt: uint40(block.timestamp),
-            challengeableUntil: uint40(block.timestamp + challengeWindow),
-            recordCount: recordCount
-        });
+        Proofs.Commitment storage commitment = _commitments[nodeId][root];
+        require(commitment.committedAt == 0, ProofsBatchAlreadyCommitted(nodeId, root));
+        commitment.committedAt = uint40(block.timestamp);
+        commitment.challengeableUntil = uint40(block.timestamp + challengeWindow);
+        commitment.recordCount = recordCount;
         emit BatchCommitted(nodeId, root, recordCount, uri);
     }
 
     /// @inheritdoc IProofRegistry
     function challenge(
+        uint256 nodeId,
         bytes32 root,
         Proofs.Record calldata record,
         bytes32[] calldata proof,
         bytes calldata evidence
     ) external override returns (bytes32 challengeId) {
-        // Check: a record of a batch, or the single record committed under its inference id.
-        bytes32 leaf = leafOf(record);
-        (uint64 nodeId, uint64 closedAt) = _challengeable(root, record, leaf, proof);
-        require(block.timestamp <= closedAt, ProofsChallengeWindowClosed(root, closedAt));
-        challengeId = keccak256(abi.encode(root, leaf));
-        Proofs.Challenge storage c = _challenges[challengeId];
-        require(c.status == Proofs.ChallengeStatus.None, ProofsAlreadyChallenged(challengeId));
-
-        // Effect
-        uint256 bond = challengeBond;
-        c.challenger = msg.sender;
-        c.openedAt = uint40(block.timestamp);
-        c.status = Proofs.ChallengeStatus.Pending;
-        c.bond = uint128(bond);
-        c.nodeId = nodeId;
-        emit RecordChallenged(challengeId, root, record.inferenceId, nodeId, msg.sender, bond);
-
-        // Interaction: take the bond, then let the verifier decide when it can.
-        TOKEN.safeTransferFrom(msg.sender, address(this), bond);
-        _decideByVerifier(challengeId, c, record, evidence);
+        // Check: a record of the node's batch, or the single record it committed under the inference id, not yet
+        // settled; then what its proof type's verifier, if the evidence is for it, makes of it.
+        Opening memory opening = Opening({
+            nodeId: nodeId,
+            root: root,
+            inferenceId: record.inferenceId,
+            recordKey: _openRecordKey(nodeId, root, record, proof),
+            verifiable: false,
+            upheld: false
+        });
+        (opening.verifiable, opening.upheld) = _verifierOutcome(record, evidence);
+        return _open(opening);
     }
 
     /// @inheritdoc IProofRegistry
     function resolveChallenge(bytes32 challengeId, bool upheld) external override onlyRole(ARBITER_ROLE) {
-        Proofs.Challenge storage c = _challenges[challengeId];
-        require(c.status == Proofs.ChallengeStatus.Pending, ProofsChallengeNotPending(challengeId));
-        _resolve(challengeId, c, upheld);
+        Proofs.Challenge storage c = _pending(challengeId);
+        require(block.timestamp <= c.decideBy, ProofsDecisionDeadlinePassed(challengeId, c.decideBy));
+        Proofs.Dispute storage dispute = _disputes[c.recordKey];
+        dispute.pendingChallengeId = bytes32(0);
+        // Upheld settles the record; rejected leaves it open to other evidence within its window.
+        if (upheld) dispute.settled = true;
+        (address operator, ) = NODES.nodeOperatorOf(c.nodeId);
+        _close(challengeId, c, operator, upheld ? Proofs.ChallengeStatus.Upheld : Proofs.ChallengeStatus.Rejected);
+    }
+
+    /// @inheritdoc IProofRegistry
+    function expireChallenge(bytes32 challengeId) external override {
+        Proofs.Challenge storage c = _pending(challengeId);
+        require(block.timestamp > c.decideBy, ProofsDecisionDeadlineNotPassed(challengeId, c.decideBy));
+        _disputes[c.recordKey].pendingChallengeId = bytes32(0);
+        (address operator, ) = NODES.nodeOperatorOf(c.nodeId);
+        _close(challengeId, c, operator, Proofs.ChallengeStatus.Expired);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -229,7 +265,15 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         challengeWindow = newWindow;
     }
 
-    /// @notice Sets the slash of an upheld challenge, at most 10% of the operator's stake. Only the default admin.
+    /// @notice Sets the arbiter's decision period of new challenges, within [1 day, 28 days]. Only the default admin.
+    function setDecisionPeriod(uint64 newPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("decisionPeriod", newPeriod, MIN_DECISION_PERIOD, MAX_DECISION_PERIOD);
+        emit ParameterSet("decisionPeriod", decisionPeriod, newPeriod);
+        decisionPeriod = newPeriod;
+    }
+
+    /// @notice Sets the slash of challenges opened from now on, at most 10% of the operator's stake. Only the default
+    /// admin.
     function setSlash(uint32 newSlashPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("slashPpm", newSlashPpm, 0, MAX_SLASH_PPM);
         emit ParameterSet("slashPpm", slashPpm, newSlashPpm);
@@ -249,14 +293,11 @@ contract ProofRegistry is IProofRegistry, AccessControl {
 
     function _commitRecord(uint256 nodeId, Proofs.Record calldata record) internal returns (bytes32 leaf) {
         bytes32 inferenceId = record.inferenceId;
-        Proofs.SingleRecord storage stored = _records[inferenceId];
-        require(stored.challengeableUntil == 0, ProofsInferenceAlreadyCommitted(inferenceId));
+        Proofs.SingleRecord storage stored = _records[nodeId][inferenceId];
+        require(stored.challengeableUntil == 0, ProofsInferenceAlreadyCommitted(nodeId, inferenceId));
         leaf = leafOf(record);
-        _records[inferenceId] = Proofs.SingleRecord({
-            leafPrefix: bytes20(leaf),
-            nodeId: SafeCast.toUint56(nodeId),
-            challengeableUntil: uint40(block.timestamp + challengeWindow)
-        });
+        stored.leafPrefix = bytes20(leaf);
+        stored.challengeableUntil = uint40(block.timestamp + challengeWindow);
         emit RecordCommitted(
             nodeId,
             inferenceId,
@@ -269,56 +310,148 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         );
     }
 
-    /// @dev The node and the end of the window of the record being challenged, once it is known to be committed:
-    /// in the batch `root` by `proof`, or, with `root` zero, as the single record of its inference id.
+    /// @dev The key of a record that can be challenged now: committed by the node, in its window, not settled.
+    function _openRecordKey(
+        uint256 nodeId,
+        bytes32 root,
+        Proofs.Record calldata record,
+        bytes32[] calldata proof
+    ) internal view returns (bytes32 recordKey) {
+        bytes32 leaf = leafOf(record);
+        uint64 closedAt = _challengeable(nodeId, root, record, leaf, proof);
+        require(block.timestamp <= closedAt, ProofsChallengeWindowClosed(root, closedAt));
+        recordKey = recordKeyOf(nodeId, root, leaf);
+        require(!_disputes[recordKey].settled, ProofsRecordSettled(recordKey));
+    }
+
+    /// @dev Whether the record's proof type has a verifier and the evidence is the proof the record committed to, and
+    /// if so whether the verifier finds it invalid (the challenge upheld). A view: the verifier cannot re-enter, and
+    /// one that reverts only stops this evidence.
+    function _verifierOutcome(
+        Proofs.Record calldata record,
+        bytes calldata evidence
+    ) internal view returns (bool verifiable, bool upheld) {
+        IProofVerifier verifier = _verifiers[uint8(record.proofType)];
+        verifiable = address(verifier) != address(0) && keccak256(evidence) == record.proofHash;
+        upheld = verifiable && !verifier.verify(record, evidence);
+    }
+
+    /// @dev Opens a challenge of a record that can be challenged, and closes it at once when a verifier decided.
+    function _open(Opening memory opening) internal returns (bytes32 challengeId) {
+        // Check: never challenged by the caller; only the arbiter's queue is one at a time, so that evidence that a
+        // verifier checks always reaches it.
+        challengeId = keccak256(abi.encode(opening.recordKey, msg.sender));
+        Proofs.Challenge storage c = _challenges[challengeId];
+        require(c.status == Proofs.ChallengeStatus.None, ProofsAlreadyChallenged(challengeId));
+        Proofs.Dispute storage dispute = _disputes[opening.recordKey];
+        bytes32 pending = dispute.pendingChallengeId;
+        require(opening.verifiable || pending == bytes32(0), ProofsAlreadyChallenged(pending));
+
+        // Effect
+        c.challenger = msg.sender;
+        c.openedAt = uint40(block.timestamp);
+        c.decideBy = uint40(block.timestamp + decisionPeriod);
+        c.status = Proofs.ChallengeStatus.Pending;
+        c.bond = uint128(challengeBond);
+        c.recordKey = opening.recordKey;
+        c.nodeId = uint64(opening.nodeId);
+        if (opening.verifiable) {
+            // A verifier's outcome settles the record, and closes the challenge waiting for the arbiter with it.
+            dispute.settled = true;
+            dispute.pendingChallengeId = bytes32(0);
+        } else {
+            dispute.pendingChallengeId = challengeId;
+        }
+
+        // Interaction: the bond first; then the challenge that waited is closed (releasing its lock), and the slash
+        // fixed now is locked: the slash in force when a challenge is opened is the one its decision applies.
+        TOKEN.safeTransferFrom(msg.sender, address(this), c.bond);
+        (address operator, ) = NODES.nodeOperatorOf(opening.nodeId);
+        if (opening.verifiable && pending != bytes32(0)) {
+            Proofs.ChallengeStatus superseded = opening.upheld
+                ? Proofs.ChallengeStatus.Superseded
+                : Proofs.ChallengeStatus.Rejected;
+            _close(pending, _challenges[pending], operator, superseded);
+        }
+        if (!opening.verifiable || opening.upheld) c.lockedStake = uint128(_lockSlash(operator));
+        emit RecordChallenged(
+            challengeId,
+            opening.nodeId,
+            opening.inferenceId,
+            opening.root,
+            opening.recordKey,
+            msg.sender,
+            c.bond,
+            c.lockedStake,
+            c.decideBy
+        );
+        if (opening.verifiable) {
+            Proofs.ChallengeStatus outcome = opening.upheld
+                ? Proofs.ChallengeStatus.Upheld
+                : Proofs.ChallengeStatus.Rejected;
+            _close(challengeId, c, operator, outcome);
+        }
+    }
+
+    /// @dev Locks, for a new challenge, the slash its decision would take: {slashPpm} of the operator's slashable
+    /// stake now, within staking's own bound.
+    function _lockSlash(address operator) internal returns (uint256 locked) {
+        uint256 slashable = STAKING.slashableStakeOf(operator);
+        uint256 amount = (slashable * Math.min(slashPpm, STAKING.maxSlashPpm())) / PPM;
+        if (amount > 0) locked = STAKING.lockStake(operator, amount);
+    }
+
+    /// @dev The end of the window of the record being challenged, once it is known to be committed by the node: in
+    /// its batch `root` by `proof`, or, with `root` zero, as its single record of the inference id.
     function _challengeable(
+        uint256 nodeId,
         bytes32 root,
         Proofs.Record calldata record,
         bytes32 leaf,
         bytes32[] calldata proof
-    ) internal view returns (uint64 nodeId, uint64 closedAt) {
+    ) internal view returns (uint64 closedAt) {
         if (root == bytes32(0)) {
-            Proofs.SingleRecord memory stored = _records[record.inferenceId];
-            require(stored.challengeableUntil != 0, ProofsUnknownRecord(record.inferenceId));
+            Proofs.SingleRecord memory stored = _records[nodeId][record.inferenceId];
+            require(stored.challengeableUntil != 0, ProofsUnknownRecord(nodeId, record.inferenceId));
             require(stored.leafPrefix == bytes20(leaf), ProofsRecordNotIncluded(root, leaf));
-            return (stored.nodeId, stored.challengeableUntil);
+            return stored.challengeableUntil;
         }
-        Proofs.Commitment memory commitment = _existing(root);
+        Proofs.Commitment memory commitment = _existing(nodeId, root);
         require(MerkleProof.verifyCalldata(proof, root, leaf), ProofsRecordNotIncluded(root, leaf));
-        return (commitment.nodeId, commitment.challengeableUntil);
+        return commitment.challengeableUntil;
     }
 
-    /// @dev Lets the verifier of the record's proof type decide, when there is one and the evidence is the proof
-    /// the record committed to; otherwise the challenge waits for the arbiter.
-    function _decideByVerifier(
+    /// @dev Closes a challenge with `outcome`. Upheld slashes the locked stake and returns the bond; superseded
+    /// releases the lock and returns the bond; rejected and expired release the lock and pay the bond to the
+    /// operator. The status is set before any call, so a challenge is closed once.
+    function _close(
         bytes32 challengeId,
         Proofs.Challenge storage c,
-        Proofs.Record calldata record,
-        bytes calldata evidence
+        address operator,
+        Proofs.ChallengeStatus outcome
     ) internal {
-        IProofVerifier verifier = _verifiers[uint8(record.proofType)];
-        if (address(verifier) != address(0) && keccak256(evidence) == record.proofHash) {
-            _resolve(challengeId, c, !verifier.verify(record, evidence));
+        c.status = outcome;
+        uint256 locked = c.lockedStake;
+        uint256 bond = c.bond;
+        address challenger = c.challenger;
+        bool returnBond = outcome == Proofs.ChallengeStatus.Upheld || outcome == Proofs.ChallengeStatus.Superseded;
+        address bondRecipient = returnBond ? challenger : operator;
+        uint256 slashed;
+        uint256 toChallenger;
+        if (locked > 0) {
+            if (outcome == Proofs.ChallengeStatus.Upheld) {
+                (slashed, toChallenger) = STAKING.slash(operator, locked, challenger);
+            } else {
+                STAKING.unlockStake(operator, locked);
+            }
         }
+        TOKEN.safeTransfer(bondRecipient, bond);
+        emit ChallengeResolved(challengeId, outcome, slashed, toChallenger, bondRecipient, bond);
     }
 
-    /// @dev Settles a challenge: upheld slashes the node's operator and returns the bond; rejected pays the bond to
-    /// the operator. The status is set before any call, so a challenge is decided once.
-    function _resolve(bytes32 challengeId, Proofs.Challenge storage c, bool upheld) internal {
-        c.status = upheld ? Proofs.ChallengeStatus.Upheld : Proofs.ChallengeStatus.Rejected;
-        (address operator, ) = NODES.nodeOperatorOf(c.nodeId);
-        uint256 bond = c.bond;
-        uint256 slashed;
-        if (upheld) {
-            uint256 slashable = STAKING.slashableStakeOf(operator);
-            // Within staking's own bound, so that a lowered bound there never blocks a decision here.
-            slashed = Math.min((slashable * slashPpm) / PPM, (slashable * STAKING.maxSlashPpm()) / PPM);
-            if (slashed > 0) STAKING.slash(operator, slashed, c.challenger);
-            TOKEN.safeTransfer(c.challenger, bond);
-        } else {
-            TOKEN.safeTransfer(operator, bond);
-        }
-        emit ChallengeResolved(challengeId, upheld, slashed, upheld ? bond : 0);
+    function _pending(bytes32 challengeId) internal view returns (Proofs.Challenge storage c) {
+        c = _challenges[challengeId];
+        require(c.status == Proofs.ChallengeStatus.Pending, ProofsChallengeNotPending(challengeId));
     }
 
     function _checkOperator(uint256 nodeId) internal view {
@@ -326,9 +459,9 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         require(serving && operator == msg.sender, ProofsNotNodeOperator(nodeId, msg.sender));
     }
 
-    function _existing(bytes32 root) internal view returns (Proofs.Commitment memory commitment) {
-        commitment = _commitments[root];
-        require(commitment.committedAt != 0, ProofsUnknownCommitment(root));
+    function _existing(uint256 nodeId, bytes32 root) internal view returns (Proofs.Commitment memory commitment) {
+        commitment = _commitments[nodeId][root];
+        require(commitment.committedAt != 0, ProofsUnknownCommitment(nodeId, root));
     }
 
     function _checkBounds(bytes32 parameter, uint256 value, uint256 minimum, uint256 maximum) internal pure {

@@ -31,6 +31,10 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     uint256 public constant MIN_MINIMUM_STAKE = 1e18;
     uint256 public constant MAX_MINIMUM_STAKE = 10_000_000e18;
 
+    /// @notice Bounds of the own stake per node.
+    uint256 public constant MIN_MINIMUM_OWN_STAKE = 1e18;
+    uint256 public constant MAX_MINIMUM_OWN_STAKE = 1_000_000e18;
+
     /// @notice Bounds of the liveness window.
     uint64 public constant MIN_LIVENESS_WINDOW = 5 minutes;
     uint64 public constant MAX_LIVENESS_WINDOW = 7 days;
@@ -50,6 +54,9 @@ contract NodeRegistry is INodeRegistry, AccessControl {
 
     /// @inheritdoc INodeRegistry
     uint64 public override livenessWindow = 1 hours;
+
+    /// @inheritdoc INodeRegistry
+    uint256 public override minimumOwnStake = 5_000e18;
 
     uint256[MODE_COUNT] internal _minimumStake = [uint256(10_000e18), 25_000e18, 50_000e18];
 
@@ -94,7 +101,8 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     /// @inheritdoc INodeRegistry
     function nodeOperatorOf(uint256 nodeId) external view override returns (address operator, bool serving) {
         Nodes.Node storage node = _nodes[nodeId];
-        return (node.operator, node.active && node.jailedUntil <= block.timestamp);
+        operator = node.operator;
+        serving = node.active && node.jailedUntil <= block.timestamp && _stakeShortfall(operator) == _NO_SHORTFALL;
     }
 
     /// @inheritdoc INodeRegistry
@@ -111,6 +119,12 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     function requiredStakeOf(address operator) public view override returns (uint256 required) {
         uint32[MODE_COUNT] storage counts = _nodeCounts[operator];
         for (uint256 mode; mode < MODE_COUNT; ++mode) required += counts[mode] * _minimumStake[mode];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function requiredOwnStakeOf(address operator) public view override returns (uint256) {
+        uint32[MODE_COUNT] storage counts = _nodeCounts[operator];
+        return (uint256(counts[0]) + counts[1] + counts[2]) * minimumOwnStake;
     }
 
     /// @inheritdoc INodeRegistry
@@ -134,9 +148,9 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         if (mode == Nodes.Mode.Tee && !_approvedMeasurements[node.teeMeasurement]) {
             return Nodes.Eligibility.MeasurementNotApproved;
         }
-        if (STAKING.activeStakeOf(node.operator) < requiredStakeOf(node.operator)) {
-            return Nodes.Eligibility.InsufficientStake;
-        }
+        uint8 shortfall = _stakeShortfall(node.operator);
+        if (shortfall == _NO_OWN_STAKE) return Nodes.Eligibility.InsufficientOwnStake;
+        if (shortfall == _NO_STAKE) return Nodes.Eligibility.InsufficientStake;
         return Nodes.Eligibility.Eligible;
     }
 
@@ -291,6 +305,17 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         livenessWindow = newWindow;
     }
 
+    /// @notice Sets the operator's own stake required per active node, within [1, 1,000,000] OPG. Only the default
+    /// admin.
+    function setMinimumOwnStake(uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        require(
+            newMinimum >= MIN_MINIMUM_OWN_STAKE && newMinimum <= MAX_MINIMUM_OWN_STAKE,
+            NodeParameterOutOfBounds(newMinimum, MIN_MINIMUM_OWN_STAKE, MAX_MINIMUM_OWN_STAKE)
+        );
+        emit MinimumOwnStakeSet(minimumOwnStake, newMinimum);
+        minimumOwnStake = newMinimum;
+    }
+
     /// @notice Approves, or stops approving, an enclave measurement for TEE nodes. Only the default admin.
     function setTeeMeasurementApproval(bytes32 measurement, bool approved) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _approvedMeasurements[measurement] = approved;
@@ -329,9 +354,23 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     }
 
     function _checkStake(address operator) internal view {
-        uint256 active = STAKING.activeStakeOf(operator);
+        (uint256 own, uint256 delegated) = STAKING.stakeOf(operator);
+        uint256 requiredOwn = requiredOwnStakeOf(operator);
+        require(own >= requiredOwn, NodeInsufficientOwnStake(operator, own, requiredOwn));
         uint256 required = requiredStakeOf(operator);
-        require(active >= required, NodeInsufficientStake(operator, active, required));
+        require(own + delegated >= required, NodeInsufficientStake(operator, own + delegated, required));
+    }
+
+    uint8 internal constant _NO_SHORTFALL = 0;
+    uint8 internal constant _NO_OWN_STAKE = 1;
+    uint8 internal constant _NO_STAKE = 2;
+
+    /// @dev Whether the operator's active stake covers its active nodes: its own stake first, then in all.
+    function _stakeShortfall(address operator) internal view returns (uint8) {
+        (uint256 own, uint256 delegated) = STAKING.stakeOf(operator);
+        if (own < requiredOwnStakeOf(operator)) return _NO_OWN_STAKE;
+        if (own + delegated < requiredStakeOf(operator)) return _NO_STAKE;
+        return _NO_SHORTFALL;
     }
 
     function _existing(uint256 nodeId) internal view returns (Nodes.Node storage node) {

@@ -17,12 +17,13 @@ import {Stakes} from "../types/Stakes.sol";
 /// @title Staking
 /// @notice See the documentation in {IStaking}.
 /// @dev Where the tokens are: every token this contract holds is active stake (own or delegated), thawing stake
-/// (in the two thawing pools of each operator), or rewards and node fees not yet claimed: the balance is exactly
-/// totalActiveStake + totalThawingStake + REWARDS_TOTAL + feesDistributed - rewardsClaimed. Rewards use two
-/// accumulators: a global reward per active token, settled into an operator's books before any change to its
-/// stake, delegation or cut; and per operator a reward per delegated share, settled into a delegation before any
-/// change to it. Nothing loops over stakers; a withdrawal loops over at most {maxThawRequests} of the caller's
-/// own requests.
+/// (in the two thawing pools of each operator), or rewards and node fees not yet claimed: at the end of every
+/// transaction the balance is at least totalActiveStake + totalThawingStake + REWARDS_TOTAL + feesDistributed -
+/// rewardsClaimed (more only by donations, which nobody can claim). Rewards use two accumulators: a global reward
+/// per active token, settled into an operator's books before any change to its stake, delegation or cut; and per
+/// operator a reward per delegated share, settled into a delegation before any change to it. Node fees are added to
+/// the same books as each payment is made, so a delegation shares only fees earned after it. Nothing loops over
+/// stakers; a withdrawal loops over at most {maxThawRequests} of the caller's own requests.
 contract Staking is IStaking, AccessControl, Pausable {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
@@ -30,9 +31,6 @@ contract Staking is IStaking, AccessControl, Pausable {
     /*//////////////////////////////////////////////////////////////////////////
                                      CONSTANTS
     //////////////////////////////////////////////////////////////////////////*/
-
-    /// @inheritdoc IStaking
-    bytes32 public constant override SLASHER_ROLE = keccak256("SLASHER_ROLE");
 
     /// @inheritdoc IStaking
     bytes32 public constant override PAUSER_ROLE = keccak256("PAUSER_ROLE");
@@ -113,6 +111,23 @@ contract Staking is IStaking, AccessControl, Pausable {
     /// @inheritdoc IStaking
     uint256 public override feesDistributed;
 
+    /// @inheritdoc IStaking
+    address public override slasher;
+
+    /// @inheritdoc IStaking
+    address public override feeSource;
+
+    /// @inheritdoc IStaking
+    mapping(address operator => uint256 locked) public override lockedStakeOf;
+
+    /// @dev What a slash took from each part of an operator's stake.
+    struct Taken {
+        uint256 fromOwnActive;
+        uint256 fromOwnThawing;
+        uint256 fromDelegated;
+        uint256 fromDelegatedThawing;
+    }
+
     mapping(address operator => Stakes.Operator) internal _operators;
     mapping(address operator => mapping(address delegator => Stakes.Delegation)) internal _delegations;
     mapping(address operator => mapping(address staker => Stakes.ThawQueue)) internal _thawQueues;
@@ -147,6 +162,12 @@ contract Staking is IStaking, AccessControl, Pausable {
     function activeStakeOf(address operator) external view override returns (uint256) {
         Stakes.Operator storage o = _operators[operator];
         return uint256(o.ownActive) + o.delegated.tokens;
+    }
+
+    /// @inheritdoc IStakingBase
+    function stakeOf(address operator) external view override returns (uint256 own, uint256 delegated) {
+        Stakes.Operator storage o = _operators[operator];
+        return (o.ownActive, o.delegated.tokens);
     }
 
     /// @inheritdoc IStaking
@@ -201,18 +222,27 @@ contract Staking is IStaking, AccessControl, Pausable {
         ids = new uint256[](count);
         amounts = new uint256[](count);
         thawingUntil = new uint64[](count);
+        uint256 open;
         for (uint256 i; i < count; ++i) {
             uint256 id = queue.head + i;
             Stakes.ThawRequest storage request = _thawRequests[operator][staker][id];
-            ids[i] = id;
-            thawingUntil[i] = request.thawingUntil;
+            // A request withdrawn out of order leaves a hole until the head passes it.
+            if (request.thawingUntil == 0) continue;
+            ids[open] = id;
+            thawingUntil[open] = request.thawingUntil;
             // Valued as a withdrawal in this order would pay them.
             uint256 amount = request.epoch == epoch ? _sharesToTokens(pool, request.shares) : 0;
             if (request.epoch == epoch) {
                 pool.tokens -= uint128(amount);
                 pool.shares -= request.shares;
             }
-            amounts[i] = amount;
+            amounts[open++] = amount;
+        }
+        assembly ("memory-safe") {
+            // Shortens the arrays to the open requests: their lengths only decrease.
+            mstore(ids, open)
+            mstore(amounts, open)
+            mstore(thawingUntil, open)
         }
     }
 
@@ -223,21 +253,21 @@ contract Staking is IStaking, AccessControl, Pausable {
     ) external view override returns (uint256 withdrawableNow, uint256 stillThawing, uint64 nextThawingUntil) {
         Stakes.ThawQueue storage queue = _thawQueues[operator][staker];
         (Stakes.Pool memory pool, uint32 epoch) = _thawingPool(operator, staker);
-        bool due = true;
         for (uint256 id = queue.head; id < queue.tail; ++id) {
             Stakes.ThawRequest storage request = _thawRequests[operator][staker][id];
+            uint64 until = request.thawingUntil;
+            if (until == 0) continue;
             uint256 amount;
             if (request.epoch == epoch) {
                 amount = _sharesToTokens(pool, request.shares);
                 pool.tokens -= uint128(amount);
                 pool.shares -= request.shares;
             }
-            // Withdrawals go oldest first and stop at the first request still thawing.
-            if (due && request.thawingUntil <= block.timestamp) {
+            // Every thawed request is withdrawable, whatever its place in the queue.
+            if (until <= block.timestamp) {
                 withdrawableNow += amount;
             } else {
-                if (due) nextThawingUntil = request.thawingUntil;
-                due = false;
+                if (nextThawingUntil == 0 || until < nextThawingUntil) nextThawingUntil = until;
                 stillThawing += amount;
             }
         }
@@ -259,21 +289,22 @@ contract Staking is IStaking, AccessControl, Pausable {
     }
 
     /// @inheritdoc IStaking
-    function delegate(address operator, uint256 amount) external override {
-        _delegate(operator, amount);
+    function delegate(address operator, uint256 amount, uint32 maxCutPpm) external override {
+        _delegate(operator, amount, maxCutPpm);
     }
 
     /// @inheritdoc IStaking
     function delegateWithPermit(
         address operator,
         uint256 amount,
+        uint32 maxCutPpm,
         uint256 deadline,
         uint8 v,
         bytes32 r,
         bytes32 s
     ) external override {
         _tryPermit(amount, deadline, v, r, s);
-        _delegate(operator, amount);
+        _delegate(operator, amount, maxCutPpm);
     }
 
     /// @inheritdoc IStaking
@@ -314,37 +345,18 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     /// @inheritdoc IStaking
     function withdraw(address operator, uint256 maxRequests) external override returns (uint256 amount) {
-        Stakes.ThawQueue storage queue = _thawQueues[operator][msg.sender];
         Stakes.Operator storage o = _operators[operator];
         bool own = operator == msg.sender;
         Stakes.Pool storage poolRef = own ? o.ownThawing : o.delegatedThawing;
-        uint32 epoch = own ? o.ownThawingEpoch : o.delegatedThawingEpoch;
         Stakes.Pool memory pool = poolRef;
 
-        // Check and effect, oldest first; the loop is bounded by the caller's own open requests.
-        uint64 head = queue.head;
-        uint64 tail = queue.tail;
-        uint256 limit = maxRequests == 0 ? type(uint256).max : maxRequests;
+        // Check and effect
         uint256 count;
-        while (head < tail && count < limit) {
-            Stakes.ThawRequest storage request = _thawRequests[operator][msg.sender][head];
-            if (request.thawingUntil > block.timestamp) break;
-            if (request.epoch == epoch) {
-                // Rounds down: what is left in the pool stays at least proportional to the shares left.
-                uint256 value = _sharesToTokens(pool, request.shares);
-                pool.tokens -= uint128(value);
-                pool.shares -= request.shares;
-                amount += value;
-            }
-            delete _thawRequests[operator][msg.sender][head];
-            ++head;
-            ++count;
-        }
-        require(count > 0, StakingNothingThawed(_nextThawingUntil(operator, msg.sender, head, tail)));
-        queue.head = head;
+        (amount, count) = _takeThawed(operator, pool, own ? o.ownThawingEpoch : o.delegatedThawingEpoch, maxRequests);
         poolRef.tokens = pool.tokens;
         poolRef.shares = pool.shares;
         totalThawingStake -= amount;
+        _checkLock(o, operator, own, amount);
 
         // Interaction
         if (amount > 0) TOKEN.safeTransfer(msg.sender, amount);
@@ -372,19 +384,13 @@ contract Staking is IStaking, AccessControl, Pausable {
     /// @inheritdoc IStaking
     function setDelegationCut(uint32 cutPpm) external override {
         require(cutPpm <= PPM, StakingInvalidCut(cutPpm));
-        Stakes.Operator storage o = _settleOperator(msg.sender);
+        Stakes.Operator storage o = _operators[msg.sender];
         require(o.staked, StakingNotOperator(msg.sender));
-        if (o.delegated.shares == 0) {
-            // No delegator to protect: the cut applies now, and any scheduled change is dropped.
-            emit DelegationCutSet(msg.sender, o.cutPpm, cutPpm);
-            o.cutPpm = cutPpm;
-            o.pendingCutAt = 0;
-        } else {
-            uint64 effectiveAt = uint64(block.timestamp) + cutChangeDelay;
-            o.pendingCutPpm = cutPpm;
-            o.pendingCutAt = uint40(effectiveAt);
-            emit DelegationCutScheduled(msg.sender, o.cutPpm, cutPpm, effectiveAt);
-        }
+        // Delegators or not: a first delegator must be able to see the cut it will pay before it applies.
+        uint64 effectiveAt = uint64(block.timestamp) + cutChangeDelay;
+        o.pendingCutPpm = cutPpm;
+        o.pendingCutAt = uint40(effectiveAt);
+        emit DelegationCutScheduled(msg.sender, o.cutPpm, cutPpm, effectiveAt);
     }
 
     /// @inheritdoc IStaking
@@ -400,75 +406,81 @@ contract Staking is IStaking, AccessControl, Pausable {
     }
 
     /// @inheritdoc IStaking
-    function distributeFees(address operator, uint256 amount) external override {
-        require(amount > 0, StakingZeroAmount());
-        // Effect: rewards up to now are settled first, so that the fees are shared by the stake of now.
-        Stakes.Operator storage o = _settleOperator(operator);
+    function creditFees(address operator, uint256 amount) external override returns (uint256 toDelegators) {
+        require(msg.sender == feeSource, StakingUnauthorized(msg.sender));
+        // Effect: shared by the stake of this moment. Fees change no stake, so the rewards stream need not be settled
+        // first: both only ever add to the same per-share books.
+        Stakes.Operator storage o = _operators[operator];
         uint256 delegatedTokens = o.delegated.tokens;
         uint256 active = uint256(o.ownActive) + delegatedTokens;
         // Rounds down for the delegators: what the per-share rounding leaves stays in the contract.
         uint256 delegatedPart = active == 0 ? 0 : (amount * delegatedTokens) / active;
-        uint256 toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
+        toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
         if (toDelegators > 0) {
             o.delegatorRewardPerShare += Math.mulDiv(toDelegators, PRECISION, o.delegated.shares);
         }
         o.rewards += (amount - toDelegators).toUint128();
         feesDistributed += amount;
-
-        // Interaction
-        TOKEN.safeTransferFrom(msg.sender, address(this), amount);
-        emit FeesDistributed(operator, msg.sender, amount, toDelegators);
+        emit FeesCredited(operator, amount, toDelegators);
     }
 
     /// @inheritdoc IStaking
-    function slash(address operator, uint256 amount, address challenger) external override onlyRole(SLASHER_ROLE) {
+    function lockStake(address operator, uint256 amount) external override returns (uint256 locked) {
         // Check
-        Stakes.Operator storage o = _settleOperator(operator);
-        uint256 slashable = slashableStakeOf(operator);
-        require(slashable > 0, StakingNothingToSlash(operator));
-        uint256 maximum = (slashable * maxSlashPpm) / PPM;
+        require(msg.sender == slasher, StakingUnauthorized(msg.sender));
         require(amount > 0, StakingZeroAmount());
+        uint256 slashable = slashableStakeOf(operator);
+        uint256 maximum = (slashable * maxSlashPpm) / PPM;
         require(amount <= maximum, StakingSlashTooLarge(amount, maximum));
 
-        // Effect: own active, then own thawing, then delegated active and thawing pro rata.
-        uint256 rest = amount;
-        uint256 fromOwnActive = Math.min(rest, o.ownActive);
-        o.ownActive -= uint128(fromOwnActive);
-        rest -= fromOwnActive;
+        // Effect: never more than is slashable, so that every lock can be honoured by a slash.
+        uint256 already = lockedStakeOf[operator];
+        locked = Math.min(amount, slashable - Math.min(already, slashable));
+        lockedStakeOf[operator] = already + locked;
+        emit StakeLocked(operator, locked, already + locked);
+    }
 
-        uint256 fromOwnThawing = Math.min(rest, o.ownThawing.tokens);
-        rest -= fromOwnThawing;
-        bool emptied;
-        (fromOwnThawing, emptied) = _takeFromThawing(o.ownThawing, fromOwnThawing);
-        if (emptied) ++o.ownThawingEpoch;
+    /// @inheritdoc IStaking
+    function unlockStake(address operator, uint256 amount) external override {
+        require(msg.sender == slasher, StakingUnauthorized(msg.sender));
+        uint256 total = _unlock(operator, amount);
+        emit StakeUnlocked(operator, amount, total);
+    }
 
-        uint256 fromDelegated;
-        uint256 fromDelegatedThawing;
-        if (rest > 0) {
-            uint256 delegatedTotal = uint256(o.delegated.tokens) + o.delegatedThawing.tokens;
-            // rest <= delegatedTotal, since amount <= slashable. Rounds down on the active side; the thawing side
-            // takes the remainder, which is at most its own tokens.
-            fromDelegated = (rest * o.delegated.tokens) / delegatedTotal;
-            o.delegated.tokens -= uint128(fromDelegated);
-            (fromDelegatedThawing, emptied) = _takeFromThawing(o.delegatedThawing, rest - fromDelegated);
-            if (emptied) ++o.delegatedThawingEpoch;
-        }
-        totalActiveStake -= fromOwnActive + fromDelegated;
-        totalThawingStake -= fromOwnThawing + fromDelegatedThawing;
+    /// @inheritdoc IStaking
+    function slash(
+        address operator,
+        uint256 amount,
+        address challenger
+    ) external override returns (uint256 taken, uint256 toChallenger) {
+        // Check
+        require(msg.sender == slasher, StakingUnauthorized(msg.sender));
+        require(amount > 0, StakingZeroAmount());
+        emit StakeUnlocked(operator, amount, _unlock(operator, amount));
+        Stakes.Operator storage o = _settleOperator(operator);
+        // Other slashes since the lock (each within its own lock) may have left less than was locked.
+        uint256 rest = Math.min(amount, slashableStakeOf(operator));
+        if (rest == 0) return (0, 0);
 
-        // Interaction: the challenger's share is of the amount asked; any swept dust is burned with the rest.
-        uint256 toChallenger = challenger == address(0) ? 0 : (amount * challengerSharePpm) / PPM;
-        uint256 burned = fromOwnActive + fromOwnThawing + fromDelegated + fromDelegatedThawing - toChallenger;
-        ERC20Burnable(address(TOKEN)).burn(burned);
+        // Effect
+        Taken memory t = _take(o, rest);
+        totalActiveStake -= t.fromOwnActive + t.fromDelegated;
+        totalThawingStake -= t.fromOwnThawing + t.fromDelegatedThawing;
+
+        // Interaction: the challenger is paid out of the operator's own stake only, so that an operator that
+        // challenges its own records from another account never gains, and delegators never pay a challenger.
+        if (challenger != address(0)) toChallenger = ((t.fromOwnActive + t.fromOwnThawing) * challengerSharePpm) / PPM;
+        taken = t.fromOwnActive + t.fromOwnThawing + t.fromDelegated + t.fromDelegatedThawing;
+        ERC20Burnable(address(TOKEN)).burn(taken - toChallenger);
         if (toChallenger > 0) TOKEN.safeTransfer(challenger, toChallenger);
         emit StakeSlashed(
             operator,
             challenger,
-            fromOwnActive,
-            fromOwnThawing,
-            fromDelegated,
-            fromDelegatedThawing,
-            burned,
+            t.fromOwnActive,
+            t.fromOwnThawing,
+            t.fromDelegated,
+            t.fromDelegatedThawing,
+            taken - toChallenger,
             toChallenger
         );
     }
@@ -519,6 +531,18 @@ contract Staking is IStaking, AccessControl, Pausable {
         maxSlashPpm = newMaxSlashPpm;
     }
 
+    /// @inheritdoc IStaking
+    function setProtocolContracts(address newSlasher, address newFeeSource) external override onlyRole(DEFAULT_ADMIN_ROLE) {
+        // Once: no role can later make another contract a slasher or a source of fees (which could take stake).
+        require(
+            slasher == address(0) && newSlasher != address(0) && newFeeSource != address(0),
+            StakingProtocolContractsSet(slasher, feeSource)
+        );
+        slasher = newSlasher;
+        feeSource = newFeeSource;
+        emit ProtocolContractsSet(newSlasher, newFeeSource);
+    }
+
     /// @notice Stops new stake and delegation. Unstaking, withdrawals and claims go on.
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
@@ -545,12 +569,14 @@ contract Staking is IStaking, AccessControl, Pausable {
         emit StakeDeposited(msg.sender, amount);
     }
 
-    function _delegate(address operator, uint256 amount) internal whenNotPaused {
+    function _delegate(address operator, uint256 amount, uint32 maxCutPpm) internal whenNotPaused {
         // Check
         require(operator != msg.sender, StakingSelfDelegation(operator));
         require(amount >= minimumDelegation, StakingDelegationTooSmall(amount, minimumDelegation));
         Stakes.Operator storage o = _settleOperator(operator);
         require(o.staked, StakingNotOperator(operator));
+        uint32 cut = o.pendingCutAt != 0 && o.pendingCutPpm > o.cutPpm ? o.pendingCutPpm : o.cutPpm;
+        require(cut <= maxCutPpm, StakingCutAboveAccepted(cut, maxCutPpm));
         Stakes.Pool memory pool = o.delegated;
         require(pool.tokens > 0 || pool.shares == 0, StakingInvalidPoolState(operator));
         // Rounds down: the new delegator gets at most its share, never a part of the others'.
@@ -602,6 +628,31 @@ contract Staking is IStaking, AccessControl, Pausable {
         });
         queue.tail = uint64(requestId + 1);
         emit ThawRequested(staker, operator, requestId, amount, shares, thawingUntil);
+    }
+
+    /// @dev Takes `amount` (at most the slashable stake) from an operator: own active, then own thawing, then
+    /// delegated active and thawing pro rata. A pool the slash empties starts a new epoch.
+    function _take(Stakes.Operator storage o, uint256 amount) internal returns (Taken memory t) {
+        uint256 rest = amount;
+        t.fromOwnActive = Math.min(rest, o.ownActive);
+        o.ownActive -= uint128(t.fromOwnActive);
+        rest -= t.fromOwnActive;
+
+        uint256 fromOwnThawing = Math.min(rest, o.ownThawing.tokens);
+        rest -= fromOwnThawing;
+        bool emptied;
+        (t.fromOwnThawing, emptied) = _takeFromThawing(o.ownThawing, fromOwnThawing);
+        if (emptied) ++o.ownThawingEpoch;
+
+        if (rest > 0) {
+            uint256 delegatedTotal = uint256(o.delegated.tokens) + o.delegatedThawing.tokens;
+            // rest <= delegatedTotal, since amount <= slashable. Rounds down on the active side; the thawing side
+            // takes the remainder, which is at most its own tokens.
+            t.fromDelegated = (rest * o.delegated.tokens) / delegatedTotal;
+            o.delegated.tokens -= uint128(t.fromDelegated);
+            (t.fromDelegatedThawing, emptied) = _takeFromThawing(o.delegatedThawing, rest - t.fromDelegated);
+            if (emptied) ++o.delegatedThawingEpoch;
+        }
     }
 
     /// @dev Takes `amount` from a thawing pool and returns what it took. A pool left worth less than a billionth of a
@@ -695,13 +746,62 @@ contract Staking is IStaking, AccessControl, Pausable {
         return operator == staker ? (o.ownThawing, o.ownThawingEpoch) : (o.delegatedThawing, o.delegatedThawingEpoch);
     }
 
-    function _nextThawingUntil(
+    /// @dev Takes every thawed request of the caller's with `operator` among the oldest `maxRequests` (0: all) out of
+    /// `pool`, and returns their value and number. The loop is bounded by the caller's own open requests. A taken
+    /// request is deleted, which leaves a hole (thawingUntil 0) until the head passes it.
+    function _takeThawed(
         address operator,
-        address staker,
-        uint64 head,
-        uint64 tail
-    ) internal view returns (uint64) {
-        return head < tail ? _thawRequests[operator][staker][head].thawingUntil : 0;
+        Stakes.Pool memory pool,
+        uint32 epoch,
+        uint256 maxRequests
+    ) internal returns (uint256 amount, uint256 count) {
+        Stakes.ThawQueue storage queue = _thawQueues[operator][msg.sender];
+        mapping(uint256 id => Stakes.ThawRequest) storage requests = _thawRequests[operator][msg.sender];
+        uint64 head = queue.head;
+        uint64 tail = queue.tail;
+        uint256 end = maxRequests == 0 || maxRequests > tail - head ? tail : head + maxRequests;
+        uint64 nextThawingUntil;
+        for (uint256 id = head; id < end; ++id) {
+            Stakes.ThawRequest storage request = requests[id];
+            uint64 until = request.thawingUntil;
+            if (until == 0) continue;
+            if (until > block.timestamp) {
+                if (nextThawingUntil == 0 || until < nextThawingUntil) nextThawingUntil = until;
+                continue;
+            }
+            if (request.epoch == epoch) {
+                // Rounds down: what is left in the pool stays at least proportional to the shares left.
+                uint256 value = _sharesToTokens(pool, request.shares);
+                pool.tokens -= uint128(value);
+                pool.shares -= request.shares;
+                amount += value;
+            }
+            delete requests[id];
+            ++count;
+        }
+        require(count > 0, StakingNothingThawed(nextThawingUntil));
+        while (head < tail && requests[head].thawingUntil == 0) ++head;
+        queue.head = head;
+    }
+
+    /// @dev Requires that a withdrawal of `amount` leaves the lock of pending challenges in place. The operator's own
+    /// stake holds the lock first: the operator may not take out own stake that the lock needs, and a delegator is
+    /// held back only when the whole slashable stake would fall below the lock.
+    function _checkLock(Stakes.Operator storage o, address operator, bool own, uint256 amount) internal view {
+        uint256 locked = lockedStakeOf[operator];
+        if (locked == 0 || amount == 0) return;
+        // Both are read after the withdrawal's effects.
+        uint256 after_ = own
+            ? uint256(o.ownActive) + o.ownThawing.tokens
+            : uint256(o.ownActive) + o.ownThawing.tokens + o.delegated.tokens + o.delegatedThawing.tokens;
+        require(after_ >= locked, StakingStakeLocked(locked, after_));
+    }
+
+    function _unlock(address operator, uint256 amount) internal returns (uint256 total) {
+        uint256 locked = lockedStakeOf[operator];
+        require(amount <= locked, StakingNotLocked(locked, amount));
+        total = locked - amount;
+        lockedStakeOf[operator] = total;
     }
 
     function _sharesToTokens(Stakes.Pool memory pool, uint256 shares) internal pure returns (uint256) {

@@ -62,6 +62,7 @@ library Nodes {
         ModeNotOffered,
         ModelNotServed,
         MeasurementNotApproved,
-        InsufficientStake
+        InsufficientStake,
+        InsufficientOwnStake
     }
 }

@@ -22,29 +22,36 @@ library Proofs {
         bytes32 proofHash;
     }
 
-    /// @notice A committed batch root, as stored. The window's end is fixed at commitment, so that a later change of
-    /// the challenge window never reopens a final batch nor shortens an open one.
+    /// @notice A committed batch root, as stored under its node and root. The window's end is fixed at commitment, so
+    /// that a later change of the challenge window never reopens a final batch nor shortens an open one.
     struct Commitment {
-        uint64 nodeId;
         uint40 committedAt;
         uint40 challengeableUntil;
         uint64 recordCount;
     }
 
-    /// @notice A single committed record, as stored in one slot under its inference id: the first 20 bytes of its
-    /// leaf (a second preimage of 160 bits is out of reach), its node, and the end of its challenge window.
+    /// @notice A single committed record, as stored in one slot under its node and inference id: the first 20 bytes
+    /// of its leaf (a second preimage of 160 bits is out of reach), and the end of its challenge window.
     struct SingleRecord {
         bytes20 leafPrefix;
-        uint56 nodeId;
         uint40 challengeableUntil;
     }
 
     /// @notice Where a challenge stands.
+    /// @custom:value Pending Waiting for the arbiter, with the stake it could slash locked, until `decideBy`.
+    /// @custom:value Upheld The record was wrong: the operator was slashed, the bond returned.
+    /// @custom:value Rejected The record stands: the bond went to the operator.
+    /// @custom:value Expired The arbiter did not decide by `decideBy`: the lock was released, the bond went to the
+    /// operator.
+    /// @custom:value Superseded A verifier upheld another challenge of the same record first: the lock was released
+    /// and the bond returned.
     enum ChallengeStatus {
         None,
         Pending,
         Upheld,
-        Rejected
+        Rejected,
+        Expired,
+        Superseded
     }
 
     /// @notice A challenge of one record, as stored.
@@ -52,9 +59,21 @@ library Proofs {
         // slot 0
         address challenger;
         uint40 openedAt;
+        uint40 decideBy;
         ChallengeStatus status;
-        // slot 1
+        // slot 1: the bond, and the operator's stake locked for the slash fixed when the challenge was opened
         uint128 bond;
+        uint128 lockedStake;
+        // slot 2
+        bytes32 recordKey;
+        // slot 3
         uint64 nodeId;
+    }
+
+    /// @notice What is known of a record's disputes: the challenge waiting for the arbiter, if any, and whether a
+    /// decision (a verifier's either way, or the arbiter upholding) settled the record for good.
+    struct Dispute {
+        bytes32 pendingChallengeId;
+        bool settled;
     }
 }
