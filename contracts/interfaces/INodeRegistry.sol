@@ -25,7 +25,8 @@ interface INodeRegistry {
         uint80[3] prices
     );
 
-    /// @notice Emitted when a node's declaration changes, with the new values.
+    /// @notice Emitted when a node's declaration changes, with the new values; `prices` are the prices asked: a
+    /// decrease applies at once, an increase from the {NodePriceIncreaseScheduled} emitted with it.
     event NodeUpdated(
         uint256 indexed nodeId,
         string metadataURI,
@@ -58,6 +59,10 @@ interface INodeRegistry {
 
     /// @notice Emitted when the liveness window changes.
     event LivenessWindowSet(uint64 oldWindow, uint64 newWindow);
+
+    /// @notice Emitted when an update raises a node's price for a mode: `prices` apply from `effectiveAt`; until
+    /// then the lower of the old and new price of each mode.
+    event NodePriceIncreaseScheduled(uint256 indexed nodeId, uint80[3] prices, uint64 effectiveAt);
 
     /// @notice Emitted when the operator's own stake required per active node changes.
     event MinimumOwnStakeSet(uint256 oldMinimum, uint256 newMinimum);
@@ -154,7 +159,10 @@ interface INodeRegistry {
     /// @notice Whether the node lists the model (whatever its eligibility).
     function servesModel(uint256 nodeId, bytes32 modelId) external view returns (bool);
 
-    /// @notice The node's price per inference for a mode, in wei.
+    /// @notice How long a price increase waits before it applies, in seconds; decreases apply at once.
+    function PRICE_INCREASE_DELAY() external view returns (uint64);
+
+    /// @notice The node's price per inference for a mode in force now, in wei.
     function priceOf(uint256 nodeId, Nodes.Mode mode) external view returns (uint256);
 
     /// @notice The active stake the operator needs for all its active nodes, at the current minimums.

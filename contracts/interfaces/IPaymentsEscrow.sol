@@ -5,25 +5,35 @@ import {Nodes} from "../types/Nodes.sol";
 import {Payments} from "../types/Payments.sol";
 
 /// @title IPaymentsEscrow
-/// @notice An escrow per payer, and two ways to pay nodes for inference from it. (1) An on-chain request locks a fee
-/// cap until an eligible node fulfils it with its output and proof record, and is paid its price for the mode; or
-/// the payer reclaims the cap after the deadline. (2) EIP-712 cumulative vouchers: one signature covers any number
-/// of inferences, and a node (or a facilitator) redeems one voucher or a batch from many payers in one transaction.
-/// Every payment is split between the node's operator and its delegators (credited in staking as the payment is
-/// made, so that only the stake of that moment shares it), the model's owner and the protocol. Withdrawals thaw first, so that nodes can still collect vouchers signed before.
+/// @notice Payers keep OPG here to pay nodes for inference, in two ways. (1) An on-chain request locks a fee cap from
+/// the payer's free balance until an eligible node fulfils it with its output and proof record, and is paid its
+/// price for the mode; or the payer reclaims the cap after the deadline. A request open to any node pays only an
+/// answer its node committed to in an earlier block, so that a copier of a pending answer cannot take the work.
+/// (2) EIP-712 cumulative vouchers: one signature covers any number of inferences, and a node (or a facilitator)
+/// redeems one voucher or a batch from many payers in one transaction. A voucher is paid only from the payer's escrow
+/// with the node's operator (as The Graph's Horizon keeps one per payer and receiver), which leaves only through a
+/// thaw; a voucher issued before the thaw began is still paid from the thawing funds until the payer withdraws.
+/// Nothing the payer does with another node, its own included, can take what backs a node's vouchers. Every payment
+/// is split between the node's operator and its delegators (credited in staking as the payment is made, so that
+/// only the stake of that moment shares it), the model's owner and the protocol, at the protocol fee in force when
+/// the voucher was issued or the request posted.
 interface IPaymentsEscrow {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Emitted when `depositor` adds `amount` to `payer`'s account.
+    /// @notice Emitted when `depositor` adds `amount` to `payer`'s free balance.
     event Deposited(address indexed payer, address indexed depositor, uint256 amount);
 
-    /// @notice Emitted when a payer starts (or replaces, or with 0 cancels) a thaw.
-    event ThawStarted(address indexed payer, uint256 amount, uint64 thawEndsAt);
+    /// @notice Emitted when `amount` of a payer's free balance goes into its escrow with `operator`.
+    event EscrowFunded(address indexed payer, address indexed operator, uint256 amount);
 
-    /// @notice Emitted when a payer withdraws thawed funds; `amount` is what moved.
-    event Withdrawn(address indexed payer, uint256 amount);
+    /// @notice Emitted when a payer starts (or replaces, or with 0 cancels) the thaw of its escrow with `operator`.
+    event ThawStarted(address indexed payer, address indexed operator, uint256 amount, uint64 thawEndsAt);
+
+    /// @notice Emitted when a payer withdraws: thawed funds of its escrow with `operator`, or with `operator` zero
+    /// from its free balance; `amount` is what moved.
+    event Withdrawn(address indexed payer, address indexed operator, uint256 amount);
 
     /// @notice Emitted for every payment, with each share, so that history needs no other call.
     event PaymentCollected(
@@ -54,6 +64,10 @@ interface IPaymentsEscrow {
         uint64 deadline,
         uint256 nodeId
     );
+
+    /// @notice Emitted when a node commits to its answer of an open request: `commitment` is
+    /// {fulfilmentCommitmentOf}(requestId, nodeId, outputHash, proofHash).
+    event FulfilmentCommitted(uint256 indexed requestId, uint256 indexed nodeId, bytes32 commitment);
 
     /// @notice Emitted when a node fulfils a request; the payment itself is a {PaymentCollected}.
     event RequestFulfilled(
@@ -127,6 +141,15 @@ interface IPaymentsEscrow {
     /// @notice Thrown when a request's deadline is not in the future.
     error EscrowDeadlinePassed(uint64 deadline);
 
+    /// @notice Thrown when a request's deadline is later than {MAX_REQUEST_DURATION} from now.
+    error EscrowDeadlineTooFar(uint64 deadline, uint64 latest);
+
+    /// @notice Thrown when an open request is fulfilled with an answer not committed in an earlier block.
+    error EscrowNotCommitted(uint256 requestId, bytes32 commitment);
+
+    /// @notice Thrown when funding an escrow with no operator, or with the payer itself.
+    error EscrowInvalidOperator(address operator);
+
     /// @notice Thrown when acting on a request that is not open.
     error EscrowRequestNotOpen(uint256 requestId, Payments.RequestStatus status);
 
@@ -167,11 +190,31 @@ interface IPaymentsEscrow {
     /// @notice Where protocol fees go; zero burns them.
     function feeRecipient() external view returns (address);
 
-    /// @notice A payer's account.
-    function getAccount(address payer) external view returns (Payments.Account memory);
+    /// @notice The longest a request may stay open, in seconds.
+    function MAX_REQUEST_DURATION() external view returns (uint64);
 
-    /// @notice What a payer can spend on new requests and newer vouchers: the balance less what is thawing.
-    function availableOf(address payer) external view returns (uint256);
+    /// @notice A payer's free balance: what it can post requests with, fund escrows with, or withdraw at once.
+    function balanceOf(address payer) external view returns (uint256);
+
+    /// @notice A payer's escrow with an operator, which backs the vouchers of that operator's nodes.
+    function getEscrow(address payer, address operator) external view returns (Payments.Account memory);
+
+    /// @notice What vouchers issued from now on can take from a payer's escrow with an operator: its balance less
+    /// what is thawing.
+    function availableOf(address payer, address operator) external view returns (uint256);
+
+    /// @notice The protocol fee, in parts per million, of a payment whose terms were agreed at `agreedAt` (a voucher's
+    /// issuedAt, a request's posting): the fee in force now, or the lower one before its last increase for terms
+    /// agreed before it, during one withdrawal thawing period after it.
+    function protocolFeeFor(uint64 agreedAt) external view returns (uint32);
+
+    /// @notice The commitment a node posts before fulfilling an open request with `outputHash` and `proofHash`.
+    function fulfilmentCommitmentOf(
+        uint256 requestId,
+        uint256 nodeId,
+        bytes32 outputHash,
+        bytes32 proofHash
+    ) external pure returns (bytes32);
 
     /// @notice What a node has collected so far from a payer for a model and mode.
     function redeemedOf(
@@ -197,22 +240,38 @@ interface IPaymentsEscrow {
                                 NON-CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Adds `amount` of the caller's OPG to `payer`'s account (the caller's own, or another's).
+    /// @notice Adds `amount` of the caller's OPG to `payer`'s free balance (the caller's own, or another's).
+    /// Emits {Deposited}.
     function deposit(address payer, uint256 amount) external;
 
-    /// @notice {deposit} to the caller's own account with an EIP-2612 permit; a front-run permit does not fail it.
+    /// @notice {deposit} to the caller's own balance with an EIP-2612 permit; a front-run permit does not fail it.
     function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
 
-    /// @notice Starts a thaw of `amount` of the caller's balance, replacing any thaw in progress; 0 cancels.
-    /// @dev From now on the amount is not spendable by new requests or by vouchers issued from now on; vouchers
-    /// issued before can still collect it until the thaw ends. Emits {ThawStarted}.
-    function thaw(uint256 amount) external;
+    /// @notice Adds `amount` of the caller's OPG to `payer`'s escrow with `operator`. Emits {Deposited} and
+    /// {EscrowFunded}.
+    function depositToEscrow(address payer, address operator, uint256 amount) external;
 
-    /// @notice Withdraws the thawed amount (what is left of it) once the thaw has ended. Emits {Withdrawn}.
-    function withdraw() external returns (uint256 amount);
+    /// @notice Moves `amount` of the caller's free balance into its escrow with `operator`. Emits {EscrowFunded}.
+    /// @dev Requirements: `operator` is not zero and not the caller; the balance covers `amount`.
+    function fundEscrow(address operator, uint256 amount) external;
+
+    /// @notice Withdraws `amount` of the caller's free balance at once: nothing was promised from it. Emits
+    /// {Withdrawn} with operator zero.
+    function withdrawBalance(uint256 amount) external;
+
+    /// @notice Starts a thaw of `amount` of the caller's escrow with `operator`, replacing any thaw in progress; 0
+    /// cancels.
+    /// @dev From now on the amount is not spendable by vouchers issued from now on; vouchers issued before can still
+    /// collect it until it is withdrawn. Emits {ThawStarted}.
+    function thaw(address operator, uint256 amount) external;
+
+    /// @notice Withdraws what is left of the thawed amount of the caller's escrow with `operator` once the thaw has
+    /// ended. Emits {Withdrawn}.
+    function withdraw(address operator) external returns (uint256 amount);
 
     /// @notice Collects what a voucher owes its node. Anyone may submit it; the money goes to the node's books.
-    /// @dev Pays `cumulativeAmount - redeemed`, or what the payer has if less. Emits {PaymentCollected}.
+    /// @dev Pays `cumulativeAmount - redeemed`, or what the payer's escrow with the node's operator has if less. The
+    /// node must be serving (active, unjailed, covered by its operator's stake). Emits {PaymentCollected}.
     function redeem(Payments.Voucher calldata voucher, bytes calldata signature) external returns (uint256 paid);
 
     /// @notice Collects many vouchers (many payers, nodes and models) in one transaction.
@@ -224,8 +283,11 @@ interface IPaymentsEscrow {
         bytes[] calldata signatures
     ) external returns (uint256 paid);
 
-    /// @notice Posts an on-chain request, locking `feeCap` of the caller's available balance.
-    /// @param nodeId The node that must fulfil it, or 0 for any eligible node.
+    /// @notice Posts an on-chain request, locking `feeCap` of the caller's free balance.
+    /// @dev The deadline is at most {MAX_REQUEST_DURATION} away, no longer than a node's price increase waits, so
+    /// that the request pays at most the node's price in force or already scheduled when it was posted.
+    /// @param nodeId The node that must fulfil it, or 0 for any eligible node (which must commit its answer first,
+    /// see {commitFulfilment}).
     function postRequest(
         bytes32 modelId,
         bytes32 inputHash,
@@ -235,9 +297,14 @@ interface IPaymentsEscrow {
         uint256 nodeId
     ) external returns (uint256 requestId);
 
+    /// @notice Commits the caller's node to its answer of an open request, before revealing it with {fulfil} in a
+    /// later block. Only the node's operator. Emits {FulfilmentCommitted}.
+    function commitFulfilment(uint256 requestId, uint256 nodeId, bytes32 commitment) external;
+
     /// @notice Fulfils an open request with its output and the hash of its proof: the node is paid its price for
     /// the request's mode, the rest of the cap returns to the payer, and the proof record is committed.
-    /// @dev Only the node's operator, before the deadline, while the node is eligible for the model and mode.
+    /// @dev Only the node's operator, before the deadline, while the node is eligible for the model and mode. A
+    /// request that names no node needs the answer's {commitFulfilment} in an earlier block.
     function fulfil(uint256 requestId, uint256 nodeId, bytes32 outputHash, bytes32 proofHash) external;
 
     /// @notice Returns an expired request's fee cap to its payer. Anyone may call it.

@@ -137,9 +137,7 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     /// maximum as it stands now, so that an increase scheduled before the maximum fell cannot exceed it.
     function _royaltyNow(Models.Model storage model) internal view returns (uint32) {
         uint40 increaseAt = model.royaltyIncreaseAt;
-        uint32 royalty = increaseAt != 0 && block.timestamp >= increaseAt
-            ? model.pendingRoyaltyPpm
-            : model.royaltyPpm;
+        uint32 royalty = increaseAt != 0 && block.timestamp >= increaseAt ? model.pendingRoyaltyPpm : model.royaltyPpm;
         uint32 maximum = maxRoyaltyPpm;
         return royalty < maximum ? royalty : maximum;
     }

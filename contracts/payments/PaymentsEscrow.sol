@@ -23,8 +23,9 @@ import {Proofs} from "../types/Proofs.sol";
 
 /// @title PaymentsEscrow
 /// @notice See the documentation in {IPaymentsEscrow}.
-/// @dev Where the tokens are: every token this contract holds is a payer's balance, a fee cap locked in an open
-/// request, royalties owed to a model owner, or protocol fees not yet flushed. A payment's node share is credited in
+/// @dev Where the tokens are: every token this contract holds is a payer's free balance, a payer's escrow with an
+/// operator (which only that operator's vouchers can take, and which leaves only through a thaw), a fee cap locked in
+/// an open request, royalties owed to a model owner, or protocol fees not yet flushed. A payment's node share is credited in
 /// staking's books at once (so that only the stake of that moment shares it) and its tokens follow in one transfer
 /// per transaction, whatever the number of vouchers; the rest only moves between these books.
 contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
@@ -44,6 +45,10 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     uint64 public constant MIN_WITHDRAWAL_THAWING_PERIOD = 1 days;
     uint64 public constant MAX_WITHDRAWAL_THAWING_PERIOD = 60 days;
 
+    /// @notice The longest a request may stay open: no longer than a node's price increase waits, so that a request
+    /// never pays an increase scheduled after it was posted.
+    uint64 public constant MAX_REQUEST_DURATION = 1 days;
+
     /// @notice The gas a contract payer's EIP-1271 `isValidSignature` may use: a wallet that needs more is refused,
     /// and in a batch skipped, without sinking the rest.
     uint256 public constant WALLET_SIGNATURE_GAS = 100_000;
@@ -61,6 +66,13 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     /// @inheritdoc IPaymentsEscrow
     uint32 public override protocolFeePpm = 10_000;
 
+    /// @notice The protocol fee before its last increase, which vouchers issued and requests posted before that
+    /// increase still pay during the grace of one withdrawal thawing period.
+    uint32 public feeBeforeIncreasePpm = 10_000;
+
+    /// @notice When the protocol fee was last increased; 0 if never.
+    uint40 public feeIncreasedAt;
+
     /// @inheritdoc IPaymentsEscrow
     uint64 public override withdrawalThawingPeriod = 30 days;
 
@@ -73,7 +85,9 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     /// @inheritdoc IPaymentsEscrow
     uint256 public override protocolFeesPending;
 
-    mapping(address payer => Payments.Account account) internal _accounts;
+    mapping(address payer => uint256 balance) internal _balances;
+    mapping(address payer => mapping(address operator => Payments.Account escrow)) internal _escrows;
+    mapping(bytes32 commitment => uint256 blockNumber) internal _fulfilmentCommitments;
     mapping(bytes32 channel => uint128 redeemed) internal _redeemed;
     mapping(uint256 requestId => Payments.Request request) internal _requests;
     mapping(address owner => uint256 royalties) internal _royalties;
@@ -81,13 +95,15 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     /// @dev Who a payment goes to and how it is split.
     struct Split {
         address payer;
+        // when the terms were agreed: a voucher's issuedAt, a request's posting
+        uint64 agreedAt;
         uint256 nodeId;
         address operator;
-        bytes32 modelId;
-        address modelOwner;
         uint32 royaltyPpm;
         Nodes.Mode mode;
         Payments.PaymentKind kind;
+        bytes32 modelId;
+        address modelOwner;
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -120,14 +136,32 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IPaymentsEscrow
-    function getAccount(address payer) external view override returns (Payments.Account memory) {
-        return _accounts[payer];
+    function balanceOf(address payer) external view override returns (uint256) {
+        return _balances[payer];
     }
 
     /// @inheritdoc IPaymentsEscrow
-    function availableOf(address payer) public view override returns (uint256) {
-        Payments.Account storage account = _accounts[payer];
-        return account.balance - account.thawing;
+    function getEscrow(address payer, address operator) external view override returns (Payments.Account memory) {
+        return _escrows[payer][operator];
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function availableOf(address payer, address operator) public view override returns (uint256) {
+        Payments.Account storage escrow = _escrows[payer][operator];
+        return escrow.balance - escrow.thawing;
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function protocolFeeFor(uint64 agreedAt) public view override returns (uint32) {
+        uint32 current = protocolFeePpm;
+        uint40 increasedAt = feeIncreasedAt;
+        // Terms agreed before the last increase keep the fee before it, for one withdrawal thawing period: what a
+        // node had signed or a payer had posted is not taken by a later change.
+        if (agreedAt < increasedAt && block.timestamp < uint256(increasedAt) + withdrawalThawingPeriod) {
+            uint32 before = feeBeforeIncreasePpm;
+            return before < current ? before : current;
+        }
+        return current;
     }
 
     /// @inheritdoc IPaymentsEscrow
@@ -185,33 +219,57 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IPaymentsEscrow
-    function thaw(uint256 amount) external override {
-        Payments.Account storage account = _accounts[msg.sender];
-        uint256 balance = account.balance;
-        require(amount <= balance, EscrowInsufficientBalance(balance, amount));
-        uint64 endsAt = amount == 0 ? 0 : uint64(block.timestamp) + withdrawalThawingPeriod;
-        account.thawing = uint128(amount);
-        account.thawStartedAt = amount == 0 ? 0 : uint40(block.timestamp);
-        account.thawEndsAt = uint40(endsAt);
-        emit ThawStarted(msg.sender, amount, endsAt);
+    function depositToEscrow(address payer, address operator, uint256 amount) external override {
+        _deposit(payer, amount);
+        _fund(payer, operator, amount);
     }
 
     /// @inheritdoc IPaymentsEscrow
-    function withdraw() external override returns (uint256 amount) {
-        Payments.Account storage account = _accounts[msg.sender];
-        uint40 endsAt = account.thawEndsAt;
+    function fundEscrow(address operator, uint256 amount) external override {
+        _fund(msg.sender, operator, amount);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function withdrawBalance(uint256 amount) external override {
+        // Check
+        uint256 balance = _balances[msg.sender];
+        require(amount > 0, EscrowZeroAmount());
+        require(amount <= balance, EscrowInsufficientBalance(balance, amount));
+        // Effect
+        _balances[msg.sender] = balance - amount;
+        // Interaction
+        TOKEN.safeTransfer(msg.sender, amount);
+        emit Withdrawn(msg.sender, address(0), amount);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function thaw(address operator, uint256 amount) external override {
+        Payments.Account storage escrow = _escrows[msg.sender][operator];
+        uint256 balance = escrow.balance;
+        require(amount <= balance, EscrowInsufficientBalance(balance, amount));
+        uint64 endsAt = amount == 0 ? 0 : uint64(block.timestamp) + withdrawalThawingPeriod;
+        escrow.thawing = uint128(amount);
+        escrow.thawStartedAt = amount == 0 ? 0 : uint40(block.timestamp);
+        escrow.thawEndsAt = uint40(endsAt);
+        emit ThawStarted(msg.sender, operator, amount, endsAt);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function withdraw(address operator) external override returns (uint256 amount) {
+        Payments.Account storage escrow = _escrows[msg.sender][operator];
+        uint40 endsAt = escrow.thawEndsAt;
         require(endsAt != 0 && block.timestamp >= endsAt, EscrowThawNotEnded(endsAt));
 
         // Effect: vouchers collected during the thaw may have taken part of it.
-        amount = account.thawing;
-        account.balance -= uint128(amount);
-        account.thawing = 0;
-        account.thawStartedAt = 0;
-        account.thawEndsAt = 0;
+        amount = escrow.thawing;
+        escrow.balance -= uint128(amount);
+        escrow.thawing = 0;
+        escrow.thawStartedAt = 0;
+        escrow.thawEndsAt = 0;
 
         // Interaction
         if (amount > 0) TOKEN.safeTransfer(msg.sender, amount);
-        emit Withdrawn(msg.sender, amount);
+        emit Withdrawn(msg.sender, operator, amount);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -264,17 +322,19 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         // Check
         require(feeCap > 0, EscrowZeroAmount());
         require(deadline > block.timestamp, EscrowDeadlinePassed(deadline));
+        uint64 latest = uint64(block.timestamp) + MAX_REQUEST_DURATION;
+        require(deadline <= latest, EscrowDeadlineTooFar(deadline, latest));
         require(MODELS.exists(modelId), EscrowUnknownModel(modelId));
-        Payments.Account storage account = _accounts[msg.sender];
-        uint256 available = account.balance - account.thawing;
-        require(feeCap <= available, EscrowInsufficientBalance(available, feeCap));
+        uint256 balance = _balances[msg.sender];
+        require(feeCap <= balance, EscrowInsufficientBalance(balance, feeCap));
 
         // Effect: the cap leaves the balance and is held by the request until it is paid or reclaimed.
-        account.balance -= uint128(feeCap);
+        _balances[msg.sender] = balance - feeCap;
         requestId = nextRequestId++;
         _requests[requestId] = Payments.Request({
             payer: msg.sender,
             deadline: SafeCast.toUint40(deadline),
+            postedAt: uint40(block.timestamp),
             mode: mode,
             status: Payments.RequestStatus.Open,
             feeCap: SafeCast.toUint128(feeCap),
@@ -283,6 +343,28 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
             inputHash: inputHash
         });
         emit RequestPosted(requestId, msg.sender, modelId, inputHash, mode, feeCap, deadline, nodeId);
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function fulfilmentCommitmentOf(
+        uint256 requestId,
+        uint256 nodeId,
+        bytes32 outputHash,
+        bytes32 proofHash
+    ) public pure override returns (bytes32) {
+        return keccak256(abi.encode(requestId, nodeId, outputHash, proofHash));
+    }
+
+    /// @inheritdoc IPaymentsEscrow
+    function commitFulfilment(uint256 requestId, uint256 nodeId, bytes32 commitment) external override {
+        Payments.Request storage request = _requests[requestId];
+        Payments.RequestStatus status = request.status;
+        require(status == Payments.RequestStatus.Open, EscrowRequestNotOpen(requestId, status));
+        (address operator, ) = NODES.nodeOperatorOf(nodeId);
+        require(operator == msg.sender, EscrowNotNodeOperator(nodeId, msg.sender));
+        // The first block a commitment was seen in is kept: committing again cannot move it later or earlier.
+        if (_fulfilmentCommitments[commitment] == 0) _fulfilmentCommitments[commitment] = block.number;
+        emit FulfilmentCommitted(requestId, nodeId, commitment);
     }
 
     /// @inheritdoc IPaymentsEscrow
@@ -297,12 +379,19 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         (address operator, ) = NODES.nodeOperatorOf(nodeId);
         require(operator == msg.sender, EscrowNotNodeOperator(nodeId, msg.sender));
         require(operator != request.payer, EscrowSelfDealing(request.payer, nodeId));
+        if (chosen == 0) {
+            // An open request pays only an answer committed in an earlier block: a node that copies another's
+            // pending answer cannot have committed it before seeing it.
+            bytes32 commitment = fulfilmentCommitmentOf(requestId, nodeId, outputHash, proofHash);
+            uint256 committedIn = _fulfilmentCommitments[commitment];
+            require(committedIn != 0 && committedIn < block.number, EscrowNotCommitted(requestId, commitment));
+        }
         uint256 price = _checkServable(nodeId, request);
 
         // Effect: paid once; the rest of the cap goes back to the payer.
         request.status = Payments.RequestStatus.Fulfilled;
         uint256 refund = request.feeCap - price;
-        _accounts[request.payer].balance += uint128(refund);
+        _balances[request.payer] += refund;
         uint256 toStaking;
         if (price > 0) {
             Split memory split = Split({
@@ -313,7 +402,8 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
                 modelOwner: address(0),
                 royaltyPpm: 0,
                 mode: request.mode,
-                kind: Payments.PaymentKind.Request
+                kind: Payments.PaymentKind.Request,
+                agreedAt: request.postedAt
             });
             (split.modelOwner, split.royaltyPpm) = MODELS.royaltyOf(request.modelId);
             toStaking = _pay(split, price);
@@ -366,7 +456,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         request.status = Payments.RequestStatus.Reclaimed;
         uint128 feeCap = request.feeCap;
         address payer = request.payer;
-        _accounts[payer].balance += feeCap;
+        _balances[payer] += feeCap;
         emit RequestReclaimed(requestId, payer, feeCap);
     }
 
@@ -405,13 +495,23 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the protocol fee, at most 10%. Only the default admin.
+    /// @notice Sets the protocol fee, at most 10%. A decrease applies to every payment from now on; an increase only
+    /// to vouchers issued and requests posted from now on, and to earlier ones after one withdrawal thawing period.
+    /// Only the default admin.
     function setProtocolFee(uint32 newFeePpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
         require(
             newFeePpm <= MAX_PROTOCOL_FEE_PPM,
             EscrowParameterOutOfBounds("protocolFeePpm", newFeePpm, 0, MAX_PROTOCOL_FEE_PPM)
         );
-        emit ParameterSet("protocolFeePpm", protocolFeePpm, newFeePpm);
+        uint32 current = protocolFeePpm;
+        emit ParameterSet("protocolFeePpm", current, newFeePpm);
+        if (newFeePpm > current) {
+            // Within the grace of an earlier increase, the terms agreed before it keep the lower fee of the two.
+            uint32 before =
+                block.timestamp < uint256(feeIncreasedAt) + withdrawalThawingPeriod ? feeBeforeIncreasePpm : current;
+            feeBeforeIncreasePpm = before < current ? before : current;
+            feeIncreasedAt = uint40(block.timestamp);
+        }
         protocolFeePpm = newFeePpm;
     }
 
@@ -442,9 +542,21 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
 
     function _deposit(address payer, uint256 amount) internal {
         require(amount > 0, EscrowZeroAmount());
-        _accounts[payer].balance += SafeCast.toUint128(amount);
+        _balances[payer] += amount;
         TOKEN.safeTransferFrom(msg.sender, address(this), amount);
         emit Deposited(payer, msg.sender, amount);
+    }
+
+    /// @dev Moves `amount` of the payer's free balance into its escrow with `operator`, at once: it only ever becomes
+    /// harder to take back.
+    function _fund(address payer, address operator, uint256 amount) internal {
+        require(amount > 0, EscrowZeroAmount());
+        require(operator != address(0) && operator != payer, EscrowInvalidOperator(operator));
+        uint256 balance = _balances[payer];
+        require(amount <= balance, EscrowInsufficientBalance(balance, amount));
+        _balances[payer] = balance - amount;
+        _escrows[payer][operator].balance += SafeCast.toUint128(amount);
+        emit EscrowFunded(payer, operator, amount);
     }
 
     /// @dev Pays what a voucher owes and returns the node's share (whose tokens the caller sends to staking), or
@@ -460,15 +572,17 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         bytes32 channel = _channel(split.payer, split.nodeId, split.modelId, split.mode);
         uint128 redeemed = _redeemed[channel];
         if (voucher.cumulativeAmount <= redeemed) return (0, 0, EscrowNothingOwed.selector);
-        Payments.Account storage account = _accounts[split.payer];
-        paid = Math.min(voucher.cumulativeAmount - redeemed, _availableFor(account, voucher.issuedAt));
+        // Only the payer's escrow with this node's operator pays it: nothing the payer does with another node, its own
+        // included, can take what backs this one.
+        Payments.Account storage escrow = _escrows[split.payer][split.operator];
+        paid = Math.min(voucher.cumulativeAmount - redeemed, _availableFor(escrow, voucher.issuedAt));
         if (paid == 0) return (0, 0, EscrowInsufficientBalance.selector);
 
         // Effect: the channel first, so that no voucher of it pays twice.
         _redeemed[channel] = redeemed + uint128(paid);
-        uint128 balance = account.balance - uint128(paid);
-        account.balance = balance;
-        if (account.thawing > balance) account.thawing = balance;
+        uint128 balance = escrow.balance - uint128(paid);
+        escrow.balance = balance;
+        if (escrow.thawing > balance) escrow.thawing = balance;
         nodeShare = _pay(split, paid);
     }
 
@@ -493,6 +607,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         split.modelId = voucher.modelId;
         split.mode = voucher.mode;
         split.kind = Payments.PaymentKind.Voucher;
+        split.agreedAt = voucher.issuedAt;
         try MODELS.royaltyOf(voucher.modelId) returns (address owner, uint32 royaltyPpm) {
             (split.modelOwner, split.royaltyPpm) = (owner, royaltyPpm);
         } catch {
@@ -512,6 +627,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         bool success;
         bytes32 answer;
         uint256 gasCap = WALLET_SIGNATURE_GAS;
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             // Copies at most one word of returndata into the scratch space: no memory expansion, whatever the size.
             success := staticcall(gasCap, signer, add(query, 0x20), mload(query), 0x00, 0x20)
@@ -523,16 +639,16 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
 
     /// @dev What a voucher issued at `issuedAt` may take: all of the balance when it predates the thaw, else the
     /// balance less what is thawing.
-    function _availableFor(Payments.Account storage account, uint64 issuedAt) internal view returns (uint256) {
-        uint256 balance = account.balance;
-        return issuedAt < account.thawStartedAt ? balance : balance - account.thawing;
+    function _availableFor(Payments.Account storage escrow, uint64 issuedAt) internal view returns (uint256) {
+        uint256 balance = escrow.balance;
+        return issuedAt < escrow.thawStartedAt ? balance : balance - escrow.thawing;
     }
 
     /// @dev Splits a payment: the protocol fee and the model's royalty round down, the node takes the rest, which is
     /// credited in staking now, to the operator and the stake delegated to it now. Returns the node's share, whose
     /// tokens the caller sends to staking before its transaction ends.
     function _pay(Split memory split, uint256 gross) internal returns (uint256 nodeShare) {
-        uint256 protocolFee = (gross * protocolFeePpm) / PPM;
+        uint256 protocolFee = (gross * protocolFeeFor(split.agreedAt)) / PPM;
         uint256 royalty = (gross * split.royaltyPpm) / PPM;
         nodeShare = gross - protocolFee - royalty;
         protocolFeesPending += protocolFee;
@@ -574,8 +690,9 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
             );
         }
         bytes32 channel = _channel(voucher.payer, voucher.nodeId, voucher.modelId, voucher.mode);
+        (address operator, ) = NODES.nodeOperatorOf(voucher.nodeId);
         revert EscrowInsufficientBalance(
-            _availableFor(_accounts[voucher.payer], voucher.issuedAt),
+            _availableFor(_escrows[voucher.payer][operator], voucher.issuedAt),
             voucher.cumulativeAmount - _redeemed[channel]
         );
     }

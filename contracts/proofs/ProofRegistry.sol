@@ -355,22 +355,17 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         c.bond = uint128(challengeBond);
         c.recordKey = opening.recordKey;
         c.nodeId = uint64(opening.nodeId);
-        if (opening.verifiable) {
-            // A verifier's outcome settles the record, and closes the challenge waiting for the arbiter with it.
-            dispute.settled = true;
-            dispute.pendingChallengeId = bytes32(0);
-        } else {
-            dispute.pendingChallengeId = challengeId;
-        }
+        // A verifier's outcome settles the record, and closes the challenge waiting for the arbiter with it.
+        if (opening.verifiable) dispute.settled = true;
+        dispute.pendingChallengeId = opening.verifiable ? bytes32(0) : challengeId;
 
         // Interaction: the bond first; then the challenge that waited is closed (releasing its lock), and the slash
         // fixed now is locked: the slash in force when a challenge is opened is the one its decision applies.
         TOKEN.safeTransferFrom(msg.sender, address(this), c.bond);
         (address operator, ) = NODES.nodeOperatorOf(opening.nodeId);
         if (opening.verifiable && pending != bytes32(0)) {
-            Proofs.ChallengeStatus superseded = opening.upheld
-                ? Proofs.ChallengeStatus.Superseded
-                : Proofs.ChallengeStatus.Rejected;
+            Proofs.ChallengeStatus superseded =
+                opening.upheld ? Proofs.ChallengeStatus.Superseded : Proofs.ChallengeStatus.Rejected;
             _close(pending, _challenges[pending], operator, superseded);
         }
         if (!opening.verifiable || opening.upheld) c.lockedStake = uint128(_lockSlash(operator));
@@ -386,10 +381,12 @@ contract ProofRegistry is IProofRegistry, AccessControl {
             c.decideBy
         );
         if (opening.verifiable) {
-            Proofs.ChallengeStatus outcome = opening.upheld
-                ? Proofs.ChallengeStatus.Upheld
-                : Proofs.ChallengeStatus.Rejected;
-            _close(challengeId, c, operator, outcome);
+            _close(
+                challengeId,
+                c,
+                operator,
+                opening.upheld ? Proofs.ChallengeStatus.Upheld : Proofs.ChallengeStatus.Rejected
+            );
         }
     }
 

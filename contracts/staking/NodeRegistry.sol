@@ -24,6 +24,9 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     /// @notice The longest jail term.
     uint64 public constant MAX_JAIL_DURATION = 90 days;
 
+    /// @inheritdoc INodeRegistry
+    uint64 public constant override PRICE_INCREASE_DELAY = 1 days;
+
     /// @notice The most models one node may list.
     uint256 public constant MAX_MODELS_PER_NODE = 256;
 
@@ -112,7 +115,7 @@ contract NodeRegistry is INodeRegistry, AccessControl {
 
     /// @inheritdoc INodeRegistry
     function priceOf(uint256 nodeId, Nodes.Mode mode) external view override returns (uint256) {
-        return _existing(nodeId).prices[uint8(mode)];
+        return _pricesNow(_existing(nodeId))[uint8(mode)];
     }
 
     /// @inheritdoc INodeRegistry
@@ -211,7 +214,7 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         }
         node.modes = params.modes;
         node.capacity = params.capacity;
-        node.prices = params.prices;
+        _setPrices(nodeId, node, params.prices);
         node.teeMeasurement = params.teeMeasurement;
         node.metadataURI = params.metadataURI;
         emit NodeUpdated(
@@ -338,6 +341,32 @@ contract NodeRegistry is INodeRegistry, AccessControl {
             emit NodeModelAdded(nodeId, modelId);
         }
         node.modelCount = uint32(total);
+    }
+
+    /// @dev The prices in force now: the scheduled ones once their increase is due, the stored ones before.
+    function _pricesNow(Nodes.Node storage node) internal view returns (uint80[MODE_COUNT] memory) {
+        uint40 increaseAt = node.priceIncreaseAt;
+        return increaseAt != 0 && block.timestamp >= increaseAt ? node.pendingPrices : node.prices;
+    }
+
+    /// @dev Applies decreases at once and schedules increases {PRICE_INCREASE_DELAY} later, so that no request pays
+    /// a price raised after it was posted (requests stay open at most as long).
+    function _setPrices(uint256 nodeId, Nodes.Node storage node, uint80[MODE_COUNT] calldata prices) internal {
+        uint80[MODE_COUNT] memory current = _pricesNow(node);
+        bool increase;
+        for (uint256 mode; mode < MODE_COUNT; ++mode) {
+            if (prices[mode] > current[mode]) increase = true;
+            else current[mode] = prices[mode];
+        }
+        node.prices = current;
+        if (!increase) {
+            node.priceIncreaseAt = 0;
+            return;
+        }
+        uint64 effectiveAt = uint64(block.timestamp) + PRICE_INCREASE_DELAY;
+        node.pendingPrices = prices;
+        node.priceIncreaseAt = uint40(effectiveAt);
+        emit NodePriceIncreaseScheduled(nodeId, prices, effectiveAt);
     }
 
     function _checkParams(Nodes.NodeParams calldata params) internal pure {

@@ -28,11 +28,15 @@ library Nodes {
         uint32 capacity;
         uint32 modelCount;
         uint40 registeredAt;
-        // slot 2: price per inference for each mode, in wei; 0 for a mode the node does not offer
+        uint40 priceIncreaseAt;
+        // slot 2: price per inference for each mode, in wei; 0 for a mode the node does not offer. Until
+        // `priceIncreaseAt` (if set); `pendingPrices` from then on.
         uint80[MODE_COUNT] prices;
         // slot 3
-        bytes32 teeMeasurement;
+        uint80[MODE_COUNT] pendingPrices;
         // slot 4
+        bytes32 teeMeasurement;
+        // slot 5
         string metadataURI;
     }
 

@@ -5,11 +5,11 @@ import {Nodes} from "./Nodes.sol";
 
 /// @notice Namespace for the structs and enums of the payments escrow.
 library Payments {
-    /// @notice A payer's escrow account.
+    /// @notice A payer's escrow with one operator: what backs the vouchers of that operator's nodes.
     struct Account {
-        // slot 0: everything deposited and not yet paid, withdrawn or locked in a request
+        // slot 0: everything put in escrow for the operator and not yet paid or withdrawn
         uint128 balance;
-        // the part of `balance` on its way out: not spendable by new requests or newer vouchers
+        // the part of `balance` on its way out: not spendable by vouchers issued from the thaw's start on
         uint128 thawing;
         // slot 1
         uint40 thawStartedAt;
@@ -41,6 +41,7 @@ library Payments {
         // slot 0
         address payer;
         uint40 deadline;
+        uint40 postedAt;
         Nodes.Mode mode;
         RequestStatus status;
         // slot 1
