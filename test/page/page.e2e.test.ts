@@ -6,20 +6,9 @@ import { BrowserContext, Page, chromium } from "playwright-core";
 
 import { formatOpg } from "../../deploy/lib/format";
 import { RunningDevnet, groupsLeft, removeLeftovers, shared, startDevnet } from "../devnet/devnet";
+import { findBrowser } from "../helpers/browser";
 import { ROOT } from "../helpers/node";
 
-/** Debian's chromium, as shared/TOOLCHAIN.md says: never a downloaded browser, no background networking. */
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENSHOT = path.join(ROOT, "scripts", "reports", "page.png");
 
 interface Amount {
@@ -43,13 +32,13 @@ export function describePage(devnet: () => RunningDevnet) {
     const errors: string[] = [];
 
     before(async function () {
-      if (!fs.existsSync(CHROMIUM))
-        throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`);
+      // The system's Chromium, else the one from npm (test/helpers/browser.ts).
+      const browser = findBrowser();
+      console.log(`      browser: ${browser.description}`);
       userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-page-chromium-"));
       context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
+        ...browser.launchOptions,
         headless: true,
-        args: CHROMIUM_ARGS,
         viewport: { width: 1200, height: 900 },
       });
       page = await context.newPage();
