@@ -1,7 +1,7 @@
 /**
  * `npm run gas`: measures gas per operation for the token and vesting, with OpenZeppelin's VestingWallet measured
  * beside ours in the same run, and writes scripts/reports/gas.md. Runs on the in-process Hardhat network under
- * cancun rules (set by the npm script), the rules of shared/DESIGN.md's cost targets.
+ * cancun rules (set by the npm script), the rules of contracts/DESIGN.md's cost targets.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,7 +11,7 @@ import { measureGas } from "../test/gas/scenarios";
 import { measureStakingGas } from "../test/gas/staking-scenarios";
 import { measurePaymentGas } from "../test/gas/payments-scenarios";
 
-/** shared/DESIGN.md's targets for payments and proofs, per operation ("ours, at most"). */
+/** contracts/DESIGN.md's targets for payments and proofs, per operation ("ours, at most"). */
 const PAYMENT_TARGETS: Record<string, string> = {
   "voucher for 10,000 inferences, redeemed alone": "100 per inference when a voucher covers 1,000",
   "batch of 10 vouchers, 1,000 inferences each": "100 per inference (one ERC-20 transfer each: 34,465)",
@@ -25,7 +25,7 @@ const PAYMENT_TARGETS: Record<string, string> = {
 
 const POPULATIONS = [1, 100, 1000];
 
-/** shared/DESIGN.md's targets ("ours, at most") and the alternatives' figures it quotes. */
+/** contracts/DESIGN.md's targets ("ours, at most") and the alternatives' figures it quotes. */
 const TARGETS: Record<string, { target: bigint; alternative: string }> = {
   "create one schedule (cliff + unlock at start)": { target: 150_000n, alternative: "Sablier Lockup linear: 295,778" },
   "create + delegate locked votes to self, together": {

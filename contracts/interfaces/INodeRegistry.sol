@@ -144,6 +144,9 @@ interface INodeRegistry {
     /// @notice The node as stored. Reverts with {NodeNotFound} for an unknown id.
     function getNode(uint256 nodeId) external view returns (Nodes.Node memory);
 
+    /// @notice The node's operator; zero for an unknown id.
+    function operatorOf(uint256 nodeId) external view returns (address);
+
     /// @notice The node's operator (zero for an unknown id), and whether the node may work now: active, not jailed,
     /// and its operator's stake covers its nodes (own stake per node, and in all).
     /// @dev What payments and proofs check before a node redeems a voucher, fulfils a request or commits. A node

@@ -92,6 +92,26 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     mapping(uint256 requestId => Payments.Request request) internal _requests;
     mapping(address owner => uint256 royalties) internal _royalties;
 
+    /// @dev How many nodes one call keeps track of (see {_nodeEntry}).
+    uint256 internal constant LEDGER_SIZE = 8;
+
+    /// @dev A node seen in this call: its operator, whether it may be paid, and the fees it earned in this call.
+    struct NodeEntry {
+        uint256 nodeId;
+        address operator;
+        bool serving;
+        uint256 fees;
+    }
+
+    /// @dev The nodes one call pays, so that each is checked once and its fees are credited in staking once: all in
+    /// the same transaction, so at the same stake as payment by payment.
+    struct Ledger {
+        NodeEntry[LEDGER_SIZE] entries;
+        uint256 count;
+        uint256 nextEvicted;
+        uint256 credited;
+    }
+
     /// @dev Who a payment goes to and how it is split.
     struct Split {
         address payer;
@@ -281,11 +301,11 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         Payments.Voucher calldata voucher,
         bytes calldata signature
     ) external override returns (uint256 paid) {
+        Ledger memory ledger;
         bytes4 failure;
-        uint256 toStaking;
-        (paid, toStaking, failure) = _redeem(voucher, signature);
+        (paid, failure) = _redeem(ledger, voucher, signature);
         if (failure != bytes4(0)) _revertVoucher(voucher, failure);
-        _sendToStaking(toStaking);
+        _settle(ledger);
     }
 
     /// @inheritdoc IPaymentsEscrow
@@ -295,15 +315,14 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     ) external override returns (uint256 paid) {
         uint256 count = vouchers.length;
         require(count > 0 && count == signatures.length, EscrowBadBatch(count, signatures.length));
-        uint256 toStaking;
+        Ledger memory ledger;
         for (uint256 i; i < count; ++i) {
-            (uint256 one, uint256 nodeShare, bytes4 failure) = _redeem(vouchers[i], signatures[i]);
+            (uint256 one, bytes4 failure) = _redeem(ledger, vouchers[i], signatures[i]);
             if (failure != bytes4(0)) emit VoucherSkipped(i, vouchers[i].payer, vouchers[i].nodeId, failure);
             paid += one;
-            toStaking += nodeShare;
         }
         require(paid > 0, EscrowBatchPaidNothing());
-        _sendToStaking(toStaking);
+        _settle(ledger);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -360,7 +379,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         Payments.Request storage request = _requests[requestId];
         Payments.RequestStatus status = request.status;
         require(status == Payments.RequestStatus.Open, EscrowRequestNotOpen(requestId, status));
-        (address operator, ) = NODES.nodeOperatorOf(nodeId);
+        address operator = NODES.operatorOf(nodeId);
         require(operator == msg.sender, EscrowNotNodeOperator(nodeId, msg.sender));
         // The first block a commitment was seen in is kept: committing again cannot move it later or earlier.
         if (_fulfilmentCommitments[commitment] == 0) _fulfilmentCommitments[commitment] = block.number;
@@ -376,7 +395,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         require(block.timestamp <= request.deadline, EscrowDeadlinePassed(request.deadline));
         uint256 chosen = request.nodeId;
         require(chosen == 0 || chosen == nodeId, EscrowWrongNode(requestId, chosen, nodeId));
-        (address operator, ) = NODES.nodeOperatorOf(nodeId);
+        address operator = NODES.operatorOf(nodeId);
         require(operator == msg.sender, EscrowNotNodeOperator(nodeId, msg.sender));
         require(operator != request.payer, EscrowSelfDealing(request.payer, nodeId));
         if (chosen == 0) {
@@ -392,7 +411,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         request.status = Payments.RequestStatus.Fulfilled;
         uint256 refund = request.feeCap - price;
         _balances[request.payer] += refund;
-        uint256 toStaking;
+        Ledger memory ledger;
         if (price > 0) {
             Split memory split = Split({
                 payer: request.payer,
@@ -406,12 +425,15 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
                 agreedAt: request.postedAt
             });
             (split.modelOwner, split.royaltyPpm) = MODELS.royaltyOf(request.modelId);
-            toStaking = _pay(split, price);
+            // Eligible above, so serving.
+            ledger.entries[0] = NodeEntry({nodeId: nodeId, operator: operator, serving: true, fees: 0});
+            ledger.count = 1;
+            _pay(split, price, ledger.entries[0]);
         }
         emit RequestFulfilled(requestId, nodeId, outputHash, proofHash, price, refund);
 
         // Interaction: the node's share to staking, and the proof record, under an id no node can commit itself.
-        _sendToStaking(toStaking);
+        _settle(ledger);
         _commitRequestRecord(requestId, nodeId, request, outputHash, proofHash);
     }
 
@@ -559,51 +581,55 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         emit EscrowFunded(payer, operator, amount);
     }
 
-    /// @dev Pays what a voucher owes and returns the node's share (whose tokens the caller sends to staking), or
-    /// returns the selector of the error that stops it (and pays nothing).
+    /// @dev Pays what a voucher owes, adding the node's share to its entry in `ledger` (credited in staking when the
+    /// call settles), or returns the selector of the error that stops it (and pays nothing).
     function _redeem(
+        Ledger memory ledger,
         Payments.Voucher calldata voucher,
         bytes calldata signature
-    ) internal returns (uint256 paid, uint256 nodeShare, bytes4 failure) {
+    ) internal returns (uint256 paid, bytes4 failure) {
         Split memory split;
-        (split, failure) = _checkVoucher(voucher, signature);
-        if (failure != bytes4(0)) return (0, 0, failure);
+        NodeEntry memory node;
+        (split, node, failure) = _checkVoucher(ledger, voucher, signature);
+        if (failure != bytes4(0)) return (0, failure);
 
         bytes32 channel = _channel(split.payer, split.nodeId, split.modelId, split.mode);
         uint128 redeemed = _redeemed[channel];
-        if (voucher.cumulativeAmount <= redeemed) return (0, 0, EscrowNothingOwed.selector);
+        if (voucher.cumulativeAmount <= redeemed) return (0, EscrowNothingOwed.selector);
         // Only the payer's escrow with this node's operator pays it: nothing the payer does with another node, its own
         // included, can take what backs this one.
         Payments.Account storage escrow = _escrows[split.payer][split.operator];
         paid = Math.min(voucher.cumulativeAmount - redeemed, _availableFor(escrow, voucher.issuedAt));
-        if (paid == 0) return (0, 0, EscrowInsufficientBalance.selector);
+        if (paid == 0) return (0, EscrowInsufficientBalance.selector);
 
         // Effect: the channel first, so that no voucher of it pays twice.
         _redeemed[channel] = redeemed + uint128(paid);
         uint128 balance = escrow.balance - uint128(paid);
         escrow.balance = balance;
         if (escrow.thawing > balance) escrow.thawing = balance;
-        nodeShare = _pay(split, paid);
+        _pay(split, paid, node);
     }
 
-    /// @dev Checks a voucher's dates, signature, node and model; returns who it pays, or why it cannot.
+    /// @dev Checks a voucher's dates, signature, node and model; returns who it pays and its node's ledger entry, or
+    /// why it cannot pay.
     function _checkVoucher(
+        Ledger memory ledger,
         Payments.Voucher calldata voucher,
         bytes calldata signature
-    ) internal view returns (Split memory split, bytes4 failure) {
-        if (voucher.expiry < block.timestamp) return (split, EscrowVoucherExpired.selector);
-        if (voucher.issuedAt > block.timestamp) return (split, EscrowVoucherFromTheFuture.selector);
+    ) internal returns (Split memory split, NodeEntry memory node, bytes4 failure) {
+        if (voucher.expiry < block.timestamp) return (split, node, EscrowVoucherExpired.selector);
+        if (voucher.issuedAt > block.timestamp) return (split, node, EscrowVoucherFromTheFuture.selector);
         if (!_isValidSignature(voucher.payer, voucherDigest(voucher), signature)) {
-            return (split, EscrowInvalidSignature.selector);
+            return (split, node, EscrowInvalidSignature.selector);
         }
-        (address operator, bool serving) = NODES.nodeOperatorOf(voucher.nodeId);
-        if (operator == address(0)) return (split, EscrowUnknownNode.selector);
-        if (operator == voucher.payer) return (split, EscrowSelfDealing.selector);
+        node = _nodeEntry(ledger, voucher.nodeId);
+        if (node.operator == address(0)) return (split, node, EscrowUnknownNode.selector);
+        if (node.operator == voucher.payer) return (split, node, EscrowSelfDealing.selector);
         // A node that is deregistered, jailed, or no longer covered by its operator's stake is not paid until it is.
-        if (!serving) return (split, EscrowNodeNotServing.selector);
+        if (!node.serving) return (split, node, EscrowNodeNotServing.selector);
         split.payer = voucher.payer;
         split.nodeId = voucher.nodeId;
-        split.operator = operator;
+        split.operator = node.operator;
         split.modelId = voucher.modelId;
         split.mode = voucher.mode;
         split.kind = Payments.PaymentKind.Voucher;
@@ -611,8 +637,29 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         try MODELS.royaltyOf(voucher.modelId) returns (address owner, uint32 royaltyPpm) {
             (split.modelOwner, split.royaltyPpm) = (owner, royaltyPpm);
         } catch {
-            return (split, EscrowUnknownModel.selector);
+            return (split, node, EscrowUnknownModel.selector);
         }
+    }
+
+    /// @dev The ledger entry of a node: found among the nodes this call has seen, or read from the registry (its
+    /// operator, and whether it is serving) into a free entry. With every entry taken, the oldest is settled and
+    /// reused, so that a batch of any size checks and credits each of its last {LEDGER_SIZE} nodes once.
+    function _nodeEntry(Ledger memory ledger, uint256 nodeId) internal returns (NodeEntry memory node) {
+        uint256 count = ledger.count;
+        for (uint256 i; i < count; ++i) {
+            if (ledger.entries[i].nodeId == nodeId) return ledger.entries[i];
+        }
+        uint256 slot = count;
+        if (count < LEDGER_SIZE) {
+            ledger.count = count + 1;
+        } else {
+            slot = ledger.nextEvicted;
+            ledger.nextEvicted = (slot + 1) % LEDGER_SIZE;
+            _credit(ledger, ledger.entries[slot]);
+        }
+        (address operator, bool serving) = NODES.nodeOperatorOf(nodeId);
+        node = NodeEntry({nodeId: nodeId, operator: operator, serving: serving, fees: 0});
+        ledger.entries[slot] = node;
     }
 
     /// @dev Whether `signature` is `signer`'s over `digest`: ECDSA for an account without code, EIP-1271 otherwise,
@@ -645,15 +692,15 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     }
 
     /// @dev Splits a payment: the protocol fee and the model's royalty round down, the node takes the rest, which is
-    /// credited in staking now, to the operator and the stake delegated to it now. Returns the node's share, whose
-    /// tokens the caller sends to staking before its transaction ends.
-    function _pay(Split memory split, uint256 gross) internal returns (uint256 nodeShare) {
+    /// added to the node's ledger entry and credited in staking when the call settles, to the operator and the stake
+    /// delegated to it at that moment (the moment of the payment: nothing in between changes stake).
+    function _pay(Split memory split, uint256 gross, NodeEntry memory node) internal {
         uint256 protocolFee = (gross * protocolFeeFor(split.agreedAt)) / PPM;
         uint256 royalty = (gross * split.royaltyPpm) / PPM;
-        nodeShare = gross - protocolFee - royalty;
+        uint256 nodeShare = gross - protocolFee - royalty;
         protocolFeesPending += protocolFee;
         _royalties[split.modelOwner] += royalty;
-        if (nodeShare > 0) STAKING.creditFees(split.operator, nodeShare);
+        node.fees += nodeShare;
         emit PaymentCollected(
             split.payer,
             split.nodeId,
@@ -669,9 +716,20 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         );
     }
 
-    /// @dev Sends the node shares credited in staking during this call.
-    function _sendToStaking(uint256 amount) internal {
-        if (amount > 0) TOKEN.safeTransfer(address(STAKING), amount);
+    /// @dev Credits each node's fees of this call in staking, then sends their tokens in one transfer.
+    function _settle(Ledger memory ledger) internal {
+        uint256 count = ledger.count;
+        for (uint256 i; i < count; ++i) _credit(ledger, ledger.entries[i]);
+        uint256 total = ledger.credited;
+        if (total > 0) TOKEN.safeTransfer(address(STAKING), total);
+    }
+
+    function _credit(Ledger memory ledger, NodeEntry memory node) internal {
+        uint256 fees = node.fees;
+        if (fees == 0) return;
+        node.fees = 0;
+        ledger.credited += fees;
+        STAKING.creditFees(node.operator, fees);
     }
 
     /// @dev Reverts with the voucher's error and its values.
@@ -690,7 +748,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
             );
         }
         bytes32 channel = _channel(voucher.payer, voucher.nodeId, voucher.modelId, voucher.mode);
-        (address operator, ) = NODES.nodeOperatorOf(voucher.nodeId);
+        address operator = NODES.operatorOf(voucher.nodeId);
         revert EscrowInsufficientBalance(
             _availableFor(_escrows[voucher.payer][operator], voucher.issuedAt),
             voucher.cumulativeAmount - _redeemed[channel]

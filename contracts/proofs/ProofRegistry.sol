@@ -235,7 +235,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         dispute.pendingChallengeId = bytes32(0);
         // Upheld settles the record; rejected leaves it open to other evidence within its window.
         if (upheld) dispute.settled = true;
-        (address operator, ) = NODES.nodeOperatorOf(c.nodeId);
+        address operator = NODES.operatorOf(c.nodeId);
         _close(challengeId, c, operator, upheld ? Proofs.ChallengeStatus.Upheld : Proofs.ChallengeStatus.Rejected);
     }
 
@@ -244,7 +244,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         Proofs.Challenge storage c = _pending(challengeId);
         require(block.timestamp > c.decideBy, ProofsDecisionDeadlineNotPassed(challengeId, c.decideBy));
         _disputes[c.recordKey].pendingChallengeId = bytes32(0);
-        (address operator, ) = NODES.nodeOperatorOf(c.nodeId);
+        address operator = NODES.operatorOf(c.nodeId);
         _close(challengeId, c, operator, Proofs.ChallengeStatus.Expired);
     }
 
@@ -362,7 +362,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         // Interaction: the bond first; then the challenge that waited is closed (releasing its lock), and the slash
         // fixed now is locked: the slash in force when a challenge is opened is the one its decision applies.
         TOKEN.safeTransferFrom(msg.sender, address(this), c.bond);
-        (address operator, ) = NODES.nodeOperatorOf(opening.nodeId);
+        address operator = NODES.operatorOf(opening.nodeId);
         if (opening.verifiable && pending != bytes32(0)) {
             Proofs.ChallengeStatus superseded =
                 opening.upheld ? Proofs.ChallengeStatus.Superseded : Proofs.ChallengeStatus.Rejected;

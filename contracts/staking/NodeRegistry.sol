@@ -58,10 +58,11 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     /// @inheritdoc INodeRegistry
     uint64 public override livenessWindow = 1 hours;
 
-    /// @inheritdoc INodeRegistry
-    uint256 public override minimumOwnStake = 5_000e18;
+    /// @dev The minimum stake per node of each mode (indexed by Mode), then the minimum own stake per node
+    /// ({OWN_MINIMUM}): two slots, read together by every stake check.
+    uint128[MODE_COUNT + 1] internal _minimums = [uint128(10_000e18), 25_000e18, 50_000e18, 5_000e18];
 
-    uint256[MODE_COUNT] internal _minimumStake = [uint256(10_000e18), 25_000e18, 50_000e18];
+    uint256 internal constant OWN_MINIMUM = MODE_COUNT;
 
     mapping(uint256 nodeId => Nodes.Node node) internal _nodes;
     mapping(uint256 nodeId => mapping(bytes32 modelId => bool served)) internal _serves;
@@ -87,8 +88,13 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc INodeRegistry
+    function minimumOwnStake() external view override returns (uint256) {
+        return _minimums[OWN_MINIMUM];
+    }
+
+    /// @inheritdoc INodeRegistry
     function minimumStake(Nodes.Mode mode) external view override returns (uint256) {
-        return _minimumStake[uint8(mode)];
+        return _minimums[uint8(mode)];
     }
 
     /// @inheritdoc INodeRegistry
@@ -99,6 +105,11 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     /// @inheritdoc INodeRegistry
     function getNode(uint256 nodeId) external view override returns (Nodes.Node memory) {
         return _existing(nodeId);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function operatorOf(uint256 nodeId) external view override returns (address) {
+        return _nodes[nodeId].operator;
     }
 
     /// @inheritdoc INodeRegistry
@@ -121,13 +132,13 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     /// @inheritdoc INodeRegistry
     function requiredStakeOf(address operator) public view override returns (uint256 required) {
         uint32[MODE_COUNT] storage counts = _nodeCounts[operator];
-        for (uint256 mode; mode < MODE_COUNT; ++mode) required += counts[mode] * _minimumStake[mode];
+        for (uint256 mode; mode < MODE_COUNT; ++mode) required += counts[mode] * _minimums[mode];
     }
 
     /// @inheritdoc INodeRegistry
     function requiredOwnStakeOf(address operator) public view override returns (uint256) {
         uint32[MODE_COUNT] storage counts = _nodeCounts[operator];
-        return (uint256(counts[0]) + counts[1] + counts[2]) * minimumOwnStake;
+        return (uint256(counts[0]) + counts[1] + counts[2]) * _minimums[OWN_MINIMUM];
     }
 
     /// @inheritdoc INodeRegistry
@@ -285,8 +296,8 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     /// a node's most demanding mode is also its most expensive. Only the default admin.
     function setMinimumStake(Nodes.Mode mode, uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
         uint8 index = uint8(mode);
-        uint256 lower = index == 0 ? MIN_MINIMUM_STAKE : _minimumStake[index - 1];
-        uint256 upper = index == MODE_COUNT - 1 ? MAX_MINIMUM_STAKE : _minimumStake[index + 1];
+        uint256 lower = index == 0 ? MIN_MINIMUM_STAKE : _minimums[index - 1];
+        uint256 upper = index == MODE_COUNT - 1 ? MAX_MINIMUM_STAKE : _minimums[index + 1];
         require(
             newMinimum >= MIN_MINIMUM_STAKE &&
                 newMinimum <= MAX_MINIMUM_STAKE &&
@@ -294,8 +305,8 @@ contract NodeRegistry is INodeRegistry, AccessControl {
                 newMinimum <= upper,
             NodeParameterOutOfBounds(newMinimum, lower, upper)
         );
-        emit MinimumStakeSet(mode, _minimumStake[uint8(mode)], newMinimum);
-        _minimumStake[uint8(mode)] = newMinimum;
+        emit MinimumStakeSet(mode, _minimums[uint8(mode)], newMinimum);
+        _minimums[uint8(mode)] = uint128(newMinimum);
     }
 
     /// @notice Sets the liveness window, within [5 minutes, 7 days]. Only the default admin.
@@ -315,8 +326,8 @@ contract NodeRegistry is INodeRegistry, AccessControl {
             newMinimum >= MIN_MINIMUM_OWN_STAKE && newMinimum <= MAX_MINIMUM_OWN_STAKE,
             NodeParameterOutOfBounds(newMinimum, MIN_MINIMUM_OWN_STAKE, MAX_MINIMUM_OWN_STAKE)
         );
-        emit MinimumOwnStakeSet(minimumOwnStake, newMinimum);
-        minimumOwnStake = newMinimum;
+        emit MinimumOwnStakeSet(_minimums[OWN_MINIMUM], newMinimum);
+        _minimums[OWN_MINIMUM] = uint128(newMinimum);
     }
 
     /// @notice Approves, or stops approving, an enclave measurement for TEE nodes. Only the default admin.

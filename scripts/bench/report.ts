@@ -64,11 +64,17 @@ export function renderBenchmarks(input: BenchInput): string {
   };
 
   // Payments: every method of paying for inferences, as one transaction's gas and what it settles.
-  const request = paymentRow(m, "on-chain request: post + fulfil");
+  const request = paymentRow(m, "open on-chain request: post + commit + fulfil");
+  const namedRequest = paymentRow(m, "on-chain request naming its node: post + fulfil");
   const paymentMethods: Method[] = [
     {
-      method: "on-chain request (post + fulfil, the proof record included)",
+      method: "on-chain request open to any node (post + commit + fulfil, the proof record included)",
       gasPerTransaction: request.gas,
+      perTransaction: 1n,
+    },
+    {
+      method: "on-chain request naming its node (post + fulfil, the proof record included)",
+      gasPerTransaction: namedRequest.gas,
       perTransaction: 1n,
     },
     ...VOUCHER_SIZES.flatMap((size) =>
@@ -128,7 +134,7 @@ export function renderBenchmarks(input: BenchInput): string {
       `receipt's gasUsed (or, where said, eth_estimateGas) on Hardhat ${run.hardhat}'s in-process network under ` +
       `${run.hardfork} rules, contracts compiled by solc ${run.solc} (optimizer ${run.optimizerRuns.toLocaleString("en-US")} runs, ` +
       `evm ${run.evmVersion}), OpenZeppelin Contracts ${run.openZeppelin}. Each alternative is deployed and measured ` +
-      `in the same run, except the Sablier and EAS figures, which are quoted from shared/DESIGN.md (their npm builds ` +
+      `in the same run, except the Sablier and EAS figures, which are quoted from contracts/DESIGN.md (their npm builds ` +
       `are not installed here). The chain starts at ${run.chainStart} and every block is stamped one second after ` +
       `the last unless a scenario sets the time, and payer keys are derived, not random: the gas figures repeat ` +
       `exactly from run to run (only this date and the indexer's wall-clock figures change).`,
@@ -137,7 +143,7 @@ export function renderBenchmarks(input: BenchInput): string {
     "",
     ...headline(m).map((h) => `- ${h}`),
     "",
-    "## shared/DESIGN.md's cost targets: met or missed",
+    "## contracts/DESIGN.md's cost targets: met or missed",
     "",
     rules,
     "",
@@ -208,9 +214,13 @@ export function renderBenchmarks(input: BenchInput): string {
       ["---", "---:", "---:", "---:", "---:"],
       [
         ...[
-          paymentRow(m, "on-chain request: post"),
-          paymentRow(m, "on-chain request: fulfil (pays the node, commits the proof record)"),
+          paymentRow(m, "open on-chain request: post"),
+          paymentRow(m, "open on-chain request: commit the answer"),
+          paymentRow(m, "open on-chain request: fulfil (pays the node, commits the proof record)"),
           request,
+          paymentRow(m, "on-chain request naming its node: post"),
+          paymentRow(m, "on-chain request naming its node: fulfil (pays the node, commits the proof record)"),
+          namedRequest,
           ...[1n, 100n, 10_000n].map((n) => paymentRow(m, `voucher for ${fmt(n)} inferences, redeemed alone`)),
         ].map((r) => [
           r.operation.replace("1 inferences", "1 inference"),
@@ -270,12 +280,29 @@ export function renderBenchmarks(input: BenchInput): string {
     "A view called off chain (eth_call) costs nothing; the figures are what a transaction, or a contract acting on " +
       "the answer, pays (21,000 of each is the transaction's own base cost).",
     "",
+    "Every commit checks that the operator's stake still covers the node (own stake per node, and in all), so that a " +
+      "node whose stake left commits nothing: about 16,700 of each commit above, and the reason one record misses " +
+      "the 60,000 target.",
+    "",
+    "## Disputes: opening, deciding and expiring a challenge",
+    "",
+    rules,
+    "",
+    "A single record challenged with a 100 OPG bond; the operator stakes 60,000 OPG of its own (the slash locked at " +
+      "opening is 5% of it). The arbiter's calls are measured from the timelock's address.",
+    "",
+    ...table(
+      ["step", "gas"],
+      ["---", "---:"],
+      m.payments.filter((r) => r.operation.startsWith("dispute: ")).map((r) => [r.operation.slice(9), fmt(r.gas)]),
+    ),
+    "",
     "## The network's published volume, settled on chain",
     "",
     rules,
     "",
     `${fmt(VOLUME.inferences)} inferences and ${fmt(VOLUME.proofs)} proofs, the network's published volume as issue 7 ` +
-      "gives it (shared/DESIGN.md states no volume, and no period is given with it). ETH at **an assumed gas " +
+      "gives it (contracts/DESIGN.md states no volume, and no period is given with it). ETH at **an assumed gas " +
       `price of ${GWEI}** (a usual price on Base; L1 data fees not included). ` +
       "A part-filled last batch is counted as a full one.",
     "",
@@ -308,7 +335,7 @@ function headline(m: Measured): string[] {
   const batch = v("create in a batch of 10, per schedule");
   const release = v("release again later, beneficiary undelegated");
   const voted = v("release again later, beneficiary self-delegated (locked votes to self)");
-  const request = p("on-chain request: post + fulfil");
+  const request = p("open on-chain request: post + commit + fulfil");
   const vouchers = p("batch of 100 vouchers, 1,000 inferences each");
   const floor = p("floor: plain ERC-20 (OpenZeppelin, no votes) transfer to a recipient already holding it");
   const single = p("proof: commit one record");
@@ -322,7 +349,7 @@ function headline(m: Measured): string[] {
     `Vesting, release: ${fmt(release.ours)} against OpenZeppelin's ${fmt(release.openZeppelin!)} for an undelegated ` +
       `beneficiary; ${fmt(voted.ours)} against ${fmt(voted.openZeppelin!)} for one whose locked votes are delegated. ` +
       "Revoke: OpenZeppelin's wallet has none.",
-    `Paying for one inference: ${fmt(request.gas)} by an on-chain request (post + fulfil), ` +
+    `Paying for one inference: ${fmt(request.gas)} by an on-chain request open to any node (post + commit + fulfil), ` +
       `${perItem(vouchers.gas, vouchers.inferences)} by vouchers for 1,000 inferences redeemed 100 at a time, ` +
       `against a floor of ${fmt(floor.gas)} for one plain ERC-20 transfer per inference.`,
     `Proofs: ${fmt(single.gas)} for one record, ${fmt(root.gas)} for a root of 1,000,000 records ` +

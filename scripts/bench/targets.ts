@@ -1,5 +1,5 @@
 /**
- * shared/DESIGN.md's cost targets ("ours, at most"), each with the figure it quotes for the alternative and how to
+ * contracts/DESIGN.md's cost targets ("ours, at most"), each with the figure it quotes for the alternative and how to
  * read ours from a run's measurements. The Sablier and EAS figures are quoted, not measured: their npm builds are
  * not installed here, and nothing may be added. The OpenZeppelin and ERC-20 alternatives are measured in the run.
  */

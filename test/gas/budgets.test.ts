@@ -10,7 +10,7 @@ import { PaymentGasRow, measurePaymentGas } from "./payments-scenarios";
  * VestingWallet are written by `npm run gas` to scripts/reports/gas.md.
  */
 const BUDGETS: Record<string, bigint> = {
-  "create one schedule (cliff + unlock at start)": 150_000n, // shared/DESIGN.md target
+  "create one schedule (cliff + unlock at start)": 150_000n, // contracts/DESIGN.md target
   "create in a batch of 10, per schedule": 100_000n, // target
   "create in a batch of 100, per schedule": 100_000n, // target
   "release again later, beneficiary self-delegated (locked votes to self)": 70_000n, // target
@@ -130,11 +130,17 @@ describe("Gas of payments and proofs", () => {
     expect(many - one).to.be.lt(100n);
   });
 
-  it("a batch root costs about 55,000 gas whatever the number of records", () => {
+  it("a voucher in a batch of 100 costs at most 10% more than before fees were credited per payment (37,917)", () => {
+    const r = row("batch of 100 vouchers, 1,000 inferences each");
+    expect(r.gas / 100n).to.be.lte((37_917n * 110n) / 100n);
+  });
+
+  it("a batch root costs the same whatever the number of records", () => {
     const sizes = ["100", "10,000", "1,000,000"].map((n) => row(`proof: commit a batch root of ${n} records`).gas);
-    // 2,100 of it reads the challenge window, whose end each commitment stores so that a later change never
-    // reopens a final commitment.
-    for (const g of sizes) expect(g).to.be.lte(59_000n);
+    // About 58,000 for the root itself (2,100 of it reads the challenge window, whose end each commitment stores so
+    // that a later change never reopens a final commitment), and about 16,700 for the check that the operator's
+    // stake still covers the node (contracts/DESIGN.md, "Own stake first"): a node whose stake left commits nothing.
+    for (const g of sizes) expect(g).to.be.lte(75_500n);
     expect(sizes[2] - sizes[0]).to.be.lt(100n);
   });
 
@@ -144,8 +150,9 @@ describe("Gas of payments and proofs", () => {
     expect(voucher.gas / voucher.inferences + batch.gas / batch.inferences).to.be.lt(1_000n);
   });
 
-  it("one proof record costs at most 60,000 gas; an inclusion check stays within its measured budget", () => {
-    expect(row("proof: commit one record").gas).to.be.lte(60_000n);
+  it("one proof record costs at most 77,000 gas; an inclusion check stays within its measured budget", () => {
+    // The design's target is 60,000: the record itself costs about 59,500 and the stake check about 16,700 (above).
+    expect(row("proof: commit one record").gas).to.be.lte(77_000n);
     // DESIGN.md's target for the inclusion check is 40,000; see the README for why it is above.
     // Calldata-heavy: under Prague and later rules (EIP-7623's calldata floor) the same call costs more.
     const cancun = (hre.network.config as { hardfork?: string }).hardfork === "cancun";

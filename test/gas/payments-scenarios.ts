@@ -35,7 +35,15 @@ export async function measurePaymentGas(
     now,
     signers.map((s) => s.address),
   );
-  const { token, staking, models, nodes, proofs, escrow } = await deploySystem(hre, {
+  const {
+    timelock: timelockContract,
+    token,
+    staking,
+    models,
+    nodes,
+    proofs,
+    escrow,
+  } = await deploySystem(hre, {
     genesis,
     timelockMinDelay: 60n,
     teeMeasurements: [DEVNET_TEE_MEASUREMENT],
@@ -68,8 +76,9 @@ export async function measurePaymentGas(
   }
 
   /**
-   * A funded payer with a deposit. Its key is derived from a counter, not drawn at random: calldata carries its
-   * address and signatures, whose zero bytes cost less, so random keys would move the figures between runs.
+   * A funded payer with a free balance and an escrow with each operator. Its key is derived from a counter, not
+   * drawn at random: calldata carries its address and signatures, whose zero bytes cost less, so random keys would
+   * move the figures between runs.
    */
   let payers = 0;
   async function payer(): Promise<Signer> {
@@ -77,7 +86,9 @@ export async function measurePaymentGas(
     await hre.network.provider.send("hardhat_setBalance", [wallet.address, "0x56BC75E2D63100000"]);
     await token.connect(liquidity).transfer(wallet.address, ethers.parseEther("1000"));
     await token.connect(wallet).approve(await escrow.getAddress(), ethers.MaxUint256);
-    await escrow.connect(wallet).deposit(wallet.address, ethers.parseEther("1000"));
+    await escrow.connect(wallet).deposit(wallet.address, ethers.parseEther("200"));
+    for (const operator of operators)
+      await escrow.connect(wallet).depositToEscrow(wallet.address, operator.address, ethers.parseEther("400"));
     return wallet;
   }
   const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
@@ -104,23 +115,46 @@ export async function measurePaymentGas(
     await escrow.connect(facilitator).redeem(v.value, v.signature);
   }
 
-  // Mode 1: a request and its fulfilment.
+  // Mode 1: requests and their fulfilment: one that names its node, and one open to any node, whose node commits to
+  // its answer in an earlier block first.
   const requester = await payer();
-  const deadline = issuedAt + 10n ** 8n;
+  const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 3600n;
+  const [output, attestation] = [ethers.id("output"), ethers.id("attestation")];
+  const named = await gas(
+    escrow.connect(requester).postRequest(modelId, ethers.id("input"), TEE, price * 2n, deadline, nodeIds[0]),
+  );
+  const namedId = (await escrow.nextRequestId()) - 1n;
+  const namedFulfilled = await gas(escrow.connect(operators[0]).fulfil(namedId, nodeIds[0], output, attestation));
+  rows.push({ operation: "on-chain request naming its node: post", gas: named, inferences: 1n });
+  rows.push({
+    operation: "on-chain request naming its node: fulfil (pays the node, commits the proof record)",
+    gas: namedFulfilled,
+    inferences: 1n,
+  });
+  rows.push({
+    operation: "on-chain request naming its node: post + fulfil",
+    gas: named + namedFulfilled,
+    inferences: 1n,
+  });
   const posted = await gas(
-    escrow.connect(requester).postRequest(modelId, ethers.id("input"), TEE, price * 2n, deadline, 0),
+    escrow.connect(requester).postRequest(modelId, ethers.id("input-2"), TEE, price * 2n, deadline, 0),
   );
   const requestId = (await escrow.nextRequestId()) - 1n;
-  const fulfilled = await gas(
-    escrow.connect(operators[0]).fulfil(requestId, nodeIds[0], ethers.id("output"), ethers.id("attestation")),
-  );
-  rows.push({ operation: "on-chain request: post", gas: posted, inferences: 1n });
+  const commitment = await escrow.fulfilmentCommitmentOf(requestId, nodeIds[0], output, attestation);
+  const committed = await gas(escrow.connect(operators[0]).commitFulfilment(requestId, nodeIds[0], commitment));
+  const fulfilled = await gas(escrow.connect(operators[0]).fulfil(requestId, nodeIds[0], output, attestation));
+  rows.push({ operation: "open on-chain request: post", gas: posted, inferences: 1n });
+  rows.push({ operation: "open on-chain request: commit the answer", gas: committed, inferences: 1n });
   rows.push({
-    operation: "on-chain request: fulfil (pays the node, commits the proof record)",
+    operation: "open on-chain request: fulfil (pays the node, commits the proof record)",
     gas: fulfilled,
     inferences: 1n,
   });
-  rows.push({ operation: "on-chain request: post + fulfil", gas: posted + fulfilled, inferences: 1n });
+  rows.push({
+    operation: "open on-chain request: post + commit + fulfil",
+    gas: posted + committed + fulfilled,
+    inferences: 1n,
+  });
 
   // Mode 2: one voucher, redeemed again later on an open channel, covering 1, 100 and 10,000 inferences.
   for (const inferences of [1n, 100n, 10_000n]) {
@@ -201,7 +235,7 @@ export async function measurePaymentGas(
         ? ethers.keccak256(ethers.concat([node, sibling]))
         : ethers.keccak256(ethers.concat([sibling, node]));
   await proofs.connect(operators[0]).commitBatch(nodeIds[0], node, 1_000_000n, "ipfs://deep");
-  const inclusion = await proofs.isIncluded.estimateGas(node, record, siblings);
+  const inclusion = await proofs.isIncluded.estimateGas(nodeIds[0], node, record, siblings);
   rows.push({
     operation: "proof: check inclusion in a 1,000,000-record batch (eth_estimateGas of the view)",
     gas: inclusion,
@@ -210,11 +244,73 @@ export async function measurePaymentGas(
   // The same check sent as a transaction (a contract acting on it pays about this much on top of its own work).
   const checked = await signers[0].sendTransaction({
     to: await proofs.getAddress(),
-    data: proofs.interface.encodeFunctionData("isIncluded", [node, record, siblings]),
+    data: proofs.interface.encodeFunctionData("isIncluded", [nodeIds[0], node, record, siblings]),
   });
   rows.push({
     operation: "proof: check inclusion in a 1,000,000-record batch (as a transaction)",
     gas: (await checked.wait())!.gasUsed,
+    inferences: 1n,
+  });
+
+  // Disputes: a challenge for the arbiter (bond in, the slash locked), decided upheld (slash, challenger's share,
+  // bond back) or left to expire (lock released, bond to the operator); and one a verifier decides at once. The
+  // arbiter and admin are the timelock: its address is impersonated to measure the calls themselves.
+  const timelock = await ethers.getSigner(await timelockContract.getAddress());
+  await hre.network.provider.send("hardhat_impersonateAccount", [timelock.address]);
+  await hre.network.provider.send("hardhat_setBalance", [timelock.address, "0x56BC75E2D63100000"]);
+  const challenger = await payer();
+  await token.connect(challenger).approve(await proofs.getAddress(), ethers.MaxUint256);
+  await token.connect(liquidity).transfer(await challenger.getAddress(), ethers.parseEther("1000"));
+  const disputed = async (label: string) => {
+    const r = { ...record, inferenceId: ethers.id(`disputed-${label}`) };
+    await proofs.connect(operators[1]).commitRecord(nodeIds[1], r);
+    return r;
+  };
+  const challengeIdOf = async (r: typeof record) =>
+    ethers.keccak256(
+      ethers.AbiCoder.defaultAbiCoder().encode(
+        ["bytes32", "address"],
+        [await proofs.recordKeyOf(nodeIds[1], ethers.ZeroHash, await proofs.leafOf(r)), await challenger.getAddress()],
+      ),
+    );
+  const upheldRecord = await disputed("upheld");
+  rows.push({
+    operation: "dispute: open a challenge for the arbiter (bond, slash locked)",
+    gas: await gas(proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, upheldRecord, [], "0x")),
+    inferences: 1n,
+  });
+  rows.push({
+    operation: "dispute: the arbiter upholds (slash, challenger's share, bond back)",
+    gas: await gas(proofs.connect(timelock).resolveChallenge(await challengeIdOf(upheldRecord), true)),
+    inferences: 1n,
+  });
+  const rejectedRecord = await disputed("rejected");
+  await proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, rejectedRecord, [], "0x");
+  rows.push({
+    operation: "dispute: the arbiter rejects (lock released, bond to the operator)",
+    gas: await gas(proofs.connect(timelock).resolveChallenge(await challengeIdOf(rejectedRecord), false)),
+    inferences: 1n,
+  });
+  const expiredRecord = await disputed("expired");
+  await proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, expiredRecord, [], "0x");
+  await hre.network.provider.send("evm_increaseTime", [Number(await proofs.decisionPeriod()) + 1]);
+  rows.push({
+    operation: "dispute: expire past the deadline (lock released, bond to the operator)",
+    gas: await gas(proofs.connect(challenger).expireChallenge(await challengeIdOf(expiredRecord))),
+    inferences: 1n,
+  });
+  const verifier = await ethers.deployContract("MockProofVerifier");
+  await proofs.connect(timelock).setVerifier(TEE, await verifier.getAddress());
+  const badProof = "0x00";
+  const verifiedRecord = {
+    ...record,
+    inferenceId: ethers.id("disputed-verified"),
+    proofHash: ethers.keccak256(badProof),
+  };
+  await proofs.connect(operators[1]).commitRecord(nodeIds[1], verifiedRecord);
+  rows.push({
+    operation: "dispute: a verifier upholds at once (bond, lock, slash, bond back)",
+    gas: await gas(proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, verifiedRecord, [], badProof)),
     inferences: 1n,
   });
 

@@ -8,7 +8,7 @@ import type { ContractTransactionResponse } from "ethers";
 import { MONTH, Shape } from "../../deploy/lib/vesting";
 import type { OZVestingWalletCliff } from "../../typechain-types";
 
-/** The per-transaction gas cap (2^24) every transaction must fit under (shared/DESIGN.md). */
+/** The per-transaction gas cap (2^24) every transaction must fit under (contracts/DESIGN.md). */
 export const TX_GAS_CAP = 2n ** 24n;
 
 export interface GasRow {

@@ -93,7 +93,10 @@ export async function measureStakingGas(hre: HardhatRuntimeEnvironment, populati
     record("stake again", await gas(staking.connect(operator).stake(OPG)));
     record("register a node (TEE, one model)", await gas(nodes.connect(operator).registerNode(params(-1), [modelId])));
     record("heartbeat", await gas(nodes.connect(operator).heartbeat((await nodes.nextNodeId()) - 1n)));
-    record("delegate (first)", await gas(staking.connect(delegator).delegate(operatorAddress, 1_000n * OPG)));
+    record(
+      "delegate (first)",
+      await gas(staking.connect(delegator).delegate(operatorAddress, 1_000n * OPG, 1_000_000)),
+    );
     await hre.network.provider.send("evm_increaseTime", [86_400]);
     record("claim rewards (operator)", await gas(staking.connect(operator).claimRewards(operatorAddress)));
     record("claim rewards (delegator)", await gas(staking.connect(delegator).claimRewards(operatorAddress)));
