@@ -15,8 +15,9 @@ import {IProofVerifier} from "./IProofVerifier.sol";
 /// - otherwise the challenge waits for the arbiter (one at a time per record) until a deadline, and the stake its
 ///   slash would take (fixed when it is opened) is locked in staking, so that nobody can unbond out of it.
 /// An upheld challenge slashes the node's operator through staking: the challenger is paid a share of what the
-/// operator's own stake loses, the rest is burned, and the bond comes back. A rejected or expired challenge gives
-/// the bond to the operator: griefing costs the griefer. A record whose window has passed unchallenged is final.
+/// operator's own stake loses, the rest is burned, and the bond comes back. A rejected or expired challenge's bond
+/// is burned: griefing costs the griefer, and profits no one, not even an operator that challenges itself to lock
+/// its delegators' stake. A record whose window has passed unchallenged is final.
 interface IProofRegistry {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
@@ -53,7 +54,8 @@ interface IProofRegistry {
     );
 
     /// @notice Emitted when a challenge is closed: `slashed` is what the operator and its delegators lost and
-    /// `toChallenger` the challenger's part, both as staking moved them; `bond` went to `bondRecipient`.
+    /// `toChallenger` the challenger's part, both as staking moved them; `bond` went back to `bondRecipient`, the
+    /// challenger, or was burned when `bondRecipient` is zero.
     event ChallengeResolved(
         bytes32 indexed challengeId,
         Proofs.ChallengeStatus outcome,
@@ -224,11 +226,11 @@ interface IProofRegistry {
     ) external returns (bytes32 challengeId);
 
     /// @notice Decides a pending challenge before its deadline. Only {ARBITER_ROLE}. Upheld slashes the locked stake
-    /// and settles the record; rejected releases the lock, gives the bond to the operator and leaves the record open
-    /// to other challenges within its window. Emits {ChallengeResolved}.
+    /// and settles the record; rejected releases the lock, burns the bond and leaves the record open to other
+    /// challenges within its window. Emits {ChallengeResolved}.
     function resolveChallenge(bytes32 challengeId, bool upheld) external;
 
-    /// @notice Closes a pending challenge whose deadline has passed undecided: the lock is released and the bond goes
-    /// to the operator, whose stake it held. Anyone may call it. Emits {ChallengeResolved}.
+    /// @notice Closes a pending challenge whose deadline has passed undecided: the lock is released and the bond is
+    /// burned. Anyone may call it. Emits {ChallengeResolved}.
     function expireChallenge(bytes32 challengeId) external;
 }

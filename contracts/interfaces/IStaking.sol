@@ -37,12 +37,12 @@ interface IStaking is IStakingBase {
     /// @notice Emitted when a staker withdraws thawed stake; `amount` is what moved, after any slash.
     event StakeWithdrawn(address indexed staker, address indexed operator, uint256 amount, uint256 requests);
 
-    /// @notice Emitted when the slasher locks `amount` of an operator's slashable stake for a pending challenge;
-    /// `totalLocked` is everything locked for the operator now.
-    event StakeLocked(address indexed operator, uint256 amount, uint256 totalLocked);
+    /// @notice Emitted when the slasher adds a pending challenge's slash of `amount` to the operator's pending
+    /// slashes, now `totalPending`; they lock as much of its slashable stake (all of it at most).
+    event StakeLocked(address indexed operator, uint256 amount, uint256 totalPending);
 
-    /// @notice Emitted when a lock is released, by a decision or a slash; `totalLocked` is what stays locked.
-    event StakeUnlocked(address indexed operator, uint256 amount, uint256 totalLocked);
+    /// @notice Emitted when a pending slash is removed, by a decision or a slash; `totalPending` is what stays.
+    event StakeUnlocked(address indexed operator, uint256 amount, uint256 totalPending);
 
     /// @notice Emitted when an operator is slashed, with where each part was taken from and where it went. The
     /// challenger's part is a share of `fromOwnActive + fromOwnThawing` only.
@@ -129,8 +129,8 @@ interface IStaking is IStakingBase {
     /// @notice Thrown when a withdrawal would leave less slashable stake than pending challenges have locked.
     error StakingStakeLocked(uint256 locked, uint256 slashableAfter);
 
-    /// @notice Thrown when slashing or unlocking more than is locked for the operator.
-    error StakingNotLocked(uint256 locked, uint256 requested);
+    /// @notice Thrown when slashing or unlocking more than the operator's pending slashes.
+    error StakingNotLocked(uint256 pending, uint256 requested);
 
     /// @notice Thrown when the caller is not the protocol contract that may do this.
     error StakingUnauthorized(address caller);
@@ -155,7 +155,11 @@ interface IStaking is IStakingBase {
     /// @notice The one contract that may credit node fees (the payments escrow). Set once, with {slasher}.
     function feeSource() external view returns (address);
 
-    /// @notice What pending challenges have locked of an operator's slashable stake: it cannot be withdrawn.
+    /// @notice The sum of the slashes of an operator's pending challenges, each fixed when its challenge was opened.
+    function pendingSlashOf(address operator) external view returns (uint256);
+
+    /// @notice What pending challenges lock of an operator's slashable stake, which cannot be withdrawn: their
+    /// pending slashes, up to the whole slashable stake.
     function lockedStakeOf(address operator) external view returns (uint256);
 
     /// @notice The role that may pause new stake and delegation (never withdrawals or claims).
@@ -310,22 +314,24 @@ interface IStaking is IStakingBase {
     /// @return toDelegators The delegators' part.
     function creditFees(address operator, uint256 amount) external returns (uint256 toDelegators);
 
-    /// @notice Locks up to `amount` of the operator's slashable stake for a pending challenge, so that it cannot be
-    /// withdrawn until the lock is released or slashed. Emits a {StakeLocked} event.
-    /// @dev Only {slasher}. `amount` is at most {maxSlashPpm} of the slashable stake; the lock is capped by what is
-    /// not yet locked.
-    /// @return locked What was locked.
+    /// @notice Adds a pending challenge's slash of `amount` to the operator's pending slashes, which lock as much of
+    /// its slashable stake (at most all of it) against withdrawal until they are slashed or released. Pending slashes
+    /// add up whatever is already locked, so that bogus challenges cannot use up the lock a real one needs. Emits a
+    /// {StakeLocked} event.
+    /// @dev Only {slasher}. `amount` is at most {maxSlashPpm} of the slashable stake.
+    /// @return locked `amount`.
     function lockStake(address operator, uint256 amount) external returns (uint256 locked);
 
-    /// @notice Releases `amount` of an operator's lock (a challenge rejected or expired). Only {slasher}.
+    /// @notice Removes `amount` from an operator's pending slashes (a challenge rejected, expired or superseded).
+    /// Only {slasher}. Emits a {StakeUnlocked} event.
     function unlockStake(address operator, uint256 amount) external;
 
-    /// @notice Slashes `amount` of the operator's locked stake (releasing the lock): own active, then own thawing,
-    /// then delegated active and thawing pro rata. `challenger` (none when zero) receives {challengerSharePpm} of
+    /// @notice Slashes `amount`, one of the operator's pending slashes (removing it), or what is left of the
+    /// slashable stake if less: own active, then own thawing, then delegated active and thawing pro rata. `challenger` (none when zero) receives {challengerSharePpm} of
     /// what is taken from the operator's own stake; the delegators' part and the rest are burned. A thawing pool
     /// that the slash would leave worth less than a billionth of a token per share loses that dust too (burned), and
     /// its requests start a new epoch. Emits a {StakeSlashed} event with what was actually taken.
-    /// @dev Only {slasher}; `amount` at most what is locked.
+    /// @dev Only {slasher}; `amount` at most the pending slashes.
     /// @return taken What the operator and its delegators lost, dust sweeps included.
     /// @return toChallenger What the challenger received.
     function slash(

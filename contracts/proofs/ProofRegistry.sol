@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -390,8 +391,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         }
     }
 
-    /// @dev Locks, for a new challenge, the slash its decision would take: {slashPpm} of the operator's slashable
-    /// stake now, within staking's own bound.
+    /// @dev Fixes, for a new challenge, the slash its upholding takes ({slashPpm} of the operator's slashable stake
+    /// now, within staking's own bound) and adds it to the operator's pending slashes in staking, which lock it.
     function _lockSlash(address operator) internal returns (uint256 locked) {
         uint256 slashable = STAKING.slashableStakeOf(operator);
         uint256 amount = (slashable * Math.min(slashPpm, STAKING.maxSlashPpm())) / PPM;
@@ -418,9 +419,10 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         return commitment.challengeableUntil;
     }
 
-    /// @dev Closes a challenge with `outcome`. Upheld slashes the locked stake and returns the bond; superseded
-    /// releases the lock and returns the bond; rejected and expired release the lock and pay the bond to the
-    /// operator. The status is set before any call, so a challenge is closed once.
+    /// @dev Closes a challenge with `outcome`. Upheld slashes its pending slash and returns the bond; superseded
+    /// releases it and returns the bond; rejected and expired release it and burn the bond, so that a failed
+    /// challenge profits no one, not even an operator challenging itself to lock its delegators' stake. The status
+    /// is set before any call, so a challenge is closed once.
     function _close(
         bytes32 challengeId,
         Proofs.Challenge storage c,
@@ -432,7 +434,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         uint256 bond = c.bond;
         address challenger = c.challenger;
         bool returnBond = outcome == Proofs.ChallengeStatus.Upheld || outcome == Proofs.ChallengeStatus.Superseded;
-        address bondRecipient = returnBond ? challenger : operator;
+        address bondRecipient = returnBond ? challenger : address(0);
         uint256 slashed;
         uint256 toChallenger;
         if (locked > 0) {
@@ -442,7 +444,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
                 STAKING.unlockStake(operator, locked);
             }
         }
-        TOKEN.safeTransfer(bondRecipient, bond);
+        if (returnBond) TOKEN.safeTransfer(challenger, bond);
+        else ERC20Burnable(address(TOKEN)).burn(bond);
         emit ChallengeResolved(challengeId, outcome, slashed, toChallenger, bondRecipient, bond);
     }
 

@@ -120,7 +120,7 @@ contract Staking is IStaking, AccessControl, Pausable {
     address public override feeSource;
 
     /// @inheritdoc IStaking
-    mapping(address operator => uint256 locked) public override lockedStakeOf;
+    mapping(address operator => uint256 pending) public override pendingSlashOf;
 
     /// @dev What a slash took from each part of an operator's stake.
     struct Taken {
@@ -170,6 +170,11 @@ contract Staking is IStaking, AccessControl, Pausable {
     function stakeOf(address operator) external view override returns (uint256 own, uint256 delegated) {
         Stakes.Operator storage o = _operators[operator];
         return (o.ownActive, o.delegated.tokens);
+    }
+
+    /// @inheritdoc IStaking
+    function lockedStakeOf(address operator) public view override returns (uint256) {
+        return Math.min(pendingSlashOf[operator], slashableStakeOf(operator));
     }
 
     /// @inheritdoc IStaking
@@ -431,18 +436,18 @@ contract Staking is IStaking, AccessControl, Pausable {
         uint256 maximum = (slashable * maxSlashPpm) / PPM;
         require(amount <= maximum, StakingSlashTooLarge(amount, maximum));
 
-        // Effect: never more than is slashable, so that every lock can be honoured by a slash.
-        uint256 already = lockedStakeOf[operator];
-        locked = Math.min(amount, slashable - Math.min(already, slashable));
-        lockedStakeOf[operator] = already + locked;
-        emit StakeLocked(operator, locked, already + locked);
+        // Effect: pending slashes add up, whatever is already held: what they lock is their sum, up to the whole
+        // slashable stake, so that no challenge, bogus or not, can use up the lock another one needs.
+        uint256 pending = pendingSlashOf[operator] + amount;
+        pendingSlashOf[operator] = pending;
+        emit StakeLocked(operator, amount, pending);
+        return amount;
     }
 
     /// @inheritdoc IStaking
     function unlockStake(address operator, uint256 amount) external override {
         require(msg.sender == slasher, StakingUnauthorized(msg.sender));
-        uint256 total = _unlock(operator, amount);
-        emit StakeUnlocked(operator, amount, total);
+        emit StakeUnlocked(operator, amount, _unlock(operator, amount));
     }
 
     /// @inheritdoc IStaking
@@ -456,7 +461,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         require(amount > 0, StakingZeroAmount());
         emit StakeUnlocked(operator, amount, _unlock(operator, amount));
         Stakes.Operator storage o = _settleOperator(operator);
-        // Other slashes since the lock (each within its own lock) may have left less than was locked.
+        // Other slashes since the lock may have left less than this one's pending amount.
         uint256 rest = Math.min(amount, slashableStakeOf(operator));
         if (rest == 0) return (0, 0);
 
@@ -785,25 +790,24 @@ contract Staking is IStaking, AccessControl, Pausable {
         queue.head = head;
     }
 
-    /// @dev Requires that a withdrawal of `amount` leaves the lock of pending challenges in place. The operator's own
-    /// stake holds the lock first: the operator may not take out own stake that the lock needs, and a delegator is
-    /// held back only when the whole slashable stake would fall below the lock.
+    /// @dev Requires that a withdrawal of `amount` (already taken out of the books) leaves the stake that pending
+    /// slashes lock. The operator's own stake holds the lock first: the operator may not take out own stake the lock
+    /// needs, and a delegator is held back only when the whole slashable stake would fall below the lock.
     function _checkLock(Stakes.Operator storage o, address operator, bool own, uint256 amount) internal view {
-        uint256 locked = lockedStakeOf[operator];
-        if (locked == 0 || amount == 0) return;
-        // Both are read after the withdrawal's effects.
-        uint256 after_ =
-            own
-                ? uint256(o.ownActive) + o.ownThawing.tokens
-                : uint256(o.ownActive) + o.ownThawing.tokens + o.delegated.tokens + o.delegatedThawing.tokens;
-        require(after_ >= locked, StakingStakeLocked(locked, after_));
+        uint256 pending = pendingSlashOf[operator];
+        if (pending == 0 || amount == 0) return;
+        uint256 slashableAfter = slashableStakeOf(operator);
+        uint256 locked = Math.min(pending, slashableAfter + amount);
+        uint256 holding = own ? uint256(o.ownActive) + o.ownThawing.tokens : slashableAfter;
+        require(holding >= locked, StakingStakeLocked(locked, holding));
     }
 
-    function _unlock(address operator, uint256 amount) internal returns (uint256 total) {
-        uint256 locked = lockedStakeOf[operator];
-        require(amount <= locked, StakingNotLocked(locked, amount));
-        total = locked - amount;
-        lockedStakeOf[operator] = total;
+    /// @dev Removes `amount` from the operator's pending slashes; returns what stays pending.
+    function _unlock(address operator, uint256 amount) internal returns (uint256 pending) {
+        uint256 before = pendingSlashOf[operator];
+        require(amount <= before, StakingNotLocked(before, amount));
+        pending = before - amount;
+        pendingSlashOf[operator] = pending;
     }
 
     function _sharesToTokens(Stakes.Pool memory pool, uint256 shares) internal pure returns (uint256) {

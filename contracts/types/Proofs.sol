@@ -40,9 +40,8 @@ library Proofs {
     /// @notice Where a challenge stands.
     /// @custom:value Pending Waiting for the arbiter, with the stake it could slash locked, until `decideBy`.
     /// @custom:value Upheld The record was wrong: the operator was slashed, the bond returned.
-    /// @custom:value Rejected The record stands: the bond went to the operator.
-    /// @custom:value Expired The arbiter did not decide by `decideBy`: the lock was released, the bond went to the
-    /// operator.
+    /// @custom:value Rejected The record stands: the lock was released, the bond burned.
+    /// @custom:value Expired The arbiter did not decide by `decideBy`: the lock was released, the bond burned.
     /// @custom:value Superseded A verifier upheld another challenge of the same record first: the lock was released
     /// and the bond returned.
     enum ChallengeStatus {
