@@ -182,7 +182,11 @@ interface IProofRegistry {
     /// @notice A challenge by its id: keccak256(abi.encode(recordKey, challenger)).
     function getChallenge(bytes32 challengeId) external view returns (Proofs.Challenge memory);
 
-    /// @notice A record's disputes by its key (see {recordKeyOf}).
+    /// @notice How long a record stays challengeable after a challenge of it for the arbiter failed, in seconds.
+    function RECHALLENGE_WINDOW() external view returns (uint64);
+
+    /// @notice A record's disputes by its key (see {recordKeyOf}): the pending challenge, whether it is settled, and
+    /// until when it can be challenged again past its window.
     function getDispute(bytes32 recordKey) external view returns (Proofs.Dispute memory);
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -227,10 +231,12 @@ interface IProofRegistry {
 
     /// @notice Decides a pending challenge before its deadline. Only {ARBITER_ROLE}. Upheld slashes the locked stake
     /// and settles the record; rejected releases the lock, burns the bond and leaves the record open to other
-    /// challenges within its window. Emits {ChallengeResolved}.
+    /// challenges within its window, and for {RECHALLENGE_WINDOW} after the decision if that is later. Emits
+    /// {ChallengeResolved}.
     function resolveChallenge(bytes32 challengeId, bool upheld) external;
 
-    /// @notice Closes a pending challenge whose deadline has passed undecided: the lock is released and the bond is
-    /// burned. Anyone may call it. Emits {ChallengeResolved}.
+    /// @notice Closes a pending challenge whose deadline has passed undecided: the lock is released, the bond is
+    /// burned, and the record can be challenged again for {RECHALLENGE_WINDOW} even past its window. Anyone may call
+    /// it. Emits {ChallengeResolved}.
     function expireChallenge(bytes32 challengeId) external;
 }

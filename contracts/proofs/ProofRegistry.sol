@@ -40,6 +40,10 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     bytes1 public constant override RESERVED_INFERENCE_PREFIX = 0xff;
 
     uint32 internal constant PPM = 1_000_000;
+
+    /// @notice How long a record stays challengeable after a challenge of it for the arbiter was rejected or expired,
+    /// past its window if need be: a challenge that waits out the window, say an operator's own, shields nothing.
+    uint64 public constant override RECHALLENGE_WINDOW = 1 days;
     uint64 public constant MIN_CHALLENGE_WINDOW = 1 hours;
     uint64 public constant MAX_CHALLENGE_WINDOW = 28 days;
     uint64 public constant MIN_DECISION_PERIOD = 1 days;
@@ -234,8 +238,9 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         require(block.timestamp <= c.decideBy, ProofsDecisionDeadlinePassed(challengeId, c.decideBy));
         Proofs.Dispute storage dispute = _disputes[c.recordKey];
         dispute.pendingChallengeId = bytes32(0);
-        // Upheld settles the record; rejected leaves it open to other evidence within its window.
+        // Upheld settles the record; rejected leaves it open to other evidence, for a while past its window if need be.
         if (upheld) dispute.settled = true;
+        else dispute.reopenedUntil = uint40(block.timestamp + RECHALLENGE_WINDOW);
         address operator = NODES.operatorOf(c.nodeId);
         _close(challengeId, c, operator, upheld ? Proofs.ChallengeStatus.Upheld : Proofs.ChallengeStatus.Rejected);
     }
@@ -244,7 +249,9 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     function expireChallenge(bytes32 challengeId) external override {
         Proofs.Challenge storage c = _pending(challengeId);
         require(block.timestamp > c.decideBy, ProofsDecisionDeadlineNotPassed(challengeId, c.decideBy));
-        _disputes[c.recordKey].pendingChallengeId = bytes32(0);
+        Proofs.Dispute storage dispute = _disputes[c.recordKey];
+        dispute.pendingChallengeId = bytes32(0);
+        dispute.reopenedUntil = uint40(block.timestamp + RECHALLENGE_WINDOW);
         address operator = NODES.operatorOf(c.nodeId);
         _close(challengeId, c, operator, Proofs.ChallengeStatus.Expired);
     }
@@ -320,9 +327,11 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     ) internal view returns (bytes32 recordKey) {
         bytes32 leaf = leafOf(record);
         uint64 closedAt = _challengeable(nodeId, root, record, leaf, proof);
-        require(block.timestamp <= closedAt, ProofsChallengeWindowClosed(root, closedAt));
         recordKey = recordKeyOf(nodeId, root, leaf);
-        require(!_disputes[recordKey].settled, ProofsRecordSettled(recordKey));
+        Proofs.Dispute storage dispute = _disputes[recordKey];
+        if (dispute.reopenedUntil > closedAt) closedAt = dispute.reopenedUntil;
+        require(block.timestamp <= closedAt, ProofsChallengeWindowClosed(root, closedAt));
+        require(!dispute.settled, ProofsRecordSettled(recordKey));
     }
 
     /// @dev Whether the record's proof type has a verifier and the evidence is the proof the record committed to, and

@@ -69,10 +69,15 @@ library Proofs {
         uint64 nodeId;
     }
 
-    /// @notice What is known of a record's disputes: the challenge waiting for the arbiter, if any, and whether a
-    /// decision (a verifier's either way, or the arbiter upholding) settled the record for good.
+    /// @notice What is known of a record's disputes: the challenge waiting for the arbiter, if any; whether a
+    /// decision (a verifier's either way, or the arbiter upholding) settled the record for good; and until when the
+    /// record can be challenged again after a challenge for the arbiter failed (rejected or expired), even past its
+    /// window, so that a challenge waiting out the window cannot shield it.
     struct Dispute {
+        // slot 0
         bytes32 pendingChallengeId;
+        // slot 1
         bool settled;
+        uint40 reopenedUntil;
     }
 }
