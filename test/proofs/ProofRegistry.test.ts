@@ -132,6 +132,7 @@ import {
   NodeRegistry__factory,
   OPG__factory,
   ProofRegistry__factory,
+  RevertingRecipient__factory,
   Staking__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
@@ -1900,6 +1901,322 @@ describe("ProofRegistry", function () {
       const next = await withPending(f, "y");
       expect((await challengeOf(f, next)).bond).to.equal(opg(500n));
       await resolveAndCheck(f, next, true);
+    });
+  });
+
+  describe("keyed by node", function () {
+    it("two nodes commit the same inference id independently: records, views and challenges per node", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const mine = makeRecord("shared", { proofType: Mode.Zk });
+      // The other node commits its own record under the same id, first.
+      const theirs = { ...mine, outputHash: ethers.id("their output") };
+      await commitRecordAndCheck(f, theirs, { by: f.other, nodeId: f.otherNodeId });
+      await time.increase(HOUR);
+      await commitRecordAndCheck(f, mine);
+      // Each node's record is its own: the views answer per node.
+      expect((await recordOf(f, mine.inferenceId)).leafPrefix).to.equal(leafPrefixOf(leafOf(mine)));
+      expect((await recordOf(f, mine.inferenceId, f.otherNodeId)).leafPrefix).to.equal(leafPrefixOf(leafOf(theirs)));
+      expect(await f.registry.isRecordCommitted(f.nodeId, mine)).to.equal(true);
+      expect(await f.registry.isRecordCommitted(f.nodeId, theirs)).to.equal(false);
+      expect(await f.registry.isRecordCommitted(f.otherNodeId, theirs)).to.equal(true);
+      expect(await f.registry.isRecordCommitted(f.otherNodeId, mine)).to.equal(false);
+      const until = (await recordOf(f, mine.inferenceId)).challengeableUntil;
+      const theirUntil = (await recordOf(f, mine.inferenceId, f.otherNodeId)).challengeableUntil;
+      expect(until - theirUntil).to.be.gte(HOUR);
+      await viewAt(theirUntil + 1n);
+      expect(await f.registry.isRecordFinal(f.otherNodeId, mine.inferenceId)).to.equal(true);
+      expect(await f.registry.isRecordFinal(f.nodeId, mine.inferenceId)).to.equal(false);
+      // Challenged apart: each challenge names its node, and charges that node's operator.
+      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, theirs, [], "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
+        .withArgs(SINGLE, leafOf(theirs));
+      const id = await challengeAndCheck(f, SINGLE, mine, [], "0x", "pending");
+      expect((await challengeOf(f, id)).recordKey).to.not.equal(recordKeyOf(f.otherNodeId, SINGLE, mine));
+      expect(await f.staking.lockedStakeOf(f.other.address)).to.equal(0n);
+    });
+
+    it("two nodes commit the same batch root independently: commitments, inclusion, finality and challenges per node", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "both", 4, { proofType: Mode.Zk });
+      await time.increase(DAY);
+      await commitBatchAndCheck(f, root, 4n, "ipfs://copy", { by: f.other, nodeId: f.otherNodeId });
+      const mine = await commitmentOf(f, root);
+      const theirs = await commitmentOf(f, root, f.otherNodeId);
+      expect(theirs.committedAt - mine.committedAt).to.be.gte(DAY);
+      for (const nodeId of [f.nodeId, f.otherNodeId]) {
+        expect(await f.registry.isIncluded(nodeId, root, records[1], tree.getProof(1))).to.equal(true);
+      }
+      expect(await f.registry.isIncluded(99n, root, records[1], tree.getProof(1))).to.equal(false);
+      await viewAt(mine.challengeableUntil + 1n);
+      expect(await f.registry.isFinal(f.nodeId, root)).to.equal(true);
+      expect(await f.registry.isFinal(f.otherNodeId, root)).to.equal(false);
+      // This node's copy is closed; the other's is still open, and its challenge charges the other operator.
+      await expect(
+        f.registry
+          .connect(f.challenger)
+          .challenge(f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
+      )
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+        .withArgs(root, mine.challengeableUntil);
+      const id = await challengeAndCheck(f, root, records[0], tree.getProof(0), "0x", "pending", {
+        nodeId: f.otherNodeId,
+      });
+      expect((await challengeOf(f, id)).nodeId).to.equal(f.otherNodeId);
+      expect(await f.staking.lockedStakeOf(f.other.address)).to.equal(opg(500n));
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(0n);
+    });
+  });
+
+  describe("disputes: locks, deadlines, expiry, supersession", function () {
+    async function withPending(f: Fixture, label: string, by = f.challenger) {
+      const r = makeRecord(label, { proofType: Mode.Zk });
+      await commitRecordAndCheck(f, r);
+      const id = await challengeAndCheck(f, SINGLE, r, [], "0x", "pending", { by });
+      return { r, id };
+    }
+
+    it("a pending challenge locks the slash fixed at opening: 5% of 150,000 = 7,500 OPG, held until decided", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { id } = await withPending(f, "lock");
+      expect((await challengeOf(f, id)).lockedStake).to.equal(opg(7_500n));
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(7_500n));
+      // A second record's challenge locks 5% of the same slashable stake on top.
+      await withPending(f, "lock-2");
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(15_000n));
+      await resolveAndCheck(f, id, false);
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(7_500n));
+    });
+
+    it("the arbiter decides up to decideBy inclusive; one second later ProofsDecisionDeadlinePassed, and only expiry remains", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const a = await withPending(f, "edge-a");
+      const b = await withPending(f, "edge-b");
+      const aDecideBy = (await challengeOf(f, a.id)).decideBy;
+      const { openedAt, decideBy: bDecideBy } = await challengeOf(f, b.id);
+      expect(bDecideBy).to.equal(openedAt + DECISION);
+      expect(bDecideBy).to.be.gt(aDecideBy);
+      // At a's decideBy: expiry is too early.
+      await time.setNextBlockTimestamp(aDecideBy);
+      await expect(f.registry.connect(f.stranger).expireChallenge(a.id, { gasLimit: GAS }))
+        .to.be.revertedWithCustomError(f.registry, "ProofsDecisionDeadlineNotPassed")
+        .withArgs(a.id, aDecideBy);
+      // At b's decideBy, the arbiter still decides b.
+      await time.setNextBlockTimestamp(bDecideBy);
+      await resolveAndCheck(f, b.id, true);
+      expect(await now()).to.equal(bDecideBy);
+      // Past a's decideBy: no decision either way, only expiry.
+      expect(await now()).to.be.gt(aDecideBy);
+      for (const upheld of [true, false]) {
+        await expect(f.registry.connect(f.arbiter).resolveChallenge(a.id, upheld))
+          .to.be.revertedWithCustomError(f.registry, "ProofsDecisionDeadlinePassed")
+          .withArgs(a.id, aDecideBy);
+      }
+      await resolveAndCheck(f, a.id, "expire", f.stranger);
+    });
+
+    it("expireChallenge: anyone after decideBy; the lock is released, the bond goes to the operator; once; the record is open again", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // A decision period shorter than the window, so that the record is still open after the expiry.
+      await f.registry.connect(f.admin).setDecisionPeriod(MIN_DECISION);
+      const { r, id } = await withPending(f, "exp");
+      const { decideBy } = await challengeOf(f, id);
+      expect(decideBy).to.equal((await challengeOf(f, id)).openedAt + MIN_DECISION);
+      await time.setNextBlockTimestamp(decideBy);
+      await expect(f.registry.connect(f.stranger).expireChallenge(id, { gasLimit: GAS }))
+        .to.be.revertedWithCustomError(f.registry, "ProofsDecisionDeadlineNotPassed")
+        .withArgs(id, decideBy + 0n);
+      const operatorBefore = await f.token.balanceOf(f.operator.address);
+      await resolveAndCheck(f, id, "expire", f.stranger);
+      // The griefer's bond went to the operator; nothing was slashed, nothing stays locked.
+      expect(await f.token.balanceOf(f.operator.address)).to.equal(operatorBefore + BOND);
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(0n);
+      for (const call of [
+        () => f.registry.expireChallenge(id),
+        () => f.registry.connect(f.arbiter).resolveChallenge(id, true),
+      ]) {
+        await expect(call()).to.be.revertedWithCustomError(f.registry, "ProofsChallengeNotPending").withArgs(id);
+      }
+      await expect(f.registry.expireChallenge(bytes32())).to.be.revertedWithCustomError(
+        f.registry,
+        "ProofsChallengeNotPending",
+      );
+      // The expired challenger cannot come back; another challenger can, within the window.
+      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged")
+        .withArgs(id);
+      await challengeAndCheck(f, SINGLE, r, [], "0x", "pending", { by: f.challenger2 });
+    });
+
+    it("rejected by the arbiter: the record stays open to others; the same challenger twice reverts ProofsAlreadyChallenged(its id)", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { r, id } = await withPending(f, "rej");
+      await resolveAndCheck(f, id, false);
+      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], "0x"))
+        .to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged")
+        .withArgs(id);
+      const second = await challengeAndCheck(f, SINGLE, r, [], "0x", "pending", { by: f.challenger2 });
+      expect(second).to.equal(challengeIdOf(f.nodeId, SINGLE, r, f.challenger2.address));
+      expect(second).to.not.equal(id);
+      await resolveAndCheck(f, second, true);
+    });
+
+    it("upheld by the arbiter settles the record: every later challenge, verifiable evidence included, reverts ProofsRecordSettled", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Zk, f.verifierAddress);
+      const r = makeRecord("settle", { proofType: Mode.Zk }, invalidEvidence("settle"));
+      await commitRecordAndCheck(f, r);
+      const id = await challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
+      await resolveAndCheck(f, id, true);
+      const key = recordKeyOf(f.nodeId, SINGLE, r);
+      for (const [by, evidence] of [
+        [f.challenger2, "0x"],
+        [f.challenger2, invalidEvidence("settle")],
+        [f.challenger, invalidEvidence("settle")],
+      ] as const) {
+        await expect(f.registry.connect(by).challenge(f.nodeId, SINGLE, r, [], evidence))
+          .to.be.revertedWithCustomError(f.registry, "ProofsRecordSettled")
+          .withArgs(key);
+      }
+    });
+
+    it("supersede: verifiable evidence upheld while a challenge waits for the arbiter; exact balances and locks", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const r = makeRecord("sup", {}, invalidEvidence("sup"));
+      await commitRecordAndCheck(f, r);
+      // The first challenger's evidence does not hash to proofHash: it waits for the arbiter, locking 7,500.
+      const pending = await challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
+      const stake = await stakeOf(f, f.operator.address);
+      expect(stake.locked).to.equal(opg(7_500n));
+      const tokens = await tokensOf(f);
+      const id = challengeIdOf(f.nodeId, SINGLE, r, f.challenger2.address);
+      const key = recordKeyOf(f.nodeId, SINGLE, r);
+      // The lock of the pending challenge is released first: the new one locks 5% of the same 150,000.
+      const tx = await f.registry.connect(f.challenger2).challenge(f.nodeId, SINGLE, r, [], invalidEvidence("sup"));
+      await expect(tx)
+        .to.emit(f.registry, "ChallengeResolved")
+        .withArgs(pending, Status.Superseded, 0n, 0n, f.challenger.address, BOND);
+      await expect(tx)
+        .to.emit(f.registry, "ChallengeResolved")
+        .withArgs(id, Status.Upheld, opg(7_500n), opg(3_750n), f.challenger2.address, BOND);
+      await expect(tx).to.emit(f.staking, "StakeUnlocked").withArgs(f.operator.address, opg(7_500n), 0n);
+      expect((await challengeOf(f, pending)).status).to.equal(Status.Superseded);
+      expect((await challengeOf(f, id)).status).to.equal(Status.Upheld);
+      expect(await disputeOf(f, key)).to.deep.equal({ pendingChallengeId: ZeroHash, settled: true });
+      const after = await tokensOf(f);
+      // The superseded challenger has its bond back; the honest one its bond (net 0) and half the slash.
+      expect(after[f.challenger.address] - tokens[f.challenger.address]).to.equal(BOND);
+      expect(after[f.challenger2.address] - tokens[f.challenger2.address]).to.equal(opg(3_750n));
+      expect(after[f.operator.address]).to.equal(tokens[f.operator.address]);
+      expect(after[f.registryAddress]).to.equal(tokens[f.registryAddress] - BOND);
+      expect(tokens.supply - after.supply).to.equal(opg(3_750n));
+      expect(await stakeOf(f, f.operator.address)).to.deep.equal({
+        ...stake,
+        ownActive: stake.ownActive - opg(7_500n),
+        locked: 0n,
+      });
+      // The arbiter has nothing left to decide.
+      await expect(f.registry.connect(f.arbiter).resolveChallenge(pending, true))
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeNotPending")
+        .withArgs(pending);
+    });
+
+    it("verifiable evidence the verifier accepts while a challenge waits: both rejected, both bonds to the operator, the record settled", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const r = makeRecord("good");
+      await commitRecordAndCheck(f, r);
+      const pending = await challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
+      const stake = await stakeOf(f, f.operator.address);
+      const tokens = await tokensOf(f);
+      const id = challengeIdOf(f.nodeId, SINGLE, r, f.challenger2.address);
+      const tx = await f.registry.connect(f.challenger2).challenge(f.nodeId, SINGLE, r, [], validEvidence("good"));
+      await expect(tx)
+        .to.emit(f.registry, "ChallengeResolved")
+        .withArgs(pending, Status.Rejected, 0n, 0n, f.operator.address, BOND);
+      await expect(tx)
+        .to.emit(f.registry, "ChallengeResolved")
+        .withArgs(id, Status.Rejected, 0n, 0n, f.operator.address, BOND);
+      await expect(tx).to.not.emit(f.staking, "StakeSlashed");
+      const after = await tokensOf(f);
+      expect(after[f.operator.address] - tokens[f.operator.address]).to.equal(2n * BOND);
+      expect(tokens[f.challenger2.address] - after[f.challenger2.address]).to.equal(BOND);
+      expect(after.supply).to.equal(tokens.supply);
+      expect(await stakeOf(f, f.operator.address)).to.deep.equal({ ...stake, locked: 0n });
+      expect(await disputeOf(f, recordKeyOf(f.nodeId, SINGLE, r))).to.deep.equal({
+        pendingChallengeId: ZeroHash,
+        settled: true,
+      });
+    });
+
+    it("fixes the slash at opening: governance raising setSlash mid-flight changes neither the lock nor the slash", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { id } = await withPending(f, "fixed");
+      expect((await challengeOf(f, id)).lockedStake).to.equal(opg(7_500n));
+      await f.registry.connect(f.admin).setSlash(Number(MAX_SLASH_PPM));
+      // resolveAndCheck slashes exactly the locked 7,500 (5% of 150,000), not 10%.
+      await resolveAndCheck(f, id, true);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(opg(150_000n - 7_500n));
+      // A challenge opened now takes the new 10%.
+      const next = await withPending(f, "fixed-2");
+      expect((await challengeOf(f, next.id)).lockedStake).to.equal(opg(14_250n));
+      // And lowering it mid-flight does not shrink that one either.
+      await f.registry.connect(f.admin).setSlash(0);
+      await resolveAndCheck(f, next.id, true);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(opg(142_500n - 14_250n));
+    });
+
+    it("a reverting verifier makes the verifiable challenge revert; the arbiter's path stays open", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const broken = await new RevertingRecipient__factory(f.deployer).deploy(f.deployer.address);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, await broken.getAddress());
+      const r = makeRecord("broken", {}, invalidEvidence("broken"));
+      await commitRecordAndCheck(f, r);
+      const tokens = await tokensOf(f);
+      await expect(
+        f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], invalidEvidence("broken")),
+      ).to.be.revertedWithCustomError(broken, "RecipientRefuses");
+      expect(await tokensOf(f)).to.deep.equal(tokens);
+      expect((await challengeOf(f, challengeIdOf(f.nodeId, SINGLE, r, f.challenger.address))).status).to.equal(
+        Status.None,
+      );
+      // Evidence that is not the committed proof never reaches the verifier: pending, and the arbiter upholds.
+      const id = await challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
+      await resolveAndCheck(f, id, true);
+    });
+
+    it("gas: opening, deciding and expiring a challenge (PROOFS_GAS_LOG=1 prints them)", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      const records = ["g-up", "g-rej", "g-exp", "g-ver", "g-sup"].map((l) =>
+        makeRecord(l, { proofType: l === "g-ver" || l === "g-sup" ? Mode.Tee : Mode.Zk }, invalidEvidence(l)),
+      );
+      const tree = treeOf(records);
+      await commitBatchAndCheck(f, tree.root, BigInt(records.length));
+      const open = async (i: number, evidence = "0x", by = f.challenger) =>
+        f.registry.connect(by).challenge(f.nodeId, tree.root, records[i], tree.getProof(i), evidence);
+      const idOf = (i: number, by = f.challenger) => challengeIdOf(f.nodeId, tree.root, records[i], by.address);
+      const gas: Record<string, bigint> = {};
+      gas.openPending = await gasOf(await open(0));
+      await open(1);
+      await open(2);
+      gas.upheld = await gasOf(await f.registry.connect(f.arbiter).resolveChallenge(idOf(0), true));
+      gas.rejected = await gasOf(await f.registry.connect(f.arbiter).resolveChallenge(idOf(1), false));
+      gas.verifierUpheld = await gasOf(await open(3, invalidEvidence("g-ver")));
+      await open(4);
+      gas.supersede = await gasOf(await open(4, invalidEvidence("g-sup"), f.challenger2));
+      await time.increaseTo((await challengeOf(f, idOf(2))).decideBy + 1n);
+      gas.expire = await gasOf(await f.registry.connect(f.stranger).expireChallenge(idOf(2)));
+      if (LOG_GAS)
+        console.log(
+          `      gas: ${Object.entries(gas)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")}`,
+        );
+      // Bounded (each is a handful of slots and two or three external calls), and ordered as their work is.
+      for (const g of Object.values(gas)) expect(g).to.be.lt(400_000n);
+      expect(gas.supersede).to.be.gt(gas.verifierUpheld);
+      expect(gas.upheld).to.be.gt(gas.rejected);
     });
   });
 
