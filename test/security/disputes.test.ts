@@ -22,8 +22,12 @@ disputes
 ├── (e) events equal movements: ChallengeResolved.slashed and toChallenger equal the token movements to the wei
 │   (staking's balance, the challenger's, the registry's, totalSupply), for a slash split between own and delegated
 │   stake and for a slash that sweeps a thawing pool's dust (slashed = locked + the dust)
-└── (f) governance raising (or lowering) slashPpm, or lowering staking's maxSlashPpm, while a challenge is pending
-    → the pending challenge slashes the amount fixed at opening
+├── (f) governance raising (or lowering) slashPpm, or lowering staking's maxSlashPpm, while a challenge is pending
+│   → the pending challenge slashes the amount fixed at opening
+└── finding (open): lock capacity. Each pending challenge locks 5% of the whole slashable stake and lockStake caps a
+    lock at what is left unlocked, so 20 pending challenges (a sockpuppet's, on the operator's correct records, with
+    bonds that come back to the operator) lock everything; an honest challenge of a wrong record then locks 0, and
+    upholding it slashes nothing and settles the record (the skipped test states the intended property)
 */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -502,5 +506,61 @@ describe("security: disputes", function () {
     [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(lower, true));
     expect(ev.slashed).to.equal(fixedLower);
     expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(remaining - fixedLower);
+  });
+
+  describe("finding (open, contracts/proofs/ProofRegistry.sol and Staking.lockStake): lock capacity", function () {
+    // Each pending challenge locks slashPpm (5%) of the operator's whole slashable stake, whatever is locked already;
+    // Staking.lockStake caps a new lock at what is left unlocked, and returns 0 once 20 challenges hold it all. A
+    // challenge opened then has lockedStake 0, and upholding it slashes nothing yet settles the record. An operator's
+    // sockpuppet can fill the capacity by challenging 20 of the operator's correct records (bonds that come back to
+    // the operator when the arbiter rejects them or they expire), then the wrong record escapes its slash.
+    async function saturated() {
+      const f = await loadFixture(deploySystemFixture);
+      const wrong = makeRecord("wrong");
+      const correct = Array.from({ length: 20 }, (_, i) => makeRecord(`correct-${i}`));
+      for (const r of [wrong, ...correct]) await f.proofs.connect(f.operator).commitRecord(f.nodeId, r);
+      const coalition = async () =>
+        (await f.token.balanceOf(f.operator.address)) +
+        (await f.token.balanceOf(f.attacker.address)) +
+        (await f.staking.slashableStakeOf(f.operator.address));
+      const start = await coalition();
+      const puppetIds: string[] = [];
+      for (const r of correct) puppetIds.push(await challenge(f, f.attacker, f.nodeId, r));
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(
+        await f.staking.slashableStakeOf(f.operator.address),
+      );
+      const honest = await challenge(f, f.challenger, f.nodeId, wrong);
+      return { f, wrong, honest, puppetIds, coalition, start };
+    }
+
+    it("today: with the capacity filled by a sockpuppet, an honest challenge locks 0 and its upholding slashes nothing", async function () {
+      const { f, wrong, honest, puppetIds, coalition, start } = await saturated();
+      expect((await f.proofs.getChallenge(honest)).lockedStake).to.equal(0n);
+      const [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(honest, true));
+      expect(ev).to.deep.equal({
+        id: honest,
+        outcome: Status.Upheld,
+        slashed: 0n,
+        toChallenger: 0n,
+        recipient: f.challenger.address,
+      });
+      // The record is settled: nobody can challenge it again.
+      await expect(f.proofs.connect(f.payer2).challenge(f.nodeId, ZERO, wrong, [], "0x")).to.be.revertedWithCustomError(
+        f.proofs,
+        "ProofsRecordSettled",
+      );
+      // The arbiter rejects the puppet's challenges of correct records: the bonds go back to the operator.
+      for (const id of puppetIds) await f.proofs.connect(f.gov).resolveChallenge(id, false);
+      expect(await coalition()).to.equal(start);
+    });
+
+    it.skip("intended: an upheld challenge of a wrong record slashes the operator whatever else is pending", async function () {
+      // Skipped: fails today (see above). Fixes: lock slashPpm of the unlocked stake, or refuse a challenge whose
+      // lock cannot be taken (or queue it), or slash at the decision min(fixed slash, slashable) even without a lock,
+      // and do not settle a record whose upheld challenge slashed nothing.
+      const { f, honest } = await saturated();
+      const [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(honest, true));
+      expect(ev.slashed).to.be.greaterThan(0n);
+    });
   });
 });
