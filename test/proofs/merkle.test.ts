@@ -1,11 +1,12 @@
 /*
 Merkle proofs: off chain (@openzeppelin/merkle-tree) and on chain (ProofRegistry) agree
 ├── for random trees of 1 to 200 records → every leaf hash is leafOf(record), and every record's proof verifies
-│   with StandardMerkleTree.verify and with isIncluded against the committed root
+│   with StandardMerkleTree.verify and with isIncluded(nodeId, root, …) against the root the node committed
 ├── for a copy of any record with one field tampered (one bit of a hash, or another proof type) → both reject it
-└── for random records committed one by one (commitRecord) → getRecord holds the first 20 bytes of the off-chain
-    leaf hash, isRecordCommitted accepts each record and rejects every tampered copy, and a one-record batch of the
-    same record (root = leaf) is included with the empty proof and leaves the single record as it was
+└── for random records committed one by one (commitRecord) → getRecord(nodeId, id) holds the first 20 bytes of the
+    off-chain leaf hash, isRecordCommitted(nodeId, …) accepts each record (under its node only) and rejects every
+    tampered copy, and a one-record batch of the same record (root = leaf) is included with the empty proof and
+    leaves the single record as it was
 */
 
 import { expect } from "chai";
@@ -65,7 +66,8 @@ async function deployMerkleFixture() {
     stakingAddress,
     admin.address,
   );
-  await staking.connect(admin).grantRole(await staking.SLASHER_ROLE(), await registry.getAddress());
+  // The registry is staking's slasher; the admin stands in for the fee source (the escrow), which is not deployed.
+  await staking.connect(admin).setProtocolContracts(await registry.getAddress(), admin.address);
 
   await token.connect(admin).transfer(operator.address, opg(100_000n));
   await token.connect(operator).approve(stakingAddress, opg(100_000n));
@@ -141,7 +143,7 @@ describe("Merkle proofs: off chain and on chain agree", function () {
           const proof = tree.getProof(i);
           expect(await registry.leafOf(r), `leaf ${i}`).to.equal(tree.leafHash(valuesOf(r)));
           expect(StandardMerkleTree.verify(root, LEAF_ENCODING, valuesOf(r), proof), `off chain ${i}`).to.equal(true);
-          expect(await registry.isIncluded(root, r, proof), `on chain ${i}`).to.equal(true);
+          expect(await registry.isIncluded(nodeId, root, r, proof), `on chain ${i}`).to.equal(true);
 
           const t = tampered(r, tampers[i]);
           // A tampered copy could only be included by being another record of the batch, which the bit flip
@@ -151,7 +153,7 @@ describe("Merkle proofs: off chain and on chain agree", function () {
             StandardMerkleTree.verify(root, LEAF_ENCODING, valuesOf(t), proof),
             `tampered off chain ${i}`,
           ).to.equal(false);
-          expect(await registry.isIncluded(root, t, proof), `tampered on chain ${i}`).to.equal(false);
+          expect(await registry.isIncluded(nodeId, root, t, proof), `tampered on chain ${i}`).to.equal(false);
         }
       }),
       { numRuns: 20 },
@@ -180,25 +182,26 @@ describe("Merkle proofs: off chain and on chain agree", function () {
         for (const [i, r] of records.entries()) {
           const leaf = StandardMerkleTree.of([valuesOf(r)], LEAF_ENCODING).root;
           await registry.connect(operator).commitRecord(nodeId, r);
-          const stored = await registry.getRecord(r.inferenceId);
+          const stored = await registry.getRecord(nodeId, r.inferenceId);
           expect(stored.leafPrefix, `prefix ${i}`).to.equal(ethers.dataSlice(leaf, 0, 20));
-          expect(stored.nodeId, `node ${i}`).to.equal(nodeId);
-          expect(await registry.isRecordCommitted(r), `committed ${i}`).to.equal(true);
+          expect(await registry.isRecordCommitted(nodeId, r), `committed ${i}`).to.equal(true);
+          // Keyed by node: under any other node id the record is unknown.
+          expect(await registry.isRecordCommitted(nodeId + 1n, r), `other node ${i}`).to.equal(false);
+          expect((await registry.getRecord(nodeId + 1n, r.inferenceId)).challengeableUntil).to.equal(0n);
           // A single record is no batch; the one-record batch of it is, and the two stay apart.
-          expect(await registry.isIncluded(leaf, r, []), `no batch ${i}`).to.equal(false);
+          expect(await registry.isIncluded(nodeId, leaf, r, []), `no batch ${i}`).to.equal(false);
           await registry.connect(operator).commitBatch(nodeId, leaf, 1n, "");
-          expect(await registry.isIncluded(leaf, r, []), `batch ${i}`).to.equal(true);
-          const after = await registry.getRecord(r.inferenceId);
-          expect([after.leafPrefix, after.nodeId, after.challengeableUntil], `untouched ${i}`).to.deep.equal([
+          expect(await registry.isIncluded(nodeId, leaf, r, []), `batch ${i}`).to.equal(true);
+          const after = await registry.getRecord(nodeId, r.inferenceId);
+          expect([after.leafPrefix, after.challengeableUntil], `untouched ${i}`).to.deep.equal([
             stored.leafPrefix,
-            stored.nodeId,
             stored.challengeableUntil,
           ]);
 
           const t = tampered(r, tampers[i]);
           // As above: a tampered copy that is another record of the run (practically never) is skipped.
           if (records.some((o) => valuesOf(o).join() === valuesOf(t).join())) continue;
-          expect(await registry.isRecordCommitted(t), `tampered ${i}`).to.equal(false);
+          expect(await registry.isRecordCommitted(nodeId, t), `tampered ${i}`).to.equal(false);
         }
       }),
       { numRuns: 20 },

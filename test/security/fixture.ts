@@ -1,8 +1,9 @@
 /**
  * The whole protocol, deployed directly (no genesis table) for the attack tests: token, vesting vault, staking, the
  * model and node registries, the proof registry and the payments escrow, wired as deploy/system.ts wires them (the
- * proof registry slashes, the escrow records). `gov` stands in for the timelock and holds every admin role, except in
- * the tests of roles, which deploy the real timelock.
+ * proof registry is staking's slasher and the escrow its fee source, both fixed once with setProtocolContracts; the
+ * escrow records). `gov` stands in for the timelock and holds every admin role, except in the tests of roles, which
+ * deploy the real timelock.
  */
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
@@ -82,7 +83,8 @@ export async function deploySystemFixture() {
     ethers.ZeroAddress,
   );
   await proofs.connect(gov).grantRole(await proofs.RECORDER_ROLE(), escrow);
-  await staking.connect(gov).grantRole(await staking.SLASHER_ROLE(), proofs);
+  // Set once, as deploy/system.ts does: the proof registry slashes, the escrow credits node fees.
+  await staking.connect(gov).setProtocolContracts(proofs, escrow);
   await nodes.connect(gov).setTeeMeasurementApproval(MEASUREMENT, true);
   await models.connect(builder).registerModel(MODEL, "ipfs://model", ROYALTY_PPM);
 
