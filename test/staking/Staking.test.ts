@@ -2422,6 +2422,35 @@ describe("Staking", function () {
       await claimAndCheck(f, f.dave, f.alice.address);
     });
 
+    it("property: the operator's and the delegators' parts add up to the credit, split by the stake of the moment", async function () {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            own: fc.bigInt({ min: 1n, max: opg(50_000n) }),
+            carol: fc.oneof(fc.constant(0n), fc.bigInt({ min: opg(1n), max: opg(600_000n) })),
+            dave: fc.oneof(fc.constant(0n), fc.bigInt({ min: opg(1n), max: opg(100_000n) })),
+            cut: fc.oneof(fc.constant(0n), fc.constant(PPM), fc.bigInt({ min: 0n, max: PPM })),
+            credits: fc.array(fc.bigInt({ min: 0n, max: opg(10_000n) }), { minLength: 1, maxLength: 3 }),
+          }),
+          async (c) => {
+            const f = await loadFixture(deployStakingFixture);
+            await f.staking.connect(f.alice).stake(c.own);
+            if (c.cut > 0n) await setCutNow(f, f.alice, c.cut);
+            if (c.carol > 0n) await f.staking.connect(f.carol).delegate(f.alice.address, c.carol, ANY_CUT);
+            if (c.dave > 0n) await f.staking.connect(f.dave).delegate(f.alice.address, c.dave, ANY_CUT);
+            // creditAndCheck asserts the split (amount * delegated / active, less the cut), the operator's part,
+            // each delegator's part pro rata to its shares within a wei, and that nothing else moves.
+            for (const amount of c.credits) {
+              const toDelegators = await creditAndCheck(f, f.alice.address, amount, [f.carol, f.dave]);
+              expect(toDelegators <= amount).to.equal(true);
+              if (c.carol + c.dave === 0n || c.cut === PPM) expect(toDelegators).to.equal(0n);
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
     it("accepts credits while paused", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(1_000n));
