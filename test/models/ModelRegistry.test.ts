@@ -36,8 +36,13 @@ ModelRegistry
 ├── setMaxRoyalty
 │   ├── when the caller is not the admin → it reverts AccessControlUnauthorizedAccount(caller, DEFAULT_ADMIN_ROLE)
 │   ├── when above MAX_ROYALTY_BOUND_PPM → it reverts ModelMaxRoyaltyAboveBound(value, bound)
-│   └── when the admin sets it (0 and the bound included) → it emits MaxRoyaltySet(old, new); later registrations
-│       and setRoyalty obey it; models above it keep their royalty
+│   ├── when the admin sets it (0 and the bound included) → it emits MaxRoyaltySet(old, new); later registrations
+│   │   and setRoyalty obey it; models above it keep their stored royalty, but royaltyOf gives the maximum, and
+│   │   setRoyalty starts from (and reports as old) the clamped share
+│   ├── given an increase scheduled before the maximum was lowered → once due, royaltyOf is the maximum, never the
+│   │   scheduled share; a lower maximum clamps a royalty already in force at once; raising the maximum again
+│   │   lets the stored share through at once
+│   └── a change after the clamp → no increase up to the clamped share; above it, an increase scheduled again
 ├── views
 │   ├── getModel / royaltyOf on an unknown id (zero included) → they revert ModelNotFound(id); exists() is false
 │   └── royaltyOf → (owner, royaltyPpm) of the model, following ownership and royalty changes
@@ -552,16 +557,17 @@ describe("ModelRegistry", function () {
       }
     });
 
-    it("applies to later registrations and royalty changes; models above it keep theirs", async function () {
+    // Changed with the redesign: a model above a lowered maximum used to keep its royalty in force.
+    it("applies to later registrations and royalty changes; models above it are paid the maximum", async function () {
       const f = await loadFixture(deployModelRegistryFixture);
       const { registry } = f;
       await registry.connect(f.admin).setMaxRoyalty(ROYALTY_BOUND);
       const llama = await registerAndCheck(f, f.alice, LLAMA, URI, 400_000n);
 
       await registry.connect(f.admin).setMaxRoyalty(20_000n);
-      // The model above the new maximum keeps its royalty.
+      // The model above the new maximum keeps its stored royalty, but the royalty in force is the maximum.
       expect(await modelOf(f, LLAMA)).to.deep.equal(llama);
-      expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 400_000n]);
+      expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 20_000n]);
       // New registrations obey the new maximum.
       await expect(registry.connect(f.bob).registerModel(MISTRAL, URI, 20_001n))
         .to.be.revertedWithCustomError(registry, "ModelRoyaltyTooHigh")
@@ -571,9 +577,63 @@ describe("ModelRegistry", function () {
       await expect(registry.connect(f.alice).setRoyalty(LLAMA, 300_000n))
         .to.be.revertedWithCustomError(registry, "ModelRoyaltyTooHigh")
         .withArgs(300_000n, 20_000n);
+      // The old share reported is the one in force (clamped), and the stored share follows.
       await expect(registry.connect(f.alice).setRoyalty(LLAMA, 20_000n))
         .to.emit(registry, "ModelRoyaltySet")
-        .withArgs(LLAMA, 400_000n, 20_000n);
+        .withArgs(LLAMA, 20_000n, 20_000n);
+      expect(await modelOf(f, LLAMA)).to.deep.equal({ ...llama, royaltyPpm: 20_000n });
+    });
+
+    it("clamps a scheduled increase made before the maximum was lowered: royaltyOf never exceeds the maximum", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const { registry } = f;
+      const { llama, mistral } = await withModels(f); // LLAMA at 5%, MISTRAL at 1%
+      const tx = await registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      const effectiveAt = (await blockTimeOf(tx)) + (await registry.ROYALTY_INCREASE_DELAY());
+      await registry.connect(f.admin).setMaxRoyalty(60_000n);
+      // Before it is due the old share holds.
+      await time.increaseTo(effectiveAt - 1n);
+      expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, llama.royaltyPpm]);
+      // Due: the 10% scheduled is paid as the 6% maximum; the schedule itself is kept as stored.
+      await time.increaseTo(effectiveAt);
+      expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 60_000n]);
+      expect(await modelOf(f, LLAMA)).to.deep.equal({
+        ...llama,
+        pendingRoyaltyPpm: DEFAULT_MAX_ROYALTY,
+        royaltyIncreaseAt: effectiveAt,
+      });
+      // Models under the maximum are unaffected.
+      expect(await registry.royaltyOf(MISTRAL)).to.deep.equal([f.bob.address, mistral.royaltyPpm]);
+      // Lowered further below a royalty already in force: clamped at once.
+      await registry.connect(f.admin).setMaxRoyalty(5_000n);
+      expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 5_000n]);
+      expect(await registry.royaltyOf(MISTRAL)).to.deep.equal([f.bob.address, 5_000n]);
+      await registry.connect(f.admin).setMaxRoyalty(0n);
+      expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 0n]);
+      // As it stands now: raising the maximum again lets the stored share through at once (no owner delay; the
+      // admin's own timelock is the only one).
+      await registry.connect(f.admin).setMaxRoyalty(DEFAULT_MAX_ROYALTY);
+      expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, DEFAULT_MAX_ROYALTY]);
+      expect(await registry.royaltyOf(MISTRAL)).to.deep.equal([f.bob.address, mistral.royaltyPpm]);
+    });
+
+    it("starts a later change from the clamped royalty: an increase from it is scheduled again", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const { registry } = f;
+      await withModels(f);
+      await registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      await time.increase(await registry.ROYALTY_INCREASE_DELAY());
+      await registry.connect(f.admin).setMaxRoyalty(60_000n);
+      // In force 6% (clamped); asking for 6% is no increase, asking for 6.5% is one, however the stored 10% looks.
+      await expect(registry.connect(f.alice).setRoyalty(LLAMA, 60_000n))
+        .to.emit(registry, "ModelRoyaltySet")
+        .withArgs(LLAMA, 60_000n, 60_000n);
+      await registry.connect(f.admin).setMaxRoyalty(DEFAULT_MAX_ROYALTY);
+      expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 60_000n]);
+      const tx = await registry.connect(f.alice).setRoyalty(LLAMA, 65_000n);
+      await expect(tx)
+        .to.emit(registry, "ModelRoyaltyIncreaseScheduled")
+        .withArgs(LLAMA, 60_000n, 65_000n, (await blockTimeOf(tx)) + (await registry.ROYALTY_INCREASE_DELAY()));
     });
   });
 

@@ -1,7 +1,8 @@
 /*
 NodeRegistry
 ├── deployment → it stores the model registry and staking; the admin holds DEFAULT_ADMIN_ROLE and JAILER_ROLE;
-│   minimums are None 10,000, TEE 25,000, ZK 50,000 OPG; the liveness window is 1 hour; ids start at 1
+│   minimums are None 10,000, TEE 25,000, ZK 50,000 OPG; the own minimum is 5,000 OPG per node, within
+│   [1, 1,000,000] OPG; the liveness window is 1 hour; ids start at 1; nodeOperatorOf(unknown) is (0, false)
 ├── registerNode
 │   ├── when the modes mask is 0 or has a bit beyond ZK (8, 255) → it reverts NodeInvalidModes(modes)
 │   ├── when TEE is offered without a measurement → it reverts NodeTeeMeasurementMissing
@@ -12,11 +13,14 @@ NodeRegistry
 │   ├── when a model is listed twice → it reverts NodeAlreadyServesModel(nodeId, model)
 │   ├── when more than MAX_MODELS_PER_NODE models are listed → it reverts NodeTooManyModels(count, 256);
 │   │   exactly 256 is accepted
+│   ├── when the operator's own active stake is below minimumOwnStake per node → it reverts
+│   │   NodeInsufficientOwnStake(operator, own, requiredOwn) before the total check (no stake at all, 1 wei short)
 │   ├── when the operator's active stake is below the minimum → it reverts NodeInsufficientStake(operator, active,
-│   │   required) (no stake, 1 wei short); exactly the minimum is accepted
+│   │   required) (1 wei short); exactly the minimum is accepted; delegations count once the own stake is there
+│   ├── given 1 OPG own and 100,000 delegated (the issue's attack) → every mode reverts NodeInsufficientOwnStake
 │   └── when everything is in order → it stores the node under nextNodeId (seen now, active, not jailed), counts it
-│       at its most demanding mode, moves no tokens; it emits NodeRegistered with every value and NodeModelAdded per
-│       model (none is fine)
+│       at its most demanding mode, moves no tokens, serves (nodeOperatorOf); it emits NodeRegistered with every
+│       value and NodeModelAdded per model (none is fine)
 ├── several nodes under one operator
 │   ├── for every modes mask → the node counts at its most demanding mode (ZK over TEE over None)
 │   ├── the required stake is Σ nodeCountsOf[mode] × minimumStake(mode); other operators are untouched
@@ -38,19 +42,29 @@ NodeRegistry
 │       serving them, emits NodeModelRemoved each, and frees room for others
 ├── deregisterNode
 │   ├── when the caller is not the operator → it reverts NodeNotOperator
-│   └── when the operator retires it → inactive, the rest unchanged, its minimum no longer required; it emits
-│       NodeDeregistered; then every operator action reverts NodeInactive(id)
+│   └── when the operator retires it → inactive, not serving, the rest unchanged, its minimum and own minimum no
+│       longer required; it emits NodeDeregistered; then every operator action reverts NodeInactive(id)
 ├── heartbeat
 │   ├── given an unknown id → NodeNotFound; not the operator → NodeNotOperator
 │   └── otherwise → lastSeen = now, nothing else; it emits NodeHeartbeat(id, now); a stale node is fresh again
 ├── eligibility (eligibilityOf and isEligible)
 │   ├── each reason: NotRegistered (id 0, nextNodeId), Inactive, Jailed, Stale, ModeNotOffered, ModelNotServed,
-│   │   MeasurementNotApproved, InsufficientStake, and Eligible
-│   ├── several reasons at once → the first in enum order
+│   │   MeasurementNotApproved, InsufficientStake, InsufficientOwnStake, and Eligible
+│   ├── several reasons at once → the first in enum order, except that the own stake is checked before the total
+│   │   (InsufficientOwnStake when both are short)
 │   ├── stake: eligible → InsufficientStake as the operator unstakes below the minimum → eligible again when it
 │   │   stakes, or when another holder delegates; one operator's shortfall makes all its nodes ineligible
 │   ├── liveness: eligible through lastSeen + livenessWindow, Stale one second later, fresh after a heartbeat
 │   └── TEE: MeasurementNotApproved until setTeeMeasurementApproval(measurement, true), again after revoking
+├── own stake
+│   ├── requiredOwnStakeOf → active nodes × minimumOwnStake, whatever their mode; a second node needs twice the own
+│   │   stake though delegations cover the total (NodeInsufficientOwnStake(operator, own, 2 × minimum)); retiring
+│   │   a node frees its part
+│   ├── updateNode to a more demanding mode → NodeInsufficientOwnStake when the own stake fell short
+│   ├── eligibility → InsufficientOwnStake once the operator unstakes below the own minimum (1 OPG own, 100,000
+│   │   delegated), InsufficientStake when only the total is short, Eligible when both are covered
+│   └── nodeOperatorOf → serving while the stake still active covers the node mid-thaw; not serving below the total
+│       or below the own minimum (thawing stake does not count), while jailed, once deregistered
 ├── jailing
 │   ├── when the caller lacks JAILER_ROLE → jailNode and unjailNode revert AccessControlUnauthorizedAccount
 │   ├── given an unknown id → NodeNotFound
@@ -60,7 +74,11 @@ NodeRegistry
 │   │   it emits NodeJailed(id, until) / NodeUnjailed(id)
 │   └── jailing moves no tokens: the operator's stake, balances and required stake are unchanged
 └── governance
-    ├── setMinimumStake / setLivenessWindow / setTeeMeasurementApproval: only DEFAULT_ADMIN_ROLE (not the jailer)
+    ├── setMinimumStake / setMinimumOwnStake / setLivenessWindow / setTeeMeasurementApproval: only
+    │   DEFAULT_ADMIN_ROLE (not the jailer)
+    ├── setMinimumOwnStake outside [1, 1,000,000] OPG → NodeParameterOutOfBounds(value, min, max); the bounds are
+    │   accepted; it emits MinimumOwnStakeSet(old, new); raised above the own stake → InsufficientOwnStake and not
+    │   serving at once, whatever is delegated; lowered → eligible again
     ├── outside [1, 10,000,000] OPG / [5 minutes, 7 days] → NodeParameterOutOfBounds(value, min, max); the bounds
     │   themselves are accepted; they emit MinimumStakeSet(mode, old, new) / LivenessWindowSet(old, new)
     ├── a raised minimum makes a previously eligible node ineligible at once (and a lowered one eligible again);
@@ -79,6 +97,8 @@ import type { Nodes } from "../../typechain-types/contracts/staking/NodeRegistry
 import { opg } from "../../deploy/lib/format";
 
 const { ZeroHash, MaxUint256 } = ethers;
+/** The highest cut a delegator can accept: delegations here do not test the bound. */
+const ANY_CUT = 1_000_000n;
 
 /** Verification modes (the enum Nodes.Mode) and their bits in a modes mask (1 << mode). */
 const Mode = { None: 0, Tee: 1, Zk: 2 } as const;
@@ -98,6 +118,7 @@ const Eligibility = {
   ModelNotServed: 6n,
   MeasurementNotApproved: 7n,
   InsufficientStake: 8n,
+  InsufficientOwnStake: 9n,
 } as const;
 
 /** Default minimum stakes, indexed by mode. */
@@ -106,6 +127,10 @@ const HOUR = 3_600n;
 const DAY = 86_400n;
 const MAX_JAIL_DURATION = 90n * DAY;
 const MAX_MODELS = 256;
+/** The operator's own stake required per active node, by default, and its bounds. */
+const MINIMUM_OWN = opg(5_000n);
+const MIN_MINIMUM_OWN = opg(1n);
+const MAX_MINIMUM_OWN = opg(1_000_000n);
 const MIN_MINIMUM_STAKE = opg(1n);
 const MAX_MINIMUM_STAKE = opg(10_000_000n);
 const MIN_WINDOW = 5n * 60n;
@@ -258,6 +283,12 @@ async function expectedRequired(f: Fixture, operator: string): Promise<bigint> {
   return required;
 }
 
+/** The own stake required: every active node times minimumOwnStake, whatever its mode. */
+async function expectedRequiredOwn(f: Fixture, operator: string): Promise<bigint> {
+  const counts = await countsOf(f, operator);
+  return (counts[0] + counts[1] + counts[2]) * (await f.nodes.minimumOwnStake());
+}
+
 /** What the registry must never touch: the operator's stake and every token balance involved. */
 async function tokensOf(f: Fixture, operator: string) {
   const o = await f.staking.getOperator(operator);
@@ -357,6 +388,8 @@ async function registerAndCheck(
   expect(await countsOf(f, operator.address)).to.deep.equal(counts.map((c, m) => (m === top ? c + 1n : c)));
   expect(await nodes.requiredStakeOf(operator.address)).to.equal(required + (await nodes.minimumStake(top)));
   expect(await nodes.requiredStakeOf(operator.address)).to.equal(await expectedRequired(f, operator.address));
+  expect(await nodes.requiredOwnStakeOf(operator.address)).to.equal(await expectedRequiredOwn(f, operator.address));
+  expect(await nodes.nodeOperatorOf(id)).to.deep.equal([operator.address, true]);
   expect(await tokensOf(f, operator.address)).to.deep.equal(tokens);
   expect(await Promise.all(others.map((s) => standingOf(f, s.address)))).to.deep.equal(othersBefore);
   return id;
@@ -432,6 +465,8 @@ async function deregisterAndCheck(f: Fixture, operator: HardhatEthersSigner, id:
   expect(await nodeOf(f, id)).to.deep.equal({ ...before, active: false });
   expect(await countsOf(f, operator.address)).to.deep.equal(counts.map((c, m) => (m === top ? c - 1n : c)));
   expect(await f.nodes.requiredStakeOf(operator.address)).to.equal(required - (await f.nodes.minimumStake(top)));
+  expect(await f.nodes.requiredOwnStakeOf(operator.address)).to.equal(await expectedRequiredOwn(f, operator.address));
+  expect(await f.nodes.nodeOperatorOf(id)).to.deep.equal([operator.address, false]);
   expect(await tokensOf(f, operator.address)).to.deep.equal(tokens);
 }
 
@@ -508,6 +543,11 @@ describe("NodeRegistry", function () {
       expect(await nodes.MAX_JAIL_DURATION()).to.equal(MAX_JAIL_DURATION);
       expect(await countsOf(f, f.alice.address)).to.deep.equal([0n, 0n, 0n]);
       expect(await nodes.requiredStakeOf(f.alice.address)).to.equal(0n);
+      expect(await nodes.minimumOwnStake()).to.equal(MINIMUM_OWN);
+      expect(await nodes.MIN_MINIMUM_OWN_STAKE()).to.equal(MIN_MINIMUM_OWN);
+      expect(await nodes.MAX_MINIMUM_OWN_STAKE()).to.equal(MAX_MINIMUM_OWN);
+      expect(await nodes.requiredOwnStakeOf(f.alice.address)).to.equal(0n);
+      expect(await nodes.nodeOperatorOf(1n)).to.deep.equal([ethers.ZeroAddress, false]);
     });
   });
 
@@ -597,9 +637,20 @@ describe("NodeRegistry", function () {
       expect(await f.nodes.servesModel(id, many[MAX_MODELS])).to.equal(false);
     });
 
+    it("reverts NodeInsufficientOwnStake(operator, own, requiredOwn) before the total check", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      // Changed with the redesign: with no stake at all the own stake is what is missing first.
+      await expectRejected(f, params(), [LLAMA], "NodeInsufficientOwnStake", [f.alice.address, 0n, MINIMUM_OWN]);
+      await stake(f, f.alice, MINIMUM_OWN - 1n);
+      await expectRejected(f, zkParams(), [LLAMA], "NodeInsufficientOwnStake", [
+        f.alice.address,
+        MINIMUM_OWN - 1n,
+        MINIMUM_OWN,
+      ]);
+    });
+
     it("reverts NodeInsufficientStake(operator, active, required) below the minimum; the minimum is enough", async function () {
       const f = await loadFixture(deployNodeRegistryFixture);
-      await expectRejected(f, params(), [LLAMA], "NodeInsufficientStake", [f.alice.address, 0n, MINIMUM[Mode.None]]);
       await stake(f, f.alice, MINIMUM[Mode.None] - 1n);
       await expectRejected(f, params(), [LLAMA], "NodeInsufficientStake", [
         f.alice.address,
@@ -620,12 +671,31 @@ describe("NodeRegistry", function () {
       await registerAndCheck(f, f.alice, params(), [LLAMA]);
     });
 
-    it("counts delegated stake towards the minimum", async function () {
+    it("counts delegated stake towards the minimum once the own stake is there", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      await stake(f, f.alice, MINIMUM_OWN);
+      await f.staking.connect(f.carol).delegate(f.alice.address, MINIMUM[Mode.None] - MINIMUM_OWN - 1n, ANY_CUT);
+      await expectRejected(f, params(), [LLAMA], "NodeInsufficientStake", [
+        f.alice.address,
+        MINIMUM[Mode.None] - 1n,
+        MINIMUM[Mode.None],
+      ]);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1n), ANY_CUT);
+      expect(await f.staking.activeStakeOf(f.alice.address)).to.equal(MINIMUM[Mode.None] + opg(1n) - 1n);
+      await registerAndCheck(f, f.alice, params(), [LLAMA]);
+    });
+
+    // The issue's attack: an operator with next to nothing at stake runs nodes on its delegators' money.
+    it("rejects an operator with 1 OPG own and 100,000 delegated: NodeInsufficientOwnStake", async function () {
       const f = await loadFixture(deployNodeRegistryFixture);
       await stake(f, f.alice, opg(1n));
-      await f.staking.connect(f.carol).delegate(f.alice.address, MINIMUM[Mode.None] - opg(1n));
-      expect(await f.staking.activeStakeOf(f.alice.address)).to.equal(MINIMUM[Mode.None]);
-      await registerAndCheck(f, f.alice, params(), [LLAMA]);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(100_000n), ANY_CUT);
+      expect(await f.staking.stakeOf(f.alice.address)).to.deep.equal([opg(1n), opg(100_000n)]);
+      for (const p of [params(), teeParams(), zkParams()])
+        await expectRejected(f, p, [LLAMA], "NodeInsufficientOwnStake", [f.alice.address, opg(1n), MINIMUM_OWN]);
+      // With the own minimum staked, the delegation covers the rest, ZK included.
+      await stake(f, f.alice, MINIMUM_OWN - opg(1n));
+      await registerAndCheck(f, f.alice, zkParams(), [LLAMA]);
     });
 
     it("stores the node, counts it, and emits NodeRegistered with every value and NodeModelAdded per model", async function () {
@@ -988,8 +1058,8 @@ describe("NodeRegistry", function () {
       expect(await standingOf(f, f.alice.address)).to.deep.equal({ counts: [0n, 0n, 0n], required: 0n });
       await unstake(f, f.alice, MINIMUM[Mode.None]);
       await expect(nodes.connect(f.alice).registerNode(params(), [LLAMA]))
-        .to.be.revertedWithCustomError(nodes, "NodeInsufficientStake")
-        .withArgs(f.alice.address, 0n, MINIMUM[Mode.None]);
+        .to.be.revertedWithCustomError(nodes, "NodeInsufficientOwnStake")
+        .withArgs(f.alice.address, 0n, MINIMUM_OWN);
       await stake(f, f.alice, MINIMUM[Mode.None]);
       expect(await registerAndCheck(f, f.alice, params(), [LLAMA])).to.equal(tee + 1n);
     });
@@ -1091,9 +1161,9 @@ describe("NodeRegistry", function () {
       // Down again, then a delegation from another holder.
       await unstake(f, f.alice, opg(2_000n));
       await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.InsufficientStake);
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_999n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_999n), ANY_CUT);
       await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.InsufficientStake);
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1n), ANY_CUT);
       expect(await staking.activeStakeOf(f.alice.address)).to.equal(required);
       await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.Eligible);
 
@@ -1159,6 +1229,111 @@ describe("NodeRegistry", function () {
       expect(await nodes.isTeeMeasurementApproved(OTHER_MEASUREMENT)).to.equal(false);
       await expectEligibility(f, id, LLAMA, Mode.Tee, Eligibility.MeasurementNotApproved);
       await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.Eligible);
+    });
+  });
+
+  describe("own stake", function () {
+    it("requires minimumOwnStake per active node, whatever its mode: requiredOwnStakeOf", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const { nodes } = f;
+      // Own stake for one node, delegations for the rest of the total.
+      await stake(f, f.alice, MINIMUM_OWN);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(200_000n), ANY_CUT);
+      const first = await registerAndCheck(f, f.alice, zkParams(), [LLAMA]);
+      expect(await nodes.requiredOwnStakeOf(f.alice.address)).to.equal(MINIMUM_OWN);
+      // A second node needs twice the own stake, though the total (205,000) covers both (60,000).
+      const next = await nodes.nextNodeId();
+      const standing = await standingOf(f, f.alice.address);
+      await expect(nodes.connect(f.alice).registerNode(params(), [LLAMA]))
+        .to.be.revertedWithCustomError(nodes, "NodeInsufficientOwnStake")
+        .withArgs(f.alice.address, MINIMUM_OWN, 2n * MINIMUM_OWN);
+      await expectNoRegistration(f, f.alice.address, next, standing);
+      await stake(f, f.alice, MINIMUM_OWN);
+      const second = await registerAndCheck(f, f.alice, params(), [LLAMA]);
+      await stake(f, f.alice, MINIMUM_OWN);
+      const third = await registerAndCheck(f, f.alice, teeParams(), [LLAMA]);
+      expect(await nodes.requiredOwnStakeOf(f.alice.address)).to.equal(3n * MINIMUM_OWN);
+      for (const id of [first, second, third])
+        expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, true]);
+      // Retiring one frees its own minimum.
+      await deregisterAndCheck(f, f.alice, third);
+      expect(await nodes.requiredOwnStakeOf(f.alice.address)).to.equal(2n * MINIMUM_OWN);
+      expect(await nodes.requiredOwnStakeOf(f.bob.address)).to.equal(0n);
+    });
+
+    it("updateNode to a more demanding mode reverts NodeInsufficientOwnStake when the own stake fell short", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const { nodes } = f;
+      await stake(f, f.alice, MINIMUM_OWN);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(100_000n), ANY_CUT);
+      const id = await registerAndCheck(f, f.alice, params(), [LLAMA]);
+      await unstake(f, f.alice, opg(1n));
+      await expect(nodes.connect(f.alice).updateNode(id, zkParams()))
+        .to.be.revertedWithCustomError(nodes, "NodeInsufficientOwnStake")
+        .withArgs(f.alice.address, MINIMUM_OWN - opg(1n), MINIMUM_OWN);
+      // Falling or staying never checks the stake.
+      await updateAndCheck(f, f.alice, id, params({ capacity: 3n }));
+      await stake(f, f.alice, opg(1n));
+      await updateAndCheck(f, f.alice, id, zkParams());
+    });
+
+    it("eligibility: InsufficientOwnStake when own active stake is below the minimum, delegations or not", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      // The issue's attack on a registered node: the operator unstakes its own stake and keeps the delegations.
+      await stake(f, f.alice, MINIMUM_OWN);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(100_000n), ANY_CUT);
+      const id = await registerAndCheck(f, f.alice, params(), [LLAMA]);
+      await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.Eligible);
+      await unstake(f, f.alice, MINIMUM_OWN - opg(1n)); // 1 OPG own, 100,000 delegated
+      expect(await f.staking.stakeOf(f.alice.address)).to.deep.equal([opg(1n), opg(100_000n)]);
+      await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.InsufficientOwnStake);
+      expect(await f.nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, false]);
+      // Short of both: the own stake is reported, being checked first (though it is the later enum value).
+      const shares = (await f.staking.getDelegation(f.alice.address, f.carol.address)).shares;
+      await f.staking.connect(f.carol).undelegate(f.alice.address, shares);
+      await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.InsufficientOwnStake);
+      // Own stake back, the total still short.
+      await stake(f, f.alice, MINIMUM_OWN);
+      await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.InsufficientStake);
+      await stake(f, f.alice, MINIMUM[Mode.None] - MINIMUM_OWN - opg(1n));
+      await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.Eligible);
+      // Reasons before the stake still come first.
+      await expectEligibility(f, id, PHI, Mode.None, Eligibility.ModelNotServed);
+    });
+
+    it("nodeOperatorOf: serving only while active, unjailed and covered by active stake (thawing stake does not count)", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const { nodes } = f;
+      await stake(f, f.alice, MINIMUM[Mode.None]);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n), ANY_CUT);
+      const id = await registerAndCheck(f, f.alice, params(), [LLAMA]);
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, true]);
+      // Mid-thaw: the stake still active (9,000 own + 1,000 delegated) covers the node.
+      await unstake(f, f.alice, opg(1_000n));
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, true]);
+      // Below the total: not serving, though the thawing stake is still slashable.
+      await unstake(f, f.alice, opg(1n));
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(MINIMUM[Mode.None] + opg(1_000n));
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, false]);
+      await stake(f, f.alice, opg(1n));
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, true]);
+      // Below the own minimum with the total covered by a larger delegation: not serving.
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(100_000n), ANY_CUT);
+      await unstake(f, f.alice, opg(9_000n) - MINIMUM_OWN + opg(1n)); // own active 4,999
+      expect(await f.staking.stakeOf(f.alice.address)).to.deep.equal([MINIMUM_OWN - opg(1n), opg(101_000n)]);
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, false]);
+      await stake(f, f.alice, opg(1n));
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, true]);
+      // Jailed: not serving until the term ends.
+      const until = (await now()) + HOUR;
+      await jailAndCheck(f, id, until);
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, false]);
+      await viewAt(until);
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, true]);
+      // Deregistered, and an unknown id.
+      await deregisterAndCheck(f, f.alice, id);
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, false]);
+      expect(await nodes.nodeOperatorOf(id + 1n)).to.deep.equal([ethers.ZeroAddress, false]);
     });
   });
 
@@ -1270,13 +1445,51 @@ describe("NodeRegistry", function () {
         await expect(nodes.connect(caller).setLivenessWindow(MIN_WINDOW))
           .to.be.revertedWithCustomError(nodes, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, f.roles.admin);
+        await expect(nodes.connect(caller).setMinimumOwnStake(MIN_MINIMUM_OWN))
+          .to.be.revertedWithCustomError(nodes, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, f.roles.admin);
         await expect(nodes.connect(caller).setTeeMeasurementApproval(MEASUREMENT, true))
           .to.be.revertedWithCustomError(nodes, "AccessControlUnauthorizedAccount")
           .withArgs(caller.address, f.roles.admin);
       }
       for (const mode of [Mode.None, Mode.Tee, Mode.Zk]) expect(await nodes.minimumStake(mode)).to.equal(MINIMUM[mode]);
       expect(await nodes.livenessWindow()).to.equal(HOUR);
+      expect(await nodes.minimumOwnStake()).to.equal(MINIMUM_OWN);
       expect(await nodes.isTeeMeasurementApproved(MEASUREMENT)).to.equal(false);
+    });
+
+    it("setMinimumOwnStake: NodeParameterOutOfBounds outside [1, 1,000,000] OPG; MinimumOwnStakeSet(old, new)", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const { nodes } = f;
+      for (const value of [0n, MIN_MINIMUM_OWN - 1n, MAX_MINIMUM_OWN + 1n, MaxUint256])
+        await expect(nodes.connect(f.admin).setMinimumOwnStake(value))
+          .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
+          .withArgs(value, MIN_MINIMUM_OWN, MAX_MINIMUM_OWN);
+      expect(await nodes.minimumOwnStake()).to.equal(MINIMUM_OWN);
+      let old = MINIMUM_OWN;
+      for (const value of [MIN_MINIMUM_OWN, MAX_MINIMUM_OWN, MINIMUM_OWN]) {
+        await expect(nodes.connect(f.admin).setMinimumOwnStake(value))
+          .to.emit(nodes, "MinimumOwnStakeSet")
+          .withArgs(old, value);
+        expect(await nodes.minimumOwnStake()).to.equal(value);
+        old = value;
+      }
+    });
+
+    it("a raised own minimum makes an eligible node InsufficientOwnStake at once, and not serving", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const { nodes } = f;
+      const id = await withNoneNode(f); // 10,000 own
+      await nodes.connect(f.admin).setMinimumOwnStake(MINIMUM[Mode.None] + 1n);
+      expect(await nodes.requiredOwnStakeOf(f.alice.address)).to.equal(MINIMUM[Mode.None] + 1n);
+      await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.InsufficientOwnStake);
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, false]);
+      // A delegation does not make up for own stake.
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(100_000n), ANY_CUT);
+      await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.InsufficientOwnStake);
+      await nodes.connect(f.admin).setMinimumOwnStake(MINIMUM[Mode.None]);
+      await expectEligibility(f, id, LLAMA, Mode.None, Eligibility.Eligible);
+      expect(await nodes.nodeOperatorOf(id)).to.deep.equal([f.alice.address, true]);
     });
 
     it("setMinimumStake: NodeParameterOutOfBounds outside [1, 10,000,000] OPG or out of the order none <= TEE <= ZK; MinimumStakeSet(mode, old, new)", async function () {

@@ -1,13 +1,20 @@
 /*
 Staking (invariants)
-├── random sequences of 10 to 25 actions by 3 operators and 4 delegators: stake, delegate, unstake, undelegate,
-│   withdraw, claim, slash, advance time (1 s to 30 days), set cut, apply cut, and node fees paid in through
-│   distributeFees; inputs are bounded to their valid ranges (fractions of what is held, up to the slash bound),
-│   and an action whose preconditions fail (read from the views) is sent anyway and must revert with its custom
-│   error and arguments; after every action:
-│   ├── every token is accounted for: balanceOf(staking) == totalActiveStake + totalThawingStake + REWARDS_TOTAL
-│   │   + feesDistributed - rewardsClaimed (exact: rounding dust stays inside the pools, which the totals sum)
-│   ├── totalActiveStake == Σ activeStakeOf(operator), and each activeStakeOf == ownActive + delegated.tokens
+├── random sequences of 10 to 25 actions by 3 operators and 4 delegators: stake, delegate (with a random highest
+│   accepted cut), unstake, undelegate, withdraw (every thawed request in the window of oldest ids, in any order),
+│   claim, lock (the slasher locks up to maxSlashPpm), unlock, slash (lock then slash, or slash out of the locks
+│   already held), advance time (1 s to 30 days), set the thawing period (1 to 28 days: requests thaw out of order),
+│   set cut (always scheduled), apply cut, and node fees (the fee source sends the tokens, then creditFees); inputs
+│   are bounded to their valid ranges (fractions of what is held, up to the slash bound), and an action whose
+│   preconditions fail (read from the views) is sent anyway and must revert with its custom error and arguments
+│   (StakingCutAboveAccepted, StakingStakeLocked, StakingNotLocked, StakingSlashTooLarge included); after every
+│   action:
+│   ├── every token is accounted for: balanceOf(staking) >= and, with no donations, == totalActiveStake +
+│   │   totalThawingStake + REWARDS_TOTAL + feesDistributed - rewardsClaimed (rounding dust stays in the pools)
+│   ├── totalActiveStake == Σ activeStakeOf(operator), and each activeStakeOf == ownActive + delegated.tokens ==
+│   │   Σ stakeOf; slashableStakeOf == own and delegated, active and thawing
+│   ├── locks: lockedStakeOf(operator) <= slashableStakeOf(operator), but for what slashes swept beyond their
+│   │   amount (dust a slash takes from a thawing pool it nearly empties), which the ghosts add up per operator
 │   ├── totalThawingStake == Σ ownThawing.tokens + delegatedThawing.tokens
 │   ├── pools: Σ thaw request values of an operator's own queue == ownThawing.tokens; Σ delegation shares ==
 │   │   delegated.shares; Σ delegation values <= delegated.tokens and Σ delegators' thaw request values <=
@@ -18,8 +25,13 @@ Staking (invariants)
 │   │   rounding dust (a few wei per action)
 │   ├── accounts (ghost totals): no account withdraws more than it deposited; withdrawn + what it still holds
 │   │   (active and thawing) <= deposited, with equality while nothing was slashed; Σ claims == rewardsClaimed
-│   └── supply: totalSupply == genesis supply - Σ burned, so it never goes up; the challenger holds Σ its
-│       shares; feesDistributed == Σ fees paid in
+│   ├── slashes: the challenger gets at most 50% of the operator's own part; supply: totalSupply == genesis supply
+│   │   - Σ burned, so it never goes up; the challenger holds Σ its shares; feesDistributed == Σ fees credited
+│   └── withdrawals: what is paid matches thawRequestsOf (exactly for a prefix, within a wei per request out of
+│       order); a withdrawal reverts only for the lock, and one that succeeds leaves the lock covered
+├── the same, after a prefix that reaches every new path each time: a delegation above the accepted cut, an
+│   operator's withdrawal held back by the lock, a delegator's let through under it, a slash out of the lock, a
+│   newer request withdrawn before an older one
 └── the same, with slashes that would leave 1 to 3 wei in an own thawing pool (the dust is swept)
 */
 
@@ -59,6 +71,8 @@ async function deployInvariantFixture() {
   const [admin, slasher, challenger] = signers;
   const operators = signers.slice(3, 6);
   const delegators = signers.slice(6, 10);
+  // Stands in for the payments escrow: it sends node fees to staking and credits them.
+  const feeSource = signers[10];
   const token = await new OPG__factory(admin).deploy(admin.address);
   const rewardsStart = BigInt(await time.latest()) + 1n;
   const staking = await new Staking__factory(admin).deploy(
@@ -74,22 +88,23 @@ async function deployInvariantFixture() {
     await token.connect(admin).transfer(s.address, FUNDS);
     await token.connect(s).approve(stakingAddress, MaxUint256);
   }
-  await staking.connect(admin).grantRole(await staking.SLASHER_ROLE(), slasher.address);
-  // The admin stands in for the payments escrow, which pays node fees in.
-  await token.connect(admin).approve(stakingAddress, MaxUint256);
+  await token.connect(admin).transfer(feeSource.address, FUNDS);
+  // The slasher stands in for the proof registry, which locks and slashes.
+  await staking.connect(admin).setProtocolContracts(slasher.address, feeSource.address);
   // Short delays (within their bounds), so that thaws end and cut changes come due within a sequence.
   await staking.connect(admin).setThawingPeriod(2n * DAY);
   await staking.connect(admin).setCutChangeDelay(DAY);
 
   await staking.connect(operators[0]).stake(SEED.operator0);
   await staking.connect(operators[1]).stake(SEED.operator1);
-  await staking.connect(delegators[0]).delegate(operators[0].address, SEED.delegator0To0);
+  await staking.connect(delegators[0]).delegate(operators[0].address, SEED.delegator0To0, PPM);
   return {
     token,
     staking,
     stakingAddress,
     admin,
     slasher,
+    feeSource,
     challenger,
     operators,
     delegators,
@@ -112,6 +127,8 @@ interface Ghosts {
   burned: bigint;
   toChallenger: bigint;
   fees: bigint;
+  /** Per operator: what slashes took beyond their amount (swept dust), by which the lock may exceed the stake. */
+  swept: bigint[];
   slashes: number;
   supply: bigint;
   steps: number;
@@ -125,6 +142,7 @@ function freshGhosts(): Ghosts {
     burned: 0n,
     toChallenger: 0n,
     fees: 0n,
+    swept: [0n, 0n, 0n],
     slashes: 0,
     supply: GENESIS_SUPPLY,
     steps: 0,
@@ -133,13 +151,16 @@ function freshGhosts(): Ghosts {
 
 type Action =
   | { kind: "stake"; op: number; amount: bigint }
-  | { kind: "delegate"; d: number; op: number; amount: bigint }
+  | { kind: "delegate"; d: number; op: number; amount: bigint; maxCut: bigint }
   | { kind: "unstake"; op: number; fraction: bigint }
   | { kind: "undelegate"; d: number; op: number; pick: number | null; fraction: bigint }
   | { kind: "withdraw"; account: number; op: number; pick: number | null; wait: boolean; maxRequests: bigint }
   | { kind: "claim"; account: number; op: number; pick: number | null }
-  | { kind: "slash"; op: number; fraction: bigint; leave: bigint | null; challenger: boolean }
+  | { kind: "slash"; op: number; fraction: bigint; leave: bigint | null; challenger: boolean; fromLock: boolean }
+  | { kind: "lock"; op: number; fraction: bigint }
+  | { kind: "unlock"; op: number; fraction: bigint; over: boolean }
   | { kind: "advance"; seconds: bigint }
+  | { kind: "thawingPeriod"; days: bigint }
   | { kind: "setCut"; op: number; cut: bigint }
   | { kind: "applyCut"; op: number; pick: number | null; wait: boolean }
   | { kind: "fees"; op: number; amount: bigint };
@@ -173,7 +194,21 @@ const seconds = fc.oneof(
 const actionsWith = (leave: fc.Arbitrary<bigint | null>): fc.Arbitrary<Action> =>
   fc.oneof(
     { weight: 2, arbitrary: fc.record({ kind: fc.constant("stake" as const), op, amount }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant("delegate" as const), d: delegator, op, amount }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant("delegate" as const),
+        d: delegator,
+        op,
+        amount,
+        // Mostly any cut; now and then a bound that the cut (or a scheduled raise) may exceed.
+        maxCut: fc.oneof(
+          { weight: 2, arbitrary: fc.constant(PPM) },
+          { weight: 1, arbitrary: fc.constant(0n) },
+          { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: PPM }) },
+        ),
+      }),
+    },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant("unstake" as const), op, fraction }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant("undelegate" as const), d: delegator, op, pick, fraction }) },
     {
@@ -190,9 +225,27 @@ const actionsWith = (leave: fc.Arbitrary<bigint | null>): fc.Arbitrary<Action> =
     { weight: 2, arbitrary: fc.record({ kind: fc.constant("claim" as const), account, op, pick }) },
     {
       weight: 2,
-      arbitrary: fc.record({ kind: fc.constant("slash" as const), op, fraction, leave, challenger: fc.boolean() }),
+      arbitrary: fc.record({
+        kind: fc.constant("slash" as const),
+        op,
+        fraction,
+        leave,
+        challenger: fc.boolean(),
+        // Slash out of the locks already held (a challenge decided later) rather than lock and slash at once.
+        fromLock: fc.boolean(),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("lock" as const), op, fraction }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant("unlock" as const), op, fraction, over: fc.boolean() }),
     },
     { weight: 4, arbitrary: fc.record({ kind: fc.constant("advance" as const), seconds }) },
+    // The admin changes the thawing period: requests made after a shortening thaw before older ones.
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant("thawingPeriod" as const), days: fc.bigInt({ min: 1n, max: 28n }) }),
+    },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -264,6 +317,38 @@ async function expectRevert(
 }
 
 /**
+ * lockStake by the slasher, asserting the custom error its preconditions predict, or what it locks:
+ * min(amount, slashable - locked) (StakeLocked). Returns what it locked, or null when it reverted.
+ */
+async function lock(f: Fixture, operator: string, amount: bigint, label: string): Promise<bigint | null> {
+  const { staking } = f;
+  const gas = { gasLimit: GAS };
+  const slashable = await staking.slashableStakeOf(operator);
+  const maximum = (slashable * (await staking.maxSlashPpm())) / PPM;
+  if (amount === 0n) {
+    await expectRevert(f, staking.connect(f.slasher).lockStake(operator, 0n, gas), "StakingZeroAmount", [], label);
+    return null;
+  }
+  if (amount > maximum) {
+    await expectRevert(
+      f,
+      staking.connect(f.slasher).lockStake(operator, amount, gas),
+      "StakingSlashTooLarge",
+      [amount, maximum],
+      label,
+    );
+    return null;
+  }
+  const already = await staking.lockedStakeOf(operator);
+  const free = slashable > already ? slashable - already : 0n;
+  const locked = amount < free ? amount : free;
+  await expect(staking.connect(f.slasher).lockStake(operator, amount), label)
+    .to.emit(staking, "StakeLocked")
+    .withArgs(operator, locked, already + locked);
+  return locked;
+}
+
+/**
  * Runs one action at the next second (advance mines a later block instead), asserting what it must do: the event
  * with its values, or the custom error its preconditions predict; updates the ghosts. Returns a label.
  */
@@ -272,6 +357,10 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
   if (a.kind === "advance") {
     await time.increase(a.seconds);
     return `advance ${a.seconds} s`;
+  }
+  if (a.kind === "thawingPeriod") {
+    await staking.connect(f.admin).setThawingPeriod(a.days * DAY);
+    return `thawing period ${a.days} days`;
   }
   let t = BigInt(await time.latest()) + 1n;
   await time.setNextBlockTimestamp(t);
@@ -304,7 +393,7 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       if (a.amount < minimum) {
         await expectRevert(
           f,
-          staking.connect(who).delegate(operator, a.amount, gas),
+          staking.connect(who).delegate(operator, a.amount, a.maxCut, gas),
           "StakingDelegationTooSmall",
           [a.amount, minimum],
           label,
@@ -314,16 +403,28 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       if (!o.staked) {
         await expectRevert(
           f,
-          staking.connect(who).delegate(operator, a.amount, gas),
+          staking.connect(who).delegate(operator, a.amount, a.maxCut, gas),
           "StakingNotOperator",
           [operator],
           label,
         );
         return `${label}: not an operator`;
       }
+      // The highest of the cut in force and a scheduled raise must be accepted.
+      const cut = o.pendingCutAt !== 0n && o.pendingCutPpm > o.cutPpm ? o.pendingCutPpm : o.cutPpm;
+      if (cut > a.maxCut) {
+        await expectRevert(
+          f,
+          staking.connect(who).delegate(operator, a.amount, a.maxCut, gas),
+          "StakingCutAboveAccepted",
+          [cut, a.maxCut],
+          label,
+        );
+        return `${label}: cut ${cut} above ${a.maxCut}`;
+      }
       const shares = o.delegated.shares === 0n ? a.amount : (a.amount * o.delegated.shares) / o.delegated.tokens;
       const balance = await token.balanceOf(who.address);
-      await expect(staking.connect(who).delegate(operator, a.amount), label)
+      await expect(staking.connect(who).delegate(operator, a.amount, a.maxCut), label)
         .to.emit(staking, "StakeDelegated")
         .withArgs(who.address, operator, a.amount, shares);
       expect(await token.balanceOf(who.address)).to.equal(balance - a.amount);
@@ -403,32 +504,68 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       const who = f.accounts[accountIndex];
       const operator = f.operators[opIndex].address;
       if (a.wait) {
-        const [ids, , oldest] = await staking.thawRequestsOf(who.address, operator);
-        if (ids.length > 0) await waitUntil(oldest[0]);
+        // Wait for the first request to thaw, whichever it is.
+        const [ids, , untils] = await staking.thawRequestsOf(who.address, operator);
+        if (ids.length > 0) await waitUntil(untils.reduce((x, y) => (y < x ? y : x)));
       }
-      const [, amounts, until] = await staking.thawRequestsOf(who.address, operator, PENDING);
-      let count = 0;
-      while (count < until.length && until[count] <= t && (a.maxRequests === 0n || BigInt(count) < a.maxRequests))
-        count++;
+      const [ids, amounts, until] = await staking.thawRequestsOf(who.address, operator, PENDING);
+      // Every thawed request among the oldest maxRequests ids (withdrawn holes count; the head is the first open id).
+      const end = ids.length === 0 ? 0n : ids[0] + a.maxRequests;
+      const inWindow = [...ids].map((id) => a.maxRequests === 0n || id < end);
+      const taken = inWindow.map((w, i) => w && until[i] <= t);
+      const count = taken.filter(Boolean).length;
       const label = `account ${accountIndex} withdraws ${count} of ${until.length} requests from operator ${opIndex}`;
       if (count === 0) {
+        const thawing = [...until].filter((u, i) => inWindow[i] && u > t);
         await expectRevert(
           f,
           staking.connect(who).withdraw(operator, a.maxRequests, gas),
           "StakingNothingThawed",
-          [until.length > 0 ? until[0] : 0n],
+          [thawing.length > 0 ? thawing.reduce((x, y) => (y < x ? y : x)) : 0n],
           label,
         );
         return `${label}: nothing thawed`;
       }
-      const paid = sum([...amounts].slice(0, count));
+      // thawRequestsOf values the requests in order, each after the ones before: exact for a prefix; out of order
+      // the rounding of a slashed pool may move each value by a wei.
+      const predicted = sum([...amounts].filter((_, i) => taken[i]));
+      const prefix = taken.every((x, i) => x === i < count);
+      const tolerance = prefix ? 0n : BigInt(ids.length);
+      const locked = await staking.lockedStakeOf(operator);
+      const o = await staking.getOperator(operator);
+      const own = who.address === operator;
+      // What the lock is measured against after the withdrawal: the operator's own stake, or all of it.
+      const holding = own
+        ? o.ownActive + o.ownThawing.tokens
+        : o.ownActive + o.ownThawing.tokens + o.delegated.tokens + o.delegatedThawing.tokens;
+      let paid: bigint | null = null;
+      try {
+        paid = await staking.connect(who).withdraw.staticCall(operator, a.maxRequests, PENDING);
+      } catch {
+        paid = null;
+      }
+      if (paid === null) {
+        // Only the lock can stop a withdrawal of thawed requests.
+        expect(locked > 0n && holding - predicted < locked + tolerance, `${label}: reverted without a lock`).to.equal(
+          true,
+        );
+        await expect(staking.connect(who).withdraw(operator, a.maxRequests, gas), label)
+          .to.be.revertedWithCustomError(staking, "StakingStakeLocked")
+          .withArgs(locked, anyValue);
+        return `${label}: locked ${locked}`;
+      }
+      expect(paid - predicted <= tolerance && predicted - paid <= tolerance, `${label}: paid ${paid}`).to.equal(true);
+      if (locked > 0n && paid > 0n) {
+        expect(holding - paid >= locked, `${label}: withdrew under the lock`).to.equal(true);
+      }
       const balance = await token.balanceOf(who.address);
       await expect(staking.connect(who).withdraw(operator, a.maxRequests), label)
         .to.emit(staking, "StakeWithdrawn")
         .withArgs(who.address, operator, paid, count);
       expect(await token.balanceOf(who.address), label).to.equal(balance + paid);
       g.withdrawn[accountIndex] += paid;
-      return `${label}, paid ${paid}`;
+      const under = locked > 0n ? ` under a lock of ${locked}` : "";
+      return `${label}${prefix ? "" : " out of order"}${under}, paid ${paid}`;
     }
 
     case "claim": {
@@ -461,45 +598,83 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       return label;
     }
 
+    case "lock": {
+      const operator = f.operators[a.op].address;
+      const slashable = await staking.slashableStakeOf(operator);
+      const maximum = (slashable * (await staking.maxSlashPpm())) / PPM;
+      const value = (maximum * a.fraction) / PPM;
+      const label = `lock ${value} of operator ${a.op}`;
+      const result = await lock(f, operator, value, label);
+      return result === null ? `${label}: rejected` : `${label}: locked ${result}`.replace(": locked", ", locked");
+    }
+
+    case "unlock": {
+      const operator = f.operators[a.op].address;
+      const locked = await staking.lockedStakeOf(operator);
+      const value = a.over ? locked + 1n : (locked * a.fraction) / PPM;
+      const label = `unlock ${value} of operator ${a.op}`;
+      if (value > locked) {
+        await expectRevert(
+          f,
+          staking.connect(f.slasher).unlockStake(operator, value, gas),
+          "StakingNotLocked",
+          [locked, value],
+          label,
+        );
+        return `${label}: more than locked`;
+      }
+      await expect(staking.connect(f.slasher).unlockStake(operator, value), label)
+        .to.emit(staking, "StakeUnlocked")
+        .withArgs(operator, value, locked - value);
+      return label;
+    }
+
     case "slash": {
       const operator = f.operators[a.op].address;
       const challenger = a.challenger ? f.challenger.address : ZeroAddress;
       const slashable = await staking.slashableStakeOf(operator);
       const label = `slash operator ${a.op}`;
-      if (slashable === 0n) {
-        await expectRevert(
-          f,
-          staking.connect(f.slasher).slash(operator, 1n, challenger, gas),
-          "StakingNothingToSlash",
-          [operator],
-          label,
-        );
-        return `${label}: nothing to slash`;
-      }
-      const maximum = (slashable * (await staking.maxSlashPpm())) / PPM;
-      let value = (maximum * a.fraction) / PPM;
-      if (a.leave !== null) {
-        const o = await staking.getOperator(operator);
-        const own = o.ownActive + o.ownThawing.tokens;
-        if (o.ownThawing.tokens > a.leave && own - a.leave <= maximum) value = own - a.leave;
-      }
-      if (value === 0n) {
-        await expectRevert(
-          f,
-          staking.connect(f.slasher).slash(operator, value, challenger, gas),
-          "StakingZeroAmount",
-          [],
-          label,
-        );
-        return `${label}: zero`;
+      let value: bigint;
+      const held = await staking.lockedStakeOf(operator);
+      const fromLock = a.fromLock && held > 0n;
+      if (fromLock) {
+        // A challenge decided later: part of what is locked already, whatever other slashes took since.
+        value = a.fraction === PPM ? held : (held * a.fraction) / PPM;
+        if (value === 0n) {
+          await expectRevert(
+            f,
+            staking.connect(f.slasher).slash(operator, 0n, challenger, gas),
+            "StakingZeroAmount",
+            [],
+            label,
+          );
+          return `${label}: zero`;
+        }
+      } else {
+        const maximum = (slashable * (await staking.maxSlashPpm())) / PPM;
+        let wanted = (maximum * a.fraction) / PPM;
+        if (a.leave !== null) {
+          const o = await staking.getOperator(operator);
+          const own = o.ownActive + o.ownThawing.tokens;
+          if (o.ownThawing.tokens > a.leave && own - a.leave <= maximum) wanted = own - a.leave;
+        }
+        const locked = await lock(f, operator, wanted, label);
+        if (locked === null) return `${label}: lock rejected`;
+        if (locked === 0n) return `${label}: nothing left to lock`;
+        value = locked;
+        // The lock moved the block on: the slash comes a second later.
+        t = BigInt(await time.latest()) + 1n;
+        await time.setNextBlockTimestamp(t);
       }
       const before = stakeFields(await staking.getOperator(operator));
       const others = await Promise.all(
         f.operators.filter((o) => o.address !== operator).map(async (o) => stakeFields(await staking.getOperator(o))),
       );
       const shares = await Promise.all(f.delegators.map(async (d) => (await staking.getDelegation(operator, d))[0]));
+      const lockedBefore = await staking.lockedStakeOf(operator);
+      // At most what is slashable now (other slashes may have swept more than their locks).
+      let rest = value < slashable ? value : slashable;
       // The order: own active, own thawing, then delegated active and thawing pro rata.
-      let rest = value;
       const fromOwnActive = rest < before.ownActive ? rest : before.ownActive;
       rest -= fromOwnActive;
       const ownThawingTake = rest < before.ownThawing[0] ? rest : before.ownThawing[0];
@@ -512,21 +687,32 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       const [dtTokens] = before.delegatedThawing;
       const fromDelegated = rest > 0n ? (rest * dTokens) / (dTokens + dtTokens) : 0n;
       const fromDelegatedThawing = swept(before.delegatedThawing, rest - fromDelegated);
-      const toChallenger = a.challenger ? (value * (await staking.challengerSharePpm())) / PPM : 0n;
-      const burned = fromOwnActive + fromOwnThawing + fromDelegated + fromDelegatedThawing - toChallenger;
+      // The challenger is paid out of the operator's own stake only.
+      const toChallenger = a.challenger
+        ? ((fromOwnActive + fromOwnThawing) * (await staking.challengerSharePpm())) / PPM
+        : 0n;
+      const taken = fromOwnActive + fromOwnThawing + fromDelegated + fromDelegatedThawing;
+      const burned = taken - toChallenger;
 
-      await expect(staking.connect(f.slasher).slash(operator, value, challenger), label)
-        .to.emit(staking, "StakeSlashed")
-        .withArgs(
-          operator,
-          challenger,
-          fromOwnActive,
-          fromOwnThawing,
-          fromDelegated,
-          fromDelegatedThawing,
-          burned,
-          toChallenger,
-        );
+      const tx = staking.connect(f.slasher).slash(operator, value, challenger);
+      await expect(tx, label)
+        .to.emit(staking, "StakeUnlocked")
+        .withArgs(operator, value, lockedBefore - value);
+      if (taken === 0n) await expect(tx, label).not.to.emit(staking, "StakeSlashed");
+      else
+        await expect(tx, label)
+          .to.emit(staking, "StakeSlashed")
+          .withArgs(
+            operator,
+            challenger,
+            fromOwnActive,
+            fromOwnThawing,
+            fromDelegated,
+            fromDelegatedThawing,
+            burned,
+            toChallenger,
+          );
+      expect(toChallenger * PPM <= 500_000n * (fromOwnActive + fromOwnThawing), `${label}: challenger`).to.equal(true);
       // No one else loses anything: other operators, and the delegators' shares, are untouched.
       const after = await Promise.all(
         f.operators.filter((o) => o.address !== operator).map(async (o) => stakeFields(await staking.getOperator(o))),
@@ -538,8 +724,9 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       ).to.deep.equal(shares);
       g.burned += burned;
       g.toChallenger += toChallenger;
+      if (taken > value) g.swept[a.op] += taken - value;
       g.slashes++;
-      return `${label} by ${value} of ${slashable}`;
+      return `${label}${fromLock ? " out of its lock" : ""} by ${value} of ${slashable}, took ${taken}`;
     }
 
     case "setCut": {
@@ -566,15 +753,12 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
         );
         return `${label}: not an operator`;
       }
-      if (o.delegated.shares === 0n) {
-        await expect(staking.connect(operator).setDelegationCut(a.cut), label)
-          .to.emit(staking, "DelegationCutSet")
-          .withArgs(operator.address, o.cutPpm, a.cut);
-        return `${label} at once`;
-      }
-      await expect(staking.connect(operator).setDelegationCut(a.cut), label)
+      // Always scheduled, with or without delegators; never applied at once.
+      const tx = staking.connect(operator).setDelegationCut(a.cut);
+      await expect(tx, label)
         .to.emit(staking, "DelegationCutScheduled")
         .withArgs(operator.address, o.cutPpm, a.cut, t + (await staking.cutChangeDelay()));
+      await expect(tx, label).not.to.emit(staking, "DelegationCutSet");
       return `${label} (scheduled)`;
     }
 
@@ -585,9 +769,11 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       const delegatedPart = active === 0n ? 0n : (a.amount * o.delegated.tokens) / active;
       const toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
       const label = `fees of ${a.amount} to operator ${a.op}`;
-      await expect(staking.connect(f.admin).distributeFees(operator, a.amount), label)
-        .to.emit(staking, "FeesDistributed")
-        .withArgs(operator, f.admin.address, a.amount, toDelegators);
+      // As the payments escrow does in one transaction: send the tokens, credit them.
+      await token.connect(f.feeSource).transfer(f.stakingAddress, a.amount);
+      await expect(staking.connect(f.feeSource).creditFees(operator, a.amount), label)
+        .to.emit(staking, "FeesCredited")
+        .withArgs(operator, a.amount, toDelegators);
       g.fees += a.amount;
       return label;
     }
@@ -641,7 +827,8 @@ async function checkInvariants(f: Fixture, g: Ghosts, label: string) {
     ]);
   const [emittedNow, emittedLast] = await Promise.all([staking.rewardsEmittedAt(now), staking.rewardsEmittedAt(last)]);
 
-  // Every token is somewhere.
+  // Every token is somewhere: at least (the contract's own accounting) and, with no donations, exactly.
+  expect(held >= active + thawing + REWARDS_TOTAL + fees - claimed, m("balance >= what staking owes")).to.equal(true);
   expect(held, m("balance == active + thawing + unclaimed rewards and fees")).to.equal(
     active + thawing + REWARDS_TOTAL + fees - claimed,
   );
@@ -657,6 +844,22 @@ async function checkInvariants(f: Fixture, g: Ghosts, label: string) {
     expect(activeStakes[i], m(`activeStakeOf(operator ${i})`)).to.equal(o.ownActive + o.delegated.tokens),
   );
   expect(active, m("totalActiveStake == Σ activeStakeOf")).to.equal(sum(activeStakes));
+
+  // Locks: never more than the slashable stake, but for what slashes swept beyond their locks.
+  const [locks, slashables, stakes] = await Promise.all([
+    Promise.all(operators.map((o) => staking.lockedStakeOf(o))),
+    Promise.all(operators.map((o) => staking.slashableStakeOf(o))),
+    Promise.all(operators.map((o) => staking.stakeOf(o))),
+  ]);
+  books.forEach((o, i) => {
+    expect(slashables[i], m(`slashableStakeOf(operator ${i})`)).to.equal(
+      o.ownActive + o.ownThawing.tokens + o.delegated.tokens + o.delegatedThawing.tokens,
+    );
+    expect(locks[i] <= slashables[i] + g.swept[i], m(`locked ${locks[i]} <= slashable ${slashables[i]}`)).to.equal(
+      true,
+    );
+    expect([...stakes[i]], m(`stakeOf(operator ${i})`)).to.deep.equal([o.ownActive, o.delegated.tokens]);
+  });
   expect(thawing, m("totalThawingStake == Σ thawing pools")).to.equal(
     sum(books.map((o) => o.ownThawing.tokens + o.delegatedThawing.tokens)),
   );
@@ -732,6 +935,16 @@ async function checkInvariants(f: Fixture, g: Ghosts, label: string) {
                                      TESTS
 //////////////////////////////////////////////////////////////////////////*/
 
+/** Paths of the redesign that the sequences must reach, by the label of the action. */
+const PATHS: [string, RegExp][] = [
+  ["withdrawal held back by a lock", /: locked \d+$/],
+  ["withdrawal under a lock", /under a lock of [1-9]\d*, paid [1-9]/],
+  ["delegation above the accepted cut", /: cut \d+ above \d+$/],
+  ["slash out of an earlier lock", /^slash operator \d out of its lock by/],
+  ["lock", /^lock .*, locked [1-9]/],
+  ["out-of-order withdrawal", /^account \d withdraws .* out of order, paid/],
+];
+
 /**
  * Runs `numRuns` random sequences from a fresh fixture, checking every invariant after every action. Returns how
  * many actions of each kind went through (did not revert).
@@ -751,6 +964,8 @@ async function runSequences(
       for (const a of sequence) {
         g.steps++;
         const label = await run(f, g, a);
+        if (process.env.STAKING_INVARIANT_LOG) console.log(`  ${g.steps}. ${label}`);
+        for (const [key, pattern] of PATHS) if (pattern.test(label)) seen.set(key, (seen.get(key) ?? 0) + 1);
         await checkInvariants(f, g, label);
         // Reverting actions are labelled "...: why".
         if (!label.includes(": ")) succeeded.set(a.kind, (succeeded.get(a.kind) ?? 0) + 1);
@@ -764,13 +979,47 @@ async function runSequences(
   return succeeded;
 }
 
+/** Counts the labels of the actions run, to show that the sequences reach a path. */
+const seen = new Map<string, number>();
+
 describe("Staking (invariants)", function () {
   it("holds every invariant after every action of random sequences", async function () {
     this.timeout(600_000);
     const succeeded = await runSequences(action, NUM_RUNS);
     // The sequences must exercise the contract, not only its reverts.
-    for (const kind of ["stake", "delegate", "unstake", "undelegate", "withdraw", "claim", "slash", "fees"])
+    for (const kind of ["stake", "delegate", "unstake", "undelegate", "withdraw", "claim", "slash", "fees", "lock"])
       expect(succeeded.get(kind) ?? 0, `no ${kind} went through`).to.be.greaterThan(0);
+  });
+
+  // Sequences that start by scheduling a cut, locking and unbonding, so that every new path is reached each time:
+  // a delegation above the accepted cut, an operator's withdrawal held back by the lock, a delegator's let through,
+  // a slash out of the lock taken earlier, requests that thaw out of order.
+  it("holds every invariant around locks, accepted cuts and out-of-order withdrawals", async function () {
+    this.timeout(600_000);
+    seen.clear();
+    await runSequences(action, Math.max(1, Math.floor(NUM_RUNS / 3)), [
+      { kind: "setCut", op: 0, cut: 500_000n },
+      { kind: "delegate", d: 1, op: 0, amount: opg(1_000n), maxCut: 100_000n },
+      // Four locks of 10% of 15,000: 6,000 locked, more than half of alice's own 10,000.
+      { kind: "lock", op: 0, fraction: PPM },
+      { kind: "lock", op: 0, fraction: PPM },
+      { kind: "lock", op: 0, fraction: PPM },
+      { kind: "lock", op: 0, fraction: PPM },
+      { kind: "thawingPeriod", days: 20n },
+      { kind: "unstake", op: 0, fraction: 500_000n },
+      { kind: "thawingPeriod", days: 1n },
+      { kind: "unstake", op: 0, fraction: PPM },
+      { kind: "undelegate", d: 0, op: 0, pick: null, fraction: PPM },
+      { kind: "advance", seconds: 2n * DAY },
+      // The operator's thawed 5,000 would leave 5,000 own, under the lock: held back.
+      { kind: "withdraw", account: 0, op: 0, pick: null, wait: false, maxRequests: 0n },
+      // The delegator's 5,000 leaves 10,000 slashable, above it: let through.
+      { kind: "withdraw", account: 3, op: 0, pick: null, wait: false, maxRequests: 0n },
+      // The challenge upheld: 6,000 out of alice's own thawing stake; then her newer request goes, out of order.
+      { kind: "slash", op: 0, fraction: PPM, leave: null, challenger: true, fromLock: true },
+      { kind: "withdraw", account: 0, op: 0, pick: null, wait: false, maxRequests: 0n },
+    ]);
+    for (const [key] of PATHS) expect(seen.get(key) ?? 0, `never reached: ${key}`).to.be.greaterThan(0);
   });
 
   // Slashes that would leave a few wei in a thawing pool take the dust too (otherwise the next unstake could not
@@ -780,10 +1029,10 @@ describe("Staking (invariants)", function () {
     // Operator 1 (2,000 OPG of its own) gets 80,000 OPG of delegations and unstakes everything, so that a slash
     // within the 10% bound can take all of its own thawing pool but 1 wei; then it stakes again.
     await runSequences(actionLeavingDust, NUM_RUNS, [
-      { kind: "delegate", d: 1, op: 1, amount: opg(40_000n) },
-      { kind: "delegate", d: 2, op: 1, amount: opg(40_000n) },
+      { kind: "delegate", d: 1, op: 1, amount: opg(40_000n), maxCut: PPM },
+      { kind: "delegate", d: 2, op: 1, amount: opg(40_000n), maxCut: PPM },
       { kind: "unstake", op: 1, fraction: PPM },
-      { kind: "slash", op: 1, fraction: PPM, leave: 1n, challenger: true },
+      { kind: "slash", op: 1, fraction: PPM, leave: 1n, challenger: true, fromLock: false },
       { kind: "stake", op: 1, amount: opg(100n) },
     ]);
   });

@@ -2,8 +2,14 @@
 Staking
 ├── deployment
 │   ├── when the rewards duration is 0 → it reverts StakingParameterOutOfBounds("rewardsDuration", 0, 1, 2^64 - 1)
-│   └── otherwise → it stores the token and the rewards terms, the default parameters and bounds, and gives the
-│       admin DEFAULT_ADMIN_ROLE and PAUSER_ROLE (SLASHER_ROLE is granted by the fixture)
+│   ├── otherwise → it stores the token and the rewards terms, the default parameters and bounds, and gives the
+│   │   admin DEFAULT_ADMIN_ROLE and PAUSER_ROLE; there is no SLASHER_ROLE (the fixture sets the slasher and fee source)
+│   └── a fresh deployment → slasher and feeSource are zero
+├── setProtocolContracts
+│   ├── when the caller lacks DEFAULT_ADMIN_ROLE → it reverts AccessControlUnauthorizedAccount(caller, DEFAULT_ADMIN_ROLE)
+│   ├── when the slasher or the fee source is zero → it reverts StakingProtocolContractsSet(0, 0)
+│   └── when both are set → it sets them, emits ProtocolContractsSet(slasher, feeSource); any second call, even
+│       with the same addresses, reverts StakingProtocolContractsSet(slasher, feeSource)
 ├── stake
 │   ├── when paused → it reverts EnforcedPause
 │   ├── when the amount is 0 → it reverts StakingZeroAmount
@@ -15,7 +21,7 @@ Staking
 │   ├── when the permit is valid → it spends the permit (nonce used, allowance back to 0) and stakes
 │   ├── when someone else submitted the same permit first (front-run) → the stake still succeeds
 │   └── when the permit is bad and there is no allowance → it reverts ERC20InsufficientAllowance
-├── delegate
+├── delegate (with maxCutPpm = 100% unless said otherwise)
 │   ├── when paused → it reverts EnforcedPause
 │   ├── when delegating to oneself → it reverts StakingSelfDelegation(operator)
 │   ├── when the amount is below the minimum → it reverts StakingDelegationTooSmall(amount, minimum)
@@ -53,26 +59,52 @@ Staking
 │   ├── given the oldest request is still thawing → it reverts StakingNothingThawed(thawingUntil), up to its last second
 │   ├── given it has thawed → it pays it; it emits StakeWithdrawn(staker, operator, amount, 1); withdrawableOf and
 │   │   thawRequestsOf show it before and not after
-│   ├── given several thawed requests → maxRequests limits how many are paid, oldest first; 0 pays all
-│   ├── given an older request still thawing behind a newer thawed one → it stops at the older one
+│   ├── given several thawed requests → maxRequests limits the window of oldest ids; 0 pays all
+│   ├── given an older request still thawing (longer period) and a newer thawed one (period shortened since) → it
+│   │   pays the newer one; withdrawableOf's nextThawingUntil is the older one's; a window holding only the older
+│   │   one reverts StakingNothingThawed(older's thawingUntil)
+│   ├── given holes left by requests withdrawn out of order → the views skip them, they count in the window,
+│   │   nextThawingUntil is the earliest still thawing, and the head passes them once the older ones go
 │   ├── given a delegator → it pays from the delegated thawing pool
 │   └── when paused → it still works
-├── slash
-│   ├── when the caller lacks SLASHER_ROLE → it reverts AccessControlUnauthorizedAccount(caller, SLASHER_ROLE)
-│   ├── given nothing to slash → it reverts StakingNothingToSlash(operator)
-│   ├── when the amount is 0 or above maxSlashPpm of slashable → it reverts StakingSlashTooLarge(amount, maximum)
+├── withdraw under a lock
+│   ├── given the operator → it reverts StakingStakeLocked(locked, own after) when its own slashable stake (active +
+│   │   thawing) would fall below the lock, whatever is delegated; a withdrawal leaving exactly the lock passes;
+│   │   after unlockStake the rest passes
+│   ├── given a delegator and own stake covering the lock → it withdraws everything
+│   ├── given a delegator and own stake not covering it → it reverts StakingStakeLocked(locked, slashable after)
+│   │   only when the whole slashable stake would fall below the lock; a smaller withdrawal passes
+│   └── given a withdrawal that pays 0 (swept epoch) → it is not held back
+├── lockStake / unlockStake / slash
+│   ├── when the caller is not the slasher (stranger, admin, operator, fee source) → each reverts
+│   │   StakingUnauthorized(caller)
+│   ├── given nothing slashable → lockStake reverts StakingSlashTooLarge(amount, 0)
+│   ├── when the amount is 0 → lockStake and slash revert StakingZeroAmount
+│   ├── when a lock is above maxSlashPpm of slashable → it reverts StakingSlashTooLarge(amount, maximum); a lock
+│   │   taken before maxSlashPpm fell can still be slashed
+│   ├── when slashing or unlocking more than is locked → it reverts StakingNotLocked(locked, amount)
+│   ├── lockStake → it locks min(amount, slashable - locked), returns it, emits StakeLocked(operator, locked, total)
+│   ├── unlockStake → it emits StakeUnlocked(operator, amount, left); no stake or token moves
+│   ├── slash → it releases the lock (StakeUnlocked) and takes min(amount, slashable now): after a sweep took more
+│   │   than its amount, the rest of the lock takes what is left; with nothing left it returns (0, 0) and emits
+│   │   no StakeSlashed
+│   ├── challenger → challengerSharePpm of what comes from the operator's own stake (active and thawing) only;
+│   │   the delegators' part is all burned: 1 OPG own + 100,000 delegated, a 10,000 slash pays 0.5 and burns
+│   │   9,999.5 (totalSupply falls by exactly that)
 │   ├── order → own active first, then own thawing, then delegated active and delegated thawing pro rata
 │   ├── given the operator started a thaw just before → the thaw request pays less: the slash is not escaped
 │   ├── given a delegator thawing → its request pays less too
-│   ├── challenger → challengerSharePpm of the amount goes to it, the rest is burned; totalSupply drops by the
-│   │   burned amount; a zero challenger (or a zero share) → all is burned
+│   ├── challenger (own stake only) → challengerSharePpm of it goes to it, the rest is burned; totalSupply drops by
+│   │   the burned amount; a zero challenger (or a zero share) → all is burned
 │   ├── given a slash that empties the own thawing pool → a new epoch: old requests are worth 0 and take
 │   │   nothing from new ones; withdrawing them succeeds and pays 0
 │   ├── given slashes that empty the delegated thawing pool → the same for delegators
 │   ├── given a slash that would leave dust in a thawing pool → the dust goes too, a new epoch starts, and the
 │   │   operator can still unstake
 │   ├── other operators → untouched
-│   └── when paused → it still works
+│   ├── when paused → it still works
+│   └── property (fast-check): for random stakes, delegations, thaws and slashes, taken == the sum of the parts,
+│       burned + toChallenger == taken, toChallenger <= share * own part, the supply falls by burned exactly
 ├── rewards
 │   ├── before rewardsStart → nothing is emitted nor earned; claimRewards reverts StakingNoRewards
 │   ├── rewardsEmittedAt → the closed form REWARDS_TOTAL * min(t - start, duration) / duration
@@ -88,21 +120,28 @@ Staking
 │   ├── given rewards → it pays claimableRewards (as read just before, at the same time); it emits
 │   │   RewardsClaimed(account, operator, amount); rewardsClaimed grows; claimableRewards is 0 after
 │   └── when paused → it still works
-├── distributeFees
-│   ├── when the amount is 0 → it reverts StakingZeroAmount
-│   ├── when the payer has not approved it → it reverts ERC20InsufficientAllowance(staking, allowance, amount)
-│   ├── given no active stake, or only the operator's own → all of it is the operator's
+├── creditFees (the fee source sends the tokens, then credits them)
+│   ├── when the caller is not the fee source → it reverts StakingUnauthorized(caller)
+│   ├── given no active stake, or only the operator's own → all of it is the operator's; a 0 credit changes nothing
 │   ├── given delegators → amount * delegated.tokens / active goes to them after the operator's cut, pro rata to
-│   │   their shares, the rest is the operator's; it emits FeesDistributed(operator, payer, amount, toDelegators);
-│   │   feesDistributed grows; the tokens move from the payer; claimRewards pays it
+│   │   their shares, the rest is the operator's; it returns toDelegators and emits FeesCredited(operator, amount,
+│   │   toDelegators); feesDistributed grows; claimRewards pays it
 │   ├── given a slashed pool → the split follows the tokens left, not the shares
-│   ├── a delegator who joins after → gets nothing of it
-│   └── anyone may pay, also while paused
+│   ├── given a delegator who left → it keeps what it earned; later payments are not shared with it
+│   ├── a delegation made after a credit (600,000 OPG, F4) → gets nothing of it, only its share of later payments
+│   └── when paused → it still works
 ├── setDelegationCut
 │   ├── when the cut is above 100% → it reverts StakingInvalidCut(cut)
 │   ├── when the caller never staked → it reverts StakingNotOperator(caller)
-│   ├── given no delegator → it applies at once; it emits DelegationCutSet(operator, old, new); it drops a scheduled change
-│   └── given delegators → it schedules it; it emits DelegationCutScheduled(operator, current, new, now + cutChangeDelay)
+│   ├── given no delegator → it still schedules it (DelegationCutScheduled, never DelegationCutSet); the cut is
+│   │   unchanged until applied
+│   ├── given delegators → it schedules it; it emits DelegationCutScheduled(operator, current, new, now + cutChangeDelay)
+│   └── given every delegator left → a new schedule replaces the old one and still waits the delay
+├── delegate: maxCutPpm
+│   ├── when the cut in force is above it → it reverts StakingCutAboveAccepted(cut, maxCut); equal passes
+│   ├── when a raise is scheduled above it → delegate and delegateWithPermit revert StakingCutAboveAccepted(scheduled,
+│   │   maxCut); once applied the cut in force is what counts
+│   └── when a lower cut is scheduled → the cut in force is what counts
 ├── applyDelegationCut
 │   ├── given nothing scheduled → it reverts StakingCutNotDue(0)
 │   ├── given a change not yet due → it reverts StakingCutNotDue(effectiveAt), up to its last second
@@ -124,6 +163,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Signature, TypedDataField } from "ethers";
+import fc from "fast-check";
 
 import { OPG__factory, Staking__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
@@ -139,6 +179,8 @@ const FUNDS = opg(1_000_000n);
 /** A fixed gas limit, so that a reverting transaction is mined at the time set for it instead of failing at estimation. */
 const GAS = 2_000_000n;
 const PENDING = { blockTag: "pending" } as const;
+/** The highest cut a delegator can accept (100%): for delegations that do not test the slippage bound. */
+const ANY_CUT = 1_000_000n;
 const { ZeroAddress, MaxUint256, encodeBytes32String } = ethers;
 
 const PERMIT_TYPES: Record<string, TypedDataField[]> = {
@@ -156,7 +198,7 @@ const PERMIT_TYPES: Record<string, TypedDataField[]> = {
 //////////////////////////////////////////////////////////////////////////*/
 
 async function deployStakingFixture() {
-  const [admin, slasher, alice, bob, carol, dave, erin, challenger, stranger] = await ethers.getSigners();
+  const [admin, slasher, alice, bob, carol, dave, erin, challenger, stranger, feeSource] = await ethers.getSigners();
   const token = await new OPG__factory(admin).deploy(admin.address);
   const tokenAddress = await token.getAddress();
   const rewardsStart = BigInt(await time.latest()) + 1n;
@@ -170,17 +212,18 @@ async function deployStakingFixture() {
   const stakingAddress = await staking.getAddress();
   await token.connect(admin).transfer(stakingAddress, REWARDS_TOTAL);
 
-  // alice and bob act as operators, carol and dave as delegators; erin is funded but approves nothing (permits).
-  for (const s of [alice, bob, carol, dave, erin]) {
+  // alice and bob act as operators, carol and dave as delegators; erin is funded but approves nothing (permits);
+  // feeSource stands for the payments escrow: it sends the fees it credits.
+  for (const s of [alice, bob, carol, dave, erin, feeSource]) {
     await token.connect(admin).transfer(s.address, FUNDS);
-    if (s !== erin) await token.connect(s).approve(stakingAddress, MaxUint256);
+    if (s !== erin && s !== feeSource) await token.connect(s).approve(stakingAddress, MaxUint256);
   }
   const roles = {
     admin: await staking.DEFAULT_ADMIN_ROLE(),
-    slasher: await staking.SLASHER_ROLE(),
     pauser: await staking.PAUSER_ROLE(),
   };
-  await staking.connect(admin).grantRole(roles.slasher, slasher.address);
+  // slasher stands for the proof registry: it locks and slashes.
+  await staking.connect(admin).setProtocolContracts(slasher.address, feeSource.address);
   return {
     token,
     tokenAddress,
@@ -198,6 +241,7 @@ async function deployStakingFixture() {
     erin,
     challenger,
     stranger,
+    feeSource,
   };
 }
 
@@ -267,6 +311,7 @@ async function totalsOf(f: Fixture) {
     held: await token.balanceOf(stakingAddress),
     supply: await token.totalSupply(),
     claimed: await staking.rewardsClaimed(),
+    fees: await staking.feesDistributed(),
   };
 }
 
@@ -396,8 +441,8 @@ async function delegateAndCheck(
   const shares = sharesFor(before.delegated, amount);
 
   const tx = permit
-    ? staking.connect(delegator).delegateWithPermit(operator, amount, MaxUint256, permit.v, permit.r, permit.s)
-    : staking.connect(delegator).delegate(operator, amount);
+    ? staking.connect(delegator).delegateWithPermit(operator, amount, ANY_CUT, MaxUint256, permit.v, permit.r, permit.s)
+    : staking.connect(delegator).delegate(operator, amount, ANY_CUT);
   await expect(tx).to.emit(staking, "StakeDelegated").withArgs(delegator.address, operator, amount, shares);
   await expect(tx).to.emit(token, "Transfer").withArgs(delegator.address, stakingAddress, amount);
 
@@ -509,9 +554,11 @@ async function undelegateAndCheck(f: Fixture, delegator: HardhatEthersSigner, op
 }
 
 /**
- * withdraw at `t` (default: the next second) and asserts: it pays the thawed requests at the head of the queue (at
- * most `maxRequests`, 0 for all) what thawRequestsOf values them at, from the staker's thawing pool; it emits
- * StakeWithdrawn with the amount and the count; the paid requests leave the queue; nothing else changes.
+ * withdraw at `t` (default: the next second) and asserts: it pays every thawed request among the oldest
+ * `maxRequests` ids of the queue (0 for all; withdrawn holes count in that window) what thawRequestsOf values them
+ * at, whatever their order, from the staker's thawing pool; it emits StakeWithdrawn with the amount and the count;
+ * the paid requests leave the queue, the others stay as they were; nothing else changes. (The values add up exactly
+ * when the taken requests are a prefix or the pool was never slashed, as in every test that uses it.)
  */
 async function withdrawAndCheck(
   f: Fixture,
@@ -530,15 +577,12 @@ async function withdrawAndCheck(
   const stakerBalance = await balanceOf(f, staker.address);
   const requests = await thawRequestsOf(f, staker.address, operator, true);
   const [withdrawableNow, stillThawing] = await staking.withdrawableOf(staker.address, operator, PENDING);
-  let count = 0;
-  while (
-    count < requests.ids.length &&
-    requests.until[count] <= when &&
-    (maxRequests === 0n || BigInt(count) < maxRequests)
-  )
-    count++;
+  // The queue's head is its oldest open request; the window is counted in ids from it.
+  const end = requests.ids.length === 0 ? 0n : requests.ids[0] + maxRequests;
+  const taken = requests.ids.map((id, i) => requests.until[i] <= when && (maxRequests === 0n || id < end));
+  const count = taken.filter(Boolean).length;
   expect(count, "withdrawAndCheck expects a thawed request").to.be.greaterThan(0);
-  const amount = requests.amounts.slice(0, count).reduce((a, b) => a + b, 0n);
+  const amount = requests.amounts.filter((_, i) => taken[i]).reduce((a, b) => a + b, 0n);
   if (maxRequests === 0n) expect(amount).to.equal(withdrawableNow);
   expect(withdrawableNow + stillThawing).to.equal(requests.amounts.reduce((a, b) => a + b, 0n));
 
@@ -561,15 +605,18 @@ async function withdrawAndCheck(
   });
   expect(await balanceOf(f, staker.address)).to.equal(stakerBalance + amount);
   const left = await thawRequestsOf(f, staker.address, operator);
-  expect(left.ids).to.deep.equal(requests.ids.slice(count));
-  expect(left.until).to.deep.equal(requests.until.slice(count));
-  expect(left.amounts).to.deep.equal(requests.amounts.slice(count));
+  expect(left.ids).to.deep.equal(requests.ids.filter((_, i) => !taken[i]));
+  expect(left.until).to.deep.equal(requests.until.filter((_, i) => !taken[i]));
+  expect(left.amounts).to.deep.equal(requests.amounts.filter((_, i) => !taken[i]));
   return amount;
 }
 
-/** The parts a slash takes, computed from the stake before it: the specification in TypeScript. */
+/**
+ * The parts a slash takes, computed from the stake before it: the specification in TypeScript. `amount` is capped
+ * by the slashable stake, as the contract caps it.
+ */
 function slashPartsOf(o: StakeFields, amount: bigint, challenger: string, sharePpm: bigint): SlashParts {
-  let rest = amount;
+  let rest = min(amount, o.ownActive + o.ownThawing.tokens + o.delegated.tokens + o.delegatedThawing.tokens);
   const fromOwnActive = min(rest, o.ownActive);
   rest -= fromOwnActive;
   const ownThawingTake = min(rest, o.ownThawing.tokens);
@@ -581,7 +628,8 @@ function slashPartsOf(o: StakeFields, amount: bigint, challenger: string, shareP
     fromDelegated = (rest * o.delegated.tokens) / (o.delegated.tokens + o.delegatedThawing.tokens);
     fromDelegatedThawing = swept(o.delegatedThawing, rest - fromDelegated);
   }
-  const toChallenger = challenger === ZeroAddress ? 0n : (amount * sharePpm) / PPM;
+  // The challenger is paid out of the operator's own stake only; the delegators' part is all burned.
+  const toChallenger = challenger === ZeroAddress ? 0n : ((fromOwnActive + fromOwnThawing) * sharePpm) / PPM;
   return {
     fromOwnActive,
     fromOwnThawing,
@@ -612,25 +660,64 @@ function afterTake(pool: Pool, epoch: bigint, amount: bigint): [Pool, bigint] {
 }
 
 /**
- * slash and asserts: the parts taken follow the order of slashPartsOf; it emits StakeSlashed with them; the
- * challenger gets its share, the rest is burned (totalSupply drops by exactly that); totals drop by the parts; an
- * emptied thawing pool starts a new epoch; other operators and every delegation's shares are untouched.
+ * lockStake by the slasher and asserts: it locks min(amount, slashable - already locked) (what it returns); it emits
+ * StakeLocked(operator, locked, total); lockedStakeOf grows by it; no stake, total or token moves. Returns the lock.
+ */
+async function lockAndCheck(f: Fixture, operator: string, amount: bigint): Promise<bigint> {
+  const { staking } = f;
+  const before = await stakeOf(f, operator);
+  const totals = await totalsOf(f);
+  const already = await staking.lockedStakeOf(operator);
+  const slashable = await staking.slashableStakeOf(operator);
+  const expected = min(amount, slashable - min(already, slashable));
+  expect(await staking.connect(f.slasher).lockStake.staticCall(operator, amount)).to.equal(expected);
+
+  await expect(staking.connect(f.slasher).lockStake(operator, amount))
+    .to.emit(staking, "StakeLocked")
+    .withArgs(operator, expected, already + expected);
+
+  expect(await staking.lockedStakeOf(operator)).to.equal(already + expected);
+  expect(await stakeOf(f, operator)).to.deep.equal(before);
+  expect(await totalsOf(f)).to.deep.equal(totals);
+  return expected;
+}
+
+/** Locks and slashes without the checks of slashAndCheck, for tests about what a slash does to rewards. */
+async function lockAndSlash(f: Fixture, operator: string, amount: bigint, challenger: string) {
+  await f.staking.connect(f.slasher).lockStake(operator, amount);
+  await f.staking.connect(f.slasher).slash(operator, amount, challenger);
+}
+
+/**
+ * lockStake (unless `lock` is false: the amount is already locked) then slash, and asserts: the lock of `amount` is
+ * released (StakeUnlocked); the parts taken follow the order of slashPartsOf, capped by the slashable stake; it
+ * emits StakeSlashed with them; the challenger gets its share of the operator's own part, the rest is burned
+ * (totalSupply drops by exactly that); totals drop by the parts; an emptied thawing pool starts a new epoch; other
+ * operators and every delegation's shares are untouched.
  */
 async function slashAndCheck(
   f: Fixture,
   operator: string,
   amount: bigint,
   challenger: string = f.challenger.address,
+  lock = true,
 ): Promise<SlashParts> {
   const { staking, token, stakingAddress } = f;
+  if (lock) expect(await lockAndCheck(f, operator, amount)).to.equal(amount);
   const before = await stakeOf(f, operator);
   const others = await othersOf(f, operator);
   const totals = await totalsOf(f);
+  const locked = await staking.lockedStakeOf(operator);
   const slashable = await staking.slashableStakeOf(operator);
   const challengerBalance = challenger === ZeroAddress ? 0n : await balanceOf(f, challenger);
   const parts = slashPartsOf(before, amount, challenger, await staking.challengerSharePpm());
+  const [taken, toChallenger] = await staking.connect(f.slasher).slash.staticCall(operator, amount, challenger);
+  expect([taken, toChallenger]).to.deep.equal([takenBy(parts), parts.toChallenger]);
 
   const tx = staking.connect(f.slasher).slash(operator, amount, challenger);
+  await expect(tx)
+    .to.emit(staking, "StakeUnlocked")
+    .withArgs(operator, amount, locked - amount);
   await expect(tx)
     .to.emit(staking, "StakeSlashed")
     .withArgs(
@@ -673,6 +760,8 @@ async function slashAndCheck(
   if (challenger !== ZeroAddress)
     expect(await balanceOf(f, challenger)).to.equal(challengerBalance + parts.toChallenger);
   expect(await staking.slashableStakeOf(operator)).to.equal(slashable - takenBy(parts));
+  expect(await staking.lockedStakeOf(operator)).to.equal(locked - amount);
+  expect(parts.toChallenger <= ((parts.fromOwnActive + parts.fromOwnThawing) * PPM) / 2n / PPM).to.equal(true);
   return parts;
 }
 
@@ -712,25 +801,24 @@ async function claimAndCheck(
 }
 
 /**
- * distributeFees at the next second by `payer` and asserts: amount * delegated / active (after the cut) goes to the
- * delegators pro rata to their shares, the rest to the operator, as claimableRewards shows at that same second; it
- * emits FeesDistributed; feesDistributed and the contract's balance grow by `amount`; stakes and totals stay.
- * Returns the delegators' part.
+ * The fee source sends `amount` to staking, then credits it at the next second (as the payments escrow does in one
+ * transaction), and asserts: amount * delegated / active (after the cut) goes to the delegators pro rata to their
+ * shares, the rest to the operator, as claimableRewards shows at that same second; it returns toDelegators and
+ * emits FeesCredited(operator, amount, toDelegators); feesDistributed and the contract's balance grow by `amount`;
+ * stakes and the other totals stay. Returns the delegators' part.
  */
-async function distributeAndCheck(
+async function creditAndCheck(
   f: Fixture,
-  payer: HardhatEthersSigner,
   operator: string,
   amount: bigint,
   delegators: HardhatEthersSigner[] = [],
 ): Promise<bigint> {
-  const { staking, token, stakingAddress } = f;
+  const { staking, token, stakingAddress, feeSource } = f;
+  await token.connect(feeSource).transfer(stakingAddress, amount);
   const t = BigInt(await time.latest()) + 1n;
   await at(t);
   const before = await stakeOf(f, operator);
   const totals = await totalsOf(f);
-  const fees = await staking.feesDistributed();
-  const payerBalance = await balanceOf(f, payer.address);
   const active = before.ownActive + before.delegated.tokens;
   const delegatedPart = active === 0n ? 0n : (amount * before.delegated.tokens) / active;
   const toDelegators = delegatedPart - (delegatedPart * before.cutPpm) / PPM;
@@ -739,25 +827,33 @@ async function distributeAndCheck(
     delegators.map((d) => staking.claimableRewards(d.address, operator, PENDING)),
   );
   const shares = await Promise.all(delegators.map((d) => sharesOf(f, operator, d.address)));
+  expect(await staking.connect(feeSource).creditFees.staticCall(operator, amount, PENDING)).to.equal(toDelegators);
 
-  const tx = staking.connect(payer).distributeFees(operator, amount);
-  await expect(tx).to.emit(staking, "FeesDistributed").withArgs(operator, payer.address, amount, toDelegators);
-  await expect(tx).to.emit(token, "Transfer").withArgs(payer.address, stakingAddress, amount);
+  await expect(staking.connect(feeSource).creditFees(operator, amount))
+    .to.emit(staking, "FeesCredited")
+    .withArgs(operator, amount, toDelegators);
 
   await expectMinedAt(t);
   expect(await staking.claimableRewards(operator, operator)).to.equal(operatorBefore + amount - toDelegators);
   let paidToDelegators = 0n;
   for (const [i, d] of delegators.entries()) {
     const gained = (await staking.claimableRewards(d.address, operator)) - delegatorsBefore[i];
-    expectClose(gained, (toDelegators * shares[i]) / before.delegated.shares, `delegator ${d.address}`, 1n);
+    const ideal = before.delegated.shares === 0n ? 0n : (toDelegators * shares[i]) / before.delegated.shares;
+    expectClose(gained, ideal, `delegator ${d.address}`, 1n);
     paidToDelegators += gained;
   }
   expect(paidToDelegators <= toDelegators).to.equal(true);
   expect(await stakeOf(f, operator)).to.deep.equal(before);
-  expect(await totalsOf(f)).to.deep.equal({ ...totals, held: totals.held + amount });
-  expect(await staking.feesDistributed()).to.equal(fees + amount);
-  if (payer.address !== operator) expect(await balanceOf(f, payer.address)).to.equal(payerBalance - amount);
+  expect(await totalsOf(f)).to.deep.equal({ ...totals, fees: totals.fees + amount });
   return toDelegators;
+}
+
+/** Schedules a cut and applies it once due, so that it is in force from the next block. */
+async function setCutNow(f: Fixture, operator: HardhatEthersSigner, cutPpm: bigint) {
+  await f.staking.connect(operator).setDelegationCut(cutPpm);
+  await time.increase(await f.staking.cutChangeDelay());
+  await f.staking.connect(f.stranger).applyDelegationCut(operator.address);
+  expect((await f.staking.getOperator(operator.address)).cutPpm).to.equal(cutPpm);
 }
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -775,7 +871,7 @@ describe("Staking", function () {
     });
 
     it("stores the token, the rewards terms, the default parameters and bounds, and the roles", async function () {
-      const { staking, token, tokenAddress, stakingAddress, rewardsStart, roles, admin, slasher, stranger } =
+      const { staking, token, tokenAddress, stakingAddress, rewardsStart, roles, admin, slasher, feeSource, stranger } =
         await loadFixture(deployStakingFixture);
       expect(await staking.TOKEN()).to.equal(tokenAddress);
       expect(await staking.REWARDS_TOTAL()).to.equal(REWARDS_TOTAL);
@@ -805,14 +901,87 @@ describe("Staking", function () {
       expect(await staking.feesDistributed()).to.equal(0n);
       expect(await staking.paused()).to.equal(false);
 
-      expect(roles.slasher).to.equal(ethers.id("SLASHER_ROLE"));
       expect(roles.pauser).to.equal(ethers.id("PAUSER_ROLE"));
       expect(await staking.hasRole(roles.admin, admin.address)).to.equal(true);
       expect(await staking.hasRole(roles.pauser, admin.address)).to.equal(true);
-      expect(await staking.hasRole(roles.slasher, admin.address)).to.equal(false);
-      expect(await staking.hasRole(roles.slasher, slasher.address)).to.equal(true);
-      for (const role of [roles.admin, roles.pauser, roles.slasher])
-        expect(await staking.hasRole(role, stranger.address)).to.equal(false);
+      for (const role of [roles.admin, roles.pauser])
+        for (const who of [stranger, slasher, feeSource])
+          expect(await staking.hasRole(role, who.address)).to.equal(false);
+      // No slasher role any more: the one slasher and the one fee source are set by the fixture.
+      expect(Staking__factory.abi.some((e) => "name" in e && (e.name as string) === "SLASHER_ROLE")).to.equal(false);
+      expect(await staking.slasher()).to.equal(slasher.address);
+      expect(await staking.feeSource()).to.equal(feeSource.address);
+    });
+
+    it("starts with no slasher and no fee source", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const staking = await new Staking__factory(f.admin).deploy(
+        f.tokenAddress,
+        f.admin.address,
+        REWARDS_TOTAL,
+        f.rewardsStart,
+        REWARDS_DURATION,
+      );
+      expect(await staking.slasher()).to.equal(ZeroAddress);
+      expect(await staking.feeSource()).to.equal(ZeroAddress);
+    });
+  });
+
+  describe("setProtocolContracts", function () {
+    async function freshStaking(f: Fixture) {
+      return new Staking__factory(f.admin).deploy(
+        f.tokenAddress,
+        f.admin.address,
+        REWARDS_TOTAL,
+        f.rewardsStart,
+        REWARDS_DURATION,
+      );
+    }
+
+    it("reverts AccessControlUnauthorizedAccount when the caller lacks DEFAULT_ADMIN_ROLE", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const staking = await freshStaking(f);
+      for (const caller of [f.stranger, f.slasher, f.feeSource])
+        await expect(staking.connect(caller).setProtocolContracts(f.slasher.address, f.feeSource.address))
+          .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
+          .withArgs(caller.address, f.roles.admin);
+      expect(await staking.slasher()).to.equal(ZeroAddress);
+    });
+
+    it("reverts StakingProtocolContractsSet for a zero slasher or fee source", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const staking = await freshStaking(f);
+      for (const [slasher, feeSource] of [
+        [ZeroAddress, f.feeSource.address],
+        [f.slasher.address, ZeroAddress],
+        [ZeroAddress, ZeroAddress],
+      ])
+        await expect(staking.connect(f.admin).setProtocolContracts(slasher, feeSource))
+          .to.be.revertedWithCustomError(staking, "StakingProtocolContractsSet")
+          .withArgs(ZeroAddress, ZeroAddress);
+    });
+
+    it("sets both once; it emits ProtocolContractsSet; a second call reverts StakingProtocolContractsSet", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      const staking = await freshStaking(f);
+      await expect(staking.connect(f.admin).setProtocolContracts(f.slasher.address, f.feeSource.address))
+        .to.emit(staking, "ProtocolContractsSet")
+        .withArgs(f.slasher.address, f.feeSource.address);
+      expect([await staking.slasher(), await staking.feeSource()]).to.deep.equal([
+        f.slasher.address,
+        f.feeSource.address,
+      ]);
+      // Not even the admin can swap them later, to anything.
+      for (const [slasher, feeSource] of [
+        [f.stranger.address, f.stranger.address],
+        [f.slasher.address, f.feeSource.address],
+      ])
+        await expect(staking.connect(f.admin).setProtocolContracts(slasher, feeSource))
+          .to.be.revertedWithCustomError(staking, "StakingProtocolContractsSet")
+          .withArgs(f.slasher.address, f.feeSource.address);
+      await expect(f.staking.connect(f.admin).setProtocolContracts(f.stranger.address, f.stranger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingProtocolContractsSet")
+        .withArgs(f.slasher.address, f.feeSource.address);
     });
   });
 
@@ -902,7 +1071,7 @@ describe("Staking", function () {
       const { staking, admin, alice, carol } = await loadFixture(deployStakingFixture);
       await staking.connect(alice).stake(opg(100n));
       await staking.connect(admin).pause();
-      await expect(staking.connect(carol).delegate(alice.address, opg(10n))).to.be.revertedWithCustomError(
+      await expect(staking.connect(carol).delegate(alice.address, opg(10n), ANY_CUT)).to.be.revertedWithCustomError(
         staking,
         "EnforcedPause",
       );
@@ -911,7 +1080,7 @@ describe("Staking", function () {
     it("reverts StakingSelfDelegation when an operator delegates to itself", async function () {
       const { staking, alice } = await loadFixture(deployStakingFixture);
       await staking.connect(alice).stake(opg(100n));
-      await expect(staking.connect(alice).delegate(alice.address, opg(10n)))
+      await expect(staking.connect(alice).delegate(alice.address, opg(10n), ANY_CUT))
         .to.be.revertedWithCustomError(staking, "StakingSelfDelegation")
         .withArgs(alice.address);
     });
@@ -919,21 +1088,21 @@ describe("Staking", function () {
     it("reverts StakingDelegationTooSmall below the minimum delegation", async function () {
       const { staking, admin, alice, carol } = await loadFixture(deployStakingFixture);
       await staking.connect(alice).stake(opg(100n));
-      await expect(staking.connect(carol).delegate(alice.address, opg(1n) - 1n))
+      await expect(staking.connect(carol).delegate(alice.address, opg(1n) - 1n, ANY_CUT))
         .to.be.revertedWithCustomError(staking, "StakingDelegationTooSmall")
         .withArgs(opg(1n) - 1n, opg(1n));
-      await expect(staking.connect(carol).delegate(alice.address, 0n))
+      await expect(staking.connect(carol).delegate(alice.address, 0n, ANY_CUT))
         .to.be.revertedWithCustomError(staking, "StakingDelegationTooSmall")
         .withArgs(0n, opg(1n));
       await staking.connect(admin).setMinimumDelegation(opg(50n));
-      await expect(staking.connect(carol).delegate(alice.address, opg(49n)))
+      await expect(staking.connect(carol).delegate(alice.address, opg(49n), ANY_CUT))
         .to.be.revertedWithCustomError(staking, "StakingDelegationTooSmall")
         .withArgs(opg(49n), opg(50n));
     });
 
     it("reverts StakingNotOperator when the operator never staked", async function () {
       const { staking, carol, stranger } = await loadFixture(deployStakingFixture);
-      await expect(staking.connect(carol).delegate(stranger.address, opg(10n)))
+      await expect(staking.connect(carol).delegate(stranger.address, opg(10n), ANY_CUT))
         .to.be.revertedWithCustomError(staking, "StakingNotOperator")
         .withArgs(stranger.address);
     });
@@ -988,7 +1157,7 @@ describe("Staking", function () {
       await expect(
         f.staking
           .connect(f.erin)
-          .delegateWithPermit(f.alice.address, opg(10n), MaxUint256, permit.v, permit.r, permit.s),
+          .delegateWithPermit(f.alice.address, opg(10n), ANY_CUT, MaxUint256, permit.v, permit.r, permit.s),
       ).to.be.revertedWithCustomError(f.staking, "EnforcedPause");
     });
 
@@ -1018,7 +1187,7 @@ describe("Staking", function () {
       await expect(
         f.staking
           .connect(f.erin)
-          .delegateWithPermit(f.erin.address, opg(10n), MaxUint256, permit.v, permit.r, permit.s),
+          .delegateWithPermit(f.erin.address, opg(10n), ANY_CUT, MaxUint256, permit.v, permit.r, permit.s),
       )
         .to.be.revertedWithCustomError(f.staking, "StakingSelfDelegation")
         .withArgs(f.erin.address);
@@ -1035,7 +1204,7 @@ describe("Staking", function () {
     it("reverts StakingInsufficientStake when the amount exceeds own active stake", async function () {
       const { staking, alice, carol } = await loadFixture(deployStakingFixture);
       await staking.connect(alice).stake(opg(100n));
-      await staking.connect(carol).delegate(alice.address, opg(500n));
+      await staking.connect(carol).delegate(alice.address, opg(500n), ANY_CUT);
       // Delegated stake is not the operator's to unstake.
       await expect(staking.connect(alice).unstake(opg(100n) + 1n))
         .to.be.revertedWithCustomError(staking, "StakingInsufficientStake")
@@ -1111,7 +1280,7 @@ describe("Staking", function () {
     it("reverts StakingZeroAmount when the shares are 0", async function () {
       const { staking, alice, carol } = await loadFixture(deployStakingFixture);
       await staking.connect(alice).stake(opg(100n));
-      await staking.connect(carol).delegate(alice.address, opg(10n));
+      await staking.connect(carol).delegate(alice.address, opg(10n), ANY_CUT);
       await expect(staking.connect(carol).undelegate(alice.address, 0n)).to.be.revertedWithCustomError(
         staking,
         "StakingZeroAmount",
@@ -1121,8 +1290,8 @@ describe("Staking", function () {
     it("reverts StakingInsufficientStake when the shares exceed the delegation", async function () {
       const { staking, alice, carol, dave } = await loadFixture(deployStakingFixture);
       await staking.connect(alice).stake(opg(100n));
-      await staking.connect(carol).delegate(alice.address, opg(10n));
-      await staking.connect(dave).delegate(alice.address, opg(10n));
+      await staking.connect(carol).delegate(alice.address, opg(10n), ANY_CUT);
+      await staking.connect(dave).delegate(alice.address, opg(10n), ANY_CUT);
       await expect(staking.connect(carol).undelegate(alice.address, opg(10n) + 1n))
         .to.be.revertedWithCustomError(staking, "StakingInsufficientStake")
         .withArgs(opg(10n), opg(10n) + 1n);
@@ -1270,7 +1439,8 @@ describe("Staking", function () {
       expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n)).to.equal(opg(5n));
     });
 
-    it("stops at an older request still thawing, even behind a newer one that has thawed", async function () {
+    // Changed with the redesign: a withdrawal used to stop at the first request still thawing.
+    it("pays a newer request thawed after a shortened thawingPeriod, though an older one still thaws", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(100n));
       await f.staking.connect(f.admin).setThawingPeriod(28n * DAY);
@@ -1279,14 +1449,67 @@ describe("Staking", function () {
       const newer = await unstakeAndCheck(f, f.alice, opg(20n));
       await time.increaseTo(newer.thawingUntil);
       expect(await f.staking.withdrawableOf(f.alice.address, f.alice.address)).to.deep.equal([
-        0n,
-        opg(30n),
+        opg(20n),
+        opg(10n),
         older.thawingUntil,
       ]);
+      // The window of one request holds only the older one, still thawing.
+      await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 1n))
+        .to.be.revertedWithCustomError(f.staking, "StakingNothingThawed")
+        .withArgs(older.thawingUntil);
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n)).to.equal(opg(20n));
+      expect(await thawRequestsOf(f, f.alice.address, f.alice.address)).to.deep.equal({
+        ids: [older.requestId],
+        amounts: [opg(10n)],
+        until: [older.thawingUntil],
+      });
       await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingNothingThawed")
         .withArgs(older.thawingUntil);
-      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n, older.thawingUntil)).to.equal(opg(30n));
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n, older.thawingUntil)).to.equal(opg(10n));
+      expect(await stakeOf(f, f.alice.address)).to.deep.include({ ownActive: opg(70n) });
+    });
+
+    it("skips the holes of requests withdrawn out of order, in the views and in later withdrawals", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await f.staking.connect(f.admin).setThawingPeriod(20n * DAY);
+      const a = await undelegateAndCheck(f, f.carol, f.alice.address, opg(10n)); // id 0, 20 days
+      await f.staking.connect(f.admin).setThawingPeriod(DAY);
+      const b = await undelegateAndCheck(f, f.carol, f.alice.address, opg(20n)); // id 1, 1 day
+      await f.staking.connect(f.admin).setThawingPeriod(10n * DAY);
+      const c = await undelegateAndCheck(f, f.carol, f.alice.address, opg(30n)); // id 2, 10 days
+      await f.staking.connect(f.admin).setThawingPeriod(2n * DAY);
+      const d = await undelegateAndCheck(f, f.carol, f.alice.address, opg(40n)); // id 3, 2 days
+      await time.increaseTo(b.thawingUntil);
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address)).to.equal(opg(20n));
+      // Request 1 is a hole: the views skip it; the next request to thaw is d, before a and c.
+      expect(await thawRequestsOf(f, f.carol.address, f.alice.address)).to.deep.equal({
+        ids: [0n, 2n, 3n],
+        amounts: [opg(10n), opg(30n), opg(40n)],
+        until: [a.thawingUntil, c.thawingUntil, d.thawingUntil],
+      });
+      expect(await f.staking.withdrawableOf(f.carol.address, f.alice.address)).to.deep.equal([
+        0n,
+        opg(80n),
+        d.thawingUntil,
+      ]);
+      // A window of 3 ids (0, the hole 1, 2) holds nothing thawed at d's time; all of them hold d.
+      await at(d.thawingUntil);
+      await expect(f.staking.connect(f.carol).withdraw(f.alice.address, 3n, { gasLimit: GAS }))
+        .to.be.revertedWithCustomError(f.staking, "StakingNothingThawed")
+        .withArgs(c.thawingUntil);
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address, 4n)).to.equal(opg(40n));
+      expect(await f.staking.withdrawableOf(f.carol.address, f.alice.address)).to.deep.equal([
+        0n,
+        opg(40n),
+        c.thawingUntil,
+      ]);
+      // Once the oldest goes, the head passes the holes: new requests still get the next id.
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address, 0n, a.thawingUntil)).to.equal(opg(40n));
+      expect((await thawRequestsOf(f, f.carol.address, f.alice.address)).ids).to.deep.equal([]);
+      expect((await undelegateAndCheck(f, f.carol, f.alice.address, opg(1n))).requestId).to.equal(4n);
     });
 
     it("shows partial progress in withdrawableOf: what is free now, what still thaws and when the next part is free", async function () {
@@ -1326,31 +1549,109 @@ describe("Staking", function () {
     });
   });
 
-  describe("slash", function () {
-    it("reverts AccessControlUnauthorizedAccount when the caller lacks SLASHER_ROLE", async function () {
-      const { staking, roles, admin, alice, stranger } = await loadFixture(deployStakingFixture);
-      await staking.connect(alice).stake(opg(100n));
-      for (const caller of [stranger, admin, alice])
-        await expect(staking.connect(caller).slash(alice.address, opg(1n), stranger.address))
-          .to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount")
-          .withArgs(caller.address, roles.slasher);
+  describe("withdraw under a lock", function () {
+    it("reverts StakingStakeLocked for an operator whose own stake would fall below the lock; it may withdraw above it", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await lockAndCheck(f, f.alice.address, opg(200n)); // at most 10% of 2,000
+      const first = await unstakeAndCheck(f, f.alice, opg(800n));
+      await unstakeAndCheck(f, f.alice, opg(100n));
+      await time.increaseTo(first.thawingUntil + DAY);
+      // Both: 100 own left, under the 200 locked, though the delegated 1,000 would cover it.
+      await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+        .withArgs(opg(200n), opg(100n));
+      // The first only: 200 own left, exactly the lock.
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 1n)).to.equal(opg(800n));
+      await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+        .withArgs(opg(200n), opg(100n));
+      // Unstaking (the stake stays slashable) is never held back.
+      await unstakeAndCheck(f, f.alice, opg(100n));
+      // Released, the rest is withdrawable.
+      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(200n));
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n)).to.equal(opg(100n));
     });
 
-    it("reverts StakingNothingToSlash when the operator has no stake", async function () {
+    it("lets a delegator withdraw while the operator's own stake covers the lock", async function () {
       const f = await loadFixture(deployStakingFixture);
-      await expect(f.staking.connect(f.slasher).slash(f.stranger.address, 1n, f.challenger.address))
-        .to.be.revertedWithCustomError(f.staking, "StakingNothingToSlash")
-        .withArgs(f.stranger.address);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await lockAndCheck(f, f.alice.address, opg(200n));
+      const { thawingUntil } = await undelegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address, 0n, thawingUntil)).to.equal(opg(1_000n));
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(1_000n));
+    });
+
+    it("reverts StakingStakeLocked for a delegator only when the operator's whole slashable stake would fall below it", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(900n));
+      await delegateAndCheck(f, f.dave, f.alice.address, opg(1_000n));
+      // Slashable 2,000: nine locks of 200 lock 1,800; alice's own 100 covers little of it.
+      for (let i = 0; i < 9; i++) await lockAndCheck(f, f.alice.address, opg(200n));
+      const carol = await undelegateAndCheck(f, f.carol, f.alice.address, opg(900n));
+      await undelegateAndCheck(f, f.dave, f.alice.address, opg(100n));
+      await time.increaseTo(carol.thawingUntil + 1n);
+      await expect(f.staking.connect(f.carol).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+        .withArgs(opg(1_800n), opg(1_100n));
+      // Dave's 100 leaves 1,900, above the lock.
+      expect(await withdrawAndCheck(f, f.dave, f.alice.address)).to.equal(opg(100n));
+      await expect(f.staking.connect(f.carol).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+        .withArgs(opg(1_800n), opg(1_000n));
+      // With 1,000 of the lock released (800 left), carol's 900 leave 1,000: she may go.
+      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(1_000n));
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address)).to.equal(opg(900n));
+    });
+
+    it("does not hold back a withdrawal that pays nothing (requests of a swept epoch)", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      const old = await unstakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await slashAndCheck(f, f.alice.address, opg(110n)); // sweeps the own thawing pool
+      await lockAndCheck(f, f.alice.address, opg(99n));
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n, old.thawingUntil)).to.equal(0n);
+    });
+  });
+
+  describe("slash", function () {
+    it("reverts StakingUnauthorized for lockStake, unlockStake and slash by anyone but the slasher", async function () {
+      const { staking, admin, alice, feeSource, stranger, slasher } = await loadFixture(deployStakingFixture);
+      await staking.connect(alice).stake(opg(100n));
+      await staking.connect(slasher).lockStake(alice.address, opg(1n));
+      for (const caller of [stranger, admin, alice, feeSource]) {
+        await expect(staking.connect(caller).lockStake(alice.address, opg(1n)))
+          .to.be.revertedWithCustomError(staking, "StakingUnauthorized")
+          .withArgs(caller.address);
+        await expect(staking.connect(caller).unlockStake(alice.address, opg(1n)))
+          .to.be.revertedWithCustomError(staking, "StakingUnauthorized")
+          .withArgs(caller.address);
+        await expect(staking.connect(caller).slash(alice.address, opg(1n), stranger.address))
+          .to.be.revertedWithCustomError(staking, "StakingUnauthorized")
+          .withArgs(caller.address);
+      }
+      expect(await staking.lockedStakeOf(alice.address)).to.equal(opg(1n));
+    });
+
+    it("reverts StakingSlashTooLarge(amount, 0) on a lock when the operator has nothing slashable", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await expect(f.staking.connect(f.slasher).lockStake(f.stranger.address, 1n))
+        .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
+        .withArgs(1n, 0n);
       // Also once everything was withdrawn.
       await stakeAndCheck(f, f.alice, opg(10n));
       const { thawingUntil } = await unstakeAndCheck(f, f.alice, opg(10n));
       await withdrawAndCheck(f, f.alice, f.alice.address, 0n, thawingUntil);
-      await expect(f.staking.connect(f.slasher).slash(f.alice.address, 1n, f.challenger.address))
-        .to.be.revertedWithCustomError(f.staking, "StakingNothingToSlash")
-        .withArgs(f.alice.address);
+      await expect(f.staking.connect(f.slasher).lockStake(f.alice.address, 1n))
+        .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
+        .withArgs(1n, 0n);
     });
 
-    it("reverts StakingZeroAmount for 0 and StakingSlashTooLarge above maxSlashPpm of the slashable stake", async function () {
+    it("reverts StakingZeroAmount for 0 and StakingSlashTooLarge above maxSlashPpm of the slashable stake (lockStake)", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(600n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(400n));
@@ -1358,20 +1659,172 @@ describe("Staking", function () {
       await undelegateAndCheck(f, f.carol, f.alice.address, opg(100n));
       // Slashable counts thawing stake: 1,000, so at most 100.
       expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(1_000n));
+      await expect(f.staking.connect(f.slasher).lockStake(f.alice.address, 0n)).to.be.revertedWithCustomError(
+        f.staking,
+        "StakingZeroAmount",
+      );
       await expect(
         f.staking.connect(f.slasher).slash(f.alice.address, 0n, f.challenger.address),
       ).to.be.revertedWithCustomError(f.staking, "StakingZeroAmount");
-      await expect(f.staking.connect(f.slasher).slash(f.alice.address, opg(100n) + 1n, f.challenger.address))
+      await expect(f.staking.connect(f.slasher).lockStake(f.alice.address, opg(100n) + 1n))
         .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
         .withArgs(opg(100n) + 1n, opg(100n));
       await f.staking.connect(f.admin).setMaxSlash(1_000n); // 0.1%
-      await expect(f.staking.connect(f.slasher).slash(f.alice.address, opg(1n) + 1n, f.challenger.address))
+      await expect(f.staking.connect(f.slasher).lockStake(f.alice.address, opg(1n) + 1n))
         .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
         .withArgs(opg(1n) + 1n, opg(1n));
+      expect(await lockAndCheck(f, f.alice.address, opg(1n))).to.equal(opg(1n));
       await f.staking.connect(f.admin).setMaxSlash(0n);
-      await expect(f.staking.connect(f.slasher).slash(f.alice.address, 1n, f.challenger.address))
+      await expect(f.staking.connect(f.slasher).lockStake(f.alice.address, 1n))
         .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
         .withArgs(1n, 0n);
+      // The bound applies to the lock; the lock already taken can still be slashed.
+      await slashAndCheck(f, f.alice.address, opg(1n), f.challenger.address, false);
+    });
+
+    it("reverts StakingNotLocked when slashing or unlocking more than is locked", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await expect(f.staking.connect(f.slasher).slash(f.alice.address, 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
+        .withArgs(0n, 1n);
+      await lockAndCheck(f, f.alice.address, opg(30n));
+      await expect(f.staking.connect(f.slasher).slash(f.alice.address, opg(30n) + 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
+        .withArgs(opg(30n), opg(30n) + 1n);
+      await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(30n) + 1n))
+        .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
+        .withArgs(opg(30n), opg(30n) + 1n);
+      // A lock is per operator.
+      await stakeAndCheck(f, f.bob, opg(1_000n));
+      await expect(f.staking.connect(f.slasher).slash(f.bob.address, 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
+        .withArgs(0n, 1n);
+    });
+
+    it("locks up to the maximum each time, capped by what is not yet locked; it emits StakeLocked", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(900n));
+      // Slashable 1,000: each lock at most 100; ten of them lock it all, the next locks nothing.
+      for (let i = 1n; i <= 9n; i++) expect(await lockAndCheck(f, f.alice.address, opg(100n))).to.equal(opg(100n));
+      expect(await lockAndCheck(f, f.alice.address, opg(100n) - 1n)).to.equal(opg(100n) - 1n);
+      expect(await lockAndCheck(f, f.alice.address, opg(100n))).to.equal(1n);
+      expect(await lockAndCheck(f, f.alice.address, opg(50n))).to.equal(0n);
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(1_000n));
+      expect(await f.staking.lockedStakeOf(f.bob.address)).to.equal(0n);
+    });
+
+    it("unlocks part of a lock; it emits StakeUnlocked(operator, amount, left); nothing else moves", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await lockAndCheck(f, f.alice.address, opg(100n));
+      await lockAndCheck(f, f.alice.address, opg(40n));
+      const before = await stakeOf(f, f.alice.address);
+      const totals = await totalsOf(f);
+      await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(100n)))
+        .to.emit(f.staking, "StakeUnlocked")
+        .withArgs(f.alice.address, opg(100n), opg(40n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(40n));
+      await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(40n)))
+        .to.emit(f.staking, "StakeUnlocked")
+        .withArgs(f.alice.address, opg(40n), 0n);
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
+      expect(await stakeOf(f, f.alice.address)).to.deep.equal(before);
+      expect(await totalsOf(f)).to.deep.equal(totals);
+    });
+
+    it("takes at most what is slashable when other slashes took more than their amount (a swept pool)", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(10n));
+      await unstakeAndCheck(f, f.alice, opg(10n)); // own: 10 thawing
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(90n));
+      // Slashable 100, locked in full by ten locks of 10.
+      for (let i = 0; i < 10; i++) await lockAndCheck(f, f.alice.address, opg(10n));
+      // A slash of 10 less a wei sweeps the wei left in the own thawing pool: it takes 10.
+      expect(await slashAndCheck(f, f.alice.address, opg(10n) - 1n, f.challenger.address, false)).to.deep.equal({
+        fromOwnActive: 0n,
+        fromOwnThawing: opg(10n),
+        fromDelegated: 0n,
+        fromDelegatedThawing: 0n,
+        burned: opg(5n),
+        toChallenger: opg(5n),
+      });
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(90n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(90n) + 1n);
+      // The rest of the lock is a wei more than is slashable: the slash takes the 90, releases all the lock and pays
+      // the challenger nothing (all of it was delegated).
+      const parts = await slashAndCheck(f, f.alice.address, opg(90n) + 1n, f.challenger.address, false);
+      expect(parts).to.deep.equal({
+        fromOwnActive: 0n,
+        fromOwnThawing: 0n,
+        fromDelegated: opg(90n),
+        fromDelegatedThawing: 0n,
+        burned: opg(90n),
+        toChallenger: 0n,
+      });
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(0n);
+    });
+
+    it("returns (0, 0) and only releases the lock when nothing is left to slash", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(10n));
+      await unstakeAndCheck(f, f.alice, opg(10n));
+      // Ten locks of 1 lock the whole pool; a slash of all of it but a wei sweeps the wei too.
+      for (let i = 0; i < 10; i++) await lockAndCheck(f, f.alice.address, opg(1n));
+      await slashAndCheck(f, f.alice.address, opg(10n) - 1n, f.challenger.address, false);
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(0n);
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(1n);
+      const supply = await f.token.totalSupply();
+      expect(
+        await f.staking.connect(f.slasher).slash.staticCall(f.alice.address, 1n, f.challenger.address),
+      ).to.deep.equal([0n, 0n]);
+      const tx = f.staking.connect(f.slasher).slash(f.alice.address, 1n, f.challenger.address);
+      await expect(tx).to.emit(f.staking, "StakeUnlocked").withArgs(f.alice.address, 1n, 0n);
+      await expect(tx).not.to.emit(f.staking, "StakeSlashed");
+      expect(await f.token.totalSupply()).to.equal(supply);
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
+    });
+
+    it("pays the challenger only out of the operator's own stake: 1 OPG own and 100,000 delegated", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(100_000n));
+      const supply = await f.token.totalSupply();
+      // Slashable 100,001: a lock of 10,000 takes the 1 OPG own, then 9,999 delegated.
+      const parts = await slashAndCheck(f, f.alice.address, opg(10_000n));
+      expect(parts).to.deep.equal({
+        fromOwnActive: opg(1n),
+        fromOwnThawing: 0n,
+        fromDelegated: opg(9_999n),
+        fromDelegatedThawing: 0n,
+        burned: opg(10_000n) - opg(1n) / 2n,
+        toChallenger: opg(1n) / 2n,
+      });
+      expect(await f.token.balanceOf(f.challenger.address)).to.equal(opg(1n) / 2n);
+      expect(await f.token.totalSupply()).to.equal(supply - (opg(10_000n) - opg(1n) / 2n));
+      // With no own stake left, the next slash pays the challenger nothing and burns all.
+      const again = await slashAndCheck(f, f.alice.address, opg(9_000n));
+      expect(again).to.deep.include({ fromDelegated: opg(9_000n), burned: opg(9_000n), toChallenger: 0n });
+      expect(await f.token.totalSupply()).to.equal(supply - opg(19_000n) + opg(1n) / 2n);
+    });
+
+    it("pays the challenger its share of own thawing stake too, never of delegated thawing stake", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(40n));
+      await unstakeAndCheck(f, f.alice, opg(30n)); // own: 10 active, 30 thawing
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(500n)); // delegated: 500 active, 500 thawing
+      // Slashable 1,040, at most 104: 10 + 30 own, then 64 split 1 : 1.
+      expect(await slashAndCheck(f, f.alice.address, opg(104n))).to.deep.equal({
+        fromOwnActive: opg(10n),
+        fromOwnThawing: opg(30n),
+        fromDelegated: opg(32n),
+        fromDelegatedThawing: opg(32n),
+        burned: opg(84n),
+        toChallenger: opg(20n),
+      });
     });
 
     it("takes own active stake first, then own thawing, then delegated active and thawing pro rata", async function () {
@@ -1408,8 +1861,9 @@ describe("Staking", function () {
         fromOwnThawing: opg(30n),
         fromDelegated: (opg(333n) * 3n) / 4n,
         fromDelegatedThawing: opg(333n) / 4n,
-        burned: (opg(363n) + 1n) / 2n,
-        toChallenger: opg(363n) / 2n,
+        // Changed with the redesign: the challenger's half is of the 30 own only; the delegators' 333 are burned.
+        burned: opg(363n) - opg(15n),
+        toChallenger: opg(15n),
       });
       // The own thawing pool was emptied: a new epoch. Carol's and dave's positions lost 333/3,600 each.
       expect(await stakeOf(f, f.alice.address)).to.deep.include({ ownThawingEpoch: 1n, delegatedThawingEpoch: 0n });
@@ -1530,7 +1984,7 @@ describe("Staking", function () {
       let slashes = 0;
       while ((await f.staking.getOperator(f.alice.address)).delegatedThawingEpoch === 0n) {
         const maximum = ((await f.staking.slashableStakeOf(f.alice.address)) * 100_000n) / PPM;
-        await f.staking.connect(f.slasher).slash(f.alice.address, maximum, ZeroAddress);
+        await lockAndSlash(f, f.alice.address, maximum, ZeroAddress);
         expect(++slashes).to.be.lessThan(1_000);
       }
       const o = await stakeOf(f, f.alice.address);
@@ -1572,6 +2026,85 @@ describe("Staking", function () {
       await stakeAndCheck(f, f.alice, opg(100n));
       await f.staking.connect(f.admin).pause();
       await slashAndCheck(f, f.alice.address, opg(10n));
+    });
+  });
+
+  describe("slash: property", function () {
+    // Random own, thawing and delegated stakes, a random challenger share and a few random locks and slashes: the
+    // parts add up, nothing is minted, the challenger is paid only out of the operator's own stake.
+    const scenario = fc.record({
+      own: fc.bigInt({ min: 1n, max: opg(20_000n) }),
+      ownThawPpm: fc.bigInt({ min: 0n, max: PPM }),
+      carol: fc.oneof(fc.constant(0n), fc.bigInt({ min: opg(1n), max: opg(200_000n) })),
+      dave: fc.oneof(fc.constant(0n), fc.bigInt({ min: opg(1n), max: opg(50_000n) })),
+      daveThaws: fc.boolean(),
+      sharePpm: fc.bigInt({ min: 0n, max: 500_000n }),
+      withChallenger: fc.boolean(),
+      slashPpms: fc.array(fc.bigInt({ min: 1n, max: PPM }), { minLength: 1, maxLength: 3 }),
+    });
+
+    it("taken == the sum of the parts, burned + toChallenger == taken, toChallenger <= share * own part, supply falls by burned", async function () {
+      await fc.assert(
+        fc.asyncProperty(scenario, async (c) => {
+          const f = await loadFixture(deployStakingFixture);
+          await f.staking.connect(f.alice).stake(c.own);
+          const ownThaw = (c.own * c.ownThawPpm) / PPM;
+          if (ownThaw === c.own || ownThaw >= opg(1n)) await f.staking.connect(f.alice).unstake(ownThaw);
+          if (c.carol > 0n) await f.staking.connect(f.carol).delegate(f.alice.address, c.carol, ANY_CUT);
+          if (c.dave > 0n) {
+            await f.staking.connect(f.dave).delegate(f.alice.address, c.dave, ANY_CUT);
+            if (c.daveThaws) await f.staking.connect(f.dave).undelegate(f.alice.address, c.dave);
+          }
+          await f.staking.connect(f.admin).setChallengerShare(c.sharePpm);
+          const challenger = c.withChallenger ? f.challenger.address : ZeroAddress;
+          for (const slashPpm of c.slashPpms) {
+            const maximum = ((await f.staking.slashableStakeOf(f.alice.address)) * 100_000n) / PPM;
+            const amount = (maximum * slashPpm) / PPM;
+            if (amount === 0n) continue;
+            const supply = await f.token.totalSupply();
+            const held = await f.token.balanceOf(f.stakingAddress);
+            const received = await f.token.balanceOf(f.challenger.address);
+            const o = await stakeOf(f, f.alice.address);
+            await f.staking.connect(f.slasher).lockStake(f.alice.address, amount);
+            const [taken, toChallenger] = await f.staking
+              .connect(f.slasher)
+              .slash.staticCall(f.alice.address, amount, challenger);
+            const receipt = await (
+              await f.staking.connect(f.slasher).slash(f.alice.address, amount, challenger)
+            ).wait();
+            const event = receipt!.logs
+              .map((l) => f.staking.interface.parseLog(l))
+              .find((e) => e?.name === "StakeSlashed")!;
+            const [, , fromOwnActive, fromOwnThawing, fromDelegated, fromDelegatedThawing, burned, paid] = event.args;
+            const ownPart = fromOwnActive + fromOwnThawing;
+            expect({
+              fromOwnActive,
+              fromOwnThawing,
+              fromDelegated,
+              fromDelegatedThawing,
+              burned,
+              toChallenger: paid,
+            }).to.deep.equal(slashPartsOf(o, amount, challenger, c.sharePpm));
+            expect(taken).to.equal(ownPart + fromDelegated + fromDelegatedThawing);
+            expect(burned + paid).to.equal(taken);
+            expect(paid).to.equal(toChallenger);
+            expect(toChallenger * PPM <= c.sharePpm * ownPart).to.equal(true);
+            if (!c.withChallenger) expect(toChallenger).to.equal(0n);
+            // At least the amount is taken (a swept pool gives more), never more than was there to take.
+            expect(taken >= amount).to.equal(true);
+            expect(fromOwnActive).to.equal(min(amount, o.ownActive));
+            expect(fromOwnThawing <= o.ownThawing.tokens && fromDelegatedThawing <= o.delegatedThawing.tokens).to.equal(
+              true,
+            );
+            expect(fromDelegated <= o.delegated.tokens).to.equal(true);
+            expect(await f.token.totalSupply()).to.equal(supply - burned);
+            expect(await f.token.balanceOf(f.stakingAddress)).to.equal(held - taken);
+            expect(await f.token.balanceOf(f.challenger.address)).to.equal(received + toChallenger);
+            expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
+          }
+        }),
+        { numRuns: 40 },
+      );
     });
   });
 
@@ -1666,9 +2199,9 @@ describe("Staking", function () {
     it("gives an operator its stake's part plus its cut of the delegated part", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(1_000n));
-      await f.staking.connect(f.alice).setDelegationCut(200_000n); // 20%, at once: no delegator yet
+      await setCutNow(f, f.alice, 200_000n); // 20%: scheduled and applied before any delegator
       const t1 = await next();
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(3_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(3_000n), ANY_CUT);
       const alice1 = await f.staking.claimableRewards(f.alice.address, f.alice.address);
       const t2 = t1 + 20n * DAY;
       const alice2 = await claimableAt(f, f.alice.address, f.alice.address, t2);
@@ -1687,10 +2220,10 @@ describe("Staking", function () {
     it("pays a delegator who joins late only from joining", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(1_000n));
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n), ANY_CUT);
       await time.increase(30n * DAY);
       const t1 = await next();
-      await f.staking.connect(f.dave).delegate(f.alice.address, opg(2_000n));
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(2_000n), ANY_CUT);
       expect(await f.staking.claimableRewards(f.dave.address, f.alice.address)).to.equal(0n);
       const carol1 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
       const t2 = t1 + 5n * DAY;
@@ -1705,7 +2238,7 @@ describe("Staking", function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(1_000n));
       const t0 = await next();
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n), ANY_CUT);
       const t1 = t0 + 10n * DAY;
       await at(t1);
       await f.staking.connect(f.carol).undelegate(f.alice.address, opg(1_000n));
@@ -1723,6 +2256,7 @@ describe("Staking", function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(1_000n));
       await f.staking.connect(f.bob).stake(opg(1_000n));
+      await f.staking.connect(f.slasher).lockStake(f.alice.address, opg(100n));
       const t1 = await next();
       await f.staking.connect(f.slasher).slash(f.alice.address, opg(100n), f.challenger.address);
       const [alice1, bob1] = [
@@ -1740,8 +2274,9 @@ describe("Staking", function () {
     it("pays delegators of a slashed pool less, pro rata to what is left", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(100n));
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n), ANY_CUT);
       await f.staking.connect(f.bob).stake(opg(990n));
+      await f.staking.connect(f.slasher).lockStake(f.alice.address, opg(110n));
       const t1 = await next();
       // 100 own and 10 delegated: alice's pool is left with 990, as much as bob's own stake.
       await f.staking.connect(f.slasher).slash(f.alice.address, opg(110n), f.challenger.address);
@@ -1773,9 +2308,9 @@ describe("Staking", function () {
     it("pays exactly what claimableRewards showed at the same second, to operators and delegators", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(500n));
-      await f.staking.connect(f.alice).setDelegationCut(150_000n);
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(700n));
-      await f.staking.connect(f.dave).delegate(f.alice.address, opg(300n));
+      await setCutNow(f, f.alice, 150_000n);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(700n), ANY_CUT);
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(300n), ANY_CUT);
       for (let i = 0; i < 3; i++) {
         await time.increase(7n * DAY + BigInt(i));
         for (const who of [f.alice, f.carol, f.dave]) await claimAndCheck(f, who, f.alice.address);
@@ -1787,7 +2322,7 @@ describe("Staking", function () {
     it("still works when paused", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(100n));
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(100n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(100n), ANY_CUT);
       await time.increase(DAY);
       await f.staking.connect(f.admin).pause();
       await claimAndCheck(f, f.alice, f.alice.address);
@@ -1795,48 +2330,40 @@ describe("Staking", function () {
     });
   });
 
-  describe("distributeFees", function () {
-    it("reverts StakingZeroAmount when the amount is 0", async function () {
-      const { staking, alice, erin } = await loadFixture(deployStakingFixture);
+  describe("creditFees", function () {
+    it("reverts StakingUnauthorized when the caller is not the fee source", async function () {
+      const { staking, admin, alice, slasher, stranger, carol } = await loadFixture(deployStakingFixture);
       await staking.connect(alice).stake(opg(100n));
-      await expect(staking.connect(erin).distributeFees(alice.address, 0n)).to.be.revertedWithCustomError(
-        staking,
-        "StakingZeroAmount",
-      );
-    });
-
-    it("reverts ERC20InsufficientAllowance when the payer has not approved it", async function () {
-      const { staking, token, stakingAddress, alice, erin } = await loadFixture(deployStakingFixture);
-      await staking.connect(alice).stake(opg(100n));
-      await expect(staking.connect(erin).distributeFees(alice.address, opg(1n)))
-        .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
-        .withArgs(stakingAddress, 0n, opg(1n));
+      for (const caller of [stranger, admin, slasher, alice, carol])
+        await expect(staking.connect(caller).creditFees(alice.address, opg(1n)))
+          .to.be.revertedWithCustomError(staking, "StakingUnauthorized")
+          .withArgs(caller.address);
+      expect(await staking.feesDistributed()).to.equal(0n);
     });
 
     it("gives all of it to the operator without delegated stake, even with no stake at all", async function () {
       const f = await loadFixture(deployStakingFixture);
-      await f.token.connect(f.erin).approve(f.stakingAddress, MaxUint256);
       // An address that never staked: the fees wait in its books all the same.
-      expect(await distributeAndCheck(f, f.erin, f.stranger.address, opg(3n))).to.equal(0n);
+      expect(await creditAndCheck(f, f.stranger.address, opg(3n))).to.equal(0n);
       await claimAndCheck(f, f.stranger, f.stranger.address);
       await stakeAndCheck(f, f.alice, opg(100n));
-      await f.staking.connect(f.alice).setDelegationCut(0n);
-      expect(await distributeAndCheck(f, f.erin, f.alice.address, opg(7n) + 1n)).to.equal(0n);
+      expect(await creditAndCheck(f, f.alice.address, opg(7n) + 1n)).to.equal(0n);
+      // A zero credit changes nothing but is not an error.
+      expect(await creditAndCheck(f, f.alice.address, 0n)).to.equal(0n);
     });
 
     it("splits it by delegated / active stake, the delegators' part after the cut and pro rata to their shares", async function () {
       const f = await loadFixture(deployStakingFixture);
-      await f.token.connect(f.erin).approve(f.stakingAddress, MaxUint256);
       await stakeAndCheck(f, f.alice, opg(1_000n));
-      await f.staking.connect(f.alice).setDelegationCut(250_000n);
+      await setCutNow(f, f.alice, 250_000n);
       await delegateAndCheck(f, f.carol, f.alice.address, opg(2_000n));
       await delegateAndCheck(f, f.dave, f.alice.address, opg(1_000n));
       // 400 OPG: 300 earned by delegated stake, of which the operator cuts 25%; the delegators share 225 as 2 : 1.
-      expect(await distributeAndCheck(f, f.erin, f.alice.address, opg(400n), [f.carol, f.dave])).to.equal(opg(225n));
+      expect(await creditAndCheck(f, f.alice.address, opg(400n), [f.carol, f.dave])).to.equal(opg(225n));
       // An amount that does not divide evenly.
       const odd = opg(1n) + 7n;
       const delegatedPart = (odd * 3n) / 4n;
-      expect(await distributeAndCheck(f, f.erin, f.alice.address, odd, [f.carol, f.dave])).to.equal(
+      expect(await creditAndCheck(f, f.alice.address, odd, [f.carol, f.dave])).to.equal(
         delegatedPart - (delegatedPart * 250_000n) / PPM,
       );
       expect(await f.staking.feesDistributed()).to.equal(opg(400n) + odd);
@@ -1846,35 +2373,90 @@ describe("Staking", function () {
 
     it("splits by the tokens left in a slashed pool, not by its shares", async function () {
       const f = await loadFixture(deployStakingFixture);
-      await f.token.connect(f.erin).approve(f.stakingAddress, MaxUint256);
       await stakeAndCheck(f, f.alice, opg(100n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
       await slashAndCheck(f, f.alice.address, opg(110n)); // own 100 → 0, pool 1,000 → 990 tokens for 1,000 shares
       await stakeAndCheck(f, f.alice, opg(10n));
       // Active 1,000 = 10 own + 990 delegated.
-      expect(await distributeAndCheck(f, f.erin, f.alice.address, opg(100n), [f.carol])).to.equal(opg(99n));
+      expect(await creditAndCheck(f, f.alice.address, opg(100n), [f.carol])).to.equal(opg(99n));
     });
 
-    it("gives nothing of it to a delegator who joins after", async function () {
+    it("splits by the stake of the moment of each payment: stake unbonded since keeps its part", async function () {
       const f = await loadFixture(deployStakingFixture);
-      await f.token.connect(f.erin).approve(f.stakingAddress, MaxUint256);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
-      await distributeAndCheck(f, f.erin, f.alice.address, opg(100n), [f.carol]);
-      const t = await next();
-      await f.staking.connect(f.dave).delegate(f.alice.address, opg(1_000n));
-      await expectMinedAt(t);
-      expect(await f.staking.claimableRewards(f.dave.address, f.alice.address)).to.equal(0n);
+      expect(await creditAndCheck(f, f.alice.address, opg(100n), [f.carol])).to.equal(opg(50n));
+      const earned = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      // Carol leaves: the next payment is all alice's, and carol keeps what she earned before.
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      const left = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      expect(left >= earned).to.equal(true);
+      expect(await creditAndCheck(f, f.alice.address, opg(100n), [f.carol])).to.equal(0n);
+      expect(await f.staking.claimableRewards(f.carol.address, f.alice.address)).to.equal(left);
     });
 
-    it("accepts fees from anyone, also while paused", async function () {
+    // Finding F4: with fees distributed in a lump, a large delegation made just before took most of fees earned by
+    // the stake that was there. Credited per payment, earlier fees go only to the stake of their moment.
+    it("gives nothing of earlier fees to a delegation made after them (600,000 OPG just before a payout)", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      for (let i = 0; i < 3; i++) await creditAndCheck(f, f.alice.address, opg(100n), [f.carol]);
+      const t = await next();
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(600_000n), ANY_CUT);
+      await expectMinedAt(t);
+      // Nothing for dave from the 300 credited before, nor anything taken from carol's 150.
+      expect(await f.staking.claimableRewards(f.dave.address, f.alice.address)).to.equal(0n);
+      const [, , carolRewards] = await f.staking.getDelegation(f.alice.address, f.carol.address);
+      expect(carolRewards).to.equal(await f.staking.claimableRewards(f.carol.address, f.alice.address));
+      // A payment after dave joined is shared with him by the stake of that moment: 601,000 of 602,000 delegated.
+      const toDelegators = await creditAndCheck(f, f.alice.address, opg(602n), [f.carol, f.dave]);
+      expect(toDelegators).to.equal(opg(601n));
+      // Dave's claim is his share of the stream since he joined plus 600 of this payment, none of the 300 before.
+      const dave = await f.staking.claimableRewards(f.dave.address, f.alice.address);
+      const t2 = BigInt(await time.latest());
+      const streamSince = emittedAt(f, t2) - emittedAt(f, t);
+      expect(dave >= opg(600n) - 1n).to.equal(true);
+      expect(streamSince < opg(150n)).to.equal(true); // so that the bound below excludes the 150 of old fees
+      expect(dave <= opg(600n) + streamSince).to.equal(true);
+      await claimAndCheck(f, f.dave, f.alice.address);
+    });
+
+    it("property: the operator's and the delegators' parts add up to the credit, split by the stake of the moment", async function () {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            own: fc.bigInt({ min: 1n, max: opg(50_000n) }),
+            carol: fc.oneof(fc.constant(0n), fc.bigInt({ min: opg(1n), max: opg(600_000n) })),
+            dave: fc.oneof(fc.constant(0n), fc.bigInt({ min: opg(1n), max: opg(100_000n) })),
+            cut: fc.oneof(fc.constant(0n), fc.constant(PPM), fc.bigInt({ min: 0n, max: PPM })),
+            credits: fc.array(fc.bigInt({ min: 0n, max: opg(10_000n) }), { minLength: 1, maxLength: 3 }),
+          }),
+          async (c) => {
+            const f = await loadFixture(deployStakingFixture);
+            await f.staking.connect(f.alice).stake(c.own);
+            if (c.cut > 0n) await setCutNow(f, f.alice, c.cut);
+            if (c.carol > 0n) await f.staking.connect(f.carol).delegate(f.alice.address, c.carol, ANY_CUT);
+            if (c.dave > 0n) await f.staking.connect(f.dave).delegate(f.alice.address, c.dave, ANY_CUT);
+            // creditAndCheck asserts the split (amount * delegated / active, less the cut), the operator's part,
+            // each delegator's part pro rata to its shares within a wei, and that nothing else moves.
+            for (const amount of c.credits) {
+              const toDelegators = await creditAndCheck(f, f.alice.address, amount, [f.carol, f.dave]);
+              expect(toDelegators <= amount).to.equal(true);
+              if (c.carol + c.dave === 0n || c.cut === PPM) expect(toDelegators).to.equal(0n);
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
+    it("accepts credits while paused", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
       await f.staking.connect(f.admin).pause();
-      // dave is a delegator of no one here, alice pays fees to herself: neither needs a role.
-      await distributeAndCheck(f, f.dave, f.alice.address, opg(10n), [f.carol]);
-      await distributeAndCheck(f, f.alice, f.alice.address, opg(10n), [f.carol]);
+      expect(await creditAndCheck(f, f.alice.address, opg(10n), [f.carol])).to.equal(opg(5n));
     });
   });
 
@@ -1894,24 +2476,34 @@ describe("Staking", function () {
         .withArgs(stranger.address);
     });
 
-    it("applies at once without delegators; it emits DelegationCutSet", async function () {
+    // Changed with the redesign: without delegators the cut used to apply at once (DelegationCutSet).
+    it("schedules it even without delegators; it emits DelegationCutScheduled, never DelegationCutSet", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(100n));
       const before = await stakeOf(f, f.alice.address);
-      await expect(f.staking.connect(f.alice).setDelegationCut(1_000_000n))
-        .to.emit(f.staking, "DelegationCutSet")
-        .withArgs(f.alice.address, 0n, 1_000_000n);
-      expect(await stakeOf(f, f.alice.address)).to.deep.equal({ ...before, cutPpm: 1_000_000n });
-      await expect(f.staking.connect(f.alice).setDelegationCut(0n))
-        .to.emit(f.staking, "DelegationCutSet")
-        .withArgs(f.alice.address, 1_000_000n, 0n);
+      const t = await next();
+      const tx = f.staking.connect(f.alice).setDelegationCut(1_000_000n);
+      await expect(tx)
+        .to.emit(f.staking, "DelegationCutScheduled")
+        .withArgs(f.alice.address, 0n, 1_000_000n, t + 7n * DAY);
+      await expect(tx).not.to.emit(f.staking, "DelegationCutSet");
+      expect(await stakeOf(f, f.alice.address)).to.deep.equal({
+        ...before,
+        pendingCutPpm: 1_000_000n,
+        pendingCutAt: t + 7n * DAY,
+      });
+      // The first delegator sees it coming and is not charged it before it is due.
+      await expect(f.staking.connect(f.stranger).applyDelegationCut(f.alice.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingCutNotDue")
+        .withArgs(t + 7n * DAY);
+      expect((await stakeOf(f, f.alice.address)).cutPpm).to.equal(0n);
     });
 
     it("schedules it with delegators; it emits DelegationCutScheduled(effectiveAt = now + cutChangeDelay)", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(100n));
-      await f.staking.connect(f.alice).setDelegationCut(100_000n);
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n));
+      await setCutNow(f, f.alice, 100_000n);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), ANY_CUT);
       const before = await stakeOf(f, f.alice.address);
       const t = await next();
       const tx = f.staking.connect(f.alice).setDelegationCut(300_000n);
@@ -1932,20 +2524,84 @@ describe("Staking", function () {
         .withArgs(f.alice.address, 100_000n, 50_000n, t2 + DAY);
     });
 
-    it("drops a scheduled change when set again after every delegator left", async function () {
+    // Changed with the redesign: after every delegator left, a new cut used to apply at once.
+    it("still waits after every delegator left: the new schedule replaces the old one", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(100n));
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), ANY_CUT);
       await f.staking.connect(f.alice).setDelegationCut(900_000n);
       await f.staking.connect(f.carol).undelegate(f.alice.address, opg(10n));
+      const t = await next();
       await expect(f.staking.connect(f.alice).setDelegationCut(200_000n))
+        .to.emit(f.staking, "DelegationCutScheduled")
+        .withArgs(f.alice.address, 0n, 200_000n, t + 7n * DAY);
+      expect(await stakeOf(f, f.alice.address)).to.deep.include({
+        cutPpm: 0n,
+        pendingCutPpm: 200_000n,
+        pendingCutAt: t + 7n * DAY,
+      });
+      await time.increaseTo(t + 7n * DAY);
+      await expect(f.staking.applyDelegationCut(f.alice.address))
         .to.emit(f.staking, "DelegationCutSet")
         .withArgs(f.alice.address, 0n, 200_000n);
-      expect(await stakeOf(f, f.alice.address)).to.deep.include({ cutPpm: 200_000n, pendingCutAt: 0n });
-      await time.increase(8n * DAY);
-      await expect(f.staking.applyDelegationCut(f.alice.address))
-        .to.be.revertedWithCustomError(f.staking, "StakingCutNotDue")
-        .withArgs(0n);
+    });
+  });
+
+  describe("delegate: the highest cut accepted (maxCutPpm)", function () {
+    it("reverts StakingCutAboveAccepted(cut, maxCut) when the cut in force is above it", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await setCutNow(f, f.alice, 200_000n);
+      await expect(f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), 199_999n))
+        .to.be.revertedWithCustomError(f.staking, "StakingCutAboveAccepted")
+        .withArgs(200_000n, 199_999n);
+      await expect(f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingCutAboveAccepted")
+        .withArgs(200_000n, 0n);
+      const tx = f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), 200_000n);
+      await expect(tx)
+        .to.emit(f.staking, "StakeDelegated")
+        .withArgs(f.carol.address, f.alice.address, opg(10n), opg(10n));
+    });
+
+    it("reverts StakingCutAboveAccepted(scheduled, maxCut) when a raise is scheduled above it", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await setCutNow(f, f.alice, 100_000n);
+      // The operator schedules a raise in the block before the delegation: the delegator would pay it in 7 days.
+      await f.staking.connect(f.alice).setDelegationCut(300_000n);
+      await expect(f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), 100_000n))
+        .to.be.revertedWithCustomError(f.staking, "StakingCutAboveAccepted")
+        .withArgs(300_000n, 100_000n);
+      const permit = await signPermit(f, f.erin, opg(10n), MaxUint256);
+      await expect(
+        f.staking
+          .connect(f.erin)
+          .delegateWithPermit(f.alice.address, opg(10n), 299_999n, MaxUint256, permit.v, permit.r, permit.s),
+      )
+        .to.be.revertedWithCustomError(f.staking, "StakingCutAboveAccepted")
+        .withArgs(300_000n, 299_999n);
+      await delegateAndCheck(f, f.erin, f.alice.address, opg(10n), permit);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), 300_000n);
+      // Once applied nothing is scheduled any more: the cut in force is what counts.
+      await time.increase(7n * DAY);
+      await f.staking.applyDelegationCut(f.alice.address);
+      await expect(f.staking.connect(f.dave).delegate(f.alice.address, opg(10n), 299_999n))
+        .to.be.revertedWithCustomError(f.staking, "StakingCutAboveAccepted")
+        .withArgs(300_000n, 299_999n);
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(10n), 300_000n);
+    });
+
+    it("counts the cut in force, not a scheduled lower one, against maxCut", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await setCutNow(f, f.alice, 200_000n);
+      await f.staking.connect(f.alice).setDelegationCut(50_000n);
+      await expect(f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), 150_000n))
+        .to.be.revertedWithCustomError(f.staking, "StakingCutAboveAccepted")
+        .withArgs(200_000n, 150_000n);
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(10n));
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(10n), 200_000n);
     });
   });
 
@@ -1960,7 +2616,7 @@ describe("Staking", function () {
     it("reverts StakingCutNotDue(effectiveAt) before it is due, then anyone applies it; it emits DelegationCutSet", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(100n));
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(10n), ANY_CUT);
       const t = await next();
       await f.staking.connect(f.alice).setDelegationCut(300_000n);
       const effectiveAt = t + 7n * DAY;
@@ -1985,7 +2641,7 @@ describe("Staking", function () {
     it("shares rewards under the old cut until applied, and under the new one after", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(1_000n));
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n), ANY_CUT);
       const t0 = await next();
       await f.staking.connect(f.alice).setDelegationCut(500_000n);
       const carol0 = await f.staking.claimableRewards(f.carol.address, f.alice.address);
@@ -2002,8 +2658,8 @@ describe("Staking", function () {
     it("does not reach a delegator who undelegated before the change", async function () {
       const f = await loadFixture(deployStakingFixture);
       await f.staking.connect(f.alice).stake(opg(1_000n));
-      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n));
-      await f.staking.connect(f.dave).delegate(f.alice.address, opg(1_000n));
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n), ANY_CUT);
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(1_000n), ANY_CUT);
       const t0 = await next();
       await f.staking.connect(f.alice).setDelegationCut(1_000_000n);
       // Carol does not like it and leaves before it is due; dave stays.
@@ -2093,10 +2749,9 @@ describe("Staking", function () {
       expect(await f.staking.paused()).to.equal(true);
       await expect(f.staking.connect(f.admin).pause()).to.be.revertedWithCustomError(f.staking, "EnforcedPause");
       await expect(f.staking.connect(f.bob).stake(opg(1n))).to.be.revertedWithCustomError(f.staking, "EnforcedPause");
-      await expect(f.staking.connect(f.carol).delegate(f.alice.address, opg(1n))).to.be.revertedWithCustomError(
-        f.staking,
-        "EnforcedPause",
-      );
+      await expect(
+        f.staking.connect(f.carol).delegate(f.alice.address, opg(1n), ANY_CUT),
+      ).to.be.revertedWithCustomError(f.staking, "EnforcedPause");
       // The cut and the claims are not new activity.
       await f.staking.connect(f.alice).setDelegationCut(10n);
     });
