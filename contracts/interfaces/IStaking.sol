@@ -114,9 +114,6 @@ interface IStaking is IStakingBase {
     /// @notice Thrown when a slash is larger than the bound allows.
     error StakingSlashTooLarge(uint256 amount, uint256 maximum);
 
-    /// @notice Thrown when there is nothing to slash.
-    error StakingNothingToSlash(address operator);
-
     /// @notice Thrown when a cut is above 100%.
     error StakingInvalidCut(uint32 cutPpm);
 
