@@ -39,7 +39,10 @@ describe("npm run verify -- --network baseSepolia, against a stand-in of the exp
       const name = CONTRACT_NAMES.find(
         (n) => deployment.contracts[n]!.address.toLowerCase() === params.contractaddress?.toLowerCase(),
       );
-      if (!name) return problems.push(`unknown address ${params.contractaddress}`) && "Unable to locate ContractCode";
+      if (!name) {
+        problems.push(`unknown address ${params.contractaddress}`);
+        return "Unable to locate ContractCode";
+      }
       const source = deployment.contracts[name]!.source!;
       const input = JSON.parse(params.sourceCode);
       const [file] = source.contract.split(":");
