@@ -113,9 +113,11 @@ async function main() {
   const todo = planned.plan.filter((a) => a.state !== "done");
   const gas = todo.reduce((sum, a) => sum + (a.gas ?? 0n), 0n);
   const cost = gas * price;
+  const count = (state: PlannedAction["state"]) => planned.plan.filter((a) => a.state === state).length;
   printPlan(planned.plan, log);
   log(
-    `${todo.length} transaction(s) to send, ${planned.plan.length - todo.length} done; about ${gas.toLocaleString("en-US")} gas, ` +
+    `${count("todo")} transaction(s) to send, ${count("pending")} recorded (looked up, not sent again), ` +
+      `${count("done")} done; about ${gas.toLocaleString("en-US")} gas, ` +
       `at most ${formatEther(cost)} ETH at ${formatGwei(price)} gwei (max fee per gas now); ` +
       `${planned.confirmations} confirmation(s) each, ${options.txTimeoutSeconds} s at most per transaction (TX_TIMEOUT)`,
   );

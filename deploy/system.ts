@@ -161,7 +161,9 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   const plan: PlannedAction[] = [];
   /** Contracts on chain: only these may be read (a dry run plans the others at their future addresses). */
   const live = new Set<string>();
+  // The nonce the plan's next new transaction gets: after any recorded one the node has not seen yet.
   let nextNonce = dryRun ? await sender.nextNonce() : 0;
+  for (const t of deployment.transactions) if (t.status === "sent") nextNonce = Math.max(nextNonce, t.nonce + 1);
   const estimate = async (request: TransactionRequest, fallback: bigint, canEstimate: boolean) => {
     if (canEstimate)
       try {

@@ -143,7 +143,9 @@ describe("npm run deploy -- --network baseSepolia, against anvil (chain 84532)",
         )
         .and.match(/schedules 1-4: to send, ~[\d,]+ gas/)
         .and.match(/PaymentsEscrow: renounce DEFAULT_ADMIN_ROLE: to send/)
-        .and.match(/37 transaction\(s\) to send, 0 done; about [\d,]+ gas, at most [\d.]+ ETH/)
+        .and.match(
+          /37 transaction\(s\) to send, 0 recorded \(looked up, not sent again\), 0 done; about [\d,]+ gas, at most [\d.]+ ETH/,
+        )
         .and.match(/dry run: nothing was sent/);
       expect(await nonceOf(node)).to.equal(0);
       expect(fs.existsSync(path.join(dir, "84532.json"))).to.equal(false);
@@ -199,7 +201,7 @@ describe("npm run deploy -- --network baseSepolia, against anvil (chain 84532)",
     it("run again, reuses everything and sends nothing", async () => {
       const run = await deploy(settings(reference, referenceDir));
       expect(run.status, run.output).to.equal(0);
-      expect(run.output).to.match(/0 transaction\(s\) to send, 37 done/);
+      expect(run.output).to.match(/0 transaction\(s\) to send, 0 recorded \(looked up, not sent again\), 37 done/);
       expect(await nonceOf(reference)).to.equal(37);
     });
 
@@ -221,6 +223,19 @@ describe("npm run deploy -- --network baseSepolia, against anvil (chain 84532)",
         const run = await deploy(settings(node, dir, { OPG_DEPLOY_KILL_AT: at }));
         expect(run.output, at).to.match(new RegExp(`killed after transaction ${at.split(":")[0]} was`));
         expect(run.output, at).to.not.match(/hand-over checked/);
+        if (at === "1:recorded") {
+          // Recorded, never broadcast: the plan looks it up and gives the next contract the next nonce.
+          const plan = await deploy(settings(node, dir), "--dry-run");
+          expect(plan.output)
+            .to.match(
+              new RegExp(
+                `OPGTimelock deployment at ${getCreateAddress({ from: ANVIL_ADDRESS, nonce: 0 })}: recorded, will be looked up`,
+              ),
+            )
+            .and.match(new RegExp(`OPG deployment at ${getCreateAddress({ from: ANVIL_ADDRESS, nonce: 1 })}: to send`))
+            .and.match(/36 transaction\(s\) to send, 1 recorded \(looked up, not sent again\), 0 done/);
+          expect(await nonceOf(node)).to.equal(0);
+        }
       }
       const recorded = read(dir);
       expect(recorded.transactions.at(-1)!.status).to.equal("sent"); // killed before its wait
