@@ -178,7 +178,7 @@ export function settingsProblems(network: string, env: NodeJS.ProcessEnv = proce
     } catch (error) {
       problems.push((error as Error).message);
     }
-  if (env.GENESIS_FILE !== undefined) {
+  if (env.GENESIS_FILE) {
     if (!fs.existsSync(env.GENESIS_FILE)) problems.push(`GENESIS_FILE: ${env.GENESIS_FILE} does not exist`);
     else
       try {

@@ -81,9 +81,11 @@ export async function npmRun(script: "deploy" | "verify", args: string[], env: R
       )
     )
       delete clean[name];
+  // Empty rather than absent: hardhat.config.ts loads a developer's .env, which must not fill them in.
+  const unset = { DEPLOYER_PRIVATE_KEY: "", BASE_SEPOLIA_RPC_URL: "", GENESIS_FILE: "", TIMELOCK_PROPOSERS: "" };
   const child = spawn("node", ["-r", "ts-node/register/transpile-only", "deploy/cli.ts", script, ...args], {
     cwd: ROOT,
-    env: { ...clean, ...env },
+    env: { ...clean, ...unset, ETHERSCAN_API_KEY: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
