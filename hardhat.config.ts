@@ -3,6 +3,8 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 import * as dotenv from "dotenv";
 
+import { REMOTE_NETWORKS, UNSET_URL, deployerKey, explorers, remoteChainId } from "./deploy/lib/networks";
+
 dotenv.config({ quiet: true });
 
 const SOLC_VERSION = "0.8.28";
@@ -21,12 +23,16 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-/** A testnet from the environment: its RPC URL and the deployer key, never printed. */
-function remote(urlVar: string, chainId: number | undefined) {
-  const key = process.env.DEPLOYER_PRIVATE_KEY;
+/**
+ * A remote network from the environment (deploy/lib/networks.ts): its RPC URL and the deployer key, never printed.
+ * A missing URL or a malformed key is left for the deployment's preflight to name, rather than failing here.
+ */
+function remote(name: keyof typeof REMOTE_NETWORKS) {
+  const network = REMOTE_NETWORKS[name];
+  const key = deployerKey();
   return {
-    url: process.env[urlVar] ?? "http://127.0.0.1:0",
-    chainId,
+    url: process.env[network.urlVar] || UNSET_URL,
+    chainId: remoteChainId(network),
     accounts: key ? [key] : [],
   };
 }
@@ -46,9 +52,12 @@ const config: HardhatUserConfig = {
       initialDate: process.env.HARDHAT_INITIAL_DATE ?? "2026-04-21T00:00:00Z",
     },
     localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
-    baseSepolia: remote("BASE_SEPOLIA_RPC_URL", 84532),
-    testnet: remote("TESTNET_RPC_URL", process.env.TESTNET_CHAIN_ID ? Number(process.env.TESTNET_CHAIN_ID) : undefined),
+    baseSepolia: remote("baseSepolia"),
+    testnet: remote("testnet"),
   },
+  // `npm run verify`: one Etherscan v2 key for every chain; the explorer's URLs can be pointed elsewhere.
+  etherscan: { apiKey: process.env.ETHERSCAN_API_KEY ?? "", customChains: explorers() },
+  sourcify: { enabled: false },
   mocha: { timeout: 120_000 },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
 };

@@ -16,6 +16,7 @@ import {
   buildGenesis,
 } from "./genesis";
 import { opg, parseOpg } from "./lib/format";
+import { REMOTE_NETWORKS, isPrivateKey } from "./lib/networks";
 import type { DeployOptions } from "./system";
 
 export const LOCAL_NETWORKS = ["hardhat", "localhost"];
@@ -145,6 +146,76 @@ export async function optionsFromEnv(
     timelockMinDelay: BigInt(delay),
     timelockProposers: proposers,
     confirmations: local ? 1 : Number(env.CONFIRMATIONS ?? 2),
+    txTimeoutSeconds: Number(env.TX_TIMEOUT ?? 600),
     log,
   };
+}
+
+/**
+ * Every setting of the environment that is missing or malformed, each named by its variable, before anything
+ * connects: the whole list at once. The value of DEPLOYER_PRIVATE_KEY is never repeated.
+ */
+export function settingsProblems(network: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const problems: string[] = [];
+  const remote = REMOTE_NETWORKS[network];
+  if (remote) {
+    const key = env.DEPLOYER_PRIVATE_KEY;
+    if (!key) problems.push("DEPLOYER_PRIVATE_KEY is not set: the deployer's private key (32 bytes of hex)");
+    else if (!isPrivateKey(key))
+      problems.push("DEPLOYER_PRIVATE_KEY is not a private key: 64 hex digits, with or without 0x (not shown here)");
+    const url = env[remote.urlVar];
+    if (!url) problems.push(`${remote.urlVar} is not set: the JSON-RPC URL of ${network}`);
+    else if (!/^(https?|wss?):\/\/[^\s]+$/.test(url)) problems.push(`${remote.urlVar} is not an http(s) or ws(s) URL`);
+    if (remote.chainIdVar) {
+      const chainId = env[remote.chainIdVar];
+      if (!chainId) problems.push(`${remote.chainIdVar} is not set: the chain id of ${network}`);
+      else if (!/^\d+$/.test(chainId)) problems.push(`${remote.chainIdVar}: "${chainId}" is not a chain id`);
+    }
+  }
+  if (env.GENESIS_TGE !== undefined)
+    try {
+      parseTge(env.GENESIS_TGE, 0n);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  if (env.GENESIS_FILE) {
+    if (!fs.existsSync(env.GENESIS_FILE)) problems.push(`GENESIS_FILE: ${env.GENESIS_FILE} does not exist`);
+    else
+      try {
+        readGenesisFile(env.GENESIS_FILE, 0n);
+      } catch (error) {
+        problems.push(`GENESIS_FILE: ${env.GENESIS_FILE}: ${(error as Error).message}`);
+      }
+  }
+  if (env.TIMELOCK_MIN_DELAY !== undefined && !/^\d+$/.test(env.TIMELOCK_MIN_DELAY))
+    problems.push(`TIMELOCK_MIN_DELAY: "${env.TIMELOCK_MIN_DELAY}" is not a number of seconds`);
+  for (const p of (env.TIMELOCK_PROPOSERS ?? "").split(",").map((a) => a.trim()))
+    if (p && !/^0x[0-9a-fA-F]{40}$/.test(p)) problems.push(`TIMELOCK_PROPOSERS: "${p}" is not an address`);
+  for (const m of (env.TEE_MEASUREMENTS ?? "").split(",").map((a) => a.trim()))
+    if (m && !/^0x[0-9a-fA-F]{64}$/.test(m)) problems.push(`TEE_MEASUREMENTS: "${m}" is not a 32-byte hex value`);
+  const fee = env.PROTOCOL_FEE_RECIPIENT;
+  if (fee !== undefined && fee !== "burn" && fee !== "treasury" && !/^0x[0-9a-fA-F]{40}$/.test(fee))
+    problems.push(`PROTOCOL_FEE_RECIPIENT: "${fee}" is not "burn", "treasury" or an address`);
+  if (env.CONFIRMATIONS !== undefined && !/^[1-9]\d*$/.test(env.CONFIRMATIONS))
+    problems.push(`CONFIRMATIONS: "${env.CONFIRMATIONS}" is not a whole number of blocks (1 or more)`);
+  if (env.TX_TIMEOUT !== undefined && !/^[1-9]\d*$/.test(env.TX_TIMEOUT))
+    problems.push(`TX_TIMEOUT: "${env.TX_TIMEOUT}" is not a whole number of seconds`);
+  return problems;
+}
+
+/** Settings that a public chain (any chain id but 31337) requires, and a local one does not. */
+export function publicChainProblems(env: NodeJS.ProcessEnv, rehearsal: boolean): string[] {
+  const problems: string[] = [];
+  if (rehearsal) return problems;
+  if (!env.GENESIS_FILE)
+    problems.push(
+      "GENESIS_FILE is not set: on a public chain the deployment runs the real allocation table. " +
+        "--rehearsal (REHEARSAL=1) deploys with every allocation to the deployer instead, and says who holds what",
+    );
+  if (!env.TIMELOCK_PROPOSERS)
+    problems.push(
+      "TIMELOCK_PROPOSERS is not set: the deployer would keep the timelock's proposer and canceller roles; " +
+        "set the address of the multisig (a Safe) that proposes governance changes",
+    );
+  return problems;
 }

@@ -4,7 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ContractTransactionResponse, Signer } from "ethers";
+import { BaseContract, Interface, TransactionRequest, ZeroHash, getAddress, getCreateAddress, id } from "ethers";
+import type { Signer } from "ethers";
 
 import {
   ALLOCATION_TABLE,
@@ -21,11 +22,14 @@ import {
 import {
   CONTRACT_NAMES,
   ContractName,
+  ContractSource,
   DeployedContract,
   Deployment,
+  deploymentPath,
   readDeployment,
   writeDeployment,
 } from "./lib/deployments";
+import { Sender, SenderOptions, detectAutomine } from "./lib/transactions";
 import { formatOpg, formatTime } from "./lib/format";
 import { MONTH, vestedAt } from "./lib/vesting";
 import type {
@@ -54,9 +58,28 @@ export interface DeployOptions {
   protocolFeeRecipient?: string;
   /** Enclave measurements approved for TEE nodes at deployment (later ones through the timelock). */
   teeMeasurements?: string[];
-  /** Confirmations to wait for each transaction (1 locally). */
+  /** Confirmations to wait for each transaction (default 2); 1 when the node mines each transaction on arrival. */
   confirmations?: number;
+  /** Seconds to wait for one transaction before stopping with a resumable error (default 600). */
+  txTimeoutSeconds?: number;
+  /** Plan only: send nothing, write nothing, return the plan with gas estimates. */
+  dryRun?: boolean;
+  /** Test hook (OPG_DEPLOY_KILL_AT): kill the process when the Nth transaction of the run reaches a phase. */
+  killAt?: SenderOptions["killAt"];
   log?: (line: string) => void;
+}
+
+/** One transaction of the deployment as the preflight shows it. */
+export interface PlannedAction {
+  what: string;
+  kind: "deploy" | "call";
+  /** done: recorded and on chain, reused; pending: recorded, to be looked up by hash; todo: to be sent. */
+  state: "done" | "pending" | "todo";
+  /** For a contract: its address (recorded, or the one deployer and nonce will give). */
+  address?: string;
+  /** Estimated gas (todo and pending only); `estimated` false when it is a fixed allowance, not the node's. */
+  gas?: bigint;
+  estimated?: boolean;
 }
 
 export interface DeployedSystem {
@@ -71,12 +94,34 @@ export interface DeployedSystem {
   escrow: PaymentsEscrow;
   schedules: (GenesisSchedule & { id: number })[];
   circulatingAtTge: bigint;
+  /** Every transaction, in order, with what was already done. */
+  plan: PlannedAction[];
+  /** Confirmations waited for per transaction. */
+  confirmations: number;
   file?: string;
+}
+
+/** Gas allowed for a call the node cannot estimate yet (its contract is not deployed): above what each measured. */
+const CALL_GAS: Record<string, bigint> = {
+  approve: 60_000n,
+  transfer: 70_000n,
+  grantRole: 60_000n,
+  renounceRole: 40_000n,
+  setTeeMeasurementApproval: 60_000n,
+};
+/** createSchedules: per schedule, and once per batch. */
+const SCHEDULE_GAS = 140_000n;
+const BATCH_GAS = 60_000n;
+
+/** A role's id: DEFAULT_ADMIN_ROLE is zero, every other OpenZeppelin role is keccak256 of its name. */
+export function roleId(name: string): string {
+  return name === "DEFAULT_ADMIN_ROLE" ? ZeroHash : id(name);
 }
 
 export async function deploySystem(hre: HardhatRuntimeEnvironment, options: DeployOptions): Promise<DeployedSystem> {
   const log = options.log ?? (() => undefined);
   const { ethers } = hre;
+  const dryRun = options.dryRun ?? false;
 
   // Check: the table, before anything touches the chain.
   checkGenesis(options.genesis);
@@ -92,41 +137,87 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   if (!deployer) throw new Error(`no deployer account for network "${hre.network.name}": set DEPLOYER_PRIVATE_KEY`);
   const deployerAddress = await deployer.getAddress();
   const chainId = Number((await ethers.provider.getNetwork()).chainId);
-  const confirmations = options.confirmations ?? 1;
 
   const deployment = await resumable(hre, chainId, deployerAddress, options);
+  const file = options.deploymentsDir ? deploymentPath(chainId, options.deploymentsDir) : undefined;
   const save = () => {
-    if (options.deploymentsDir) writeDeployment(deployment, options.deploymentsDir);
+    if (options.deploymentsDir && !dryRun) writeDeployment(deployment, options.deploymentsDir);
   };
-  const wait = async (tx: ContractTransactionResponse, what: string) => {
-    log(`  ${what}: sent ${tx.hash}, waiting for ${confirmations} confirmation(s)`);
-    const receipt = await tx.wait(confirmations);
-    if (!receipt || receipt.status !== 1) throw new Error(`${what} failed in ${tx.hash}`);
-    return receipt;
+  // A node that mines each transaction as it arrives never mines a second block on its own: one confirmation.
+  const automine = await detectAutomine(hre);
+  const confirmations = automine ? 1 : (options.confirmations ?? 2);
+  if (automine && (options.confirmations ?? 1) > 1)
+    log(`the node mines each transaction as it arrives: waiting for 1 confirmation, not ${options.confirmations}`);
+  const sender = new Sender(hre, deployer, deployerAddress, deployment, {
+    confirmations,
+    timeoutSeconds: options.txTimeoutSeconds ?? 600,
+    pollMs: automine ? 20 : 1000,
+    save,
+    file,
+    log,
+    killAt: options.killAt,
+  });
+
+  const plan: PlannedAction[] = [];
+  /** Contracts on chain: only these may be read (a dry run plans the others at their future addresses). */
+  const live = new Set<string>();
+  // The nonce the plan's next new transaction gets: after any recorded one the node has not seen yet.
+  let nextNonce = dryRun ? await sender.nextNonce() : 0;
+  for (const t of deployment.transactions) if (t.status === "sent") nextNonce = Math.max(nextNonce, t.nonce + 1);
+  const estimate = async (request: TransactionRequest, fallback: bigint, canEstimate: boolean) => {
+    if (canEstimate)
+      try {
+        return { gas: await ethers.provider.estimateGas({ ...request, from: deployerAddress }), estimated: true };
+      } catch {
+        // depends on an earlier step of the plan: the allowance below
+      }
+    return { gas: fallback, estimated: false };
   };
 
   async function deployContract<T>(name: ContractName, args: unknown[]): Promise<T> {
+    const what = `${name} deployment`;
     const recorded = deployment.contracts[name];
+    const factory = await ethers.getContractFactory(name, deployer);
     if (recorded) {
       log(`${name}: reusing ${recorded.address} (block ${recorded.blockNumber})`);
+      plan.push({ what, kind: "deploy", state: "done", address: recorded.address });
+      live.add(recorded.address);
+      if (!recorded.source && !dryRun) {
+        recorded.source = await contractSource(hre, name, factory.interface, args);
+        save();
+      }
       return (await ethers.getContractAt(name, recorded.address)) as T;
     }
+    const request = await factory.getDeployTransaction(...args);
+    if (dryRun) {
+      const pending = sender.recorded(what);
+      const address = pending?.address ?? getCreateAddress({ from: deployerAddress, nonce: nextNonce++ });
+      plan.push({
+        what,
+        kind: "deploy",
+        state: pending ? "pending" : "todo",
+        address,
+        ...(await estimate(request, 0n, true)),
+      });
+      return (await ethers.getContractAt(name, address)) as T;
+    }
     log(`${name}: deploying`);
-    const factory = await ethers.getContractFactory(name, deployer);
-    const contract = await factory.deploy(...args);
-    const tx = contract.deploymentTransaction()!;
-    const receipt = await wait(tx as ContractTransactionResponse, `${name} deployment`);
+    const receipt = await sender.send(what, request, true);
+    const address = getAddress(receipt.contractAddress!);
     deployment.contracts[name] = {
-      address: await contract.getAddress(),
+      address,
       blockNumber: receipt.blockNumber,
       blockHash: receipt.blockHash,
       transactionHash: receipt.hash,
+      nonce: sender.recorded(what)!.nonce,
+      source: await contractSource(hre, name, factory.interface, args),
     };
     if (deployment.startBlock === 0 || receipt.blockNumber < deployment.startBlock)
       deployment.startBlock = receipt.blockNumber;
     save();
-    log(`${name}: ${deployment.contracts[name]!.address}`);
-    return contract as T;
+    live.add(address);
+    log(`${name}: ${address}`);
+    return (await ethers.getContractAt(name, address)) as T;
   }
 
   // Timelock: proposers schedule, anyone executes, the timelock administers itself.
@@ -188,33 +279,59 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   deployment.genesis.tge = options.genesis.tge.toString();
   deployment.genesis.treasury = treasury;
 
-  // Genesis: every step is recorded once mined, so a rerun picks up where a failed run stopped.
+  // Genesis and roles: every call is recorded before it is sent and marked done once mined, so a rerun picks up
+  // where a stopped run left off. `needed` reads the chain to skip what is already so (only once deployed).
   const steps = deployment.genesis.steps;
-  async function step(name: string, send: () => Promise<ContractTransactionResponse>) {
-    if (steps[name]) return;
-    const receipt = await wait(await send(), name);
-    steps[name] = receipt.hash;
+  async function step(
+    what: string,
+    contract: BaseContract,
+    method: string,
+    args: unknown[],
+    needed?: () => Promise<boolean>,
+  ) {
+    if (steps[what]) {
+      plan.push({ what, kind: "call", state: "done" });
+      return;
+    }
+    const to = await contract.getAddress();
+    const recorded = sender.recorded(what);
+    if (!recorded && needed && live.has(to) && !(await needed())) return;
+    const request = { to, data: contract.interface.encodeFunctionData(method, args) };
+    if (dryRun) {
+      const fallback =
+        method === "createSchedules"
+          ? BATCH_GAS + SCHEDULE_GAS * BigInt((args[0] as unknown[]).length)
+          : (CALL_GAS[method] ?? 100_000n);
+      plan.push({
+        what,
+        kind: "call",
+        state: recorded ? "pending" : "todo",
+        ...(await estimate(request, fallback, live.has(to))),
+      });
+      if (!recorded) nextNonce++;
+      return;
+    }
+    const receipt = await sender.send(what, request);
+    steps[what] = receipt.hash;
     save();
   }
 
   const vestedTotal = schedulesPlanned.reduce((sum, s) => sum + s.total, 0n);
-  await step("approve vesting", () => token.approve(vestingAddress, vestedTotal));
+  await step("approve vesting", token, "approve", [vestingAddress, vestedTotal]);
   for (let i = 0; i < schedulesPlanned.length; i += SCHEDULES_PER_BATCH) {
     const batch = schedulesPlanned.slice(i, i + SCHEDULES_PER_BATCH);
-    await step(`schedules ${i + 1}-${i + batch.length}`, () =>
-      vesting.createSchedules(
-        batch.map((s) => ({
-          beneficiary: resolve(s.beneficiary),
-          total: s.total,
-          unlockedAtStart: s.unlockedAtStart,
-          start: s.start,
-          cliff: s.cliff,
-          end: s.end,
-          shape: s.shape,
-          revocable: s.revocable,
-        })),
-      ),
-    );
+    await step(`schedules ${i + 1}-${i + batch.length}`, vesting, "createSchedules", [
+      batch.map((s) => ({
+        beneficiary: resolve(s.beneficiary),
+        total: s.total,
+        unlockedAtStart: s.unlockedAtStart,
+        start: s.start,
+        cliff: s.cliff,
+        end: s.end,
+        shape: s.shape,
+        revocable: s.revocable,
+      })),
+    ]);
   }
   const schedules = schedulesPlanned.map((s, i) => ({ ...s, beneficiary: resolve(s.beneficiary), id: i + 1 }));
   deployment.genesis.scheduleIds = scheduleIdRanges(schedules);
@@ -222,77 +339,75 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   for (const category of options.genesis.categories) {
     if (category.release.kind === "vesting") continue;
     for (const [i, grant] of category.grants.entries()) {
-      await step(`${category.key} ${i + 1}: ${formatOpg(grant.amount)}`, () =>
-        token.transfer(resolve(grant.beneficiary), grant.amount),
-      );
+      await step(`${category.key} ${i + 1}: ${formatOpg(grant.amount)}`, token, "transfer", [
+        resolve(grant.beneficiary),
+        grant.amount,
+      ]);
     }
   }
 
   for (const measurement of options.teeMeasurements ?? []) {
-    if (!(await nodes.isTeeMeasurementApproved(measurement)))
-      await step(`approve TEE measurement ${measurement.slice(0, 10)}`, () =>
-        nodes.setTeeMeasurementApproval(measurement, true),
-      );
+    await step(
+      `approve TEE measurement ${measurement.slice(0, 10)}`,
+      nodes,
+      "setTeeMeasurementApproval",
+      [measurement, true],
+      async () => !(await nodes.isTeeMeasurementApproved(measurement)),
+    );
   }
 
   // The dispute path slashes and the escrow credits node fees, both fixed once in Staking; the escrow records the
   // proofs of fulfilled requests.
   const proofsAddress = await proofs.getAddress();
   const escrowAddress = await escrow.getAddress();
-  if ((await staking.slasher()) === ethers.ZeroAddress)
-    await step("Staking: slasher ProofRegistry, fee source PaymentsEscrow", () =>
-      staking.setProtocolContracts(proofsAddress, escrowAddress),
-    );
-  if ((await staking.slasher()) !== proofsAddress || (await staking.feeSource()) !== escrowAddress)
+  const grant = (what: string, contract: RoleHolder, role: string, to: string) =>
+    step(what, contract, "grantRole", [roleId(role), to], async () => !(await contract.hasRole(roleId(role), to)));
+  await step(
+    "Staking: slasher ProofRegistry, fee source PaymentsEscrow",
+    staking,
+    "setProtocolContracts",
+    [proofsAddress, escrowAddress],
+    async () => (await staking.slasher()) === ethers.ZeroAddress,
+  );
+  if (!dryRun && ((await staking.slasher()) !== proofsAddress || (await staking.feeSource()) !== escrowAddress))
     throw new Error(`Staking's slasher and fee source are not this deployment's ProofRegistry and PaymentsEscrow`);
-  if (!(await proofs.hasRole(await proofs.RECORDER_ROLE(), escrowAddress)))
-    await step("ProofRegistry: recorder role to PaymentsEscrow", async () =>
-      proofs.grantRole(await proofs.RECORDER_ROLE(), escrowAddress),
-    );
+  await grant("ProofRegistry: recorder role to PaymentsEscrow", proofs, "RECORDER_ROLE", escrowAddress);
 
   // Admin roles to the timelock; the deployer keeps none.
-  const handOver: [
-    string,
-    {
-      hasRole(role: string, a: string): Promise<boolean>;
-      grantRole(role: string, a: string): Promise<ContractTransactionResponse>;
-      renounceRole(role: string, a: string): Promise<ContractTransactionResponse>;
-    },
-    string[],
-  ][] = [
-    ["VestingVault", vesting, [await vesting.SCHEDULE_CREATOR_ROLE(), await vesting.REVOKER_ROLE()]],
+  const handOver: [string, RoleHolder, string[]][] = [
+    ["VestingVault", vesting, ["SCHEDULE_CREATOR_ROLE", "REVOKER_ROLE"]],
     // No slasher for governance: Staking's slasher is the proof registry, fixed once (contracts/SECURITY.md, F1).
-    ["Staking", staking, [await staking.PAUSER_ROLE()]],
+    ["Staking", staking, ["PAUSER_ROLE"]],
     ["ModelRegistry", models, []],
-    ["NodeRegistry", nodes, [await nodes.JAILER_ROLE()]],
-    ["ProofRegistry", proofs, [await proofs.ARBITER_ROLE()]],
+    ["NodeRegistry", nodes, ["JAILER_ROLE"]],
+    ["ProofRegistry", proofs, ["ARBITER_ROLE"]],
     ["PaymentsEscrow", escrow, []],
   ];
-  const ADMIN = ethers.ZeroHash; // DEFAULT_ADMIN_ROLE, handed over last
   for (const [name, contract, roles] of handOver) {
-    for (const role of [...roles, ADMIN]) {
-      if (!(await contract.hasRole(role, timelockAddress)))
-        await step(`${name}: grant ${role.slice(0, 10)} to timelock`, () => contract.grantRole(role, timelockAddress));
-    }
-    for (const role of [...roles, ADMIN]) {
-      if (await contract.hasRole(role, deployerAddress))
-        await step(`${name}: renounce ${role.slice(0, 10)}`, () => contract.renounceRole(role, deployerAddress));
-    }
+    // DEFAULT_ADMIN_ROLE last: granted after the others, renounced after them.
+    for (const role of [...roles, "DEFAULT_ADMIN_ROLE"])
+      await grant(`${name}: grant ${role} to timelock`, contract, role, timelockAddress);
+    for (const role of [...roles, "DEFAULT_ADMIN_ROLE"])
+      await step(`${name}: renounce ${role}`, contract, "renounceRole", [roleId(role), deployerAddress], () =>
+        contract.hasRole(roleId(role), deployerAddress),
+      );
   }
 
-  // Verify the result against the table, from the chain.
-  const circulatingAtTge = await verify(token, vesting, options.genesis, schedules, deployerAddress, resolve);
-  const stakingBalance = await token.balanceOf(stakingAddress);
-  if (stakingBalance !== ALLOCATION_TABLE.stakingRewards.amount)
-    throw new Error(`the staking contract holds ${formatOpg(stakingBalance)}, not the staking-rewards allocation`);
-  deployment.genesis.circulatingAtTge = circulatingAtTge.toString();
-  deployment.genesis.complete = true;
-  save();
-  log(
-    `genesis verified: supply ${formatOpg(await token.totalSupply())}, circulating at TGE ${formatOpg(circulatingAtTge)}`,
-  );
+  let circulatingAtTge = circulatingAt(options.genesis, options.genesis.tge);
+  if (!dryRun) {
+    // Verify the result against the table, from the chain.
+    circulatingAtTge = await checkOnChain(token, vesting, options.genesis, schedules, deployerAddress, resolve);
+    const stakingBalance = await token.balanceOf(stakingAddress);
+    if (stakingBalance !== ALLOCATION_TABLE.stakingRewards.amount)
+      throw new Error(`the staking contract holds ${formatOpg(stakingBalance)}, not the staking-rewards allocation`);
+    deployment.genesis.circulatingAtTge = circulatingAtTge.toString();
+    deployment.genesis.complete = true;
+    save();
+    log(
+      `genesis verified: supply ${formatOpg(await token.totalSupply())}, circulating at TGE ${formatOpg(circulatingAtTge)}`,
+    );
+  }
 
-  const file = options.deploymentsDir ? `${options.deploymentsDir}/${chainId}.json` : undefined;
   return {
     deployment,
     timelock,
@@ -305,7 +420,33 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     escrow,
     schedules,
     circulatingAtTge,
+    plan,
+    confirmations,
     file,
+  };
+}
+
+type RoleHolder = BaseContract & { hasRole(role: string, account: string): Promise<boolean> };
+
+/** What the explorer needs to verify a contract: its name, constructor arguments and compiler settings. */
+async function contractSource(
+  hre: HardhatRuntimeEnvironment,
+  name: ContractName,
+  iface: Interface,
+  args: unknown[],
+): Promise<ContractSource> {
+  const artifact = await hre.artifacts.readArtifact(name);
+  const contract = `${artifact.sourceName}:${artifact.contractName}`;
+  const build = await hre.artifacts.getBuildInfo(contract);
+  if (!build) throw new Error(`no build information for ${contract}: run npx hardhat compile`);
+  const settings = build.input.settings;
+  return {
+    contract,
+    constructorArgs: JSON.parse(JSON.stringify(args, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
+    constructorArgsEncoded: iface.encodeDeploy(args).slice(2),
+    compilerVersion: `v${build.solcLongVersion}`,
+    optimizer: { enabled: settings.optimizer?.enabled ?? false, runs: settings.optimizer?.runs ?? 200 },
+    evmVersion: settings.evmVersion ?? "default",
   };
 }
 
@@ -337,6 +478,7 @@ async function resumable(
     deployer,
     startBlock: 0,
     contracts: {},
+    transactions: [],
     genesis: { tge: "", treasury: "", steps: {}, scheduleIds: {}, circulatingAtTge: "", complete: false },
   };
   if (!options.deploymentsDir) return fresh;
@@ -364,7 +506,7 @@ function scheduleIdRanges(schedules: { category: CategoryKey; id: number }[]): R
 }
 
 /** Checks the deployed state against the table; returns the circulating supply at TGE read from the chain. */
-async function verify(
+async function checkOnChain(
   token: OPG,
   vesting: VestingVault,
   genesis: Genesis,

@@ -6,6 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import type { RecordedTransaction } from "./transactions";
+
 export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "deployments");
 
 export interface DeployedContract {
@@ -13,6 +15,24 @@ export interface DeployedContract {
   blockNumber: number;
   blockHash: string;
   transactionHash: string;
+  /** The deployer's nonce of the deployment transaction: with the deployer it gives the address. */
+  nonce?: number;
+  /** What the explorer needs to verify the contract (`npm run verify`). */
+  source?: ContractSource;
+}
+
+/** A contract's constructor arguments and compiler settings, as the explorer's verification takes them. */
+export interface ContractSource {
+  /** Fully qualified name: "contracts/token/OPG.sol:OPG". */
+  contract: string;
+  /** The constructor arguments as JSON (numbers as decimal strings). */
+  constructorArgs: unknown[];
+  /** The same, ABI-encoded (hex, no 0x): what the explorer's API takes. */
+  constructorArgsEncoded: string;
+  /** "v0.8.28+commit.7893614a" */
+  compilerVersion: string;
+  optimizer: { enabled: boolean; runs: number };
+  evmVersion: string;
 }
 
 /** Every contract the deployment makes, in the order it makes them. */
@@ -38,6 +58,8 @@ export interface Deployment {
   /** The first block of the deployment: where an indexer starts. */
   startBlock: number;
   contracts: Partial<Record<ContractName, DeployedContract>>;
+  /** Every transaction of the deployment in the order sent, recorded before it is broadcast or waited on. */
+  transactions: RecordedTransaction[];
   genesis: {
     tge: string;
     treasury: string;
@@ -57,7 +79,9 @@ export function deploymentPath(chainId: number | bigint, dir = DEPLOYMENTS_DIR):
 export function readDeployment(chainId: number | bigint, dir = DEPLOYMENTS_DIR): Deployment | undefined {
   const file = deploymentPath(chainId, dir);
   if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, "utf8")) as Deployment;
+  const deployment = JSON.parse(fs.readFileSync(file, "utf8")) as Deployment;
+  deployment.transactions ??= []; // files written before transactions were recorded
+  return deployment;
 }
 
 export function writeDeployment(deployment: Deployment, dir = DEPLOYMENTS_DIR): string {

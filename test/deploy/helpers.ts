@@ -1,0 +1,169 @@
+/** An anvil node (from npm) on a free port, a stand-in of the explorer's verification API, and the deploy commands. */
+import { ChildProcess, spawn } from "node:child_process";
+import * as http from "node:http";
+import * as net from "node:net";
+import * as path from "node:path";
+
+import { ROOT, freePort } from "../helpers/node";
+
+/** Anvil's first default account: funded with 10,000 ETH on every anvil chain. Public knowledge, not a secret. */
+export const ANVIL_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+export const ANVIL_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+/** Anvil's second account, standing for the multisig that proposes timelocked changes. */
+export const SAFE = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+export interface Anvil {
+  url: string;
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** `npx anvil --chain-id 84532` on a free port; `args` adds --block-time 1, --no-mining and the like. */
+export async function startAnvil(args: string[] = [], chainId = 84532): Promise<Anvil> {
+  const port = await freePort();
+  const bin = path.join(ROOT, "node_modules", ".bin", "anvil");
+  const child: ChildProcess = spawn(bin, ["--chain-id", String(chainId), "--port", String(port), ...args], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  let id = 0;
+  const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+    });
+    const body = (await res.json()) as { result?: T; error?: { message: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+    return body.result as T;
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`anvil exited: ${output}`);
+    try {
+      await rpc("eth_chainId");
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`anvil did not answer in 30 s: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    rpc,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      process.kill(-child.pid!, "SIGTERM");
+      await exited;
+    },
+  };
+}
+
+export interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/** Runs `npm run <script> -- <args>` (deploy/cli.ts) with the environment `env` added to a clean one. */
+export async function npmRun(script: "deploy" | "verify", args: string[], env: Record<string, string>): Promise<Run> {
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(clean))
+    if (
+      /^(DEPLOYER_PRIVATE_KEY|BASE_SEPOLIA_RPC_URL|GENESIS_|TIMELOCK_|TEE_|CONFIRMATIONS|TX_TIMEOUT|ETHERSCAN_|OPG_DEPLOY_|DRY_RUN|REHEARSAL|PROTOCOL_FEE)/.test(
+        name,
+      )
+    )
+      delete clean[name];
+  // Empty rather than absent: hardhat.config.ts loads a developer's .env, which must not fill them in.
+  const unset = { DEPLOYER_PRIVATE_KEY: "", BASE_SEPOLIA_RPC_URL: "", GENESIS_FILE: "", TIMELOCK_PROPOSERS: "" };
+  const child = spawn("node", ["-r", "ts-node/register/transpile-only", "deploy/cli.ts", script, ...args], {
+    cwd: ROOT,
+    env: { ...clean, ...unset, ETHERSCAN_API_KEY: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
+  const [status, signal] = (await new Promise((r) => child.once("exit", (c, s) => r([c, s])))) as [
+    number | null,
+    NodeJS.Signals | null,
+  ];
+  clearTimeout(timer);
+  return { status, signal, output };
+}
+
+/** A request the explorer stand-in received. */
+export interface ExplorerRequest {
+  action: string;
+  params: Record<string, string>;
+}
+
+export interface Explorer {
+  url: string;
+  requests: ExplorerRequest[];
+  /** Addresses (lowercase) the stand-in holds as verified. */
+  verified: Set<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A stand-in of the Etherscan v2 verification API: getsourcecode (verified or not), verifysourcecode (checked by
+ * `check`, which returns an error message or undefined; answers a guid), checkverifystatus (Pass - Verified).
+ */
+export async function startExplorer(check: (params: Record<string, string>) => string | undefined): Promise<Explorer> {
+  const requests: ExplorerRequest[] = [];
+  const verified = new Set<string>();
+  const pending = new Map<string, string>();
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      const url = new URL(req.url!, "http://stand-in");
+      const params: Record<string, string> = Object.fromEntries(url.searchParams);
+      if (req.method === "POST") Object.assign(params, Object.fromEntries(new URLSearchParams(body)));
+      requests.push({ action: params.action, params });
+      const answer = (status: string, message: string, result: unknown) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ status, message, result }));
+      };
+      if (params.chainid !== "84532") return answer("0", "NOTOK", "Missing or unsupported chainid parameter");
+      if (!params.apikey) return answer("0", "NOTOK", "Missing/Invalid API Key");
+      if (params.action === "getsourcecode") {
+        const address = (params.address ?? "").toLowerCase();
+        return answer("1", "OK", [{ SourceCode: verified.has(address) ? "{...}" : "", ABI: "" }]);
+      }
+      if (params.action === "verifysourcecode") {
+        const address = (params.contractaddress ?? "").toLowerCase();
+        if (verified.has(address)) return answer("0", "NOTOK", "Contract source code already verified");
+        const problem = check(params);
+        if (problem) return answer("0", "NOTOK", problem);
+        const guid = `guid-${pending.size + 1}-${address.slice(2, 10)}`;
+        pending.set(guid, address);
+        return answer("1", "OK", guid);
+      }
+      if (params.action === "checkverifystatus") {
+        const address = pending.get(params.guid);
+        if (!address) return answer("0", "NOTOK", "Unknown UID");
+        verified.add(address);
+        return answer("1", "OK", "Pass - Verified");
+      }
+      answer("0", "NOTOK", `unknown action ${params.action}`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v2/api`,
+    requests,
+    verified,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
