@@ -82,7 +82,7 @@ export async function deploySystemFixture() {
     ethers.ZeroAddress,
   );
   await proofs.connect(gov).grantRole(await proofs.RECORDER_ROLE(), escrow);
-  await staking.connect(gov).grantRole(await staking.SLASHER_ROLE(), proofs);
+  await staking.connect(gov).setProtocolContracts(proofs, escrow);
   await nodes.connect(gov).setTeeMeasurementApproval(MEASUREMENT, true);
   await models.connect(builder).registerModel(MODEL, "ipfs://model", ROYALTY_PPM);
 
