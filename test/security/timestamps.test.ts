@@ -11,8 +11,8 @@ timestamps (±15 s)
 │   at thawEndsAt it pays
 ├── request deadline (a request naming its node) → fulfil at the deadline pays and reclaim reverts; at deadline + 1
 │   reclaim refunds and fulfil reverts: never both
-├── request duration → a deadline MAX_REQUEST_DURATION after the posting block is accepted, one second more is
-│   EscrowDeadlineTooFar(deadline, latest) whatever second the producer gives the block
+├── request duration → a deadline MAX_REQUEST_DURATION − 1 s after the posting block is accepted, one second more
+│   is EscrowDeadlineTooFar(deadline, latest) whatever second the producer gives the block
 ├── voucher expiry → at the expiry it pays; 1 s later EscrowVoucherExpired(expiry)
 ├── challenge window → at its last second a challenge opens; 1 s later ProofsChallengeWindowClosed; isFinal flips
 │   exactly there
@@ -183,8 +183,14 @@ describe("security: timestamp manipulation within validator bounds", function ()
         f.escrow.connect(f.payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(2n), t + max + 1n, 0n, GAS),
       )
         .to.be.revertedWithCustomError(f.escrow, "EscrowDeadlineTooFar")
-        .withArgs(t + max + 1n, t + max);
+        .withArgs(t + max + 1n, t + max - 1n);
       await time.setNextBlockTimestamp(t + 1n);
+      await expect(
+        f.escrow.connect(f.payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(2n), t + 1n + max, 0n, GAS),
+      )
+        .to.be.revertedWithCustomError(f.escrow, "EscrowDeadlineTooFar")
+        .withArgs(t + 1n + max, t + max);
+      await time.setNextBlockTimestamp(t + 2n);
       await expect(
         f.escrow.connect(f.payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(2n), t + 1n + max, 0n, GAS),
       ).to.emit(f.escrow, "RequestPosted");
