@@ -1,67 +1,93 @@
 /*
-PaymentsEscrow
+PaymentsEscrow (a payer's free balance funds requests and escrows and leaves at once; its escrow with each operator
+alone pays that operator's vouchers and leaves only through a thaw; node shares are credited in staking per payment)
 ├── deployment → it stores the token, node and model registries, staking and proofs; the admin holds DEFAULT_ADMIN_ROLE;
 │   the protocol fee is 1%, the withdrawal thaw 30 days, the fee recipient zero (burn), request ids start at 1;
 │   VOUCHER_TYPEHASH is the hash of the voucher type; the EIP-712 domain is ("OPG Payments", "1", chain, escrow)
 ├── deposit
 │   ├── when the amount is 0 → it reverts EscrowZeroAmount
-│   ├── when the payer deposits for itself → its balance grows, the tokens move from it; it emits
-│   │   Deposited(payer, payer, amount)
-│   └── when a depositor pays for another payer (an EOA or a contract wallet) → the payer's balance grows, the
-│       depositor pays; it emits Deposited(payer, depositor, amount)
+│   ├── when the payer deposits for itself → its free balance grows, the tokens move from it, no escrow grows; it
+│   │   emits Deposited(payer, payer, amount) and no EscrowFunded
+│   ├── when a depositor pays for another payer (an EOA or a contract wallet) → Deposited(payer, depositor, amount)
+│   └── given a thaw in progress → the escrow and its thaw are unchanged
+├── free balance and escrows
+│   ├── depositToEscrow → Deposited(payer, depositor, amount) and EscrowFunded(payer, operator, amount); the escrow grows
+│   ├── fundEscrow → the free balance moves into the escrow with the operator, no token moves; EscrowFunded; 0 →
+│   │   EscrowZeroAmount; above the free balance → EscrowInsufficientBalance(balance, amount)
+│   ├── a zero operator or the payer itself → EscrowInvalidOperator(operator) (fundEscrow and depositToEscrow)
+│   └── withdrawBalance → at once; Withdrawn(payer, 0, amount); a locked fee cap and the escrows stay; 0 →
+│       EscrowZeroAmount; above → EscrowInsufficientBalance(balance, amount)
 ├── depositWithPermit
 │   ├── when the permit is valid → it spends the permit (nonce used, allowance back to 0) and deposits
 │   ├── when someone submitted the same permit first (front-run) → the deposit still succeeds
 │   └── when the permit is bad and there is no allowance → it reverts ERC20InsufficientAllowance
-├── thaw
-│   ├── when the amount is above the balance → it reverts EscrowInsufficientBalance(balance, amount)
-│   ├── when the amount is within the balance (all of it included) → thawing = amount, started now, ending now +
-│   │   the thawing period, availableOf drops, no token moves; it emits ThawStarted(payer, amount, endsAt)
+├── thaw (of the escrow with an operator)
+│   ├── when the amount is above that escrow → it reverts EscrowInsufficientBalance(balance, amount); an escrow with
+│   │   another operator is apart
+│   ├── when the amount is within it (all of it included) → thawing = amount, started now, ending now + the thawing
+│   │   period, availableOf(payer, operator) drops, no token moves; ThawStarted(payer, operator, amount, endsAt)
+│   ├── a fee cap locked in a request and the free balance are apart; each escrow thaws on its own
 │   ├── given a thaw in progress → a new thaw replaces its amount, start and end
-│   └── when the amount is 0 → it cancels the thaw: thawing, start and end back to 0; ThawStarted(payer, 0, 0)
-├── withdraw
+│   └── when the amount is 0 → it cancels the thaw: thawing, start and end back to 0; ThawStarted(payer, op, 0, 0)
+├── withdraw (an escrow's thawed funds)
 │   ├── given no thaw → it reverts EscrowThawNotEnded(0)
 │   ├── given the thaw has not ended → it reverts EscrowThawNotEnded(endsAt), up to its last second
-│   ├── given the thaw has ended → it pays the thawing amount, clears the thaw; it emits Withdrawn(payer, amount);
+│   ├── given the thaw has ended → it pays the thawing amount, clears the thaw; Withdrawn(payer, operator, amount);
 │   │   withdrawing again reverts EscrowThawNotEnded(0)
 │   ├── given vouchers took part of the thawing funds during the thaw → it pays only what is left
-│   └── given vouchers took all of it → it pays 0 and emits Withdrawn(payer, 0)
+│   └── given vouchers took all of it → it pays 0 and emits Withdrawn(payer, operator, 0)
 ├── postRequest
 │   ├── when the fee cap is 0 → it reverts EscrowZeroAmount
 │   ├── when the deadline is now or past → it reverts EscrowDeadlinePassed(deadline)
+│   ├── when the deadline is MAX_REQUEST_DURATION (1 day) away or later → EscrowDeadlineTooFar(deadline, now + 1 day
+│   │   − 1 s); 1 s less is accepted; a deadline beyond uint40 is refused so, never truncated
 │   ├── when the model is unknown → it reverts EscrowUnknownModel(model)
-│   ├── when the cap is above what is available (thawing funds not counted) → it reverts
-│   │   EscrowInsufficientBalance(available, cap); exactly the available amount is accepted
-│   ├── otherwise → the cap leaves the balance, the request is stored Open, ids count up, no token moves; it emits
-│   │   RequestPosted with every value
-│   └── when the node id or the deadline does not fit its storage slot → it reverts or stores it as given
-│       (refused with SafeCastOverflowedUintDowncast, never truncated)
-├── fulfil
+│   ├── when the cap is above the free balance (escrows not counted) → EscrowInsufficientBalance(balance, cap);
+│   │   exactly the free balance is accepted
+│   ├── otherwise → the cap leaves the free balance, the request is stored Open with postedAt, ids count up, no
+│   │   token moves; it emits RequestPosted with every value
+│   └── when the node id does not fit its storage slot → SafeCastOverflowedUintDowncast, never truncated
+├── fulfil (an open request is committed a block before)
 │   ├── given an unknown request → it reverts EscrowRequestNotOpen(id, None)
 │   ├── when a node was chosen and another fulfils → it reverts EscrowWrongNode(id, chosen, nodeId)
 │   ├── when the caller does not operate the node → it reverts EscrowNotNodeOperator(nodeId, caller)
 │   ├── when the payer operates the node (self-dealing) → it reverts EscrowSelfDealing(payer, nodeId)
 │   ├── when the node is not eligible → it reverts EscrowNodeNotEligible(nodeId, model, mode, reason) for
-│   │   ModeNotOffered, ModelNotServed, Jailed, Stale, MeasurementNotApproved, InsufficientStake, Inactive
+│   │   ModeNotOffered, ModelNotServed, Jailed, Stale, MeasurementNotApproved, InsufficientOwnStake,
+│   │   InsufficientStake, Inactive
 │   ├── when the node's price is above the cap → it reverts EscrowPriceAboveCap(price, cap)
 │   ├── after the deadline → it reverts EscrowDeadlinePassed(deadline); at the deadline it still pays
-│   ├── otherwise → it pays the price split exactly (fee = price × 1%, royalty = price × 5%, both rounded down,
-│   │   the node the rest), refunds cap − price, marks the request Fulfilled, moves no token; it emits
-│   │   RequestFulfilled and PaymentCollected(kind Request); it commits a proof record under
-│   │   requestInferenceId(id) (first byte 0xff), which the registry then holds for the node
+│   ├── otherwise → it pays the price split exactly at protocolFeeFor(postedAt) (fee and royalty rounded down, the
+│   │   node the rest, credited in staking: FeesCredited, tokens to staking in the same transaction), refunds cap −
+│   │   price to the free balance, marks the request Fulfilled; RequestFulfilled and PaymentCollected(kind Request);
+│   │   it commits a proof record under requestInferenceId(id) (first byte 0xff), held for the node
 │   ├── when no node was chosen → any eligible node may fulfil it
 │   ├── when the mode's price is 0 → the whole cap is refunded and no payment is recorded
 │   ├── when fulfilled twice → it reverts EscrowRequestNotOpen(id, Fulfilled)
 │   └── given another node committed the record's leaf as a batch root first (a front-run) → it still pays
+├── commitments of open requests
+│   ├── commitFulfilment by a non-operator → EscrowNotNodeOperator; of a request not open → EscrowRequestNotOpen;
+│   │   otherwise FulfilmentCommitted(id, nodeId, commitment), commitment = keccak256(id, nodeId, output, proof)
+│   ├── no commitment, another answer's or another node's → EscrowNotCommitted(id, commitment of this answer)
+│   ├── committed in the same block → EscrowNotCommitted; one block later → paid
+│   └── a request naming its node → paid without a commitment
+├── protocolFeeFor
+│   ├── an increase applies to terms agreed before it (voucher issuedAt, request postedAt) only after one withdrawal
+│   │   thawing period; to later ones at once
+│   ├── a decrease applies at once, to earlier terms too
+│   ├── two increases within the grace → the lowest earlier fee for terms agreed before the second
+│   └── an increase after the grace ended → the earlier fee is the one then in force
+├── the node's price increase delay, as fulfil sees it → NodePriceIncreaseScheduled(node, prices, now + 1 day); the
+│   old price until then, the new one from then (for a request posted after it was scheduled); a decrease at once
 ├── reclaim
 │   ├── before or at the deadline → it reverts EscrowRequestNotExpired(id, deadline)
-│   ├── after the deadline → anyone may reclaim; the cap goes back to the payer; it emits RequestReclaimed
+│   ├── after the deadline → anyone may reclaim; the cap goes back to the free balance; it emits RequestReclaimed
 │   ├── then fulfil → it reverts EscrowRequestNotOpen(id, Reclaimed); reclaiming again → the same
 │   └── given a fulfilled request → it reverts EscrowRequestNotOpen(id, Fulfilled)
-├── redeem
+├── redeem (from the payer's escrow with the node's operator only)
 │   ├── the digest → voucherDigest equals the EIP-712 hash under the domain read from eip712Domain()
-│   ├── a first voucher → it pays cumulative − 0, split exactly; it emits PaymentCollected(kind Voucher); it
-│   │   returns what it paid; anyone may submit it; the money stays in the escrow's books
+│   ├── a first voucher → it pays cumulative − 0, split exactly; PaymentCollected(kind Voucher) and FeesCredited; it
+│   │   returns what it paid; anyone may submit it
 │   ├── the same voucher again → EscrowNothingOwed(cumulative, redeemed); a higher one pays only the difference;
 │   │   an older (lower) one → EscrowNothingOwed
 │   ├── channels → each (payer, node, model, mode) has its own redeemed amount
@@ -71,9 +97,11 @@ PaymentsEscrow
 │   ├── issued in the future → EscrowVoucherFromTheFuture(issuedAt); at issuedAt it pays
 │   ├── an unknown node → EscrowUnknownNode(nodeId); self-dealing → EscrowSelfDealing(payer, nodeId); an unknown
 │   │   model → EscrowUnknownModel(model)
+│   ├── a jailed or deregistered node, or one whose operator unstaked below its minimum → EscrowNodeNotServing(node)
+│   │   (skipped so in a batch); paid again once it serves
 │   ├── an EIP-1271 contract wallet payer → it pays with its owner's signature; another's → EscrowInvalidSignature
-│   └── a payer short of funds → it pays what the payer has, the rest after a top-up; with nothing →
-│       EscrowInsufficientBalance(0, owed)
+│   └── a payer short in its escrow with the operator → it pays what that escrow has (its free balance and other
+│       escrows do not pay), the rest after a top-up; with nothing → EscrowInsufficientBalance(0, owed)
 ├── redeem during a thaw
 │   ├── a voucher issued before the thaw started → it can take the thawing funds; thawing shrinks to the balance
 │   ├── a voucher issued at or after the start → it cannot: EscrowInsufficientBalance(available, owed), or it is
@@ -81,16 +109,17 @@ PaymentsEscrow
 │   └── after a cancelled thaw → every voucher may take the whole balance again
 ├── redeemBatch
 │   ├── when the lengths differ or the batch is empty → it reverts EscrowBadBatch(vouchers, signatures)
-│   ├── many payers and two nodes in one transaction → each is paid, split exactly; it returns the total
+│   ├── many payers and two nodes in one transaction → each is paid from its own escrow, split exactly; the total
 │   ├── one bad voucher → the others are paid; it emits VoucherSkipped(index, payer, nodeId, selector)
 │   ├── every kind of failure → each is skipped with its own error's selector
 │   ├── the same voucher twice → the second is skipped with EscrowNothingOwed
+│   ├── a payer's escrow with the operator runs out → later vouchers skipped; another operator's node is not paid
 │   └── when nothing pays → it reverts EscrowBatchPaidNothing
-├── collectNodeFees
-│   ├── when nothing is owed → it reverts EscrowNothingToCollect(operator)
-│   └── otherwise → anyone may call it; the node share goes to staking (distributeFees), which the operator and
-│       its delegator then claim, split by the operator's cut and the delegated / active ratio; it emits
-│       NodeFeesCollected(operator, amount)
+├── node fees credited in staking
+│   ├── a payment → FeesCredited(operator, nodeShare, toDelegators) in its transaction, Staking's token balance up by
+│   │   the node share; claimableRewards of the operator and of its delegator grew by exactly their parts
+│   ├── each operator's fees are its own
+│   └── a delegation made after a payment does not share it
 ├── collectRoyalties
 │   ├── when nothing is owed → it reverts EscrowNothingToCollect(caller)
 │   └── otherwise → it pays the model owner; it emits RoyaltiesCollected(owner, amount)
@@ -1026,6 +1055,85 @@ describe("PaymentsEscrow", function () {
   });
 
   /*
+  free balance and escrows
+  ├── depositToEscrow → Deposited(payer, depositor, amount) and EscrowFunded(payer, operator, amount); the escrow grows
+  ├── fundEscrow → moves free balance into the escrow with the operator; EscrowFunded(payer, operator, amount)
+  ├── fundEscrow / depositToEscrow with a zero operator or the payer itself → EscrowInvalidOperator(operator); 0 →
+  │   EscrowZeroAmount; above the free balance → EscrowInsufficientBalance(balance, amount)
+  └── withdrawBalance → at once, Withdrawn(payer, 0, amount); 0 → EscrowZeroAmount; above → EscrowInsufficientBalance;
+      a fee cap locked in a request is not withdrawable; an escrow is not either
+  */
+  describe("free balance and escrows", function () {
+    it("depositToEscrow adds to the payer's escrow with the operator, paid by the depositor", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await depositToEscrowAndCheck(f, f.payer3, f.payer3.address, f.operator.address, opg(9n));
+      await depositToEscrowAndCheck(f, f.stranger, f.payer3.address, f.operator2.address, opg(2n));
+      await depositToEscrowAndCheck(f, f.walletOwner, f.walletAddress, f.operator.address, 1n);
+      expect(await f.escrow.balanceOf(f.payer3.address)).to.equal(0n);
+      expect(await f.escrow.availableOf(f.payer3.address, f.operator2.address)).to.equal(opg(2n));
+    });
+
+    it("fundEscrow moves the free balance into the escrow, at once and without tokens moving", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await fundAndCheck(f, f.payer, f.operator2.address, opg(30n));
+      await fundAndCheck(f, f.payer, f.operator.address, DEPOSIT - opg(30n));
+      expect(await f.escrow.balanceOf(f.payer.address)).to.equal(0n);
+      await expect(f.escrow.connect(f.payer).fundEscrow(f.operator.address, 1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
+        .withArgs(0n, 1n);
+      await expect(f.escrow.connect(f.payer).fundEscrow(f.operator.address, 0n)).to.be.revertedWithCustomError(
+        f.escrow,
+        "EscrowZeroAmount",
+      );
+    });
+
+    it("reverts EscrowInvalidOperator(operator) for a zero operator or the payer itself", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      for (const operator of [ZeroAddress, f.payer.address]) {
+        await expect(f.escrow.connect(f.payer).fundEscrow(operator, 1n))
+          .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidOperator")
+          .withArgs(operator);
+        await expect(f.escrow.connect(f.payer).depositToEscrow(f.payer.address, operator, 1n))
+          .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidOperator")
+          .withArgs(operator);
+      }
+      // A depositor naming the payer as the operator is refused too.
+      await expect(f.escrow.connect(f.stranger).depositToEscrow(f.payer3.address, f.payer3.address, 1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidOperator")
+        .withArgs(f.payer3.address);
+      await expect(
+        f.escrow.connect(f.stranger).depositToEscrow(f.payer3.address, f.operator.address, 0n),
+      ).to.be.revertedWithCustomError(f.escrow, "EscrowZeroAmount");
+    });
+
+    it("withdrawBalance pays the free balance at once; locked caps and escrows stay", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await postAndCheck(f, f.payer, { feeCap: opg(30n) });
+      await expect(f.escrow.connect(f.payer).withdrawBalance(0n)).to.be.revertedWithCustomError(
+        f.escrow,
+        "EscrowZeroAmount",
+      );
+      await expect(f.escrow.connect(f.payer).withdrawBalance(DEPOSIT - opg(30n) + 1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
+        .withArgs(DEPOSIT - opg(30n), DEPOSIT - opg(30n) + 1n);
+      const escrowBefore = await accountOf(f, f.payer.address);
+      const before = await booksOf(f);
+      await expect(f.escrow.connect(f.payer).withdrawBalance(DEPOSIT - opg(30n)))
+        .to.emit(f.escrow, "Withdrawn")
+        .withArgs(f.payer.address, ZeroAddress, DEPOSIT - opg(30n));
+      await expectBooks(f, before, {
+        "balance:payer": -(DEPOSIT - opg(30n)),
+        "token:payer": DEPOSIT - opg(30n),
+        "token:escrow": -(DEPOSIT - opg(30n)),
+      });
+      expect(await accountOf(f, f.payer.address)).to.deep.equal(escrowBefore);
+      await expect(f.escrow.connect(f.payer).withdrawBalance(1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
+        .withArgs(0n, 1n);
+    });
+  });
+
+  /*
   depositWithPermit
   ├── valid permit → spends it and deposits
   ├── front-run permit → still deposits
@@ -1579,6 +1687,235 @@ describe("PaymentsEscrow", function () {
       // The front-runner reads OUTPUT and PROOF from the pending fulfil and commits the leaf first.
       await f.proofs.connect(f.operator2).commitBatch(f.nodeId2, leafOf(record), 1n, "");
       await fulfilAndCheck(f, f.operator, requestId, f.nodeId);
+    });
+  });
+
+  /*
+  commitments of open requests
+  ├── commitFulfilment by someone not operating the node → EscrowNotNodeOperator(nodeId, caller); of a request not
+  │   open → EscrowRequestNotOpen(id, status); otherwise FulfilmentCommitted(id, nodeId, commitment)
+  ├── an open request fulfilled with no commitment, or with one of another answer or node → EscrowNotCommitted(id,
+  │   fulfilmentCommitmentOf(id, nodeId, output, proof))
+  ├── committed in the same block as the fulfil → EscrowNotCommitted; in the block before → paid
+  └── a request naming its node needs no commitment
+  */
+  describe("commitments of open requests", function () {
+    it("commitFulfilment checks the operator and the request, and emits FulfilmentCommitted", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.None });
+      const c = await f.escrow.fulfilmentCommitmentOf(requestId, f.nodeId, OUTPUT, PROOF);
+      expect(c).to.equal(
+        keccak256(abi.encode(["uint256", "uint256", "bytes32", "bytes32"], [requestId, f.nodeId, OUTPUT, PROOF])),
+      );
+      await expect(f.escrow.connect(f.operator2).commitFulfilment(requestId, f.nodeId, c))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotNodeOperator")
+        .withArgs(f.nodeId, f.operator2.address);
+      await expect(f.escrow.connect(f.operator).commitFulfilment(99n, f.nodeId, c))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowRequestNotOpen")
+        .withArgs(99n, Status.None);
+      const before = await booksOf(f);
+      await expect(f.escrow.connect(f.operator).commitFulfilment(requestId, f.nodeId, c))
+        .to.emit(f.escrow, "FulfilmentCommitted")
+        .withArgs(requestId, f.nodeId, c);
+      await expectBooks(f, before, {});
+    });
+
+    it("reverts EscrowNotCommitted for no commitment, another answer's or another node's", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.None });
+      const mine1 = await f.escrow.fulfilmentCommitmentOf(requestId, f.nodeId, OUTPUT, PROOF);
+      await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotCommitted")
+        .withArgs(requestId, mine1);
+      // Committed to another output: that answer, not this one.
+      await commit(f, f.operator, requestId, f.nodeId, id("another output"));
+      await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotCommitted")
+        .withArgs(requestId, mine1);
+      // Node 2's commitment does not cover node 1's answer.
+      await commit(f, f.operator2, requestId, f.nodeId2);
+      await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotCommitted")
+        .withArgs(requestId, mine1);
+      await fulfilAndCheck(f, f.operator2, requestId, f.nodeId2);
+    });
+
+    it("reverts EscrowNotCommitted when committed in the same block, and pays one block later", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.None });
+      const c = await f.escrow.fulfilmentCommitmentOf(requestId, f.nodeId, OUTPUT, PROOF);
+      const sent: ContractTransactionResponse[] = [];
+      await network.provider.send("evm_setAutomine", [false]);
+      try {
+        sent.push(await f.escrow.connect(f.operator).commitFulfilment(requestId, f.nodeId, c, { gasLimit: GAS }));
+        sent.push(await f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF, { gasLimit: GAS }));
+        // The pending block holds the commitment: a fulfil in it names the reason.
+        await expect(
+          f.escrow.connect(f.operator).fulfil.staticCall(requestId, f.nodeId, OUTPUT, PROOF, { blockTag: "pending" }),
+        )
+          .to.be.revertedWithCustomError(f.escrow, "EscrowNotCommitted")
+          .withArgs(requestId, c);
+        await mine();
+      } finally {
+        await network.provider.send("evm_setAutomine", [true]);
+      }
+      const [rc, rf] = await Promise.all(sent.map((t) => ethers.provider.getTransactionReceipt(t.hash)));
+      expect([rc!.status, rf!.status, rc!.blockNumber]).to.deep.equal([1, 0, rf!.blockNumber]);
+      expect((await requestOf(f, requestId)).status).to.equal(Status.Open);
+      // Committing again keeps the first block: one block later, it pays.
+      await fulfilAndCheck(f, f.operator, requestId, f.nodeId);
+    });
+
+    it("needs no commitment for a request naming its node", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const { requestId, feeCap } = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
+      const before = await booksOf(f);
+      await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF)).to.emit(
+        f.escrow,
+        "RequestFulfilled",
+      );
+      const s = split(NODE1_PRICES[0]);
+      const changes: Record<string, bigint> = { "balance:payer": feeCap - NODE1_PRICES[0] };
+      await addCredit(f, changes, f.operator.address, s.node);
+      add(changes, "royalties:builder", s.royalty);
+      add(changes, "fees", s.fee);
+      await expectBooks(f, before, changes);
+    });
+  });
+
+  /*
+  protocolFeeFor, and the node's price as fulfil sees it
+  ├── an increase applies to vouchers issued and requests posted before it only after one withdrawal thawing period;
+  │   to later ones at once
+  ├── a decrease applies to every payment at once
+  ├── two increases within the grace keep the lowest earlier fee for terms agreed before the second
+  └── a node's price increase waits PRICE_INCREASE_DELAY: a fulfil before it pays the old price, one after (of a
+      request posted after the increase was scheduled) the new; a decrease applies at once
+  */
+  describe("protocolFeeFor", function () {
+    it("applies an increase to earlier terms only after one withdrawal thawing period", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const agreed = await now();
+      const period = await f.escrow.withdrawalThawingPeriod();
+      const t = await nextSecond();
+      await f.escrow.connect(f.admin).setProtocolFee(50_000n);
+      expect(await f.escrow.feeIncreasedAt()).to.equal(t);
+      expect(await f.escrow.feeBeforeIncreasePpm()).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(t - 1n)).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(t)).to.equal(50_000n);
+      await time.increaseTo(t + period - 1n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(FEE_PPM);
+      await mine();
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(50_000n);
+    });
+
+    it("applies a request's posting time: posted before an increase, it pays the earlier fee", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const before = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
+      await f.escrow.connect(f.admin).setProtocolFee(MAX_FEE_PPM);
+      const after = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId, inputHash: id("x") });
+      const { split: s1 } = await fulfilAndCheck(f, f.operator, before.requestId, f.nodeId);
+      const { split: s2 } = await fulfilAndCheck(f, f.operator, after.requestId, f.nodeId);
+      expect(s1.fee).to.equal((NODE1_PRICES[0] * FEE_PPM) / PPM);
+      expect(s2.fee).to.equal((NODE1_PRICES[0] * MAX_FEE_PPM) / PPM);
+    });
+
+    it("applies a decrease at once, to earlier terms too", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const agreed = await now();
+      await f.escrow.connect(f.admin).setProtocolFee(5_000n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(5_000n);
+      expect(await f.escrow.feeIncreasedAt()).to.equal(0n);
+      // Within the grace of an increase, a decrease below the earlier fee applies at once as well.
+      await f.escrow.connect(f.admin).setProtocolFee(80_000n);
+      await f.escrow.connect(f.admin).setProtocolFee(1_000n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(1_000n);
+      expect(await f.escrow.protocolFeeFor(await now())).to.equal(1_000n);
+    });
+
+    it("keeps the lowest earlier fee through two increases within the grace", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const agreed = await now();
+      await f.escrow.connect(f.admin).setProtocolFee(30_000n);
+      const between = (await now()) + 5n;
+      await time.increaseTo(between);
+      await f.escrow.connect(f.admin).setProtocolFee(90_000n);
+      const second = await now();
+      expect(await f.escrow.feeBeforeIncreasePpm()).to.equal(FEE_PPM);
+      expect(await f.escrow.feeIncreasedAt()).to.equal(second);
+      // Terms from before the first increase, and those agreed between the two, keep 1% for the second's grace.
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(between)).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(second)).to.equal(90_000n);
+      // A voucher signed before the first increase still pays 1% (redeemAndCheck splits at protocolFeeFor).
+      const v = await voucherOf(f, { issuedAt: agreed, cumulativeAmount: opg(10n) });
+      const tx = await redeemAndCheck(f, v, await signVoucher(f, f.payer, v), opg(10n));
+      const s = split(opg(10n));
+      await expect(tx)
+        .to.emit(f.escrow, "PaymentCollected")
+        .withArgs(
+          f.payer.address,
+          f.nodeId,
+          MODEL,
+          f.operator.address,
+          f.builder.address,
+          Mode.None,
+          Kind.Voucher,
+          opg(10n),
+          s.node,
+          s.royalty,
+          s.fee,
+        );
+      // After a thawing period from the second increase, everything pays 9%.
+      await time.increaseTo(second + THAWING_PERIOD);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(90_000n);
+    });
+
+    it("starts a fresh grace once the last one ended: the earlier fee is then the one in force", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await f.escrow.connect(f.admin).setProtocolFee(30_000n);
+      await time.increase(THAWING_PERIOD);
+      const agreed = await now();
+      await f.escrow.connect(f.admin).setProtocolFee(60_000n);
+      expect(await f.escrow.feeBeforeIncreasePpm()).to.equal(30_000n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(30_000n);
+    });
+  });
+
+  describe("the node's price increase delay, as fulfil sees it", function () {
+    it("pays the old price until PRICE_INCREASE_DELAY has passed, and a decrease at once", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const delay = await f.nodes.PRICE_INCREASE_DELAY();
+      expect(delay).to.equal(DAY);
+      const params = (prices: [bigint, bigint, bigint]) => ({
+        metadataURI: "https://node-1.example",
+        modes: 3,
+        teeMeasurement: MEASUREMENT,
+        capacity: 16n,
+        prices,
+      });
+      const t = await nextSecond();
+      await expect(f.nodes.connect(f.operator).updateNode(f.nodeId, params([opg(4n), opg(3n), 0n])))
+        .to.emit(f.nodes, "NodePriceIncreaseScheduled")
+        .withArgs(f.nodeId, [opg(4n), opg(3n), 0n], t + delay);
+      const early = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
+      expect((await fulfilAndCheck(f, f.operator, early.requestId, f.nodeId)).price).to.equal(NODE1_PRICES[0]);
+      // Posted after the increase was scheduled, fulfilled once it applies: the new price (the payer could see it).
+      const late = await postAndCheck(f, f.payer, {
+        mode: Mode.None,
+        nodeId: f.nodeId,
+        deadline: (await now()) + delay,
+      });
+      expect(await f.nodes.priceOf(f.nodeId, Mode.None)).to.equal(NODE1_PRICES[0]);
+      await time.setNextBlockTimestamp(t + delay);
+      await f.nodes.connect(f.operator).heartbeat(f.nodeId);
+      expect(await f.nodes.priceOf(f.nodeId, Mode.None)).to.equal(opg(4n));
+      expect((await fulfilAndCheck(f, f.operator, late.requestId, f.nodeId)).price).to.equal(opg(4n));
+      // A decrease applies at once.
+      await f.nodes.connect(f.operator).updateNode(f.nodeId, params([opg(2n), opg(3n), 0n]));
+      const cheap = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
+      expect((await fulfilAndCheck(f, f.operator, cheap.requestId, f.nodeId)).price).to.equal(opg(2n));
     });
   });
 
@@ -2198,9 +2535,14 @@ describe("PaymentsEscrow", function () {
       const signature = await signVoucher(f, f.payer, v);
       const amount = split(opg(10n)).node;
       let tx: ContractTransactionResponse | undefined;
-      const [op2, op1] = await claimableDelta(f, f.operator2.address, [f.operator2.address, f.operator.address], async () => {
-        tx = await redeemAndCheck(f, v, signature, opg(10n));
-      });
+      const [op2, op1] = await claimableDelta(
+        f,
+        f.operator2.address,
+        [f.operator2.address, f.operator.address],
+        async () => {
+          tx = await redeemAndCheck(f, v, signature, opg(10n));
+        },
+      );
       // operator2 has no delegators: all of it is its own.
       await expect(tx!).to.emit(f.staking, "FeesCredited").withArgs(f.operator2.address, amount, 0n);
       expect([op2, op1]).to.deep.equal([amount, 0n]);
