@@ -83,9 +83,10 @@ describe("security: payments nodes can rely on (issue 17)", function () {
     const attacker = f.attacker; // the dishonest payer
     const attackerOp = f.signers[11]; // an operator account of its own
     const honestOp = f.operator.address;
-    const minimum = (await f.nodes.minimumStake(Mode.None)) > (await f.nodes.minimumOwnStake())
-      ? await f.nodes.minimumStake(Mode.None)
-      : await f.nodes.minimumOwnStake();
+    const minimum =
+      (await f.nodes.minimumStake(Mode.None)) > (await f.nodes.minimumOwnStake())
+        ? await f.nodes.minimumStake(Mode.None)
+        : await f.nodes.minimumOwnStake();
     const ownNode = await addOperator(f, attackerOp, minimum);
     expect((await f.staking.getOperator(attackerOp.address)).ownActive).to.equal(minimum);
 
@@ -236,8 +237,9 @@ describe("security: payments nodes can rely on (issue 17)", function () {
 
       // The honest node was paid and holds the record.
       const s = split(PRICES[0]);
-      const paid = (await f.escrow.queryFilter(f.escrow.filters.PaymentCollected(), r3.blockNumber, r3.blockNumber))
-        .map((e) => [e.args.nodeId, e.args.operator, e.args.gross, e.args.nodeShare]);
+      const paid = (
+        await f.escrow.queryFilter(f.escrow.filters.PaymentCollected(), r3.blockNumber, r3.blockNumber)
+      ).map((e) => [e.args.nodeId, e.args.operator, e.args.gross, e.args.nodeShare]);
       expect(paid).to.deep.equal([[f.nodeId, f.operator.address, PRICES[0], s.node]]);
       expect((await f.escrow.getRequest(requestId)).status).to.equal(2n);
       const inferenceId = await f.escrow.requestInferenceId(requestId);

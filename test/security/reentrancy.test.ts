@@ -245,7 +245,9 @@ describe("security: reentrancy through callbacks", function () {
       const bond = await f.proofs.challengeBond();
       const before = await f.token.balanceOf(f.challenger.address);
       await expect(
-        f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, record, [], evidence, { gasLimit: 16_000_000 }),
+        f.proofs
+          .connect(f.challenger)
+          .challenge(f.nodeId, ethers.ZeroHash, record, [], evidence, { gasLimit: 16_000_000 }),
       )
         .to.emit(f.proofs, "ChallengeResolved")
         .withArgs(challengeId, 2n, expected, toChallenger, f.challenger.address, bond); // Upheld
@@ -264,7 +266,9 @@ describe("security: reentrancy through callbacks", function () {
       const operatorBefore = await f.token.balanceOf(f.operator.address);
       const slashable = await f.staking.slashableStakeOf(f.operator.address);
       await expect(
-        f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, record, [], validEvidence, { gasLimit: 16_000_000 }),
+        f.proofs
+          .connect(f.challenger)
+          .challenge(f.nodeId, ethers.ZeroHash, record, [], validEvidence, { gasLimit: 16_000_000 }),
       )
         .to.emit(f.proofs, "ChallengeResolved")
         .withArgs(challengeId, 3n, 0n, 0n, f.operator.address, bond); // Rejected
@@ -282,10 +286,14 @@ describe("security: reentrancy through callbacks", function () {
         await f.attackerContract.connect(f.attacker).setMode(mode);
         const before = await f.token.balanceOf(f.challenger.address);
         await expect(
-          f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, record, [], evidence, { gasLimit: 5_000_000 }),
+          f.proofs
+            .connect(f.challenger)
+            .challenge(f.nodeId, ethers.ZeroHash, record, [], evidence, { gasLimit: 5_000_000 }),
         ).to.be.reverted;
         expect(await f.token.balanceOf(f.challenger.address)).to.equal(before);
-        await f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, record, [], "0x", { gasLimit: 5_000_000 });
+        await f.proofs
+          .connect(f.challenger)
+          .challenge(f.nodeId, ethers.ZeroHash, record, [], "0x", { gasLimit: 5_000_000 });
         expect((await f.proofs.getChallenge(challengeId)).status).to.equal(1n); // Pending, for the arbiter
         await f.proofs.connect(f.gov).resolveChallenge(challengeId, true);
         expect((await f.proofs.getChallenge(challengeId)).status).to.equal(2n);

@@ -227,10 +227,9 @@ describe("security: timestamp manipulation within validator bounds", function ()
     const until = (await f.proofs.getRecord(f.nodeId, records[0].inferenceId)).challengeableUntil;
     const until2 = (await f.proofs.getRecord(f.nodeId, records[1].inferenceId)).challengeableUntil;
     await time.setNextBlockTimestamp(until);
-    await expect(f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, records[0], [], "0x", GAS)).to.emit(
-      f.proofs,
-      "RecordChallenged",
-    );
+    await expect(
+      f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, records[0], [], "0x", GAS),
+    ).to.emit(f.proofs, "RecordChallenged");
     expect(await f.proofs.isRecordFinal(f.nodeId, records[0].inferenceId)).to.equal(false);
     await time.setNextBlockTimestamp(until2 + 1n);
     await expect(f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, records[1], [], "0x", GAS))
