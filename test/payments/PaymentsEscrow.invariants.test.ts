@@ -181,6 +181,7 @@ async function deployInvariantFixture() {
     proofs,
     escrow,
     escrowAddress,
+    stakingAddress,
     domain: { name, version, chainId, verifyingContract },
     nodeIds,
     operators,
@@ -515,9 +516,20 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       const signature = await sign(f, payer, v);
       const receipt = await send(f, g, (o) => escrow.connect(dOp).redeem(v, signature, o));
       const paid = (await escrow.redeemedOf(...channel)) - redeemed;
-      expect(paid, "the drain took more than the escrow with its own operator").to.be.lessThanOrEqual(
-        own.balance - own.thawing,
+      // Exactly what its escrow with its own operator holds (no thaw of it), up to what the voucher says.
+      expect(paid, "the drain did not take exactly its escrow with its own operator").to.equal(
+        min(everything, own.balance - own.thawing),
       );
+      expect(receipt !== null, "the drain's outcome").to.equal(paid > 0n);
+      if (receipt) {
+        const credited = receipt.logs
+          .filter((l) => l.address.toLowerCase() === f.stakingAddress.toLowerCase())
+          .map((l) => f.staking.interface.parseLog(l))
+          .filter((e) => e?.name === "FeesCredited")
+          .map((e) => [e!.args.operator, e!.args.amount]);
+        const share = paid - (paid * 10_000n) / PPM - (paid * 50_000n) / PPM;
+        expect(credited, "the drain's fee credit").to.deep.equal([[dOp.address, share]]);
+      }
       const othersAfter = await Promise.all([0, 1].map((op) => escrow.getEscrow(payer.address, opAddr(op))));
       expect(
         othersAfter.map((e) => [e.balance, e.thawing]),
