@@ -141,7 +141,8 @@ interface IPaymentsEscrow {
     /// @notice Thrown when a request's deadline is not in the future.
     error EscrowDeadlinePassed(uint64 deadline);
 
-    /// @notice Thrown when a request's deadline is later than {MAX_REQUEST_DURATION} from now.
+    /// @notice Thrown when a request's deadline is not earlier than {MAX_REQUEST_DURATION} from now; `latest` is the
+    /// latest deadline accepted (now + MAX_REQUEST_DURATION - 1).
     error EscrowDeadlineTooFar(uint64 deadline, uint64 latest);
 
     /// @notice Thrown when an open request is fulfilled with an answer not committed in an earlier block.
@@ -284,7 +285,7 @@ interface IPaymentsEscrow {
     ) external returns (uint256 paid);
 
     /// @notice Posts an on-chain request, locking `feeCap` of the caller's free balance.
-    /// @dev The deadline is at most {MAX_REQUEST_DURATION} away, no longer than a node's price increase waits, so
+    /// @dev The deadline is less than {MAX_REQUEST_DURATION} away, shorter than a node's price increase waits, so
     /// that the request pays at most the node's price in force or already scheduled when it was posted.
     /// @param nodeId The node that must fulfil it, or 0 for any eligible node (which must commit its answer first,
     /// see {commitFulfilment}).

@@ -45,8 +45,9 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     uint64 public constant MIN_WITHDRAWAL_THAWING_PERIOD = 1 days;
     uint64 public constant MAX_WITHDRAWAL_THAWING_PERIOD = 60 days;
 
-    /// @notice The longest a request may stay open: no longer than a node's price increase waits, so that a request
-    /// never pays an increase scheduled after it was posted.
+    /// @notice A request's deadline is earlier than this from its posting: it stays open for less time than a node's
+    /// price increase waits, so that a request never pays an increase scheduled after it was posted (one scheduled
+    /// in the posting's block takes effect at posting + 1 day, one second after the latest deadline).
     uint64 public constant MAX_REQUEST_DURATION = 1 days;
 
     /// @notice The gas a contract payer's EIP-1271 `isValidSignature` may use: a wallet that needs more is refused,
@@ -341,7 +342,8 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         // Check
         require(feeCap > 0, EscrowZeroAmount());
         require(deadline > block.timestamp, EscrowDeadlinePassed(deadline));
-        uint64 latest = uint64(block.timestamp) + MAX_REQUEST_DURATION;
+        // Strictly shorter than a price increase's delay: an increase scheduled in this block applies at now + 1 day.
+        uint64 latest = uint64(block.timestamp) + MAX_REQUEST_DURATION - 1;
         require(deadline <= latest, EscrowDeadlineTooFar(deadline, latest));
         require(MODELS.exists(modelId), EscrowUnknownModel(modelId));
         uint256 balance = _balances[msg.sender];

@@ -1,67 +1,93 @@
 /*
-PaymentsEscrow
+PaymentsEscrow (a payer's free balance funds requests and escrows and leaves at once; its escrow with each operator
+alone pays that operator's vouchers and leaves only through a thaw; node shares are credited in staking per payment)
 ├── deployment → it stores the token, node and model registries, staking and proofs; the admin holds DEFAULT_ADMIN_ROLE;
 │   the protocol fee is 1%, the withdrawal thaw 30 days, the fee recipient zero (burn), request ids start at 1;
 │   VOUCHER_TYPEHASH is the hash of the voucher type; the EIP-712 domain is ("OPG Payments", "1", chain, escrow)
 ├── deposit
 │   ├── when the amount is 0 → it reverts EscrowZeroAmount
-│   ├── when the payer deposits for itself → its balance grows, the tokens move from it; it emits
-│   │   Deposited(payer, payer, amount)
-│   └── when a depositor pays for another payer (an EOA or a contract wallet) → the payer's balance grows, the
-│       depositor pays; it emits Deposited(payer, depositor, amount)
+│   ├── when the payer deposits for itself → its free balance grows, the tokens move from it, no escrow grows; it
+│   │   emits Deposited(payer, payer, amount) and no EscrowFunded
+│   ├── when a depositor pays for another payer (an EOA or a contract wallet) → Deposited(payer, depositor, amount)
+│   └── given a thaw in progress → the escrow and its thaw are unchanged
+├── free balance and escrows
+│   ├── depositToEscrow → Deposited(payer, depositor, amount) and EscrowFunded(payer, operator, amount); the escrow grows
+│   ├── fundEscrow → the free balance moves into the escrow with the operator, no token moves; EscrowFunded; 0 →
+│   │   EscrowZeroAmount; above the free balance → EscrowInsufficientBalance(balance, amount)
+│   ├── a zero operator or the payer itself → EscrowInvalidOperator(operator) (fundEscrow and depositToEscrow)
+│   └── withdrawBalance → at once; Withdrawn(payer, 0, amount); a locked fee cap and the escrows stay; 0 →
+│       EscrowZeroAmount; above → EscrowInsufficientBalance(balance, amount)
 ├── depositWithPermit
 │   ├── when the permit is valid → it spends the permit (nonce used, allowance back to 0) and deposits
 │   ├── when someone submitted the same permit first (front-run) → the deposit still succeeds
 │   └── when the permit is bad and there is no allowance → it reverts ERC20InsufficientAllowance
-├── thaw
-│   ├── when the amount is above the balance → it reverts EscrowInsufficientBalance(balance, amount)
-│   ├── when the amount is within the balance (all of it included) → thawing = amount, started now, ending now +
-│   │   the thawing period, availableOf drops, no token moves; it emits ThawStarted(payer, amount, endsAt)
+├── thaw (of the escrow with an operator)
+│   ├── when the amount is above that escrow → it reverts EscrowInsufficientBalance(balance, amount); an escrow with
+│   │   another operator is apart
+│   ├── when the amount is within it (all of it included) → thawing = amount, started now, ending now + the thawing
+│   │   period, availableOf(payer, operator) drops, no token moves; ThawStarted(payer, operator, amount, endsAt)
+│   ├── a fee cap locked in a request and the free balance are apart; each escrow thaws on its own
 │   ├── given a thaw in progress → a new thaw replaces its amount, start and end
-│   └── when the amount is 0 → it cancels the thaw: thawing, start and end back to 0; ThawStarted(payer, 0, 0)
-├── withdraw
+│   └── when the amount is 0 → it cancels the thaw: thawing, start and end back to 0; ThawStarted(payer, op, 0, 0)
+├── withdraw (an escrow's thawed funds)
 │   ├── given no thaw → it reverts EscrowThawNotEnded(0)
 │   ├── given the thaw has not ended → it reverts EscrowThawNotEnded(endsAt), up to its last second
-│   ├── given the thaw has ended → it pays the thawing amount, clears the thaw; it emits Withdrawn(payer, amount);
+│   ├── given the thaw has ended → it pays the thawing amount, clears the thaw; Withdrawn(payer, operator, amount);
 │   │   withdrawing again reverts EscrowThawNotEnded(0)
 │   ├── given vouchers took part of the thawing funds during the thaw → it pays only what is left
-│   └── given vouchers took all of it → it pays 0 and emits Withdrawn(payer, 0)
+│   └── given vouchers took all of it → it pays 0 and emits Withdrawn(payer, operator, 0)
 ├── postRequest
 │   ├── when the fee cap is 0 → it reverts EscrowZeroAmount
 │   ├── when the deadline is now or past → it reverts EscrowDeadlinePassed(deadline)
+│   ├── when the deadline is MAX_REQUEST_DURATION (1 day) away or later → EscrowDeadlineTooFar(deadline, now + 1 day
+│   │   − 1 s); 1 s less is accepted; a deadline beyond uint40 is refused so, never truncated
 │   ├── when the model is unknown → it reverts EscrowUnknownModel(model)
-│   ├── when the cap is above what is available (thawing funds not counted) → it reverts
-│   │   EscrowInsufficientBalance(available, cap); exactly the available amount is accepted
-│   ├── otherwise → the cap leaves the balance, the request is stored Open, ids count up, no token moves; it emits
-│   │   RequestPosted with every value
-│   └── when the node id or the deadline does not fit its storage slot → it reverts or stores it as given
-│       (refused with SafeCastOverflowedUintDowncast, never truncated)
-├── fulfil
+│   ├── when the cap is above the free balance (escrows not counted) → EscrowInsufficientBalance(balance, cap);
+│   │   exactly the free balance is accepted
+│   ├── otherwise → the cap leaves the free balance, the request is stored Open with postedAt, ids count up, no
+│   │   token moves; it emits RequestPosted with every value
+│   └── when the node id does not fit its storage slot → SafeCastOverflowedUintDowncast, never truncated
+├── fulfil (an open request is committed a block before)
 │   ├── given an unknown request → it reverts EscrowRequestNotOpen(id, None)
 │   ├── when a node was chosen and another fulfils → it reverts EscrowWrongNode(id, chosen, nodeId)
 │   ├── when the caller does not operate the node → it reverts EscrowNotNodeOperator(nodeId, caller)
 │   ├── when the payer operates the node (self-dealing) → it reverts EscrowSelfDealing(payer, nodeId)
 │   ├── when the node is not eligible → it reverts EscrowNodeNotEligible(nodeId, model, mode, reason) for
-│   │   ModeNotOffered, ModelNotServed, Jailed, Stale, MeasurementNotApproved, InsufficientStake, Inactive
+│   │   ModeNotOffered, ModelNotServed, Jailed, Stale, MeasurementNotApproved, InsufficientOwnStake,
+│   │   InsufficientStake, Inactive
 │   ├── when the node's price is above the cap → it reverts EscrowPriceAboveCap(price, cap)
 │   ├── after the deadline → it reverts EscrowDeadlinePassed(deadline); at the deadline it still pays
-│   ├── otherwise → it pays the price split exactly (fee = price × 1%, royalty = price × 5%, both rounded down,
-│   │   the node the rest), refunds cap − price, marks the request Fulfilled, moves no token; it emits
-│   │   RequestFulfilled and PaymentCollected(kind Request); it commits a proof record under
-│   │   requestInferenceId(id) (first byte 0xff), which the registry then holds for the node
+│   ├── otherwise → it pays the price split exactly at protocolFeeFor(postedAt) (fee and royalty rounded down, the
+│   │   node the rest, credited in staking: FeesCredited, tokens to staking in the same transaction), refunds cap −
+│   │   price to the free balance, marks the request Fulfilled; RequestFulfilled and PaymentCollected(kind Request);
+│   │   it commits a proof record under requestInferenceId(id) (first byte 0xff), held for the node
 │   ├── when no node was chosen → any eligible node may fulfil it
 │   ├── when the mode's price is 0 → the whole cap is refunded and no payment is recorded
 │   ├── when fulfilled twice → it reverts EscrowRequestNotOpen(id, Fulfilled)
 │   └── given another node committed the record's leaf as a batch root first (a front-run) → it still pays
+├── commitments of open requests
+│   ├── commitFulfilment by a non-operator → EscrowNotNodeOperator; of a request not open → EscrowRequestNotOpen;
+│   │   otherwise FulfilmentCommitted(id, nodeId, commitment), commitment = keccak256(id, nodeId, output, proof)
+│   ├── no commitment, another answer's or another node's → EscrowNotCommitted(id, commitment of this answer)
+│   ├── committed in the same block → EscrowNotCommitted; one block later → paid
+│   └── a request naming its node → paid without a commitment
+├── protocolFeeFor
+│   ├── an increase applies to terms agreed before it (voucher issuedAt, request postedAt) only after one withdrawal
+│   │   thawing period; to later ones at once
+│   ├── a decrease applies at once, to earlier terms too
+│   ├── two increases within the grace → the lowest earlier fee for terms agreed before the second
+│   └── an increase after the grace ended → the earlier fee is the one then in force
+├── the node's price increase delay, as fulfil sees it → NodePriceIncreaseScheduled(node, prices, now + 1 day); the
+│   old price until then, the new one from then (for a request posted after it was scheduled); a decrease at once
 ├── reclaim
 │   ├── before or at the deadline → it reverts EscrowRequestNotExpired(id, deadline)
-│   ├── after the deadline → anyone may reclaim; the cap goes back to the payer; it emits RequestReclaimed
+│   ├── after the deadline → anyone may reclaim; the cap goes back to the free balance; it emits RequestReclaimed
 │   ├── then fulfil → it reverts EscrowRequestNotOpen(id, Reclaimed); reclaiming again → the same
 │   └── given a fulfilled request → it reverts EscrowRequestNotOpen(id, Fulfilled)
-├── redeem
+├── redeem (from the payer's escrow with the node's operator only)
 │   ├── the digest → voucherDigest equals the EIP-712 hash under the domain read from eip712Domain()
-│   ├── a first voucher → it pays cumulative − 0, split exactly; it emits PaymentCollected(kind Voucher); it
-│   │   returns what it paid; anyone may submit it; the money stays in the escrow's books
+│   ├── a first voucher → it pays cumulative − 0, split exactly; PaymentCollected(kind Voucher) and FeesCredited; it
+│   │   returns what it paid; anyone may submit it
 │   ├── the same voucher again → EscrowNothingOwed(cumulative, redeemed); a higher one pays only the difference;
 │   │   an older (lower) one → EscrowNothingOwed
 │   ├── channels → each (payer, node, model, mode) has its own redeemed amount
@@ -71,9 +97,11 @@ PaymentsEscrow
 │   ├── issued in the future → EscrowVoucherFromTheFuture(issuedAt); at issuedAt it pays
 │   ├── an unknown node → EscrowUnknownNode(nodeId); self-dealing → EscrowSelfDealing(payer, nodeId); an unknown
 │   │   model → EscrowUnknownModel(model)
+│   ├── a jailed or deregistered node, or one whose operator unstaked below its minimum → EscrowNodeNotServing(node)
+│   │   (skipped so in a batch); paid again once it serves
 │   ├── an EIP-1271 contract wallet payer → it pays with its owner's signature; another's → EscrowInvalidSignature
-│   └── a payer short of funds → it pays what the payer has, the rest after a top-up; with nothing →
-│       EscrowInsufficientBalance(0, owed)
+│   └── a payer short in its escrow with the operator → it pays what that escrow has (its free balance and other
+│       escrows do not pay), the rest after a top-up; with nothing → EscrowInsufficientBalance(0, owed)
 ├── redeem during a thaw
 │   ├── a voucher issued before the thaw started → it can take the thawing funds; thawing shrinks to the balance
 │   ├── a voucher issued at or after the start → it cannot: EscrowInsufficientBalance(available, owed), or it is
@@ -81,16 +109,17 @@ PaymentsEscrow
 │   └── after a cancelled thaw → every voucher may take the whole balance again
 ├── redeemBatch
 │   ├── when the lengths differ or the batch is empty → it reverts EscrowBadBatch(vouchers, signatures)
-│   ├── many payers and two nodes in one transaction → each is paid, split exactly; it returns the total
+│   ├── many payers and two nodes in one transaction → each is paid from its own escrow, split exactly; the total
 │   ├── one bad voucher → the others are paid; it emits VoucherSkipped(index, payer, nodeId, selector)
 │   ├── every kind of failure → each is skipped with its own error's selector
 │   ├── the same voucher twice → the second is skipped with EscrowNothingOwed
+│   ├── a payer's escrow with the operator runs out → later vouchers skipped; another operator's node is not paid
 │   └── when nothing pays → it reverts EscrowBatchPaidNothing
-├── collectNodeFees
-│   ├── when nothing is owed → it reverts EscrowNothingToCollect(operator)
-│   └── otherwise → anyone may call it; the node share goes to staking (distributeFees), which the operator and
-│       its delegator then claim, split by the operator's cut and the delegated / active ratio; it emits
-│       NodeFeesCollected(operator, amount)
+├── node fees credited in staking
+│   ├── a payment → FeesCredited(operator, nodeShare, toDelegators) in its transaction, Staking's token balance up by
+│   │   the node share; claimableRewards of the operator and of its delegator grew by exactly their parts
+│   ├── each operator's fees are its own
+│   └── a delegation made after a payment does not share it
 ├── collectRoyalties
 │   ├── when nothing is owed → it reverts EscrowNothingToCollect(caller)
 │   └── otherwise → it pays the model owner; it emits RoyaltiesCollected(owner, amount)
@@ -109,7 +138,8 @@ PaymentsEscrow
 
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse, LogDescription, TypedDataDomain, TypedDataField } from "ethers";
 
@@ -169,6 +199,7 @@ const Eligibility = {
   ModelNotServed: 6,
   MeasurementNotApproved: 7,
   InsufficientStake: 8,
+  InsufficientOwnStake: 9,
 } as const;
 
 const MODEL = id("weights:llama-3-8b");
@@ -256,7 +287,7 @@ async function deployEscrowFixture() {
   ]);
 
   await proofs.connect(admin).grantRole(await proofs.RECORDER_ROLE(), escrowAddress);
-  await staking.connect(admin).grantRole(await staking.SLASHER_ROLE(), await proofs.getAddress());
+  await staking.connect(admin).setProtocolContracts(await proofs.getAddress(), escrowAddress);
   await nodes.connect(admin).setTeeMeasurementApproval(MEASUREMENT, true);
   await models.connect(builder).registerModel(MODEL, "ipfs://llama-3-8b", ROYALTY_PPM);
   await models.connect(builder).registerModel(OTHER_MODEL, "ipfs://mistral-7b", 0n);
@@ -272,7 +303,10 @@ async function deployEscrowFixture() {
 
   // Node 1: the operator's TEE + none node, with a delegator behind it and a 20% cut.
   await staking.connect(operator).stake(OPERATOR_STAKE);
+  // Every cut change waits its delay.
   await staking.connect(operator).setDelegationCut(CUT_PPM);
+  await time.increase(await staking.cutChangeDelay());
+  await staking.applyDelegationCut(operator.address);
   const nodeId = await nodes.nextNodeId();
   await nodes.connect(operator).registerNode(
     {
@@ -284,7 +318,7 @@ async function deployEscrowFixture() {
     },
     [MODEL],
   );
-  await staking.connect(delegator).delegate(operator.address, DELEGATION);
+  await staking.connect(delegator).delegate(operator.address, DELEGATION, CUT_PPM);
 
   // Node 2: operator2's none-only node, serving both models.
   await staking.connect(operator2).stake(OPERATOR2_STAKE);
@@ -296,8 +330,11 @@ async function deployEscrowFixture() {
       [MODEL, OTHER_MODEL],
     );
 
-  await escrow.connect(payer).deposit(payer.address, DEPOSIT);
-  await escrow.connect(payer2).deposit(payer2.address, DEPOSIT);
+  // Each has DEPOSIT in its free balance (requests) and DEPOSIT in its escrow with node 1's operator (vouchers).
+  for (const p of [payer, payer2]) {
+    await escrow.connect(p).deposit(p.address, DEPOSIT);
+    await escrow.connect(p).depositToEscrow(p.address, operator.address, DEPOSIT);
+  }
 
   const who: Record<string, string> = {
     payer: payer.address,
@@ -347,8 +384,9 @@ async function deployEscrowFixture() {
 
 type Fixture = Awaited<ReturnType<typeof deployEscrowFixture>>;
 
-/** The accounts that can hold an escrow balance in these tests. */
+/** The accounts that can hold a free balance or an escrow in these tests, and the operators they fund. */
 const HOLDERS = ["payer", "payer2", "payer3", "operator", "wallet", "permitter"] as const;
+const OPERATORS = ["operator", "operator2"] as const;
 
 /*//////////////////////////////////////////////////////////////////////////
                                     HELPERS
@@ -380,7 +418,8 @@ function split(gross: bigint, royaltyPpm: bigint = ROYALTY_PPM, feePpm: bigint =
 
 /**
  * Every amount a payment, deposit, withdrawal or collection can touch: token balances of every account and contract,
- * the escrow accounts (balance and thawing), node fees, royalties, pending protocol fees and the supply.
+ * free balances, escrows per operator (balance and thawing), the operators' credited fees in staking (their own part
+ * and the total), royalties, pending protocol fees and the supply.
  */
 async function booksOf(f: Fixture): Promise<Record<string, bigint>> {
   const { escrow, token } = f;
@@ -389,11 +428,19 @@ async function booksOf(f: Fixture): Promise<Record<string, bigint>> {
     token.balanceOf(a),
   ]);
   for (const name of HOLDERS) {
-    const account = escrow.getAccount(f.who[name]);
-    entries.push([`balance:${name}`, account.then((a) => a.balance)]);
-    entries.push([`thawing:${name}`, account.then((a) => a.thawing)]);
+    entries.push([`balance:${name}`, escrow.balanceOf(f.who[name])]);
+    for (const op of OPERATORS) {
+      if (op === name) continue;
+      const e = escrow.getEscrow(f.who[name], f.who[op]);
+      entries.push([`escrow:${name}:${op}`, e.then((a) => a.balance)]);
+      entries.push([`thawing:${name}:${op}`, e.then((a) => a.thawing)]);
+    }
   }
-  for (const name of ["operator", "operator2"]) entries.push([`nodeFees:${name}`, escrow.nodeFeesOf(f.who[name])]);
+  // Node fees are credited in staking as each payment is made: the operator's own part, and all of them.
+  for (const op of OPERATORS) {
+    entries.push([`opRewards:${op}`, f.staking.getOperator(f.who[op]).then((o) => o.rewards)]);
+  }
+  entries.push(["stakingFees", f.staking.feesDistributed()]);
   entries.push(["royalties:builder", escrow.royaltiesOf(f.who.builder)]);
   entries.push(["fees", escrow.protocolFeesPending()]);
   entries.push(["supply", token.totalSupply()]);
@@ -413,8 +460,28 @@ function add(changes: Record<string, bigint>, key: string, delta: bigint) {
   changes[key] = (changes[key] ?? 0n) + delta;
 }
 
-async function accountOf(f: Fixture, payer: string) {
-  const a = await f.escrow.getAccount(payer);
+/** How a payment's node share is credited in staking now: the delegators' part after the cut, the operator the rest. */
+async function creditOf(f: Fixture, operator: string, amount: bigint) {
+  const o = await f.staking.getOperator(operator);
+  const active = o.ownActive + o.delegated.tokens;
+  const delegatedPart = active === 0n ? 0n : (amount * o.delegated.tokens) / active;
+  const toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
+  return { toOperator: amount - toDelegators, toDelegators };
+}
+
+/** Adds a node share credited in staking to `changes`: the tokens leave the escrow for staking in the same call. */
+async function addCredit(f: Fixture, changes: Record<string, bigint>, operator: string, amount: bigint) {
+  const c = await creditOf(f, operator, amount);
+  add(changes, `opRewards:${nameOf(f, operator)}`, c.toOperator);
+  add(changes, "stakingFees", amount);
+  add(changes, "token:staking", amount);
+  add(changes, "token:escrow", -amount);
+  return c;
+}
+
+/** A payer's escrow with an operator (node 1's by default). */
+async function accountOf(f: Fixture, payer: string, operator: string = f.operator.address) {
+  const a = await f.escrow.getEscrow(payer, operator);
   return { balance: a.balance, thawing: a.thawing, thawStartedAt: a.thawStartedAt, thawEndsAt: a.thawEndsAt };
 }
 
@@ -425,6 +492,7 @@ async function requestOf(f: Fixture, requestId: bigint) {
     deadline: r.deadline,
     mode: Number(r.mode),
     status: Number(r.status),
+    postedAt: r.postedAt,
     feeCap: r.feeCap,
     nodeId: r.nodeId,
     modelId: r.modelId,
@@ -497,10 +565,10 @@ async function inferenceIdOf(f: Fixture, requestId: bigint): Promise<string> {
   return toBeHex((h >> 8n) | (0xffn << 248n), 32);
 }
 
-/** The single record the proof registry holds under an inference id: the first 20 bytes of its leaf and its node. */
-async function singleRecordOf(f: Fixture, inferenceId: string): Promise<{ leafPrefix: string; nodeId: bigint }> {
-  const r = await f.proofs.getRecord(inferenceId);
-  return { leafPrefix: String(r.leafPrefix).toLowerCase(), nodeId: BigInt(r.nodeId) };
+/** The first 20 bytes of the leaf of the single record a node holds under an inference id (zero if none). */
+async function singleRecordOf(f: Fixture, nodeId: bigint, inferenceId: string): Promise<string> {
+  const r = await f.proofs.getRecord(nodeId, inferenceId);
+  return String(r.leafPrefix).toLowerCase();
 }
 
 /** A proof record's leaf, hashed twice as OpenZeppelin's standard tree does. */
@@ -526,60 +594,102 @@ function leafOf(r: {
 /** deposit and asserts: the payer's balance grows, the depositor pays, the event; nothing else moves. */
 async function depositAndCheck(f: Fixture, depositor: HardhatEthersSigner, payer: string, amount: bigint) {
   const before = await booksOf(f);
-  const times = await accountOf(f, payer);
   await expect(f.escrow.connect(depositor).deposit(payer, amount))
     .to.emit(f.escrow, "Deposited")
-    .withArgs(payer, depositor.address, amount);
+    .withArgs(payer, depositor.address, amount)
+    .and.not.to.emit(f.escrow, "EscrowFunded");
   await expectBooks(f, before, {
     [`balance:${nameOf(f, payer)}`]: amount,
     [`token:${nameOf(f, depositor.address)}`]: -amount,
     "token:escrow": amount,
   });
-  const after = await accountOf(f, payer);
-  expect([after.thawing, after.thawStartedAt, after.thawEndsAt]).to.deep.equal([
-    times.thawing,
-    times.thawStartedAt,
-    times.thawEndsAt,
-  ]);
+}
+
+/** depositToEscrow and asserts: the payer's escrow with the operator grows, the depositor pays, both events. */
+async function depositToEscrowAndCheck(
+  f: Fixture,
+  depositor: HardhatEthersSigner,
+  payer: string,
+  operator: string,
+  amount: bigint,
+) {
+  const before = await booksOf(f);
+  const account = await accountOf(f, payer, operator);
+  const tx = f.escrow.connect(depositor).depositToEscrow(payer, operator, amount);
+  await expect(tx).to.emit(f.escrow, "Deposited").withArgs(payer, depositor.address, amount);
+  await expect(tx).to.emit(f.escrow, "EscrowFunded").withArgs(payer, operator, amount);
+  expect(await accountOf(f, payer, operator)).to.deep.equal({ ...account, balance: account.balance + amount });
+  await expectBooks(f, before, {
+    [`escrow:${nameOf(f, payer)}:${nameOf(f, operator)}`]: amount,
+    [`token:${nameOf(f, depositor.address)}`]: -amount,
+    "token:escrow": amount,
+  });
+}
+
+/** fundEscrow and asserts: the amount moves from the free balance to the escrow with the operator; no token moves. */
+async function fundAndCheck(f: Fixture, payer: HardhatEthersSigner, operator: string, amount: bigint) {
+  const before = await booksOf(f);
+  await expect(f.escrow.connect(payer).fundEscrow(operator, amount))
+    .to.emit(f.escrow, "EscrowFunded")
+    .withArgs(payer.address, operator, amount);
+  await expectBooks(f, before, {
+    [`balance:${nameOf(f, payer.address)}`]: -amount,
+    [`escrow:${nameOf(f, payer.address)}:${nameOf(f, operator)}`]: amount,
+  });
 }
 
 /** thaw at the next second and asserts: the thaw stored (or cleared), the event; nothing else moves. */
-async function thawAndCheck(f: Fixture, payer: HardhatEthersSigner, amount: bigint) {
+async function thawAndCheck(
+  f: Fixture,
+  payer: HardhatEthersSigner,
+  amount: bigint,
+  operator: string = f.operator.address,
+) {
   const before = await booksOf(f);
-  const account = await accountOf(f, payer.address);
+  const account = await accountOf(f, payer.address, operator);
   const period = await f.escrow.withdrawalThawingPeriod();
   const t = await nextSecond();
   const endsAt = amount === 0n ? 0n : t + period;
-  await expect(f.escrow.connect(payer).thaw(amount))
+  await expect(f.escrow.connect(payer).thaw(operator, amount))
     .to.emit(f.escrow, "ThawStarted")
-    .withArgs(payer.address, amount, endsAt);
-  expect(await accountOf(f, payer.address)).to.deep.equal({
+    .withArgs(payer.address, operator, amount, endsAt);
+  expect(await accountOf(f, payer.address, operator)).to.deep.equal({
     balance: account.balance,
     thawing: amount,
     thawStartedAt: amount === 0n ? 0n : t,
     thawEndsAt: endsAt,
   });
-  expect(await f.escrow.availableOf(payer.address)).to.equal(account.balance - amount);
-  await expectBooks(f, before, { [`thawing:${nameOf(f, payer.address)}`]: amount - account.thawing });
+  expect(await f.escrow.availableOf(payer.address, operator)).to.equal(account.balance - amount);
+  await expectBooks(f, before, {
+    [`thawing:${nameOf(f, payer.address)}:${nameOf(f, operator)}`]: amount - account.thawing,
+  });
   return { t, endsAt };
 }
 
 /** withdraw and asserts: it pays `expected` (what is left of the thaw), clears the thaw, the event. */
-async function withdrawAndCheck(f: Fixture, payer: HardhatEthersSigner, expected: bigint) {
-  const account = await accountOf(f, payer.address);
+async function withdrawAndCheck(
+  f: Fixture,
+  payer: HardhatEthersSigner,
+  expected: bigint,
+  operator: string = f.operator.address,
+) {
+  const account = await accountOf(f, payer.address, operator);
   expect(account.thawing).to.equal(expected);
   const before = await booksOf(f);
-  await expect(f.escrow.connect(payer).withdraw()).to.emit(f.escrow, "Withdrawn").withArgs(payer.address, expected);
-  expect(await accountOf(f, payer.address)).to.deep.equal({
+  await expect(f.escrow.connect(payer).withdraw(operator))
+    .to.emit(f.escrow, "Withdrawn")
+    .withArgs(payer.address, operator, expected);
+  expect(await accountOf(f, payer.address, operator)).to.deep.equal({
     balance: account.balance - expected,
     thawing: 0n,
     thawStartedAt: 0n,
     thawEndsAt: 0n,
   });
   const name = nameOf(f, payer.address);
+  const op = nameOf(f, operator);
   await expectBooks(f, before, {
-    [`balance:${name}`]: -expected,
-    [`thawing:${name}`]: -expected,
+    [`escrow:${name}:${op}`]: -expected,
+    [`thawing:${name}:${op}`]: -expected,
     [`token:${name}`]: expected,
     "token:escrow": -expected,
   });
@@ -600,8 +710,8 @@ async function redeemAndCheck(
   const { escrow } = f;
   const [operator] = await f.nodes.nodeOperatorOf(v.nodeId);
   const [owner, royaltyPpm] = await f.models.royaltyOf(v.modelId);
-  const s = split(expected, royaltyPpm, await escrow.protocolFeePpm());
-  const account = await accountOf(f, v.payer);
+  const s = split(expected, royaltyPpm, await escrow.protocolFeeFor(v.issuedAt));
+  const account = await accountOf(f, v.payer, operator);
   const redeemed = await escrow.redeemedOf(v.payer, v.nodeId, v.modelId, v.mode);
   const before = await booksOf(f);
 
@@ -609,16 +719,18 @@ async function redeemAndCheck(
   await expect(tx)
     .to.emit(escrow, "PaymentCollected")
     .withArgs(v.payer, v.nodeId, v.modelId, operator, owner, v.mode, Kind.Voucher, expected, s.node, s.royalty, s.fee);
+  await expect(tx).to.emit(f.staking, "FeesCredited").withArgs(operator, s.node, anyValue);
   expect(await escrow.redeemedOf(v.payer, v.nodeId, v.modelId, v.mode)).to.equal(redeemed + expected);
 
   const balance = account.balance - expected;
   const thawing = account.thawing > balance ? balance : account.thawing;
-  expect(await accountOf(f, v.payer)).to.deep.equal({ ...account, balance, thawing });
+  expect(await accountOf(f, v.payer, operator)).to.deep.equal({ ...account, balance, thawing });
   const payer = nameOf(f, v.payer);
+  const op = nameOf(f, operator);
   const changes: Record<string, bigint> = {};
-  add(changes, `balance:${payer}`, -expected);
-  add(changes, `thawing:${payer}`, thawing - account.thawing);
-  add(changes, `nodeFees:${nameOf(f, operator)}`, s.node);
+  add(changes, `escrow:${payer}:${op}`, -expected);
+  add(changes, `thawing:${payer}:${op}`, thawing - account.thawing);
+  await addCredit(f, changes, operator, s.node);
   add(changes, `royalties:${nameOf(f, owner)}`, s.royalty);
   add(changes, "fees", s.fee);
   await expectBooks(f, before, changes);
@@ -654,8 +766,9 @@ function post(f: Fixture, payer: HardhatEthersSigner, p: RequestParams, override
 async function postAndCheck(f: Fixture, payer: HardhatEthersSigner, overrides: Partial<RequestParams> = {}) {
   const p = await requestParams(overrides);
   const requestId = await f.escrow.nextRequestId();
-  const account = await accountOf(f, payer.address);
+  const balance = await f.escrow.balanceOf(payer.address);
   const before = await booksOf(f);
+  const t = await nextSecond();
   await expect(post(f, payer, p))
     .to.emit(f.escrow, "RequestPosted")
     .withArgs(requestId, payer.address, p.modelId, p.inputHash, p.mode, p.feeCap, p.deadline, p.nodeId);
@@ -665,12 +778,13 @@ async function postAndCheck(f: Fixture, payer: HardhatEthersSigner, overrides: P
     deadline: p.deadline,
     mode: p.mode,
     status: Status.Open,
+    postedAt: t,
     feeCap: p.feeCap,
     nodeId: p.nodeId,
     modelId: p.modelId,
     inputHash: p.inputHash,
   });
-  expect(await accountOf(f, payer.address)).to.deep.equal({ ...account, balance: account.balance - p.feeCap });
+  expect(await f.escrow.balanceOf(payer.address)).to.equal(balance - p.feeCap);
   await expectBooks(f, before, { [`balance:${nameOf(f, payer.address)}`]: -p.feeCap });
   return { requestId, ...p };
 }
@@ -689,9 +803,16 @@ async function fulfilAndCheck(
 ) {
   const { escrow, proofs } = f;
   const request = await requestOf(f, requestId);
+  if (request.nodeId === 0n) {
+    // An open request pays only an answer committed in an earlier block.
+    const commitment = await escrow.fulfilmentCommitmentOf(requestId, nodeId, outputHash, proofHash);
+    await expect(escrow.connect(caller).commitFulfilment(requestId, nodeId, commitment))
+      .to.emit(escrow, "FulfilmentCommitted")
+      .withArgs(requestId, nodeId, commitment);
+  }
   const price = await f.nodes.priceOf(nodeId, request.mode);
   const [owner, royaltyPpm] = await f.models.royaltyOf(request.modelId);
-  const s = split(price, royaltyPpm, await escrow.protocolFeePpm());
+  const s = split(price, royaltyPpm, await escrow.protocolFeeFor(request.postedAt));
   const refund = request.feeCap - price;
   const inferenceId = await inferenceIdOf(f, requestId);
   expect(await escrow.requestInferenceId(requestId)).to.equal(inferenceId);
@@ -706,7 +827,7 @@ async function fulfilAndCheck(
   };
   const leaf = leafOf(record);
   expect(await proofs.leafOf(record)).to.equal(leaf);
-  expect(await singleRecordOf(f, inferenceId)).to.deep.equal({ leafPrefix: ZeroHash.slice(0, 42), nodeId: 0n });
+  expect(await singleRecordOf(f, nodeId, inferenceId)).to.equal(ZeroHash.slice(0, 42));
   const before = await booksOf(f);
 
   const tx = await escrow.connect(caller).fulfil(requestId, nodeId, outputHash, proofHash);
@@ -735,16 +856,31 @@ async function fulfilAndCheck(
   await expect(tx)
     .to.emit(proofs, "RecordCommitted")
     .withArgs(nodeId, inferenceId, request.modelId, request.inputHash, outputHash, request.mode, proofHash, leaf);
-  expect(await singleRecordOf(f, inferenceId)).to.deep.equal({ leafPrefix: leaf.slice(0, 42), nodeId });
+  expect(await singleRecordOf(f, nodeId, inferenceId)).to.equal(leaf.slice(0, 42));
   expect(await requestOf(f, requestId)).to.deep.equal({ ...request, status: Status.Fulfilled });
 
+  if (price > 0n) await expect(tx).to.emit(f.staking, "FeesCredited").withArgs(caller.address, s.node, anyValue);
   const changes: Record<string, bigint> = {};
   add(changes, `balance:${nameOf(f, request.payer)}`, refund);
-  add(changes, `nodeFees:${nameOf(f, caller.address)}`, s.node);
+  if (s.node > 0n) await addCredit(f, changes, caller.address, s.node);
   add(changes, `royalties:${nameOf(f, owner)}`, s.royalty);
   add(changes, "fees", s.fee);
   await expectBooks(f, before, changes);
   return { tx, price, refund, split: s, inferenceId, leaf };
+}
+
+/** Commits `nodeId`'s answer to an open request (then a later block may fulfil it). */
+async function commit(
+  f: Fixture,
+  caller: HardhatEthersSigner,
+  requestId: bigint,
+  nodeId: bigint,
+  outputHash = OUTPUT,
+  proofHash = PROOF,
+) {
+  const commitment = await f.escrow.fulfilmentCommitmentOf(requestId, nodeId, outputHash, proofHash);
+  await f.escrow.connect(caller).commitFulfilment(requestId, nodeId, commitment);
+  return commitment;
 }
 
 /** reclaim and asserts: the cap back in the payer's balance, the request Reclaimed, the event; no token moves. */
@@ -775,7 +911,6 @@ async function redeemBatchAndCheck(f: Fixture, items: BatchItem[], caller: Hardh
   const { escrow } = f;
   const vouchers = items.map((i) => i.v);
   const signatures = items.map((i) => i.signature);
-  const feePpm = await escrow.protocolFeePpm();
   const total = items.reduce((a, i) => a + (i.paid ?? 0n), 0n);
   const channels = await Promise.all(vouchers.map((v) => escrow.redeemedOf(v.payer, v.nodeId, v.modelId, v.mode)));
   const expectedEvents: unknown[][] = [];
@@ -788,7 +923,7 @@ async function redeemBatchAndCheck(f: Fixture, items: BatchItem[], caller: Hardh
     }
     const [operator] = await f.nodes.nodeOperatorOf(v.nodeId);
     const [owner, royaltyPpm] = await f.models.royaltyOf(v.modelId);
-    const s = split(item.paid!, royaltyPpm, feePpm);
+    const s = split(item.paid!, royaltyPpm, await escrow.protocolFeeFor(v.issuedAt));
     expectedEvents.push([
       "PaymentCollected",
       v.payer,
@@ -803,14 +938,15 @@ async function redeemBatchAndCheck(f: Fixture, items: BatchItem[], caller: Hardh
       s.royalty,
       s.fee,
     ]);
-    add(changes, `balance:${nameOf(f, v.payer)}`, -item.paid!);
-    add(changes, `nodeFees:${nameOf(f, operator)}`, s.node);
+    add(changes, `escrow:${nameOf(f, v.payer)}:${nameOf(f, operator)}`, -item.paid!);
+    await addCredit(f, changes, operator, s.node);
     add(changes, `royalties:${nameOf(f, owner)}`, s.royalty);
     add(changes, "fees", s.fee);
   }
   expect(await escrow.connect(caller).redeemBatch.staticCall(vouchers, signatures)).to.equal(total);
   const before = await booksOf(f);
   const tx = await escrow.connect(caller).redeemBatch(vouchers, signatures);
+  // Staking's FeesCredited events are interleaved with the escrow's; only the escrow's are compared here.
   const events = (await escrowEvents(f, tx)).map((e) => [e.name, ...e.args]);
   expect(events).to.deep.equal(expectedEvents);
   await expectBooks(f, before, changes);
@@ -896,21 +1032,104 @@ describe("PaymentsEscrow", function () {
       const f = await loadFixture(deployEscrowFixture);
       await depositAndCheck(f, f.payer3, f.payer3.address, opg(7n));
       await depositAndCheck(f, f.payer3, f.payer3.address, 1n);
-      expect(await f.escrow.availableOf(f.payer3.address)).to.equal(opg(7n) + 1n);
+      expect(await f.escrow.balanceOf(f.payer3.address)).to.equal(opg(7n) + 1n);
+      // The free balance backs no voucher: no escrow grew.
+      expect(await f.escrow.availableOf(f.payer3.address, f.operator.address)).to.equal(0n);
     });
 
     it("adds to another payer's balance, paid by the depositor", async function () {
       const f = await loadFixture(deployEscrowFixture);
       await depositAndCheck(f, f.stranger, f.payer3.address, opg(3n));
       await depositAndCheck(f, f.walletOwner, f.walletAddress, opg(4n));
-      expect(await f.escrow.availableOf(f.stranger.address)).to.equal(0n);
+      expect(await f.escrow.balanceOf(f.stranger.address)).to.equal(0n);
     });
 
-    it("keeps a thaw in progress as it was", async function () {
+    it("keeps a thaw in progress as it was, and the escrow unchanged", async function () {
       const f = await loadFixture(deployEscrowFixture);
       await thawAndCheck(f, f.payer, opg(40n));
+      const escrow = await accountOf(f, f.payer.address);
       await depositAndCheck(f, f.payer2, f.payer.address, opg(5n));
-      expect(await f.escrow.availableOf(f.payer.address)).to.equal(DEPOSIT + opg(5n) - opg(40n));
+      expect(await accountOf(f, f.payer.address)).to.deep.equal(escrow);
+      expect(await f.escrow.availableOf(f.payer.address, f.operator.address)).to.equal(DEPOSIT - opg(40n));
+    });
+  });
+
+  /*
+  free balance and escrows
+  ├── depositToEscrow → Deposited(payer, depositor, amount) and EscrowFunded(payer, operator, amount); the escrow grows
+  ├── fundEscrow → moves free balance into the escrow with the operator; EscrowFunded(payer, operator, amount)
+  ├── fundEscrow / depositToEscrow with a zero operator or the payer itself → EscrowInvalidOperator(operator); 0 →
+  │   EscrowZeroAmount; above the free balance → EscrowInsufficientBalance(balance, amount)
+  └── withdrawBalance → at once, Withdrawn(payer, 0, amount); 0 → EscrowZeroAmount; above → EscrowInsufficientBalance;
+      a fee cap locked in a request is not withdrawable; an escrow is not either
+  */
+  describe("free balance and escrows", function () {
+    it("depositToEscrow adds to the payer's escrow with the operator, paid by the depositor", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await depositToEscrowAndCheck(f, f.payer3, f.payer3.address, f.operator.address, opg(9n));
+      await depositToEscrowAndCheck(f, f.stranger, f.payer3.address, f.operator2.address, opg(2n));
+      await depositToEscrowAndCheck(f, f.walletOwner, f.walletAddress, f.operator.address, 1n);
+      expect(await f.escrow.balanceOf(f.payer3.address)).to.equal(0n);
+      expect(await f.escrow.availableOf(f.payer3.address, f.operator2.address)).to.equal(opg(2n));
+    });
+
+    it("fundEscrow moves the free balance into the escrow, at once and without tokens moving", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await fundAndCheck(f, f.payer, f.operator2.address, opg(30n));
+      await fundAndCheck(f, f.payer, f.operator.address, DEPOSIT - opg(30n));
+      expect(await f.escrow.balanceOf(f.payer.address)).to.equal(0n);
+      await expect(f.escrow.connect(f.payer).fundEscrow(f.operator.address, 1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
+        .withArgs(0n, 1n);
+      await expect(f.escrow.connect(f.payer).fundEscrow(f.operator.address, 0n)).to.be.revertedWithCustomError(
+        f.escrow,
+        "EscrowZeroAmount",
+      );
+    });
+
+    it("reverts EscrowInvalidOperator(operator) for a zero operator or the payer itself", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      for (const operator of [ZeroAddress, f.payer.address]) {
+        await expect(f.escrow.connect(f.payer).fundEscrow(operator, 1n))
+          .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidOperator")
+          .withArgs(operator);
+        await expect(f.escrow.connect(f.payer).depositToEscrow(f.payer.address, operator, 1n))
+          .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidOperator")
+          .withArgs(operator);
+      }
+      // A depositor naming the payer as the operator is refused too.
+      await expect(f.escrow.connect(f.stranger).depositToEscrow(f.payer3.address, f.payer3.address, 1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidOperator")
+        .withArgs(f.payer3.address);
+      await expect(
+        f.escrow.connect(f.stranger).depositToEscrow(f.payer3.address, f.operator.address, 0n),
+      ).to.be.revertedWithCustomError(f.escrow, "EscrowZeroAmount");
+    });
+
+    it("withdrawBalance pays the free balance at once; locked caps and escrows stay", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await postAndCheck(f, f.payer, { feeCap: opg(30n) });
+      await expect(f.escrow.connect(f.payer).withdrawBalance(0n)).to.be.revertedWithCustomError(
+        f.escrow,
+        "EscrowZeroAmount",
+      );
+      await expect(f.escrow.connect(f.payer).withdrawBalance(DEPOSIT - opg(30n) + 1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
+        .withArgs(DEPOSIT - opg(30n), DEPOSIT - opg(30n) + 1n);
+      const escrowBefore = await accountOf(f, f.payer.address);
+      const before = await booksOf(f);
+      await expect(f.escrow.connect(f.payer).withdrawBalance(DEPOSIT - opg(30n)))
+        .to.emit(f.escrow, "Withdrawn")
+        .withArgs(f.payer.address, ZeroAddress, DEPOSIT - opg(30n));
+      await expectBooks(f, before, {
+        "balance:payer": -(DEPOSIT - opg(30n)),
+        "token:payer": DEPOSIT - opg(30n),
+        "token:escrow": -(DEPOSIT - opg(30n)),
+      });
+      expect(await accountOf(f, f.payer.address)).to.deep.equal(escrowBefore);
+      await expect(f.escrow.connect(f.payer).withdrawBalance(1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
+        .withArgs(0n, 1n);
     });
   });
 
@@ -979,28 +1198,38 @@ describe("PaymentsEscrow", function () {
   describe("thaw", function () {
     it("reverts EscrowInsufficientBalance(balance, amount) above the balance", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await expect(f.escrow.connect(f.payer).thaw(DEPOSIT + 1n))
+      await expect(f.escrow.connect(f.payer).thaw(f.operator.address, DEPOSIT + 1n))
         .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
         .withArgs(DEPOSIT, DEPOSIT + 1n);
-      await expect(f.escrow.connect(f.payer3).thaw(1n))
+      await expect(f.escrow.connect(f.payer3).thaw(f.operator.address, 1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
+        .withArgs(0n, 1n);
+      // Per operator: the payer has no escrow with operator2.
+      await expect(f.escrow.connect(f.payer).thaw(f.operator2.address, 1n))
         .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
         .withArgs(0n, 1n);
     });
 
-    it("does not count a fee cap locked in a request as balance", async function () {
+    it("thaws the escrow only: a fee cap locked in a request and the free balance are apart", async function () {
       const f = await loadFixture(deployEscrowFixture);
       await postAndCheck(f, f.payer, { feeCap: opg(30n) });
-      await expect(f.escrow.connect(f.payer).thaw(DEPOSIT))
-        .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
-        .withArgs(DEPOSIT - opg(30n), DEPOSIT);
-      await thawAndCheck(f, f.payer, DEPOSIT - opg(30n));
+      await thawAndCheck(f, f.payer, DEPOSIT);
+      expect(await f.escrow.balanceOf(f.payer.address)).to.equal(DEPOSIT - opg(30n));
+    });
+
+    it("thaws each escrow on its own", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await fundAndCheck(f, f.payer, f.operator2.address, opg(20n));
+      await thawAndCheck(f, f.payer, opg(15n), f.operator2.address);
+      expect(await accountOf(f, f.payer.address)).to.include({ balance: DEPOSIT, thawing: 0n });
+      expect(await f.escrow.availableOf(f.payer.address, f.operator2.address)).to.equal(opg(5n));
     });
 
     it("starts a thaw of part or all of the balance", async function () {
       const f = await loadFixture(deployEscrowFixture);
       await thawAndCheck(f, f.payer, opg(40n));
       await thawAndCheck(f, f.payer2, DEPOSIT);
-      expect(await f.escrow.availableOf(f.payer2.address)).to.equal(0n);
+      expect(await f.escrow.availableOf(f.payer2.address, f.operator.address)).to.equal(0n);
     });
 
     it("replaces a thaw in progress: amount, start and end", async function () {
@@ -1011,7 +1240,7 @@ describe("PaymentsEscrow", function () {
       expect(second.t > first.t && second.endsAt === second.t + THAWING_PERIOD).to.equal(true);
       // The first end no longer lets it withdraw.
       await time.setNextBlockTimestamp(first.endsAt);
-      await expect(f.escrow.connect(f.payer).withdraw({ gasLimit: GAS }))
+      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address, { gasLimit: GAS }))
         .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
         .withArgs(second.endsAt);
     });
@@ -1020,8 +1249,8 @@ describe("PaymentsEscrow", function () {
       const f = await loadFixture(deployEscrowFixture);
       await thawAndCheck(f, f.payer, opg(40n));
       await thawAndCheck(f, f.payer, 0n);
-      expect(await f.escrow.availableOf(f.payer.address)).to.equal(DEPOSIT);
-      await expect(f.escrow.connect(f.payer).withdraw())
+      expect(await f.escrow.availableOf(f.payer.address, f.operator.address)).to.equal(DEPOSIT);
+      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address))
         .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
         .withArgs(0n);
     });
@@ -1038,7 +1267,7 @@ describe("PaymentsEscrow", function () {
   describe("withdraw", function () {
     it("reverts EscrowThawNotEnded(0) with no thaw", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await expect(f.escrow.connect(f.payer).withdraw())
+      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address))
         .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
         .withArgs(0n);
     });
@@ -1046,11 +1275,11 @@ describe("PaymentsEscrow", function () {
     it("reverts EscrowThawNotEnded(endsAt) up to the last second of the thaw", async function () {
       const f = await loadFixture(deployEscrowFixture);
       const { endsAt } = await thawAndCheck(f, f.payer, opg(40n));
-      await expect(f.escrow.connect(f.payer).withdraw({ gasLimit: GAS }))
+      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address, { gasLimit: GAS }))
         .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
         .withArgs(endsAt);
       await time.setNextBlockTimestamp(endsAt - 1n);
-      await expect(f.escrow.connect(f.payer).withdraw({ gasLimit: GAS }))
+      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address, { gasLimit: GAS }))
         .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
         .withArgs(endsAt);
     });
@@ -1060,8 +1289,8 @@ describe("PaymentsEscrow", function () {
       const { endsAt } = await thawAndCheck(f, f.payer, opg(40n));
       await time.setNextBlockTimestamp(endsAt);
       await withdrawAndCheck(f, f.payer, opg(40n));
-      expect(await f.escrow.availableOf(f.payer.address)).to.equal(DEPOSIT - opg(40n));
-      await expect(f.escrow.connect(f.payer).withdraw())
+      expect(await f.escrow.availableOf(f.payer.address, f.operator.address)).to.equal(DEPOSIT - opg(40n));
+      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address))
         .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
         .withArgs(0n);
     });
@@ -1125,21 +1354,37 @@ describe("PaymentsEscrow", function () {
         .withArgs(UNKNOWN_MODEL);
     });
 
-    it("reverts EscrowInsufficientBalance(available, cap) above what is available, thawing funds excluded", async function () {
+    it("reverts EscrowInsufficientBalance(balance, cap) above the free balance, escrows excluded", async function () {
       const f = await loadFixture(deployEscrowFixture);
       await expect(post(f, f.payer, await requestParams({ feeCap: DEPOSIT + 1n })))
         .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
         .withArgs(DEPOSIT, DEPOSIT + 1n);
-      await thawAndCheck(f, f.payer, opg(60n));
+      await fundAndCheck(f, f.payer, f.operator.address, opg(60n));
       await expect(post(f, f.payer, await requestParams({ feeCap: opg(41n) })))
         .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
         .withArgs(opg(40n), opg(41n));
-      // Exactly what is available is accepted, and the thawing funds stay.
+      // Exactly the free balance is accepted, and the escrow stays.
       await postAndCheck(f, f.payer, { feeCap: opg(40n) });
-      expect(await accountOf(f, f.payer.address)).to.include({ balance: opg(60n), thawing: opg(60n) });
+      expect(await accountOf(f, f.payer.address)).to.include({ balance: DEPOSIT + opg(60n), thawing: 0n });
       await expect(post(f, f.payer, await requestParams({ feeCap: 1n })))
         .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
         .withArgs(0n, 1n);
+    });
+
+    it("reverts EscrowDeadlineTooFar(deadline, latest) at MAX_REQUEST_DURATION or later, and accepts 1 s less", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const max = await f.escrow.MAX_REQUEST_DURATION();
+      expect(max).to.equal(DAY);
+      const t = await nextSecond();
+      await expect(post(f, f.payer, await requestParams({ deadline: t + max }), { gasLimit: GAS }))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowDeadlineTooFar")
+        .withArgs(t + max, t + max - 1n);
+      const t2 = await nextSecond();
+      await expect(post(f, f.payer, await requestParams({ deadline: t2 + 30n * DAY }), { gasLimit: GAS }))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowDeadlineTooFar")
+        .withArgs(t2 + 30n * DAY, t2 + max - 1n);
+      const t3 = (await now()) + 1n;
+      await postAndCheck(f, f.payer, { deadline: t3 + max - 1n });
     });
 
     it("locks the cap and stores the request; ids count up from 1", async function () {
@@ -1151,7 +1396,7 @@ describe("PaymentsEscrow", function () {
         mode: Mode.None,
         feeCap: opg(2n),
         nodeId: f.nodeId2,
-        deadline: (await now()) + DAY,
+        deadline: (await now()) + DAY - 1n,
       });
       expect([first.requestId, second.requestId]).to.deep.equal([1n, 2n]);
     });
@@ -1167,13 +1412,11 @@ describe("PaymentsEscrow", function () {
       expect(await f.escrow.nextRequestId()).to.equal(1n);
     });
 
-    it("refuses a deadline beyond uint40 (it would expire early) with SafeCastOverflowedUintDowncast", async function () {
+    it("refuses a deadline beyond uint40 (it would expire early) before storing it: EscrowDeadlineTooFar", async function () {
       const f = await loadFixture(deployEscrowFixture);
       const deadline = (1n << 40n) + (await now()) + HOUR;
       const p = await requestParams({ deadline });
-      await expect(post(f, f.payer, p))
-        .to.be.revertedWithCustomError(f.escrow, "SafeCastOverflowedUintDowncast")
-        .withArgs(40, deadline);
+      await expect(post(f, f.payer, p)).to.be.revertedWithCustomError(f.escrow, "EscrowDeadlineTooFar");
       expect(await f.escrow.nextRequestId()).to.equal(1n);
     });
   });
@@ -1242,6 +1485,8 @@ describe("PaymentsEscrow", function () {
       ) {
         const r = await requestOf(f, requestId);
         expect(await f.nodes.eligibilityOf(nodeId, r.modelId, r.mode)).to.equal(reason);
+        // Committed in an earlier block, so that eligibility is what stops it.
+        await commit(f, caller, requestId, nodeId);
         await expect(f.escrow.connect(caller).fulfil(requestId, nodeId, OUTPUT, PROOF))
           .to.be.revertedWithCustomError(f.escrow, "EscrowNodeNotEligible")
           .withArgs(nodeId, r.modelId, r.mode, reason);
@@ -1287,10 +1532,22 @@ describe("PaymentsEscrow", function () {
         await expectNotEligible(f, requestId, f.nodeId, f.operator, Eligibility.MeasurementNotApproved);
       });
 
-      it("reverts with InsufficientStake once the operator unstakes below its minimum", async function () {
+      it("reverts with InsufficientOwnStake once the operator unstakes below its minimum own stake", async function () {
         const f = await loadFixture(deployEscrowFixture);
         const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.None });
         await f.staking.connect(f.operator).unstake(OPERATOR_STAKE);
+        await expectNotEligible(f, requestId, f.nodeId, f.operator, Eligibility.InsufficientOwnStake);
+      });
+
+      it("reverts with InsufficientStake once own + delegated stake falls below the modes' minimums", async function () {
+        const f = await loadFixture(deployEscrowFixture);
+        const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.None });
+        // Nothing delegated, and own stake 1 wei below what its nodes' modes require (above the own minimum).
+        const required = await f.nodes.requiredStakeOf(f.operator.address);
+        expect(required - 1n).to.be.greaterThan(await f.nodes.requiredOwnStakeOf(f.operator.address));
+        const { shares } = await f.staking.getDelegation(f.operator.address, f.delegator.address);
+        await f.staking.connect(f.delegator).undelegate(f.operator.address, shares);
+        await f.staking.connect(f.operator).unstake(OPERATOR_STAKE - (required - 1n));
         await expectNotEligible(f, requestId, f.nodeId, f.operator, Eligibility.InsufficientStake);
       });
 
@@ -1305,6 +1562,7 @@ describe("PaymentsEscrow", function () {
     it("reverts EscrowPriceAboveCap(price, cap) when the node's price is above the cap", async function () {
       const f = await loadFixture(deployEscrowFixture);
       const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.Tee, feeCap: opg(3n) - 1n });
+      await commit(f, f.operator, requestId, f.nodeId);
       await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF))
         .to.be.revertedWithCustomError(f.escrow, "EscrowPriceAboveCap")
         .withArgs(opg(3n), opg(3n) - 1n);
@@ -1324,8 +1582,10 @@ describe("PaymentsEscrow", function () {
 
       await f.nodes.connect(f.operator).heartbeat(f.nodeId);
       const onTime = await postAndCheck(f, f.payer, {});
-      await time.setNextBlockTimestamp(onTime.deadline);
+      // Committed in the second before the deadline, fulfilled at it.
+      await time.setNextBlockTimestamp(onTime.deadline - 1n);
       await fulfilAndCheck(f, f.operator, onTime.requestId, f.nodeId);
+      expect(await now()).to.equal(onTime.deadline);
     });
 
     it("pays the price split exactly, refunds the rest of the cap and commits the proof record", async function () {
@@ -1363,6 +1623,9 @@ describe("PaymentsEscrow", function () {
         capacity: 16n,
         prices: [opg(1n) + 19n, price, 0n],
       });
+      // An increase applies after PRICE_INCREASE_DELAY.
+      await time.increase(await f.nodes.PRICE_INCREASE_DELAY());
+      await f.nodes.connect(f.operator).heartbeat(f.nodeId);
       const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.Tee });
       const { split: s } = await fulfilAndCheck(f, f.operator, requestId, f.nodeId);
       expect(s).to.deep.equal({
@@ -1428,6 +1691,235 @@ describe("PaymentsEscrow", function () {
   });
 
   /*
+  commitments of open requests
+  ├── commitFulfilment by someone not operating the node → EscrowNotNodeOperator(nodeId, caller); of a request not
+  │   open → EscrowRequestNotOpen(id, status); otherwise FulfilmentCommitted(id, nodeId, commitment)
+  ├── an open request fulfilled with no commitment, or with one of another answer or node → EscrowNotCommitted(id,
+  │   fulfilmentCommitmentOf(id, nodeId, output, proof))
+  ├── committed in the same block as the fulfil → EscrowNotCommitted; in the block before → paid
+  └── a request naming its node needs no commitment
+  */
+  describe("commitments of open requests", function () {
+    it("commitFulfilment checks the operator and the request, and emits FulfilmentCommitted", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.None });
+      const c = await f.escrow.fulfilmentCommitmentOf(requestId, f.nodeId, OUTPUT, PROOF);
+      expect(c).to.equal(
+        keccak256(abi.encode(["uint256", "uint256", "bytes32", "bytes32"], [requestId, f.nodeId, OUTPUT, PROOF])),
+      );
+      await expect(f.escrow.connect(f.operator2).commitFulfilment(requestId, f.nodeId, c))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotNodeOperator")
+        .withArgs(f.nodeId, f.operator2.address);
+      await expect(f.escrow.connect(f.operator).commitFulfilment(99n, f.nodeId, c))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowRequestNotOpen")
+        .withArgs(99n, Status.None);
+      const before = await booksOf(f);
+      await expect(f.escrow.connect(f.operator).commitFulfilment(requestId, f.nodeId, c))
+        .to.emit(f.escrow, "FulfilmentCommitted")
+        .withArgs(requestId, f.nodeId, c);
+      await expectBooks(f, before, {});
+    });
+
+    it("reverts EscrowNotCommitted for no commitment, another answer's or another node's", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.None });
+      const mine1 = await f.escrow.fulfilmentCommitmentOf(requestId, f.nodeId, OUTPUT, PROOF);
+      await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotCommitted")
+        .withArgs(requestId, mine1);
+      // Committed to another output: that answer, not this one.
+      await commit(f, f.operator, requestId, f.nodeId, id("another output"));
+      await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotCommitted")
+        .withArgs(requestId, mine1);
+      // Node 2's commitment does not cover node 1's answer.
+      await commit(f, f.operator2, requestId, f.nodeId2);
+      await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNotCommitted")
+        .withArgs(requestId, mine1);
+      await fulfilAndCheck(f, f.operator2, requestId, f.nodeId2);
+    });
+
+    it("reverts EscrowNotCommitted when committed in the same block, and pays one block later", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const { requestId } = await postAndCheck(f, f.payer, { mode: Mode.None });
+      const c = await f.escrow.fulfilmentCommitmentOf(requestId, f.nodeId, OUTPUT, PROOF);
+      const sent: ContractTransactionResponse[] = [];
+      await network.provider.send("evm_setAutomine", [false]);
+      try {
+        sent.push(await f.escrow.connect(f.operator).commitFulfilment(requestId, f.nodeId, c, { gasLimit: GAS }));
+        sent.push(await f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF, { gasLimit: GAS }));
+        // The pending block holds the commitment: a fulfil in it names the reason.
+        await expect(
+          f.escrow.connect(f.operator).fulfil.staticCall(requestId, f.nodeId, OUTPUT, PROOF, { blockTag: "pending" }),
+        )
+          .to.be.revertedWithCustomError(f.escrow, "EscrowNotCommitted")
+          .withArgs(requestId, c);
+        await mine();
+      } finally {
+        await network.provider.send("evm_setAutomine", [true]);
+      }
+      const [rc, rf] = await Promise.all(sent.map((t) => ethers.provider.getTransactionReceipt(t.hash)));
+      expect([rc!.status, rf!.status, rc!.blockNumber]).to.deep.equal([1, 0, rf!.blockNumber]);
+      expect((await requestOf(f, requestId)).status).to.equal(Status.Open);
+      // Committing again keeps the first block: one block later, it pays.
+      await fulfilAndCheck(f, f.operator, requestId, f.nodeId);
+    });
+
+    it("needs no commitment for a request naming its node", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const { requestId, feeCap } = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
+      const before = await booksOf(f);
+      await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF)).to.emit(
+        f.escrow,
+        "RequestFulfilled",
+      );
+      const s = split(NODE1_PRICES[0]);
+      const changes: Record<string, bigint> = { "balance:payer": feeCap - NODE1_PRICES[0] };
+      await addCredit(f, changes, f.operator.address, s.node);
+      add(changes, "royalties:builder", s.royalty);
+      add(changes, "fees", s.fee);
+      await expectBooks(f, before, changes);
+    });
+  });
+
+  /*
+  protocolFeeFor, and the node's price as fulfil sees it
+  ├── an increase applies to vouchers issued and requests posted before it only after one withdrawal thawing period;
+  │   to later ones at once
+  ├── a decrease applies to every payment at once
+  ├── two increases within the grace keep the lowest earlier fee for terms agreed before the second
+  └── a node's price increase waits PRICE_INCREASE_DELAY: a fulfil before it pays the old price, one after (of a
+      request posted after the increase was scheduled) the new; a decrease applies at once
+  */
+  describe("protocolFeeFor", function () {
+    it("applies an increase to earlier terms only after one withdrawal thawing period", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const agreed = await now();
+      const period = await f.escrow.withdrawalThawingPeriod();
+      const t = await nextSecond();
+      await f.escrow.connect(f.admin).setProtocolFee(50_000n);
+      expect(await f.escrow.feeIncreasedAt()).to.equal(t);
+      expect(await f.escrow.feeBeforeIncreasePpm()).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(t - 1n)).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(t)).to.equal(50_000n);
+      await time.increaseTo(t + period - 1n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(FEE_PPM);
+      await mine();
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(50_000n);
+    });
+
+    it("applies a request's posting time: posted before an increase, it pays the earlier fee", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const before = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
+      await f.escrow.connect(f.admin).setProtocolFee(MAX_FEE_PPM);
+      const after = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId, inputHash: id("x") });
+      const { split: s1 } = await fulfilAndCheck(f, f.operator, before.requestId, f.nodeId);
+      const { split: s2 } = await fulfilAndCheck(f, f.operator, after.requestId, f.nodeId);
+      expect(s1.fee).to.equal((NODE1_PRICES[0] * FEE_PPM) / PPM);
+      expect(s2.fee).to.equal((NODE1_PRICES[0] * MAX_FEE_PPM) / PPM);
+    });
+
+    it("applies a decrease at once, to earlier terms too", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const agreed = await now();
+      await f.escrow.connect(f.admin).setProtocolFee(5_000n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(5_000n);
+      expect(await f.escrow.feeIncreasedAt()).to.equal(0n);
+      // Within the grace of an increase, a decrease below the earlier fee applies at once as well.
+      await f.escrow.connect(f.admin).setProtocolFee(80_000n);
+      await f.escrow.connect(f.admin).setProtocolFee(1_000n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(1_000n);
+      expect(await f.escrow.protocolFeeFor(await now())).to.equal(1_000n);
+    });
+
+    it("keeps the lowest earlier fee through two increases within the grace", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const agreed = await now();
+      await f.escrow.connect(f.admin).setProtocolFee(30_000n);
+      const between = (await now()) + 5n;
+      await time.increaseTo(between);
+      await f.escrow.connect(f.admin).setProtocolFee(90_000n);
+      const second = await now();
+      expect(await f.escrow.feeBeforeIncreasePpm()).to.equal(FEE_PPM);
+      expect(await f.escrow.feeIncreasedAt()).to.equal(second);
+      // Terms from before the first increase, and those agreed between the two, keep 1% for the second's grace.
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(between)).to.equal(FEE_PPM);
+      expect(await f.escrow.protocolFeeFor(second)).to.equal(90_000n);
+      // A voucher signed before the first increase still pays 1% (redeemAndCheck splits at protocolFeeFor).
+      const v = await voucherOf(f, { issuedAt: agreed, cumulativeAmount: opg(10n) });
+      const tx = await redeemAndCheck(f, v, await signVoucher(f, f.payer, v), opg(10n));
+      const s = split(opg(10n));
+      await expect(tx)
+        .to.emit(f.escrow, "PaymentCollected")
+        .withArgs(
+          f.payer.address,
+          f.nodeId,
+          MODEL,
+          f.operator.address,
+          f.builder.address,
+          Mode.None,
+          Kind.Voucher,
+          opg(10n),
+          s.node,
+          s.royalty,
+          s.fee,
+        );
+      // After a thawing period from the second increase, everything pays 9%.
+      await time.increaseTo(second + THAWING_PERIOD);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(90_000n);
+    });
+
+    it("starts a fresh grace once the last one ended: the earlier fee is then the one in force", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      await f.escrow.connect(f.admin).setProtocolFee(30_000n);
+      await time.increase(THAWING_PERIOD);
+      const agreed = await now();
+      await f.escrow.connect(f.admin).setProtocolFee(60_000n);
+      expect(await f.escrow.feeBeforeIncreasePpm()).to.equal(30_000n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(30_000n);
+    });
+  });
+
+  describe("the node's price increase delay, as fulfil sees it", function () {
+    it("pays the old price until PRICE_INCREASE_DELAY has passed, and a decrease at once", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const delay = await f.nodes.PRICE_INCREASE_DELAY();
+      expect(delay).to.equal(DAY);
+      const params = (prices: [bigint, bigint, bigint]) => ({
+        metadataURI: "https://node-1.example",
+        modes: 3,
+        teeMeasurement: MEASUREMENT,
+        capacity: 16n,
+        prices,
+      });
+      const t = await nextSecond();
+      await expect(f.nodes.connect(f.operator).updateNode(f.nodeId, params([opg(4n), opg(3n), 0n])))
+        .to.emit(f.nodes, "NodePriceIncreaseScheduled")
+        .withArgs(f.nodeId, [opg(4n), opg(3n), 0n], t + delay);
+      const early = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
+      expect((await fulfilAndCheck(f, f.operator, early.requestId, f.nodeId)).price).to.equal(NODE1_PRICES[0]);
+      // Posted after the increase was scheduled, fulfilled once it applies: the new price (the payer could see it).
+      const late = await postAndCheck(f, f.payer, {
+        mode: Mode.None,
+        nodeId: f.nodeId,
+        deadline: (await now()) + delay,
+      });
+      expect(await f.nodes.priceOf(f.nodeId, Mode.None)).to.equal(NODE1_PRICES[0]);
+      await time.setNextBlockTimestamp(t + delay);
+      await f.nodes.connect(f.operator).heartbeat(f.nodeId);
+      expect(await f.nodes.priceOf(f.nodeId, Mode.None)).to.equal(opg(4n));
+      expect((await fulfilAndCheck(f, f.operator, late.requestId, f.nodeId)).price).to.equal(opg(4n));
+      // A decrease applies at once.
+      await f.nodes.connect(f.operator).updateNode(f.nodeId, params([opg(2n), opg(3n), 0n]));
+      const cheap = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
+      expect((await fulfilAndCheck(f, f.operator, cheap.requestId, f.nodeId)).price).to.equal(opg(2n));
+    });
+  });
+
+  /*
   reclaim
   ├── before or at the deadline → EscrowRequestNotExpired(id, deadline)
   ├── after → by anyone, cap back
@@ -1458,7 +1950,7 @@ describe("PaymentsEscrow", function () {
       const { requestId, deadline } = await postAndCheck(f, f.payer, { feeCap: opg(9n) });
       await time.setNextBlockTimestamp(deadline + 1n);
       await reclaimAndCheck(f, f.stranger, requestId);
-      expect(await f.escrow.availableOf(f.payer.address)).to.equal(DEPOSIT);
+      expect(await f.escrow.balanceOf(f.payer.address)).to.equal(DEPOSIT);
       await f.nodes.connect(f.operator).heartbeat(f.nodeId);
       await expect(f.escrow.connect(f.operator).fulfil(requestId, f.nodeId, OUTPUT, PROOF))
         .to.be.revertedWithCustomError(f.escrow, "EscrowRequestNotOpen")
@@ -1535,6 +2027,7 @@ describe("PaymentsEscrow", function () {
 
     it("keeps a separate redeemed amount per payer, node, model and mode", async function () {
       const f = await loadFixture(deployEscrowFixture);
+      await fundAndCheck(f, f.payer, f.operator2.address, opg(10n));
       const base = await voucherOf(f, { cumulativeAmount: opg(4n) });
       await redeemAndCheck(f, base, await signVoucher(f, f.payer, base), opg(4n));
       const variants: Voucher[] = [
@@ -1667,11 +2160,15 @@ describe("PaymentsEscrow", function () {
 
     it("reverts EscrowSelfDealing(payer, nodeId) when the payer operates the node", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await depositAndCheck(f, f.operator, f.operator.address, opg(10n));
+      await depositToEscrowAndCheck(f, f.operator, f.operator.address, f.operator2.address, opg(10n));
       const v = await voucherOf(f, { payer: f.operator.address });
       await expect(f.escrow.redeem(v, await signVoucher(f, f.operator, v)))
         .to.be.revertedWithCustomError(f.escrow, "EscrowSelfDealing")
         .withArgs(f.operator.address, f.nodeId);
+      // An operator cannot hold an escrow with itself.
+      await expect(f.escrow.connect(f.operator).depositToEscrow(f.operator.address, f.operator.address, 1n))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidOperator")
+        .withArgs(f.operator.address);
       // The same payer may pay another operator's node.
       const other = await voucherOf(f, { payer: f.operator.address, nodeId: f.nodeId2 });
       await redeemAndCheck(f, other, await signVoucher(f, f.operator, other), opg(10n));
@@ -1687,40 +2184,77 @@ describe("PaymentsEscrow", function () {
 
     it("pays a voucher from an EIP-1271 contract wallet signed by its owner, and no one else's", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await depositAndCheck(f, f.walletOwner, f.walletAddress, opg(20n));
+      await depositToEscrowAndCheck(f, f.walletOwner, f.walletAddress, f.operator.address, opg(20n));
       const v = await voucherOf(f, { payer: f.walletAddress, cumulativeAmount: opg(8n) });
       await expect(f.escrow.redeem(v, await signVoucher(f, f.stranger, v)))
         .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidSignature")
         .withArgs(f.walletAddress);
       await redeemAndCheck(f, v, await signVoucher(f, f.walletOwner, v), opg(8n));
-      expect(await f.escrow.availableOf(f.walletAddress)).to.equal(opg(12n));
+      expect(await f.escrow.availableOf(f.walletAddress, f.operator.address)).to.equal(opg(12n));
     });
 
     it("pays what a short payer has, the rest after a top-up, and nothing from an empty one", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await depositAndCheck(f, f.payer3, f.payer3.address, opg(10n));
+      await depositToEscrowAndCheck(f, f.payer3, f.payer3.address, f.operator.address, opg(10n));
+      // Its free balance and its escrow with another operator do not pay this node.
+      await depositAndCheck(f, f.payer3, f.payer3.address, opg(50n));
+      await fundAndCheck(f, f.payer3, f.operator2.address, opg(30n));
       const v = await voucherOf(f, { payer: f.payer3.address, cumulativeAmount: opg(25n) });
       const signature = await signVoucher(f, f.payer3, v);
       await redeemAndCheck(f, v, signature, opg(10n));
       await expect(f.escrow.redeem(v, signature))
         .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
         .withArgs(0n, opg(15n));
-      await depositAndCheck(f, f.payer3, f.payer3.address, opg(20n));
+      await fundAndCheck(f, f.payer3, f.operator.address, opg(20n));
       await redeemAndCheck(f, v, signature, opg(15n));
       await expect(f.escrow.redeem(v, signature))
         .to.be.revertedWithCustomError(f.escrow, "EscrowNothingOwed")
         .withArgs(opg(25n), opg(25n));
-      expect(await f.escrow.availableOf(f.payer3.address)).to.equal(opg(5n));
+      expect(await f.escrow.availableOf(f.payer3.address, f.operator.address)).to.equal(opg(5n));
+      expect(await f.escrow.availableOf(f.payer3.address, f.operator2.address)).to.equal(opg(30n));
+      expect(await f.escrow.balanceOf(f.payer3.address)).to.equal(0n);
     });
 
-    it("pays a voucher of a deregistered or jailed node (the work was done)", async function () {
+    it("reverts EscrowNodeNotServing(nodeId) for a jailed node, and pays once it is unjailed", async function () {
       const f = await loadFixture(deployEscrowFixture);
       await f.nodes.connect(f.admin).jailNode(f.nodeId, (await now()) + DAY);
       const v = await voucherOf(f, { cumulativeAmount: opg(2n) });
-      await redeemAndCheck(f, v, await signVoucher(f, f.payer, v), opg(2n));
+      const signature = await signVoucher(f, f.payer, v);
+      await expect(f.escrow.redeem(v, signature))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNodeNotServing")
+        .withArgs(f.nodeId);
+      await f.nodes.connect(f.admin).unjailNode(f.nodeId);
+      await redeemAndCheck(f, v, signature, opg(2n));
+    });
+
+    it("reverts EscrowNodeNotServing(nodeId) for a deregistered node", async function () {
+      const f = await loadFixture(deployEscrowFixture);
       await f.nodes.connect(f.operator).deregisterNode(f.nodeId);
-      const v2 = await voucherOf(f, { cumulativeAmount: opg(3n) });
-      await redeemAndCheck(f, v2, await signVoucher(f, f.payer, v2), opg(1n));
+      const v = await voucherOf(f, { cumulativeAmount: opg(3n) });
+      await expect(f.escrow.redeem(v, await signVoucher(f, f.payer, v)))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNodeNotServing")
+        .withArgs(f.nodeId);
+    });
+
+    it("reverts EscrowNodeNotServing(nodeId) once the operator unstakes below its minimum, and pays once covered", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const v = await voucherOf(f, { cumulativeAmount: opg(3n) });
+      const signature = await signVoucher(f, f.payer, v);
+      // Own stake 4,999 OPG: below the 5,000 OPG own minimum per node (delegations do not count for it).
+      await f.staking.connect(f.operator).unstake(OPERATOR_STAKE - opg(4_999n));
+      expect((await f.nodes.nodeOperatorOf(f.nodeId))[1]).to.equal(false);
+      await expect(f.escrow.redeem(v, signature))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNodeNotServing")
+        .withArgs(f.nodeId);
+      // In a batch it is skipped with that error's selector.
+      const other = await voucherOf(f, { nodeId: f.nodeId2, payer: f.payer2.address, cumulativeAmount: opg(1n) });
+      await fundAndCheck(f, f.payer2, f.operator2.address, opg(1n));
+      await redeemBatchAndCheck(f, [
+        { v, signature, skip: "EscrowNodeNotServing" },
+        { v: other, signature: await signVoucher(f, f.payer2, other), paid: opg(1n) },
+      ]);
+      await f.staking.connect(f.operator).stake(opg(1n));
+      await redeemAndCheck(f, v, signature, opg(3n));
     });
   });
 
@@ -1740,7 +2274,7 @@ describe("PaymentsEscrow", function () {
 
       // Issued at the second the thaw started, and later: nothing is available to them.
       for (const issuedAt of [t, t + 1n]) {
-        const after = await voucherOf(f, { nodeId: f.nodeId2, cumulativeAmount: opg(30n), issuedAt });
+        const after = await voucherOf(f, { mode: Mode.Tee, cumulativeAmount: opg(30n), issuedAt });
         await time.setNextBlockTimestamp(t + 2n + (issuedAt - t));
         await expect(f.escrow.redeem(after, await signVoucher(f, f.payer, after), { gasLimit: GAS }))
           .to.be.revertedWithCustomError(f.escrow, "EscrowInsufficientBalance")
@@ -1772,8 +2306,8 @@ describe("PaymentsEscrow", function () {
         .withArgs(0n, opg(10n));
       await time.increaseTo(endsAt);
       await withdrawAndCheck(f, f.payer, opg(80n));
-      // After the withdrawal there is no thaw; a top-up pays the rest.
-      await depositAndCheck(f, f.payer, f.payer.address, opg(10n));
+      // After the withdrawal there is no thaw; a top-up of the escrow pays the rest.
+      await depositToEscrowAndCheck(f, f.payer, f.payer.address, f.operator.address, opg(10n));
       await redeemAndCheck(f, after, signature, opg(10n));
     });
 
@@ -1829,8 +2363,11 @@ describe("PaymentsEscrow", function () {
 
     it("pays many payers and two nodes in one transaction", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await depositAndCheck(f, f.payer3, f.payer3.address, opg(30n));
-      await depositAndCheck(f, f.walletOwner, f.walletAddress, opg(30n));
+      // Each voucher draws from its payer's escrow with the node's operator.
+      await depositToEscrowAndCheck(f, f.payer3, f.payer3.address, f.operator.address, opg(30n));
+      await depositToEscrowAndCheck(f, f.walletOwner, f.walletAddress, f.operator2.address, opg(30n));
+      await fundAndCheck(f, f.payer, f.operator2.address, opg(5n));
+      await fundAndCheck(f, f.payer2, f.operator2.address, opg(3n));
       const items: BatchItem[] = [];
       const add1 = async (signer: HardhatEthersSigner, o: Partial<Voucher>, paid: bigint) => {
         const v = await voucherOf(f, o);
@@ -1855,6 +2392,7 @@ describe("PaymentsEscrow", function () {
       const a = await voucherOf(f, { cumulativeAmount: opg(2n) });
       const b = await voucherOf(f, { payer: f.payer2.address, cumulativeAmount: opg(3n) });
       const c = await voucherOf(f, { nodeId: f.nodeId2, cumulativeAmount: opg(4n) });
+      await fundAndCheck(f, f.payer, f.operator2.address, opg(4n));
       await redeemBatchAndCheck(f, [
         { v: a, signature: await signVoucher(f, f.payer, a), paid: opg(2n) },
         { v: b, signature: await signVoucher(f, f.payer, b), skip: "EscrowInvalidSignature" },
@@ -1865,7 +2403,8 @@ describe("PaymentsEscrow", function () {
 
     it("skips every kind of failure with its own error's selector", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await depositAndCheck(f, f.operator, f.operator.address, opg(10n));
+      await depositToEscrowAndCheck(f, f.operator, f.operator.address, f.operator2.address, opg(10n));
+      await fundAndCheck(f, f.payer, f.operator2.address, opg(6n));
       const t = await now();
       const done = await voucherOf(f, { mode: Mode.Tee, cumulativeAmount: opg(1n) });
       const doneSig = await signVoucher(f, f.payer, done);
@@ -1903,12 +2442,12 @@ describe("PaymentsEscrow", function () {
       ]);
     });
 
-    it("pays a payer's vouchers in order until its balance runs out", async function () {
+    it("pays a payer's vouchers in order until its escrow with the operator runs out; others do not draw on it", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await depositAndCheck(f, f.payer3, f.payer3.address, opg(10n));
+      await depositToEscrowAndCheck(f, f.payer3, f.payer3.address, f.operator.address, opg(10n));
       const a = await voucherOf(f, { payer: f.payer3.address, cumulativeAmount: opg(7n) });
-      const b = await voucherOf(f, { payer: f.payer3.address, nodeId: f.nodeId2, cumulativeAmount: opg(7n) });
-      const c = await voucherOf(f, { payer: f.payer3.address, mode: Mode.Tee, cumulativeAmount: opg(1n) });
+      const b = await voucherOf(f, { payer: f.payer3.address, mode: Mode.Tee, cumulativeAmount: opg(7n) });
+      const c = await voucherOf(f, { payer: f.payer3.address, nodeId: f.nodeId2, cumulativeAmount: opg(1n) });
       await redeemBatchAndCheck(f, [
         { v: a, signature: await signVoucher(f, f.payer3, a), paid: opg(7n) },
         { v: b, signature: await signVoucher(f, f.payer3, b), paid: opg(3n) },
@@ -1928,25 +2467,37 @@ describe("PaymentsEscrow", function () {
   });
 
   /*
-  collectNodeFees
-  ├── nothing owed → EscrowNothingToCollect(operator)
-  └── hands the node share to staking; the operator and delegator claim it split by cut and delegated / active
+  node fees credited in staking per payment
+  ├── a payment → FeesCredited(operator, nodeShare, toDelegators) in the same transaction, Staking's token balance up
+  │   by the node share; claimableRewards of the operator and its delegator grew by their parts (cut, delegated /
+  │   active), exactly
+  ├── each operator's fees are its own
+  └── a delegation made after a payment does not share it
   */
-  describe("collectNodeFees", function () {
-    it("reverts EscrowNothingToCollect(operator) when nothing is owed", async function () {
-      const f = await loadFixture(deployEscrowFixture);
-      await expect(f.escrow.collectNodeFees(f.operator.address))
-        .to.be.revertedWithCustomError(f.escrow, "EscrowNothingToCollect")
-        .withArgs(f.operator.address);
-    });
+  describe("node fees credited in staking", function () {
+    /** Claimable rewards of `accounts` with `operator` in the block `send` mines, and in the same second without it. */
+    async function claimableDelta(f: Fixture, operator: string, accounts: string[], send: () => Promise<unknown>) {
+      const t = (await now()) + 10n;
+      const read = async () => {
+        const block = await ethers.provider.getBlockNumber();
+        return Promise.all(accounts.map((a) => f.staking.claimableRewards(a, operator, { blockTag: block })));
+      };
+      const snapshot = await network.provider.send("evm_snapshot", []);
+      await time.setNextBlockTimestamp(t);
+      await mine();
+      const without = await read();
+      await network.provider.send("evm_revert", [snapshot]);
+      await time.setNextBlockTimestamp(t);
+      await send();
+      const withIt = await read();
+      return withIt.map((v, i) => v - without[i]);
+    }
 
-    it("hands the node share to staking, where the operator and its delegator claim it by cut and stake", async function () {
+    it("credits the node share at once: the operator's and the delegator's claims grow by their parts", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      const { escrow, staking } = f;
-      const v = await voucherOf(f, { cumulativeAmount: opg(50n) + 7n });
-      await redeemAndCheck(f, v, await signVoucher(f, f.payer, v), opg(50n) + 7n);
-      const amount = split(opg(50n) + 7n).node;
-      expect(await escrow.nodeFeesOf(f.operator.address)).to.equal(amount);
+      const { staking } = f;
+      const gross = opg(50n) + 7n;
+      const amount = split(gross).node;
       const o = await staking.getOperator(f.operator.address);
       expect([o.ownActive, o.delegated.tokens, o.delegated.shares, o.cutPpm]).to.deep.equal([
         OPERATOR_STAKE,
@@ -1958,66 +2509,53 @@ describe("PaymentsEscrow", function () {
       const toDelegators = delegatedPart - (delegatedPart * CUT_PPM) / PPM;
       const precision = 10n ** 27n;
       const toDelegator = (DELEGATION * ((toDelegators * precision) / DELEGATION)) / precision;
-      const feesDistributed = await staking.feesDistributed();
-
-      // One block: claims settle the stream up to it, then the collection and the claims of the fees alone.
-      const gas = { gasLimit: GAS };
-      const before = await booksOf(f);
-      const txs: ContractTransactionResponse[] = [];
-      await network.provider.send("evm_setAutomine", [false]);
-      try {
-        txs.push(await staking.connect(f.operator).claimRewards(f.operator.address, gas));
-        txs.push(await staking.connect(f.delegator).claimRewards(f.operator.address, gas));
-        txs.push(await escrow.connect(f.stranger).collectNodeFees(f.operator.address, gas));
-        txs.push(await staking.connect(f.operator).claimRewards(f.operator.address, gas));
-        txs.push(await staking.connect(f.delegator).claimRewards(f.operator.address, gas));
-        await network.provider.send("evm_mine");
-      } finally {
-        await network.provider.send("evm_setAutomine", [true]);
-      }
-      const receipts = await Promise.all(txs.map((t) => t.wait()));
-      expect(new Set(receipts.map((r) => r!.blockNumber)).size).to.equal(1);
-      receipts.forEach((r) => expect(r!.status).to.equal(1));
-      const streamed = receipts.slice(0, 2).map((r) => staking.interface.parseLog(r!.logs.at(-1)!)!.args.amount);
-
-      await expect(txs[2]).to.emit(escrow, "NodeFeesCollected").withArgs(f.operator.address, amount);
-      await expect(txs[2])
-        .to.emit(staking, "FeesDistributed")
-        .withArgs(f.operator.address, f.escrowAddress, amount, toDelegators);
-      await expect(txs[3])
-        .to.emit(staking, "RewardsClaimed")
-        .withArgs(f.operator.address, f.operator.address, amount - toDelegators);
-      await expect(txs[4])
-        .to.emit(staking, "RewardsClaimed")
-        .withArgs(f.delegator.address, f.operator.address, toDelegator);
-      expect(await staking.feesDistributed()).to.equal(feesDistributed + amount);
-      await expectBooks(f, before, {
-        "nodeFees:operator": -amount,
-        "token:escrow": -amount,
-        "token:staking": amount - (amount - toDelegators) - toDelegator - streamed[0] - streamed[1],
-        "token:operator": amount - toDelegators + streamed[0],
-        "token:delegator": toDelegator + streamed[1],
-      });
-      await expect(escrow.collectNodeFees(f.operator.address))
-        .to.be.revertedWithCustomError(escrow, "EscrowNothingToCollect")
-        .withArgs(f.operator.address);
+      const v = await voucherOf(f, { cumulativeAmount: gross });
+      const signature = await signVoucher(f, f.payer, v);
+      let tx: ContractTransactionResponse | undefined;
+      const stakingTokens = await f.token.balanceOf(f.stakingAddress);
+      const [toOperator, delegator] = await claimableDelta(
+        f,
+        f.operator.address,
+        [f.operator.address, f.delegator.address],
+        async () => (tx = await redeemAndCheck(f, v, signature, gross)),
+      );
+      await expect(tx!).to.emit(staking, "FeesCredited").withArgs(f.operator.address, amount, toDelegators);
+      expect(toOperator).to.equal(amount - toDelegators);
+      expect(delegator).to.equal(toDelegator);
+      // The tokens came with it, in the same transaction.
+      expect((await f.token.balanceOf(f.stakingAddress)) - stakingTokens).to.equal(amount);
+      // And they are claimed in staking.
+      await expect(staking.connect(f.delegator).claimRewards(f.operator.address)).to.emit(staking, "RewardsClaimed");
     });
 
-    it("collects each operator's fees separately", async function () {
+    it("credits each operator's fees to it alone", async function () {
       const f = await loadFixture(deployEscrowFixture);
+      await fundAndCheck(f, f.payer, f.operator2.address, opg(10n));
       const v = await voucherOf(f, { nodeId: f.nodeId2, cumulativeAmount: opg(10n) });
-      await redeemAndCheck(f, v, await signVoucher(f, f.payer, v), opg(10n));
-      await expect(f.escrow.collectNodeFees(f.operator.address))
-        .to.be.revertedWithCustomError(f.escrow, "EscrowNothingToCollect")
-        .withArgs(f.operator.address);
+      const signature = await signVoucher(f, f.payer, v);
       const amount = split(opg(10n)).node;
-      const before = await booksOf(f);
-      await expect(f.escrow.connect(f.payer).collectNodeFees(f.operator2.address))
-        .to.emit(f.escrow, "NodeFeesCollected")
-        .withArgs(f.operator2.address, amount);
-      await expectBooks(f, before, { "nodeFees:operator2": -amount, "token:escrow": -amount, "token:staking": amount });
-      // operator2 has no delegators: all of it is its own to claim, beside its stream rewards.
-      expect(await f.staking.claimableRewards(f.operator2.address, f.operator2.address)).to.be.greaterThan(amount);
+      let tx: ContractTransactionResponse | undefined;
+      const [op2, op1] = await claimableDelta(
+        f,
+        f.operator2.address,
+        [f.operator2.address, f.operator.address],
+        async () => {
+          tx = await redeemAndCheck(f, v, signature, opg(10n));
+        },
+      );
+      // operator2 has no delegators: all of it is its own.
+      await expect(tx!).to.emit(f.staking, "FeesCredited").withArgs(f.operator2.address, amount, 0n);
+      expect([op2, op1]).to.deep.equal([amount, 0n]);
+    });
+
+    it("does not share a payment with a delegation made after it", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const v = await voucherOf(f, { cumulativeAmount: opg(40n) });
+      await redeemAndCheck(f, v, await signVoucher(f, f.payer, v), opg(40n));
+      await f.token.connect(f.payer3).approve(f.stakingAddress, MaxUint256);
+      await f.staking.connect(f.payer3).delegate(f.operator.address, DELEGATION, CUT_PPM);
+      const block = await ethers.provider.getBlockNumber();
+      expect(await f.staking.claimableRewards(f.payer3.address, f.operator.address, { blockTag: block })).to.equal(0n);
     });
   });
 

@@ -4,8 +4,9 @@ Griefing by dust deposits and thaw requests (attack class)
 griefing
 ├── escrow
 │   ├── a zero deposit → EscrowZeroAmount
-│   └── 50 dust deposits by a stranger into a thawing payer's account → the thaw's amount and end do not move; the
-│       payer withdraws exactly its thawing amount on time; the stranger paid every wei it sent
+│   └── 50 dust deposits by a stranger into a thawing payer's escrow with an operator and its free balance → the
+│       thaw's amount and end do not move; the payer withdraws exactly its thawing amount on time, and the free dust
+│       at once; the stranger paid every wei it sent
 ├── staking: dust
 │   ├── a delegation below the minimum (1 OPG) → StakingDelegationTooSmall(amount, minimum)
 │   └── a thaw request below the minimum → StakingThawTooSmall(amount, minimum); a whole (small) position may leave
@@ -36,21 +37,30 @@ describe("security: griefing by dust deposits and thaw requests", function () {
 
     it("dust deposits into a thawing account move neither the thaw nor the withdrawal", async function () {
       const f = await loadFixture(deploySystemFixture);
-      await f.escrow.connect(f.payer).thaw(DEPOSIT);
-      const thaw = await f.escrow.getAccount(f.payer.address);
+      const op = f.operator.address;
+      await f.escrow.connect(f.payer).fundEscrow(op, DEPOSIT);
+      await f.escrow.connect(f.payer).thaw(op, DEPOSIT);
+      const thaw = await f.escrow.getEscrow(f.payer.address, op);
       const attackerBefore = await f.token.balanceOf(f.attacker.address);
-      for (let i = 0; i < 50; i++) await f.escrow.connect(f.attacker).deposit(f.payer.address, 1n);
+      // Dust into the thawing escrow itself, and into the free balance.
+      for (let i = 0; i < 25; i++) await f.escrow.connect(f.attacker).depositToEscrow(f.payer.address, op, 1n);
+      for (let i = 0; i < 25; i++) await f.escrow.connect(f.attacker).deposit(f.payer.address, 1n);
       expect(attackerBefore - (await f.token.balanceOf(f.attacker.address))).to.equal(50n);
-      const after = await f.escrow.getAccount(f.payer.address);
+      expect(await f.escrow.balanceOf(f.payer.address)).to.equal(25n);
+      const after = await f.escrow.getEscrow(f.payer.address, op);
       expect(after.thawing).to.equal(thaw.thawing);
       expect(after.thawStartedAt).to.equal(thaw.thawStartedAt);
       expect(after.thawEndsAt).to.equal(thaw.thawEndsAt);
-      expect(after.balance).to.equal(DEPOSIT + 50n);
+      expect(after.balance).to.equal(DEPOSIT + 25n);
       await time.increaseTo(thaw.thawEndsAt);
-      await expect(f.escrow.connect(f.payer).withdraw())
+      await expect(f.escrow.connect(f.payer).withdraw(op))
         .to.emit(f.escrow, "Withdrawn")
-        .withArgs(f.payer.address, DEPOSIT);
-      expect((await f.escrow.getAccount(f.payer.address)).balance).to.equal(50n);
+        .withArgs(f.payer.address, op, DEPOSIT);
+      expect((await f.escrow.getEscrow(f.payer.address, op)).balance).to.equal(25n);
+      // The free balance's dust leaves at once.
+      await expect(f.escrow.connect(f.payer).withdrawBalance(25n))
+        .to.emit(f.escrow, "Withdrawn")
+        .withArgs(f.payer.address, ethers.ZeroAddress, 25n);
     });
   });
 
@@ -58,10 +68,10 @@ describe("security: griefing by dust deposits and thaw requests", function () {
     it("a delegation below the minimum is refused", async function () {
       const f = await loadFixture(deploySystemFixture);
       const minimum = await f.staking.minimumDelegation();
-      await expect(f.staking.connect(f.attacker).delegate(f.operator.address, minimum - 1n))
+      await expect(f.staking.connect(f.attacker).delegate(f.operator.address, minimum - 1n, 0))
         .to.be.revertedWithCustomError(f.staking, "StakingDelegationTooSmall")
         .withArgs(minimum - 1n, minimum);
-      await expect(f.staking.connect(f.attacker).delegate(f.operator.address, 1n))
+      await expect(f.staking.connect(f.attacker).delegate(f.operator.address, 1n, 0))
         .to.be.revertedWithCustomError(f.staking, "StakingDelegationTooSmall")
         .withArgs(1n, minimum);
     });
@@ -69,7 +79,7 @@ describe("security: griefing by dust deposits and thaw requests", function () {
     it("a thaw request below the minimum is refused, unless it empties the position", async function () {
       const f = await loadFixture(deploySystemFixture);
       const minimum = await f.staking.minimumDelegation();
-      await f.staking.connect(f.attacker).delegate(f.operator.address, opg(3n));
+      await f.staking.connect(f.attacker).delegate(f.operator.address, opg(3n), 0);
       await expect(f.staking.connect(f.operator).unstake(1n))
         .to.be.revertedWithCustomError(f.staking, "StakingThawTooSmall")
         .withArgs(1n, minimum);
@@ -87,7 +97,7 @@ describe("security: griefing by dust deposits and thaw requests", function () {
     async function hundredRequests() {
       const f = await loadFixture(deploySystemFixture);
       const max = await f.staking.maxThawRequests();
-      await f.staking.connect(f.attacker).delegate(f.operator.address, opg(1_000n));
+      await f.staking.connect(f.attacker).delegate(f.operator.address, opg(1_000n), 0);
       const { shares } = await f.staking.getDelegation(f.operator.address, f.attacker.address);
       const slice = shares / 200n; // 5 OPG a request
       for (let i = 0n; i < max; i++) await f.staking.connect(f.attacker).undelegate(f.operator.address, slice);

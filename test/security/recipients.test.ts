@@ -7,8 +7,9 @@ recipient-controlled code are EIP-1271 and IProofVerifier, both STATICCALLs whos
 reverting recipient
 ├── as the protocol fee recipient → flushProtocolFees pays it
 ├── as a model owner → payments for its model go through; its royalties are paid when it collects (through exec)
-├── as a challenger → an upheld challenge pays it its bond and its share of the slash
-├── as an operator → a rejected challenge pays it the bond; its fees reach staking; its thaw is withdrawn
+├── as a challenger → an upheld challenge pays it its bond and challengerSharePpm of the slash fixed at opening
+├── as an operator → a rejected challenge pays it the bond; its fees are credited in staking as a voucher pays
+│   (FeesCredited, tokens moved in the same transaction); its thaw is withdrawn
 ├── as a vesting beneficiary → anyone's release pays it; as the treasury → a revocation pays it
 └── what can revert: only a payer's own EIP-1271 wallet (its voucher is refused, or skipped in a batch) and a verifier
     (its challenge falls back to the arbiter); both are covered in reentrancy.test.ts
@@ -26,6 +27,8 @@ async function recipientFixture() {
   const rr = await new RevertingRecipient__factory(f.attacker).deploy(f.attacker.address);
   const address = await rr.getAddress();
   await f.token.connect(f.gov).transfer(address, opg(100_000n));
+  // The payer's vouchers to the operator's node are paid from its escrow with the operator.
+  await f.escrow.connect(f.payer).fundEscrow(f.operator.address, opg(500n));
   return { ...f, rr, rrAddress: address };
 }
 
@@ -85,29 +88,35 @@ describe("security: denial of service by a reverting recipient", function () {
     const commit = f.proofs.interface.encodeFunctionData("commitRecord", [operatorNode, record]);
     if (operatorIsRr) await as(f, f.proofs, commit);
     else await f.proofs.connect(f.operator).commitRecord(operatorNode, record);
-    const challengeId = ethers.keccak256(
-      ethers.AbiCoder.defaultAbiCoder().encode(
-        ["bytes32", "bytes32"],
-        [ethers.ZeroHash, await f.proofs.leafOf(record)],
-      ),
-    );
-    return { record, challengeId };
+    // A challenge's id is keccak256(recordKey, challenger); a single record's root is zero.
+    const recordKey = await f.proofs.recordKeyOf(operatorNode, ethers.ZeroHash, await f.proofs.leafOf(record));
+    const idOf = (challenger: string) =>
+      ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "address"], [recordKey, challenger]));
+    return { record, idOf };
   }
 
   it("as a challenger: an upheld challenge pays it the bond and its share of the slash", async function () {
     const f = await loadFixture(recipientFixture);
-    const { record, challengeId } = await challengeable(f, f.nodeId, false);
+    const { record, idOf } = await challengeable(f, f.nodeId, false);
     await as(
       f,
       f.token,
       f.token.interface.encodeFunctionData("approve", [await f.proofs.getAddress(), ethers.MaxUint256]),
     );
-    await as(f, f.proofs, f.proofs.interface.encodeFunctionData("challenge", [ethers.ZeroHash, record, [], "0x"]));
-    const before = await f.token.balanceOf(f.rrAddress);
+    // The slash is fixed when the challenge opens; the operator's stake is all its own, so the challenger's share
+    // is challengerSharePpm of all of it.
     const slashed = ((await f.staking.slashableStakeOf(f.operator.address)) * (await f.proofs.slashPpm())) / PPM;
-    await f.proofs.connect(f.gov).resolveChallenge(challengeId, true);
+    const sharePpm = await f.staking.challengerSharePpm();
+    await as(
+      f,
+      f.proofs,
+      f.proofs.interface.encodeFunctionData("challenge", [f.nodeId, ethers.ZeroHash, record, [], "0x"]),
+    );
+    const before = await f.token.balanceOf(f.rrAddress);
+    await f.proofs.connect(f.gov).grantRole(await f.proofs.ARBITER_ROLE(), f.gov.address);
+    await f.proofs.connect(f.gov).resolveChallenge(idOf(f.rrAddress), true);
     const bond = await f.proofs.challengeBond();
-    expect((await f.token.balanceOf(f.rrAddress)) - before).to.equal(bond + slashed / 2n);
+    expect((await f.token.balanceOf(f.rrAddress)) - before).to.equal(bond + (slashed * BigInt(sharePpm)) / PPM);
   });
 
   it("as an operator: a rejected challenge pays it the bond; its fees reach staking; its thaw is withdrawn", async function () {
@@ -125,17 +134,21 @@ describe("security: denial of service by a reverting recipient", function () {
     };
     await as(f, f.nodes, f.nodes.interface.encodeFunctionData("registerNode", [params, [MODEL]]));
 
-    const { record, challengeId } = await challengeable(f, nodeId, true);
-    await f.proofs.connect(f.challenger).challenge(ethers.ZeroHash, record, [], "0x");
+    const { record, idOf } = await challengeable(f, nodeId, true);
+    await f.proofs.connect(f.challenger).challenge(nodeId, ethers.ZeroHash, record, [], "0x");
     const before = await f.token.balanceOf(f.rrAddress);
-    await f.proofs.connect(f.gov).resolveChallenge(challengeId, false);
+    await f.proofs.connect(f.gov).grantRole(await f.proofs.ARBITER_ROLE(), f.gov.address);
+    await f.proofs.connect(f.gov).resolveChallenge(idOf(f.challenger.address), false);
     expect((await f.token.balanceOf(f.rrAddress)) - before).to.equal(await f.proofs.challengeBond());
 
+    // Its fees are credited in staking as the voucher is paid, and the tokens follow in the same transaction.
+    await f.escrow.connect(f.payer).fundEscrow(f.rrAddress, opg(10n));
     const v = await voucherFor(f, opg(10n), { nodeId });
-    await f.escrow.redeem(v, await signVoucher(f.payer, v, f.escrow));
-    await expect(f.escrow.collectNodeFees(f.rrAddress))
-      .to.emit(f.staking, "FeesDistributed")
-      .withArgs(f.rrAddress, await f.escrow.getAddress(), split(opg(10n)).node, 0n);
+    const stakingBefore = await f.token.balanceOf(stakingAddress);
+    await expect(f.escrow.redeem(v, await signVoucher(f.payer, v, f.escrow)))
+      .to.emit(f.staking, "FeesCredited")
+      .withArgs(f.rrAddress, split(opg(10n)).node, 0n);
+    expect((await f.token.balanceOf(stakingAddress)) - stakingBefore).to.equal(split(opg(10n)).node);
 
     await as(f, f.staking, f.staking.interface.encodeFunctionData("unstake", [opg(5_000n)]));
     await time.increase(15n * DAY);

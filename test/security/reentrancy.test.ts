@@ -8,10 +8,11 @@ every protocol contract (plus the classic double-spends: the same voucher, the s
 
 reentrancy
 ├── control: the same re-entries sent as plain calls → some succeed (they are not doomed for another reason)
-├── from isValidSignature during redeem
+├── from isValidSignature during redeem (called with at most WALLET_SIGNATURE_GAS)
 │   ├── when the wallet accepts only if a re-entry succeeded → it reverts EscrowInvalidSignature(wallet): none did
-│   ├── when the wallet answers honestly → the voucher pays exactly once; the channel, the wallet's balance and the
-│   │   escrow's token balance move by exactly the voucher
+│   ├── when the wallet answers honestly after its re-entries → they exhaust its capped gas: refused, nothing moves
+│   ├── when the wallet answers honestly without re-entries → the voucher pays exactly once; the channel and the
+│   │   wallet's escrow move by exactly the voucher, the node share goes to staking in the same transaction
 │   └── when the wallet reverts or burns its gas → the voucher is refused (EscrowInvalidSignature), nothing moves;
 │       in a batch it is skipped and the other vouchers are paid (the gas is the redeemer's: simulate first)
 └── from verify during challenge
@@ -70,7 +71,9 @@ async function attackerFixture() {
   const self = await attacker.getAddress();
   await f.token.connect(f.gov).transfer(self, opg(1_000n));
   await attacker.connect(owner).approve(f.token, await f.escrow.getAddress(), ethers.MaxUint256);
-  await f.escrow.connect(owner).deposit(self, opg(100n));
+  await f.escrow.connect(owner).depositToEscrow(self, f.operator.address, opg(100n));
+  // The honest payer's escrow with the operator, for the vouchers batched with the wallet's.
+  await f.escrow.connect(f.payer).fundEscrow(f.operator.address, opg(100n));
   return { ...f, attackerContract: attacker, self };
 }
 
@@ -105,7 +108,7 @@ describe("security: reentrancy through callbacks", function () {
       const extra: [string, string][] = [
         [escrowAddress, again],
         [escrowAddress, f.escrow.interface.encodeFunctionData("redeem", [bigger, biggerSig])],
-        [escrowAddress, f.escrow.interface.encodeFunctionData("thaw", [opg(100n)])],
+        [escrowAddress, f.escrow.interface.encodeFunctionData("thaw", [f.operator.address, opg(100n)])],
         [escrowAddress, f.escrow.interface.encodeFunctionData("deposit", [f.self, 1n])],
       ];
       const calls = await reentries(f, f.self, extra);
@@ -130,10 +133,23 @@ describe("security: reentrancy through callbacks", function () {
       expect(await f.escrow.redeemedOf(f.self, f.nodeId, MODEL, Mode.None)).to.equal(0n);
     });
 
-    it("an honest wallet that tries every re-entry is paid exactly once", async function () {
+    it("an honest wallet that tries its re-entries runs out of its capped gas and is refused; nothing moves", async function () {
       const { f, voucher, signature } = await armed();
-      const before = await f.escrow.getAccount(f.self);
+      const before = await f.escrow.getEscrow(f.self, f.operator.address);
+      await expect(f.escrow.connect(f.operator).redeem(voucher, signature, { gasLimit: 16_000_000 }))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidSignature")
+        .withArgs(f.self);
+      expect(await f.escrow.getEscrow(f.self, f.operator.address)).to.deep.equal(before);
+      expect(await f.escrow.redeemedOf(f.self, f.nodeId, MODEL, Mode.None)).to.equal(0n);
+    });
+
+    it("an honest wallet is paid exactly once (its share credited in staking in the same transaction)", async function () {
+      const { f, voucher, signature } = await armed();
+      // Without re-entries its answer fits WALLET_SIGNATURE_GAS.
+      await f.attackerContract.connect(f.attacker).setReentries([], []);
+      const before = await f.escrow.getEscrow(f.self, f.operator.address);
       const escrowTokens = await f.token.balanceOf(f.escrow);
+      const stakingTokens = await f.token.balanceOf(f.staking);
       const s = split(voucher.cumulativeAmount);
       await expect(f.escrow.connect(f.operator).redeem(voucher, signature, { gasLimit: 16_000_000 }))
         .to.emit(f.escrow, "PaymentCollected")
@@ -150,12 +166,13 @@ describe("security: reentrancy through callbacks", function () {
           s.royalty,
           s.fee,
         );
-      const after = await f.escrow.getAccount(f.self);
+      const after = await f.escrow.getEscrow(f.self, f.operator.address);
       expect(before.balance - after.balance).to.equal(voucher.cumulativeAmount);
       expect(after.thawing).to.equal(0n);
       expect(await f.escrow.redeemedOf(f.self, f.nodeId, MODEL, Mode.None)).to.equal(voucher.cumulativeAmount);
-      expect(await f.escrow.nodeFeesOf(f.operator.address)).to.equal(s.node);
-      expect(await f.token.balanceOf(f.escrow)).to.equal(escrowTokens);
+      expect(await f.staking.feesDistributed()).to.equal(s.node);
+      expect(escrowTokens - (await f.token.balanceOf(f.escrow))).to.equal(s.node);
+      expect((await f.token.balanceOf(f.staking)) - stakingTokens).to.equal(s.node);
       await expect(f.escrow.redeem(voucher, signature))
         .to.be.revertedWithCustomError(f.escrow, "EscrowNothingOwed")
         .withArgs(voucher.cumulativeAmount, voucher.cumulativeAmount);
@@ -200,17 +217,16 @@ describe("security: reentrancy through callbacks", function () {
       };
       await f.proofs.connect(f.operator).commitRecord(f.nodeId, record);
       const proofsAddress = await f.proofs.getAddress();
+      // A challenge's id is keccak256(recordKey, challenger); a single record's root is zero.
+      const recordKey = await f.proofs.recordKeyOf(f.nodeId, ethers.ZeroHash, await f.proofs.leafOf(record));
       const challengeId = ethers.keccak256(
-        ethers.AbiCoder.defaultAbiCoder().encode(
-          ["bytes32", "bytes32"],
-          [ethers.ZeroHash, await f.proofs.leafOf(record)],
-        ),
+        ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "address"], [recordKey, f.challenger.address]),
       );
       const extra: [string, string][] = [
         [proofsAddress, f.proofs.interface.encodeFunctionData("resolveChallenge", [challengeId, false])],
         [
           proofsAddress,
-          f.proofs.interface.encodeFunctionData("challenge", [ethers.ZeroHash, record, [], proofEvidence]),
+          f.proofs.interface.encodeFunctionData("challenge", [f.nodeId, ethers.ZeroHash, record, [], proofEvidence]),
         ],
         [await f.staking.getAddress(), f.staking.interface.encodeFunctionData("withdraw", [f.operator.address, 0n])],
       ];
@@ -224,17 +240,21 @@ describe("security: reentrancy through callbacks", function () {
       const slashable = await f.staking.slashableStakeOf(f.operator.address);
       const slashPpm = await f.proofs.slashPpm();
       const expected = (slashable * slashPpm) / PPM;
+      // The operator's stake is all its own: the challenger gets challengerSharePpm of all the slash.
+      const toChallenger = (expected * (await f.staking.challengerSharePpm())) / PPM;
       const bond = await f.proofs.challengeBond();
       const before = await f.token.balanceOf(f.challenger.address);
       await expect(
-        f.proofs.connect(f.challenger).challenge(ethers.ZeroHash, record, [], evidence, { gasLimit: 16_000_000 }),
+        f.proofs
+          .connect(f.challenger)
+          .challenge(f.nodeId, ethers.ZeroHash, record, [], evidence, { gasLimit: 16_000_000 }),
       )
         .to.emit(f.proofs, "ChallengeResolved")
-        .withArgs(challengeId, true, expected, bond);
+        .withArgs(challengeId, 2n, expected, toChallenger, f.challenger.address, bond); // Upheld
       expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable - expected);
       expect((await f.proofs.getChallenge(challengeId)).status).to.equal(2n); // Upheld
-      // The challenger got its bond back and half of the slash, nothing more.
-      expect((await f.token.balanceOf(f.challenger.address)) - before).to.equal(expected / 2n);
+      // The challenger got its bond back and its share of the slash, nothing more.
+      expect((await f.token.balanceOf(f.challenger.address)) - before).to.equal(toChallenger);
       await expect(f.proofs.connect(f.gov).resolveChallenge(challengeId, false))
         .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeNotPending")
         .withArgs(challengeId);
@@ -246,10 +266,12 @@ describe("security: reentrancy through callbacks", function () {
       const operatorBefore = await f.token.balanceOf(f.operator.address);
       const slashable = await f.staking.slashableStakeOf(f.operator.address);
       await expect(
-        f.proofs.connect(f.challenger).challenge(ethers.ZeroHash, record, [], validEvidence, { gasLimit: 16_000_000 }),
+        f.proofs
+          .connect(f.challenger)
+          .challenge(f.nodeId, ethers.ZeroHash, record, [], validEvidence, { gasLimit: 16_000_000 }),
       )
         .to.emit(f.proofs, "ChallengeResolved")
-        .withArgs(challengeId, false, 0n, 0n);
+        .withArgs(challengeId, 3n, 0n, 0n, f.operator.address, bond); // Rejected
       expect((await f.token.balanceOf(f.operator.address)) - operatorBefore).to.equal(bond);
       expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable);
       expect((await f.proofs.getChallenge(challengeId)).status).to.equal(3n); // Rejected
@@ -264,10 +286,14 @@ describe("security: reentrancy through callbacks", function () {
         await f.attackerContract.connect(f.attacker).setMode(mode);
         const before = await f.token.balanceOf(f.challenger.address);
         await expect(
-          f.proofs.connect(f.challenger).challenge(ethers.ZeroHash, record, [], evidence, { gasLimit: 5_000_000 }),
+          f.proofs
+            .connect(f.challenger)
+            .challenge(f.nodeId, ethers.ZeroHash, record, [], evidence, { gasLimit: 5_000_000 }),
         ).to.be.reverted;
         expect(await f.token.balanceOf(f.challenger.address)).to.equal(before);
-        await f.proofs.connect(f.challenger).challenge(ethers.ZeroHash, record, [], "0x", { gasLimit: 5_000_000 });
+        await f.proofs
+          .connect(f.challenger)
+          .challenge(f.nodeId, ethers.ZeroHash, record, [], "0x", { gasLimit: 5_000_000 });
         expect((await f.proofs.getChallenge(challengeId)).status).to.equal(1n); // Pending, for the arbiter
         await f.proofs.connect(f.gov).resolveChallenge(challengeId, true);
         expect((await f.proofs.getChallenge(challengeId)).status).to.equal(2n);

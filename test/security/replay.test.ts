@@ -6,7 +6,8 @@ replay
 ├── vouchers
 │   ├── signed for another chain id → EscrowInvalidSignature(payer); nothing moves
 │   ├── signed for another escrow on the same chain → refused here, paid there (the control), and paying there
-│   │   does not lower what this escrow owes on its own vouchers
+│   │   does not lower what this escrow owes on its own vouchers (each paid from the payer's escrow with the node's
+│   │   operator in that contract)
 │   ├── replayed after redemption → EscrowNothingOwed(cumulative, redeemed); in a batch, skipped
 │   ├── re-pointed at another node, model, mode, payer, amount, issue time or expiry → EscrowInvalidSignature
 │   └── an older, lower voucher after a higher one → EscrowNothingOwed: the channel never goes down
@@ -21,7 +22,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 
-import { PaymentsEscrow__factory } from "../../typechain-types";
+import { PaymentsEscrow__factory, Staking__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import {
   DAY,
@@ -31,6 +32,8 @@ import {
   MODEL,
   Mode,
   now,
+  REWARDS_DURATION,
+  REWARDS_TOTAL,
   signPermit,
   signVoucher,
   voucherFor,
@@ -38,19 +41,36 @@ import {
 
 async function twoEscrowsFixture() {
   const f = await deploySystemFixture();
+  // Staking takes node fees from one escrow only: the other escrow credits its own (unfunded) staking books.
+  const otherStaking = await new Staking__factory(f.deployer).deploy(
+    f.token,
+    f.gov.address,
+    REWARDS_TOTAL,
+    (await now()) + 1n,
+    REWARDS_DURATION,
+  );
   const other = await new PaymentsEscrow__factory(f.deployer).deploy(
     f.token,
     f.nodes,
     f.models,
-    f.staking,
+    otherStaking,
     f.proofs,
     f.gov.address,
     ethers.ZeroAddress,
   );
   await f.proofs.connect(f.gov).grantRole(await f.proofs.RECORDER_ROLE(), other);
+  await otherStaking.connect(f.gov).setProtocolContracts(f.proofs, other);
   await f.token.connect(f.payer).approve(other, ethers.MaxUint256);
-  await other.connect(f.payer).deposit(f.payer.address, opg(1_000n));
+  await other.connect(f.payer).depositToEscrow(f.payer.address, f.operator.address, opg(1_000n));
+  await f.escrow.connect(f.payer).fundEscrow(f.operator.address, opg(1_000n));
   return { ...f, other };
+}
+
+/** The system with the payer's deposit moved into its escrow with the node's operator, which pays its vouchers. */
+async function fundedFixture() {
+  const f = await deploySystemFixture();
+  await f.escrow.connect(f.payer).fundEscrow(f.operator.address, opg(1_000n));
+  return f;
 }
 
 describe("security: signature replay", function () {
@@ -78,20 +98,20 @@ describe("security: signature replay", function () {
       expect(await f.other.redeemedOf(f.payer.address, f.nodeId, MODEL, Mode.None)).to.equal(opg(10n));
       // This escrow's own voucher for the same channel still pays in full: nothing was taken from it.
       const forThis = await signVoucher(f.payer, v, f.escrow);
-      const balance = (await f.escrow.getAccount(f.payer.address)).balance;
+      const balance = (await f.escrow.getEscrow(f.payer.address, f.operator.address)).balance;
       await f.escrow.redeem(v, forThis);
-      expect(balance - (await f.escrow.getAccount(f.payer.address)).balance).to.equal(opg(10n));
+      expect(balance - (await f.escrow.getEscrow(f.payer.address, f.operator.address)).balance).to.equal(opg(10n));
       await expect(f.other.redeem(v, forOther))
         .to.be.revertedWithCustomError(f.other, "EscrowNothingOwed")
         .withArgs(opg(10n), opg(10n));
     });
 
     it("a redeemed voucher replayed pays nothing, alone or in a batch", async function () {
-      const f = await loadFixture(deploySystemFixture);
+      const f = await loadFixture(fundedFixture);
       const v = await voucherFor(f, opg(10n));
       const sig = await signVoucher(f.payer, v, f.escrow);
       await f.escrow.redeem(v, sig);
-      const balance = (await f.escrow.getAccount(f.payer.address)).balance;
+      const balance = (await f.escrow.getEscrow(f.payer.address, f.operator.address)).balance;
       await expect(f.escrow.redeem(v, sig))
         .to.be.revertedWithCustomError(f.escrow, "EscrowNothingOwed")
         .withArgs(opg(10n), opg(10n));
@@ -104,7 +124,7 @@ describe("security: signature replay", function () {
       await expect(f.escrow.redeemBatch([v, higher, higher], [sig, higherSig, higherSig]))
         .to.emit(f.escrow, "VoucherSkipped")
         .withArgs(2n, f.payer.address, f.nodeId, f.escrow.interface.getError("EscrowNothingOwed")!.selector);
-      expect(balance - (await f.escrow.getAccount(f.payer.address)).balance).to.equal(opg(2n));
+      expect(balance - (await f.escrow.getEscrow(f.payer.address, f.operator.address)).balance).to.equal(opg(2n));
       // The older, lower voucher never pulls the channel back.
       await expect(f.escrow.redeem(v, sig))
         .to.be.revertedWithCustomError(f.escrow, "EscrowNothingOwed")
@@ -121,7 +141,7 @@ describe("security: signature replay", function () {
           { metadataURI: "x", modes: 1, teeMeasurement: ethers.ZeroHash, capacity: 1n, prices: [1n, 0n, 0n] },
           [MODEL],
         );
-      await f.escrow.connect(f.payer2).deposit(f.payer2.address, opg(100n));
+      await f.escrow.connect(f.payer2).depositToEscrow(f.payer2.address, f.operator.address, opg(100n));
       const v = await voucherFor(f, opg(10n));
       const sig = await signVoucher(f.payer, v, f.escrow);
       const changes = {
@@ -157,7 +177,7 @@ describe("security: signature replay", function () {
       await expect(f.escrow.connect(user).depositWithPermit(opg(60n), deadline, p.v, p.r, p.s))
         .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
         .withArgs(escrowAddress, 0n, opg(60n));
-      expect((await f.escrow.getAccount(user.address)).balance).to.equal(opg(60n));
+      expect(await f.escrow.balanceOf(user.address)).to.equal(opg(60n));
     });
 
     it("a permit signed for another chain is ignored; without an allowance the deposit reverts", async function () {
@@ -190,7 +210,7 @@ describe("security: permit front-running", function () {
         amount: opg(100n),
         call: (p: { v: number; r: string; s: string }) =>
           f.escrow.connect(user).depositWithPermit(opg(100n), deadline, p.v, p.r, p.s),
-        check: async () => expect((await f.escrow.getAccount(user.address)).balance).to.equal(opg(100n)),
+        check: async () => expect(await f.escrow.balanceOf(user.address)).to.equal(opg(100n)),
       },
       {
         spender: await f.staking.getAddress(),
@@ -203,7 +223,7 @@ describe("security: permit front-running", function () {
         spender: await f.staking.getAddress(),
         amount: opg(5_000n),
         call: (p: { v: number; r: string; s: string }) =>
-          f.staking.connect(user).delegateWithPermit(f.operator.address, opg(5_000n), deadline, p.v, p.r, p.s),
+          f.staking.connect(user).delegateWithPermit(f.operator.address, opg(5_000n), 0, deadline, p.v, p.r, p.s),
         check: async () =>
           expect((await f.staking.getDelegation(f.operator.address, user.address)).tokens).to.equal(opg(5_000n)),
       },

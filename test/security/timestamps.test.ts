@@ -7,9 +7,12 @@ timestamps (±15 s)
 ├── vesting cliff → at cliff − 15 s and at the cliff only the unlock at start; at cliff + 15 s exactly 15 s of slope
 ├── vesting end → at end − 15 s the total less at most 15 s of slope (rounded down); at end the total
 ├── staking thaw → withdraw at thawingUntil − 15 s: StakingNothingThawed(thawingUntil); at thawingUntil it pays
-├── escrow thaw → withdraw at thawEndsAt − 15 s: EscrowThawNotEnded(thawEndsAt); at thawEndsAt it pays
-├── request deadline → fulfil at the deadline pays and reclaim reverts; at deadline + 1 reclaim refunds and fulfil
-│   reverts: never both
+├── escrow thaw (the payer's escrow with an operator) → withdraw at thawEndsAt − 15 s: EscrowThawNotEnded(thawEndsAt);
+│   at thawEndsAt it pays
+├── request deadline (a request naming its node) → fulfil at the deadline pays and reclaim reverts; at deadline + 1
+│   reclaim refunds and fulfil reverts: never both
+├── request duration → a deadline MAX_REQUEST_DURATION − 1 s after the posting block is accepted, one second more
+│   is EscrowDeadlineTooFar(deadline, latest) whatever second the producer gives the block
 ├── voucher expiry → at the expiry it pays; 1 s later EscrowVoucherExpired(expiry)
 ├── challenge window → at its last second a challenge opens; 1 s later ProofsChallengeWindowClosed; isFinal flips
 │   exactly there
@@ -108,23 +111,26 @@ describe("security: timestamp manipulation within validator bounds", function ()
 
   it("escrow thaw: 15 s early is refused; at thawEndsAt it pays", async function () {
     const f = await loadFixture(deploySystemFixture);
-    await f.escrow.connect(f.payer).thaw(opg(10n));
-    const { thawEndsAt } = await f.escrow.getAccount(f.payer.address);
+    const op = f.operator.address;
+    await f.escrow.connect(f.payer).fundEscrow(op, opg(10n));
+    await f.escrow.connect(f.payer).thaw(op, opg(10n));
+    const { thawEndsAt } = await f.escrow.getEscrow(f.payer.address, op);
     await time.setNextBlockTimestamp(thawEndsAt - SKEW);
-    await expect(f.escrow.connect(f.payer).withdraw(GAS))
+    await expect(f.escrow.connect(f.payer).withdraw(op, GAS))
       .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
       .withArgs(thawEndsAt);
     await time.setNextBlockTimestamp(thawEndsAt);
-    await expect(f.escrow.connect(f.payer).withdraw(GAS))
+    await expect(f.escrow.connect(f.payer).withdraw(op, GAS))
       .to.emit(f.escrow, "Withdrawn")
-      .withArgs(f.payer.address, opg(10n));
+      .withArgs(f.payer.address, op, opg(10n));
   });
 
   describe("request deadline: fulfil and reclaim never both", function () {
     async function posted() {
       const f = await loadFixture(deploySystemFixture);
       const deadline = (await now()) + 600n;
-      await f.escrow.connect(f.payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(2n), deadline, 0n);
+      // Named for its node, so that no commitment is needed (open requests are covered in payments.test.ts).
+      await f.escrow.connect(f.payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(2n), deadline, f.nodeId);
       await f.nodes.connect(f.operator).heartbeat(f.nodeId);
       return { f, deadline, requestId: 1n };
     }
@@ -166,8 +172,34 @@ describe("security: timestamp manipulation within validator bounds", function ()
     });
   });
 
+  it("request duration: a producer's timestamp moves the latest deadline with it, never past it", async function () {
+    const f = await loadFixture(deploySystemFixture);
+    const max = await f.escrow.MAX_REQUEST_DURATION();
+    expect(max).to.equal(DAY);
+    for (const skew of [0n, SKEW]) {
+      const t = (await now()) + 1n + skew;
+      await time.setNextBlockTimestamp(t);
+      await expect(
+        f.escrow.connect(f.payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(2n), t + max + 1n, 0n, GAS),
+      )
+        .to.be.revertedWithCustomError(f.escrow, "EscrowDeadlineTooFar")
+        .withArgs(t + max + 1n, t + max - 1n);
+      await time.setNextBlockTimestamp(t + 1n);
+      await expect(
+        f.escrow.connect(f.payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(2n), t + 1n + max, 0n, GAS),
+      )
+        .to.be.revertedWithCustomError(f.escrow, "EscrowDeadlineTooFar")
+        .withArgs(t + 1n + max, t + max);
+      await time.setNextBlockTimestamp(t + 2n);
+      await expect(
+        f.escrow.connect(f.payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(2n), t + 1n + max, 0n, GAS),
+      ).to.emit(f.escrow, "RequestPosted");
+    }
+  });
+
   it("voucher expiry: paid at the expiry, refused one second later", async function () {
     const f = await loadFixture(deploySystemFixture);
+    await f.escrow.connect(f.payer).fundEscrow(f.operator.address, opg(10n));
     const expiry = (await now()) + 100n;
     const v = await voucherFor(f, opg(5n), { expiry });
     const sig = await signVoucher(f.payer, v, f.escrow);
@@ -192,19 +224,18 @@ describe("security: timestamp manipulation within validator bounds", function ()
       proofHash: ethers.id("proof"),
     }));
     for (const r of records) await f.proofs.connect(f.operator).commitRecord(f.nodeId, r);
-    const until = (await f.proofs.getRecord(records[0].inferenceId)).challengeableUntil;
-    const until2 = (await f.proofs.getRecord(records[1].inferenceId)).challengeableUntil;
+    const until = (await f.proofs.getRecord(f.nodeId, records[0].inferenceId)).challengeableUntil;
+    const until2 = (await f.proofs.getRecord(f.nodeId, records[1].inferenceId)).challengeableUntil;
     await time.setNextBlockTimestamp(until);
-    await expect(f.proofs.connect(f.challenger).challenge(ethers.ZeroHash, records[0], [], "0x", GAS)).to.emit(
-      f.proofs,
-      "RecordChallenged",
-    );
-    expect(await f.proofs.isRecordFinal(records[0].inferenceId)).to.equal(false);
+    await expect(
+      f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, records[0], [], "0x", GAS),
+    ).to.emit(f.proofs, "RecordChallenged");
+    expect(await f.proofs.isRecordFinal(f.nodeId, records[0].inferenceId)).to.equal(false);
     await time.setNextBlockTimestamp(until2 + 1n);
-    await expect(f.proofs.connect(f.challenger).challenge(ethers.ZeroHash, records[1], [], "0x", GAS))
+    await expect(f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, records[1], [], "0x", GAS))
       .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeWindowClosed")
       .withArgs(ethers.ZeroHash, until2);
-    expect(await f.proofs.isRecordFinal(records[1].inferenceId)).to.equal(true);
+    expect(await f.proofs.isRecordFinal(f.nodeId, records[1].inferenceId)).to.equal(true);
   });
 
   it("the rewards stream: 15 s moves at most 15 s of emission for the whole network", async function () {
