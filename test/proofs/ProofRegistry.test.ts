@@ -2296,7 +2296,7 @@ describe("ProofRegistry", function () {
       const tokens = await tokensOf(f);
       const id = challengeIdOf(f.nodeId, SINGLE, r, f.challenger2.address);
       const key = recordKeyOf(f.nodeId, SINGLE, r);
-      // The lock of the pending challenge is released first: the new one locks 5% of the same 150,000.
+      // The pending slash of the waiting challenge is removed first: the new one fixes 5% of the same 150,000.
       const tx = await f.registry.connect(f.challenger2).challenge(f.nodeId, SINGLE, r, [], invalidEvidence("sup"));
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
@@ -2304,7 +2304,9 @@ describe("ProofRegistry", function () {
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
         .withArgs(id, Status.Upheld, opg(7_500n), opg(3_750n), f.challenger2.address, BOND);
+      // Staking saw the waiting one's pending slash removed, the new one's added (7,500 pending) and slashed.
       await expect(tx).to.emit(f.staking, "StakeUnlocked").withArgs(f.operator.address, opg(7_500n), 0n);
+      await expect(tx).to.emit(f.staking, "StakeLocked").withArgs(f.operator.address, opg(7_500n), opg(7_500n));
       expect((await challengeOf(f, pending)).status).to.equal(Status.Superseded);
       expect((await challengeOf(f, id)).status).to.equal(Status.Upheld);
       expect(await disputeOf(f, key)).to.deep.equal({ pendingChallengeId: ZeroHash, settled: true, reopenedUntil: 0n });
