@@ -1,8 +1,8 @@
 /*
 ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, inferenceId); disputes per record)
 ├── deployment → it stores the token, node registry and staking; the admin holds DEFAULT_ADMIN_ROLE and ARBITER_ROLE;
-│   the window is 7 days, the decision period 7 days, the slash 5%, the bond 100 OPG; no verifier is set; the
-│   reserved prefix is 0xff; staking's slasher is the registry (setProtocolContracts)
+│   the window is 7 days, the decision period 7 days, the slash 5%, the bond 100 OPG, RECHALLENGE_WINDOW 1 day; no
+│   verifier is set; the reserved prefix is 0xff; staking's slasher is the registry (setProtocolContracts)
 ├── commitRecord
 │   ├── when the caller is not the node's operator (a stranger, the delegator, another operator, an unknown id)
 │   │   → it reverts ProofsNotNodeOperator(nodeId, caller)
@@ -63,14 +63,15 @@ ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, infer
 │   │   verifier; once settled → ProofsRecordSettled(recordKey), for anyone and any evidence
 │   ├── the same record as a single record and in two batches → three records, three challenges
 │   ├── when the proof type has no verifier, or the evidence does not hash to proofHash → the bond is pulled, the
-│   │   slash fixed now (5% of the slashable stake) is locked in staking, the challenge waits Pending until
-│   │   decideBy = now + decisionPeriod; it emits RecordChallenged only
+│   │   slash fixed now (5% of the slashable stake) is added to the operator's pending slashes in staking
+│   │   (StakeLocked(operator, slash, totalPending)), the challenge waits Pending until decideBy = now +
+│   │   decisionPeriod; it emits RecordChallenged and StakeLocked only
 │   ├── when the verifier finds the proof invalid → upheld at once, the record settled: the operator loses slashPpm
 │   │   of its slashable stake (own stake first), the challenger gets staking's share of the own part and its bond,
 │   │   the rest is burned; it emits RecordChallenged, StakeSlashed and ChallengeResolved(id, Upheld, slashed,
 │   │   toChallenger, challenger, bond)
-│   └── when the verifier finds the proof valid → rejected at once, the record settled: the bond goes to the
-│       operator, nothing locked or slashed
+│   └── when the verifier finds the proof valid → rejected at once, the record settled (not reopened): the bond is
+│       burned (ChallengeResolved's bondRecipient zero, the supply drops by it), nobody is paid, nothing locked
 ├── challenge of a single record (root 0)
 │   ├── when the node committed no record under the id (even if the record is in a batch) →
 │   │   ProofsUnknownRecord(nodeId, id)
@@ -90,19 +91,32 @@ ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, infer
 ├── resolveChallenge
 │   ├── when the caller lacks ARBITER_ROLE → it reverts AccessControlUnauthorizedAccount(caller, ARBITER_ROLE)
 │   ├── when the challenge is not pending (unknown, decided by the verifier, decided before) → ProofsChallengeNotPending
-│   ├── upheld (up to decideBy inclusive) → slashes the locked amount as above, returns the bond, settles the record
-│   └── rejected → releases the lock, pays the held bond to the operator (the bond of the challenge, not the
-│       current one); the record stays open to other challengers
-├── disputes: locks, deadlines, expiry, supersession
-│   ├── each pending challenge locks its slash in staking (lockedStakeOf), released or used up by its outcome
+│   ├── upheld (up to decideBy inclusive) → removes its pending slash and slashes that fixed amount as above (or
+│   │   what is left of the slashable stake), returns the bond, settles the record
+│   └── rejected → removes its pending slash, burns the held bond (the bond of the challenge, not the current one);
+│       the record stays open to other challengers, in its window and until reopenedUntil = now + 1 day
+├── disputes: locks, deadlines, expiry, supersession, reopening
+│   ├── each pending challenge adds its fixed slash to the operator's pending slashes (pendingSlashOf), which lock
+│   │   their sum up to the slashable stake (lockedStakeOf); its outcome removes it
+│   ├── pending slashes add up past the slashable stake (eleven of 10%) → each challenge keeps its whole fixed slash,
+│   │   lockedStakeOf is the whole slashable stake and nothing can be withdrawn; upheld ones take their whole slash
+│   │   while stake is left, then min(slash, what is left): the last takes 0 (no StakeSlashed), its bond back
 │   ├── at decideBy the arbiter decides and expiry reverts ProofsDecisionDeadlineNotPassed; one second later the
 │   │   arbiter's decision reverts ProofsDecisionDeadlinePassed
-│   ├── expireChallenge, by anyone after decideBy → Expired: lock released, bond to the operator; once; the expired
-│   │   challenger cannot challenge the record again, another one can
+│   ├── expireChallenge, by anyone after decideBy → Expired: pending slash removed, bond burned; once; the record is
+│   │   reopened until now + 1 day (here inside its window, which still rules); the expired challenger cannot
+│   │   challenge the record again, another one can
 │   ├── rejected → the same challenger twice reverts ProofsAlreadyChallenged(its id); another challenges
+│   ├── a puppet's challenges opened at the window's start, waiting past its end → nobody else can challenge
+│   │   (ProofsChallengeWindowClosed(root, challengeableUntil)); expired → reopened until the expiry + 1 day: at
+│   │   reopenedUntil an honest challenge is accepted (and upheld, slashing), one second later it reverts
+│   │   ProofsChallengeWindowClosed(root, reopenedUntil)
+│   ├── decided after the window: rejected → reopened for a day from the decision, with the same edges; upheld →
+│   │   settled and not reopened (ProofsChallengeWindowClosed(root, challengeableUntil))
 │   ├── upheld → settled: ProofsRecordSettled for any later challenge, verifiable evidence included
-│   ├── verifiable evidence upheld while one waits → the waiting one Superseded (lock released, bond back to its
-│   │   challenger), the new one Upheld; exact balances; rejected by the verifier → both bonds to the operator
+│   ├── verifiable evidence upheld while one waits → the waiting one Superseded (pending slash removed, bond back to
+│   │   its challenger), the new one Upheld; exact balances; rejected by the verifier → both Rejected, both bonds
+│   │   burned, the record settled and not reopened
 │   ├── setSlash mid-flight → a pending challenge's lock and slash stay those fixed at opening
 │   ├── a reverting verifier → the verifiable challenge reverts, nothing moves; the arbiter's path stays open
 │   └── gas of opening, deciding (upheld, rejected), verifier decisions, supersession and expiry (logged)
@@ -155,6 +169,8 @@ const DECISION = 7n * DAY;
 const MIN_DECISION = DAY;
 const MAX_DECISION = 28n * DAY;
 const SLASH_PPM = 50_000n;
+/** How long a record stays challengeable after a challenge of it for the arbiter failed (rejected or expired). */
+const RECHALLENGE_WINDOW = DAY;
 const BOND = opg(100n);
 const MIN_WINDOW = HOUR;
 const MAX_WINDOW = 28n * DAY;
@@ -409,7 +425,7 @@ async function challengeOf(f: Fixture, id: string) {
 
 async function disputeOf(f: Fixture, recordKey: string) {
   const d = await f.registry.getDispute(recordKey);
-  return { pendingChallengeId: d.pendingChallengeId, settled: d.settled };
+  return { pendingChallengeId: d.pendingChallengeId, settled: d.settled, reopenedUntil: d.reopenedUntil };
 }
 
 /** The operator of a node (whoever is charged for its records). */
@@ -434,7 +450,10 @@ async function tokensOf(f: Fixture) {
   return balances;
 }
 
-/** The stake fields of an operator (not its reward books, which any staking call settles), and its lock. */
+/**
+ * The stake fields of an operator (not its reward books, which any staking call settles), the sum of its pending
+ * slashes and what they lock (their sum, up to the whole slashable stake).
+ */
 async function stakeOf(f: Fixture, operator: string) {
   const o = await f.staking.getOperator(operator);
   return {
@@ -443,10 +462,19 @@ async function stakeOf(f: Fixture, operator: string) {
     delegated: o.delegated.tokens,
     delegatedShares: o.delegated.shares,
     delegatedThawing: o.delegatedThawing.tokens,
+    pending: await f.staking.pendingSlashOf(operator),
     locked: await f.staking.lockedStakeOf(operator),
   };
 }
 type Stake = Awaited<ReturnType<typeof stakeOf>>;
+
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** The slashable stake in the fields of `stakeOf`: own active and thawing, delegated active and thawing. */
+const slashableOf = (s: Stake) => s.ownActive + s.ownThawing + s.delegated + s.delegatedThawing;
+
+/** `s` with its pending slashes set to `pending`, and the lock they make: min(pending, slashable). */
+const pendingAt = (s: Stake, pending: bigint): Stake => ({ ...s, pending, locked: min(pending, slashableOf(s)) });
 
 /**
  * Staking's slash in closed form: own active, then own thawing, then delegated active and thawing pro rata; the
@@ -552,7 +580,7 @@ const STATUS_OF: Record<Outcome, bigint> = {
 interface Before {
   tokens: Record<string, bigint>;
   stake: Stake;
-  /** The stake the challenge locks (opening) or holds locked (resolution, expiry). */
+  /** The challenge's fixed slash: what its opening adds to the pending slashes, or (decisions) what it added. */
   lock: bigint;
   bond: bigint;
   /** Whether the registry held the bond before (resolveChallenge, expireChallenge) or the challenger (challenge). */
@@ -562,10 +590,12 @@ interface Before {
 }
 
 /**
- * Asserts what an action on a challenge moved. Pending: the bond is pulled and the slash fixed now is locked in
- * staking. Upheld: the locked amount is slashed by Staking's rules (the StakeSlashed event and the operator's pools),
- * the challenger gets its share of the operator's own part and its bond, the rest is burned, the lock is gone.
- * Rejected and expired: the lock (if any) is released and the bond goes to the operator.
+ * Asserts what an action on a challenge moved. Pending: the bond is pulled and the slash fixed now is added to the
+ * operator's pending slashes (StakeLocked(operator, slash, totalPending)), which lock their sum up to the slashable
+ * stake. Upheld: the fixed slash leaves the pending slashes and Staking takes it, or what is left of the slashable
+ * stake if less, by its rules (the StakeSlashed event and the operator's pools); the challenger gets its share of the
+ * operator's own part and its bond, the rest is burned. Rejected and expired: the pending slash (if any) is removed
+ * and the bond is burned (ChallengeResolved's bondRecipient is zero; the supply drops by the bond).
  */
 async function expectDecision(f: Fixture, tx: ContractTransactionResponse, id: string, outcome: Outcome, b: Before) {
   const { tokens, stake, bond, bondHeld, operator, challenger, lock } = b;
@@ -575,29 +605,39 @@ async function expectDecision(f: Fixture, tx: ContractTransactionResponse, id: s
     expected[challenger] -= bond;
     expected[f.registryAddress] += bond;
   }
+  // Opening adds the fixed slash to the pending slashes, whatever they already lock.
+  if (!bondHeld && lock > 0n)
+    await expect(tx)
+      .to.emit(f.staking, "StakeLocked")
+      .withArgs(operator, lock, stake.pending + lock);
   if (outcome === "pending") {
     await expect(tx).to.not.emit(f.registry, "ChallengeResolved");
     await expect(tx).to.not.emit(f.staking, "StakeSlashed");
-    if (lock > 0n)
-      await expect(tx)
-        .to.emit(f.staking, "StakeLocked")
-        .withArgs(operator, lock, stake.locked + lock);
+    await expect(tx).to.not.emit(f.staking, "StakeUnlocked");
+    if (lock === 0n) await expect(tx).to.not.emit(f.staking, "StakeLocked");
     expect(after).to.deep.equal(expected);
-    expect(await stakeOf(f, operator)).to.deep.equal({ ...stake, locked: stake.locked + lock });
+    expect(await stakeOf(f, operator)).to.deep.equal(pendingAt(stake, stake.pending + lock));
     return;
   }
   expected[f.registryAddress] -= bond;
   const status = STATUS_OF[outcome];
+  // Whatever the outcome, the challenge's fixed slash leaves the pending slashes (a verifier's rejection added none).
+  if (lock > 0n)
+    await expect(tx)
+      .to.emit(f.staking, "StakeUnlocked")
+      .withArgs(operator, lock, stake.pending - (bondHeld ? lock : 0n));
+  else await expect(tx).to.not.emit(f.staking, "StakeUnlocked");
   if (outcome !== "upheld") {
-    expected[operator] += bond;
-    await expect(tx).to.emit(f.registry, "ChallengeResolved").withArgs(id, status, 0n, 0n, operator, bond);
+    // The bond is burned: nobody is paid, the supply drops by it.
+    expected.supply -= bond;
+    await expect(tx).to.emit(f.registry, "ChallengeResolved").withArgs(id, status, 0n, 0n, ZeroAddress, bond);
     await expect(tx).to.not.emit(f.staking, "StakeSlashed");
     expect(after).to.deep.equal(expected);
-    // A verifier's rejection never locked; an arbiter's rejection and an expiry release the lock.
-    expect(await stakeOf(f, operator)).to.deep.equal({ ...stake, locked: stake.locked - (bondHeld ? lock : 0n) });
+    expect(await stakeOf(f, operator)).to.deep.equal(pendingAt(stake, stake.pending - (bondHeld ? lock : 0n)));
     return;
   }
-  const slashed = lock;
+  // The whole fixed slash, or what is left of the slashable stake if other slashes took more since the opening.
+  const slashed = min(lock, slashableOf(stake));
   const split = splitSlash(stake, slashed, await f.staking.challengerSharePpm());
   expected[challenger] += bond + split.toChallenger;
   expected[await f.staking.getAddress()] -= slashed;
@@ -622,15 +662,15 @@ async function expectDecision(f: Fixture, tx: ContractTransactionResponse, id: s
     await expect(tx).to.not.emit(f.staking, "StakeSlashed");
   }
   expect(after).to.deep.equal(expected);
-  expect(await stakeOf(f, operator)).to.deep.equal({
+  // Opened and upheld at once: added and removed in one transaction; by the arbiter: the pending slash is used up.
+  const left = {
     ...stake,
     ownActive: stake.ownActive - split.fromOwnActive,
     ownThawing: stake.ownThawing - split.fromOwnThawing,
     delegated: stake.delegated - split.fromDelegated,
     delegatedThawing: stake.delegatedThawing - split.fromDelegatedThawing,
-    // Opened and upheld at once: locked and slashed in one transaction; by the arbiter: the lock is used up.
-    locked: stake.locked - (bondHeld ? lock : 0n),
-  });
+  };
+  expect(await stakeOf(f, operator)).to.deep.equal(pendingAt(left, stake.pending - (bondHeld ? lock : 0n)));
 }
 
 /**
@@ -651,7 +691,8 @@ async function challengeAndCheck(
   const recordKey = recordKeyOf(nodeId, root, r);
   expect(await f.registry.recordKeyOf(nodeId, root, leafOf(r))).to.equal(recordKey);
   expect(await f.registry.connect(by).challenge.staticCall(nodeId, root, r, proof, evidence)).to.equal(id);
-  expect(await disputeOf(f, recordKey)).to.deep.equal({ pendingChallengeId: ZeroHash, settled: false });
+  const dispute = await disputeOf(f, recordKey);
+  expect(dispute).to.include({ pendingChallengeId: ZeroHash, settled: false });
   const operator = await operatorOf(f, nodeId);
   const bond = await f.registry.challengeBond();
   const lock = outcome === "rejected" ? 0n : await expectedSlashOf(f, operator);
@@ -681,21 +722,26 @@ async function challengeAndCheck(
     recordKey,
     nodeId,
   });
-  // Pending waits for the arbiter; a verifier's outcome, either way, settles the record.
+  // Pending waits for the arbiter; a verifier's outcome, either way, settles the record. Neither reopens it.
   expect(await disputeOf(f, recordKey)).to.deep.equal(
     outcome === "pending"
-      ? { pendingChallengeId: id, settled: false }
-      : { pendingChallengeId: ZeroHash, settled: true },
+      ? { ...dispute, pendingChallengeId: id }
+      : { ...dispute, pendingChallengeId: ZeroHash, settled: true },
   );
   await expectDecision(f, tx, id, outcome, before);
   return id;
 }
 
-/** resolveChallenge (or expireChallenge, `expire`) and asserts the stored status, the dispute and what moved. */
+/**
+ * resolveChallenge (or expireChallenge, `expire`) and asserts the stored status, the dispute and what moved. Upheld
+ * settles the record; rejected and expired reopen it until RECHALLENGE_WINDOW (1 day) after the decision.
+ */
 async function resolveAndCheck(f: Fixture, id: string, upheld: boolean | "expire", by = f.arbiter) {
   const stored = await challengeOf(f, id);
   expect(stored.status).to.equal(Status.Pending);
   const operator = await operatorOf(f, stored.nodeId);
+  const dispute = await disputeOf(f, stored.recordKey);
+  expect(dispute).to.include({ pendingChallengeId: id, settled: false });
   const before: Before = {
     tokens: await tokensOf(f),
     stake: await stakeOf(f, operator),
@@ -709,13 +755,16 @@ async function resolveAndCheck(f: Fixture, id: string, upheld: boolean | "expire
     upheld === "expire"
       ? await f.registry.connect(by).expireChallenge(id)
       : await f.registry.connect(by).resolveChallenge(id, upheld);
+  const at = await blockTimeOf(tx);
   const outcome: Outcome = upheld === "expire" ? "expired" : upheld ? "upheld" : "rejected";
   expect(await challengeOf(f, id)).to.deep.equal({ ...stored, status: STATUS_OF[outcome] });
-  // Only an upheld challenge settles the record; otherwise it is open to other challenges in its window.
-  expect(await disputeOf(f, stored.recordKey)).to.deep.equal({
-    pendingChallengeId: ZeroHash,
-    settled: upheld === true,
-  });
+  // Only an upheld challenge settles the record; otherwise it is open to other challenges in its window, and for a
+  // day after the decision even past it.
+  expect(await disputeOf(f, stored.recordKey)).to.deep.equal(
+    upheld === true
+      ? { ...dispute, pendingChallengeId: ZeroHash, settled: true }
+      : { pendingChallengeId: ZeroHash, settled: false, reopenedUntil: at + RECHALLENGE_WINDOW },
+  );
   await expectDecision(f, tx, id, outcome, before);
   return tx;
 }
@@ -751,6 +800,7 @@ describe("ProofRegistry", function () {
       expect(await registry.decisionPeriod()).to.equal(DECISION);
       expect(await registry.slashPpm()).to.equal(SLASH_PPM);
       expect(await registry.challengeBond()).to.equal(BOND);
+      expect(await registry.RECHALLENGE_WINDOW()).to.equal(RECHALLENGE_WINDOW);
       expect(await f.staking.slasher()).to.equal(f.registryAddress);
       for (const mode of [Mode.None, Mode.Tee, Mode.Zk]) expect(await registry.verifierOf(mode)).to.equal(ZeroAddress);
     });
@@ -1538,17 +1588,29 @@ describe("ProofRegistry", function () {
       );
     });
 
-    it("rejects at once when the verifier finds the committed proof valid: the bond goes to the operator", async function () {
+    it("rejects at once when the verifier finds the committed proof valid: the bond is burned, nobody is paid", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
       await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
       await f.registry.connect(f.admin).setVerifier(Mode.Zk, f.verifierAddress);
       const r = makeRecord("good");
       await commitRecordAndCheck(f, r);
-      const operatorBefore = await f.token.balanceOf(f.operator.address);
+      const tokens = await tokensOf(f);
       const slashable = await f.staking.slashableStakeOf(f.operator.address);
-      await challengeAndCheck(f, SINGLE, r, [], validEvidence("good"), "rejected");
-      expect(await f.token.balanceOf(f.operator.address)).to.equal(operatorBefore + BOND);
+      const id = await challengeAndCheck(f, SINGLE, r, [], validEvidence("good"), "rejected");
+      // The challenger's bond is gone from the supply; the operator is not paid; nothing was locked.
+      const after = await tokensOf(f);
+      expect(tokens[f.challenger.address] - after[f.challenger.address]).to.equal(BOND);
+      expect(tokens.supply - after.supply).to.equal(BOND);
+      expect(after[f.operator.address]).to.equal(tokens[f.operator.address]);
+      expect(after[f.registryAddress]).to.equal(tokens[f.registryAddress]);
       expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable);
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(0n);
+      // A verifier's rejection settles the record; it does not reopen it.
+      expect(await disputeOf(f, (await challengeOf(f, id)).recordKey)).to.deep.equal({
+        pendingChallengeId: ZeroHash,
+        settled: true,
+        reopenedUntil: 0n,
+      });
       // In a batch, with another verifier'd type, the same.
       const { records, tree, root } = await commitTree(f, "zk", 3, { proofType: Mode.Zk });
       await challengeAndCheck(f, root, records[1], tree.getProof(1), validEvidence("zk-1"), "rejected");
@@ -1885,13 +1947,17 @@ describe("ProofRegistry", function () {
       }
     });
 
-    it("rejects: pays the held bond (not the current one) to the operator; once", async function () {
+    it("rejects: burns the held bond (not the current one), pays no one; once", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
       const id = await withPending(f, "x");
       await f.registry.connect(f.admin).setChallengeBond(opg(500n));
-      const operatorBefore = await f.token.balanceOf(f.operator.address);
+      const tokens = await tokensOf(f);
       await resolveAndCheck(f, id, false);
-      expect(await f.token.balanceOf(f.operator.address)).to.equal(operatorBefore + BOND);
+      const after = await tokensOf(f);
+      expect(tokens.supply - after.supply).to.equal(BOND);
+      expect(tokens[f.registryAddress] - after[f.registryAddress]).to.equal(BOND);
+      expect(after[f.operator.address]).to.equal(tokens[f.operator.address]);
+      expect(after[f.challenger.address]).to.equal(tokens[f.challenger.address]);
       for (const upheld of [true, false]) {
         await expect(f.registry.connect(f.arbiter).resolveChallenge(id, upheld))
           .to.be.revertedWithCustomError(f.registry, "ProofsChallengeNotPending")
@@ -1979,11 +2045,14 @@ describe("ProofRegistry", function () {
       const f = await loadFixture(deployProofRegistryFixture);
       const { id } = await withPending(f, "lock");
       expect((await challengeOf(f, id)).lockedStake).to.equal(opg(7_500n));
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(opg(7_500n));
       expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(7_500n));
-      // A second record's challenge locks 5% of the same slashable stake on top.
+      // A second record's challenge adds 5% of the same slashable stake on top.
       await withPending(f, "lock-2");
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(opg(15_000n));
       expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(15_000n));
       await resolveAndCheck(f, id, false);
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(opg(7_500n));
       expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(7_500n));
     });
 
@@ -2014,7 +2083,7 @@ describe("ProofRegistry", function () {
       await resolveAndCheck(f, a.id, "expire", f.stranger);
     });
 
-    it("expireChallenge: anyone after decideBy; the lock is released, the bond goes to the operator; once; the record is open again", async function () {
+    it("expireChallenge: anyone after decideBy; the lock is released, the bond burned; once; the record is open again", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
       // A decision period shorter than the window, so that the record is still open after the expiry.
       await f.registry.connect(f.admin).setDecisionPeriod(MIN_DECISION);
@@ -2025,11 +2094,19 @@ describe("ProofRegistry", function () {
       await expect(f.registry.connect(f.stranger).expireChallenge(id, { gasLimit: GAS }))
         .to.be.revertedWithCustomError(f.registry, "ProofsDecisionDeadlineNotPassed")
         .withArgs(id, decideBy + 0n);
-      const operatorBefore = await f.token.balanceOf(f.operator.address);
+      const tokens = await tokensOf(f);
+      await time.setNextBlockTimestamp(decideBy + 1n);
       await resolveAndCheck(f, id, "expire", f.stranger);
-      // The griefer's bond went to the operator; nothing was slashed, nothing stays locked.
-      expect(await f.token.balanceOf(f.operator.address)).to.equal(operatorBefore + BOND);
+      // The griefer's bond is burned, not paid to the operator; nothing was slashed, nothing stays locked.
+      const after = await tokensOf(f);
+      expect(tokens.supply - after.supply).to.equal(BOND);
+      expect(after[f.operator.address]).to.equal(tokens[f.operator.address]);
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(0n);
       expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(0n);
+      // Reopened for a day from the expiry, which ends before the record's own window: the window still rules.
+      const { reopenedUntil } = await disputeOf(f, recordKeyOf(f.nodeId, SINGLE, r));
+      expect(reopenedUntil).to.equal(decideBy + 1n + RECHALLENGE_WINDOW);
+      expect(reopenedUntil).to.be.lt((await recordOf(f, r.inferenceId)).challengeableUntil);
       for (const call of [
         () => f.registry.expireChallenge(id),
         () => f.registry.connect(f.arbiter).resolveChallenge(id, true),
@@ -2040,10 +2117,11 @@ describe("ProofRegistry", function () {
         f.registry,
         "ProofsChallengeNotPending",
       );
-      // The expired challenger cannot come back; another challenger can, within the window.
+      // The expired challenger cannot come back; another challenger can, within the window, after the day too.
       await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged")
         .withArgs(id);
+      await viewAt(reopenedUntil + 1n);
       await challengeAndCheck(f, SINGLE, r, [], "0x", "pending", { by: f.challenger2 });
     });
 
@@ -2058,6 +2136,133 @@ describe("ProofRegistry", function () {
       expect(second).to.equal(challengeIdOf(f.nodeId, SINGLE, r, f.challenger2.address));
       expect(second).to.not.equal(id);
       await resolveAndCheck(f, second, true);
+    });
+
+    it("pending slashes add up past the slashable stake: each keeps its whole fixed slash; an upheld one takes it, or what is left", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // 10% of 150,000 = 15,000 per challenge: eleven pending slashes sum to 165,000, more than there is. Decisions
+      // may take 28 days, longer than the thaw below.
+      await f.registry.connect(f.admin).setSlash(Number(MAX_SLASH_PPM));
+      await f.registry.connect(f.admin).setDecisionPeriod(MAX_DECISION);
+      const { records, tree, root } = await commitTree(f, "sum", 11, { proofType: Mode.Zk });
+      const ids: string[] = [];
+      for (const [i, r] of records.entries())
+        ids.push(await challengeAndCheck(f, root, r, tree.getProof(i), "0x", "pending"));
+      for (const id of ids) expect((await challengeOf(f, id)).lockedStake).to.equal(opg(15_000n));
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(opg(165_000n));
+      // What they lock is capped by the slashable stake: all of it; the operator cannot take out a token.
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(150_000n));
+      await f.staking.connect(f.operator).unstake(opg(1n));
+      await time.increase(14n * DAY);
+      await expect(f.staking.connect(f.operator).withdraw(f.operator.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+        .withArgs(opg(150_000n), opg(99_999n));
+      // The last one opened is upheld first: it takes its whole 15,000 (own stake; half to the challenger).
+      await resolveAndCheck(f, ids[10], true);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(opg(135_000n));
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(opg(150_000n));
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(135_000n));
+      // Nine more take 15,000 each, the operator's own stake first, then the delegated: nothing is left.
+      for (const id of ids.slice(0, 9)) await resolveAndCheck(f, id, true);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(0n);
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(opg(15_000n));
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(0n);
+      // The eleventh finds nothing to take: upheld, slashed 0, its pending slash removed, its bond back.
+      const tx = await resolveAndCheck(f, ids[9], true);
+      await expect(tx)
+        .to.emit(f.registry, "ChallengeResolved")
+        .withArgs(ids[9], Status.Upheld, 0n, 0n, f.challenger.address, BOND);
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(0n);
+    });
+
+    it("a puppet's challenge opened at the window's start and expired after it closed reopens the record for a day", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "reopen", 2, { proofType: Mode.Zk });
+      const { challengeableUntil: closedAt } = await commitmentOf(f, root);
+      // The operator's puppet (another account) challenges both records at once: the decision period (7 days) is
+      // the window, so the challenges wait for the arbiter past its end.
+      const ids: string[] = [];
+      for (const i of [0, 1])
+        ids.push(await challengeAndCheck(f, root, records[i], tree.getProof(i), "0x", "pending", { by: f.other }));
+      const decideBy = await Promise.all(ids.map(async (id) => (await challengeOf(f, id)).decideBy));
+      for (const d of decideBy) expect(d).to.be.gt(closedAt);
+      // Meanwhile the window closes: nobody else can challenge.
+      await time.setNextBlockTimestamp(closedAt + 1n);
+      await expect(
+        f.registry
+          .connect(f.challenger)
+          .challenge(f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
+      )
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+        .withArgs(root, closedAt);
+      // The arbiter lets the first expire: the puppet's bond is burned, and the record reopens for a day.
+      await time.setNextBlockTimestamp(decideBy[0] + 1n);
+      await resolveAndCheck(f, ids[0], "expire", f.stranger);
+      const reopenedUntil = decideBy[0] + 1n + RECHALLENGE_WINDOW;
+      expect((await disputeOf(f, recordKeyOf(f.nodeId, root, records[0]))).reopenedUntil).to.equal(reopenedUntil);
+      // One second after reopenedUntil (and the window) it is closed, with reopenedUntil as its end.
+      await time.setNextBlockTimestamp(reopenedUntil + 1n);
+      await expect(
+        f.registry
+          .connect(f.challenger)
+          .challenge(f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
+      )
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+        .withArgs(root, reopenedUntil);
+      // The second, expired only now, long after its deadline: reopened for a day from the expiry. At its
+      // reopenedUntil exactly, the honest challenger challenges; the arbiter upholds it and the slash lands.
+      const expiredAt = reopenedUntil + 2n;
+      await time.setNextBlockTimestamp(expiredAt);
+      await resolveAndCheck(f, ids[1], "expire", f.stranger);
+      await time.setNextBlockTimestamp(expiredAt + RECHALLENGE_WINDOW);
+      const honest = await challengeAndCheck(f, root, records[1], tree.getProof(1), "0x", "pending");
+      expect((await challengeOf(f, honest)).openedAt).to.equal(expiredAt + RECHALLENGE_WINDOW);
+      // isFinal still reports the batch final: it reads the batch's window only, not a record's reopening.
+      expect(await f.registry.isFinal(f.nodeId, root)).to.equal(true);
+      await resolveAndCheck(f, honest, true);
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(opg(150_000n - 7_500n));
+    });
+
+    it("a rejection after the window reopens the record for a day from the decision; an upheld decision settles it", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // Decisions may take 28 days, long past the 7-day window.
+      await f.registry.connect(f.admin).setDecisionPeriod(MAX_DECISION);
+      const { records, tree, root } = await commitTree(f, "rej-reopen", 3, { proofType: Mode.Zk });
+      const { challengeableUntil: closedAt } = await commitmentOf(f, root);
+      const ids: string[] = [];
+      for (const i of [0, 1, 2])
+        ids.push(await challengeAndCheck(f, root, records[i], tree.getProof(i), "0x", "pending", { by: f.other }));
+      const challenge = (by: typeof f.challenger, i: number) =>
+        f.registry.connect(by).challenge(f.nodeId, root, records[i], tree.getProof(i), "0x", { gasLimit: GAS });
+      // An hour after the window: the arbiter upholds the third. Settled, not reopened: the window stays closed.
+      await time.setNextBlockTimestamp(closedAt + HOUR);
+      await resolveAndCheck(f, ids[2], true);
+      expect(await disputeOf(f, recordKeyOf(f.nodeId, root, records[2]))).to.deep.equal({
+        pendingChallengeId: ZeroHash,
+        settled: true,
+        reopenedUntil: 0n,
+      });
+      // A day after the window: it rejects the first and the second (a second apart); each reopens for a day.
+      const rejectedAt = closedAt + DAY;
+      for (const i of [0, 1]) {
+        await time.setNextBlockTimestamp(rejectedAt + BigInt(i));
+        await resolveAndCheck(f, ids[i], false);
+      }
+      await time.setNextBlockTimestamp(rejectedAt + 2n);
+      await expect(challenge(f.challenger, 2))
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+        .withArgs(root, closedAt);
+      // The first, at its reopenedUntil exactly: accepted.
+      await time.setNextBlockTimestamp(rejectedAt + RECHALLENGE_WINDOW);
+      const honest = await challengeAndCheck(f, root, records[0], tree.getProof(0), "0x", "pending");
+      expect((await challengeOf(f, honest)).openedAt).to.equal(rejectedAt + RECHALLENGE_WINDOW);
+      // The second, one second after its reopenedUntil: closed at reopenedUntil.
+      await time.setNextBlockTimestamp(rejectedAt + 1n + RECHALLENGE_WINDOW + 1n);
+      await expect(challenge(f.challenger, 1))
+        .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
+        .withArgs(root, rejectedAt + 1n + RECHALLENGE_WINDOW);
+      // The honest challenge is rejected too: the record reopens again, a day from that decision.
+      await resolveAndCheck(f, honest, false);
     });
 
     it("upheld by the arbiter settles the record: every later challenge, verifiable evidence included, reverts ProofsRecordSettled", async function () {
@@ -2091,7 +2296,7 @@ describe("ProofRegistry", function () {
       const tokens = await tokensOf(f);
       const id = challengeIdOf(f.nodeId, SINGLE, r, f.challenger2.address);
       const key = recordKeyOf(f.nodeId, SINGLE, r);
-      // The lock of the pending challenge is released first: the new one locks 5% of the same 150,000.
+      // The pending slash of the waiting challenge is removed first: the new one fixes 5% of the same 150,000.
       const tx = await f.registry.connect(f.challenger2).challenge(f.nodeId, SINGLE, r, [], invalidEvidence("sup"));
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
@@ -2099,10 +2304,12 @@ describe("ProofRegistry", function () {
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
         .withArgs(id, Status.Upheld, opg(7_500n), opg(3_750n), f.challenger2.address, BOND);
+      // Staking saw the waiting one's pending slash removed, the new one's added (7,500 pending) and slashed.
       await expect(tx).to.emit(f.staking, "StakeUnlocked").withArgs(f.operator.address, opg(7_500n), 0n);
+      await expect(tx).to.emit(f.staking, "StakeLocked").withArgs(f.operator.address, opg(7_500n), opg(7_500n));
       expect((await challengeOf(f, pending)).status).to.equal(Status.Superseded);
       expect((await challengeOf(f, id)).status).to.equal(Status.Upheld);
-      expect(await disputeOf(f, key)).to.deep.equal({ pendingChallengeId: ZeroHash, settled: true });
+      expect(await disputeOf(f, key)).to.deep.equal({ pendingChallengeId: ZeroHash, settled: true, reopenedUntil: 0n });
       const after = await tokensOf(f);
       // The superseded challenger has its bond back; the honest one its bond (net 0) and half the slash.
       expect(after[f.challenger.address] - tokens[f.challenger.address]).to.equal(BOND);
@@ -2113,6 +2320,7 @@ describe("ProofRegistry", function () {
       expect(await stakeOf(f, f.operator.address)).to.deep.equal({
         ...stake,
         ownActive: stake.ownActive - opg(7_500n),
+        pending: 0n,
         locked: 0n,
       });
       // The arbiter has nothing left to decide.
@@ -2121,7 +2329,7 @@ describe("ProofRegistry", function () {
         .withArgs(pending);
     });
 
-    it("verifiable evidence the verifier accepts while a challenge waits: both rejected, both bonds to the operator, the record settled", async function () {
+    it("verifiable evidence the verifier accepts while a challenge waits: both rejected, both bonds burned, the record settled", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
       await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
       const r = makeRecord("good");
@@ -2133,19 +2341,26 @@ describe("ProofRegistry", function () {
       const tx = await f.registry.connect(f.challenger2).challenge(f.nodeId, SINGLE, r, [], validEvidence("good"));
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
-        .withArgs(pending, Status.Rejected, 0n, 0n, f.operator.address, BOND);
+        .withArgs(pending, Status.Rejected, 0n, 0n, ZeroAddress, BOND);
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
-        .withArgs(id, Status.Rejected, 0n, 0n, f.operator.address, BOND);
+        .withArgs(id, Status.Rejected, 0n, 0n, ZeroAddress, BOND);
+      await expect(tx).to.emit(f.staking, "StakeUnlocked").withArgs(f.operator.address, opg(7_500n), 0n);
       await expect(tx).to.not.emit(f.staking, "StakeSlashed");
+      await expect(tx).to.not.emit(f.staking, "StakeLocked");
+      // Both bonds burned: the registry's held one and the one just pulled; the operator is paid nothing.
       const after = await tokensOf(f);
-      expect(after[f.operator.address] - tokens[f.operator.address]).to.equal(2n * BOND);
+      expect(after[f.operator.address]).to.equal(tokens[f.operator.address]);
       expect(tokens[f.challenger2.address] - after[f.challenger2.address]).to.equal(BOND);
-      expect(after.supply).to.equal(tokens.supply);
-      expect(await stakeOf(f, f.operator.address)).to.deep.equal({ ...stake, locked: 0n });
+      expect(after[f.challenger.address]).to.equal(tokens[f.challenger.address]);
+      expect(tokens[f.registryAddress] - after[f.registryAddress]).to.equal(BOND);
+      expect(tokens.supply - after.supply).to.equal(2n * BOND);
+      expect(await stakeOf(f, f.operator.address)).to.deep.equal({ ...stake, pending: 0n, locked: 0n });
+      // Settled by the verifier, not reopened: the rejection of the waiting challenge is the verifier's.
       expect(await disputeOf(f, recordKeyOf(f.nodeId, SINGLE, r))).to.deep.equal({
         pendingChallengeId: ZeroHash,
         settled: true,
+        reopenedUntil: 0n,
       });
     });
 

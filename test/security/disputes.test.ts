@@ -12,11 +12,12 @@ disputes
 │   │   → the locked amount cannot be withdrawn (StakingStakeLocked for the operator and for the delegator whose
 │   │   withdrawal would take the stake below the lock); the arbiter upholds within its deadline and the slash
 │   │   lands in full
-│   └── expiry: nobody decides → the lock holds until someone calls expireChallenge after decideBy; then it is
-│       released and the bond goes to the operator (griefing costs the griefer its bond)
+│   └── expiry: nobody decides → the lock holds until someone calls expireChallenge after decideBy; then its pending
+│       slash is removed and the bond burned (griefing costs the griefer its bond and pays no one: bondRecipient
+│       zero, the supply drops by it); the record, past its window, is reopened for a day after the expiry
 ├── (c) a sockpuppet's challenge with wrong evidence, pending for the arbiter, does not stop an honest challenger
-│   whose evidence the verifier checks → the verifier's outcome wins (upheld, the record settled), the sockpuppet's
-│   challenge is Superseded (its lock released, its bond back), the honest challenger is paid
+│   whose evidence the verifier checks → the verifier's outcome wins (upheld, the record settled, not reopened), the
+│   sockpuppet's challenge is Superseded (its pending slash removed, its bond back), the honest challenger is paid
 ├── (d) squatting (F3 and batch roots): another node commits the victim's inference id and batch root first → the
 │   victim still commits both, and a challenge of the victim's record charges the victim, not the squatter
 ├── (e) events equal movements: ChallengeResolved.slashed and toChallenger equal the token movements to the wei
@@ -24,10 +25,21 @@ disputes
 │   stake and for a slash that sweeps a thawing pool's dust (slashed = locked + the dust)
 ├── (f) governance raising (or lowering) slashPpm, or lowering staking's maxSlashPpm, while a challenge is pending
 │   → the pending challenge slashes the amount fixed at opening
-└── finding (open): lock capacity. Each pending challenge locks 5% of the whole slashable stake and lockStake caps a
-    lock at what is left unlocked, so 20 pending challenges (a sockpuppet's, on the operator's correct records, with
-    bonds that come back to the operator) lock everything; an honest challenge of a wrong record then locks 0, and
-    upholding it slashes nothing and settles the record (the skipped test states the intended property)
+├── (g) bogus challenges filling the lock (was a finding; fixed: pending slashes add up): a sockpuppet's 20
+│   challenges of the operator's correct records add 20 x 3,000 pending, locking all 60,000; an honest challenge of a
+│   wrong record still fixes its whole 3,000 (pendingSlashOf 63,000, lockedStakeOf capped at 60,000)
+│   ├── the arbiter upholds it first → it slashes the whole 3,000 (half to the challenger, half burned) and settles
+│   │   the record; the puppet's challenges, rejected later, burn their 20 bonds; the coalition (operator, puppet,
+│   │   stake) ends 3,000 + 2,000 poorer
+│   └── two wrong records upheld while the 20 wait → each takes its whole fixed slash; the 20 left to expire burn
+│       their bonds and release the lock
+└── (h) waiting out the window behind a puppet's challenge (decision period = window): the puppet challenges at the
+    window's start, so its challenge waits past the window's end and the record is closed to everyone else
+    ├── left to expire after the window closed → reopened until the expiry + 1 day: at reopenedUntil the honest
+    │   challenger challenges, the arbiter upholds, the slash lands, the record is settled
+    ├── one second after reopenedUntil (and the window) → ProofsChallengeWindowClosed(0, reopenedUntil)
+    └── rejected at its deadline → reopened for a day from the rejection (accepted at its end); upheld → settled,
+        not reopened: closed at the record's own window (ProofsChallengeWindowClosed(0, challengeableUntil))
 */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -182,7 +194,8 @@ describe("security: disputes", function () {
     for (const r of records) await f.proofs.connect(op).commitRecord(nodeId, r);
     const ids: string[] = [];
     for (const r of records) ids.push(await challenge(f, puppet, nodeId, r));
-    // Each locks 5% of the 105,000 slashable at opening.
+    // Each adds 5% of the 105,000 slashable at opening to the pending slashes, which lock their sum.
+    expect(await f.staking.pendingSlashOf(op.address)).to.equal(10n * opg(5_250n));
     expect(await f.staking.lockedStakeOf(op.address)).to.equal(10n * opg(5_250n));
 
     // The arbiter looks at the records and upholds every challenge (they are wrong).
@@ -280,7 +293,7 @@ describe("security: disputes", function () {
       expect(await f.token.balanceOf(op.address)).to.equal(opBefore);
     });
 
-    it("expiry: the lock holds until someone expires the challenge after decideBy; then it is released and the griefer's bond goes to the operator", async function () {
+    it("expiry: the lock holds until someone expires the challenge after decideBy; then it is released and the griefer's bond burned", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { op, nodeId } = await operatorWith(f, opg(20_000n), []);
       // A correct record, challenged by a griefer; nobody decides.
@@ -301,15 +314,31 @@ describe("security: disputes", function () {
       await expect(f.proofs.connect(f.gov).resolveChallenge(id, true))
         .to.be.revertedWithCustomError(f.proofs, "ProofsDecisionDeadlinePassed")
         .withArgs(id, decideBy);
-      // Anyone expires it (the operator itself, here).
-      const opBefore = await f.token.balanceOf(op.address);
-      const [ev] = await resolvedIn(f, await f.proofs.connect(op).expireChallenge(id));
-      expect(ev).to.deep.equal({ id, outcome: Status.Expired, slashed: 0n, toChallenger: 0n, recipient: op.address });
-      expect(await f.token.balanceOf(op.address)).to.equal(opBefore + BOND);
-      expect(await f.token.balanceOf(griefer.address)).to.equal(0n);
+      // Anyone expires it (the operator itself, here): the griefer's bond is burned, paid to no one.
+      const before = await snapshot(f, [op.address, griefer.address]);
+      const tx = await f.proofs.connect(op).expireChallenge(id);
+      const [ev] = await resolvedIn(f, tx);
+      expect(ev).to.deep.equal({
+        id,
+        outcome: Status.Expired,
+        slashed: 0n,
+        toChallenger: 0n,
+        recipient: ethers.ZeroAddress,
+      });
+      await expect(tx).to.emit(f.staking, "StakeUnlocked").withArgs(op.address, locked, 0n);
+      const after = await snapshot(f, [op.address, griefer.address]);
+      expect(after[op.address]).to.equal(before[op.address]);
+      expect(after[griefer.address]).to.equal(0n);
+      expect(before[await f.proofs.getAddress()] - after[await f.proofs.getAddress()]).to.equal(BOND);
+      expect(before.supply - after.supply).to.equal(BOND);
+      expect(await f.staking.pendingSlashOf(op.address)).to.equal(0n);
       expect(await f.staking.lockedStakeOf(op.address)).to.equal(0n);
+      // The record, past its window, can be challenged again for a day after the expiry.
+      const key = await f.proofs.recordKeyOf(nodeId, ZERO, await f.proofs.leafOf(r));
+      const expiredAt = BigInt((await ethers.provider.getBlock((await tx.wait())!.blockNumber))!.timestamp);
+      expect(await f.proofs.getDispute(key)).to.deep.equal([ZERO, false, expiredAt + DAY]);
       await f.staking.connect(op).withdraw(op.address, 0n);
-      expect(await f.token.balanceOf(op.address)).to.equal(opBefore + BOND + opg(20_000n));
+      expect(await f.token.balanceOf(op.address)).to.equal(before[op.address] + opg(20_000n));
     });
 
     it("expiry edge: at decideBy the challenge cannot be expired, one second later it can", async function () {
@@ -369,7 +398,8 @@ describe("security: disputes", function () {
     expect(before.supply - after.supply).to.equal(lock - lock / 2n);
     expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable - lock);
     expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(0n);
-    expect(await f.proofs.getDispute(key)).to.deep.equal([ZERO, true]);
+    // Settled by the verifier: not reopened.
+    expect(await f.proofs.getDispute(key)).to.deep.equal([ZERO, true, 0n]);
     // The arbiter has nothing left to decide, and the puppet cannot come back.
     await expect(f.proofs.connect(f.gov).resolveChallenge(puppetId, false))
       .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeNotPending")
@@ -508,59 +538,221 @@ describe("security: disputes", function () {
     expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(remaining - fixedLower);
   });
 
-  describe("finding (open, contracts/proofs/ProofRegistry.sol and Staking.lockStake): lock capacity", function () {
-    // Each pending challenge locks slashPpm (5%) of the operator's whole slashable stake, whatever is locked already;
-    // Staking.lockStake caps a new lock at what is left unlocked, and returns 0 once 20 challenges hold it all. A
-    // challenge opened then has lockedStake 0, and upholding it slashes nothing yet settles the record. An operator's
-    // sockpuppet can fill the capacity by challenging 20 of the operator's correct records (bonds that come back to
-    // the operator when the arbiter rejects them or they expire), then the wrong record escapes its slash.
-    async function saturated() {
+  describe("(g) bogus challenges filling the lock (was a finding, fixed: pending slashes add up)", function () {
+    // Was: each pending challenge locked 5% of the slashable stake and Staking.lockStake capped a lock at what was
+    // left unlocked, so 20 sockpuppet challenges of correct records locked everything, an honest challenge of a wrong
+    // record then locked 0, and upholding it slashed nothing yet settled the record. Now each challenge's fixed
+    // slash is added to the operator's pending slashes whatever they already lock (lockedStakeOf is their sum up
+    // to the slashable stake), an upheld challenge takes its whole fixed slash from what is left, and a failed
+    // challenge's bond is burned.
+    async function saturated(wrongCount = 1) {
       const f = await loadFixture(deploySystemFixture);
-      const wrong = makeRecord("wrong");
+      const wrong = Array.from({ length: wrongCount }, (_, i) => makeRecord(`wrong-${i}`));
       const correct = Array.from({ length: 20 }, (_, i) => makeRecord(`correct-${i}`));
-      for (const r of [wrong, ...correct]) await f.proofs.connect(f.operator).commitRecord(f.nodeId, r);
+      for (const r of [...wrong, ...correct]) await f.proofs.connect(f.operator).commitRecord(f.nodeId, r);
       const coalition = async () =>
         (await f.token.balanceOf(f.operator.address)) +
         (await f.token.balanceOf(f.attacker.address)) +
         (await f.staking.slashableStakeOf(f.operator.address));
       const start = await coalition();
+      const slashable = await f.staking.slashableStakeOf(f.operator.address);
+      expect(slashable).to.equal(opg(60_000n));
+      const fixed = (slashable * 50_000n) / PPM;
+      // The operator's sockpuppet challenges 20 correct records: 20 x 3,000 pending lock all 60,000.
       const puppetIds: string[] = [];
       for (const r of correct) puppetIds.push(await challenge(f, f.attacker, f.nodeId, r));
-      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(
-        await f.staking.slashableStakeOf(f.operator.address),
-      );
-      const honest = await challenge(f, f.challenger, f.nodeId, wrong);
-      return { f, wrong, honest, puppetIds, coalition, start };
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(20n * fixed);
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(slashable);
+      // The honest challenges of the wrong records still fix their whole slash, 5% of the same 60,000.
+      const honestBy = [f.challenger, f.payer2];
+      const honest: string[] = [];
+      for (const [i, r] of wrong.entries()) {
+        honest.push(await challenge(f, honestBy[i], f.nodeId, r));
+        expect((await f.proofs.getChallenge(honest[i])).lockedStake).to.equal(fixed);
+      }
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal((20n + BigInt(wrongCount)) * fixed);
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(slashable);
+      return { f, wrong, honest, honestBy, puppetIds, coalition, start, fixed };
     }
 
-    it("today: with the capacity filled by a sockpuppet, an honest challenge locks 0 and its upholding slashes nothing", async function () {
-      const { f, wrong, honest, puppetIds, coalition, start } = await saturated();
-      expect((await f.proofs.getChallenge(honest)).lockedStake).to.equal(0n);
-      const [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(honest, true));
+    it("the attack fails: upheld first, the honest challenge takes its whole fixed slash; the puppet's rejected challenges burn their bonds", async function () {
+      const { f, wrong, honest, puppetIds, coalition, start, fixed } = await saturated();
+      expect(fixed).to.equal(opg(3_000n));
+      const before = await snapshot(f, [f.challenger.address, f.operator.address, f.attacker.address]);
+      const tx = await f.proofs.connect(f.gov).resolveChallenge(honest[0], true);
+      const [ev] = await resolvedIn(f, tx);
       expect(ev).to.deep.equal({
-        id: honest,
+        id: honest[0],
         outcome: Status.Upheld,
-        slashed: 0n,
-        toChallenger: 0n,
+        slashed: fixed,
+        toChallenger: fixed / 2n,
         recipient: f.challenger.address,
       });
+      await expect(tx)
+        .to.emit(f.staking, "StakeSlashed")
+        .withArgs(f.operator.address, f.challenger.address, fixed, 0n, 0n, 0n, fixed / 2n, fixed / 2n);
+      await expect(tx)
+        .to.emit(f.staking, "StakeUnlocked")
+        .withArgs(f.operator.address, fixed, 20n * fixed);
+      const after = await snapshot(f, [f.challenger.address, f.operator.address, f.attacker.address]);
+      expect(after[f.challenger.address] - before[f.challenger.address]).to.equal(BOND + fixed / 2n);
+      expect(before[await f.staking.getAddress()] - after[await f.staking.getAddress()]).to.equal(fixed);
+      expect(before.supply - after.supply).to.equal(fixed / 2n);
+      // The puppet's 60,000 still pending lock all that is left, 57,000.
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(20n * fixed);
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(57_000n));
       // The record is settled: nobody can challenge it again.
-      await expect(f.proofs.connect(f.payer2).challenge(f.nodeId, ZERO, wrong, [], "0x")).to.be.revertedWithCustomError(
-        f.proofs,
-        "ProofsRecordSettled",
-      );
-      // The arbiter rejects the puppet's challenges of correct records: the bonds go back to the operator.
-      for (const id of puppetIds) await f.proofs.connect(f.gov).resolveChallenge(id, false);
-      expect(await coalition()).to.equal(start);
+      await expect(f.proofs.connect(f.payer2).challenge(f.nodeId, ZERO, wrong[0], [], "0x"))
+        .to.be.revertedWithCustomError(f.proofs, "ProofsRecordSettled")
+        .withArgs(await f.proofs.recordKeyOf(f.nodeId, ZERO, await f.proofs.leafOf(wrong[0])));
+      // The arbiter rejects the puppet's challenges of correct records: each bond is burned, paid to no one.
+      for (const id of puppetIds) {
+        const [rejected] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(id, false));
+        expect(rejected).to.deep.equal({
+          id,
+          outcome: Status.Rejected,
+          slashed: 0n,
+          toChallenger: 0n,
+          recipient: ethers.ZeroAddress,
+        });
+      }
+      const end = await snapshot(f, [f.challenger.address, f.operator.address, f.attacker.address]);
+      expect(end[f.operator.address]).to.equal(after[f.operator.address]);
+      expect(end[f.attacker.address]).to.equal(after[f.attacker.address]);
+      expect(after.supply - end.supply).to.equal(20n * BOND);
+      expect(after[await f.proofs.getAddress()] - end[await f.proofs.getAddress()]).to.equal(20n * BOND);
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(0n);
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(0n);
+      // The coalition lost the whole slash and every bond.
+      expect(await coalition()).to.equal(start - fixed - 20n * BOND);
     });
 
-    it.skip("intended: an upheld challenge of a wrong record slashes the operator whatever else is pending", async function () {
-      // Skipped: fails today (see above). Fixes: lock slashPpm of the unlocked stake, or refuse a challenge whose
-      // lock cannot be taken (or queue it), or slash at the decision min(fixed slash, slashable) even without a lock,
-      // and do not settle a record whose upheld challenge slashed nothing.
-      const { f, honest } = await saturated();
-      const [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(honest, true));
+    it("intended, and now so: an upheld challenge of a wrong record slashes its whole fixed slash whatever else is pending", async function () {
+      const { f, honest, honestBy, puppetIds, coalition, start, fixed } = await saturated(2);
+      // Two wrong records, both upheld while the puppet's 20 still wait: each takes its fixed 3,000 in full.
+      let slashed = 0n;
+      for (const [i, id] of honest.entries()) {
+        const [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(id, true));
+        expect(ev).to.deep.equal({
+          id,
+          outcome: Status.Upheld,
+          slashed: fixed,
+          toChallenger: fixed / 2n,
+          recipient: honestBy[i].address,
+        });
+        slashed += ev.slashed;
+      }
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(opg(60_000n) - slashed);
+      expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(54_000n));
+      // The puppet's challenges are left to expire: the lock holds until each is expired, then every bond is burned.
+      const { decideBy } = await f.proofs.getChallenge(puppetIds[puppetIds.length - 1]);
+      await time.increaseTo(decideBy + 1n);
+      const before = await snapshot(f, [f.operator.address, f.attacker.address]);
+      for (const id of puppetIds) {
+        const [ev] = await resolvedIn(f, await f.proofs.connect(f.attacker).expireChallenge(id));
+        expect([ev.outcome, ev.slashed, ev.recipient]).to.deep.equal([Status.Expired, 0n, ethers.ZeroAddress]);
+      }
+      const after = await snapshot(f, [f.operator.address, f.attacker.address]);
+      expect(before.supply - after.supply).to.equal(20n * BOND);
+      expect(after[f.attacker.address]).to.equal(before[f.attacker.address]);
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(0n);
+      expect(await coalition()).to.equal(start - slashed - 20n * BOND);
+    });
+  });
+
+  describe("(h) waiting out the window behind a puppet's challenge", function () {
+    // The decision period (7 days) equals the window: a puppet's challenge opened at the window's start waits for the
+    // arbiter past the window's end, and nobody else can challenge meanwhile. A rejected or expired one reopens the
+    // record for RECHALLENGE_WINDOW (1 day) from that moment; an upheld one settles it.
+    async function puppetAtStart(labels: string[]) {
+      const f = await loadFixture(deploySystemFixture);
+      const records = labels.map((l) => makeRecord(l));
+      for (const r of records) await f.proofs.connect(f.operator).commitRecord(f.nodeId, r);
+      const ids: string[] = [];
+      for (const r of records) ids.push(await challenge(f, f.attacker, f.nodeId, r));
+      const closedAt: bigint[] = [];
+      const decideBy: bigint[] = [];
+      for (const [i, r] of records.entries()) {
+        closedAt.push((await f.proofs.getRecord(f.nodeId, r.inferenceId)).challengeableUntil);
+        decideBy.push((await f.proofs.getChallenge(ids[i])).decideBy);
+        expect(decideBy[i]).to.be.greaterThan(closedAt[i]);
+      }
+      expect(await f.proofs.RECHALLENGE_WINDOW()).to.equal(DAY);
+      const keys: string[] = [];
+      for (const r of records) keys.push(await f.proofs.recordKeyOf(f.nodeId, ZERO, await f.proofs.leafOf(r)));
+      const challengeAt = (t: bigint, by: Signer, i: number) =>
+        time
+          .setNextBlockTimestamp(t)
+          .then(() => f.proofs.connect(by).challenge(f.nodeId, ZERO, records[i], [], "0x", { gasLimit: GAS }));
+      return { f, records, ids, closedAt, decideBy, keys, challengeAt };
+    }
+
+    it("left to expire after the window closed: within the day after, the honest challenger still challenges, and the slash lands", async function () {
+      const { f, ids, closedAt, decideBy, keys, challengeAt } = await puppetAtStart(["shield"]);
+      // Past the window, while the puppet's challenge waits: closed to everyone else.
+      await expect(challengeAt(closedAt[0] + 1n, f.challenger, 0))
+        .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeWindowClosed")
+        .withArgs(ZERO, closedAt[0]);
+      // Nobody decides; it is expired after its deadline: the puppet's bond is burned, the record reopened.
+      await time.setNextBlockTimestamp(decideBy[0] + 1n);
+      const supply = await f.token.totalSupply();
+      await f.proofs.connect(f.attacker).expireChallenge(ids[0]);
+      expect(supply - (await f.token.totalSupply())).to.equal(BOND);
+      const reopenedUntil = decideBy[0] + 1n + DAY;
+      expect(await f.proofs.getDispute(keys[0])).to.deep.equal([ZERO, false, reopenedUntil]);
+      // At reopenedUntil itself (a day after the expiry, past the window) the honest challenge is accepted.
+      const slashable = await f.staking.slashableStakeOf(f.operator.address);
+      const tx = await challengeAt(reopenedUntil, f.challenger, 0);
+      const at = BigInt((await ethers.provider.getBlock((await tx.wait())!.blockNumber))!.timestamp);
+      expect(at).to.equal(reopenedUntil);
+      const { pendingChallengeId: honestId } = await f.proofs.getDispute(keys[0]);
+      expect((await f.proofs.getChallenge(honestId)).challenger).to.equal(f.challenger.address);
+      const fixed = (slashable * 50_000n) / PPM;
+      expect((await f.proofs.getChallenge(honestId)).lockedStake).to.equal(fixed);
+      // The arbiter upholds it: the slash lands in full, and the record is settled.
+      const [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(honestId, true));
+      expect(ev).to.deep.equal({
+        id: honestId,
+        outcome: Status.Upheld,
+        slashed: fixed,
+        toChallenger: fixed / 2n,
+        recipient: f.challenger.address,
+      });
+      expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable - fixed);
+      expect(await f.proofs.getDispute(keys[0])).to.deep.equal([ZERO, true, reopenedUntil]);
+    });
+
+    it("one second after reopenedUntil (and the window) it is closed: ProofsChallengeWindowClosed(0, reopenedUntil)", async function () {
+      const { f, ids, closedAt, decideBy, keys, challengeAt } = await puppetAtStart(["late"]);
+      await time.setNextBlockTimestamp(decideBy[0] + 1n);
+      await f.proofs.connect(f.attacker).expireChallenge(ids[0]);
+      const reopenedUntil = decideBy[0] + 1n + DAY;
+      expect(reopenedUntil).to.be.greaterThan(closedAt[0]);
+      await expect(challengeAt(reopenedUntil + 1n, f.challenger, 0))
+        .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeWindowClosed")
+        .withArgs(ZERO, reopenedUntil);
+      expect(await f.proofs.getDispute(keys[0])).to.deep.equal([ZERO, false, reopenedUntil]);
+      expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(0n);
+    });
+
+    it("a rejection after the window reopens the record too; an upheld puppet challenge settles it (no reopen)", async function () {
+      const { f, ids, closedAt, decideBy, keys, challengeAt } = await puppetAtStart(["rejected", "upheld"]);
+      // The arbiter decides both at their deadlines, past the window: the first rejected, the second upheld.
+      await time.setNextBlockTimestamp(decideBy[0]);
+      let [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(ids[0], false));
+      expect([ev.outcome, ev.recipient]).to.deep.equal([Status.Rejected, ethers.ZeroAddress]);
+      expect(await f.proofs.getDispute(keys[0])).to.deep.equal([ZERO, false, decideBy[0] + DAY]);
+      await time.setNextBlockTimestamp(decideBy[1]);
+      [ev] = await resolvedIn(f, await f.proofs.connect(f.gov).resolveChallenge(ids[1], true));
+      expect([ev.outcome, ev.recipient]).to.deep.equal([Status.Upheld, f.attacker.address]);
       expect(ev.slashed).to.be.greaterThan(0n);
+      expect(await f.proofs.getDispute(keys[1])).to.deep.equal([ZERO, true, 0n]);
+      // The upheld record stays closed at its own window's end; the rejected one is open for the day.
+      await expect(challengeAt(decideBy[1] + 1n, f.challenger, 1))
+        .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeWindowClosed")
+        .withArgs(ZERO, closedAt[1]);
+      await expect(challengeAt(decideBy[0] + DAY, f.challenger, 0)).to.emit(f.proofs, "RecordChallenged");
+      expect((await f.proofs.getDispute(keys[0])).pendingChallengeId).to.not.equal(ZERO);
     });
   });
 });

@@ -4,8 +4,9 @@ it, and the open findings of the review (contracts/SECURITY.md, "Findings").
 
 roles
 ├── governance at its worst bounds (every parameter at its harshest, staking paused, the node jailed, the schedule
-│   revoked, the treasury moved) → the payer still withdraws its whole deposit, the staker its whole stake, the
-│   beneficiary every vested token: no role can keep or take them
+│   revoked, the treasury moved) → the payer still withdraws its whole deposit (its free balance at once, its escrow
+│   with the operator at the end of the thaw it started before), the staker its whole stake, the beneficiary every
+│   vested token: no role can keep or take them
 ├── the timelock's delay → an operation cannot run before minDelay (TimelockUnexpectedOperationState); an operator
 │   cannot outrun the arbiter's scheduled decision (the pending challenge locks the slash; the stake thaws 14
 │   days, the delay is 2 days, thawing stake stays slashable)
@@ -18,11 +19,13 @@ roles
     │   part: the operator and its puppet end poorer
     ├── F3 fixed: records are keyed by node: another operator committing a node's inference id first does not
     │   stop the node's own commit
-    └── F4 fixed: node fees are credited per payment: a delegator who joins after a payment shares none of it
+    └── F4 fixed: node fees are credited per payment (FeesCredited with the node's share, from the payer's escrow
+        with the operator): a delegator who joins after a payment shares none of it
 */
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 
 import { MockProofVerifier__factory, OPGTimelock__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
@@ -38,6 +41,7 @@ import {
   OPERATOR_STAKE,
   PPM,
   signVoucher,
+  split,
   voucherFor,
 } from "./fixture";
 
@@ -99,8 +103,10 @@ async function govern(f: F, calls: { target: { getAddress(): Promise<string> }; 
 describe("security: roles", function () {
   it("governance at its worst bounds keeps no user's deposit, stake or vested tokens", async function () {
     const f = await loadFixture(timelockedFixture);
-    // The payer's thaw started before governance acts; the staker's and delegator's too.
-    await f.escrow.connect(f.payer).thaw(DEPOSIT);
+    // The payer keeps half of its deposit free and moves half into its escrow with the operator, whose thaw
+    // started before governance acts; the staker's and delegator's too.
+    await f.escrow.connect(f.payer).fundEscrow(f.operator.address, DEPOSIT / 2n);
+    await f.escrow.connect(f.payer).thaw(f.operator.address, DEPOSIT / 2n);
     await f.staking.connect(f.operator).unstake(OPERATOR_STAKE);
     const { shares } = await f.staking.getDelegation(f.operator.address, f.delegator.address);
     await f.staking.connect(f.delegator).undelegate(f.operator.address, shares);
@@ -131,10 +137,14 @@ describe("security: roles", function () {
     );
     expect(await f.staking.paused()).to.equal(true);
 
-    // The payer's whole deposit comes back; the fee applies only to payments, none were made.
+    // The payer's whole deposit comes back, the free half at once and the thawed escrow at the end its thaw was
+    // given (the 60-day period applies to later thaws); the fee applies only to payments, none were made.
     const payerBefore = await f.token.balanceOf(f.payer.address);
-    await f.escrow.connect(f.payer).withdraw();
+    await f.escrow.connect(f.payer).withdrawBalance(DEPOSIT / 2n);
+    await f.escrow.connect(f.payer).withdraw(f.operator.address);
     expect((await f.token.balanceOf(f.payer.address)) - payerBefore).to.equal(DEPOSIT);
+    expect(await f.escrow.balanceOf(f.payer.address)).to.equal(0n);
+    expect((await f.escrow.getEscrow(f.payer.address, f.operator.address)).balance).to.equal(0n);
     // The operator's and the delegator's stake come back while staking is paused.
     for (const who of [f.operator, f.delegator]) {
       const before = await f.token.balanceOf(who.address);
@@ -341,9 +351,13 @@ describe("security: roles", function () {
 
     it("F4 (fixed): a delegator who joins after a payment shares none of its node fees", async function () {
       const f = await loadFixture(timelockedFixture);
-      // A month of inferences paid by voucher: the node's share is credited to the operator's books at payment.
+      // A month of inferences paid by voucher, from the payer's escrow with the node's operator: the node's share
+      // is credited to the operator's books at payment.
+      await f.escrow.connect(f.payer).fundEscrow(f.operator.address, DEPOSIT);
       const v = { ...(await voucherFor(f, opg(900n))), payer: f.payer.address };
-      await f.escrow.redeem(v, await signVoucher(f.payer, v, f.escrow));
+      await expect(f.escrow.redeem(v, await signVoucher(f.payer, v, f.escrow)))
+        .to.emit(f.staking, "FeesCredited")
+        .withArgs(f.operator.address, split(opg(900n)).node, anyValue);
       const operatorOwed = await f.staking.claimableRewards(f.operator.address, f.operator.address);
       // The sniper delegates ten times the operator's stake right after.
       await f.token.connect(f.gov).transfer(f.attacker.address, opg(600_000n));
