@@ -607,12 +607,12 @@ export const nodeRegistryParams = onchainTable("node_registry_params", (t) => ({
 
 // ---------------------------------------------------------------- proofs
 
-/** A single committed record, by its inference id (the registry refuses a second commitment of one id). */
+/** A single committed record, by node and inference id (the registry refuses a node's second commitment of one id). */
 export const proofRecord = onchainTable(
   "proof_record",
   (t) => ({
-    inferenceId: t.hex().primaryKey(),
     nodeId: t.bigint().notNull(),
+    inferenceId: t.hex().notNull(),
     modelId: t.hex().notNull(),
     inputHash: t.hex().notNull(),
     outputHash: t.hex().notNull(),
@@ -621,20 +621,23 @@ export const proofRecord = onchainTable(
     leaf: t.hex().notNull(),
     ...at(t),
   }),
-  (table) => ({ nodeIdx: index().on(table.nodeId), modelIdx: index().on(table.modelId) }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.nodeId, table.inferenceId] }),
+    modelIdx: index().on(table.modelId),
+  }),
 );
 
-/** A committed batch root. */
+/** A committed batch root, by node and root. */
 export const proofBatch = onchainTable(
   "proof_batch",
   (t) => ({
-    root: t.hex().primaryKey(),
     nodeId: t.bigint().notNull(),
+    root: t.hex().notNull(),
     recordCount: t.bigint().notNull(),
     uri: t.text().notNull(),
     ...at(t),
   }),
-  (table) => ({ nodeIdx: index().on(table.nodeId) }),
+  (table) => ({ pk: primaryKey({ columns: [table.nodeId, table.root] }) }),
 );
 
 /**

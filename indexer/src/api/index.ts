@@ -700,6 +700,15 @@ app.get("/operators/:address", async (c) => {
       modes: modesOf(n.modes),
       capacity: n.capacity,
       prices: { none: amount(n.priceNone), tee: amount(n.priceTee), zk: amount(n.priceZk) },
+      scheduledPrices:
+        n.priceIncreaseAt === null
+          ? null
+          : {
+              none: amount(n.pendingPriceNone ?? 0n),
+              tee: amount(n.pendingPriceTee ?? 0n),
+              zk: amount(n.pendingPriceZk ?? 0n),
+              effectiveAt: n.priceIncreaseAt.toString(),
+            },
       metadataURI: n.metadataURI,
       teeMeasurement: n.teeMeasurement,
       jailedUntil: n.jailedUntil.toString(),
