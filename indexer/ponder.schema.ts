@@ -123,7 +123,11 @@ export const scheduleTransfer = onchainTable(
  * An operator's stake as the contract books it (Stakes.Operator): own active stake, the delegated pool (tokens and
  * shares), and the two thawing pools with their shares and epochs (a slash that empties a thawing pool starts a new
  * epoch, whose requests hold nothing of the old one). `rewardsClaimed` counts every claim under the operator: its own
- * and its delegators'.
+ * and its delegators'. `lockedStake` is Staking.lockedStakeOf (what pending challenges may slash, held back from
+ * withdrawals), `pendingChallenges` the challenges of its nodes waiting for the arbiter. `activeNodes` counts its
+ * active nodes: the own stake it needs is activeNodes x NodeRegistry.minimumOwnStake (requiredOwnStakeOf), compared
+ * with `ownActive` (Staking.stakeOf's own). `feesCredited` is every node fee credited to it (FeesCredited), of which
+ * `feesToDelegators` went to its delegators after its cut.
  */
 export const operator = onchainTable("operator", (t) => ({
   address: t.hex().primaryKey(),
@@ -137,7 +141,11 @@ export const operator = onchainTable("operator", (t) => ({
   delegatedThawingShares: t.bigint().notNull(),
   delegatedThawingEpoch: t.integer().notNull(),
   slashed: t.bigint().notNull(),
-  feesDistributed: t.bigint().notNull(),
+  lockedStake: t.bigint().notNull(),
+  pendingChallenges: t.integer().notNull(),
+  activeNodes: t.integer().notNull(),
+  feesCredited: t.bigint().notNull(),
+  feesToDelegators: t.bigint().notNull(),
   rewardsClaimed: t.bigint().notNull(),
   cutPpm: t.integer().notNull(),
   /** A scheduled cut and when it may be applied (applyDelegationCut); null when none is pending. */
@@ -147,13 +155,16 @@ export const operator = onchainTable("operator", (t) => ({
 }));
 
 /** A delegator's position with an operator now: its shares of the delegated pool (tokens = shares x pool tokens /
- * pool shares, as Staking.getDelegation). Rows stay when the shares reach 0. */
+ * pool shares, as Staking.getDelegation). Rows stay when the shares reach 0. `maxCutPpm` is the highest cut the
+ * delegator accepted in its last delegation (the `maxCutPpm` argument of delegate or delegateWithPermit, decoded from
+ * the transaction's input; null when the transaction called Staking through another contract). */
 export const delegation = onchainTable(
   "delegation",
   (t) => ({
     operator: t.hex().notNull(),
     delegator: t.hex().notNull(),
     shares: t.bigint().notNull(),
+    maxCutPpm: t.integer(),
     /** The first delegation's time. */
     since: t.bigint().notNull(),
     updatedAt: t.bigint().notNull(),
@@ -164,7 +175,8 @@ export const delegation = onchainTable(
   }),
 );
 
-/** Every change to a delegation: kind "delegate" (shares minted) or "undelegate" (shares burned, amount thawing). */
+/** Every change to a delegation: kind "delegate" (shares minted) or "undelegate" (shares burned, amount thawing);
+ * `maxCutPpm` is the cut a delegation accepted at most (null for an undelegation or when not decodable). */
 export const delegationChange = onchainTable(
   "delegation_change",
   (t) => ({
@@ -175,6 +187,7 @@ export const delegationChange = onchainTable(
     amount: t.bigint().notNull(),
     shares: t.bigint().notNull(),
     sharesAfter: t.bigint().notNull(),
+    maxCutPpm: t.integer(),
     ...at(t),
   }),
   (table) => ({ operatorIdx: index().on(table.operator), delegatorIdx: index().on(table.delegator) }),
@@ -193,15 +206,32 @@ export const rewardClaim = onchainTable(
   (table) => ({ operatorIdx: index().on(table.operator), accountIdx: index().on(table.account) }),
 );
 
-/** Node fees that reached an operator through Staking.distributeFees. */
-export const feeDistribution = onchainTable(
-  "fee_distribution",
+/** A payment's node share credited to the operator in Staking (FeesCredited, emitted by the escrow's payment in the
+ * same transaction): `toOperator` is the operator's part (its own stake's share and its cut), `toDelegators` the
+ * delegators' part after the cut. */
+export const feeCredit = onchainTable(
+  "fee_credit",
   (t) => ({
     id: t.text().primaryKey(),
     operator: t.hex().notNull(),
-    from: t.hex().notNull(),
     amount: t.bigint().notNull(),
+    toOperator: t.bigint().notNull(),
     toDelegators: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ operatorIdx: index().on(table.operator), txIdx: index().on(table.transactionHash) }),
+);
+
+/** Stake locked and released by the slasher (StakeLocked, StakeUnlocked): kind "lock" or "unlock"; `totalLocked` is
+ * what stays locked for the operator after it. */
+export const stakeLock = onchainTable(
+  "stake_lock",
+  (t) => ({
+    id: t.text().primaryKey(),
+    operator: t.hex().notNull(),
+    kind: t.text().notNull(),
+    amount: t.bigint().notNull(),
+    totalLocked: t.bigint().notNull(),
     ...at(t),
   }),
   (table) => ({ operatorIdx: index().on(table.operator) }),
@@ -323,16 +353,54 @@ export const allowance = onchainTable(
 
 // ---------------------------------------------------------------- payments
 
-/** A payer's escrow account as the contract books it. */
+/** A payer's account: `balance` is its free balance (PaymentsEscrow.balanceOf: requests lock fee caps from it, it
+ * funds escrows, it is withdrawn at once); `deposited` is what came in, `funded` what it put in escrows with
+ * operators, `withdrawn` everything the payer took out (withdrawBalance and escrow withdrawals alike), `paid`
+ * everything paid (vouchers from escrows, requests from fee caps). */
 export const escrowAccount = onchainTable("escrow_account", (t) => ({
   payer: t.hex().primaryKey(),
   balance: t.bigint().notNull(),
-  thawing: t.bigint().notNull(),
-  thawEndsAt: t.bigint().notNull(),
   deposited: t.bigint().notNull(),
+  funded: t.bigint().notNull(),
   withdrawn: t.bigint().notNull(),
   paid: t.bigint().notNull(),
 }));
+
+/** A payer's escrow with an operator (PaymentsEscrow.getEscrow): it alone pays vouchers of the operator's nodes and
+ * leaves only through a thaw. `thawing` is the part on its way out (vouchers may still take it, down to the balance),
+ * withdrawable from `thawEndsAt` (0: no thaw). */
+export const operatorEscrow = onchainTable(
+  "operator_escrow",
+  (t) => ({
+    payer: t.hex().notNull(),
+    operator: t.hex().notNull(),
+    balance: t.bigint().notNull(),
+    thawing: t.bigint().notNull(),
+    thawStartedAt: t.bigint().notNull(),
+    thawEndsAt: t.bigint().notNull(),
+    funded: t.bigint().notNull(),
+    withdrawn: t.bigint().notNull(),
+    paid: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.payer, table.operator] }),
+    operatorIdx: index().on(table.operator),
+  }),
+);
+
+/** Every EscrowFunded: `amount` moved from the payer's free balance (or a depositToEscrow) into its escrow with
+ * `operator`. */
+export const escrowFunding = onchainTable(
+  "escrow_funding",
+  (t) => ({
+    id: t.text().primaryKey(),
+    payer: t.hex().notNull(),
+    operator: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ payerIdx: index().on(table.payer), operatorIdx: index().on(table.operator) }),
+);
 
 export const deposit = onchainTable(
   "deposit",
@@ -346,9 +414,16 @@ export const deposit = onchainTable(
   (table) => ({ payerIdx: index().on(table.payer) }),
 );
 
+/** Every Withdrawn: from the escrow with `operator` after its thaw, or from the free balance (`operator` zero). */
 export const withdrawal = onchainTable(
   "withdrawal",
-  (t) => ({ id: t.text().primaryKey(), payer: t.hex().notNull(), amount: t.bigint().notNull(), ...at(t) }),
+  (t) => ({
+    id: t.text().primaryKey(),
+    payer: t.hex().notNull(),
+    operator: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    ...at(t),
+  }),
   (table) => ({ payerIdx: index().on(table.payer) }),
 );
 
@@ -380,8 +455,8 @@ export const payment = onchainTable(
   }),
 );
 
-/** Money leaving the escrow's pending books: kind "nodeFees" (to Staking for the operator), "royalties" (to the
- * owner), "protocolFees" (to the recipient, or burned when it is the zero address). */
+/** Money leaving the escrow's pending books: kind "royalties" (to the owner), "protocolFees" (to the recipient, or
+ * burned when it is the zero address). Node shares are credited in Staking with each payment (fee_credit). */
 export const escrowCollection = onchainTable(
   "escrow_collection",
   (t) => ({
@@ -427,6 +502,19 @@ export const request = onchainTable(
   (table) => ({ payerIdx: index().on(table.payer) }),
 );
 
+/** An answer committed for an open request by a node's operator (FulfilmentCommitted), before fulfilling it in a
+ * later block: one row per (request, node), the last commitment of that node. */
+export const requestCommitment = onchainTable(
+  "request_commitment",
+  (t) => ({
+    requestId: t.bigint().notNull(),
+    nodeId: t.bigint().notNull(),
+    commitment: t.hex().notNull(),
+    ...at(t),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.requestId, table.nodeId] }), nodeIdx: index().on(table.nodeId) }),
+);
+
 // ---------------------------------------------------------------- models
 
 /** A registered model. A scheduled royalty increase waits in pendingRoyaltyPpm until royaltyEffectiveAt (the
@@ -462,7 +550,10 @@ export const modelOwnership = onchainTable(
 
 // ---------------------------------------------------------------- nodes
 
-/** A node as the registry stores it; prices in wei per inference for each mode (0: not offered). */
+/** A node as the registry stores it; prices in wei per inference for each mode (0: not offered), as stored before
+ * any scheduled increase. An increase waits PRICE_INCREASE_DELAY: `pendingPriceNone/Tee/Zk` apply from
+ * `priceIncreaseAt` (the registry switches without an event: past that time they are the prices in force); null when
+ * none is scheduled. */
 export const node = onchainTable(
   "node",
   (t) => ({
@@ -476,6 +567,10 @@ export const node = onchainTable(
     priceNone: t.bigint().notNull(),
     priceTee: t.bigint().notNull(),
     priceZk: t.bigint().notNull(),
+    pendingPriceNone: t.bigint(),
+    pendingPriceTee: t.bigint(),
+    pendingPriceZk: t.bigint(),
+    priceIncreaseAt: t.bigint(),
     active: t.boolean().notNull(),
     jailedUntil: t.bigint().notNull(),
     lastSeen: t.bigint().notNull(),
@@ -503,20 +598,21 @@ export const minimumStake = onchainTable("minimum_stake", (t) => ({
   minimum: t.bigint().notNull(),
 }));
 
-/** The registry's parameters: one row, id "NodeRegistry". */
+/** The registry's parameters: one row, id "NodeRegistry"; `minimumOwnStake` is the own stake each active node needs. */
 export const nodeRegistryParams = onchainTable("node_registry_params", (t) => ({
   id: t.text().primaryKey(),
   livenessWindow: t.bigint().notNull(),
+  minimumOwnStake: t.bigint().notNull(),
 }));
 
 // ---------------------------------------------------------------- proofs
 
-/** A single committed record, by its inference id (the registry refuses a second commitment of one id). */
+/** A single committed record, by node and inference id (the registry refuses a node's second commitment of one id). */
 export const proofRecord = onchainTable(
   "proof_record",
   (t) => ({
-    inferenceId: t.hex().primaryKey(),
     nodeId: t.bigint().notNull(),
+    inferenceId: t.hex().notNull(),
     modelId: t.hex().notNull(),
     inputHash: t.hex().notNull(),
     outputHash: t.hex().notNull(),
@@ -525,37 +621,55 @@ export const proofRecord = onchainTable(
     leaf: t.hex().notNull(),
     ...at(t),
   }),
-  (table) => ({ nodeIdx: index().on(table.nodeId), modelIdx: index().on(table.modelId) }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.nodeId, table.inferenceId] }),
+    modelIdx: index().on(table.modelId),
+  }),
 );
 
-/** A committed batch root. */
+/** A committed batch root, by node and root. */
 export const proofBatch = onchainTable(
   "proof_batch",
   (t) => ({
-    root: t.hex().primaryKey(),
     nodeId: t.bigint().notNull(),
+    root: t.hex().notNull(),
     recordCount: t.bigint().notNull(),
     uri: t.text().notNull(),
     ...at(t),
   }),
-  (table) => ({ nodeIdx: index().on(table.nodeId) }),
+  (table) => ({ pk: primaryKey({ columns: [table.nodeId, table.root] }) }),
 );
 
-/** A challenge of a record: status pending, upheld or rejected. */
+/**
+ * A challenge of a record (ProofRegistry.getChallenge). Status by name: "pending" (waiting for the arbiter until
+ * `decideBy`, with `lockedStake` of the operator's stake locked), "upheld", "rejected", "expired" (no decision by
+ * `decideBy`), "superseded" (a verifier upheld another challenge of the record first). A challenge a verifier decided at
+ * once is never pending. On resolution: `slashed` and `toChallenger` as staking moved them, the bond and who got it
+ * (`bondRecipient`: the challenger when upheld or superseded, the operator when rejected or expired).
+ */
 export const proofChallenge = onchainTable(
   "proof_challenge",
   (t) => ({
     id: t.hex().primaryKey(),
     root: t.hex().notNull(),
     inferenceId: t.hex().notNull(),
+    recordKey: t.hex().notNull(),
     nodeId: t.bigint().notNull(),
+    operator: t.hex().notNull(),
     challenger: t.hex().notNull(),
     bond: t.bigint().notNull(),
+    lockedStake: t.bigint().notNull(),
+    decideBy: t.bigint().notNull(),
     status: t.text().notNull(),
     slashed: t.bigint(),
-    bondReturned: t.bigint(),
+    toChallenger: t.bigint(),
+    bondRecipient: t.hex(),
     openedAt: t.bigint().notNull(),
     resolvedAt: t.bigint(),
   }),
-  (table) => ({ nodeIdx: index().on(table.nodeId), challengerIdx: index().on(table.challenger) }),
+  (table) => ({
+    nodeIdx: index().on(table.nodeId),
+    operatorIdx: index().on(table.operator, table.status),
+    challengerIdx: index().on(table.challenger),
+  }),
 );

@@ -95,6 +95,27 @@ export const NodeRegistryAbi = [
       },
       {
         "internalType": "uint256",
+        "name": "ownStake",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "requiredOwnStake",
+        "type": "uint256"
+      }
+    ],
+    "name": "NodeInsufficientOwnStake",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
         "name": "activeStake",
         "type": "uint256"
       },
@@ -274,6 +295,25 @@ export const NodeRegistryAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldMinimum",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "newMinimum",
+        "type": "uint256"
+      }
+    ],
+    "name": "MinimumOwnStakeSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "enum Nodes.Mode",
         "name": "mode",
@@ -388,6 +428,31 @@ export const NodeRegistryAbi = [
       }
     ],
     "name": "NodeModelRemoved",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint80[3]",
+        "name": "prices",
+        "type": "uint80[3]"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "effectiveAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "NodePriceIncreaseScheduled",
     "type": "event"
   },
   {
@@ -643,6 +708,19 @@ export const NodeRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_MINIMUM_OWN_STAKE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_MINIMUM_STAKE",
     "outputs": [
       {
@@ -682,6 +760,19 @@ export const NodeRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "MIN_MINIMUM_OWN_STAKE",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MIN_MINIMUM_STAKE",
     "outputs": [
       {
@@ -701,6 +792,19 @@ export const NodeRegistryAbi = [
         "internalType": "contract IModelRegistry",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "PRICE_INCREASE_DELAY",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
       }
     ],
     "stateMutability": "view",
@@ -832,8 +936,18 @@ export const NodeRegistryAbi = [
             "type": "uint40"
           },
           {
+            "internalType": "uint40",
+            "name": "priceIncreaseAt",
+            "type": "uint40"
+          },
+          {
             "internalType": "uint80[3]",
             "name": "prices",
+            "type": "uint80[3]"
+          },
+          {
+            "internalType": "uint80[3]",
+            "name": "pendingPrices",
             "type": "uint80[3]"
           },
           {
@@ -1003,6 +1117,19 @@ export const NodeRegistryAbi = [
         "internalType": "uint64",
         "name": "",
         "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "minimumOwnStake",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -1202,6 +1329,25 @@ export const NodeRegistryAbi = [
         "type": "address"
       }
     ],
+    "name": "requiredOwnStakeOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
     "name": "requiredStakeOf",
     "outputs": [
       {
@@ -1264,6 +1410,19 @@ export const NodeRegistryAbi = [
       }
     ],
     "name": "setLivenessWindow",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "newMinimum",
+        "type": "uint256"
+      }
+    ],
+    "name": "setMinimumOwnStake",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

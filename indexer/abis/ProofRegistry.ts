@@ -62,6 +62,11 @@ export const ProofRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
         "internalType": "bytes32",
         "name": "root",
         "type": "bytes32"
@@ -98,12 +103,49 @@ export const ProofRegistryAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "challengeId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "decideBy",
+        "type": "uint64"
+      }
+    ],
+    "name": "ProofsDecisionDeadlineNotPassed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "challengeId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "decideBy",
+        "type": "uint64"
+      }
+    ],
+    "name": "ProofsDecisionDeadlinePassed",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "ProofsEmptyBatch",
     "type": "error"
   },
   {
     "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
       {
         "internalType": "bytes32",
         "name": "inferenceId",
@@ -175,6 +217,17 @@ export const ProofRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
+        "name": "recordKey",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ProofsRecordSettled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
         "name": "inferenceId",
         "type": "bytes32"
       }
@@ -184,6 +237,11 @@ export const ProofRegistryAbi = [
   },
   {
     "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
       {
         "internalType": "bytes32",
         "name": "root",
@@ -196,28 +254,17 @@ export const ProofRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
         "internalType": "bytes32",
         "name": "inferenceId",
         "type": "bytes32"
       }
     ],
     "name": "ProofsUnknownRecord",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint8",
-        "name": "bits",
-        "type": "uint8"
-      },
-      {
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      }
-    ],
-    "name": "SafeCastOverflowedUintDowncast",
     "type": "error"
   },
   {
@@ -273,9 +320,9 @@ export const ProofRegistryAbi = [
       },
       {
         "indexed": false,
-        "internalType": "bool",
-        "name": "upheld",
-        "type": "bool"
+        "internalType": "enum Proofs.ChallengeStatus",
+        "name": "outcome",
+        "type": "uint8"
       },
       {
         "indexed": false,
@@ -286,7 +333,19 @@ export const ProofRegistryAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "bondReturned",
+        "name": "toChallenger",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "bondRecipient",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "bond",
         "type": "uint256"
       }
     ],
@@ -329,9 +388,9 @@ export const ProofRegistryAbi = [
       },
       {
         "indexed": true,
-        "internalType": "bytes32",
-        "name": "root",
-        "type": "bytes32"
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
       },
       {
         "indexed": true,
@@ -341,9 +400,15 @@ export const ProofRegistryAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint256",
-        "name": "nodeId",
-        "type": "uint256"
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "recordKey",
+        "type": "bytes32"
       },
       {
         "indexed": false,
@@ -356,6 +421,18 @@ export const ProofRegistryAbi = [
         "internalType": "uint256",
         "name": "bond",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "lockedStake",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "decideBy",
+        "type": "uint64"
       }
     ],
     "name": "RecordChallenged",
@@ -570,6 +647,19 @@ export const ProofRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_DECISION_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_SLASH_PPM",
     "outputs": [
       {
@@ -597,6 +687,19 @@ export const ProofRegistryAbi = [
   {
     "inputs": [],
     "name": "MIN_CHALLENGE_WINDOW",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_DECISION_PERIOD",
     "outputs": [
       {
         "internalType": "uint64",
@@ -674,6 +777,11 @@ export const ProofRegistryAbi = [
   },
   {
     "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
       {
         "internalType": "bytes32",
         "name": "root",
@@ -905,6 +1013,32 @@ export const ProofRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "decisionPeriod",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "challengeId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "expireChallenge",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
@@ -927,6 +1061,11 @@ export const ProofRegistryAbi = [
             "type": "uint40"
           },
           {
+            "internalType": "uint40",
+            "name": "decideBy",
+            "type": "uint40"
+          },
+          {
             "internalType": "enum Proofs.ChallengeStatus",
             "name": "status",
             "type": "uint8"
@@ -935,6 +1074,16 @@ export const ProofRegistryAbi = [
             "internalType": "uint128",
             "name": "bond",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "lockedStake",
+            "type": "uint128"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "recordKey",
+            "type": "bytes32"
           },
           {
             "internalType": "uint64",
@@ -953,6 +1102,11 @@ export const ProofRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
         "internalType": "bytes32",
         "name": "root",
         "type": "bytes32"
@@ -962,11 +1116,6 @@ export const ProofRegistryAbi = [
     "outputs": [
       {
         "components": [
-          {
-            "internalType": "uint64",
-            "name": "nodeId",
-            "type": "uint64"
-          },
           {
             "internalType": "uint40",
             "name": "committedAt",
@@ -995,6 +1144,42 @@ export const ProofRegistryAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
+        "name": "recordKey",
+        "type": "bytes32"
+      }
+    ],
+    "name": "getDispute",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "pendingChallengeId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bool",
+            "name": "settled",
+            "type": "bool"
+          }
+        ],
+        "internalType": "struct Proofs.Dispute",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
         "name": "inferenceId",
         "type": "bytes32"
       }
@@ -1007,11 +1192,6 @@ export const ProofRegistryAbi = [
             "internalType": "bytes20",
             "name": "leafPrefix",
             "type": "bytes20"
-          },
-          {
-            "internalType": "uint56",
-            "name": "nodeId",
-            "type": "uint56"
           },
           {
             "internalType": "uint40",
@@ -1091,6 +1271,11 @@ export const ProofRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
         "internalType": "bytes32",
         "name": "root",
         "type": "bytes32"
@@ -1109,6 +1294,11 @@ export const ProofRegistryAbi = [
   },
   {
     "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
       {
         "internalType": "bytes32",
         "name": "root",
@@ -1171,6 +1361,11 @@ export const ProofRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
         "components": [
           {
             "internalType": "bytes32",
@@ -1221,6 +1416,11 @@ export const ProofRegistryAbi = [
   },
   {
     "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
       {
         "internalType": "bytes32",
         "name": "inferenceId",
@@ -1279,6 +1479,35 @@ export const ProofRegistryAbi = [
       }
     ],
     "name": "leafOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "pure",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "root",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "leaf",
+        "type": "bytes32"
+      }
+    ],
+    "name": "recordKeyOf",
     "outputs": [
       {
         "internalType": "bytes32",
@@ -1365,6 +1594,19 @@ export const ProofRegistryAbi = [
       }
     ],
     "name": "setChallengeWindow",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "newPeriod",
+        "type": "uint64"
+      }
+    ],
+    "name": "setDecisionPeriod",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

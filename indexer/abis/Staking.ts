@@ -93,6 +93,22 @@ export const StakingAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "cutPpm",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "maxCutPpm",
+        "type": "uint32"
+      }
+    ],
+    "name": "StakingCutAboveAccepted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "effectiveAt",
         "type": "uint64"
@@ -174,6 +190,22 @@ export const StakingAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "locked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "requested",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakingNotLocked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "operator",
         "type": "address"
@@ -234,6 +266,22 @@ export const StakingAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "slasher",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "feeSource",
+        "type": "address"
+      }
+    ],
+    "name": "StakingProtocolContractsSet",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "operator",
         "type": "address"
       }
@@ -255,6 +303,22 @@ export const StakingAbi = [
       }
     ],
     "name": "StakingSlashTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "locked",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "slashableAfter",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakingStakeLocked",
     "type": "error"
   },
   {
@@ -287,6 +351,17 @@ export const StakingAbi = [
       }
     ],
     "name": "StakingTooManyThawRequests",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "StakingUnauthorized",
     "type": "error"
   },
   {
@@ -371,12 +446,6 @@ export const StakingAbi = [
         "type": "address"
       },
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "from",
-        "type": "address"
-      },
-      {
         "indexed": false,
         "internalType": "uint256",
         "name": "amount",
@@ -389,7 +458,7 @@ export const StakingAbi = [
         "type": "uint256"
       }
     ],
-    "name": "FeesDistributed",
+    "name": "FeesCredited",
     "type": "event"
   },
   {
@@ -428,6 +497,25 @@ export const StakingAbi = [
       }
     ],
     "name": "Paused",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "slasher",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "feeSource",
+        "type": "address"
+      }
+    ],
+    "name": "ProtocolContractsSet",
     "type": "event"
   },
   {
@@ -590,6 +678,31 @@ export const StakingAbi = [
         "type": "address"
       },
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "totalLocked",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakeLocked",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
         "indexed": true,
         "internalType": "address",
         "name": "challenger",
@@ -633,6 +746,31 @@ export const StakingAbi = [
       }
     ],
     "name": "StakeSlashed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "totalLocked",
+        "type": "uint256"
+      }
+    ],
+    "name": "StakeUnlocked",
     "type": "event"
   },
   {
@@ -906,19 +1044,6 @@ export const StakingAbi = [
   },
   {
     "inputs": [],
-    "name": "SLASHER_ROLE",
-    "outputs": [
-      {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
-    ],
-    "stateMutability": "view",
-    "type": "function"
-  },
-  {
-    "inputs": [],
     "name": "TOKEN",
     "outputs": [
       {
@@ -1019,6 +1144,30 @@ export const StakingAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "creditFees",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "toDelegators",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "cutChangeDelay",
     "outputs": [
@@ -1042,6 +1191,11 @@ export const StakingAbi = [
         "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint32",
+        "name": "maxCutPpm",
+        "type": "uint32"
       }
     ],
     "name": "delegate",
@@ -1060,6 +1214,11 @@ export const StakingAbi = [
         "internalType": "uint256",
         "name": "amount",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint32",
+        "name": "maxCutPpm",
+        "type": "uint32"
       },
       {
         "internalType": "uint256",
@@ -1088,21 +1247,16 @@ export const StakingAbi = [
     "type": "function"
   },
   {
-    "inputs": [
+    "inputs": [],
+    "name": "feeSource",
+    "outputs": [
       {
         "internalType": "address",
-        "name": "operator",
+        "name": "",
         "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "amount",
-        "type": "uint256"
       }
     ],
-    "name": "distributeFees",
-    "outputs": [],
-    "stateMutability": "nonpayable",
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -1343,6 +1497,49 @@ export const StakingAbi = [
         "internalType": "uint64",
         "name": "",
         "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "lockStake",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "locked",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
+    "name": "lockedStakeOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "locked",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -1595,6 +1792,24 @@ export const StakingAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "newSlasher",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "newFeeSource",
+        "type": "address"
+      }
+    ],
+    "name": "setProtocolContracts",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "newThawingPeriod",
         "type": "uint64"
@@ -1624,7 +1839,18 @@ export const StakingAbi = [
       }
     ],
     "name": "slash",
-    "outputs": [],
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "taken",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "toChallenger",
+        "type": "uint256"
+      }
+    ],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -1648,6 +1874,19 @@ export const StakingAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "slasher",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1658,6 +1897,30 @@ export const StakingAbi = [
     "name": "stake",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
+    "name": "stakeOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "own",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "delegated",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -1806,6 +2069,24 @@ export const StakingAbi = [
         "type": "uint256"
       }
     ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "unlockStake",
+    "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
   },

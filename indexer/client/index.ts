@@ -130,11 +130,48 @@ export interface Operator {
   activeStake: Amount;
   slashed: Amount;
   rewardsClaimed: Amount;
-  feesDistributed: Amount;
+  /** Staking.lockedStakeOf: what its nodes' pending challenges may slash, held back from withdrawals. */
+  lockedStake: Amount;
+  /** The challenges waiting for the arbiter, each with its lock and the time it expires undecided after. */
+  pendingChallenges: {
+    id: string;
+    nodeId: string;
+    challenger: string;
+    lockedStake: Amount;
+    decideBy: string;
+    openedAt: string;
+  }[];
+  /** Every challenge of its nodes, newest first. */
+  challenges: {
+    id: string;
+    nodeId: string;
+    inferenceId: string;
+    root: string;
+    challenger: string;
+    status: "pending" | "upheld" | "rejected" | "expired" | "superseded";
+    bond: Amount;
+    lockedStake: Amount;
+    decideBy: string;
+    /** What staking took and what of it the challenger got; null while pending. */
+    slashed: Amount | null;
+    toChallenger: Amount | null;
+    /** Who got the bond: the challenger (upheld, superseded) or the operator (rejected, expired); null while pending. */
+    bondRecipient: string | null;
+    openedAt: string;
+    resolvedAt: string | null;
+  }[];
+  /** Own active stake against what its active nodes need (NodeRegistry.requiredOwnStakeOf). */
+  ownStake: { own: Amount; required: Amount; minimumPerNode: Amount; activeNodes: number; covered: boolean };
+  /** Node fees credited with each payment, and the delegators' part of them after the cut. */
+  feesCredited: Amount;
+  feesToDelegators: Amount;
+  /** The latest 100 credits, newest first. */
+  feeCredits: ({ amount: Amount; toOperator: Amount; toDelegators: Amount } & At)[];
   cutPpm: number;
   pendingCut: { cutPpm: number; effectiveAt: string } | null;
   firstStakedAt: string | null;
-  delegations: { delegator: string; shares: string; tokens: Amount; since: string }[];
+  /** `maxCutPpm`: the highest cut the delegator accepted in its last delegation (null if not decodable). */
+  delegations: { delegator: string; shares: string; tokens: Amount; maxCutPpm: number | null; since: string }[];
   thawRequests: ({
     staker: string;
     requestId: string;
@@ -164,6 +201,8 @@ export interface Operator {
     modes: ("none" | "tee" | "zk")[];
     capacity: number;
     prices: { none: Amount; tee: Amount; zk: Amount };
+    /** A scheduled price increase: these prices apply from effectiveAt; null when none. */
+    scheduledPrices: { none: Amount; tee: Amount; zk: Amount; effectiveAt: string } | null;
     metadataURI: string;
     teeMeasurement: string;
     jailedUntil: string;
@@ -171,6 +210,33 @@ export interface Operator {
     registeredAt: string;
     models: string[];
   }[];
+}
+
+export interface Escrow {
+  payer: string;
+  operator: string;
+  balance: Amount;
+  /** The part on its way out, withdrawable from thawEndsAt ("0": no thaw). */
+  thawing: Amount;
+  thawStartedAt: string;
+  thawEndsAt: string;
+  funded: Amount;
+  withdrawn: Amount;
+  paid: Amount;
+}
+
+export interface Escrows {
+  address: string;
+  /** The free balance (PaymentsEscrow.balanceOf). */
+  balance: Amount;
+  deposited: Amount;
+  funded: Amount;
+  withdrawn: Amount;
+  paid: Amount;
+  /** The address's escrows as a payer, one per operator. */
+  escrows: Escrow[];
+  /** The escrows payers hold with the address as operator. */
+  escrowsAsOperator: Escrow[];
 }
 
 export interface Model {
@@ -205,7 +271,7 @@ export interface Stats {
   proofsCommitted: number;
   proofRecords: number;
   proofBatches: number;
-  challenges: { open: number; upheld: number; rejected: number };
+  challenges: { open: number; upheld: number; rejected: number; expired: number; superseded: number };
 }
 
 export interface DailyStats {
@@ -306,6 +372,8 @@ export function createIndexerClient(baseUrl: string, options: { fetch?: typeof f
       json<Nodes>(`/nodes${query({ model, mode, minStake: minStake === undefined ? undefined : String(minStake) })}`),
     /** GET /operators/:address: stake, delegations, thaws, slashes, rewards and nodes. */
     operator: (account: string) => json<Operator>(`/operators/${address(account)}`),
+    /** GET /escrows/:address: the free balance and the escrow with each operator. */
+    escrows: (account: string) => json<Escrows>(`/escrows/${address(account)}`),
     /** GET /models/:id: a model with the royalty in force now. */
     model: (id: string) => json<Model>(`/models/${encodeURIComponent(id)}`),
     /** GET /stats: the network now. */

@@ -176,7 +176,11 @@ async function loadStats() {
       ["Payment volume", opg(s.paymentsVolume.wei)],
       ["Fees burned", opg(s.feesBurned.wei, 4)],
       ["Proof records", `${group(String(s.proofsCommitted))} in ${group(String(s.proofBatches))} batches`],
-      ["Challenges", `${s.challenges.open} open, ${s.challenges.upheld} upheld, ${s.challenges.rejected} rejected`],
+      [
+        "Challenges",
+        `${s.challenges.open} open, ${s.challenges.upheld} upheld, ${s.challenges.rejected} rejected, ` +
+          `${s.challenges.expired} expired`,
+      ],
     ];
     const list = document.querySelector("#stats dl");
     list.replaceChildren(...items.map(([term, value]) => el("div", {}, el("dt", {}, term), el("dd", {}, value))));
@@ -492,6 +496,7 @@ function paymentsView(address, payments, nextCursor) {
 async function operatorView(address) {
   const o = await api(`/operators/${address}`);
   if (o.nodes.length === 0 && o.activeStake.wei === "0" && o.slashes.length === 0) return null;
+  const own = o.ownStake;
   return el(
     "div",
     { class: "operator" },
@@ -502,6 +507,62 @@ async function operatorView(address) {
       `Active stake ${opg(o.activeStake.wei, 0)} (own ${opg(o.ownActive.wei, 0)}, delegated ${opg(o.delegated.wei, 0)}), `,
       `${o.nodes.length} node${o.nodes.length === 1 ? "" : "s"}, slashed ${opg(o.slashed.wei)} in ${o.slashes.length} slash${o.slashes.length === 1 ? "" : "es"}.`,
     ),
+    el(
+      "p",
+      { class: "own-stake" },
+      `Own stake ${opg(own.own.wei, 0)} of ${opg(own.required.wei, 0)} required ` +
+        `(${opg(own.minimumPerNode.wei, 0)} per active node)${own.covered ? "" : ": not covered, its nodes do not serve"}. `,
+      `Locked by pending challenges: ${opg(o.lockedStake.wei)}.`,
+    ),
+    o.pendingChallenges.length
+      ? table(
+          "Pending challenges",
+          ["Challenge", "Node", "Locked", "Decide by"],
+          o.pendingChallenges.map((x) => [
+            el("code", {}, `${x.id.slice(0, 10)}…`),
+            `#${x.nodeId}`,
+            opg(x.lockedStake.wei, 4),
+            when(x.decideBy),
+          ]),
+          [2],
+        )
+      : null,
+  );
+}
+
+/** The address's free balance and its escrow with each operator (as a payer), and payers' escrows with it. */
+async function escrowsView(address) {
+  const e = await api(`/escrows/${address}`);
+  if (e.escrows.length === 0 && e.escrowsAsOperator.length === 0 && e.balance.wei === "0") return null;
+  const row = (x, who) => [
+    el("code", {}, who),
+    opg(x.balance.wei, 4),
+    opg(x.thawing.wei, 4),
+    x.thawEndsAt === "0" ? "—" : when(x.thawEndsAt),
+    opg(x.paid.wei, 4),
+  ];
+  const headers = ["", "Balance", "Thawing", "Withdrawable from", "Paid"];
+  return el(
+    "div",
+    { class: "escrows" },
+    el("h3", {}, "Escrows"),
+    el("p", {}, `Free balance ${opg(e.balance.wei, 4)} (requests and new escrows draw on it).`),
+    e.escrows.length
+      ? table(
+          "Escrows with operators",
+          ["Operator", ...headers.slice(1)],
+          e.escrows.map((x) => row(x, x.operator)),
+          [1, 2, 4],
+        )
+      : null,
+    e.escrowsAsOperator.length
+      ? table(
+          "Escrows of payers with this operator",
+          ["Payer", ...headers.slice(1)],
+          e.escrowsAsOperator.map((x) => row(x, x.payer)),
+          [1, 2, 4],
+        )
+      : null,
   );
 }
 
@@ -516,10 +577,11 @@ async function search(address) {
   result.replaceChildren(el("p", { class: "loading" }, "Loading…"));
   history.replaceState(null, "", `#address=${address}`);
   try {
-    const [unlocks, payments, operator] = await Promise.all([
+    const [unlocks, payments, operator, escrows] = await Promise.all([
       api(`/unlocks/${address}?at=${chainNow}`),
       api(`/payments/${address}?limit=20`),
       operatorView(address).catch(() => null),
+      escrowsView(address).catch(() => null),
     ]);
     const list = [...payments.payments];
     const paymentsBox = el("div");
@@ -542,6 +604,7 @@ async function search(address) {
       schedulesView(unlocks),
       el("h3", {}, "Payment history"),
       paymentsBox,
+      ...(escrows ? [escrows] : []),
       ...(operator ? [operator] : []),
     );
   } catch (error) {
@@ -682,9 +745,46 @@ document.getElementById("search-form").addEventListener("submit", (event) => {
 });
 document.getElementById("node-filters").addEventListener("change", () => renderNodes());
 
+// ------------------------------------------------------------------ challenges
+
+/** The challenges waiting for the arbiter, the nearest deadline first. */
+async function loadChallenges() {
+  const box = document.getElementById("challenge-list");
+  try {
+    const data = await graphql(`
+      {
+        proofChallenges(where: { status: "pending" }, orderBy: "decideBy", orderDirection: "asc", limit: 100) {
+          items {
+            id
+            nodeId
+            operator
+            challenger
+            lockedStake
+            decideBy
+          }
+        }
+      }
+    `);
+    const items = data.proofChallenges.items;
+    box.replaceChildren(
+      items.length === 0
+        ? el("p", { class: "empty" }, "No challenge is waiting for a decision.")
+        : table(
+            "Open challenges",
+            ["Node", "Challenger", "Locked", "Decide by"],
+            items.map((x) => [`#${x.nodeId}`, el("code", {}, x.challenger), opg(x.lockedStake, 4), when(x.decideBy)]),
+            [2],
+          ),
+    );
+    showError("challenges", "");
+  } catch (error) {
+    showError("challenges", `Could not load the open challenges: ${error.message}`);
+  }
+}
+
 async function start() {
   await loadStats(); // first: the chain's time is "today" for everything else
-  await Promise.all([loadUnlocks(), loadNodes()]);
+  await Promise.all([loadUnlocks(), loadNodes(), loadChallenges()]);
   const fromHash = /^#address=(0x[0-9a-fA-F]{40})$/.exec(location.hash);
   if (fromHash) {
     document.getElementById("address").value = fromHash[1];

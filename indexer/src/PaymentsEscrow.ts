@@ -3,9 +3,12 @@ import {
   deposit,
   escrowAccount,
   escrowCollection,
+  escrowFunding,
   model,
+  operatorEscrow,
   payment,
   request,
+  requestCommitment,
   voucherSkip,
   withdrawal,
 } from "ponder:schema";
@@ -15,7 +18,16 @@ import { promoteRoyalty } from "./ModelRegistry.js";
 import { record } from "./network.js";
 import { where } from "./where.js";
 
-const emptyAccount = { balance: 0n, thawing: 0n, thawEndsAt: 0n, deposited: 0n, withdrawn: 0n, paid: 0n };
+const emptyAccount = { balance: 0n, deposited: 0n, funded: 0n, withdrawn: 0n, paid: 0n };
+const emptyEscrow = {
+  balance: 0n,
+  thawing: 0n,
+  thawStartedAt: 0n,
+  thawEndsAt: 0n,
+  funded: 0n,
+  withdrawn: 0n,
+  paid: 0n,
+};
 
 ponder.on("PaymentsEscrow:Deposited", async ({ event, context }) => {
   const { payer, depositor, amount } = event.args;
@@ -26,21 +38,48 @@ ponder.on("PaymentsEscrow:Deposited", async ({ event, context }) => {
     .onConflictDoUpdate((row) => ({ balance: row.balance + amount, deposited: row.deposited + amount }));
 });
 
-ponder.on("PaymentsEscrow:ThawStarted", async ({ event, context }) => {
-  const { payer, amount, thawEndsAt } = event.args;
+/** The free balance funds the escrow with the operator (depositToEscrow deposits first, in the same call). */
+ponder.on("PaymentsEscrow:EscrowFunded", async ({ event, context }) => {
+  const { payer, operator, amount } = event.args;
+  await context.db.insert(escrowFunding).values({ id: event.id, payer, operator, amount, ...where(event) });
   await context.db
-    .insert(escrowAccount)
-    .values({ payer, ...emptyAccount, thawing: amount, thawEndsAt })
-    .onConflictDoUpdate({ thawing: amount, thawEndsAt });
+    .update(escrowAccount, { payer })
+    .set((row) => ({ balance: row.balance - amount, funded: row.funded + amount }));
+  await context.db
+    .insert(operatorEscrow)
+    .values({ payer, operator, ...emptyEscrow, balance: amount, funded: amount })
+    .onConflictDoUpdate((row) => ({ balance: row.balance + amount, funded: row.funded + amount }));
 });
 
+/** A thaw replaces the previous one; an amount of 0 cancels it. */
+ponder.on("PaymentsEscrow:ThawStarted", async ({ event, context }) => {
+  const { payer, operator, amount, thawEndsAt } = event.args;
+  const thawStartedAt = amount === 0n ? 0n : event.block.timestamp;
+  await context.db
+    .insert(operatorEscrow)
+    .values({ payer, operator, ...emptyEscrow, thawing: amount, thawStartedAt, thawEndsAt })
+    .onConflictDoUpdate({ thawing: amount, thawStartedAt, thawEndsAt });
+});
+
+/** From the escrow with `operator` (what was thawing), or from the free balance when `operator` is zero. */
 ponder.on("PaymentsEscrow:Withdrawn", async ({ event, context }) => {
-  const { payer, amount } = event.args;
-  await context.db.insert(withdrawal).values({ id: event.id, payer, amount, ...where(event) });
-  await context.db.update(escrowAccount, { payer }).set((row) => ({
+  const { payer, operator, amount } = event.args;
+  await context.db.insert(withdrawal).values({ id: event.id, payer, operator, amount, ...where(event) });
+  if (operator === zeroAddress) {
+    await context.db
+      .update(escrowAccount, { payer })
+      .set((row) => ({ balance: row.balance - amount, withdrawn: row.withdrawn + amount }));
+    return;
+  }
+  await context.db
+    .insert(escrowAccount)
+    .values({ payer, ...emptyAccount, withdrawn: amount })
+    .onConflictDoUpdate((row) => ({ withdrawn: row.withdrawn + amount }));
+  await context.db.update(operatorEscrow, { payer, operator }).set((row) => ({
     balance: row.balance - amount,
     withdrawn: row.withdrawn + amount,
     thawing: 0n,
+    thawStartedAt: 0n,
     thawEndsAt: 0n,
   }));
 });
@@ -62,12 +101,17 @@ ponder.on("PaymentsEscrow:PaymentCollected", async ({ event, context }) => {
     protocolFee: a.protocolFee,
     ...where(event),
   });
-  // A voucher is paid from the balance (a request's fee cap already left it when the request was posted).
-  const fromBalance = a.kind === 0 ? a.gross : 0n;
-  await context.db.update(escrowAccount, { payer: a.payer }).set((row) => {
-    const balance = row.balance - fromBalance;
-    return { balance, thawing: row.thawing > balance ? balance : row.thawing, paid: row.paid + a.gross };
-  });
+  // A voucher is paid from the payer's escrow with the node's operator, its thaw capped at what is left; a request
+  // from its fee cap, which left the free balance when the request was posted.
+  if (a.kind === 0)
+    await context.db.update(operatorEscrow, { payer: a.payer, operator: a.operator }).set((row) => {
+      const balance = row.balance - a.gross;
+      return { balance, thawing: row.thawing > balance ? balance : row.thawing, paid: row.paid + a.gross };
+    });
+  await context.db
+    .insert(escrowAccount)
+    .values({ payer: a.payer, ...emptyAccount, paid: a.gross })
+    .onConflictDoUpdate((row) => ({ paid: row.paid + a.gross }));
   await record(context.db, event.block.timestamp, { inferencesPaid: 1, volume: a.gross });
   // The registry applied any royalty increase that was due: the model row follows now.
   const m = await context.db.find(model, { id: a.modelId });
@@ -77,13 +121,6 @@ ponder.on("PaymentsEscrow:PaymentCollected", async ({ event, context }) => {
 ponder.on("PaymentsEscrow:VoucherSkipped", async ({ event, context }) => {
   const { index, payer, nodeId, reason } = event.args;
   await context.db.insert(voucherSkip).values({ id: event.id, index, payer, nodeId, reason, ...where(event) });
-});
-
-ponder.on("PaymentsEscrow:NodeFeesCollected", async ({ event, context }) => {
-  const { operator, amount } = event.args;
-  await context.db
-    .insert(escrowCollection)
-    .values({ id: event.id, kind: "nodeFees", to: operator, amount, ...where(event) });
 });
 
 ponder.on("PaymentsEscrow:RoyaltiesCollected", async ({ event, context }) => {
@@ -123,6 +160,15 @@ ponder.on("PaymentsEscrow:RequestPosted", async ({ event, context }) => {
     postedAt: event.block.timestamp,
   });
   await context.db.update(escrowAccount, { payer: a.payer }).set((row) => ({ balance: row.balance - a.feeCap }));
+});
+
+/** The node's answer committed before an open request is fulfilled (a later block): the last per (request, node). */
+ponder.on("PaymentsEscrow:FulfilmentCommitted", async ({ event, context }) => {
+  const { requestId, nodeId, commitment } = event.args;
+  await context.db
+    .insert(requestCommitment)
+    .values({ requestId, nodeId, commitment, ...where(event) })
+    .onConflictDoUpdate({ commitment, ...where(event) });
 });
 
 ponder.on("PaymentsEscrow:RequestFulfilled", async ({ event, context }) => {

@@ -30,6 +30,7 @@ const NAMES = [
   "ProofRegistry:ParameterSet",
   "ProofRegistry:VerifierSet",
   "Staking:ParameterSet",
+  "Staking:ProtocolContractsSet",
   "Staking:Paused",
   "Staking:Unpaused",
   "VestingVault:TreasurySet",

@@ -2,14 +2,15 @@ import { ponder } from "ponder:registry";
 import {
   delegation,
   delegationChange,
-  feeDistribution,
+  feeCredit,
   operator,
   rewardClaim,
   slash,
   stakeChange,
+  stakeLock,
   thawRequest,
 } from "ponder:schema";
-import { and, asc, eq } from "ponder";
+import { and, asc, eq, lte } from "ponder";
 import { decodeFunctionData } from "viem";
 
 import { StakingAbi } from "../abis/index.js";
@@ -36,10 +37,22 @@ ponder.on("Staking:StakeDelegated", async ({ event, context }) => {
   await context.db
     .insert(stakeChange)
     .values({ id: event.id, operator: op, staker: delegator, kind: "delegate", amount, ...where(event) });
+  const maxCutPpm = acceptedCut(event.transaction, context.contracts.Staking.address);
   const position = await context.db
     .insert(delegation)
-    .values({ operator: op, delegator, shares, since: event.block.timestamp, updatedAt: event.block.timestamp })
-    .onConflictDoUpdate((row) => ({ shares: row.shares + shares, updatedAt: event.block.timestamp }));
+    .values({
+      operator: op,
+      delegator,
+      shares,
+      maxCutPpm,
+      since: event.block.timestamp,
+      updatedAt: event.block.timestamp,
+    })
+    .onConflictDoUpdate((row) => ({
+      shares: row.shares + shares,
+      maxCutPpm: maxCutPpm ?? row.maxCutPpm,
+      updatedAt: event.block.timestamp,
+    }));
   await context.db.insert(delegationChange).values({
     id: event.id,
     operator: op,
@@ -48,6 +61,7 @@ ponder.on("Staking:StakeDelegated", async ({ event, context }) => {
     amount,
     shares,
     sharesAfter: position.shares,
+    maxCutPpm,
     ...where(event),
   });
   await context.db
@@ -102,6 +116,7 @@ ponder.on("Staking:ThawRequested", async ({ event, context }) => {
       amount,
       shares: burnedShares,
       sharesAfter: position.shares,
+      maxCutPpm: null,
       ...where(event),
     });
     await context.db.update(operator, { address: op }).set((row) => ({
@@ -113,6 +128,22 @@ ponder.on("Staking:ThawRequested", async ({ event, context }) => {
   }
   await record(context.db, event.block.timestamp, {}, { totalActive: -amount, totalThawing: amount });
 });
+
+/**
+ * The highest cut a delegation accepted: the `maxCutPpm` argument of delegate or delegateWithPermit, which no event
+ * carries, decoded from the transaction's input when it calls Staking directly; null when another contract made the
+ * call (a wallet, a multicall).
+ */
+function acceptedCut(transaction: { to: `0x${string}` | null; input: `0x${string}` }, staking: `0x${string}`) {
+  if (transaction.to?.toLowerCase() !== staking.toLowerCase()) return null;
+  try {
+    const call = decodeFunctionData({ abi: StakingAbi, data: transaction.input });
+    if (call.functionName === "delegate" || call.functionName === "delegateWithPermit") return call.args[2];
+  } catch {
+    // not a Staking call we know
+  }
+  return null;
+}
 
 /**
  * The delegation shares an undelegate burned: from the call data when the transaction calls Staking.undelegate
@@ -149,13 +180,21 @@ ponder.on("Staking:StakeWithdrawn", async ({ event, context }) => {
   await context.db
     .insert(stakeChange)
     .values({ id: event.id, operator: op, staker, kind: "withdraw", amount, ...where(event) });
-  // The withdrawal took the staker's oldest `requests` open requests; those of the pool's current epoch held shares.
+  // The withdrawal took every thawed request among the oldest it looked at: `requests` of them, the first thawed
+  // ones in queue order. Those of the pool's current epoch held shares.
   const o = (await context.db.find(operator, { address: op }))!;
   const epoch = own ? o.ownThawingEpoch : o.delegatedThawingEpoch;
   const oldest = await context.db.sql
     .select()
     .from(thawRequest)
-    .where(and(eq(thawRequest.operator, op), eq(thawRequest.staker, staker), eq(thawRequest.status, "open")))
+    .where(
+      and(
+        eq(thawRequest.operator, op),
+        eq(thawRequest.staker, staker),
+        eq(thawRequest.status, "open"),
+        lte(thawRequest.thawingUntil, event.block.timestamp),
+      ),
+    )
     .orderBy(asc(thawRequest.requestId))
     .limit(Number(requests));
   let shares = 0n;
@@ -222,15 +261,40 @@ ponder.on("Staking:StakeSlashed", async ({ event, context }) => {
   );
 });
 
-ponder.on("Staking:FeesDistributed", async ({ event, context }) => {
-  const { operator: op, from, amount, toDelegators } = event.args;
+ponder.on("Staking:FeesCredited", async ({ event, context }) => {
+  const { operator: op, amount, toDelegators } = event.args;
   await context.db
-    .insert(feeDistribution)
-    .values({ id: event.id, operator: op, from, amount, toDelegators, ...where(event) });
+    .insert(feeCredit)
+    .values({ id: event.id, operator: op, amount, toOperator: amount - toDelegators, toDelegators, ...where(event) });
   await context.db
     .insert(operator)
-    .values({ address: op, ...emptyOperator, feesDistributed: amount })
-    .onConflictDoUpdate((row) => ({ feesDistributed: row.feesDistributed + amount }));
+    .values({ address: op, ...emptyOperator, feesCredited: amount, feesToDelegators: toDelegators })
+    .onConflictDoUpdate((row) => ({
+      feesCredited: row.feesCredited + amount,
+      feesToDelegators: row.feesToDelegators + toDelegators,
+    }));
+});
+
+ponder.on("Staking:StakeLocked", async ({ event, context }) => {
+  const { operator: op, amount, totalLocked } = event.args;
+  await context.db
+    .insert(stakeLock)
+    .values({ id: event.id, operator: op, kind: "lock", amount, totalLocked, ...where(event) });
+  await context.db
+    .insert(operator)
+    .values({ address: op, ...emptyOperator, lockedStake: totalLocked })
+    .onConflictDoUpdate({ lockedStake: totalLocked });
+});
+
+ponder.on("Staking:StakeUnlocked", async ({ event, context }) => {
+  const { operator: op, amount, totalLocked } = event.args;
+  await context.db
+    .insert(stakeLock)
+    .values({ id: event.id, operator: op, kind: "unlock", amount, totalLocked, ...where(event) });
+  await context.db
+    .insert(operator)
+    .values({ address: op, ...emptyOperator, lockedStake: totalLocked })
+    .onConflictDoUpdate({ lockedStake: totalLocked });
 });
 
 ponder.on("Staking:RewardsClaimed", async ({ event, context }) => {

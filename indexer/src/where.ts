@@ -26,7 +26,29 @@ export const emptyOperator = {
   delegatedThawingShares: 0n,
   delegatedThawingEpoch: 0,
   slashed: 0n,
-  feesDistributed: 0n,
+  lockedStake: 0n,
+  pendingChallenges: 0,
+  activeNodes: 0,
+  feesCredited: 0n,
+  feesToDelegators: 0n,
   rewardsClaimed: 0n,
   cutPpm: 0,
 };
+
+/** A node's prices in force at `time` (NodeRegistry._pricesNow): the scheduled ones once their increase is due. */
+export function pricesNow(
+  row: {
+    priceNone: bigint;
+    priceTee: bigint;
+    priceZk: bigint;
+    pendingPriceNone: bigint | null;
+    pendingPriceTee: bigint | null;
+    pendingPriceZk: bigint | null;
+    priceIncreaseAt: bigint | null;
+  },
+  time: bigint,
+): readonly [bigint, bigint, bigint] {
+  if (row.priceIncreaseAt !== null && row.priceIncreaseAt <= time)
+    return [row.pendingPriceNone ?? 0n, row.pendingPriceTee ?? 0n, row.pendingPriceZk ?? 0n];
+  return [row.priceNone, row.priceTee, row.priceZk];
+}

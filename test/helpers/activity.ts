@@ -114,8 +114,9 @@ export async function deployedSystem() {
       return tx.hash;
     },
 
+    /** The payer deposits `amount` straight into its escrow with the operator (Deposited, then EscrowFunded). */
     async deposit(amount: bigint) {
-      const tx = await escrow.connect(payer).deposit(payer.address, amount);
+      const tx = await escrow.connect(payer).depositToEscrow(payer.address, operator.address, amount);
       await tx.wait();
       return tx.hash;
     },
@@ -243,28 +244,49 @@ export async function expectIndexerMatchesChain(sys: System, url: string) {
     chainPayments.map((e) => key(e.transactionHash, e.args.gross)).sort(),
   );
 
-  // The payer's escrow account: balance as the contract has it, deposits and payments as the events add up.
-  const { escrowAccount } = await graphql<{ escrowAccount: { balance: string; deposited: string; paid: string } }>(
+  // The payer's account: free balance and its escrow with the operator as the contract has them, deposits, fundings
+  // and payments as the events add up.
+  const { escrowAccount, operatorEscrow } = await graphql<{
+    escrowAccount: { balance: string; deposited: string; funded: string; paid: string };
+    operatorEscrow: { balance: string; thawing: string; funded: string; paid: string };
+  }>(
     url,
     `
-      query ($payer: String!) {
+      query ($payer: String!, $operator: String!) {
         escrowAccount(payer: $payer) {
           balance
           deposited
+          funded
+          paid
+        }
+        operatorEscrow(payer: $payer, operator: $operator) {
+          balance
+          thawing
+          funded
           paid
         }
       }
     `,
-    { payer: payer.address.toLowerCase() },
+    { payer: payer.address.toLowerCase(), operator: sys.accounts.operator.address.toLowerCase() },
   );
   const deposited = (await escrow.queryFilter(escrow.filters.Deposited(payer.address))).reduce(
     (s, e) => s + e.args.amount,
     0n,
   );
   const paid = chainPayments.filter((e) => e.args.payer === payer.address).reduce((s, e) => s + e.args.gross, 0n);
-  expect(BigInt(escrowAccount.balance)).to.equal((await escrow.getAccount(payer.address)).balance);
+  const funded = (await escrow.queryFilter(escrow.filters.EscrowFunded(payer.address))).reduce(
+    (s, e) => s + e.args.amount,
+    0n,
+  );
+  expect(BigInt(escrowAccount.balance)).to.equal(await escrow.balanceOf(payer.address));
   expect(BigInt(escrowAccount.deposited)).to.equal(deposited);
+  expect(BigInt(escrowAccount.funded)).to.equal(funded);
   expect(BigInt(escrowAccount.paid)).to.equal(paid);
+  const onChain = await escrow.getEscrow(payer.address, sys.accounts.operator.address);
+  expect(BigInt(operatorEscrow.balance)).to.equal(onChain.balance);
+  expect(BigInt(operatorEscrow.thawing)).to.equal(onChain.thawing);
+  expect(BigInt(operatorEscrow.funded)).to.equal(funded);
+  expect(BigInt(operatorEscrow.paid)).to.equal(paid);
 
   // The routes: the ecosystem fund's unlocks at the chain's time (its clock ran ahead of the wall clock), and the
   // payer's payments, newest first.

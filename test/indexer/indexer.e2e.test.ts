@@ -87,6 +87,8 @@ describe("indexer against a hardhat node (end to end)", function () {
   >;
   const modelId = id("indexer-model");
   let nodeIds: { a1: bigint; a2: bigint; b: bigint };
+  /** The accepted cut of the delegation (delegate's maxCutPpm), which no event carries. */
+  const MAX_CUT = 150_000;
   let transferredAt: bigint;
   let transferredSchedule: bigint;
 
@@ -139,7 +141,8 @@ describe("indexer against a hardhat node (end to end)", function () {
     await mine(token.connect(airdrop).transfer(delegator.address, parseEther("20000")));
     await mine(models.connect(builder).registerModel(modelId, "ipfs://model", 50_000));
 
-    // Stakes, a cut set at once (no delegators yet), three nodes, a delegation, then a cut change that must wait.
+    // Stakes, a cut scheduled (every change waits), three nodes, a delegation accepting a cut up to MAX_CUT, then
+    // a second cut change, applied after the delay.
     await mine(token.connect(opA).approve(at("Staking"), parseEther("60000")));
     await mine(staking.connect(opA).stake(parseEther("60000")));
     await mine(staking.connect(opA).setDelegationCut(100_000));
@@ -158,13 +161,17 @@ describe("indexer against a hardhat node (end to end)", function () {
     };
     nodeIds = { a1: await register(opA, "a1"), a2: await register(opA, "a2"), b: await register(opB, "b") };
     await mine(token.connect(delegator).approve(at("Staking"), parseEther("10000")));
-    await mine(staking.connect(delegator).delegate(opA.address, parseEther("10000")));
+    await mine(staking.connect(delegator).delegate(opA.address, parseEther("10000"), MAX_CUT));
     await mine(staking.connect(opA).setDelegationCut(200_000));
     await mine(nodes.connect(opA).heartbeat(nodeIds.a1));
 
-    // Escrow: a deposit, vouchers to two nodes (node a1 twice, cumulative), a fulfilled and an expiring request.
-    await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("200")));
+    // Escrow: a deposit to the free balance, an escrow with each operator (one funded from the balance, one
+    // deposited straight into it), vouchers to two nodes (node a1 twice, cumulative), a fulfilled request (its
+    // answer committed a block before) and an expiring one.
+    await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("220")));
     await mine(escrow.connect(payer).deposit(payer.address, parseEther("200")));
+    await mine(escrow.connect(payer).fundEscrow(opA.address, parseEther("50")));
+    await mine(escrow.connect(payer).depositToEscrow(payer.address, opB.address, parseEther("20")));
     const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
     const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
     for (const [nodeId, inferences] of [
@@ -188,11 +195,13 @@ describe("indexer against a hardhat node (end to end)", function () {
     const deadline = (await now()) + 3_000n;
     await mine(escrow.connect(payer).postRequest(modelId, id("input-1"), TEE, parseEther("1"), deadline, 0));
     const fulfilled = (await escrow.queryFilter(escrow.filters.RequestPosted()))[0].args.requestId;
+    const commitment = await escrow.fulfilmentCommitmentOf(fulfilled, nodeIds.a1, id("output-1"), id("proof-1"));
+    await mine(escrow.connect(opA).commitFulfilment(fulfilled, nodeIds.a1, commitment));
     await mine(escrow.connect(opA).fulfil(fulfilled, nodeIds.a1, id("output-1"), id("proof-1")));
     await mine(escrow.connect(payer).postRequest(modelId, id("input-2"), TEE, parseEther("2"), deadline, 0));
-    await mine(escrow.connect(payer).thaw(parseEther("10")));
+    await mine(escrow.connect(payer).thaw(opA.address, parseEther("10")));
 
-    // Proofs: a single record and a batch of four; two challenges.
+    // Proofs: a single record and a batch of four; three challenges waiting for the arbiter (each locks stake).
     const record = (i: number) => ({
       inferenceId: id(`inference-${i}`),
       modelId,
@@ -214,14 +223,15 @@ describe("indexer against a hardhat node (end to end)", function () {
     const tree = StandardMerkleTree.of(batch.map(asTuple), RECORD_TYPES);
     await mine(proofs.connect(opA).commitBatch(nodeIds.a1, tree.root, 4, "ipfs://batch"));
     const bond = await proofs.challengeBond();
-    await mine(token.connect(challenger).approve(at("ProofRegistry"), bond * 2n));
-    await mine(proofs.connect(challenger).challenge(tree.root, batch[1], tree.getProof(1), "0x"));
-    await mine(proofs.connect(challenger).challenge(ZeroHash, record(0), [], "0x"));
-    const [upheldId, rejectedId] = (await proofs.queryFilter(proofs.filters.RecordChallenged())).map(
+    await mine(token.connect(challenger).approve(at("ProofRegistry"), bond * 4n));
+    await mine(proofs.connect(challenger).challenge(nodeIds.a1, tree.root, batch[1], tree.getProof(1), "0x"));
+    await mine(proofs.connect(challenger).challenge(nodeIds.a1, ZeroHash, record(0), [], "0x"));
+    await mine(proofs.connect(challenger).challenge(nodeIds.a1, tree.root, batch[2], tree.getProof(2), "0x"));
+    const [upheldId, rejectedId, expiredId] = (await proofs.queryFilter(proofs.filters.RecordChallenged())).map(
       (e) => e.args.challengeId,
     );
 
-    // The timelock (arbiter and jailer) upholds one, rejects the other and jails node b.
+    // The timelock (arbiter and jailer) upholds one, rejects another (the third waits) and jails node b.
     const delay = await timelock.getMinDelay();
     const targets = [at("ProofRegistry"), at("ProofRegistry"), at("NodeRegistry")];
     const data = [
@@ -246,14 +256,15 @@ describe("indexer against a hardhat node (end to end)", function () {
     await mine(vault.connect(contributor).transferSchedule(transferredSchedule, heir.address));
     transferredAt = await now();
 
-    // Ninety days later: withdrawals, releases, claims, collections, a burn, a reclaim, a deregistration.
+    // Ninety days later: the third challenge expired undecided; withdrawals, releases, claims, collections, a burn, a
+    // reclaim, a deregistration.
     await provider.send("evm_increaseTime", [90 * DAY]);
     await provider.send("evm_mine", []);
+    await mine(proofs.connect(facilitator).expireChallenge(expiredId));
     const ecosystemSchedule = BigInt(deployment.genesis.scheduleIds.ecosystem[0]);
     await mine(vault.connect(ecosystem).release(ecosystemSchedule));
     await mine(staking.connect(opA).withdraw(opA.address, 0));
     await mine(staking.connect(delegator).withdraw(opA.address, 0));
-    await mine(escrow.connect(facilitator).collectNodeFees(opA.address));
     await mine(staking.connect(opA).claimRewards(opA.address));
     await mine(staking.connect(delegator).claimRewards(opA.address));
     await mine(staking.connect(opB).claimRewards(opB.address));
@@ -262,10 +273,13 @@ describe("indexer against a hardhat node (end to end)", function () {
     await mine(escrow.connect(facilitator).flushProtocolFees());
     const expiring = (await escrow.queryFilter(escrow.filters.RequestPosted()))[1].args.requestId;
     await mine(escrow.connect(facilitator).reclaim(expiring));
-    await mine(escrow.connect(payer).withdraw());
+    await mine(escrow.connect(payer).withdraw(opA.address));
+    await mine(escrow.connect(payer).withdrawBalance(parseEther("5")));
     await mine(nodes.connect(opA).deregisterNode(nodeIds.a2));
-    // A second own thaw, still thawing at the end.
+    // A second own thaw, still thawing at the end; a fresh record challenged, pending at the end with stake locked.
     await mine(staking.connect(opA).unstake(parseEther("1000")));
+    await mine(proofs.connect(opA).commitRecord(nodeIds.a1, record(5)));
+    await mine(proofs.connect(challenger).challenge(nodeIds.a1, ZeroHash, record(5), [], "0x"));
   }
 
   for (const database of databases()) {
@@ -403,15 +417,74 @@ describe("indexer against a hardhat node (end to end)", function () {
         expect(answer.rewardClaims.map((c) => c.account).sort()).to.deep.equal(
           [opA.address, delegator.address].map((x) => x.toLowerCase()).sort(),
         );
-        const fees = await staking.queryFilter(staking.filters.FeesDistributed(opA.address));
-        expect(wei(answer.feesDistributed)).to.equal(fees[0].args.amount);
+        // Node fees credited with each payment: the events' sums, and each payment's node share of opA's nodes.
+        const fees = await staking.queryFilter(staking.filters.FeesCredited(opA.address));
+        expect(fees.length).to.equal(3);
+        expect(wei(answer.feesCredited)).to.equal(fees.reduce((s, e) => s + e.args.amount, 0n));
+        expect(wei(answer.feesToDelegators)).to.equal(fees.reduce((s, e) => s + e.args.toDelegators, 0n));
+        expect(wei(answer.feesToDelegators)).to.be.greaterThan(0n);
+        const shares = (await contracts().escrow.queryFilter(contracts().escrow.filters.PaymentCollected()))
+          .filter((e) => e.args.operator === opA.address)
+          .map((e) => e.args.nodeShare);
+        expect(answer.feeCredits.map((f) => wei(f.amount)).reverse()).to.deep.equal(shares);
+        for (const f of answer.feeCredits) expect(wei(f.toOperator) + wei(f.toDelegators)).to.equal(wei(f.amount));
+
+        // Locked stake: the pending challenge's lock, with its id and deadline as the registry has them.
+        const { proofs } = contracts();
+        expect(wei(answer.lockedStake)).to.equal(await staking.lockedStakeOf(opA.address));
+        expect(wei(answer.lockedStake)).to.be.greaterThan(0n);
+        expect(answer.pendingChallenges).to.have.length(1);
+        const pending = await proofs.getChallenge(answer.pendingChallenges[0].id);
+        expect(pending.status).to.equal(1n);
+        expect(answer.pendingChallenges[0].decideBy).to.equal(pending.decideBy.toString());
+        expect(wei(answer.pendingChallenges[0].lockedStake)).to.equal(pending.lockedStake);
+        expect(answer.pendingChallenges[0].nodeId).to.equal(pending.nodeId.toString());
+        // Every challenge of its nodes: status by name, amounts and the bond's recipient as the events and views say.
+        const STATUS = ["none", "pending", "upheld", "rejected", "expired", "superseded"];
+        expect(answer.challenges.map((x) => x.status).sort()).to.deep.equal([
+          "expired",
+          "pending",
+          "rejected",
+          "upheld",
+        ]);
+        const resolved = await proofs.queryFilter(proofs.filters.ChallengeResolved());
+        for (const x of answer.challenges) {
+          const onChain = await proofs.getChallenge(x.id);
+          expect(x.status, x.id).to.equal(STATUS[Number(onChain.status)]);
+          expect(wei(x.lockedStake)).to.equal(onChain.lockedStake);
+          expect(wei(x.bond)).to.equal(onChain.bond);
+          expect(x.decideBy).to.equal(onChain.decideBy.toString());
+          const r = resolved.find((e) => e.args.challengeId === x.id);
+          if (x.status === "pending") {
+            expect([r, x.slashed, x.bondRecipient]).to.deep.equal([undefined, null, null]);
+            continue;
+          }
+          expect(wei(x.slashed!)).to.equal(r!.args.slashed);
+          expect(wei(x.toChallenger!)).to.equal(r!.args.toChallenger);
+          expect(x.bondRecipient).to.equal(
+            (x.status === "upheld" ? actors.challenger.address : opA.address).toLowerCase(),
+          );
+        }
+        const upheld = answer.challenges.find((x) => x.status === "upheld")!;
+        expect(wei(upheld.slashed!)).to.equal(
+          a.fromOwnActive + a.fromOwnThawing + a.fromDelegated + a.fromDelegatedThawing,
+        );
+
+        // Own stake against the per-node minimum, as NodeRegistry and Staking.stakeOf have them.
+        const [own] = await staking.stakeOf(opA.address);
+        expect(wei(answer.ownStake.own)).to.equal(own);
+        expect(wei(answer.ownStake.required)).to.equal(await nodes.requiredOwnStakeOf(opA.address));
+        expect(wei(answer.ownStake.minimumPerNode)).to.equal(await nodes.minimumOwnStake());
+        expect(answer.ownStake.activeNodes).to.equal(1);
+        expect(answer.ownStake.covered).to.equal(true);
 
         // The delegation: shares and what they are worth now.
-        const [shares, tokens] = await staking.getDelegation(opA.address, delegator.address);
+        const [delegationShares, tokens] = await staking.getDelegation(opA.address, delegator.address);
         expect(answer.delegations).to.have.length(1);
         expect(answer.delegations[0].delegator).to.equal(delegator.address.toLowerCase());
-        expect(answer.delegations[0].shares).to.equal(shares.toString());
+        expect(answer.delegations[0].shares).to.equal(delegationShares.toString());
         expect(wei(answer.delegations[0].tokens)).to.equal(tokens);
+        expect(answer.delegations[0].maxCutPpm).to.equal(MAX_CUT);
 
         // Thaw requests: the withdrawn ones, and the open one valued as thawRequestsOf values it.
         for (const staker of [opA.address, delegator.address]) {
@@ -476,12 +549,12 @@ describe("indexer against a hardhat node (end to end)", function () {
         expect(wei(stats.feesBurned)).to.equal(feesBurned);
         const records = await proofs.queryFilter(proofs.filters.RecordCommitted());
         const batches = await proofs.queryFilter(proofs.filters.BatchCommitted());
-        expect(records.length).to.equal(2); // one committed by the node, one by the fulfilled request
+        expect(records.length).to.equal(3); // two committed by the node, one by the fulfilled request
         expect(stats.proofsCommitted).to.equal(
           records.length + batches.reduce((s, e) => s + Number(e.args.recordCount), 0),
         );
         expect(stats.proofBatches).to.equal(batches.length);
-        expect(stats.challenges).to.deep.equal({ open: 0, upheld: 1, rejected: 1 });
+        expect(stats.challenges).to.deep.equal({ open: 1, upheld: 1, rejected: 1, expired: 1, superseded: 0 });
 
         // Daily: each day's counts and sums as the events of that UTC day; the last day's snapshots as the chain now.
         const daily = await getJson<Api.DailyStats>("/stats/daily");
@@ -562,6 +635,32 @@ describe("indexer against a hardhat node (end to end)", function () {
         expect(await count(`/payments/${payer.address}?from=${newest + 1n}`)).to.equal(0);
       });
 
+      it("answers /escrows/:address as balanceOf and getEscrow, per operator", async () => {
+        const { escrow } = contracts();
+        const { payer, opA, opB } = actors;
+        const answer = await getJson<Api.Escrows>(`/escrows/${payer.address}`);
+        expect(wei(answer.balance)).to.equal(await escrow.balanceOf(payer.address));
+        expect(answer.escrows.map((e) => e.operator)).to.deep.equal(
+          [opA.address, opB.address].map((x) => x.toLowerCase()).sort(),
+        );
+        for (const e of answer.escrows) {
+          const onChain = await escrow.getEscrow(payer.address, e.operator);
+          expect(wei(e.balance), e.operator).to.equal(onChain.balance);
+          expect(wei(e.thawing), e.operator).to.equal(onChain.thawing);
+          expect(e.thawEndsAt).to.equal(onChain.thawEndsAt.toString());
+          expect(e.thawStartedAt).to.equal(onChain.thawStartedAt.toString());
+        }
+        const a = answer.escrows.find((e) => e.operator === opA.address.toLowerCase())!;
+        expect(wei(a.withdrawn)).to.equal(parseEther("10"));
+        expect(wei(a.funded)).to.equal(parseEther("50"));
+        const b = answer.escrows.find((e) => e.operator === opB.address.toLowerCase())!;
+        expect(wei(b.paid)).to.equal(40n * parseEther("0.03"));
+        expect(wei(answer.withdrawn)).to.equal(parseEther("15"));
+        const asOperator = await getJson<Api.Escrows>(`/escrows/${opB.address}`);
+        expect(asOperator.escrows).to.deep.equal([]);
+        expect(asOperator.escrowsAsOperator).to.deep.equal([b]);
+      });
+
       it("gives the royalty in force, a due scheduled increase included", async () => {
         const { models } = contracts();
         const model = await getJson<Api.Model>(`/models/${modelId}`);
@@ -605,12 +704,14 @@ describe("indexer against a hardhat node (end to end)", function () {
         expect((await client.stats()).totalSupply).to.deep.equal((await getJson<Api.Stats>("/stats")).totalSupply);
         expect(await client.dailyStats({ limit: 2 })).to.deep.equal(await getJson("/stats/daily?limit=2"));
         expect(await client.model(modelId)).to.deep.equal(await getJson(`/models/${modelId}`));
+        expect(await client.escrows(payer.address)).to.deep.equal(await getJson(`/escrows/${payer.address}`));
         for (const call of [
           () => client.unlocksOf("0x1234"),
           () => client.paymentsOf(payer.address, { node: "-1" }),
           () => client.paymentsOf(payer.address, { from: 20, to: 10 }),
           () => client.nodes({ model: modelId, mode: "bogus" as "tee" }),
           () => client.operator("nope"),
+          () => client.escrows("0x12"),
           () => client.dailyStats({ limit: 0 }),
           () => client.unlockTimeline({ from: "soon" }),
         ]) {
@@ -636,6 +737,7 @@ describe("indexer against a hardhat node (end to end)", function () {
             query: `query ($op: String!, $payer: String!, $delegator: String!) {
               account(address: $op) { balance }
               escrowAccount(payer: $payer) { balance deposited paid withdrawn }
+              operatorEscrow(payer: $payer, operator: $op) { balance }
               operator(address: $op) { ownActive delegated }
               delegation(operator: $op, delegator: $delegator) { shares }
               delegationChanges(where: { delegator: $delegator }) { items { kind } }
@@ -655,6 +757,7 @@ describe("indexer against a hardhat node (end to end)", function () {
           data: {
             account: { balance: string };
             escrowAccount: { balance: string; deposited: string; paid: string; withdrawn: string };
+            operatorEscrow: { balance: string };
             operator: { ownActive: string; delegated: string };
             delegation: { shares: string };
             delegationChanges: { items: { kind: string }[] };
@@ -666,9 +769,9 @@ describe("indexer against a hardhat node (end to end)", function () {
         expect(body.errors, JSON.stringify(body.errors)).to.equal(undefined);
         const d = body.data;
         expect(BigInt(d.account.balance)).to.equal(await token.balanceOf(opA.address));
-        const account = await escrow.getAccount(payer.address);
-        expect(BigInt(d.escrowAccount.balance)).to.equal(account.balance);
-        expect(BigInt(d.escrowAccount.withdrawn)).to.equal(parseEther("10"));
+        expect(BigInt(d.escrowAccount.balance)).to.equal(await escrow.balanceOf(payer.address));
+        expect(BigInt(d.escrowAccount.withdrawn)).to.equal(parseEther("15"));
+        expect(BigInt(d.operatorEscrow.balance)).to.equal((await escrow.getEscrow(payer.address, opA.address)).balance);
         const o = await staking.getOperator(opA.address);
         expect([BigInt(d.operator.ownActive), BigInt(d.operator.delegated)]).to.deep.equal([
           o.ownActive,
@@ -711,6 +814,8 @@ describe("indexer against a hardhat node (end to end)", function () {
           `/nodes?model=${modelId}&mode=tee&minStake=-1`,
           "/operators/0x12",
           "/operators/someone",
+          "/escrows/0x12",
+          "/escrows/nobody",
           "/models/0x1234",
           "/stats/daily?from=yesterday",
           "/stats/daily?from=2026-05-02&to=2026-05-01",

@@ -98,6 +98,15 @@ describe("indexer: models, nodes and proofs (end to end)", function () {
       ids.push((await nodes.nextNodeId()) - 1n);
     }
     const [dearId, cheapId] = ids;
+    // The cheap node lowers its price without verification (at once) and raises its TEE price (in a day).
+    const raised = {
+      metadataURI: "https://cheap.example/v2",
+      modes: (1 << NONE) | (1 << TEE),
+      teeMeasurement: DEVNET_TEE_MEASUREMENT,
+      capacity: 32,
+      prices: [parseEther("0.005"), parseEther("0.04"), 0n] as [bigint, bigint, bigint],
+    };
+    await mine(nodes.connect(cheap).updateNode(cheapId, raised));
 
     // One record and one batch root, committed by the cheap node's operator.
     const record = {
@@ -147,7 +156,8 @@ describe("indexer: models, nodes and proofs (end to end)", function () {
     const none = await getJson<NodesAnswer>(`/nodes?model=${modelId}&mode=none`);
     expect(none.nodes.map((n) => n.id)).to.deep.equal([cheapId.toString()]);
     expect(await nodes.isEligible(dearId, modelId, NONE)).to.equal(false);
-    expect(none.nodes[0].price.wei).to.equal(parseEther("0.01").toString());
+    expect(none.nodes[0].price.wei).to.equal(parseEther("0.005").toString());
+    expect(none.nodes[0].price.wei).to.equal((await nodes.priceOf(cheapId, NONE)).toString());
     expect((await getJson<NodesAnswer>(`/nodes?model=${modelId}&mode=zk`)).nodes).to.deep.equal([]);
     expect((await getJson<NodesAnswer>(`/nodes?model=${modelId}&mode=tee&minStake=30000`)).nodes).to.have.length(2);
     expect((await getJson<NodesAnswer>(`/nodes?model=${modelId}&mode=tee&minStake=30000.5`)).nodes).to.deep.equal([]);
@@ -158,14 +168,23 @@ describe("indexer: models, nodes and proofs (end to end)", function () {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        query: `query ($model: String!, $inference: String!, $root: String!) {
+        query: `query ($model: String!, $inference: String!, $root: String!, $node: BigInt!, $op: String!) {
           model(id: $model) { owner royaltyPpm metadataURI }
-          proofRecord(inferenceId: $inference) { nodeId modelId outputHash proofType leaf }
-          proofBatch(root: $root) { nodeId recordCount uri }
+          proofRecord(nodeId: $node, inferenceId: $inference) { nodeId modelId outputHash proofType leaf }
+          proofBatch(nodeId: $node, root: $root) { nodeId recordCount uri }
+          node(id: $node) { metadataURI priceNone priceTee pendingPriceNone pendingPriceTee priceIncreaseAt }
+          operator(address: $op) { activeNodes }
+          nodeRegistryParams(id: "NodeRegistry") { minimumOwnStake }
           nodeModels(where: { modelId: $model }) { items { nodeId } }
           minimumStakes { items { mode minimum } }
         }`,
-        variables: { model: modelId, inference: record.inferenceId, root },
+        variables: {
+          model: modelId,
+          inference: record.inferenceId,
+          root,
+          node: cheapId.toString(),
+          op: cheap.address.toLowerCase(),
+        },
       }),
     });
     const body = (await res.json()) as {
@@ -174,6 +193,16 @@ describe("indexer: models, nodes and proofs (end to end)", function () {
         model: { owner: string; royaltyPpm: number; metadataURI: string };
         proofRecord: { nodeId: string; modelId: string; outputHash: string; proofType: number; leaf: string };
         proofBatch: { nodeId: string; recordCount: string; uri: string };
+        node: {
+          metadataURI: string;
+          priceNone: string;
+          priceTee: string;
+          pendingPriceNone: string;
+          pendingPriceTee: string;
+          priceIncreaseAt: string;
+        };
+        operator: { activeNodes: number };
+        nodeRegistryParams: { minimumOwnStake: string };
         nodeModels: { items: { nodeId: string }[] };
         minimumStakes: { items: { mode: number; minimum: string }[] };
       };
@@ -190,6 +219,20 @@ describe("indexer: models, nodes and proofs (end to end)", function () {
       proofType: TEE,
       leaf,
     });
+    // The node as the registry stores it: the decrease in force, the increase pending until priceIncreaseAt.
+    const cheapNode = await nodes.getNode(cheapId);
+    expect(body.data.node).to.deep.equal({
+      metadataURI: raised.metadataURI,
+      priceNone: cheapNode.prices[0].toString(),
+      priceTee: cheapNode.prices[1].toString(),
+      pendingPriceNone: cheapNode.pendingPrices[0].toString(),
+      pendingPriceTee: cheapNode.pendingPrices[1].toString(),
+      priceIncreaseAt: cheapNode.priceIncreaseAt.toString(),
+    });
+    expect(body.data.node.priceTee).to.equal(parseEther("0.02").toString());
+    expect(body.data.node.pendingPriceTee).to.equal(parseEther("0.04").toString());
+    expect(body.data.operator.activeNodes).to.equal(1);
+    expect(BigInt(body.data.nodeRegistryParams.minimumOwnStake)).to.equal(await nodes.minimumOwnStake());
     expect(body.data.proofBatch).to.deep.equal({ nodeId: cheapId.toString(), recordCount: "42", uri: "ipfs://batch" });
     expect(body.data.nodeModels.items.map((x) => x.nodeId).sort()).to.deep.equal([cheapId, dearId].map(String).sort());
     const minimums = [...body.data.minimumStakes.items].sort((a, b) => a.mode - b.mode);

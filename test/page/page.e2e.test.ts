@@ -135,6 +135,53 @@ export function describePage(devnet: () => RunningDevnet) {
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
     });
 
+    it("shows the payer's free balance and its escrow with each operator, as /escrows does", async () => {
+      const payer = devnet().payers[0];
+      const answer = await json<{
+        balance: Amount;
+        escrows: { operator: string; balance: Amount; thawing: Amount; paid: Amount }[];
+      }>(`${devnet().indexerUrl}/escrows/${payer}`);
+      expect(answer.escrows.length).to.be.greaterThan(0);
+      await page.fill("#address", payer);
+      await page.click("#search-form button[type=submit]");
+      const table = page.locator("#search-result table", { hasText: "Escrows with operators" });
+      await table.waitFor();
+      const rows = await table.locator("tbody tr").allInnerTexts();
+      expect(rows).to.have.length(answer.escrows.length);
+      answer.escrows.forEach((e, i) => {
+        expect(rows[i]).to.contain(e.operator);
+        expect(rows[i]).to.contain(formatOpg(BigInt(e.balance.wei)));
+      });
+      expect(await page.locator("#search-result .escrows p").innerText()).to.contain(
+        formatOpg(BigInt(answer.balance.wei)),
+      );
+    });
+
+    it("lists the open challenges (node, challenger, locked stake, deadline) as GraphQL has them", async () => {
+      const res = await fetch(`${devnet().indexerUrl}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          query: `{ proofChallenges(where: { status: "pending" }, orderBy: "decideBy", orderDirection: "asc") {
+            items { nodeId challenger lockedStake } } }`,
+        }),
+      });
+      const pending = (
+        (await res.json()) as {
+          data: { proofChallenges: { items: { nodeId: string; challenger: string; lockedStake: string }[] } };
+        }
+      ).data.proofChallenges.items;
+      const rows = await page.locator("#challenge-list tbody tr").allInnerTexts();
+      expect(rows).to.have.length(pending.length);
+      pending.forEach((x, i) => {
+        expect(rows[i]).to.contain(`#${x.nodeId}`);
+        expect(rows[i]).to.contain(x.challenger);
+        expect(rows[i]).to.contain(formatOpg(BigInt(x.lockedStake)));
+      });
+      if (pending.length === 0)
+        expect(await page.locator("#challenge-list").innerText()).to.contain("No challenge is waiting");
+    });
+
     it("lists the nodes that can serve a model with a mode, as /nodes does", async () => {
       const options = await page
         .locator("#filter-model option")

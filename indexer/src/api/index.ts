@@ -13,7 +13,7 @@ import { ALLOCATION_TABLE, type CategoryKey } from "../../../deploy/genesis";
 import { formatOpg } from "../../../deploy/lib/format";
 import { MONTH, type ScheduleTerms, Shape, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
 import config, { deployment } from "../../ponder.config";
-import { emptyOperator } from "../where";
+import { emptyOperator, pricesNow } from "../where";
 import pageRoutes from "./page";
 
 const app = new Hono();
@@ -391,10 +391,43 @@ app.get("/payments/:address", async (c) => {
   });
 });
 
+// ---------------------------------------------------------------- escrows
+
+const escrowJson = (e: typeof schema.operatorEscrow.$inferSelect) => ({
+  payer: e.payer,
+  operator: e.operator,
+  balance: amount(e.balance),
+  thawing: amount(e.thawing),
+  thawStartedAt: e.thawStartedAt.toString(),
+  thawEndsAt: e.thawEndsAt.toString(),
+  funded: amount(e.funded),
+  withdrawn: amount(e.withdrawn),
+  paid: amount(e.paid),
+});
+
+/** A payer's free balance and its escrow with each operator (PaymentsEscrow.balanceOf, getEscrow), and the escrows
+ * payers hold with the address as operator. */
+app.get("/escrows/:address", async (c) => {
+  const address = parseAddress(c.req.param("address"));
+  const e = schema.operatorEscrow;
+  const [account] = await db.select().from(schema.escrowAccount).where(eq(schema.escrowAccount.payer, address));
+  const asPayer = await db.select().from(e).where(eq(e.payer, address)).orderBy(asc(e.operator));
+  const asOperator = await db.select().from(e).where(eq(e.operator, address)).orderBy(asc(e.payer));
+  return c.json({
+    address,
+    balance: amount(account?.balance ?? 0n),
+    deposited: amount(account?.deposited ?? 0n),
+    funded: amount(account?.funded ?? 0n),
+    withdrawn: amount(account?.withdrawn ?? 0n),
+    paid: amount(account?.paid ?? 0n),
+    escrows: asPayer.map(escrowJson),
+    escrowsAsOperator: asOperator.map(escrowJson),
+  });
+});
+
 // ---------------------------------------------------------------- nodes
 
 const MODES = ["none", "tee", "zk"] as const;
-const PRICE = ["priceNone", "priceTee", "priceZk"] as const;
 
 /** The most demanding mode in a node's mask, as NodeRegistry's _topMode. */
 function topMode(modes: number): number {
@@ -452,10 +485,19 @@ app.get("/nodes", async (c) => {
     required.set(o.operator, (required.get(o.operator) ?? 0n) + (minimums.get(topMode(o.modes)) ?? 0n));
   const stakes = await db.select().from(schema.operator).where(inArray(schema.operator.address, operators));
   const stakeOf = new Map(stakes.map((s) => [s.address, s.ownActive + s.delegated]));
+  // Its own stake must cover its active nodes too (NodeRegistry.requiredOwnStakeOf), before delegations.
+  const [registry] = await db.select().from(schema.nodeRegistryParams);
+  const minimumOwn = registry?.minimumOwnStake ?? parseEther("5000");
+  const ownCovered = new Set(
+    stakes.filter((s) => s.ownActive >= BigInt(s.activeNodes) * minimumOwn).map((s) => s.address),
+  );
 
   const out = offered
-    .map((row) => ({ row, stake: stakeOf.get(row.operator) ?? 0n, price: row[PRICE[mode]] }))
-    .filter(({ row, stake }) => stake >= (required.get(row.operator) ?? 0n) && stake >= minStake)
+    .map((row) => ({ row, stake: stakeOf.get(row.operator) ?? 0n, price: pricesNow(row, now)[mode]! }))
+    .filter(
+      ({ row, stake }) =>
+        ownCovered.has(row.operator) && stake >= (required.get(row.operator) ?? 0n) && stake >= minStake,
+    )
     .sort((a, b) => (a.price < b.price ? -1 : a.price > b.price ? 1 : a.row.id < b.row.id ? -1 : 1));
   return c.json({
     model: modelId,
@@ -489,6 +531,22 @@ app.get("/operators/:address", async (c) => {
     firstStakedAt: null,
   };
   const op = o ?? { address, ...zero };
+  // The stake locked by its nodes' pending challenges, each with its deadline; its own stake against what its active
+  // nodes need (NodeRegistry.requiredOwnStakeOf: active nodes x minimumOwnStake).
+  const challenges = await db
+    .select()
+    .from(schema.proofChallenge)
+    .where(eq(schema.proofChallenge.operator, address))
+    .orderBy(desc(schema.proofChallenge.openedAt), asc(schema.proofChallenge.id));
+  const [registry] = await db.select().from(schema.nodeRegistryParams);
+  const minimumOwnStake = registry?.minimumOwnStake ?? parseEther("5000");
+  const requiredOwnStake = BigInt(op.activeNodes) * minimumOwnStake;
+  const credits = await db
+    .select()
+    .from(schema.feeCredit)
+    .where(eq(schema.feeCredit.operator, address))
+    .orderBy(desc(schema.feeCredit.blockNumber), desc(schema.feeCredit.logIndex))
+    .limit(100);
   const delegations = await db
     .select()
     .from(schema.delegation)
@@ -557,7 +615,48 @@ app.get("/operators/:address", async (c) => {
     activeStake: amount(op.ownActive + op.delegated),
     slashed: amount(op.slashed),
     rewardsClaimed: amount(op.rewardsClaimed),
-    feesDistributed: amount(op.feesDistributed),
+    lockedStake: amount(op.lockedStake),
+    pendingChallenges: challenges
+      .filter((x) => x.status === "pending")
+      .map((x) => ({
+        id: x.id,
+        nodeId: x.nodeId.toString(),
+        challenger: x.challenger,
+        lockedStake: amount(x.lockedStake),
+        decideBy: x.decideBy.toString(),
+        openedAt: x.openedAt.toString(),
+      })),
+    challenges: challenges.map((x) => ({
+      id: x.id,
+      nodeId: x.nodeId.toString(),
+      inferenceId: x.inferenceId,
+      root: x.root,
+      challenger: x.challenger,
+      status: x.status,
+      bond: amount(x.bond),
+      lockedStake: amount(x.lockedStake),
+      decideBy: x.decideBy.toString(),
+      slashed: x.slashed === null ? null : amount(x.slashed),
+      toChallenger: x.toChallenger === null ? null : amount(x.toChallenger),
+      bondRecipient: x.bondRecipient,
+      openedAt: x.openedAt.toString(),
+      resolvedAt: x.resolvedAt?.toString() ?? null,
+    })),
+    ownStake: {
+      own: amount(op.ownActive),
+      required: amount(requiredOwnStake),
+      minimumPerNode: amount(minimumOwnStake),
+      activeNodes: op.activeNodes,
+      covered: op.ownActive >= requiredOwnStake,
+    },
+    feesCredited: amount(op.feesCredited),
+    feesToDelegators: amount(op.feesToDelegators),
+    feeCredits: credits.map((x) => ({
+      amount: amount(x.amount),
+      toOperator: amount(x.toOperator),
+      toDelegators: amount(x.toDelegators),
+      ...where(x),
+    })),
     cutPpm: op.cutPpm,
     pendingCut:
       op.pendingCutPpm === null || op.pendingCutAt === null
@@ -568,6 +667,7 @@ app.get("/operators/:address", async (c) => {
       delegator: d.delegator,
       shares: d.shares.toString(),
       tokens: amount(tokensOf(d.shares)),
+      maxCutPpm: d.maxCutPpm,
       since: d.since.toString(),
     })),
     thawRequests: requests.map((r) => ({
@@ -600,6 +700,15 @@ app.get("/operators/:address", async (c) => {
       modes: modesOf(n.modes),
       capacity: n.capacity,
       prices: { none: amount(n.priceNone), tee: amount(n.priceTee), zk: amount(n.priceZk) },
+      scheduledPrices:
+        n.priceIncreaseAt === null
+          ? null
+          : {
+              none: amount(n.pendingPriceNone ?? 0n),
+              tee: amount(n.pendingPriceTee ?? 0n),
+              zk: amount(n.pendingPriceZk ?? 0n),
+              effectiveAt: n.priceIncreaseAt.toString(),
+            },
       metadataURI: n.metadataURI,
       teeMeasurement: n.teeMeasurement,
       jailedUntil: n.jailedUntil.toString(),
@@ -705,6 +814,8 @@ app.get("/stats", async (c) => {
       open: challengeCount("pending"),
       upheld: challengeCount("upheld"),
       rejected: challengeCount("rejected"),
+      expired: challengeCount("expired"),
+      superseded: challengeCount("superseded"),
     },
   });
 });

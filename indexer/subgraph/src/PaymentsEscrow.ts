@@ -4,8 +4,9 @@ import { Address, BigInt, Bytes, ethereum, log } from "@graphprotocol/graph-ts";
 import {
   Deposited,
   EIP712DomainChanged,
+  EscrowFunded,
   FeeRecipientSet,
-  NodeFeesCollected,
+  FulfilmentCommitted,
   ParameterSet,
   PaymentCollected,
   ProtocolFeesFlushed,
@@ -24,32 +25,60 @@ import {
   Deposit,
   EscrowAccount,
   EscrowCollection,
+  EscrowFunding,
   Model,
+  OperatorEscrow,
   Payment,
   Request,
+  RequestCommitment,
   VoucherSkip,
   Withdrawal,
 } from "../generated/schema";
-import { ZERO, ZERO_ADDRESS, eventId, logEvent, where } from "./common";
+import { ZERO, ZERO_ADDRESS, eventId, logEvent, pairId, where } from "./common";
 import { promoteRoyalty } from "./ModelRegistry";
 import { change, record } from "./network";
 
 const CONTRACT = "PaymentsEscrow";
 const VOUCHER = 0;
 
-/** The payer's account, created empty when it has none yet: Ponder's upsert (Deposited, ThawStarted). */
+/** The payer's account, created empty when it has none yet: Ponder's upsert. */
 function upsertAccount(payer: Address): EscrowAccount {
   let row = EscrowAccount.load(payer);
   if (row == null) {
     row = new EscrowAccount(payer);
     row.balance = ZERO;
-    row.thawing = ZERO;
-    row.thawEndsAt = ZERO;
     row.deposited = ZERO;
+    row.funded = ZERO;
     row.withdrawn = ZERO;
     row.paid = ZERO;
   }
   return row;
+}
+
+/** The payer's escrow with the operator, created empty when it has none yet: Ponder's upsert. */
+function upsertEscrow(payer: Address, op: Address): OperatorEscrow {
+  const id = pairId(payer, op);
+  let row = OperatorEscrow.load(id);
+  if (row == null) {
+    row = new OperatorEscrow(id);
+    row.payer = payer;
+    row.operator = op;
+    row.balance = ZERO;
+    row.thawing = ZERO;
+    row.thawStartedAt = ZERO;
+    row.thawEndsAt = ZERO;
+    row.funded = ZERO;
+    row.withdrawn = ZERO;
+    row.paid = ZERO;
+  }
+  return row;
+}
+
+/** An escrow with a deposit: a withdrawal or voucher without one stops the subgraph, as Ponder's update throws. */
+function escrow(payer: Address, op: Address): OperatorEscrow {
+  const row = OperatorEscrow.load(pairId(payer, op));
+  if (row == null) log.critical("PaymentsEscrow: no escrow of {} with {}", [payer.toHexString(), op.toHexString()]);
+  return row!;
 }
 
 /** A payer with a deposit: a withdrawal, payment or request without one stops the subgraph, as Ponder's update throws. */
@@ -79,26 +108,61 @@ export function handleDeposited(event: Deposited): void {
   acc.save();
 }
 
-export function handleThawStarted(event: ThawStarted): void {
-  const acc = upsertAccount(event.params.payer);
-  acc.thawing = event.params.amount;
-  acc.thawEndsAt = event.params.thawEndsAt;
-  acc.save();
-}
-
-export function handleWithdrawn(event: Withdrawn): void {
+/** The free balance funds the escrow with the operator (depositToEscrow deposits first, in the same call). */
+export function handleEscrowFunded(event: EscrowFunded): void {
   const a = event.params;
-  const row = new Withdrawal(eventId(event));
+  const row = new EscrowFunding(eventId(event));
   row.payer = a.payer;
+  row.operator = a.operator;
   row.amount = a.amount;
   where(row, event);
   row.save();
   const acc = account(a.payer);
   acc.balance = acc.balance.minus(a.amount);
-  acc.withdrawn = acc.withdrawn.plus(a.amount);
-  acc.thawing = ZERO;
-  acc.thawEndsAt = ZERO;
+  acc.funded = acc.funded.plus(a.amount);
   acc.save();
+  const e = upsertEscrow(a.payer, a.operator);
+  e.balance = e.balance.plus(a.amount);
+  e.funded = e.funded.plus(a.amount);
+  e.save();
+}
+
+/** A thaw replaces the previous one; an amount of 0 cancels it. */
+export function handleThawStarted(event: ThawStarted): void {
+  const a = event.params;
+  const e = upsertEscrow(a.payer, a.operator);
+  e.thawing = a.amount;
+  e.thawStartedAt = a.amount.isZero() ? ZERO : event.block.timestamp;
+  e.thawEndsAt = a.thawEndsAt;
+  e.save();
+}
+
+/** From the escrow with `operator` (what was thawing), or from the free balance when `operator` is zero. */
+export function handleWithdrawn(event: Withdrawn): void {
+  const a = event.params;
+  const row = new Withdrawal(eventId(event));
+  row.payer = a.payer;
+  row.operator = a.operator;
+  row.amount = a.amount;
+  where(row, event);
+  row.save();
+  if (a.operator.equals(ZERO_ADDRESS)) {
+    const acc = account(a.payer);
+    acc.balance = acc.balance.minus(a.amount);
+    acc.withdrawn = acc.withdrawn.plus(a.amount);
+    acc.save();
+    return;
+  }
+  const acc = upsertAccount(a.payer);
+  acc.withdrawn = acc.withdrawn.plus(a.amount);
+  acc.save();
+  const e = escrow(a.payer, a.operator);
+  e.balance = e.balance.minus(a.amount);
+  e.withdrawn = e.withdrawn.plus(a.amount);
+  e.thawing = ZERO;
+  e.thawStartedAt = ZERO;
+  e.thawEndsAt = ZERO;
+  e.save();
 }
 
 export function handlePaymentCollected(event: PaymentCollected): void {
@@ -117,11 +181,16 @@ export function handlePaymentCollected(event: PaymentCollected): void {
   row.protocolFee = a.protocolFee;
   where(row, event);
   row.save();
-  // A voucher is paid from the balance (a request's fee cap already left it when the request was posted).
-  const fromBalance = a.kind == VOUCHER ? a.gross : ZERO;
-  const acc = account(a.payer);
-  acc.balance = acc.balance.minus(fromBalance);
-  if (acc.thawing.gt(acc.balance)) acc.thawing = acc.balance;
+  // A voucher is paid from the payer's escrow with the node's operator, its thaw capped at what is left; a request
+  // from its fee cap, which left the free balance when the request was posted.
+  if (a.kind == VOUCHER) {
+    const e = escrow(a.payer, a.operator);
+    e.balance = e.balance.minus(a.gross);
+    if (e.thawing.gt(e.balance)) e.thawing = e.balance;
+    e.paid = e.paid.plus(a.gross);
+    e.save();
+  }
+  const acc = upsertAccount(a.payer);
   acc.paid = acc.paid.plus(a.gross);
   acc.save();
   const c = change();
@@ -165,6 +234,23 @@ export function handleRequestPosted(event: RequestPosted): void {
   acc.save();
 }
 
+/** The node's answer committed before an open request is fulfilled (a later block): the last per (request, node). */
+export function handleFulfilmentCommitted(event: FulfilmentCommitted): void {
+  const a = event.params;
+  const id = ethereum
+    .encode(ethereum.Value.fromUnsignedBigInt(a.requestId))!
+    .concat(ethereum.encode(ethereum.Value.fromUnsignedBigInt(a.nodeId))!);
+  let row = RequestCommitment.load(id);
+  if (row == null) {
+    row = new RequestCommitment(id);
+    row.requestId = a.requestId;
+    row.nodeId = a.nodeId;
+  }
+  row.commitment = a.commitment;
+  where(row, event);
+  row.save();
+}
+
 export function handleRequestFulfilled(event: RequestFulfilled): void {
   const a = event.params;
   const posted = request(a.requestId);
@@ -196,10 +282,6 @@ export function handleVoucherSkipped(event: VoucherSkipped): void {
   row.reason = a.reason;
   where(row, event);
   row.save();
-}
-
-export function handleNodeFeesCollected(event: NodeFeesCollected): void {
-  collection(event, "nodeFees", event.params.operator, event.params.amount);
 }
 
 export function handleRoyaltiesCollected(event: RoyaltiesCollected): void {

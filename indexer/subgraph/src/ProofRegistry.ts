@@ -1,5 +1,5 @@
 // Mirrors indexer/src/ProofRegistry.ts.
-import { BigInt, log } from "@graphprotocol/graph-ts";
+import { Address, BigInt, Bytes, ethereum, log } from "@graphprotocol/graph-ts";
 
 import {
   BatchCommitted,
@@ -12,16 +12,26 @@ import {
   RoleRevoked,
   VerifierSet,
 } from "../generated/ProofRegistry/ProofRegistry";
-import { ProofBatch, ProofChallenge, ProofRecord } from "../generated/schema";
+import { Node, ProofBatch, ProofChallenge, ProofRecord } from "../generated/schema";
 import { logEvent, where } from "./common";
 import { change, record } from "./network";
+import { operator } from "./operators";
+
+/** Proofs.ChallengeStatus by name, as the outcome of ChallengeResolved gives it. */
+const CHALLENGE_STATUS: string[] = ["none", "pending", "upheld", "rejected", "expired", "superseded"];
+
+/** A record's or batch's id: the node id as 32 bytes, then the inference id or root (Ponder's two-column key). */
+function byNode(nodeId: BigInt, key: Bytes): Bytes {
+  return ethereum.encode(ethereum.Value.fromUnsignedBigInt(nodeId))!.concat(key);
+}
 
 const CONTRACT = "ProofRegistry";
 
 export function handleRecordCommitted(event: RecordCommitted): void {
   const a = event.params;
-  const row = new ProofRecord(a.inferenceId);
+  const row = new ProofRecord(byNode(a.nodeId, a.inferenceId));
   row.nodeId = a.nodeId;
+  row.inferenceId = a.inferenceId;
   row.modelId = a.modelId;
   row.inputHash = a.inputHash;
   row.outputHash = a.outputHash;
@@ -38,8 +48,9 @@ export function handleRecordCommitted(event: RecordCommitted): void {
 
 export function handleBatchCommitted(event: BatchCommitted): void {
   const a = event.params;
-  const row = new ProofBatch(a.root);
+  const row = new ProofBatch(byNode(a.nodeId, a.root));
   row.nodeId = a.nodeId;
+  row.root = a.root;
   row.recordCount = a.recordCount;
   row.uri = a.uri;
   where(row, event);
@@ -50,20 +61,34 @@ export function handleBatchCommitted(event: BatchCommitted): void {
   record(event.block.timestamp, c);
 }
 
+/** Every challenge opens pending (one a verifier decides is resolved in the same transaction, right after). */
 export function handleRecordChallenged(event: RecordChallenged): void {
   const a = event.params;
+  const n = Node.load(a.nodeId.toString());
+  if (n == null) {
+    log.critical("ProofRegistry: no node {}", [a.nodeId.toString()]);
+    return;
+  }
   const row = new ProofChallenge(a.challengeId);
   row.root = a.root;
   row.inferenceId = a.inferenceId;
+  row.recordKey = a.recordKey;
   row.nodeId = a.nodeId;
+  row.operator = n.operator;
   row.challenger = a.challenger;
   row.bond = a.bond;
+  row.lockedStake = a.lockedStake;
+  row.decideBy = a.decideBy;
   row.status = "pending";
   row.slashed = null;
-  row.bondReturned = null;
+  row.toChallenger = null;
+  row.bondRecipient = null;
   row.openedAt = event.block.timestamp;
   row.resolvedAt = null;
   row.save();
+  const o = operator(Address.fromBytes(n.operator));
+  o.pendingChallenges = o.pendingChallenges + 1;
+  o.save();
 }
 
 export function handleChallengeResolved(event: ChallengeResolved): void {
@@ -74,11 +99,19 @@ export function handleChallengeResolved(event: ChallengeResolved): void {
     log.critical("ProofRegistry: no challenge {}", [a.challengeId.toHexString()]);
     return;
   }
-  row.status = a.upheld ? "upheld" : "rejected";
+  const wasPending = row.status == "pending";
+  const outcome = i32(a.outcome);
+  row.status = outcome < CHALLENGE_STATUS.length ? CHALLENGE_STATUS[outcome] : "unknown(" + outcome.toString() + ")";
   row.slashed = a.slashed;
-  row.bondReturned = a.bondReturned;
+  row.toChallenger = a.toChallenger;
+  row.bondRecipient = a.bondRecipient;
   row.resolvedAt = event.block.timestamp;
   row.save();
+  if (wasPending) {
+    const o = operator(Address.fromBytes(row.operator));
+    o.pendingChallenges = o.pendingChallenges - 1;
+    o.save();
+  }
 }
 
 export function handleParameterSet(event: ParameterSet): void {

@@ -4,16 +4,19 @@ import { Address, BigInt, ByteArray, Bytes, crypto, ethereum, log } from "@graph
 import {
   DelegationCutScheduled,
   DelegationCutSet,
-  FeesDistributed,
+  FeesCredited,
   ParameterSet,
   Paused,
+  ProtocolContractsSet,
   RewardsClaimed,
   RoleAdminChanged,
   RoleGranted,
   RoleRevoked,
   StakeDelegated,
   StakeDeposited,
+  StakeLocked,
   StakeSlashed,
+  StakeUnlocked,
   StakeWithdrawn,
   Staking,
   ThawRequested,
@@ -22,46 +25,19 @@ import {
 import {
   Delegation,
   DelegationChange,
-  FeeDistribution,
+  FeeCredit,
   Operator,
   RewardClaim,
   Slash,
   StakeChange,
+  StakeLock,
   ThawRequest,
 } from "../generated/schema";
 import { ZERO, eventId, logEvent, pairId, where } from "./common";
 import { change, record } from "./network";
+import { emptyOperator, operator } from "./operators";
 
 const CONTRACT = "Staking";
-
-/** Ponder's emptyOperator: every amount 0, epochs 0, no cut, nothing pending, never staked. */
-function emptyOperator(address: Address): Operator {
-  const row = new Operator(address);
-  row.ownActive = ZERO;
-  row.ownThawing = ZERO;
-  row.ownThawingShares = ZERO;
-  row.ownThawingEpoch = 0;
-  row.delegated = ZERO;
-  row.delegatedShares = ZERO;
-  row.delegatedThawing = ZERO;
-  row.delegatedThawingShares = ZERO;
-  row.delegatedThawingEpoch = 0;
-  row.slashed = ZERO;
-  row.feesDistributed = ZERO;
-  row.rewardsClaimed = ZERO;
-  row.cutPpm = 0;
-  // A nullable Int has no null in AssemblyScript's i32: unset() stores the null Ponder stores.
-  row.unset("pendingCutPpm");
-  row.pendingCutAt = null;
-  row.firstStakedAt = null;
-  return row;
-}
-
-/** The operator, created empty when it has none yet: Ponder's upsert. */
-function operator(address: Address): Operator {
-  const row = Operator.load(address);
-  return row == null ? emptyOperator(address) : row;
-}
 
 /** An operator with stake: a thaw or withdrawal without one stops the subgraph, as Ponder's update throws. */
 function existingOperator(address: Address): Operator {
@@ -88,6 +64,7 @@ function delegationChange(
   amount: BigInt,
   shares: BigInt,
   sharesAfter: BigInt,
+  maxCutPpm: i32,
 ): void {
   const row = new DelegationChange(eventId(event));
   row.operator = op;
@@ -96,6 +73,9 @@ function delegationChange(
   row.amount = amount;
   row.shares = shares;
   row.sharesAfter = sharesAfter;
+  // -1: unknown, null as Ponder stores it
+  if (maxCutPpm < 0) row.unset("maxCutPpm");
+  else row.maxCutPpm = maxCutPpm;
   where(row, event);
   row.save();
 }
@@ -150,8 +130,37 @@ export function handleStakeDeposited(event: StakeDeposited): void {
   record(event.block.timestamp, c);
 }
 
+/**
+ * The highest cut a delegation accepted: the maxCutPpm argument of delegate or delegateWithPermit, decoded from the
+ * transaction input when it calls Staking directly; -1 (null) otherwise. Ponder's acceptedCut.
+ */
+function acceptedCut(event: ethereum.Event): i32 {
+  const to = event.transaction.to;
+  const input = event.transaction.input;
+  if (!(to && to.equals(event.address)) || input.length < 4) return -1;
+  const selector = Bytes.fromUint8Array(input.subarray(0, 4));
+  const delegate = Bytes.fromUint8Array(
+    crypto.keccak256(ByteArray.fromUTF8("delegate(address,uint256,uint32)")).subarray(0, 4),
+  );
+  const withPermit = Bytes.fromUint8Array(
+    crypto
+      .keccak256(ByteArray.fromUTF8("delegateWithPermit(address,uint256,uint32,uint256,uint8,bytes32,bytes32)"))
+      .subarray(0, 4),
+  );
+  const args = Bytes.fromUint8Array(input.subarray(4));
+  if (selector.equals(delegate)) {
+    const call = ethereum.decode("(address,uint256,uint32)", args);
+    if (call != null) return call.toTuple()[2].toBigInt().toI32();
+  } else if (selector.equals(withPermit)) {
+    const call = ethereum.decode("(address,uint256,uint32,uint256,uint8,bytes32,bytes32)", args);
+    if (call != null) return call.toTuple()[2].toBigInt().toI32();
+  }
+  return -1;
+}
+
 export function handleStakeDelegated(event: StakeDelegated): void {
   const a = event.params;
+  const maxCutPpm = acceptedCut(event);
   stakeChange(event, a.operator, a.delegator, "delegate", a.amount);
   const id = pairId(a.operator, a.delegator);
   let position = Delegation.load(id);
@@ -160,12 +169,14 @@ export function handleStakeDelegated(event: StakeDelegated): void {
     position.operator = a.operator;
     position.delegator = a.delegator;
     position.shares = ZERO;
+    position.unset("maxCutPpm");
     position.since = event.block.timestamp;
   }
   position.shares = position.shares.plus(a.shares);
+  if (maxCutPpm >= 0) position.maxCutPpm = maxCutPpm;
   position.updatedAt = event.block.timestamp;
   position.save();
-  delegationChange(event, a.operator, a.delegator, "delegate", a.amount, a.shares, position.shares);
+  delegationChange(event, a.operator, a.delegator, "delegate", a.amount, a.shares, position.shares, maxCutPpm);
   const o = operator(a.operator);
   o.delegated = o.delegated.plus(a.amount);
   o.delegatedShares = o.delegatedShares.plus(a.shares);
@@ -208,7 +219,7 @@ export function handleThawRequested(event: ThawRequested): void {
     position.shares = position.shares.minus(burned);
     position.updatedAt = event.block.timestamp;
     position.save();
-    delegationChange(event, op, a.staker, "undelegate", a.amount, burned, position.shares);
+    delegationChange(event, op, a.staker, "undelegate", a.amount, burned, position.shares, -1);
     o.delegated = o.delegated.minus(a.amount);
     o.delegatedShares = o.delegatedShares.minus(burned);
     o.delegatedThawing = o.delegatedThawing.plus(a.amount);
@@ -255,15 +266,18 @@ export function handleStakeWithdrawn(event: StakeWithdrawn): void {
   const op = a.operator;
   const own = a.staker.equals(op);
   stakeChange(event, op, a.staker, "withdraw", a.amount);
-  // The withdrawal took the staker's oldest `requests` open requests; those of the pool's current epoch held shares.
+  // The withdrawal took every thawed request among the oldest it looked at: the first `requests` thawed open ones in
+  // queue order (later ones may be open still). Those of the pool's current epoch held shares.
   const o = existingOperator(op);
   const epoch = own ? o.ownThawingEpoch : o.delegatedThawingEpoch;
-  const head = queueHead(op, a.staker);
+  let id = queueHead(op, a.staker);
   const count = a.requests.toI64();
   let shares = ZERO;
-  for (let i: i64 = 0; i < count; i++) {
-    const r = ThawRequest.load(thawRequestId(op, a.staker, BigInt.fromI64(head + i)));
-    if (r == null || r.status != "open") break; // fewer open requests than taken: Ponder's query returns fewer rows
+  for (let taken: i64 = 0; taken < count; id++) {
+    const r = ThawRequest.load(thawRequestId(op, a.staker, BigInt.fromI64(id)));
+    if (r == null) break; // fewer thawed requests than taken: Ponder's query returns fewer rows
+    if (r.status != "open" || r.thawingUntil.gt(event.block.timestamp)) continue;
+    taken++;
     if (r.epoch == epoch) shares = shares.plus(r.shares);
     r.status = "withdrawn";
     r.withdrawnAt = event.block.timestamp;
@@ -330,18 +344,44 @@ export function handleStakeSlashed(event: StakeSlashed): void {
   record(event.block.timestamp, c);
 }
 
-export function handleFeesDistributed(event: FeesDistributed): void {
+export function handleFeesCredited(event: FeesCredited): void {
   const a = event.params;
-  const row = new FeeDistribution(eventId(event));
+  const row = new FeeCredit(eventId(event));
   row.operator = a.operator;
-  row.from = a.from;
   row.amount = a.amount;
+  row.toOperator = a.amount.minus(a.toDelegators);
   row.toDelegators = a.toDelegators;
   where(row, event);
   row.save();
   const o = operator(a.operator);
-  o.feesDistributed = o.feesDistributed.plus(a.amount);
+  o.feesCredited = o.feesCredited.plus(a.amount);
+  o.feesToDelegators = o.feesToDelegators.plus(a.toDelegators);
   o.save();
+}
+
+function stakeLock(event: ethereum.Event, op: Address, kind: string, amount: BigInt, totalLocked: BigInt): void {
+  const row = new StakeLock(eventId(event));
+  row.operator = op;
+  row.kind = kind;
+  row.amount = amount;
+  row.totalLocked = totalLocked;
+  where(row, event);
+  row.save();
+  const o = operator(op);
+  o.lockedStake = totalLocked;
+  o.save();
+}
+
+export function handleStakeLocked(event: StakeLocked): void {
+  stakeLock(event, event.params.operator, "lock", event.params.amount, event.params.totalLocked);
+}
+
+export function handleStakeUnlocked(event: StakeUnlocked): void {
+  stakeLock(event, event.params.operator, "unlock", event.params.amount, event.params.totalLocked);
+}
+
+export function handleProtocolContractsSet(event: ProtocolContractsSet): void {
+  logEvent(event, CONTRACT, "ProtocolContractsSet");
 }
 
 export function handleRewardsClaimed(event: RewardsClaimed): void {
