@@ -119,7 +119,7 @@ describe("security: denial of service by a reverting recipient", function () {
     expect((await f.token.balanceOf(f.rrAddress)) - before).to.equal(bond + (slashed * BigInt(sharePpm)) / PPM);
   });
 
-  it("as an operator: a rejected challenge pays it the bond; its fees reach staking; its thaw is withdrawn", async function () {
+  it("as an operator: its fees reach staking; its thaw is withdrawn; a rejected challenge against it burns the bond", async function () {
     const f = await loadFixture(recipientFixture);
     const stakingAddress = await f.staking.getAddress();
     await as(f, f.token, f.token.interface.encodeFunctionData("approve", [stakingAddress, ethers.MaxUint256]));
@@ -137,9 +137,12 @@ describe("security: denial of service by a reverting recipient", function () {
     const { record, idOf } = await challengeable(f, nodeId, true);
     await f.proofs.connect(f.challenger).challenge(nodeId, ethers.ZeroHash, record, [], "0x");
     const before = await f.token.balanceOf(f.rrAddress);
+    const supplyBefore = await f.token.totalSupply();
     await f.proofs.connect(f.gov).grantRole(await f.proofs.ARBITER_ROLE(), f.gov.address);
     await f.proofs.connect(f.gov).resolveChallenge(idOf(f.challenger.address), false);
-    expect((await f.token.balanceOf(f.rrAddress)) - before).to.equal(await f.proofs.challengeBond());
+    // A failed challenge profits no one: the bond is burned, the operator (this contract) receives nothing.
+    expect(await f.token.balanceOf(f.rrAddress)).to.equal(before);
+    expect(supplyBefore - (await f.token.totalSupply())).to.equal(await f.proofs.challengeBond());
 
     // Its fees are credited in staking as the voucher is paid, and the tokens follow in the same transaction.
     await f.escrow.connect(f.payer).fundEscrow(f.rrAddress, opg(10n));

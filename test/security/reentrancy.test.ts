@@ -260,10 +260,11 @@ describe("security: reentrancy through callbacks", function () {
         .withArgs(challengeId);
     });
 
-    it("an honest verifier that tries every re-entry rejects a valid proof once; the bond goes to the operator", async function () {
+    it("an honest verifier that tries every re-entry rejects a valid proof once; the bond is burned", async function () {
       const { f, record, challengeId } = await challengeable(validEvidence);
       const bond = await f.proofs.challengeBond();
       const operatorBefore = await f.token.balanceOf(f.operator.address);
+      const supplyBefore = await f.token.totalSupply();
       const slashable = await f.staking.slashableStakeOf(f.operator.address);
       await expect(
         f.proofs
@@ -271,8 +272,9 @@ describe("security: reentrancy through callbacks", function () {
           .challenge(f.nodeId, ethers.ZeroHash, record, [], validEvidence, { gasLimit: 16_000_000 }),
       )
         .to.emit(f.proofs, "ChallengeResolved")
-        .withArgs(challengeId, 3n, 0n, 0n, f.operator.address, bond); // Rejected
-      expect((await f.token.balanceOf(f.operator.address)) - operatorBefore).to.equal(bond);
+        .withArgs(challengeId, 3n, 0n, 0n, ethers.ZeroAddress, bond); // Rejected: the bond is burned
+      expect(await f.token.balanceOf(f.operator.address)).to.equal(operatorBefore);
+      expect(supplyBefore - (await f.token.totalSupply())).to.equal(bond);
       expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(slashable);
       expect((await f.proofs.getChallenge(challengeId)).status).to.equal(3n); // Rejected
     });
