@@ -173,10 +173,12 @@ interface IProofRegistry {
     /// @notice Whether `record` is the single record the node committed under its inference id.
     function isRecordCommitted(uint256 nodeId, Proofs.Record calldata record) external view returns (bool);
 
-    /// @notice Whether the batch's challenge window has passed: its unchallenged records are final.
+    /// @notice Whether the batch's challenge window has passed: its records never challenged are final.
+    /// @dev A record whose challenge for the arbiter failed can be challenged for {RECHALLENGE_WINDOW} more, past the
+    /// window: a record is final once this is true and its {getDispute} is settled or its `reopenedUntil` has passed.
     function isFinal(uint256 nodeId, bytes32 root) external view returns (bool);
 
-    /// @notice Whether the single record's challenge window has passed.
+    /// @notice Whether the single record's challenge window has passed (see {isFinal} for a record challenged in it).
     function isRecordFinal(uint256 nodeId, bytes32 inferenceId) external view returns (bool);
 
     /// @notice A challenge by its id: keccak256(abi.encode(recordKey, challenger)).
