@@ -123,8 +123,8 @@ export const scheduleTransfer = onchainTable(
  * An operator's stake as the contract books it (Stakes.Operator): own active stake, the delegated pool (tokens and
  * shares), and the two thawing pools with their shares and epochs (a slash that empties a thawing pool starts a new
  * epoch, whose requests hold nothing of the old one). `rewardsClaimed` counts every claim under the operator: its own
- * and its delegators'. `lockedStake` is Staking.lockedStakeOf (what pending challenges may slash, held back from
- * withdrawals), `pendingChallenges` the challenges of its nodes waiting for the arbiter. `activeNodes` counts its
+ * and its delegators'. `pendingSlash` is Staking.pendingSlashOf (the sum of its pending challenges' slashes: they lock
+ * that much of its slashable stake, all of it at most, against withdrawal; Staking.lockedStakeOf), `pendingChallenges` the challenges of its nodes waiting for the arbiter. `activeNodes` counts its
  * active nodes: the own stake it needs is activeNodes x NodeRegistry.minimumOwnStake (requiredOwnStakeOf), compared
  * with `ownActive` (Staking.stakeOf's own). `feesCredited` is every node fee credited to it (FeesCredited), of which
  * `feesToDelegators` went to its delegators after its cut.
@@ -141,7 +141,7 @@ export const operator = onchainTable("operator", (t) => ({
   delegatedThawingShares: t.bigint().notNull(),
   delegatedThawingEpoch: t.integer().notNull(),
   slashed: t.bigint().notNull(),
-  lockedStake: t.bigint().notNull(),
+  pendingSlash: t.bigint().notNull(),
   pendingChallenges: t.integer().notNull(),
   activeNodes: t.integer().notNull(),
   feesCredited: t.bigint().notNull(),
@@ -222,8 +222,8 @@ export const feeCredit = onchainTable(
   (table) => ({ operatorIdx: index().on(table.operator), txIdx: index().on(table.transactionHash) }),
 );
 
-/** Stake locked and released by the slasher (StakeLocked, StakeUnlocked): kind "lock" or "unlock"; `totalLocked` is
- * what stays locked for the operator after it. */
+/** Pending slashes added and removed by the slasher (StakeLocked, StakeUnlocked): kind "lock" or "unlock";
+ * `totalPending` is the operator's pending slashes after it. */
 export const stakeLock = onchainTable(
   "stake_lock",
   (t) => ({
@@ -231,7 +231,7 @@ export const stakeLock = onchainTable(
     operator: t.hex().notNull(),
     kind: t.text().notNull(),
     amount: t.bigint().notNull(),
-    totalLocked: t.bigint().notNull(),
+    totalPending: t.bigint().notNull(),
     ...at(t),
   }),
   (table) => ({ operatorIdx: index().on(table.operator) }),

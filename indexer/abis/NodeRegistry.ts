@@ -1216,6 +1216,25 @@ export const NodeRegistryAbi = [
         "internalType": "uint256",
         "name": "nodeId",
         "type": "uint256"
+      }
+    ],
+    "name": "operatorOf",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
       },
       {
         "internalType": "enum Nodes.Mode",

@@ -725,6 +725,19 @@ export const ProofRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "RECHALLENGE_WINDOW",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "RECORDER_ROLE",
     "outputs": [
       {
@@ -1161,6 +1174,11 @@ export const ProofRegistryAbi = [
             "internalType": "bool",
             "name": "settled",
             "type": "bool"
+          },
+          {
+            "internalType": "uint40",
+            "name": "reopenedUntil",
+            "type": "uint40"
           }
         ],
         "internalType": "struct Proofs.Dispute",

@@ -191,7 +191,7 @@ export const StakingAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "locked",
+        "name": "pending",
         "type": "uint256"
       },
       {
@@ -223,17 +223,6 @@ export const StakingAbi = [
       }
     ],
     "name": "StakingNothingThawed",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "address",
-        "name": "operator",
-        "type": "address"
-      }
-    ],
-    "name": "StakingNothingToSlash",
     "type": "error"
   },
   {
@@ -686,7 +675,7 @@ export const StakingAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "totalLocked",
+        "name": "totalPending",
         "type": "uint256"
       }
     ],
@@ -766,7 +755,7 @@ export const StakingAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "totalLocked",
+        "name": "totalPending",
         "type": "uint256"
       }
     ],
@@ -1538,7 +1527,7 @@ export const StakingAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "locked",
+        "name": "",
         "type": "uint256"
       }
     ],
@@ -1599,6 +1588,25 @@ export const StakingAbi = [
         "internalType": "bool",
         "name": "",
         "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
+    "name": "pendingSlashOf",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "pending",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",

@@ -132,6 +132,8 @@ export interface Operator {
   rewardsClaimed: Amount;
   /** Staking.lockedStakeOf: what its nodes' pending challenges may slash, held back from withdrawals. */
   lockedStake: Amount;
+  /** Staking.pendingSlashOf: the sum of its pending challenges' slashes (may exceed the slashable stake). */
+  pendingSlash: Amount;
   /** The challenges waiting for the arbiter, each with its lock and the time it expires undecided after. */
   pendingChallenges: {
     id: string;

@@ -276,25 +276,25 @@ ponder.on("Staking:FeesCredited", async ({ event, context }) => {
 });
 
 ponder.on("Staking:StakeLocked", async ({ event, context }) => {
-  const { operator: op, amount, totalLocked } = event.args;
+  const { operator: op, amount, totalPending } = event.args;
   await context.db
     .insert(stakeLock)
-    .values({ id: event.id, operator: op, kind: "lock", amount, totalLocked, ...where(event) });
+    .values({ id: event.id, operator: op, kind: "lock", amount, totalPending, ...where(event) });
   await context.db
     .insert(operator)
-    .values({ address: op, ...emptyOperator, lockedStake: totalLocked })
-    .onConflictDoUpdate({ lockedStake: totalLocked });
+    .values({ address: op, ...emptyOperator, pendingSlash: totalPending })
+    .onConflictDoUpdate({ pendingSlash: totalPending });
 });
 
 ponder.on("Staking:StakeUnlocked", async ({ event, context }) => {
-  const { operator: op, amount, totalLocked } = event.args;
+  const { operator: op, amount, totalPending } = event.args;
   await context.db
     .insert(stakeLock)
-    .values({ id: event.id, operator: op, kind: "unlock", amount, totalLocked, ...where(event) });
+    .values({ id: event.id, operator: op, kind: "unlock", amount, totalPending, ...where(event) });
   await context.db
     .insert(operator)
-    .values({ address: op, ...emptyOperator, lockedStake: totalLocked })
-    .onConflictDoUpdate({ lockedStake: totalLocked });
+    .values({ address: op, ...emptyOperator, pendingSlash: totalPending })
+    .onConflictDoUpdate({ pendingSlash: totalPending });
 });
 
 ponder.on("Staking:RewardsClaimed", async ({ event, context }) => {

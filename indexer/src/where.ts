@@ -26,7 +26,7 @@ export const emptyOperator = {
   delegatedThawingShares: 0n,
   delegatedThawingEpoch: 0,
   slashed: 0n,
-  lockedStake: 0n,
+  pendingSlash: 0n,
   pendingChallenges: 0,
   activeNodes: 0,
   feesCredited: 0n,

@@ -16,6 +16,7 @@ import config, { deployment } from "../../ponder.config";
 import { emptyOperator, pricesNow } from "../where";
 import pageRoutes from "./page";
 
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
 const app = new Hono();
 
 app.use("/graphql", graphql({ db, schema }));
@@ -615,7 +616,9 @@ app.get("/operators/:address", async (c) => {
     activeStake: amount(op.ownActive + op.delegated),
     slashed: amount(op.slashed),
     rewardsClaimed: amount(op.rewardsClaimed),
-    lockedStake: amount(op.lockedStake),
+    // Staking.lockedStakeOf: the pending slashes, up to the whole slashable stake.
+    lockedStake: amount(min(op.pendingSlash, op.ownActive + op.ownThawing + op.delegated + op.delegatedThawing)),
+    pendingSlash: amount(op.pendingSlash),
     pendingChallenges: challenges
       .filter((x) => x.status === "pending")
       .map((x) => ({

@@ -359,25 +359,25 @@ export function handleFeesCredited(event: FeesCredited): void {
   o.save();
 }
 
-function stakeLock(event: ethereum.Event, op: Address, kind: string, amount: BigInt, totalLocked: BigInt): void {
+function stakeLock(event: ethereum.Event, op: Address, kind: string, amount: BigInt, totalPending: BigInt): void {
   const row = new StakeLock(eventId(event));
   row.operator = op;
   row.kind = kind;
   row.amount = amount;
-  row.totalLocked = totalLocked;
+  row.totalPending = totalPending;
   where(row, event);
   row.save();
   const o = operator(op);
-  o.lockedStake = totalLocked;
+  o.pendingSlash = totalPending;
   o.save();
 }
 
 export function handleStakeLocked(event: StakeLocked): void {
-  stakeLock(event, event.params.operator, "lock", event.params.amount, event.params.totalLocked);
+  stakeLock(event, event.params.operator, "lock", event.params.amount, event.params.totalPending);
 }
 
 export function handleStakeUnlocked(event: StakeUnlocked): void {
-  stakeLock(event, event.params.operator, "unlock", event.params.amount, event.params.totalLocked);
+  stakeLock(event, event.params.operator, "unlock", event.params.amount, event.params.totalPending);
 }
 
 export function handleProtocolContractsSet(event: ProtocolContractsSet): void {

@@ -17,7 +17,7 @@ export function emptyOperator(address: Address): Operator {
   row.delegatedThawingShares = ZERO;
   row.delegatedThawingEpoch = 0;
   row.slashed = ZERO;
-  row.lockedStake = ZERO;
+  row.pendingSlash = ZERO;
   row.pendingChallenges = 0;
   row.activeNodes = 0;
   row.feesCredited = ZERO;
