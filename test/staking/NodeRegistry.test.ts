@@ -2,7 +2,8 @@
 NodeRegistry
 ├── deployment → it stores the model registry and staking; the admin holds DEFAULT_ADMIN_ROLE and JAILER_ROLE;
 │   minimums are None 10,000, TEE 25,000, ZK 50,000 OPG; the own minimum is 5,000 OPG per node, within
-│   [1, 1,000,000] OPG; the liveness window is 1 hour; ids start at 1; nodeOperatorOf(unknown) is (0, false)
+│   [1, 1,000,000] OPG; the liveness window is 1 hour; ids start at 1; nodeOperatorOf(unknown) is (0, false);
+│   operatorOf(unknown) is 0; PRICE_INCREASE_DELAY is 1 day
 ├── registerNode
 │   ├── when the modes mask is 0 or has a bit beyond ZK (8, 255) → it reverts NodeInvalidModes(modes)
 │   ├── when TEE is offered without a measurement → it reverts NodeTeeMeasurementMissing
@@ -19,8 +20,8 @@ NodeRegistry
 │   │   required) (1 wei short); exactly the minimum is accepted; delegations count once the own stake is there
 │   ├── given 1 OPG own and 100,000 delegated (the issue's attack) → every mode reverts NodeInsufficientOwnStake
 │   └── when everything is in order → it stores the node under nextNodeId (seen now, active, not jailed), counts it
-│       at its most demanding mode, moves no tokens, serves (nodeOperatorOf); it emits NodeRegistered with every
-│       value and NodeModelAdded per model (none is fine)
+│       at its most demanding mode, moves no tokens, serves (nodeOperatorOf); its prices apply at once (priceOf,
+│       no increase pending); it emits NodeRegistered with every value and NodeModelAdded per model (none is fine)
 ├── several nodes under one operator
 │   ├── for every modes mask → the node counts at its most demanding mode (ZK over TEE over None)
 │   ├── the required stake is Σ nodeCountsOf[mode] × minimumStake(mode); other operators are untouched
@@ -33,7 +34,19 @@ NodeRegistry
 │   ├── when the most demanding mode rises beyond the stake → it reverts NodeInsufficientStake; once staked it passes
 │   ├── when the most demanding mode falls or stays → it never fails on stake, even under-staked
 │   └── otherwise → it replaces the declaration, moves the node between mode counts, keeps the rest (operator,
-│       times, jail, models); it emits NodeUpdated with the new values
+│       times, jail, models); it emits NodeUpdated with the new values and the prices asked; the prices follow
+│       the next branch
+├── updateNode: prices (measured against the prices in force: the pending ones once due, else the stored ones)
+│   ├── a decrease → priceOf falls in the update's block; priceIncreaseAt 0; no NodePriceIncreaseScheduled
+│   ├── an increase → the stored prices keep the old one, pendingPrices the new ones, priceIncreaseAt = now + 1 day;
+│   │   it emits NodePriceIncreaseScheduled(id, prices, now + 1 day); priceOf is the old price one second before,
+│   │   the new one at that second and after, though the node as stored does not change
+│   ├── a mixed update → its decreases at once, its increases a day later; the event carries every price asked
+│   ├── a second update during the delay → replaces the schedule, measured from the prices in force: the first
+│   │   schedule never applies; a decrease below the price in force cancels it; asking the same prices again
+│   │   restarts the delay; once an increase is in force, asking it again schedules nothing
+│   └── a mode newly offered → its price rises from 0: it is priced 0 for a day, while the node is eligible for it
+├── operatorOf → the node's operator, also once deregistered or jailed; zero for an unknown id
 ├── addModels / removeModels
 │   ├── when the caller is not the operator → they revert NodeNotOperator; on a deregistered node → NodeInactive
 │   ├── addModels: unknown model → NodeUnknownModel; already served or listed twice → NodeAlreadyServesModel;
@@ -126,6 +139,8 @@ const MINIMUM = [opg(10_000n), opg(25_000n), opg(50_000n)] as const;
 const HOUR = 3_600n;
 const DAY = 86_400n;
 const MAX_JAIL_DURATION = 90n * DAY;
+/** How long a price increase waits; decreases apply at once. */
+const PRICE_INCREASE_DELAY = DAY;
 const MAX_MODELS = 256;
 /** The operator's own stake required per active node, by default, and its bounds. */
 const MINIMUM_OWN = opg(5_000n);
@@ -252,7 +267,9 @@ function fieldsOf(n: Nodes.NodeStructOutput) {
     capacity: n.capacity,
     modelCount: n.modelCount,
     registeredAt: n.registeredAt,
+    priceIncreaseAt: n.priceIncreaseAt,
     prices: [...n.prices] as bigint[],
+    pendingPrices: [...n.pendingPrices] as bigint[],
     teeMeasurement: n.teeMeasurement,
     metadataURI: n.metadataURI,
   };
@@ -377,7 +394,10 @@ async function registerAndCheck(
     capacity: p.capacity,
     modelCount: BigInt(modelIds.length),
     registeredAt: t,
+    // A registration's prices apply at once: nothing to wait for.
+    priceIncreaseAt: 0n,
     prices: p.prices,
+    pendingPrices: [0n, 0n, 0n],
     teeMeasurement: p.teeMeasurement,
     metadataURI: p.metadataURI,
   });
@@ -402,26 +422,65 @@ async function expectNoRegistration(f: Fixture, operator: string, nextBefore: bi
   await expect(f.nodes.getNode(nextBefore)).to.be.revertedWithCustomError(f.nodes, "NodeNotFound").withArgs(nextBefore);
 }
 
-/** updateNode and asserts: the declaration replaced, the rest kept, the counts moved, the event. */
-async function updateAndCheck(f: Fixture, operator: HardhatEthersSigner, id: bigint, p: Params) {
+/** The prices in force at time `t`, from the node as stored: the pending ones once their increase is due. */
+function pricesAt(n: Stored, t: bigint): bigint[] {
+  return n.priceIncreaseAt !== 0n && t >= n.priceIncreaseAt ? n.pendingPrices : n.prices;
+}
+
+async function pricesOf(f: Fixture, id: bigint): Promise<bigint[]> {
+  return Promise.all([Mode.None, Mode.Tee, Mode.Zk].map((mode) => f.nodes.priceOf(id, mode)));
+}
+
+/**
+ * updateNode at `t` (default: the next second) and asserts: the declaration replaced, the rest kept, the counts
+ * moved, NodeUpdated with the prices asked. Prices: each mode's decrease (from the price in force at `t`) applies at
+ * once; when any mode rises, the stored prices keep the lower of the price in force and the new one, the new prices
+ * pend until t + PRICE_INCREASE_DELAY (replacing any schedule) and NodePriceIncreaseScheduled(id, prices, t + 1 day)
+ * is emitted; otherwise no increase pends (priceIncreaseAt 0; the stale pendingPrices are left as they were) and no
+ * NodePriceIncreaseScheduled is emitted. priceOf shows the stored prices at `t`. Returns `t`.
+ */
+async function updateAndCheck(
+  f: Fixture,
+  operator: HardhatEthersSigner,
+  id: bigint,
+  p: Params,
+  at?: bigint,
+): Promise<bigint> {
   const { nodes } = f;
   const before = await nodeOf(f, id);
   const counts = await countsOf(f, operator.address);
   const tokens = await tokensOf(f, operator.address);
   const served = await Promise.all([LLAMA, MISTRAL, PHI].map((m) => nodes.servesModel(id, m)));
+  const t = at ?? (await now()) + 1n;
+  await time.setNextBlockTimestamp(t);
+  const inForce = pricesAt(before, t);
+  const lower = p.prices.map((price, m) => (price < inForce[m] ? price : inForce[m]));
+  const increase = p.prices.some((price, m) => price > inForce[m]);
 
-  await expect(nodes.connect(operator).updateNode(id, p))
+  const tx = await nodes.connect(operator).updateNode(id, p);
+  expect(await blockTimeOf(tx)).to.equal(t);
+  await expect(tx)
     .to.emit(nodes, "NodeUpdated")
     .withArgs(id, p.metadataURI, p.modes, p.teeMeasurement, p.capacity, p.prices);
+  if (increase) {
+    await expect(tx)
+      .to.emit(nodes, "NodePriceIncreaseScheduled")
+      .withArgs(id, p.prices, t + PRICE_INCREASE_DELAY);
+  } else {
+    await expect(tx).not.to.emit(nodes, "NodePriceIncreaseScheduled");
+  }
 
   expect(await nodeOf(f, id)).to.deep.equal({
     ...before,
     modes: BigInt(p.modes),
     capacity: p.capacity,
-    prices: p.prices,
+    priceIncreaseAt: increase ? t + PRICE_INCREASE_DELAY : 0n,
+    prices: lower,
+    pendingPrices: increase ? p.prices : before.pendingPrices,
     teeMeasurement: p.teeMeasurement,
     metadataURI: p.metadataURI,
   });
+  expect(await pricesOf(f, id)).to.deep.equal(lower);
   const [oldTop, newTop] = [topMode(Number(before.modes)), topMode(p.modes)];
   const expectedCounts = [...counts];
   expectedCounts[oldTop] -= 1n;
@@ -430,6 +489,8 @@ async function updateAndCheck(f: Fixture, operator: HardhatEthersSigner, id: big
   expect(await nodes.requiredStakeOf(operator.address)).to.equal(await expectedRequired(f, operator.address));
   expect(await Promise.all([LLAMA, MISTRAL, PHI].map((m) => nodes.servesModel(id, m)))).to.deep.equal(served);
   expect(await tokensOf(f, operator.address)).to.deep.equal(tokens);
+  expect(await nodes.operatorOf(id)).to.equal(operator.address);
+  return t;
 }
 
 /** addModels and asserts: each served, the count up, one event each, the rest of the node unchanged. */
@@ -548,6 +609,8 @@ describe("NodeRegistry", function () {
       expect(await nodes.MAX_MINIMUM_OWN_STAKE()).to.equal(MAX_MINIMUM_OWN);
       expect(await nodes.requiredOwnStakeOf(f.alice.address)).to.equal(0n);
       expect(await nodes.nodeOperatorOf(1n)).to.deep.equal([ethers.ZeroAddress, false]);
+      expect(await nodes.operatorOf(1n)).to.equal(ethers.ZeroAddress);
+      expect(await nodes.PRICE_INCREASE_DELAY()).to.equal(PRICE_INCREASE_DELAY);
     });
   });
 
@@ -911,6 +974,142 @@ describe("NodeRegistry", function () {
     });
   });
 
+  describe("updateNode: price increases wait PRICE_INCREASE_DELAY", function () {
+    const E15 = 10n ** 15n;
+
+    /** Mines an empty block at `t` and asserts the prices in force there, by mode. */
+    async function expectPricesAt(f: Fixture, id: bigint, t: bigint, prices: bigint[]) {
+      await viewAt(t);
+      expect(await pricesOf(f, id), `prices at ${t}`).to.deep.equal(prices);
+    }
+
+    it("applies a decrease at once: priceOf falls in the update's block, nothing is scheduled", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      expect(await f.nodes.PRICE_INCREASE_DELAY()).to.equal(PRICE_INCREASE_DELAY);
+      const id = await withNoneNode(f);
+      const t = await updateAndCheck(f, f.alice, id, params({ prices: [4n * 10n ** 14n, 0n, 0n] }));
+      expect(await nodeOf(f, id)).to.deep.include({ priceIncreaseAt: 0n, prices: [4n * 10n ** 14n, 0n, 0n] });
+      // Nothing changes a day later.
+      await expectPricesAt(f, id, t + PRICE_INCREASE_DELAY, [4n * 10n ** 14n, 0n, 0n]);
+    });
+
+    it("applies an increase one day later to the second: the old price one second before, the new one at it", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const id = await withNoneNode(f);
+      const t = await updateAndCheck(f, f.alice, id, params({ prices: [2n * E15, 0n, 0n] }));
+      const stored = { priceIncreaseAt: t + DAY, prices: [E15, 0n, 0n], pendingPrices: [2n * E15, 0n, 0n] };
+      expect(await nodeOf(f, id)).to.deep.include(stored);
+      await expectPricesAt(f, id, t + DAY - 1n, [E15, 0n, 0n]);
+      await expectPricesAt(f, id, t + DAY, [2n * E15, 0n, 0n]);
+      await expectPricesAt(f, id, t + 30n * DAY, [2n * E15, 0n, 0n]);
+      // The increase applies by time alone: the node as stored has not changed.
+      expect(await nodeOf(f, id)).to.deep.include(stored);
+    });
+
+    it("applies the decreases of a mixed update at once and its increases a day later", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      await stake(f, f.alice, MINIMUM[Mode.Tee]);
+      const id = await registerAndCheck(f, f.alice, teeParams(), [LLAMA]);
+      // None falls from 1e15 to 5e14, TEE rises from 3e15 to 4e15.
+      const p = teeParams({ prices: [5n * 10n ** 14n, 4n * E15, 0n] });
+      const t = (await now()) + 10n;
+      await time.setNextBlockTimestamp(t);
+      const tx = await f.nodes.connect(f.alice).updateNode(id, p);
+      expect(await blockTimeOf(tx)).to.equal(t);
+      // The event carries every price asked, the decrease included, and when the increase applies.
+      await expect(tx)
+        .to.emit(f.nodes, "NodePriceIncreaseScheduled")
+        .withArgs(id, [5n * 10n ** 14n, 4n * E15, 0n], t + DAY);
+      await expect(tx)
+        .to.emit(f.nodes, "NodeUpdated")
+        .withArgs(id, p.metadataURI, p.modes, p.teeMeasurement, p.capacity, [5n * 10n ** 14n, 4n * E15, 0n]);
+      await expectPricesAt(f, id, t + 1n, [5n * 10n ** 14n, 3n * E15, 0n]);
+      expect(await nodeOf(f, id)).to.deep.include({
+        priceIncreaseAt: t + DAY,
+        prices: [5n * 10n ** 14n, 3n * E15, 0n],
+        pendingPrices: [5n * 10n ** 14n, 4n * E15, 0n],
+      });
+      await expectPricesAt(f, id, t + DAY - 1n, [5n * 10n ** 14n, 3n * E15, 0n]);
+      await expectPricesAt(f, id, t + DAY, [5n * 10n ** 14n, 4n * E15, 0n]);
+    });
+
+    it("replaces a pending increase with a second update, measured from the prices in force", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const id = await withNoneNode(f);
+      const t1 = await updateAndCheck(f, f.alice, id, params({ prices: [3n * E15, 0n, 0n] }));
+      // Half a day later, 2e15 instead: still an increase over the 1e15 in force, scheduled a day from now.
+      const t2 = await updateAndCheck(f, f.alice, id, params({ prices: [2n * E15, 0n, 0n] }), t1 + DAY / 2n);
+      expect(await nodeOf(f, id)).to.deep.include({
+        priceIncreaseAt: t2 + DAY,
+        prices: [E15, 0n, 0n],
+        pendingPrices: [2n * E15, 0n, 0n],
+      });
+      // The first schedule is gone: neither 3e15 at t1 + 1 day nor 2e15 before t2 + 1 day.
+      await expectPricesAt(f, id, t1 + DAY, [E15, 0n, 0n]);
+      await expectPricesAt(f, id, t2 + DAY - 1n, [E15, 0n, 0n]);
+      await expectPricesAt(f, id, t2 + DAY, [2n * E15, 0n, 0n]);
+      // Once in force, 2e15 is what the next update is measured from: asking it again changes no price and
+      // schedules nothing; 1.5e15 is a decrease, at once.
+      await updateAndCheck(f, f.alice, id, params({ prices: [2n * E15, 0n, 0n], capacity: 4n }));
+      expect(await nodeOf(f, id)).to.deep.include({ priceIncreaseAt: 0n, prices: [2n * E15, 0n, 0n] });
+      await updateAndCheck(f, f.alice, id, params({ prices: [(3n * E15) / 2n, 0n, 0n] }));
+      expect(await pricesOf(f, id)).to.deep.equal([(3n * E15) / 2n, 0n, 0n]);
+    });
+
+    it("cancels a pending increase with a decrease below the price in force", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const id = await withNoneNode(f);
+      const t1 = await updateAndCheck(f, f.alice, id, params({ prices: [5n * E15, 0n, 0n] }));
+      await updateAndCheck(f, f.alice, id, params({ prices: [5n * 10n ** 14n, 0n, 0n] }), t1 + HOUR);
+      expect(await nodeOf(f, id)).to.deep.include({ priceIncreaseAt: 0n, prices: [5n * 10n ** 14n, 0n, 0n] });
+      await expectPricesAt(f, id, t1 + DAY, [5n * 10n ** 14n, 0n, 0n]);
+    });
+
+    it("restarts the delay when an update during it asks the same prices (say, for a new URI)", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const id = await withNoneNode(f);
+      const t1 = await updateAndCheck(f, f.alice, id, params({ prices: [3n * E15, 0n, 0n] }));
+      const p = params({ prices: [3n * E15, 0n, 0n], metadataURI: "https://node.example/v3" });
+      const t2 = await updateAndCheck(f, f.alice, id, p, t1 + DAY - 1n);
+      expect(t2).to.equal(t1 + DAY - 1n);
+      await expectPricesAt(f, id, t1 + DAY, [E15, 0n, 0n]);
+      await expectPricesAt(f, id, t2 + DAY, [3n * E15, 0n, 0n]);
+    });
+
+    it("prices a mode newly offered at 0 for a day, the node eligible for it meanwhile", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      await f.nodes.connect(f.admin).setTeeMeasurementApproval(MEASUREMENT, true);
+      const id = await withNoneNode(f);
+      await stake(f, f.alice, MINIMUM[Mode.Tee] - MINIMUM[Mode.None]);
+      // TEE is added at 3e15: a rise from the 0 of a mode not offered.
+      const t = await updateAndCheck(f, f.alice, id, teeParams());
+      expect(await nodeOf(f, id)).to.deep.include({
+        priceIncreaseAt: t + DAY,
+        prices: [E15, 0n, 0n],
+        pendingPrices: [E15, 3n * E15, 0n],
+      });
+      await expectEligibility(f, id, LLAMA, Mode.Tee, Eligibility.Eligible);
+      await expectPricesAt(f, id, t + DAY - 1n, [E15, 0n, 0n]);
+      await expectPricesAt(f, id, t + DAY, [E15, 3n * E15, 0n]);
+    });
+  });
+
+  describe("operatorOf", function () {
+    it("is the node's operator, also once deregistered or jailed; zero for an unknown id", async function () {
+      const f = await loadFixture(deployNodeRegistryFixture);
+      const id = await withNoneNode(f);
+      await stake(f, f.bob, MINIMUM[Mode.None]);
+      const bobs = await registerAndCheck(f, f.bob, params(), [LLAMA]);
+      expect(await f.nodes.operatorOf(id)).to.equal(f.alice.address);
+      expect(await f.nodes.operatorOf(bobs)).to.equal(f.bob.address);
+      for (const unknown of [0n, bobs + 1n]) expect(await f.nodes.operatorOf(unknown)).to.equal(ethers.ZeroAddress);
+      await jailAndCheck(f, bobs, (await now()) + DAY);
+      await deregisterAndCheck(f, f.alice, id);
+      expect(await f.nodes.operatorOf(id)).to.equal(f.alice.address);
+      expect(await f.nodes.operatorOf(bobs)).to.equal(f.bob.address);
+    });
+  });
+
   describe("addModels / removeModels", function () {
     it("revert NodeNotOperator for anyone but the operator, NodeInactive on a deregistered node", async function () {
       const f = await loadFixture(deployNodeRegistryFixture);
@@ -1102,6 +1301,7 @@ describe("NodeRegistry", function () {
         await expect(f.nodes.priceOf(unknown, Mode.None))
           .to.be.revertedWithCustomError(f.nodes, "NodeNotFound")
           .withArgs(unknown);
+        expect(await f.nodes.operatorOf(unknown)).to.equal(ethers.ZeroAddress);
       }
     });
 

@@ -2,8 +2,9 @@
 Staking (invariants)
 ├── random sequences of 10 to 25 actions by 3 operators and 4 delegators: stake, delegate (with a random highest
 │   accepted cut), unstake, undelegate, withdraw (every thawed request in the window of oldest ids, in any order),
-│   claim, lock (the slasher locks up to maxSlashPpm), unlock, slash (lock then slash, or slash out of the locks
-│   already held), advance time (1 s to 30 days), set the thawing period (1 to 28 days: requests thaw out of order),
+│   claim, lock (the slasher adds a pending slash of up to maxSlashPpm of the slashable stake, however much already
+│   pends), unlock (up to, or a wei beyond, what pends), slash (lock then slash, or slash out of the pending slashes
+│   already there), advance time (1 s to 30 days), set the thawing period (1 to 28 days: requests thaw out of order),
 │   set cut (always scheduled), apply cut, and node fees (the fee source sends the tokens, then creditFees); inputs
 │   are bounded to their valid ranges (fractions of what is held, up to the slash bound), and an action whose
 │   preconditions fail (read from the views) is sent anyway and must revert with its custom error and arguments
@@ -13,8 +14,8 @@ Staking (invariants)
 │   │   totalThawingStake + REWARDS_TOTAL + feesDistributed - rewardsClaimed (rounding dust stays in the pools)
 │   ├── totalActiveStake == Σ activeStakeOf(operator), and each activeStakeOf == ownActive + delegated.tokens ==
 │   │   Σ stakeOf; slashableStakeOf == own and delegated, active and thawing
-│   ├── locks: lockedStakeOf(operator) <= slashableStakeOf(operator), but for what slashes swept beyond their
-│   │   amount (dust a slash takes from a thawing pool it nearly empties), which the ghosts add up per operator
+│   ├── locks: pendingSlashOf(operator) == Σ locks - unlocks - slashes (ghost); lockedStakeOf(operator) ==
+│   │   min(pendingSlashOf, slashableStakeOf), so always <= slashableStakeOf, even after a slash swept dust
 │   ├── totalThawingStake == Σ ownThawing.tokens + delegatedThawing.tokens
 │   ├── pools: Σ thaw request values of an operator's own queue == ownThawing.tokens; Σ delegation shares ==
 │   │   delegated.shares; Σ delegation values <= delegated.tokens and Σ delegators' thaw request values <=
@@ -28,10 +29,13 @@ Staking (invariants)
 │   ├── slashes: the challenger gets at most 50% of the operator's own part; supply: totalSupply == genesis supply
 │   │   - Σ burned, so it never goes up; the challenger holds Σ its shares; feesDistributed == Σ fees credited
 │   └── withdrawals: what is paid matches thawRequestsOf (exactly for a prefix, within a wei per request out of
-│       order); a withdrawal reverts only for the lock, and one that succeeds leaves the lock covered
+│       order); a withdrawal reverts only for the lock (StakingStakeLocked(min(pending, slashable before), what
+│       would be left)), and one that succeeds leaves the lock covered
 ├── the same, after a prefix that reaches every new path each time: a delegation above the accepted cut, an
 │   operator's withdrawal held back by the lock, a delegator's let through under it, a slash out of the lock, a
 │   newer request withdrawn before an older one
+├── the same, after pending slashes beyond the slashable stake (eleven locks of 10%): the delegator's and the
+│   operator's withdrawals held back, the delegator's let through once half is released, a slash out of them
 └── the same, with slashes that would leave 1 to 3 wei in an own thawing pool (the dust is swept)
 */
 
@@ -127,8 +131,8 @@ interface Ghosts {
   burned: bigint;
   toChallenger: bigint;
   fees: bigint;
-  /** Per operator: what slashes took beyond their amount (swept dust), by which the lock may exceed the stake. */
-  swept: bigint[];
+  /** Per operator: the pending slashes, what locks added less what unlocks and slashes removed. */
+  pending: bigint[];
   slashes: number;
   supply: bigint;
   steps: number;
@@ -142,7 +146,7 @@ function freshGhosts(): Ghosts {
     burned: 0n,
     toChallenger: 0n,
     fees: 0n,
-    swept: [0n, 0n, 0n],
+    pending: [0n, 0n, 0n],
     slashes: 0,
     supply: GENESIS_SUPPLY,
     steps: 0,
@@ -317,11 +321,13 @@ async function expectRevert(
 }
 
 /**
- * lockStake by the slasher, asserting the custom error its preconditions predict, or what it locks:
- * min(amount, slashable - locked) (StakeLocked). Returns what it locked, or null when it reverted.
+ * lockStake by the slasher of operator `op`, asserting the custom error its preconditions predict, or that it adds
+ * the whole amount to the pending slashes, however much already pends (StakeLocked(operator, amount, pending)), and
+ * returns it. Returns the pending slashes after it, or null when it reverted.
  */
-async function lock(f: Fixture, operator: string, amount: bigint, label: string): Promise<bigint | null> {
+async function lock(f: Fixture, g: Ghosts, op: number, amount: bigint, label: string): Promise<bigint | null> {
   const { staking } = f;
+  const operator = f.operators[op].address;
   const gas = { gasLimit: GAS };
   const slashable = await staking.slashableStakeOf(operator);
   const maximum = (slashable * (await staking.maxSlashPpm())) / PPM;
@@ -339,13 +345,13 @@ async function lock(f: Fixture, operator: string, amount: bigint, label: string)
     );
     return null;
   }
-  const already = await staking.lockedStakeOf(operator);
-  const free = slashable > already ? slashable - already : 0n;
-  const locked = amount < free ? amount : free;
+  const pending = (await staking.pendingSlashOf(operator)) + amount;
+  expect(await staking.connect(f.slasher).lockStake.staticCall(operator, amount, PENDING), label).to.equal(amount);
   await expect(staking.connect(f.slasher).lockStake(operator, amount), label)
     .to.emit(staking, "StakeLocked")
-    .withArgs(operator, locked, already + locked);
-  return locked;
+    .withArgs(operator, amount, pending);
+  g.pending[op] = pending;
+  return pending;
 }
 
 /**
@@ -549,9 +555,10 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
         expect(locked > 0n && holding - predicted < locked + tolerance, `${label}: reverted without a lock`).to.equal(
           true,
         );
+        // The lock as it was before the withdrawal, min(pending, slashable before), against what would be left.
         await expect(staking.connect(who).withdraw(operator, a.maxRequests, gas), label)
           .to.be.revertedWithCustomError(staking, "StakingStakeLocked")
-          .withArgs(locked, anyValue);
+          .withArgs(locked, prefix ? holding - predicted : anyValue);
         return `${label}: locked ${locked}`;
       }
       expect(paid - predicted <= tolerance && predicted - paid <= tolerance, `${label}: paid ${paid}`).to.equal(true);
@@ -604,28 +611,30 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       const maximum = (slashable * (await staking.maxSlashPpm())) / PPM;
       const value = (maximum * a.fraction) / PPM;
       const label = `lock ${value} of operator ${a.op}`;
-      const result = await lock(f, operator, value, label);
-      return result === null ? `${label}: rejected` : `${label}: locked ${result}`.replace(": locked", ", locked");
+      const pending = await lock(f, g, a.op, value, label);
+      if (pending === null) return `${label}: rejected`;
+      return `${label}, pending ${pending}${pending > slashable ? " beyond the slashable stake" : ""}`;
     }
 
     case "unlock": {
       const operator = f.operators[a.op].address;
-      const locked = await staking.lockedStakeOf(operator);
-      const value = a.over ? locked + 1n : (locked * a.fraction) / PPM;
+      const pending = await staking.pendingSlashOf(operator);
+      const value = a.over ? pending + 1n : (pending * a.fraction) / PPM;
       const label = `unlock ${value} of operator ${a.op}`;
-      if (value > locked) {
+      if (value > pending) {
         await expectRevert(
           f,
           staking.connect(f.slasher).unlockStake(operator, value, gas),
           "StakingNotLocked",
-          [locked, value],
+          [pending, value],
           label,
         );
-        return `${label}: more than locked`;
+        return `${label}: more than pending`;
       }
       await expect(staking.connect(f.slasher).unlockStake(operator, value), label)
         .to.emit(staking, "StakeUnlocked")
-        .withArgs(operator, value, locked - value);
+        .withArgs(operator, value, pending - value);
+      g.pending[a.op] = pending - value;
       return label;
     }
 
@@ -635,10 +644,10 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       const slashable = await staking.slashableStakeOf(operator);
       const label = `slash operator ${a.op}`;
       let value: bigint;
-      const held = await staking.lockedStakeOf(operator);
+      const held = await staking.pendingSlashOf(operator);
       const fromLock = a.fromLock && held > 0n;
       if (fromLock) {
-        // A challenge decided later: part of what is locked already, whatever other slashes took since.
+        // A challenge decided later: part of what pends already, whatever other slashes took since.
         value = a.fraction === PPM ? held : (held * a.fraction) / PPM;
         if (value === 0n) {
           await expectRevert(
@@ -658,10 +667,8 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
           const own = o.ownActive + o.ownThawing.tokens;
           if (o.ownThawing.tokens > a.leave && own - a.leave <= maximum) wanted = own - a.leave;
         }
-        const locked = await lock(f, operator, wanted, label);
-        if (locked === null) return `${label}: lock rejected`;
-        if (locked === 0n) return `${label}: nothing left to lock`;
-        value = locked;
+        if ((await lock(f, g, a.op, wanted, label)) === null) return `${label}: lock rejected`;
+        value = wanted;
         // The lock moved the block on: the slash comes a second later.
         t = BigInt(await time.latest()) + 1n;
         await time.setNextBlockTimestamp(t);
@@ -671,8 +678,8 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
         f.operators.filter((o) => o.address !== operator).map(async (o) => stakeFields(await staking.getOperator(o))),
       );
       const shares = await Promise.all(f.delegators.map(async (d) => (await staking.getDelegation(operator, d))[0]));
-      const lockedBefore = await staking.lockedStakeOf(operator);
-      // At most what is slashable now (other slashes may have swept more than their locks).
+      const pendingBefore = await staking.pendingSlashOf(operator);
+      // At most what is slashable now (other slashes may have taken it, or swept more than their amount).
       let rest = value < slashable ? value : slashable;
       // The order: own active, own thawing, then delegated active and thawing pro rata.
       const fromOwnActive = rest < before.ownActive ? rest : before.ownActive;
@@ -697,7 +704,7 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       const tx = staking.connect(f.slasher).slash(operator, value, challenger);
       await expect(tx, label)
         .to.emit(staking, "StakeUnlocked")
-        .withArgs(operator, value, lockedBefore - value);
+        .withArgs(operator, value, pendingBefore - value);
       if (taken === 0n) await expect(tx, label).not.to.emit(staking, "StakeSlashed");
       else
         await expect(tx, label)
@@ -724,7 +731,7 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
       ).to.deep.equal(shares);
       g.burned += burned;
       g.toChallenger += toChallenger;
-      if (taken > value) g.swept[a.op] += taken - value;
+      g.pending[a.op] = pendingBefore - value;
       g.slashes++;
       return `${label}${fromLock ? " out of its lock" : ""} by ${value} of ${slashable}, took ${taken}`;
     }
@@ -845,9 +852,10 @@ async function checkInvariants(f: Fixture, g: Ghosts, label: string) {
   );
   expect(active, m("totalActiveStake == Σ activeStakeOf")).to.equal(sum(activeStakes));
 
-  // Locks: never more than the slashable stake, but for what slashes swept beyond their locks.
-  const [locks, slashables, stakes] = await Promise.all([
+  // Locks: the pending slashes, up to the slashable stake: never more than it, even after a slash swept dust.
+  const [locks, pendings, slashables, stakes] = await Promise.all([
     Promise.all(operators.map((o) => staking.lockedStakeOf(o))),
+    Promise.all(operators.map((o) => staking.pendingSlashOf(o))),
     Promise.all(operators.map((o) => staking.slashableStakeOf(o))),
     Promise.all(operators.map((o) => staking.stakeOf(o))),
   ]);
@@ -855,9 +863,11 @@ async function checkInvariants(f: Fixture, g: Ghosts, label: string) {
     expect(slashables[i], m(`slashableStakeOf(operator ${i})`)).to.equal(
       o.ownActive + o.ownThawing.tokens + o.delegated.tokens + o.delegatedThawing.tokens,
     );
-    expect(locks[i] <= slashables[i] + g.swept[i], m(`locked ${locks[i]} <= slashable ${slashables[i]}`)).to.equal(
-      true,
+    expect(pendings[i], m(`pendingSlashOf(operator ${i}) == Σ locks - unlocks - slashes`)).to.equal(g.pending[i]);
+    expect(locks[i], m(`lockedStakeOf(operator ${i}) == min(pending, slashable)`)).to.equal(
+      pendings[i] < slashables[i] ? pendings[i] : slashables[i],
     );
+    expect(locks[i] <= slashables[i], m(`locked ${locks[i]} <= slashable ${slashables[i]}`)).to.equal(true);
     expect([...stakes[i]], m(`stakeOf(operator ${i})`)).to.deep.equal([o.ownActive, o.delegated.tokens]);
   });
   expect(thawing, m("totalThawingStake == Σ thawing pools")).to.equal(
@@ -941,7 +951,8 @@ const PATHS: [string, RegExp][] = [
   ["withdrawal under a lock", /under a lock of [1-9]\d*, paid [1-9]/],
   ["delegation above the accepted cut", /: cut \d+ above \d+$/],
   ["slash out of an earlier lock", /^slash operator \d out of its lock by/],
-  ["lock", /^lock .*, locked [1-9]/],
+  ["lock", /^lock .*, pending [1-9]/],
+  ["pending beyond the slashable stake", /^lock .* beyond the slashable stake$/],
   ["out-of-order withdrawal", /^account \d withdraws .* out of order, paid/],
 ];
 
@@ -1019,7 +1030,38 @@ describe("Staking (invariants)", function () {
       { kind: "slash", op: 0, fraction: PPM, leave: null, challenger: true, fromLock: true },
       { kind: "withdraw", account: 0, op: 0, pick: null, wait: false, maxRequests: 0n },
     ]);
-    for (const [key] of PATHS) expect(seen.get(key) ?? 0, `never reached: ${key}`).to.be.greaterThan(0);
+    // Pending slashes beyond the slashable stake have their own prefix below.
+    for (const [key] of PATHS.filter(([k]) => k !== "pending beyond the slashable stake"))
+      expect(seen.get(key) ?? 0, `never reached: ${key}`).to.be.greaterThan(0);
+  });
+
+  // Pending slashes add up beyond the slashable stake: the lock is then all of it, every withdrawal waits, and a slash
+  // out of the pending ones takes what is there.
+  it("holds every invariant while pending slashes exceed the slashable stake", async function () {
+    this.timeout(600_000);
+    seen.clear();
+    await runSequences(action, Math.max(1, Math.floor(NUM_RUNS / 3)), [
+      // Operator 1: 2,000 own and 1,000 delegated by delegator 2, so 3,000 slashable; eleven locks of 300 pend 3,300.
+      { kind: "delegate", d: 2, op: 1, amount: opg(1_000n), maxCut: PPM },
+      ...Array.from({ length: 11 }, (): Action => ({ kind: "lock", op: 1, fraction: PPM })),
+      { kind: "undelegate", d: 2, op: 1, pick: null, fraction: PPM },
+      { kind: "unstake", op: 1, fraction: 500_000n },
+      { kind: "advance", seconds: 2n * DAY },
+      // The lock is the whole 3,000: neither the delegator's 1,000 nor the operator's 1,000 may go.
+      { kind: "withdraw", account: 5, op: 1, pick: null, wait: false, maxRequests: 0n },
+      { kind: "withdraw", account: 1, op: 1, pick: null, wait: false, maxRequests: 0n },
+      // Half released (1,650 pend): the delegator's 1,000 leaves 2,000, above it.
+      { kind: "unlock", op: 1, fraction: 500_000n, over: false },
+      { kind: "withdraw", account: 5, op: 1, pick: null, wait: false, maxRequests: 0n },
+      { kind: "slash", op: 1, fraction: PPM, leave: null, challenger: true, fromLock: true },
+    ]);
+    for (const key of [
+      "pending beyond the slashable stake",
+      "withdrawal held back by a lock",
+      "withdrawal under a lock",
+      "slash out of an earlier lock",
+    ])
+      expect(seen.get(key) ?? 0, `never reached: ${key}`).to.be.greaterThan(0);
   });
 
   // Slashes that would leave a few wei in a thawing pool take the dust too (otherwise the next unstake could not

@@ -67,27 +67,38 @@ Staking
 │   │   nextThawingUntil is the earliest still thawing, and the head passes them once the older ones go
 │   ├── given a delegator → it pays from the delegated thawing pool
 │   └── when paused → it still works
-├── withdraw under a lock
+├── withdraw under a lock (the lock: min(pendingSlashOf, slashable stake before the withdrawal))
 │   ├── given the operator → it reverts StakingStakeLocked(locked, own after) when its own slashable stake (active +
 │   │   thawing) would fall below the lock, whatever is delegated; a withdrawal leaving exactly the lock passes;
 │   │   after unlockStake the rest passes
 │   ├── given a delegator and own stake covering the lock → it withdraws everything
 │   ├── given a delegator and own stake not covering it → it reverts StakingStakeLocked(locked, slashable after)
 │   │   only when the whole slashable stake would fall below the lock; a smaller withdrawal passes
-│   └── given a withdrawal that pays 0 (swept epoch) → it is not held back
+│   ├── given a withdrawal that pays 0 (swept epoch) → it is not held back
+│   ├── given pending slashes beyond the slashable stake → the lock is all of it: every withdrawal reverts
+│   │   StakingStakeLocked(slashable, left), the operator's and the delegators', until enough pending slashes are
+│   │   released; unbonding still works
+│   └── the lock is measured before the withdrawal: pending 1,050 against 1,000 slashable holds back a 1 OPG
+│       withdrawal (StakingStakeLocked(1,000, 999)); 999 pending let it through
 ├── lockStake / unlockStake / slash
 │   ├── when the caller is not the slasher (stranger, admin, operator, fee source) → each reverts
 │   │   StakingUnauthorized(caller)
 │   ├── given nothing slashable → lockStake reverts StakingSlashTooLarge(amount, 0)
 │   ├── when the amount is 0 → lockStake and slash revert StakingZeroAmount
-│   ├── when a lock is above maxSlashPpm of slashable → it reverts StakingSlashTooLarge(amount, maximum); a lock
-│   │   taken before maxSlashPpm fell can still be slashed
-│   ├── when slashing or unlocking more than is locked → it reverts StakingNotLocked(locked, amount)
-│   ├── lockStake → it locks min(amount, slashable - locked), returns it, emits StakeLocked(operator, locked, total)
-│   ├── unlockStake → it emits StakeUnlocked(operator, amount, left); no stake or token moves
-│   ├── slash → it releases the lock (StakeUnlocked) and takes min(amount, slashable now): after a sweep took more
-│   │   than its amount, the rest of the lock takes what is left; with nothing left it returns (0, 0) and emits
-│   │   no StakeSlashed
+│   ├── when a lock is above maxSlashPpm of slashable → it reverts StakingSlashTooLarge(amount, maximum), however
+│   │   much is pending; a lock taken before maxSlashPpm fell can still be slashed
+│   ├── when slashing or unlocking more than is pending → it reverts StakingNotLocked(pending, amount), also when
+│   │   the pending slashes exceed the slashable stake (more than is locked but not more than pends passes)
+│   ├── lockStake → it adds the whole amount to pendingSlashOf, whatever is pending already, returns it and emits
+│   │   StakeLocked(operator, amount, total pending); lockedStakeOf = min(pending, slashable): it stops at the
+│   │   slashable stake and follows it as the stake grows
+│   ├── unlockStake → it emits StakeUnlocked(operator, amount, pending left); no stake or token moves
+│   ├── slash → it removes its amount from the pending slashes (StakeUnlocked) and takes min(amount, slashable now):
+│   │   after a sweep took more than its amount, the rest pending takes what is left; with nothing left it returns
+│   │   (0, 0) and emits no StakeSlashed
+│   ├── a later challenge after earlier ones filled the lock → its lock still adds up; upheld, it takes its whole
+│   │   amount, whether the earlier ones were released first or still pend (then upheld, each takes what is left
+│   │   and the last one nothing)
 │   ├── challenger → challengerSharePpm of what comes from the operator's own stake (active and thawing) only;
 │   │   the delegators' part is all burned: 1 OPG own + 100,000 delegated, a 10,000 slash pays 0.5 and burns
 │   │   9,999.5 (totalSupply falls by exactly that)
@@ -660,26 +671,29 @@ function afterTake(pool: Pool, epoch: bigint, amount: bigint): [Pool, bigint] {
 }
 
 /**
- * lockStake by the slasher and asserts: it locks min(amount, slashable - already locked) (what it returns); it emits
- * StakeLocked(operator, locked, total); lockedStakeOf grows by it; no stake, total or token moves. Returns the lock.
+ * lockStake by the slasher and asserts: it adds the whole `amount` to pendingSlashOf, however much is already
+ * pending, and returns it; it emits StakeLocked(operator, amount, pending after); lockedStakeOf is min(pending,
+ * slashable) before and after; no stake, total or token moves. Returns what it returned.
  */
 async function lockAndCheck(f: Fixture, operator: string, amount: bigint): Promise<bigint> {
   const { staking } = f;
   const before = await stakeOf(f, operator);
   const totals = await totalsOf(f);
-  const already = await staking.lockedStakeOf(operator);
+  const pending = await staking.pendingSlashOf(operator);
   const slashable = await staking.slashableStakeOf(operator);
-  const expected = min(amount, slashable - min(already, slashable));
-  expect(await staking.connect(f.slasher).lockStake.staticCall(operator, amount)).to.equal(expected);
+  expect(await staking.lockedStakeOf(operator)).to.equal(min(pending, slashable));
+  expect(await staking.connect(f.slasher).lockStake.staticCall(operator, amount)).to.equal(amount);
 
   await expect(staking.connect(f.slasher).lockStake(operator, amount))
     .to.emit(staking, "StakeLocked")
-    .withArgs(operator, expected, already + expected);
+    .withArgs(operator, amount, pending + amount);
 
-  expect(await staking.lockedStakeOf(operator)).to.equal(already + expected);
+  expect(await staking.pendingSlashOf(operator)).to.equal(pending + amount);
+  expect(await staking.lockedStakeOf(operator)).to.equal(min(pending + amount, slashable));
+  expect(await staking.slashableStakeOf(operator)).to.equal(slashable);
   expect(await stakeOf(f, operator)).to.deep.equal(before);
   expect(await totalsOf(f)).to.deep.equal(totals);
-  return expected;
+  return amount;
 }
 
 /** Locks and slashes without the checks of slashAndCheck, for tests about what a slash does to rewards. */
@@ -689,11 +703,12 @@ async function lockAndSlash(f: Fixture, operator: string, amount: bigint, challe
 }
 
 /**
- * lockStake (unless `lock` is false: the amount is already locked) then slash, and asserts: the lock of `amount` is
- * released (StakeUnlocked); the parts taken follow the order of slashPartsOf, capped by the slashable stake; it
+ * lockStake (unless `lock` is false: the amount is already pending) then slash, and asserts: `amount` leaves the
+ * pending slashes (StakeUnlocked(operator, amount, pending left)); the parts taken follow the order of slashPartsOf,
+ * capped by the slashable stake now, whatever other slashes are pending; it
  * emits StakeSlashed with them; the challenger gets its share of the operator's own part, the rest is burned
  * (totalSupply drops by exactly that); totals drop by the parts; an emptied thawing pool starts a new epoch; other
- * operators and every delegation's shares are untouched.
+ * operators and every delegation's shares are untouched; lockedStakeOf is min(pending left, slashable left).
  */
 async function slashAndCheck(
   f: Fixture,
@@ -707,7 +722,7 @@ async function slashAndCheck(
   const before = await stakeOf(f, operator);
   const others = await othersOf(f, operator);
   const totals = await totalsOf(f);
-  const locked = await staking.lockedStakeOf(operator);
+  const pending = await staking.pendingSlashOf(operator);
   const slashable = await staking.slashableStakeOf(operator);
   const challengerBalance = challenger === ZeroAddress ? 0n : await balanceOf(f, challenger);
   const parts = slashPartsOf(before, amount, challenger, await staking.challengerSharePpm());
@@ -717,7 +732,7 @@ async function slashAndCheck(
   const tx = staking.connect(f.slasher).slash(operator, amount, challenger);
   await expect(tx)
     .to.emit(staking, "StakeUnlocked")
-    .withArgs(operator, amount, locked - amount);
+    .withArgs(operator, amount, pending - amount);
   await expect(tx)
     .to.emit(staking, "StakeSlashed")
     .withArgs(
@@ -760,7 +775,8 @@ async function slashAndCheck(
   if (challenger !== ZeroAddress)
     expect(await balanceOf(f, challenger)).to.equal(challengerBalance + parts.toChallenger);
   expect(await staking.slashableStakeOf(operator)).to.equal(slashable - takenBy(parts));
-  expect(await staking.lockedStakeOf(operator)).to.equal(locked - amount);
+  expect(await staking.pendingSlashOf(operator)).to.equal(pending - amount);
+  expect(await staking.lockedStakeOf(operator)).to.equal(min(pending - amount, slashable - takenBy(parts)));
   expect(parts.toChallenger <= ((parts.fromOwnActive + parts.fromOwnThawing) * PPM) / 2n / PPM).to.equal(true);
   return parts;
 }
@@ -1616,6 +1632,61 @@ describe("Staking", function () {
       await lockAndCheck(f, f.alice.address, opg(99n));
       expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n, old.thawingUntil)).to.equal(0n);
     });
+    it("blocks every withdrawal while the pending slashes exceed the slashable stake, until enough are released", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      // Slashable 2,000: eleven locks of 200 pend 2,200; all of the 2,000 is locked.
+      for (let i = 0; i < 11; i++) await lockAndCheck(f, f.alice.address, opg(200n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(2_000n));
+      // Unbonding is never held back: the stake stays slashable while it thaws.
+      const alice = await unstakeAndCheck(f, f.alice, opg(1_000n));
+      await undelegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await time.increaseTo(alice.thawingUntil + DAY);
+      const both = async (locked: bigint) => {
+        await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
+          .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+          .withArgs(locked, 0n);
+        await expect(f.staking.connect(f.carol).withdraw(f.alice.address, 0n))
+          .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+          .withArgs(locked, opg(1_000n));
+      };
+      // The lock is the whole 2,000: neither the operator (0 own left) nor the delegator (1,000 left) may go.
+      await both(opg(2_000n));
+      // 200 released: 2,000 still pend, all of it locked.
+      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(200n));
+      await both(opg(2_000n));
+      // 1,000 more released: 1,000 pend. Carol's 1,000 leave exactly 1,000, alice's own stake: she may go.
+      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(1_000n));
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address)).to.equal(opg(1_000n));
+      // Alice's own stake holds the lock: she may not take it out.
+      await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+        .withArgs(opg(1_000n), 0n);
+      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(1_000n));
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address)).to.equal(opg(1_000n));
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(0n);
+    });
+
+    it("measures the lock before the withdrawal: min(pending, slashable before), not the slashable stake after", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(500n));
+      await delegateAndCheck(f, f.dave, f.alice.address, opg(400n));
+      // Slashable 1,000: 1,050 pend, 1,000 locked.
+      for (let i = 0; i < 10; i++) await lockAndCheck(f, f.alice.address, opg(100n));
+      await lockAndCheck(f, f.alice.address, opg(50n));
+      const { thawingUntil } = await undelegateAndCheck(f, f.dave, f.alice.address, opg(1n));
+      await time.increaseTo(thawingUntil);
+      // Even 1 OPG would leave 999 under the 1,000 locked before it (measured after, the lock would be 999).
+      await expect(f.staking.connect(f.dave).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+        .withArgs(opg(1_000n), opg(999n));
+      // With 999 pending, 1 OPG leaves 999: exactly the lock.
+      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(51n));
+      expect(await withdrawAndCheck(f, f.dave, f.alice.address)).to.equal(opg(1n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(999n));
+    });
   });
 
   describe("slash", function () {
@@ -1634,6 +1705,7 @@ describe("Staking", function () {
           .to.be.revertedWithCustomError(staking, "StakingUnauthorized")
           .withArgs(caller.address);
       }
+      expect(await staking.pendingSlashOf(alice.address)).to.equal(opg(1n));
       expect(await staking.lockedStakeOf(alice.address)).to.equal(opg(1n));
     });
 
@@ -1682,10 +1754,13 @@ describe("Staking", function () {
       await slashAndCheck(f, f.alice.address, opg(1n), f.challenger.address, false);
     });
 
-    it("reverts StakingNotLocked when slashing or unlocking more than is locked", async function () {
+    it("reverts StakingNotLocked(pending, requested) when slashing or unlocking more than is pending", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await expect(f.staking.connect(f.slasher).slash(f.alice.address, 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
+        .withArgs(0n, 1n);
+      await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, 1n))
         .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
         .withArgs(0n, 1n);
       await lockAndCheck(f, f.alice.address, opg(30n));
@@ -1695,27 +1770,72 @@ describe("Staking", function () {
       await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(30n) + 1n))
         .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
         .withArgs(opg(30n), opg(30n) + 1n);
-      // A lock is per operator.
+      // A pending slash is per operator.
       await stakeAndCheck(f, f.bob, opg(1_000n));
       await expect(f.staking.connect(f.slasher).slash(f.bob.address, 1n, f.challenger.address))
         .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
         .withArgs(0n, 1n);
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(opg(30n));
+      expect(await f.staking.pendingSlashOf(f.bob.address)).to.equal(0n);
     });
 
-    it("locks up to the maximum each time, capped by what is not yet locked; it emits StakeLocked", async function () {
+    it("reverts StakingNotLocked against the pending slashes, not the lock, when they exceed the slashable stake", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(100n));
+      // Slashable 100: eleven locks of 10 are 110 pending, of which 100 are locked.
+      for (let i = 0; i < 11; i++) await lockAndCheck(f, f.alice.address, opg(10n));
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(opg(110n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(100n));
+      for (const call of [
+        () => f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(110n) + 1n),
+        () => f.staking.connect(f.slasher).slash(f.alice.address, opg(110n) + 1n, f.challenger.address),
+      ]) {
+        await expect(call())
+          .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
+          .withArgs(opg(110n), opg(110n) + 1n);
+      }
+      // More than is locked but not more than is pending passes: unlocking 105 leaves 5.
+      await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(105n)))
+        .to.emit(f.staking, "StakeUnlocked")
+        .withArgs(f.alice.address, opg(105n), opg(5n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(5n));
+      await expect(f.staking.connect(f.slasher).slash(f.alice.address, opg(5n) + 1n, f.challenger.address))
+        .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
+        .withArgs(opg(5n), opg(5n) + 1n);
+      await slashAndCheck(f, f.alice.address, opg(5n), f.challenger.address, false);
+      await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, 1n))
+        .to.be.revertedWithCustomError(f.staking, "StakingNotLocked")
+        .withArgs(0n, 1n);
+    });
+
+    it("adds every lock to the pending slashes, beyond the slashable stake; lockedStakeOf stops at the slashable stake", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(100n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(900n));
-      // Slashable 1,000: each lock at most 100; ten of them lock it all, the next locks nothing.
+      // Slashable 1,000: each lock at most 100, however much is pending already.
       for (let i = 1n; i <= 9n; i++) expect(await lockAndCheck(f, f.alice.address, opg(100n))).to.equal(opg(100n));
       expect(await lockAndCheck(f, f.alice.address, opg(100n) - 1n)).to.equal(opg(100n) - 1n);
-      expect(await lockAndCheck(f, f.alice.address, opg(100n))).to.equal(1n);
-      expect(await lockAndCheck(f, f.alice.address, opg(50n))).to.equal(0n);
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(1_000n) - 1n);
+      // Changed with "pending slashes add up": the next lock adds its whole 100 (it used to lock the 1 wei left) and
+      // one of 50 adds 50 (it used to lock nothing); the lock stays at the whole slashable stake.
+      expect(await lockAndCheck(f, f.alice.address, opg(100n))).to.equal(opg(100n));
+      expect(await lockAndCheck(f, f.alice.address, opg(50n))).to.equal(opg(50n));
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(opg(1_150n) - 1n);
       expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(1_000n));
+      // The bound is maxSlashPpm of the slashable stake, not of what is not yet pending.
+      await expect(f.staking.connect(f.slasher).lockStake(f.alice.address, opg(100n) + 1n))
+        .to.be.revertedWithCustomError(f.staking, "StakingSlashTooLarge")
+        .withArgs(opg(100n) + 1n, opg(100n));
+      // The lock follows the stake: more stake locks more of the pending slashes, up to all of them.
+      await stakeAndCheck(f, f.alice, opg(100n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(1_100n));
+      await stakeAndCheck(f, f.alice, opg(100n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(1_150n) - 1n);
+      expect(await f.staking.pendingSlashOf(f.bob.address)).to.equal(0n);
       expect(await f.staking.lockedStakeOf(f.bob.address)).to.equal(0n);
     });
 
-    it("unlocks part of a lock; it emits StakeUnlocked(operator, amount, left); nothing else moves", async function () {
+    it("unlocks part of the pending slashes; it emits StakeUnlocked(operator, amount, left); nothing else moves", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await lockAndCheck(f, f.alice.address, opg(100n));
@@ -1725,10 +1845,12 @@ describe("Staking", function () {
       await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(100n)))
         .to.emit(f.staking, "StakeUnlocked")
         .withArgs(f.alice.address, opg(100n), opg(40n));
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(opg(40n));
       expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(40n));
       await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(40n)))
         .to.emit(f.staking, "StakeUnlocked")
         .withArgs(f.alice.address, opg(40n), 0n);
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(0n);
       expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
       expect(await stakeOf(f, f.alice.address)).to.deep.equal(before);
       expect(await totalsOf(f)).to.deep.equal(totals);
@@ -1739,7 +1861,7 @@ describe("Staking", function () {
       await stakeAndCheck(f, f.alice, opg(10n));
       await unstakeAndCheck(f, f.alice, opg(10n)); // own: 10 thawing
       await delegateAndCheck(f, f.carol, f.alice.address, opg(90n));
-      // Slashable 100, locked in full by ten locks of 10.
+      // Slashable 100, pending and locked in full by ten locks of 10.
       for (let i = 0; i < 10; i++) await lockAndCheck(f, f.alice.address, opg(10n));
       // A slash of 10 less a wei sweeps the wei left in the own thawing pool: it takes 10.
       expect(await slashAndCheck(f, f.alice.address, opg(10n) - 1n, f.challenger.address, false)).to.deep.equal({
@@ -1751,8 +1873,10 @@ describe("Staking", function () {
         toChallenger: opg(5n),
       });
       expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(90n));
-      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(90n) + 1n);
-      // The rest of the lock is a wei more than is slashable: the slash takes the 90, releases all the lock and pays
+      // Changed with "pending slashes add up": 90 and a wei pend, but only the 90 slashable are locked.
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(opg(90n) + 1n);
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(90n));
+      // The rest pending is a wei more than is slashable: the slash takes the 90, removes all that pends and pays
       // the challenger nothing (all of it was delegated).
       const parts = await slashAndCheck(f, f.alice.address, opg(90n) + 1n, f.challenger.address, false);
       expect(parts).to.deep.equal({
@@ -1763,19 +1887,22 @@ describe("Staking", function () {
         burned: opg(90n),
         toChallenger: 0n,
       });
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(0n);
       expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
       expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(0n);
     });
 
-    it("returns (0, 0) and only releases the lock when nothing is left to slash", async function () {
+    it("returns (0, 0) and only removes the pending slash when nothing is left to slash", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(10n));
       await unstakeAndCheck(f, f.alice, opg(10n));
-      // Ten locks of 1 lock the whole pool; a slash of all of it but a wei sweeps the wei too.
+      // Ten locks of 1 pend and lock the whole pool; a slash of all of it but a wei sweeps the wei too.
       for (let i = 0; i < 10; i++) await lockAndCheck(f, f.alice.address, opg(1n));
       await slashAndCheck(f, f.alice.address, opg(10n) - 1n, f.challenger.address, false);
       expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(0n);
-      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(1n);
+      // Changed with "pending slashes add up": the wei still pends, but nothing is left to lock.
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(1n);
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
       const supply = await f.token.totalSupply();
       expect(
         await f.staking.connect(f.slasher).slash.staticCall(f.alice.address, 1n, f.challenger.address),
@@ -1784,7 +1911,66 @@ describe("Staking", function () {
       await expect(tx).to.emit(f.staking, "StakeUnlocked").withArgs(f.alice.address, 1n, 0n);
       await expect(tx).not.to.emit(f.staking, "StakeSlashed");
       expect(await f.token.totalSupply()).to.equal(supply);
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(0n);
       expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
+    });
+
+    // The attack that "pending slashes add up" closes: bogus challenges filled the lock, so that a real one locked
+    // nothing and its upheld slash took 0.
+    it("takes the whole slash of a later challenge once the earlier ones that filled the lock were released", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      // Ten bogus challenges pend 100 each: the whole slashable stake is locked.
+      for (let i = 0; i < 10; i++) await lockAndCheck(f, f.alice.address, opg(100n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(1_000n));
+      // The real challenge still adds its 100.
+      expect(await lockAndCheck(f, f.alice.address, opg(100n))).to.equal(opg(100n));
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(opg(1_100n));
+      // The bogus ones are rejected; the real one is upheld and takes its whole 100.
+      await expect(f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(1_000n)))
+        .to.emit(f.staking, "StakeUnlocked")
+        .withArgs(f.alice.address, opg(1_000n), opg(100n));
+      expect(await slashAndCheck(f, f.alice.address, opg(100n), f.challenger.address, false)).to.deep.equal({
+        fromOwnActive: opg(100n),
+        fromOwnThawing: 0n,
+        fromDelegated: 0n,
+        fromDelegatedThawing: 0n,
+        burned: opg(50n),
+        toChallenger: opg(50n),
+      });
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(0n);
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(900n));
+    });
+
+    it("takes the whole slash of a later challenge while the earlier ones still pend; then each takes what is left", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      for (let i = 0; i < 10; i++) await lockAndCheck(f, f.alice.address, opg(100n));
+      await lockAndCheck(f, f.alice.address, opg(100n));
+      // Upheld before the others are decided: 100 taken; 1,000 still pend against 900 slashable, all locked.
+      expect(await slashAndCheck(f, f.alice.address, opg(100n), f.challenger.address, false)).to.deep.include({
+        fromOwnActive: opg(100n),
+        burned: opg(50n),
+        toChallenger: opg(50n),
+      });
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(opg(1_000n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(opg(900n));
+      // The earlier ones upheld too: nine take 100 each, the last finds nothing left.
+      for (let i = 0; i < 9; i++) {
+        expect(await slashAndCheck(f, f.alice.address, opg(100n), f.challenger.address, false)).to.deep.include({
+          fromOwnActive: opg(100n),
+        });
+      }
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(0n);
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(opg(100n));
+      expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
+      expect(
+        await f.staking.connect(f.slasher).slash.staticCall(f.alice.address, opg(100n), f.challenger.address),
+      ).to.deep.equal([0n, 0n]);
+      const tx = f.staking.connect(f.slasher).slash(f.alice.address, opg(100n), f.challenger.address);
+      await expect(tx).to.emit(f.staking, "StakeUnlocked").withArgs(f.alice.address, opg(100n), 0n);
+      await expect(tx).not.to.emit(f.staking, "StakeSlashed");
+      expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(0n);
     });
 
     it("pays the challenger only out of the operator's own stake: 1 OPG own and 100,000 delegated", async function () {
@@ -2100,6 +2286,7 @@ describe("Staking", function () {
             expect(await f.token.totalSupply()).to.equal(supply - burned);
             expect(await f.token.balanceOf(f.stakingAddress)).to.equal(held - taken);
             expect(await f.token.balanceOf(f.challenger.address)).to.equal(received + toChallenger);
+            expect(await f.staking.pendingSlashOf(f.alice.address)).to.equal(0n);
             expect(await f.staking.lockedStakeOf(f.alice.address)).to.equal(0n);
           }
         }),
