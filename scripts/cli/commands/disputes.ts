@@ -61,7 +61,9 @@ export async function challengeOpen(run: Run): Promise<void> {
   const nodeId = nodeGiven ?? source?.nodeId;
   if (nodeId === undefined)
     throw new UsageError(
-      `--node: required, as ${proofFile ?? "no proof file"} names no node (records are kept under their node)`,
+      proofFile === undefined
+        ? "--node: required for a single record (no proof file)"
+        : `--node: required, as ${proofFile} names no node (records are kept under their node)`,
       run.command,
     );
   const proof = source?.proof ?? [];

@@ -181,9 +181,10 @@ export async function requestFulfil(run: Run): Promise<void> {
         "an open request pays only an answer committed in an earlier block",
     );
   }
+  // Simulated on the pending block, the one the fulfil goes in: after the commitment's.
   if (open)
     await untilAfter(run, commitBlock!, () =>
-      me.write.escrow.fulfil.staticCall(requestId, nodeId, outputHash, proofHash),
+      me.write.escrow.fulfil.staticCall(requestId, nodeId, outputHash, proofHash, { blockTag: "pending" }),
     );
   const receipt = await run.send("fulfil", me.write.escrow.fulfil(requestId, nodeId, outputHash, proofHash));
   const event = eventsIn(receipt, escrow, "RequestFulfilled")[0];
@@ -208,8 +209,9 @@ export async function requestFulfil(run: Run): Promise<void> {
 }
 
 /**
- * Waits until the chain is past `block` (a chain that mines only on demand, as Hardhat's automine, is past it as
- * soon as the next transaction comes: the fulfil's own simulation then passes), up to NEXT_BLOCK_WAIT_MS.
+ * Waits until the fulfil can go in a block after `block`: the chain has mined past it, or the fulfil's simulation on
+ * the pending block passes (a chain that mines only on demand, as Hardhat's automine, mines the next block for the
+ * fulfil itself), up to NEXT_BLOCK_WAIT_MS.
  */
 async function untilAfter(run: Run, block: number, simulate: () => Promise<unknown>): Promise<void> {
   const chain = await run.chain();
