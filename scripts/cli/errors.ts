@@ -94,7 +94,6 @@ const ROLES: Record<string, string> = {
   "0x0000000000000000000000000000000000000000000000000000000000000000": "DEFAULT_ADMIN_ROLE",
 };
 for (const role of [
-  "SLASHER_ROLE",
   "PAUSER_ROLE",
   "JAILER_ROLE",
   "SCHEDULE_CREATOR_ROLE",
@@ -122,6 +121,9 @@ const when = (at: unknown, c: DecodeContext) => {
 };
 
 const REQUEST_STATUS = ["unknown", "open", "fulfilled", "reclaimed"];
+
+/** `Proofs.ChallengeStatus` in words, indexed by the enum. */
+export const CHALLENGE_STATUS = ["none", "pending", "upheld", "rejected", "expired", "superseded"];
 
 type Words = (args: readonly unknown[], context: DecodeContext) => string;
 
@@ -158,6 +160,17 @@ const WORDS: Record<string, Words> = {
     (at as bigint) === 0n
       ? "no delegation cut change is scheduled"
       : `the cut change is due at ${formatTime(at as bigint)}`,
+  StakingCutAboveAccepted: ([cut, maxCut]) =>
+    `the operator's cut (or the cut it has scheduled) is ${ppm(cut)}, above the ${ppm(maxCut)} you accept ` +
+    "(pass --max-cut with at least that)",
+  StakingStakeLocked: ([locked, after]) =>
+    `stake locked by pending challenges: ${opg(locked)} locked, ${opg(after)} would remain ` +
+    "(it can be withdrawn once the challenges are decided or expire)",
+  StakingNotLocked: ([locked, requested]) =>
+    `not that much stake is locked: ${opg(locked)} locked, ${opg(requested)} asked`,
+  StakingUnauthorized: ([caller]) => `${caller} is not the protocol contract allowed to do this`,
+  StakingProtocolContractsSet: ([slasher, feeSource]) =>
+    `the slasher and fee source are set once, and not to zero (given ${slasher} and ${feeSource})`,
   StakingParameterOutOfBounds: ([, value, minimum, maximum]) =>
     `parameter out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
   StakingNoRewards: ([account, operator]) => `no rewards to claim for ${account} from operator ${operator}`,
@@ -174,6 +187,9 @@ const WORDS: Record<string, Words> = {
     `a price of ${opg(price)} is set for ${modeName(Number(mode))}, a mode the node does not offer`,
   NodeInsufficientStake: ([, active, required]) =>
     `insufficient stake for this node: the operator has ${opg(active)} active, needs ${opg(required)}`,
+  NodeInsufficientOwnStake: ([, own, required]) =>
+    `insufficient own stake: the operator has ${opg(own)} of its own staked, its nodes need ${opg(required)} ` +
+    "(a minimum per node, counted before delegations)",
   NodeUnknownModel: ([model]) => `model ${model} is not registered (register it with \`opg model register\`)`,
   NodeAlreadyServesModel: ([id, model]) => `node ${id} already serves model ${model}`,
   NodeDoesNotServeModel: ([id, model]) => `node ${id} does not serve model ${model}`,
@@ -209,7 +225,7 @@ const WORDS: Record<string, Words> = {
     `insufficient escrow balance: have ${opg(available)} available, need ${opg(needed)}`,
   EscrowThawNotEnded: ([endsAt], c) =>
     (endsAt as bigint) === 0n
-      ? "nothing is thawing: start a thaw first with `opg escrow thaw <amount>`"
+      ? "nothing is thawing: start a thaw first with `opg escrow thaw <amount> --operator <address>`"
       : `the thaw ends at ${when(endsAt, c)}`,
   EscrowInvalidSignature: ([payer]) =>
     `the voucher's signature is not the payer's (${payer}): altered, or signed for another escrow or chain`,
@@ -235,26 +251,45 @@ const WORDS: Record<string, Words> = {
   EscrowNodeNotEligible: ([nodeId, model, mode, reason]) =>
     `node ${nodeId} cannot serve model ${model} with ${modeName(Number(mode))}: ${eligibilityWords(reason as bigint)}`,
   EscrowPriceAboveCap: ([price, cap]) => `the node's price ${opg(price)} is above the fee cap of ${opg(cap)}`,
+  EscrowNodeNotServing: ([nodeId]) =>
+    `node ${nodeId} is not serving: deregistered, jailed, or its operator's stake does not cover it`,
+  EscrowDeadlineTooFar: ([deadline, latest], c) =>
+    `the deadline ${when(deadline, c)} is too far: at most ${formatTime(latest as bigint)}`,
+  EscrowNotCommitted: ([requestId, commitment]) =>
+    `request ${requestId} is open to any node: the answer must be committed (commitFulfilment) in an earlier ` +
+    `block first; commitment ${commitment} is not`,
+  EscrowInvalidOperator: ([operator]) =>
+    `${operator} cannot hold your escrow: an escrow is with an operator other than the payer, not the zero address`,
   EscrowNothingToCollect: ([account]) => `nothing to collect for ${account}`,
   EscrowParameterOutOfBounds: ([name, value, minimum, maximum]) =>
     `${parameter(name)} out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
 
   // Proof registry
   ProofsNotNodeOperator: ([nodeId, caller]) =>
-    `${caller} is not the operator of node ${nodeId}, or the node is deregistered or jailed`,
-  ProofsInferenceAlreadyCommitted: ([inferenceId]) =>
-    `inference ${inferenceId} is already committed as a single record`,
+    `${caller} is not the operator of node ${nodeId}, or the node may not work now ` +
+    "(deregistered, jailed, or its operator's stake does not cover it)",
+  ProofsInferenceAlreadyCommitted: ([nodeId, inferenceId]) =>
+    `node ${nodeId} already committed inference ${inferenceId} as a single record`,
   ProofsReservedInferenceId: ([inferenceId]) =>
     `inference id ${inferenceId} starts with 0xff, which is reserved for on-chain requests`,
-  ProofsBatchAlreadyCommitted: ([root]) => `the root ${root} is already committed`,
+  ProofsBatchAlreadyCommitted: ([nodeId, root]) => `node ${nodeId} already committed the root ${root}`,
   ProofsEmptyBatch: () => "the batch is empty (no records, or a zero root)",
-  ProofsUnknownCommitment: ([root]) => `no batch has the root ${root}`,
-  ProofsUnknownRecord: ([inferenceId]) => `no single record is committed under inference ${inferenceId}`,
+  ProofsUnknownCommitment: ([nodeId, root]) => `node ${nodeId} committed no batch with the root ${root}`,
+  ProofsUnknownRecord: ([nodeId, inferenceId]) =>
+    `node ${nodeId} committed no single record under inference ${inferenceId}`,
   ProofsRecordNotIncluded: ([root, leaf]) => `the record (leaf ${leaf}) is not in the commitment ${root}`,
   ProofsChallengeWindowClosed: ([root, closedAt], c) =>
     `the challenge window of ${/^0x0+$/.test(String(root)) ? "the single record" : root} closed at ${when(closedAt, c)}`,
-  ProofsAlreadyChallenged: ([challengeId]) => `the record was already challenged (challenge ${challengeId})`,
+  ProofsAlreadyChallenged: ([challengeId]) =>
+    `the record already has a challenge waiting for the arbiter, or you challenged it before (challenge ${challengeId})`,
+  ProofsRecordSettled: ([recordKey]) =>
+    `the record was already settled by a verifier or an upheld challenge (record key ${recordKey})`,
   ProofsChallengeNotPending: ([challengeId]) => `challenge ${challengeId} is not pending`,
+  ProofsDecisionDeadlinePassed: ([challengeId, decideBy], c) =>
+    `challenge ${challengeId} was to be decided by ${when(decideBy, c)}: it can only expire now ` +
+    "(`opg challenge expire <id>`)",
+  ProofsDecisionDeadlineNotPassed: ([challengeId, decideBy], c) =>
+    `challenge ${challengeId} can expire only after its deadline, ${when(decideBy, c)}`,
   ProofsParameterOutOfBounds: ([name, value, minimum, maximum]) =>
     `${parameter(name)} out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
 

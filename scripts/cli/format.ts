@@ -29,6 +29,7 @@ export const ELIGIBILITY = [
   "model not served",
   "enclave measurement not approved",
   "insufficient stake",
+  "insufficient own stake (below the minimum per node)",
 ] as const;
 
 export function eligibilityWords(value: number | bigint): string {

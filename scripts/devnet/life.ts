@@ -1,9 +1,14 @@
 /**
- * The scripted life of the devnet, after the deployment: model builders publish models, operators register nodes
- * (different models, modes and prices) and stake, holders delegate, payers deposit, post requests that nodes
- * fulfil and pay by vouchers that nodes redeem, nodes commit proof batches and records, a dishonest record is
- * challenged and its node's operator slashed through the timelock (the arbiter), and then time moves on month by
- * month with the vesting releases, so that the chain, the indexer and the page have a history to show.
+ * The scripted life of the devnet, after the deployment: model builders publish models, operators stake (at least
+ * the own stake required per node) and register nodes (different models, modes and prices), two operators schedule
+ * a cut that applies after the staking delay, holders delegate with the highest cut they accept, payers deposit and
+ * fund their escrow with each operator whose nodes they pay, post open requests that nodes commit to and then
+ * fulfil in a later block, and pay by vouchers that nodes redeem (each payment's node share credited in staking at
+ * once), nodes commit proof batches and records, challenged records wait for the arbiter with the stake they could
+ * slash locked: a dishonest one is upheld through the timelock (the arbiter) and its node's operator slashed,
+ * another is rejected; then time moves on month by month with the vesting releases and reward claims, and at the
+ * end one challenge is left pending (its lock and deadline open), so that the chain, the indexer and the page have
+ * a history and an open dispute to show.
  *
  * Every actor is one of the node's own accounts (accounts 1-9 hold the genesis allocations, see deploy/config.ts).
  */
@@ -33,6 +38,12 @@ export interface LifeSummary {
   models: { id: string; name: string; owner: string }[];
   nodes: { id: string; operator: string; models: string[]; modes: string[] }[];
   slashed: { operator: string; nodeId: string; amount: string; challengeId: string };
+  /** The challenge rejected by the arbiter (its bond went to the operator). */
+  rejectedChallengeId: string;
+  /** The challenge left waiting for the arbiter at the end: its lock and deadline. */
+  pendingChallenge: { challengeId: string; nodeId: string; operator: string; lockedStake: string; decideBy: number };
+  /** The cuts the operators scheduled and applied, in ppm, by operator. */
+  cuts: Record<string, number>;
   months: number;
   vouchersRedeemed: number;
   requestsFulfilled: number;
@@ -110,8 +121,14 @@ const NODES: NodePlan[] = [
   },
 ];
 
-/** Own stake per operator: enough for the most demanding mode of each of its nodes (10k none, 25k TEE, 50k ZK). */
+/**
+ * Own stake per operator: at least the own stake required per node (5,000 OPG), and with the delegations enough
+ * for the most demanding mode of each of its nodes (10k none, 25k TEE, 50k ZK).
+ */
 const STAKES: Record<number, string> = { 10: "40000", 11: "15000", 12: "60000", 13: "60000" };
+
+/** The cuts operators schedule before anyone delegates (ppm): they apply after the staking's cut delay. */
+const CUTS: Record<number, number> = { 10: 100_000, 13: 150_000 };
 
 const MODE_NAMES = ["none", "tee", "zk"];
 
@@ -188,12 +205,18 @@ export async function runLife(
   log(`${MODELS.length} models published by 2 builders`);
 
   // Operators stake and register nodes.
-  await oneBlock(
-    Object.entries(STAKES).flatMap(([op, amount]) => [
+  await oneBlock([
+    ...Object.entries(STAKES).flatMap(([op, amount]) => [
       () => token.connect(accounts[Number(op)]).approve(stakingAddress, parseEther(amount)),
       () => staking.connect(accounts[Number(op)]).stake(parseEther(amount)),
     ]),
-  );
+    // Every cut change waits the delay, even before the first delegator: delegators see it scheduled.
+    ...Object.entries(CUTS).map(
+      ([op, cut]) =>
+        () =>
+          staking.connect(accounts[Number(op)]).setDelegationCut(cut),
+    ),
+  ]);
   const registered = await oneBlock(
     NODES.map((plan) => () => {
       const params = {
@@ -211,25 +234,39 @@ export async function runLife(
   );
   // Each node's id from its own receipt: the order of different senders in a block is the node's to choose.
   const nodeIds = registered.map((receipt) => eventArg(nodes.interface, receipt, "NodeRegistered", "nodeId") as bigint);
-  log(`${NODES.length} nodes registered by 4 operators, ${Object.keys(STAKES).length} stakes`);
+  log(
+    `${NODES.length} nodes registered by 4 operators, ${Object.keys(STAKES).length} stakes; ` +
+      `${Object.keys(CUTS).length} cuts scheduled`,
+  );
 
-  // Holders delegate to operators: a fund (19) and the airdrop holder (9).
+  // Holders delegate to operators, each accepting at most the cut it saw scheduled: a fund (19), and the airdrop
+  // holder (9) with some room above it.
   await oneBlock([
     () => token.connect(accounts[19]).approve(stakingAddress, parseEther("20000")),
-    () => staking.connect(accounts[19]).delegate(address[10], parseEther("20000")),
+    () => staking.connect(accounts[19]).delegate(address[10], parseEther("20000"), CUTS[10]),
     () => token.connect(airdrop).approve(stakingAddress, parseEther("10000")),
-    () => staking.connect(airdrop).delegate(address[13], parseEther("10000")),
+    () => staking.connect(airdrop).delegate(address[13], parseEther("10000"), CUTS[13] + 50_000),
   ]);
-  log("2 holders delegated 30,000 OPG");
+  log("2 holders delegated 30,000 OPG with a maximum cut");
 
-  // Payers deposit into the escrow.
+  // Payers deposit: a free balance for requests, and an escrow with each operator whose nodes their vouchers pay.
   const payers = [16, 17];
-  await oneBlock(
-    payers.flatMap((p) => [
+  const escrows: [number, number, string][] = [
+    [16, 10, "2000"],
+    [16, 11, "1500"],
+    [17, 12, "3500"],
+  ];
+  await oneBlock([
+    ...payers.flatMap((p) => [
       () => token.connect(accounts[p]).approve(escrowAddress, parseEther("5000")),
-      () => escrow.connect(accounts[p]).deposit(address[p], parseEther("5000")),
+      () => escrow.connect(accounts[p]).deposit(address[p], parseEther("1500")),
     ]),
-  );
+    ...escrows.map(
+      ([p, op, amount]) =>
+        () =>
+          escrow.connect(accounts[p]).depositToEscrow(address[p], address[op], parseEther(amount)),
+    ),
+  ]);
 
   // Vouchers: each payer keeps a cumulative amount per (node, model, mode) and signs a new voucher as it uses more.
   const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
@@ -273,29 +310,43 @@ export async function runLife(
   }
   await oneBlock(await payByVouchers(1n));
 
-  // On-chain requests: posted by payers, fulfilled by an eligible node with the hash of its proof.
+  // On-chain requests, paid from the payer's free balance. A request open to any node is fulfilled only with an
+  // answer its node committed to in an earlier block; a request naming its node needs no commitment.
   let requestsFulfilled = 0;
   let requestSeq = 0;
-  async function request(payer: number, node: number, model: string, mode: number, feeCap: string) {
+  async function request(payer: number, node: number, model: string, mode: number, feeCap: string, named = false) {
     const seq = requestSeq++;
     const deadline = (await now()) + 3_600n;
     const receipt = await mine(
       escrow
         .connect(accounts[payer])
-        .postRequest(modelIds.get(model)!, id(`input-${seq}`), mode, parseEther(feeCap), deadline, 0n),
+        .postRequest(
+          modelIds.get(model)!,
+          id(`input-${seq}`),
+          mode,
+          parseEther(feeCap),
+          deadline,
+          named ? nodeIds[node] : 0n,
+        ),
     );
     const requestId = eventArg(escrow.interface, receipt, "RequestPosted", "requestId") as bigint;
-    await mine(
-      escrow
-        .connect(accounts[NODES[node].operator])
-        .fulfil(requestId, nodeIds[node], id(`output-${seq}`), id(`attestation-${seq}`)),
-    );
+    const operator = escrow.connect(accounts[NODES[node].operator]);
+    const [output, proofHash] = [id(`output-${seq}`), id(`attestation-${seq}`)];
+    if (!named) {
+      const commitment = await escrow.fulfilmentCommitmentOf(requestId, nodeIds[node], output, proofHash);
+      await mine(operator.commitFulfilment(requestId, nodeIds[node], commitment));
+    }
+    // Automining: the fulfilment is in the block after the commitment's.
+    await mine(operator.fulfil(requestId, nodeIds[node], output, proofHash));
     requestsFulfilled++;
   }
   await request(16, 0, "llama-3.1-8b-instruct", TEE, "0.05");
   await request(16, 0, "mistral-7b-instruct", NONE, "0.02");
-  await request(17, 3, "stable-diffusion-xl", TEE, "0.1");
-  log(`2 payers deposited 10,000 OPG; ${vouchersRedeemed} vouchers redeemed, ${requestsFulfilled} requests fulfilled`);
+  await request(17, 3, "stable-diffusion-xl", TEE, "0.1", true);
+  log(
+    `2 payers deposited 10,000 OPG (3,000 free, 7,000 in escrow with 3 operators); ` +
+      `${vouchersRedeemed} vouchers redeemed, ${requestsFulfilled} requests fulfilled (2 committed first)`,
+  );
 
   // Proofs: nodes commit batches (Merkle roots) of their inference records; node B commits single records.
   const batches = new Map<number, { tree: StandardMerkleTree<(string | number)[]>; records: (string | number)[][] }>();
@@ -338,7 +389,8 @@ export async function runLife(
   await oneBlock(commits);
   log("3 proof batches (700 records) and 3 single records committed");
 
-  // A challenger disputes a record of node C (dishonest: the arbiter upholds it) and one of node A (rejected).
+  // A challenger disputes a record of node C (dishonest: the arbiter upholds it) and one of node A (rejected). The
+  // evidence is not a proof a verifier checks: both wait for the arbiter, the slash each could take locked.
   const recordOf = (node: number, i: number) => {
     const [inferenceId, modelId, inputHash, outputHash, proofType, proofHash] = batches.get(node)!.records[i] as [
       string,
@@ -357,16 +409,21 @@ export async function runLife(
     [0, 7],
   ] as const;
   const [, ...challenged] = await oneBlock([
-    () => token.connect(challenger).approve(proofsAddress, bond * 2n),
+    () => token.connect(challenger).approve(proofsAddress, bond * 3n),
     ...disputed.map(([node, i]) => () => {
       const { tree } = batches.get(node)!;
       return proofs
         .connect(challenger)
-        .challenge(tree.root, recordOf(node, i), tree.getProof(i), id(`evidence-${node}-${i}`));
+        .challenge(nodeIds[node], tree.root, recordOf(node, i), tree.getProof(i), id(`evidence-${node}-${i}`));
     }),
   ]);
   const challengeIds = challenged.map(
     (receipt) => eventArg(proofs.interface, receipt, "RecordChallenged", "challengeId") as string,
+  );
+  const locked = await staking.lockedStakeOf(address[NODES[2].operator]);
+  log(
+    `2 records challenged, waiting for the arbiter: ${formatOpg(locked)} of operator ` +
+      `${address[NODES[2].operator]}'s stake locked`,
   );
   // The arbiter role is the timelock's: schedule both decisions, wait out its delay, execute.
   const delay = await timelock.getMinDelay();
@@ -387,6 +444,7 @@ export async function runLife(
     decisions.map((data) => () => timelock.connect(accounts[18]).execute(proofsAddress, 0, data, ZeroHash, ZeroHash)),
   );
   const slashed = stakeBefore - (await staking.slashableStakeOf(slashedOperator));
+  if ((await staking.lockedStakeOf(slashedOperator)) !== 0n) throw new Error("the upheld challenge left a lock");
   log(
     `a record of node ${nodeIds[2]} challenged and upheld by the timelock: operator ${slashedOperator} slashed ` +
       `${formatOpg(slashed)}; a challenge of node ${nodeIds[0]} rejected`,
@@ -413,16 +471,26 @@ export async function runLife(
     for (const [i, plan] of NODES.entries())
       sends.push(() => nodes.connect(accounts[plan.operator]).heartbeat(nodeIds[i]));
     sends.push(...(await payByVouchers(BigInt(month + 1))));
+    if (month === 1)
+      // The scheduled cuts are due (the delay is shorter than a month): anyone may apply them.
+      for (const op of Object.keys(CUTS))
+        sends.push(() => staking.connect(accounts[0]).applyDelegationCut(address[Number(op)]));
     if (month % 4 === 0) {
-      for (const op of [10, 11, 12]) sends.push(() => escrow.connect(accounts[0]).collectNodeFees(address[op]));
+      // Node fees were credited in staking with each payment: operators and delegators claim them with the rewards.
+      for (const op of [10, 11, 12]) sends.push(() => staking.connect(accounts[op]).claimRewards(address[op]));
+      sends.push(() => staking.connect(accounts[19]).claimRewards(address[10]));
       sends.push(() => escrow.connect(accounts[14]).collectRoyalties());
-      sends.push(() => staking.connect(accounts[10]).claimRewards(address[10]));
     }
     if (month === 2) {
-      // Payer 17 tops up its escrow.
+      // Payer 17 tops up: a deposit to its free balance, then part of it into its escrow with node C and D's operator.
       sends.push(() => token.connect(accounts[17]).approve(escrowAddress, parseEther("2500")));
       sends.push(() => escrow.connect(accounts[17]).deposit(address[17], parseEther("2500")));
+      sends.push(() => escrow.connect(accounts[17]).fundEscrow(address[12], parseEther("1000")));
     }
+    if (month === 6)
+      // Payer 16 takes 500 OPG of its escrow with node B's operator back: it thaws for 30 days.
+      sends.push(() => escrow.connect(accounts[16]).thaw(address[11], parseEther("500")));
+    if (month === 8) sends.push(() => escrow.connect(accounts[16]).withdraw(address[11]));
     if (month === 5) {
       // The fund takes a quarter of its delegation back (it thaws for 14 days).
       const [shares] = await staking.getDelegation(address[10], address[19]);
@@ -438,6 +506,28 @@ export async function runLife(
   }
   // The nodes report in once more, so that they are live (eligible) when the devnet is ready.
   await oneBlock(NODES.map((plan, i) => () => nodes.connect(accounts[plan.operator]).heartbeat(nodeIds[i])));
+
+  // At the end, node E commits a record that a challenger disputes: the challenge stays pending, with the stake it
+  // could slash locked until the arbiter decides or its deadline passes.
+  const lastRecord = {
+    inferenceId: id("single-4-last"),
+    modelId: modelIds.get("llama-3.1-8b-instruct")!,
+    inputHash: id("single-input-last"),
+    outputHash: id("single-output-last"),
+    proofType: ZK,
+    proofHash: id("zk-proof-last"),
+  };
+  await mine(proofs.connect(accounts[NODES[4].operator]).commitRecord(nodeIds[4], lastRecord));
+  const pendingReceipt = await mine(
+    proofs.connect(challenger).challenge(nodeIds[4], ZeroHash, lastRecord, [], id("evidence-last")),
+  );
+  const pendingId = eventArg(proofs.interface, pendingReceipt, "RecordChallenged", "challengeId") as string;
+  const pending = await proofs.getChallenge(pendingId);
+  if (pending.status !== 1n) throw new Error(`the last challenge is not pending (status ${pending.status})`);
+  log(
+    `a record of node ${nodeIds[4]} challenged and left pending: ${formatOpg(pending.lockedStake)} locked, ` +
+      `the arbiter decides by ${formatTime(pending.decideBy)}`,
+  );
 
   // Empty blocks past the indexer's finality (30 blocks on a local chain): every event above is then final, and
   // the indexer reads it in one backfill instead of block by block.
@@ -463,6 +553,15 @@ export async function runLife(
       amount: slashed.toString(),
       challengeId: challengeIds[0],
     },
+    rejectedChallengeId: challengeIds[1],
+    pendingChallenge: {
+      challengeId: pendingId,
+      nodeId: nodeIds[4].toString(),
+      operator: address[NODES[4].operator],
+      lockedStake: pending.lockedStake.toString(),
+      decideBy: Number(pending.decideBy),
+    },
+    cuts: Object.fromEntries(Object.entries(CUTS).map(([op, cut]) => [address[Number(op)], cut])),
     months: options.months,
     vouchersRedeemed,
     requestsFulfilled,

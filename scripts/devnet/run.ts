@@ -186,7 +186,7 @@ async function devnet(args: StartArgs, supervisor: Supervisor): Promise<void> {
   });
   steps.detail(`pid ${indexer.pid}, log ${relative(indexer.log)}`);
 
-  steps.next("the network's first days: models, nodes, stakes, delegations, payments, proofs, a challenge");
+  steps.next("the network's first days: models, nodes, stakes, delegations, payments, proofs, challenges");
   const { runLife, heartbeatAll } = await import("./life");
   let monthsStep = false;
   const summary: LifeSummary = await runLife(hre, system, {
@@ -232,6 +232,9 @@ async function devnet(args: StartArgs, supervisor: Supervisor): Promise<void> {
       `  payers          ${summary.payers.join(", ")}`,
       `  operators       ${summary.operators.join(", ")}`,
       `  slashed         ${summary.slashed.operator} (node ${summary.slashed.nodeId}, ${slashedNode.models.join(", ")}): ${formatOpg(BigInt(summary.slashed.amount))}`,
+      `  challenged      ${summary.pendingChallenge.operator} (node ${summary.pendingChallenge.nodeId}): ` +
+        `challenge ${summary.pendingChallenge.challengeId} pending, ${formatOpg(BigInt(summary.pendingChallenge.lockedStake))} ` +
+        `locked, decide by ${formatTime(summary.pendingChallenge.decideBy)}`,
       `  model           ${llama.name} ${llama.id}`,
       "",
       "try:",

@@ -7,7 +7,7 @@ import { HDNodeWallet, Interface, JsonRpcProvider, id } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { formatOpg, opg, parseOpg } from "../../deploy/lib/format";
+import { formatOpg, formatTime, opg, parseOpg } from "../../deploy/lib/format";
 import { Shape, unlockPoints } from "../../deploy/lib/vesting";
 import { HARDHAT_MNEMONIC } from "../../scripts/cli/connect";
 import { describeRevertData } from "../../scripts/cli/errors";
@@ -24,7 +24,7 @@ import { CliResult, accountAddress, runCli, shown } from "./helpers";
 
 const DAY = 86_400;
 const TEE = 1; // Nodes.Mode.Tee
-const INSUFFICIENT_STAKE = 8n; // Nodes.Eligibility.InsufficientStake
+const INSUFFICIENT_OWN_STAKE = 9n; // Nodes.Eligibility.InsufficientOwnStake
 
 describe("opg CLI against a hardhat node (end to end)", function () {
   this.timeout(300_000);
@@ -62,6 +62,8 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     nodes: NodeRegistry__factory.connect(deployment.contracts.NodeRegistry!.address, provider),
     vesting: VestingVault__factory.connect(deployment.contracts.VestingVault!.address, provider),
   });
+  const wallet = (n: number) =>
+    HDNodeWallet.fromPhrase(HARDHAT_MNEMONIC, undefined, `m/44'/60'/0'/0/${n}`).connect(provider);
   const increaseTime = async (seconds: number) => {
     await provider.send("evm_increaseTime", [seconds]);
     await provider.send("evm_mine", []);
@@ -146,24 +148,31 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     const status = ok(await opgCli(["status"], { account: 10 }));
     expect(status.stdout)
       .to.match(/own active stake\s+25,000 OPG/)
+      .and.match(/required own stake\s+5,000 OPG 5,000 OPG per node x 1: covered/)
       .and.match(/required stake\s+25,000 OPG for 1 node\(s\): covered/)
+      .and.match(/locked stake\s+none/)
       .and.match(new RegExp(`node ${nodeId}\\s+active`))
       .and.match(/modes\s+tee \(0\.5 OPG per inference\)/)
       .and.match(new RegExp(`${modelId}\\s+tee: eligible`));
     const json = JSON.parse(ok(await opgCli(["status", operator, "--json"])).stdout);
     expect(json.address).to.equal(operator);
     expect(json.ownActiveStake).to.equal(opg(25_000).toString());
+    expect(json.requiredOwnStake).to.equal((await nodes.requiredOwnStakeOf(operator)).toString());
+    expect(json.minimumOwnStakePerNode).to.equal(opg(5_000).toString());
+    expect(json.lockedStake).to.equal("0");
+    expect(json.pendingChallenges).to.deep.equal([]);
     expect(json.nodes[0].models[0]).to.deep.equal({ modelId, modes: [{ mode: "tee", eligibility: "eligible" }] });
 
     // Unstake everything: the node is no longer eligible, and the thaw shows its time left.
     const unstaked = ok(await opgCli(["unstake", "25000"], { account: 10 }));
     expect(unstaked.stdout).to.match(/unstaked 25,000 OPG \(thaw request #0\): withdrawable in 14 days \(/);
     expect((await staking.getOperator(operator)).ownActive).to.equal(0n);
-    expect(await nodes.eligibilityOf(nodeId, modelId, TEE)).to.equal(INSUFFICIENT_STAKE);
+    expect(await nodes.eligibilityOf(nodeId, modelId, TEE)).to.equal(INSUFFICIENT_OWN_STAKE);
     await increaseTime(1_800);
     const thawing = ok(await opgCli(["status"], { account: 10 }));
     expect(thawing.stdout)
-      .to.match(new RegExp(`${modelId}\\s+tee: insufficient stake`))
+      .to.match(new RegExp(`${modelId}\\s+tee: insufficient own stake \\(below the minimum per node\\)`))
+      .and.match(/required own stake\s+5,000 OPG 5,000 OPG per node x 1: short by 5,000 OPG/)
       .and.match(/short by 25,000 OPG/)
       .and.match(/#0\s+25,000 OPG\s+withdrawable in 13 days 23 h \(/);
 
@@ -187,9 +196,40 @@ describe("opg CLI against a hardhat node (end to end)", function () {
       .and.match(/stake: sent 0x[0-9a-f]{64}/);
     expect((await staking.getOperator(otherOperator)).ownActive).to.equal(opg(1_000));
 
-    ok(await opgCli(["delegate", otherOperator, "500"], { account: 11 }));
+    // The operator schedules a cut of 12.5%: it applies only after the delay, and a delegation made meanwhile
+    // must accept it.
+    await (await staking.connect(wallet(12)).setDelegationCut(125_000)).wait();
+    const scheduled = await staking.getOperator(otherOperator);
+    expect(scheduled.pendingCutPpm).to.equal(125_000n);
+    const refused = await opgCli(["delegate", otherOperator, "500"], { account: 11 });
+    expect(refused.status, shown(refused)).to.equal(1);
+    expect(refused.stderr).to.contain(
+      `${otherOperator} has scheduled a cut of 12.5% (now 0%) from ${formatTime(scheduled.pendingCutAt)}, ` +
+        "above the 0% you accept by default (its cut now): pass --max-cut 12.5 or more to delegate anyway",
+    );
+    const tooLow = await opgCli(["delegate", otherOperator, "500", "--max-cut", "10"], { account: 11 });
+    expect(tooLow.status, shown(tooLow)).to.equal(1);
+    expect(tooLow.stderr).to.contain("above the 10% you accept: pass --max-cut 12.5 or more");
+    expect(await token.balanceOf(delegator)).to.equal(opg(1_000)); // nothing was sent
+    const badCut = await opgCli(["delegate", otherOperator, "500", "--max-cut", "ten"], { account: 11 });
+    expect(badCut.status).to.equal(2);
+    expect(badCut.stderr).to.contain('--max-cut: expected a percentage such as 2.5 (at most 4 decimals), got "ten"');
+
+    const delegated = ok(await opgCli(["delegate", otherOperator, "500", "--max-cut", "12.5"], { account: 11 }));
+    expect(delegated.stdout)
+      .to.match(/operator's cut\s+0% of your rewards and fees/)
+      .and.match(/cut scheduled\s+12\.5% from /)
+      .and.match(/max cut you accept\s+12\.5%/);
     expect((await staking.getDelegation(otherOperator, delegator)).tokens).to.equal(opg(500));
     expect(await token.balanceOf(delegator)).to.equal(opg(500));
+    // The delegator's status shows the cut, the scheduled one, and the bound it accepted (from its delegate call).
+    const delegatorStatus = ok(await opgCli(["status", delegator]));
+    expect(delegatorStatus.stdout).to.contain(
+      `cut 0%, 12.5% scheduled from ${formatTime(scheduled.pendingCutAt)}; you accepted at most 12.5%`,
+    );
+    const delegatorJson = JSON.parse(ok(await opgCli(["status", delegator, "--json"])).stdout);
+    expect(delegatorJson.delegations[0].acceptedCutPpm).to.equal("125000");
+    expect(delegatorJson.delegations[0].cutPpm).to.equal("0");
 
     await increaseTime(DAY);
     const before = await token.balanceOf(delegator);
@@ -316,7 +356,8 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     });
     expect(n.status, shown(n)).to.equal(1);
     expect(n.stderr).to.equal(
-      "error: insufficient stake for this node: the operator has 0 OPG active, needs 10,000 OPG\n",
+      "error: insufficient own stake: the operator has 0 OPG of its own staked, its nodes need 5,000 OPG " +
+        "(a minimum per node, counted before delegations)\n",
     );
     // More than the balance: said before the confirmation.
     const t = await opgCli(["transfer", operator, "5000"], { account: 13 });
@@ -373,6 +414,25 @@ describe("opg CLI: revert words", () => {
     expect(
       describeRevertData(staking.encodeErrorResult("StakingNothingThawed", [1_000n + 3n * 86_400n]), { now: 1_000n }),
     ).to.match(/^nothing has finished thawing: the oldest request is withdrawable in 3 days, at 1970-01-0/);
+  });
+
+  it("says the errors of locks, own stake and accepted cuts with their values", () => {
+    expect(describeRevertData(staking.encodeErrorResult("StakingStakeLocked", [opg(5_000), opg(4_200)]))).to.equal(
+      "stake locked by pending challenges: 5,000 OPG locked, 4,200 OPG would remain " +
+        "(it can be withdrawn once the challenges are decided or expire)",
+    );
+    expect(describeRevertData(staking.encodeErrorResult("StakingCutAboveAccepted", [150_000, 100_000]))).to.equal(
+      "the operator's cut (or the cut it has scheduled) is 15%, above the 10% you accept (pass --max-cut with at least that)",
+    );
+    expect(describeRevertData(staking.encodeErrorResult("StakingNotLocked", [opg(1), opg(2)]))).to.equal(
+      "not that much stake is locked: 1 OPG locked, 2 OPG asked",
+    );
+    expect(
+      describeRevertData(nodes.encodeErrorResult("NodeInsufficientOwnStake", [someone, opg(4_000), opg(10_000)])),
+    ).to.equal(
+      "insufficient own stake: the operator has 4,000 OPG of its own staked, its nodes need 10,000 OPG " +
+        "(a minimum per node, counted before delegations)",
+    );
   });
 
   it("falls back to the error's name and raw values, then to the raw data", () => {

@@ -88,7 +88,8 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     );
     const nodeId = (await nodes.nextNodeId()) - 1n;
     await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("500")));
-    await mine(escrow.connect(payer).deposit(payer.address, parseEther("500")));
+    // Vouchers are paid only from the payer's escrow with the node's operator.
+    await mine(escrow.connect(payer).depositToEscrow(payer.address, operator.address, parseEther("500")));
     const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
     const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
     for (const inferences of [40n, 100n]) {
@@ -137,7 +138,7 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     expect(answer.payments.map((p) => p.gross)).to.deep.equal([parseEther("3").toString(), parseEther("2").toString()]);
     expect(answer.totals.paid).to.equal(parseEther("5").toString());
     const escrow = PaymentsEscrow__factory.connect(deployment.contracts.PaymentsEscrow!.address, provider);
-    const balance = await escrow.availableOf(who.payer);
+    const balance = await escrow.availableOf(who.payer, who.operator);
     expect(parseEther("500") - BigInt(answer.totals.paid)).to.equal(balance);
 
     const human = await runCli(["payments", who.payer, "--indexer", ponder!.url]);

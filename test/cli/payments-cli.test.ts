@@ -7,7 +7,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { opg, parseOpg } from "../../deploy/lib/format";
+import { formatOpg, formatTime, opg, parseOpg } from "../../deploy/lib/format";
 import { HARDHAT_MNEMONIC } from "../../scripts/cli/connect";
 import { durationSeconds, parseDeadline, parseMode } from "../../scripts/cli/args";
 import { UsageError, describeRevertData } from "../../scripts/cli/errors";
@@ -114,49 +114,71 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     await node?.stop();
   });
 
-  it("deposits into the escrow (own, by permit; another's, by approve) and shows the balance", async () => {
+  it("deposits a free balance (by permit) and into escrows with an operator (by approve), and shows them", async () => {
     const { token, escrow } = contracts();
     await (await token.connect(wallet(8)).transfer(payer, opg(1_000))).wait();
 
-    // The payer deposits with a permit; the liquidity account funds a second payer's escrow: approve, then deposit.
+    // The payer deposits to its free balance with a permit; the liquidity account funds a second payer's escrow
+    // with the operator: approve, then depositToEscrow.
     const [deposited, forOther] = await Promise.all([
       opgCli(["escrow", "deposit", "100"], { account: 15 }),
-      opgCli(["escrow", "deposit", "50", "--for", payer2], { account: 8 }),
+      opgCli(["escrow", "deposit", "50", "--for", payer2, "--operator", operator], { account: 8 }),
     ]);
     expect(ok(deposited).stdout)
-      .to.match(/Deposit 100 OPG into the payments escrow/)
+      .to.match(/Deposit 100 OPG into the payments escrow: free balance/)
       .and.match(/approval\s+an EIP-2612 permit/)
-      .and.match(/deposited 100 OPG; escrow balance now 100 OPG \(100 OPG available\)/);
-    expect((await escrow.getAccount(payer)).balance).to.equal(opg(100));
+      .and.match(/deposited 100 OPG; free balance now 100 OPG/);
+    expect(await escrow.balanceOf(payer)).to.equal(opg(100));
     expect(await token.balanceOf(payer)).to.equal(opg(900));
-
     expect(ok(forOther).stdout)
       .to.match(/approve: sent 0x[0-9a-f]{64}/)
-      .and.match(new RegExp(`deposited 50 OPG for ${payer2}; escrow balance now 50 OPG`));
-    expect(await escrow.availableOf(payer2)).to.equal(opg(50));
+      .and.match(new RegExp(`deposited 50 OPG for ${payer2} into the escrow with ${operator}: 50 OPG there`));
+    expect(await escrow.availableOf(payer2, operator)).to.equal(opg(50));
+    expect(await escrow.balanceOf(payer2)).to.equal(0n);
 
-    const [balance, json] = await Promise.all([
-      opgCli(["escrow", "balance"], { account: 15 }),
-      opgCli(["escrow", "balance", payer, "--json"]),
+    // The payer moves 60 of its free balance into its escrow with the operator, then deposits 40 more there.
+    const funded = ok(await opgCli(["escrow", "fund", "60", "--operator", operator], { account: 15 }));
+    expect(funded.stdout).to.match(
+      new RegExp(`funded 60 OPG: escrow with ${operator} now 60 OPG, free balance 40 OPG`),
+    );
+    ok(await opgCli(["escrow", "deposit", "40", "--operator", operator], { account: 15 }));
+    expect((await escrow.getEscrow(payer, operator)).balance).to.equal(opg(100));
+    expect(await escrow.balanceOf(payer)).to.equal(opg(40));
+    expect(await token.balanceOf(payer)).to.equal(opg(860));
+    // More than the free balance: refused in words, nothing sent.
+    const short = await opgCli(["escrow", "fund", "41", "--operator", operator], { account: 15 });
+    expect(short.status, shown(short)).to.equal(1);
+    expect(short.stderr).to.contain("insufficient free balance: have 40 OPG, need 41 OPG");
+
+    const [status, json] = await Promise.all([
+      opgCli(["escrow"], { account: 15 }),
+      opgCli(["escrow", payer, "--json"]),
     ]);
-    expect(ok(balance).stdout)
-      .to.match(/balance\s+100 OPG/)
-      .and.match(/thawing\s+none/)
-      .and.match(/available\s+100 OPG/)
-      .and.match(/thaw ends\s+no thaw in progress/)
-      .and.not.match(/node fees owed|royalties owed/);
+    expect(ok(status).stdout)
+      .to.match(/free balance\s+40 OPG/)
+      .and.match(/in escrows\s+100 OPG with 1 operator\(s\)/)
+      .and.match(new RegExp(`${operator}\\s+100 OPG\\s+-\\s+100 OPG\\s+no thaw`))
+      .and.not.match(/royalties owed/);
     expect(JSON.parse(ok(json).stdout)).to.deep.include({
       address: payer,
-      balance: opg(100).toString(),
-      thawing: "0",
-      available: opg(100).toString(),
-      thawEndsAt: "0",
-      withdrawable: false,
+      freeBalance: opg(40).toString(),
+      inEscrows: opg(100).toString(),
+      escrows: [
+        {
+          operator,
+          balance: opg(100).toString(),
+          thawing: "0",
+          available: opg(100).toString(),
+          thawStartedAt: "0",
+          thawEndsAt: "0",
+          withdrawable: false,
+        },
+      ],
     });
   });
 
   it("signs cumulative vouchers as the payer and redeems the latest as the operator", async () => {
-    const { token, escrow, nodes } = contracts();
+    const { token, escrow, nodes, staking } = contracts();
     // An operator with a TEE node serving a model whose owner takes a 5% royalty.
     await (await token.connect(wallet(8)).transfer(operator, opg(30_000))).wait();
     const [model, staked] = await Promise.all([
@@ -223,7 +245,7 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     const redeemed = ok(await opgCli(["voucher", "redeem", file("v8.json")], { account: 10 }));
     expect(redeemed.stdout)
       .to.match(
-        /pays 8 OPG \(voucher for 8 OPG in all, 0 OPG collected before, 100 OPG in the payer's escrow for it\): node 7\.52 OPG, royalty 0\.4 OPG/,
+        /pays 8 OPG \(voucher for 8 OPG in all, 0 OPG collected before, 100 OPG in the payer's escrow with the operator for it\): node 7\.52 OPG, royalty 0\.4 OPG/,
       )
       .and.match(/Redeem 1 voucher\(s\): 8 OPG from the payers' escrow to the nodes/)
       .and.match(/redeem: sent 0x[0-9a-f]{64}, waiting for it to be mined/)
@@ -234,10 +256,14 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
             `royalty 0\\.4 OPG \\(to ${modelOwner}\\) \\+ protocol fee 0\\.08 OPG`,
         ),
       );
-    expect(await escrow.nodeFeesOf(operator)).to.equal(parseOpg("7.52"));
+    // The node's share was credited in staking with the payment (no delegators: all of it the operator's).
+    const credited = await staking.queryFilter(staking.filters.FeesCredited(operator));
+    expect(credited.map((e) => [e.args.amount, e.args.toDelegators])).to.deep.equal([[parseOpg("7.52"), 0n]]);
+    expect(await staking.feesDistributed()).to.equal(parseOpg("7.52"));
     expect(await escrow.royaltiesOf(modelOwner)).to.equal(parseOpg("0.4"));
     expect(await escrow.protocolFeesPending()).to.equal(parseOpg("0.08"));
-    expect(await escrow.availableOf(payer)).to.equal(opg(92));
+    expect(await escrow.availableOf(payer, operator)).to.equal(opg(92));
+    expect(await escrow.balanceOf(payer)).to.equal(opg(40)); // the free balance pays no voucher
 
     // Again, or the older 5 OPG voucher: refused in words, nothing sent.
     const block = await provider.getBlockNumber();
@@ -253,17 +279,13 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     expect(older.stderr).to.match(/nothing owed: the voucher is for 5 OPG in all and 8 OPG of it is already collected/);
     expect(await provider.getBlockNumber()).to.equal(block);
 
-    // What the operator and the model owner are owed.
-    const [operatorView, ownerView] = await Promise.all([
-      opgCli(["escrow", "balance", operator]),
-      opgCli(["escrow", "balance"], { account: 13 }),
-    ]);
-    expect(ok(operatorView).stdout).to.match(/node fees owed\s+7\.52 OPG/);
+    // What the model owner is owed.
+    const ownerView = await opgCli(["escrow", "balance"], { account: 13 });
     expect(ok(ownerView).stdout).to.match(/royalties owed\s+0\.4 OPG \(1 model\(s\) owned\)/);
   });
 
   it("redeems a batch from two payers, skipping a voucher whose signature is corrupted", async () => {
-    const { escrow } = contracts();
+    const { escrow, staking } = contracts();
     const [mine, theirs] = await Promise.all([
       opgCli(signArgs("10"), { account: 15 }),
       opgCli(signArgs("3"), { account: 16 }),
@@ -274,7 +296,7 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     bad.signature = bad.signature.slice(0, 10) + flipped + bad.signature.slice(11);
     const batch = file("batch.json", [good, bad]);
 
-    const feesBefore = await escrow.nodeFeesOf(operator);
+    const feesBefore = await staking.feesDistributed();
     const r = ok(await opgCli(["voucher", "redeem", batch], { account: 17 })); // anyone may submit
     expect(r.stdout)
       .to.match(/1\. .*batch\.json: voucher 1: payer .* to node \d+, model 0x[0-9a-f]{64}, tee\s+pays 2 OPG/)
@@ -288,39 +310,60 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
             `the voucher's signature is not the payer's \\(${payer2}\\)`,
         ),
       );
-    expect(await escrow.nodeFeesOf(operator)).to.equal(feesBefore + parseOpg("1.88"));
-    expect(await escrow.availableOf(payer)).to.equal(opg(90));
-    expect(await escrow.availableOf(payer2)).to.equal(opg(50));
+    expect(await staking.feesDistributed()).to.equal(feesBefore + parseOpg("1.88"));
+    expect(await escrow.availableOf(payer, operator)).to.equal(opg(90));
+    expect(await escrow.availableOf(payer2, operator)).to.equal(opg(50));
     expect(await escrow.redeemedOf(payer, nodeId, modelId, TEE)).to.equal(opg(10));
   });
 
-  it("thaws, refuses to withdraw before the thaw ends with its date, and withdraws after", async () => {
+  it("thaws an escrow with an operator, refuses to withdraw before the thaw ends, and withdraws after", async () => {
     const { token, escrow } = contracts();
-    const thawed = ok(await opgCli(["escrow", "thaw", "90"], { account: 15 }));
+    const noOperator = await opgCli(["escrow", "thaw", "90"], { account: 15 });
+    expect(noOperator.status, shown(noOperator)).to.equal(2);
+    expect(noOperator.stderr).to.contain("--operator: required (or --node <id>): the operator whose escrow to thaw");
+
+    const thawed = ok(await opgCli(["escrow", "thaw", "90", "--node", String(nodeId)], { account: 15 }));
     expect(thawed.stdout)
-      .to.match(/Thaw 90 OPG of your escrow balance/)
+      .to.match(new RegExp(`Thaw 90 OPG of your escrow with ${operator}`))
+      .and.match(new RegExp(`operator\\s+${operator} \\(operator of node ${nodeId}\\)`))
       .and.match(/thawing period\s+30 days/)
-      .and.match(/thawing 90 OPG: withdrawable in 30 days \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\); 0 OPG stays available/);
-    const endsAt = (await escrow.getAccount(payer)).thawEndsAt;
+      .and.match(
+        /thawing 90 OPG of the escrow with .*: withdrawable in 30 days \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\); 0 OPG stays available/,
+      );
+    const endsAt = (await escrow.getEscrow(payer, operator)).thawEndsAt;
 
     await increaseTime(1_800);
-    const [early, balance] = await Promise.all([
-      opgCli(["escrow", "withdraw"], { account: 15 }),
-      opgCli(["escrow", "balance"], { account: 15 }),
+    const [early, status] = await Promise.all([
+      opgCli(["escrow", "withdraw", "--operator", operator], { account: 15 }),
+      opgCli(["escrow", "--json"], { account: 15 }),
     ]);
     expect(early.status, shown(early)).to.equal(1);
     expect(early.stderr).to.match(/^error: the thaw ends at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 29 days 23 h\)\n$/);
     expect(early.stderr).to.include(new Date(Number(endsAt) * 1000).toISOString().slice(0, 16).replace("T", " "));
-    expect(ok(balance).stdout)
-      .to.match(/thawing\s+90 OPG/)
-      .and.match(/available\s+0 OPG/)
-      .and.match(/thaw ends\s+.* UTC: withdrawable in 29 days 23 h/);
+    const account = await escrow.getEscrow(payer, operator);
+    expect(JSON.parse(ok(status).stdout).escrows[0]).to.deep.include({
+      balance: account.balance.toString(),
+      thawing: opg(90).toString(),
+      available: "0",
+      thawStartedAt: account.thawStartedAt.toString(),
+      thawEndsAt: endsAt.toString(),
+      withdrawable: false,
+    });
+
+    // The free balance leaves at once.
+    const free = ok(await opgCli(["escrow", "withdraw", "all"], { account: 15 }));
+    expect(free.stdout).to.match(/withdrew 40 OPG of your free balance; balance now 900 OPG \(0 OPG left free/);
+    expect(await escrow.balanceOf(payer)).to.equal(0n);
 
     await increaseTime(30 * DAY);
-    const withdrawn = ok(await opgCli(["escrow", "withdraw"], { account: 15 }));
-    expect(withdrawn.stdout).to.match(/withdrew 90 OPG from the escrow; balance now 990 OPG \(0 OPG left in escrow\)/);
+    const withdrawn = ok(await opgCli(["escrow", "withdraw", "--operator", operator], { account: 15 }));
+    expect(withdrawn.stdout).to.match(
+      new RegExp(
+        `withdrew 90 OPG from the escrow with ${operator}; balance now 990 OPG \\(0 OPG left in that escrow\\)`,
+      ),
+    );
     expect(await token.balanceOf(payer)).to.equal(opg(990));
-    expect((await escrow.getAccount(payer)).balance).to.equal(0n);
+    expect((await escrow.getEscrow(payer, operator)).balance).to.equal(0n);
   });
 
   it("commits a batch of 20 proof records, verifies one, and says a tampered one is not included", async () => {
@@ -347,12 +390,12 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     expect(committed.stdout)
       .to.match(new RegExp(`committed root ${tree.root}: 20 record\\(s\\) of node ${nodeId}`))
       .and.match(/challenge window\s+closes at .* \(in 7 days\)/);
-    const commitment = await proofs.getCommitment(tree.root);
-    expect(commitment.nodeId).to.equal(nodeId);
+    const commitment = await proofs.getCommitment(nodeId, tree.root);
     expect(commitment.recordCount).to.equal(20n);
     expect(commitment.committedAt > 0n).to.equal(true);
     const written = read("proofs.json");
     expect(written.root).to.equal(tree.root);
+    expect(written.nodeId).to.equal(nodeId.toString());
     expect(written.records).to.have.length(20);
     expect(written.records[7].proof).to.deep.equal(tree.getProof(7));
 
@@ -365,13 +408,13 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     const singleFile = file("single.json", [single]);
     const [verified, byRoot, r, one] = await Promise.all([
       opgCli(["proofs", "verify", record7, proofsFile]),
-      opgCli(["proofs", "verify", record7, proof7, "--root", tree.root, "--json"]),
+      opgCli(["proofs", "verify", record7, proof7, "--root", tree.root, "--node", String(nodeId), "--json"]),
       opgCli(["proofs", "verify", tampered, proofsFile]),
       opgCli(["proofs", "commit", singleFile, "--node", String(nodeId), "--single"], { account: 10 }),
     ]);
     expect(ok(verified).stdout)
       .to.match(new RegExp(`off chain\\s+included \\(a proof of ${tree.getProof(7).length} hash\\(es\\)\\)`))
-      .and.match(new RegExp(`on chain\\s+included: the root is committed by node ${nodeId} at .*, a batch of 20`))
+      .and.match(new RegExp(`on chain\\s+included: node ${nodeId} committed the root at .*, a batch of 20`))
       .and.match(/final\s+not yet: the challenge window closes at .* \(in (7 days|6 days 23 h)\)/);
     expect(JSON.parse(ok(byRoot).stdout)).to.deep.include({
       includedOffChain: true,
@@ -390,7 +433,184 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     const singleRecord = file("single-record.json", single);
     expect(ok(await opgCli(["proofs", "verify", singleRecord, path.join(dir, "single.proofs.json")])).stdout)
       .to.match(/off chain\s+included \(a proof of 0 hash\(es\)\)/)
-      .and.match(/on chain\s+included: inference .* is committed as a single record by node/);
+      .and.match(new RegExp(`on chain\\s+included: node ${nodeId} committed inference .* as a single record`));
+  });
+
+  it("fulfils an open request in two blocks (commit, then fulfil) and a named one in one, and shows them", async () => {
+    const { escrow } = contracts();
+    // The node reports in (a month passed since it registered), and the payer funds its free balance.
+    ok(await opgCli(["node", "heartbeat", String(nodeId)], { account: 10 }));
+    ok(await opgCli(["escrow", "deposit", "5"], { account: 15 }));
+    const freeBefore = await escrow.balanceOf(payer);
+    const post = async (named: boolean, seq: number) => {
+      const deadline = BigInt((await provider.getBlock("latest"))!.timestamp) + 3_600n;
+      const receipt = await (
+        await escrow
+          .connect(wallet(15))
+          .postRequest(modelId, id(`cli-request-${seq}`), TEE, opg(1), deadline, named ? nodeId : 0n)
+      ).wait();
+      return escrow.interface.parseLog(
+        receipt!.logs.find((l) => l.address.toLowerCase() === String(escrow.target).toLowerCase())!,
+      )!.args.requestId as bigint;
+    };
+    const open = await post(false, 1);
+    const [output, proofHash] = [id("cli-output-1"), id("cli-proof-1")];
+    const commitment = await escrow.fulfilmentCommitmentOf(open, nodeId, output, proofHash);
+
+    const fulfilled = ok(
+      await opgCli(
+        ["request", "fulfil", String(open), "--node", String(nodeId), "--output", output, "--proof", proofHash],
+        { account: 10 },
+      ),
+    );
+    expect(fulfilled.stdout)
+      .to.match(/steps\s+commit the answer, then fulfil in a later block \(two transactions\)/)
+      .and.match(/paid\s+0\.01 OPG \(the node's price in force; the fee cap is 1 OPG\)/)
+      .and.match(/commit answer: sent 0x[0-9a-f]{64}/)
+      .and.match(new RegExp(`answer committed \\(${commitment}\\); waiting for a block after \\d+ to fulfil`))
+      .and.match(
+        new RegExp(`fulfilled request ${open} with node ${nodeId}: paid 0\\.01 OPG, 0\\.99 OPG of the cap back`),
+      );
+    // On chain: committed, then fulfilled in a later block; the payer paid the price and got the rest back.
+    const [committed] = await escrow.queryFilter(escrow.filters.FulfilmentCommitted(open));
+    const [done] = await escrow.queryFilter(escrow.filters.RequestFulfilled(open));
+    expect(committed.args.commitment).to.equal(commitment);
+    expect(done.blockNumber).to.be.greaterThan(committed.blockNumber);
+    expect([done.args.price, done.args.refunded]).to.deep.equal([parseOpg("0.01"), parseOpg("0.99")]);
+    expect((await escrow.getRequest(open)).status).to.equal(2n); // Fulfilled
+    expect(await escrow.balanceOf(payer)).to.equal(freeBefore - parseOpg("0.01"));
+
+    const shownRequest = ok(await opgCli(["request", "show", String(open)]));
+    expect(shownRequest.stdout)
+      .to.match(new RegExp(`request ${open} on .*: fulfilled`))
+      .and.match(/node\s+any eligible node \(it commits its answer first/)
+      .and.match(new RegExp(`${nodeId}\\s+${commitment}\\s+${committed.blockNumber}`))
+      .and.match(new RegExp(`fulfilled by node ${nodeId} in block ${done.blockNumber}`))
+      .and.match(/paid\s+0\.01 OPG \(0\.99 OPG of the cap back to the payer\)/);
+    const json = JSON.parse(ok(await opgCli(["request", "show", String(open), "--json"])).stdout);
+    expect(json.commitments).to.deep.equal([
+      { nodeId: nodeId.toString(), commitment, block: committed.blockNumber, tx: committed.transactionHash },
+    ]);
+    expect(json.fulfilment).to.deep.include({ price: parseOpg("0.01").toString(), outputHash: output });
+
+    // A request naming the node needs no commitment: one transaction.
+    const named = await post(true, 2);
+    const one = ok(
+      await opgCli(
+        ["request", "fulfil", String(named), "--node", String(nodeId), "--output", output, "--proof", proofHash],
+        { account: 10 },
+      ),
+    );
+    expect(one.stdout)
+      .to.match(/steps\s+fulfil \(one transaction: the request names this node\)/)
+      .and.not.match(/commit answer/);
+    expect(await escrow.queryFilter(escrow.filters.FulfilmentCommitted(named))).to.deep.equal([]);
+    expect((await escrow.getRequest(named)).status).to.equal(2n);
+    // Again: the request is closed, said in words.
+    const again = await opgCli(
+      ["request", "fulfil", String(named), "--node", String(nodeId), "--output", output, "--proof", proofHash],
+      { account: 10 },
+    );
+    expect(again.status, shown(again)).to.equal(1);
+    expect(again.stderr).to.equal(`error: request ${named} is not open (it is fulfilled)\n`);
+  });
+
+  it("challenges a record: the lock shows in status, holds a withdrawal, and is released when the challenge expires", async () => {
+    const { token, staking, proofs } = contracts();
+    const challenger = accountAddress(17);
+    await (await token.connect(wallet(8)).transfer(challenger, opg(1_000))).wait();
+    const bond = await proofs.challengeBond();
+
+    const opened = ok(
+      await opgCli(["challenge", "open", file("record7.json"), file("proofs.json"), "--evidence", "0x1234"], {
+        account: 17,
+      }),
+    );
+    expect(opened.stdout)
+      .to.match(/approve: sent 0x[0-9a-f]{64}/)
+      .and.match(new RegExp(`Challenge a record of node ${nodeId} \\(operator ${operator}\\) with a bond of 100 OPG`))
+      .and.match(/decided by\s+the arbiter, within 7 days/);
+    const challengeId = /challenge (0x[0-9a-f]{64}) opened: waiting for the arbiter until/.exec(opened.stdout)![1];
+    const challenge = await proofs.getChallenge(challengeId);
+    expect(challenge.status).to.equal(1n); // Pending
+    expect(challenge.nodeId).to.equal(nodeId);
+    const slashable = await staking.slashableStakeOf(operator);
+    expect(challenge.lockedStake).to.equal((slashable * 50_000n) / 1_000_000n);
+    expect(await staking.lockedStakeOf(operator)).to.equal(challenge.lockedStake);
+    expect(await token.balanceOf(challenger)).to.equal(opg(1_000) - bond);
+
+    // The operator's status: the lock, and the pending challenge with its deadline, to the wei in JSON.
+    const [status, json, shownChallenge] = await Promise.all([
+      opgCli(["status"], { account: 10 }),
+      opgCli(["status", operator, "--json"]),
+      opgCli(["challenge", "show", challengeId]),
+    ]);
+    expect(ok(status).stdout)
+      .to.match(
+        new RegExp(`locked stake\\s+${formatOpg(challenge.lockedStake).replace(/[.]/g, "\\.")} by 1 pending challenge`),
+      )
+      .and.match(/pending challenges against its nodes:/)
+      .and.match(
+        new RegExp(
+          `${challengeId}\\s+${nodeId}\\s+${formatOpg(challenge.lockedStake).replace(/[.]/g, "\\.")}\\s+` +
+            `${formatTime(challenge.decideBy)} \\(in (7 days|6 days 23 h)\\)`,
+        ),
+      );
+    const view = JSON.parse(ok(json).stdout);
+    expect(view.lockedStake).to.equal(challenge.lockedStake.toString());
+    expect(view.pendingChallenges).to.deep.equal([
+      {
+        challengeId,
+        nodeId: nodeId.toString(),
+        challenger,
+        lockedStake: challenge.lockedStake.toString(),
+        decideBy: challenge.decideBy.toString(),
+      },
+    ]);
+    expect(ok(shownChallenge).stdout)
+      .to.match(new RegExp(`challenge ${challengeId} on .*: pending`))
+      .and.match(/decide by\s+.* \(in (7 days|6 days 23 h)\)/);
+
+    // Before its deadline the challenge cannot expire; nothing is sent.
+    const early = await opgCli(["challenge", "expire", challengeId], { account: 17 });
+    expect(early.status, shown(early)).to.equal(1);
+    expect(early.stderr).to.contain(`challenge ${challengeId} can expire only after its deadline`);
+
+    // The operator unbonds all its own stake; once thawed, the lock holds the withdrawal back, said in words.
+    ok(await opgCli(["unstake", "all"], { account: 10 }));
+    await increaseTime(14 * DAY + 1);
+    const held = await opgCli(["withdraw"], { account: 10 });
+    expect(held.status, shown(held)).to.equal(1);
+    const locked = formatOpg(challenge.lockedStake);
+    expect(held.stderr).to.equal(
+      `error: stake locked by pending challenges: ${locked} locked, 0 OPG would remain ` +
+        "(it can be withdrawn once the challenges are decided or expire)\n",
+    );
+
+    // Past the deadline anyone expires it: the lock is released, the bond goes to the operator.
+    const operatorTokens = await token.balanceOf(operator);
+    const expired = ok(await opgCli(["challenge", "expire", challengeId, "--json"], { account: 16 }));
+    expect(JSON.parse(expired.stdout)).to.deep.include({
+      action: "challenge expire",
+      challengeId,
+      outcome: "expired",
+      slashed: "0",
+      toChallenger: "0",
+      bondRecipient: operator,
+      bond: bond.toString(),
+      released: challenge.lockedStake.toString(),
+    });
+    expect(expired.stderr).to.contain(
+      `challenge ${challengeId} expired: nothing slashed; bond of 100 OPG to ${operator}`,
+    );
+    expect((await proofs.getChallenge(challengeId)).status).to.equal(4n); // Expired
+    expect(await staking.lockedStakeOf(operator)).to.equal(0n);
+    expect(await token.balanceOf(operator)).to.equal(operatorTokens + bond);
+    expect(ok(await opgCli(["challenge", "show", challengeId])).stdout).to.match(
+      /outcome\s+expired: nothing slashed; bond of 100 OPG to 0x/,
+    );
+    const withdrawn = ok(await opgCli(["withdraw"], { account: 10 }));
+    expect(withdrawn.stdout).to.match(/withdrew 25,000 OPG/);
   });
 
   it("refuses bad arguments with exit code 2, names the problem, and sends nothing", async () => {
@@ -451,6 +671,35 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
         /missing\.json: cannot read .* \(no such file\)/,
       ],
       [["voucher", "redeem", badVoucher, "--account", "10"], /bad-voucher\.json: signature is not 0x and hex bytes/],
+      [
+        ["escrow", "fund", "5", "--operator", "0x12", "--account", "15"],
+        /--operator: expected an address .*got "0x12"/,
+      ],
+      [["escrow", "thaw", "5", "--node", "x", "--account", "15"], /--node: expected a positive whole number, got "x"/],
+      [
+        ["escrow", "deposit", "5", "--operator", operator, "--node", "1", "--account", "15"],
+        /--node: give the operator either with --operator or with --node, not both/,
+      ],
+      [["escrow", "withdraw", "--account", "15"], /\[amount\|all\]: missing/],
+      [
+        ["escrow", "withdraw", "5", "--operator", operator, "--account", "15"],
+        /unexpected argument "5": from an escrow with an operator, what has thawed is withdrawn/,
+      ],
+      [
+        ["request", "fulfil", "1", "--node", "1", "--output", "0x12", "--proof", id("p"), "--account", "10"],
+        /--output: expected 0x and 64 hex digits \(32 bytes\), got "0x12"/,
+      ],
+      [["request", "show", "one"], /<requestId>: expected a positive whole number, got "one"/],
+      [["challenge", "expire", "0x12", "--account", "16"], /<challengeId>: expected 0x and 64 hex digits/],
+      [
+        ["challenge", "open", file("record7.json"), "--evidence", "zz", "--account", "16"],
+        /--evidence: expected 0x and hex bytes, got "zz"/,
+      ],
+      [
+        ["challenge", "open", file("record7.json"), "--evidence", "0x12", "--account", "16"],
+        /--node: required for a single record \(no proof file\)/,
+      ],
+      [["delegate", operator, "5", "--max-cut", "101", "--account", "13"], /--max-cut: at most 100, got "101"/],
     ];
     const results = await Promise.all(cases.map(([args]) => opgCli(args)));
     results.forEach((r, i) => {
@@ -488,8 +737,33 @@ describe("opg CLI: escrow and proof revert words", () => {
     expect(describeRevertData(escrow.encodeErrorResult("EscrowNothingOwed", [opg(8), opg(8)]))).to.equal(
       "nothing owed: the voucher is for 8 OPG in all and 8 OPG of it is already collected",
     );
-    expect(describeRevertData(proofs.encodeErrorResult("ProofsBatchAlreadyCommitted", [id("root")]))).to.equal(
-      `the root ${id("root")} is already committed`,
+    expect(describeRevertData(proofs.encodeErrorResult("ProofsBatchAlreadyCommitted", [3n, id("root")]))).to.equal(
+      `node 3 already committed the root ${id("root")}`,
+    );
+  });
+
+  it("says the errors of commitments, serving nodes and challenge deadlines in words", () => {
+    const now = 1_780_000_000n;
+    expect(describeRevertData(escrow.encodeErrorResult("EscrowNotCommitted", [7n, id("c")]))).to.equal(
+      "request 7 is open to any node: the answer must be committed (commitFulfilment) in an earlier block first; " +
+        `commitment ${id("c")} is not`,
+    );
+    expect(describeRevertData(escrow.encodeErrorResult("EscrowNodeNotServing", [4n]))).to.equal(
+      "node 4 is not serving: deregistered, jailed, or its operator's stake does not cover it",
+    );
+    expect(
+      describeRevertData(escrow.encodeErrorResult("EscrowDeadlineTooFar", [now + 2n * 86_400n, now + 86_400n]), {
+        now,
+      }),
+    ).to.match(/^the deadline .* \(in 2 days\) is too far: at most \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(
+      describeRevertData(proofs.encodeErrorResult("ProofsDecisionDeadlineNotPassed", [id("x"), now + 3_600n]), { now }),
+    ).to.match(new RegExp(`^challenge ${id("x")} can expire only after its deadline, .* \\(in 1 h\\)$`));
+    expect(
+      describeRevertData(proofs.encodeErrorResult("ProofsDecisionDeadlinePassed", [id("x"), now - 60n]), { now }),
+    ).to.match(/it can only expire now \(`opg challenge expire <id>`\)$/);
+    expect(describeRevertData(proofs.encodeErrorResult("ProofsRecordSettled", [id("k")]))).to.equal(
+      `the record was already settled by a verifier or an upheld challenge (record key ${id("k")})`,
     );
   });
 });

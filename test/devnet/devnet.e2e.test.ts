@@ -161,12 +161,23 @@ describe("npm start (the devnet, end to end)", function () {
       const proofs = ProofRegistry__factory.connect(deployment.contracts.ProofRegistry!.address, provider);
       const slashes = await staking.queryFilter(staking.filters.StakeSlashed(devnet.slashedOperator));
       expect(slashes).to.have.length(1);
-      const challenges = await proofs.queryFilter(proofs.filters.ChallengeResolved());
-      expect(challenges.map((c) => c.args.upheld)).to.have.members([true, false]);
-      const upheld = challenges.find((c) => c.args.upheld)!;
+      // Two challenges decided by the arbiter (ChallengeStatus 2 upheld, 3 rejected); the third still waits.
+      const resolved = await proofs.queryFilter(proofs.filters.ChallengeResolved());
+      expect(resolved.map((c) => Number(c.args.outcome))).to.have.members([2, 3]);
+      const upheld = resolved.find((c) => Number(c.args.outcome) === 2)!;
       expect((await proofs.getChallenge(upheld.args.challengeId)).nodeId.toString()).to.equal(devnet.slashedNode);
       const taken = upheld.args.slashed;
       expect(taken > 0n).to.equal(true);
+      // What ChallengeResolved says staking moved is what StakeSlashed says it took and paid.
+      const slash = slashes[0].args;
+      expect(slash.fromOwnActive + slash.fromOwnThawing + slash.fromDelegated + slash.fromDelegatedThawing).to.equal(
+        taken,
+      );
+      expect(slash.toChallenger).to.equal(upheld.args.toChallenger);
+      // The slash was locked when the challenge opened: exactly what was taken, and nothing stays locked.
+      const opened = await proofs.queryFilter(proofs.filters.RecordChallenged(upheld.args.challengeId));
+      expect(opened[0].args.lockedStake).to.equal(taken);
+      expect(await staking.lockedStakeOf(devnet.slashedOperator)).to.equal(0n);
       // The operator staked 60,000 OPG with no delegators; it now has that less the slash.
       expect(await staking.slashableStakeOf(devnet.slashedOperator)).to.equal(60_000n * 10n ** 18n - taken);
       const operator = JSON.parse((await get(`${devnet.indexerUrl}/operators/${devnet.slashedOperator}`)).body) as {
@@ -177,7 +188,26 @@ describe("npm start (the devnet, end to end)", function () {
       expect(operator.slashes).to.have.length(1);
     });
 
-    it("has payments for the printed payer, and the escrow holds its deposit less what it paid", async () => {
+    it("left one challenge pending, its stake locked until its deadline", async () => {
+      const staking = Staking__factory.connect(deployment.contracts.Staking!.address, provider);
+      const proofs = ProofRegistry__factory.connect(deployment.contracts.ProofRegistry!.address, provider);
+      const { challengeId, operator, nodeId } = devnet.pendingChallenge;
+      const challenge = await proofs.getChallenge(challengeId);
+      expect(challenge.status).to.equal(1n); // Pending
+      expect(challenge.nodeId.toString()).to.equal(nodeId);
+      const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+      expect(challenge.decideBy > now).to.equal(true);
+      expect(challenge.decideBy - challenge.openedAt).to.equal(await proofs.decisionPeriod());
+      // The lock is the slash fixed at opening (slashPpm of the slashable stake), and all that is locked.
+      const slashable = await staking.slashableStakeOf(operator);
+      expect(challenge.lockedStake).to.equal((slashable * (await proofs.slashPpm())) / 1_000_000n);
+      expect(await staking.lockedStakeOf(operator)).to.equal(challenge.lockedStake);
+      const [event] = await proofs.queryFilter(proofs.filters.RecordChallenged(challengeId));
+      expect(event.args.lockedStake).to.equal(challenge.lockedStake);
+      expect(event.args.decideBy).to.equal(challenge.decideBy);
+    });
+
+    it("has payments for the printed payer, and the escrow holds its deposits less what it paid and withdrew", async () => {
       const escrow = PaymentsEscrow__factory.connect(deployment.contracts.PaymentsEscrow!.address, provider);
       const token = OPG__factory.connect(deployment.contracts.OPG!.address, provider);
       const payer = devnet.payers[0];
@@ -188,12 +218,18 @@ describe("npm start (the devnet, end to end)", function () {
       expect(answer.nextCursor).to.equal(null);
       expect(answer.payments.map((p) => p.kind)).to.include.members(["voucher", "request"]);
       const paid = answer.payments.reduce((sum, p) => sum + BigInt(p.gross), 0n);
-      const deposited = (await escrow.queryFilter(escrow.filters.Deposited(payer))).reduce(
-        (sum, e) => sum + e.args.amount,
-        0n,
-      );
+      const sum = (events: { args: { amount: bigint } }[]) => events.reduce((total, e) => total + e.args.amount, 0n);
+      const deposited = sum(await escrow.queryFilter(escrow.filters.Deposited(payer)));
+      const withdrawn = sum(await escrow.queryFilter(escrow.filters.Withdrawn(payer)));
       expect(deposited > 0n).to.equal(true);
-      expect((await escrow.getAccount(payer)).balance).to.equal(deposited - paid);
+      expect(withdrawn).to.equal(500n * 10n ** 18n); // the thaw of its escrow with node B's operator
+      // Its free balance and its escrow with each operator it funded.
+      const funded = await escrow.queryFilter(escrow.filters.EscrowFunded(payer));
+      const operators = [...new Set(funded.map((e) => e.args.operator))];
+      expect(operators).to.have.length(2);
+      let held = await escrow.balanceOf(payer);
+      for (const op of operators) held += (await escrow.getEscrow(payer, op)).balance;
+      expect(held).to.equal(deposited - paid - withdrawn);
       expect(await token.balanceOf(deployment.contracts.PaymentsEscrow!.address)).to.be.greaterThan(0n);
     });
 

@@ -21,6 +21,8 @@ export interface RunningDevnet {
   payers: string[];
   slashedOperator: string;
   slashedNode: string;
+  /** The challenge the life left pending at the end, with its node's operator. */
+  pendingChallenge: { operator: string; nodeId: string; challengeId: string };
   /** Process groups: npm's own, and each one the devnet says it started. */
   groups: number[];
   output(): string;
@@ -80,6 +82,7 @@ export async function startDevnet(timeoutMs = 300_000): Promise<RunningDevnet> {
   };
   const payers = match(/^ {2}payers +(0x[0-9a-fA-F]{40}), (0x[0-9a-fA-F]{40})$/m);
   const slashed = match(/^ {2}slashed +(0x[0-9a-fA-F]{40}) \(node (\d+),/m);
+  const challenged = match(/^ {2}challenged +(0x[0-9a-fA-F]{40}) \(node (\d+)\): challenge (0x[0-9a-f]{64}) pending/m);
   return {
     rpcUrl: match(/^ {2}JSON-RPC +(\S+)/m)[1],
     indexerUrl: match(/^ {2}page +(\S+?)\/?$/m)[1],
@@ -90,6 +93,7 @@ export async function startDevnet(timeoutMs = 300_000): Promise<RunningDevnet> {
     payers: [payers[1], payers[2]],
     slashedOperator: slashed[1],
     slashedNode: slashed[2],
+    pendingChallenge: { operator: challenged[1], nodeId: challenged[2], challengeId: challenged[3] },
     groups: [child.pid!, ...[...text.matchAll(/^ +pid (\d+), log /gm)].map((m) => Number(m[1]))],
     output,
     exited: () => exited,

@@ -90,9 +90,11 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
       expect(await nodes.isEligible(nodeIds[nodeIds.length - 1], modelId, TEE)).to.equal(true);
     }
 
-    // The payer deposits and signs one cumulative voucher per node after 500 TEE inferences each.
+    // The payer funds its escrow with each operator (vouchers of a node are paid only from the escrow with its
+    // operator) and signs one cumulative voucher per node after 500 TEE inferences each.
     await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("100")));
-    await mine(escrow.connect(payer).deposit(payer.address, parseEther("100")));
+    for (const operator of [operatorA, operatorB])
+      await mine(escrow.connect(payer).depositToEscrow(payer.address, operator.address, parseEther("50")));
     const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
     const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
     const issuedAt = await now();
@@ -110,23 +112,33 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     // A facilitator redeems both in one transaction.
     const receipt = (await (await escrow.connect(facilitator).redeemBatch(vouchers, signatures)).wait())!;
     const gross = 1000n * parseEther("0.03");
-    expect(await escrow.availableOf(payer.address)).to.equal(parseEther("100") - gross);
+    for (const operator of [operatorA, operatorB])
+      expect(await escrow.availableOf(payer.address, operator.address)).to.equal(parseEther("50") - gross / 2n);
     const fee = (gross / 2n / 100n) * 2n;
     const royalty = (((gross / 2n) * 50_000n) / 1_000_000n) * 2n;
     expect(await escrow.protocolFeesPending()).to.equal(fee);
     expect(await escrow.royaltiesOf(builder.address)).to.equal(royalty);
+    // Each node's share is credited in staking with the payment (FeesCredited, no delegators: all the operator's).
     const perNode = gross / 2n - gross / 2n / 100n - ((gross / 2n) * 50_000n) / 1_000_000n;
-    expect(await escrow.nodeFeesOf(operatorA.address)).to.equal(perNode);
-    expect(await escrow.nodeFeesOf(operatorB.address)).to.equal(perNode);
+    const credited = await staking.queryFilter(
+      staking.filters.FeesCredited(),
+      receipt.blockNumber,
+      receipt.blockNumber,
+    );
+    expect(credited.map((e) => [e.args.operator, e.args.amount, e.args.toDelegators])).to.have.deep.members([
+      [operatorA.address, perNode, 0n],
+      [operatorB.address, perNode, 0n],
+    ]);
+    expect(await staking.feesDistributed()).to.equal(2n * perNode);
     console.log(
       `      redeemBatch of 2 vouchers for 1,000 inferences: ${receipt.gasUsed} gas, ${receipt.gasUsed / 1000n} per inference`,
     );
 
     // The escrow holds exactly what it owes.
     const escrowBooks = async () =>
-      (await escrow.getAccount(payer.address)).balance +
-      (await escrow.nodeFeesOf(operatorA.address)) +
-      (await escrow.nodeFeesOf(operatorB.address)) +
+      (await escrow.balanceOf(payer.address)) +
+      (await escrow.getEscrow(payer.address, operatorA.address)).balance +
+      (await escrow.getEscrow(payer.address, operatorB.address)).balance +
       (await escrow.royaltiesOf(builder.address)) +
       (await escrow.protocolFeesPending());
     expect(await token.balanceOf(at("PaymentsEscrow"))).to.equal(await escrowBooks());
@@ -153,18 +165,23 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
       ];
       return { inferenceId, modelId: m, inputHash, outputHash, proofType, proofHash };
     };
-    expect(await proofs.isIncluded(tree.root, record(777), tree.getProof(777))).to.equal(true);
+    expect(await proofs.isIncluded(nodeIds[0], tree.root, record(777), tree.getProof(777))).to.equal(true);
+    // Batches are kept under their node: node B has no such batch.
+    expect(await proofs.isIncluded(nodeIds[1], tree.root, record(777), tree.getProof(777))).to.equal(false);
     expect(StandardMerkleTree.verify(tree.root, RECORD_TYPES, records[777], tree.getProof(777))).to.equal(true);
 
     // Record 313 is challenged; TEE has no verifier here, so the arbiter (the timelock) decides.
     const bond = await proofs.challengeBond();
     await mine(token.connect(challenger).approve(at("ProofRegistry"), bond));
-    await mine(proofs.connect(challenger).challenge(tree.root, record(313), tree.getProof(313), "0x"));
-    const challengeId = (await proofs.queryFilter(proofs.filters.RecordChallenged()))[0].args.challengeId;
-    expect((await proofs.getChallenge(challengeId)).status).to.equal(1n); // Pending
-
     const slashable = await staking.slashableStakeOf(operatorA.address);
     const slashed = (slashable * (await proofs.slashPpm())) / 1_000_000n;
+    await mine(proofs.connect(challenger).challenge(nodeIds[0], tree.root, record(313), tree.getProof(313), "0x"));
+    const [opened] = await proofs.queryFilter(proofs.filters.RecordChallenged());
+    const challengeId = opened.args.challengeId;
+    expect((await proofs.getChallenge(challengeId)).status).to.equal(1n); // Pending
+    // While it waits for the arbiter, the slash it would take is locked in staking.
+    expect(opened.args.lockedStake).to.equal(slashed);
+    expect(await staking.lockedStakeOf(operatorA.address)).to.equal(slashed);
     const challengerBefore = await token.balanceOf(challenger.address);
     const data = proofs.interface.encodeFunctionData("resolveChallenge", [challengeId, true]);
     const delay = await timelock.getMinDelay();
@@ -175,13 +192,29 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
 
     const toChallenger = (slashed * (await staking.challengerSharePpm())) / 1_000_000n;
     expect((await proofs.getChallenge(challengeId)).status).to.equal(2n); // Upheld
+    const [resolved] = await proofs.queryFilter(proofs.filters.ChallengeResolved(challengeId));
+    expect([resolved.args.outcome, resolved.args.slashed, resolved.args.toChallenger]).to.deep.equal([
+      2n,
+      slashed,
+      toChallenger,
+    ]);
+    expect(await staking.lockedStakeOf(operatorA.address)).to.equal(0n);
     expect(await staking.slashableStakeOf(operatorA.address)).to.equal(slashable - slashed);
     expect(await staking.slashableStakeOf(operatorB.address)).to.equal(parseEther("60000"));
     expect(await token.balanceOf(challenger.address)).to.equal(challengerBefore + toChallenger + bond);
 
-    // Node fees go to staking; the operators claim them with their rewards.
-    for (const operator of [operatorA, operatorB])
-      await mine(escrow.connect(facilitator).collectNodeFees(operator.address));
+    // Node fees are already in staking; the operators claim them with their rewards.
+    for (const operator of [operatorA, operatorB]) {
+      const before = await token.balanceOf(operator.address);
+      const claimed = (await (await staking.connect(operator).claimRewards(operator.address)).wait())!;
+      const [event] = await staking.queryFilter(
+        staking.filters.RewardsClaimed(operator.address),
+        claimed.blockNumber,
+        claimed.blockNumber,
+      );
+      expect(event.args.amount >= perNode).to.equal(true); // the fees and the streamed rewards
+      expect(await token.balanceOf(operator.address)).to.equal(before + event.args.amount);
+    }
     await mine(escrow.connect(builder).collectRoyalties());
     await mine(escrow.connect(facilitator).flushProtocolFees());
     expect(await token.balanceOf(at("PaymentsEscrow"))).to.equal(await escrowBooks());

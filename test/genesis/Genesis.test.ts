@@ -217,11 +217,13 @@ describe("Genesis", () => {
         ["ProofRegistry", system.proofs, [ethers.ZeroHash, await system.proofs.ARBITER_ROLE()]],
         ["PaymentsEscrow", system.escrow, [ethers.ZeroHash]],
       ];
-      // The dispute path can slash, and only it: governance holds no slasher role. The escrow can record the proofs
-      // of fulfilled requests.
-      expect(await staking.hasRole(await staking.SLASHER_ROLE(), await system.proofs.getAddress())).to.equal(true);
-      expect(await staking.hasRole(await staking.SLASHER_ROLE(), await timelock.getAddress())).to.equal(false);
-      expect(await staking.hasRole(await staking.SLASHER_ROLE(), signers[0].address)).to.equal(false);
+      // The dispute path can slash, and only it: the slasher and the fee source are set once, to the proof registry
+      // and the escrow, and no role can change them. The escrow can record the proofs of fulfilled requests.
+      expect(await staking.slasher()).to.equal(await system.proofs.getAddress());
+      expect(await staking.feeSource()).to.equal(await system.escrow.getAddress());
+      await expect(
+        staking.connect(signers[0]).setProtocolContracts(signers[0].address, signers[0].address),
+      ).to.be.revertedWithCustomError(staking, "AccessControlUnauthorizedAccount");
       expect(
         await system.proofs.hasRole(await system.proofs.RECORDER_ROLE(), await system.escrow.getAddress()),
       ).to.equal(true);

@@ -2,8 +2,10 @@
 import type { OptionSpec } from "../args";
 import type { Run } from "../context";
 import { payments } from "./indexed";
-import { escrowBalance, escrowDeposit, escrowThaw, escrowWithdraw } from "./escrow";
+import { escrowDeposit, escrowFund, escrowStatus, escrowThaw, escrowWithdraw } from "./escrow";
+import { challengeExpire, challengeOpen, challengeShow } from "./disputes";
 import { DEFAULT_PROOFS_FILE, proofsCommit, proofsVerify } from "./proofs";
+import { requestFulfil, requestShow } from "./requests";
 import { modelRegister, nodeHeartbeat, nodeModels, nodeRegister, nodeUpdate } from "./registry";
 import { claimRewards, delegate, stake, transfer, undelegate, unstake, withdraw } from "./tokens";
 import { status, unlocks } from "./views";
@@ -22,6 +24,11 @@ export interface Command {
 const operatorOption: Record<string, OptionSpec> = {
   operator: { type: "string", value: "<address>", description: "the operator (default: your own stake)" },
 };
+
+const escrowOperatorOptions = (what: string): Record<string, OptionSpec> => ({
+  operator: { type: "string", value: "<address>", description: what },
+  node: { type: "string", value: "<id>", description: "the operator of this node, instead of --operator" },
+});
 
 const indexerOption: OptionSpec = {
   type: "string",
@@ -137,7 +144,14 @@ export const COMMANDS: Command[] = [
   {
     name: "delegate",
     args: ["<operator>", "<amount>"],
-    options: approveOption,
+    options: {
+      "max-cut": {
+        type: "string",
+        value: "<percent>",
+        description: "the highest cut of your rewards you accept, e.g. 10 (default: the operator's cut now)",
+      },
+      ...approveOption,
+    },
     summary: "delegate OPG to an operator",
     run: delegate,
   },
@@ -162,39 +176,54 @@ export const COMMANDS: Command[] = [
     run: claimRewards,
   },
   {
-    name: "escrow deposit",
-    args: ["<amount>"],
-    options: {
-      for: {
-        type: "string",
-        value: "<payer>",
-        description: "the payer whose escrow account to fund (default: your own)",
-      },
-      ...approveOption,
-    },
-    summary: "deposit OPG into the payments escrow, which pays nodes",
-    run: escrowDeposit,
-  },
-  {
-    name: "escrow thaw",
-    args: ["<amount>"],
+    name: "escrow",
+    args: ["[address]"],
     options: {},
-    summary: "start thawing escrow balance (0 cancels, all thaws it all); prints when withdrawable",
-    run: escrowThaw,
-  },
-  {
-    name: "escrow withdraw",
-    args: [],
-    options: {},
-    summary: "withdraw the thawed escrow balance once the thaw has ended",
-    run: escrowWithdraw,
+    summary: "free balance, and the escrow with each operator: balance, thawing, available",
+    run: escrowStatus,
   },
   {
     name: "escrow balance",
     args: ["[address]"],
     options: {},
-    summary: "escrow balance, thawing, available; node fees and royalties owed",
-    run: escrowBalance,
+    summary: "the same as `opg escrow`",
+    run: escrowStatus,
+  },
+  {
+    name: "escrow deposit",
+    args: ["<amount>"],
+    options: {
+      ...escrowOperatorOptions("into your escrow with this operator (default: your free balance)"),
+      for: {
+        type: "string",
+        value: "<payer>",
+        description: "the payer whose balance or escrow to fund (default: your own)",
+      },
+      ...approveOption,
+    },
+    summary: "deposit OPG into the payments escrow: the free balance, or an escrow with an operator",
+    run: escrowDeposit,
+  },
+  {
+    name: "escrow fund",
+    args: ["<amount>"],
+    options: escrowOperatorOptions("the operator whose escrow to fund (one of the two is required)"),
+    summary: "move free balance into your escrow with an operator, which pays its nodes' vouchers",
+    run: escrowFund,
+  },
+  {
+    name: "escrow thaw",
+    args: ["<amount>"],
+    options: escrowOperatorOptions("the operator whose escrow to thaw (one of the two is required)"),
+    summary: "start thawing an escrow with an operator (0 cancels, all thaws it all); prints when withdrawable",
+    run: escrowThaw,
+  },
+  {
+    name: "escrow withdraw",
+    args: ["[amount|all]"],
+    options: escrowOperatorOptions("withdraw the thawed part of your escrow with this operator"),
+    summary: "withdraw free balance at once, or (--operator/--node) a thawed escrow once its thaw has ended",
+    run: escrowWithdraw,
   },
   {
     name: "voucher sign",
@@ -247,9 +276,53 @@ export const COMMANDS: Command[] = [
     args: ["<record.json>", "<proof.json>"],
     options: {
       root: { type: "string", value: "<root>", description: "the commitment's root (default: the proof file's)" },
+      node: { type: "string", value: "<id>", description: "the node that committed it (default: the proof file's)" },
     },
     summary: "check a record's inclusion off and on chain, and its finality",
     run: proofsVerify,
+  },
+  {
+    name: "challenge open",
+    args: ["<record.json>", "[proof.json]"],
+    options: {
+      evidence: { type: "string", value: "<0x..>", required: true, description: "the evidence, as hex bytes" },
+      node: { type: "string", value: "<id>", description: "the node that committed it (default: the proof file's)" },
+      root: { type: "string", value: "<root>", description: "the batch's root (default: the proof file's)" },
+    },
+    summary: "challenge a record of a node's batch (or, without a proof file, a single record) with a bond",
+    run: challengeOpen,
+  },
+  {
+    name: "challenge show",
+    args: ["<challengeId>"],
+    options: {},
+    summary: "a challenge: pending with its lock and deadline, or its outcome and what was slashed",
+    run: challengeShow,
+  },
+  {
+    name: "challenge expire",
+    args: ["<challengeId>"],
+    options: {},
+    summary: "close a pending challenge the arbiter did not decide by its deadline (bond to the operator)",
+    run: challengeExpire,
+  },
+  {
+    name: "request show",
+    args: ["<requestId>"],
+    options: {},
+    summary: "an on-chain request: its terms, the answers committed to it, its fulfilment",
+    run: requestShow,
+  },
+  {
+    name: "request fulfil",
+    args: ["<requestId>"],
+    options: {
+      node: { type: "string", value: "<id>", required: true, description: "your node that ran the inference" },
+      output: { type: "string", value: "<0x..>", required: true, description: "the hash of the output" },
+      proof: { type: "string", value: "<0x..>", required: true, description: "the hash of the proof or attestation" },
+    },
+    summary: "fulfil a request; an open one: commit the answer, then fulfil in a later block",
+    run: requestFulfil,
   },
   {
     name: "status",

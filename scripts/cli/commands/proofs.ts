@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { AbiCoder, ZeroAddress, ZeroHash, isHexString, keccak256 } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
-import { formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatTime } from "../../../deploy/lib/format";
 import { parseBytes32, parseWhole } from "../args";
 import { requireContracts } from "../connect";
 import { Run, eventsIn } from "../context";
@@ -25,7 +25,6 @@ import {
 import { eligibilityWords, formatDuration, modeName } from "../format";
 
 const UINT64_MAX = 2n ** 64n - 1n;
-const CHALLENGE_STATUS = ["none", "pending", "upheld", "rejected"];
 /** Eligibility values that say a node does not declare the model or mode at all (not a passing state). */
 const NOT_DECLARED = [5n, 6n]; // ModeNotOffered, ModelNotServed
 
@@ -69,20 +68,20 @@ export async function proofsCommit(run: Run): Promise<void> {
 
   const [[operator, serving], commitment, stored] = await Promise.all([
     nodes.nodeOperatorOf(nodeId),
-    proofs.getCommitment(root),
-    proofs.getRecord(records[0].inferenceId),
+    proofs.getCommitment(nodeId, root),
+    proofs.getRecord(nodeId, records[0].inferenceId),
   ]);
   if (operator === ZeroAddress) throw new CliError(`there is no node ${nodeId}`);
   if (operator !== me.address) throw new CliError(`node ${nodeId} is operated by ${operator}, not by ${me.address}`);
-  if (!serving) throw new CliError(`node ${nodeId} is deregistered or jailed: it cannot commit proof records`);
+  if (!serving)
+    throw new CliError(
+      `node ${nodeId} may not work now (deregistered, jailed, or its operator's stake does not cover it): ` +
+        "it cannot commit proof records",
+    );
   if (!single && commitment.committedAt !== 0n)
-    throw new CliError(
-      `the root ${root} is already committed, by node ${commitment.nodeId} at ${formatTime(commitment.committedAt)}`,
-    );
+    throw new CliError(`node ${nodeId} already committed the root ${root}, at ${formatTime(commitment.committedAt)}`);
   if (single && stored.challengeableUntil !== 0n)
-    throw new CliError(
-      `inference ${records[0].inferenceId} is already committed as a single record, by node ${stored.nodeId}`,
-    );
+    throw new CliError(`node ${nodeId} already committed inference ${records[0].inferenceId} as a single record`);
   await warnAboutRecords(run, nodeId, records);
   // The chain's own check, before anything is written or sent.
   if (single) await me.write.proofs.commitRecord.staticCall(nodeId, records[0]);
@@ -118,8 +117,8 @@ export async function proofsCommit(run: Run): Promise<void> {
   const [block, closesAt] = await Promise.all([
     chain.provider.getBlock(receipt.blockNumber),
     single
-      ? proofs.getRecord(records[0].inferenceId).then((r) => r.challengeableUntil)
-      : proofs.getCommitment(root).then((c) => c.challengeableUntil),
+      ? proofs.getRecord(nodeId, records[0].inferenceId).then((r) => r.challengeableUntil)
+      : proofs.getCommitment(nodeId, root).then((c) => c.challengeableUntil),
   ]);
   const committedAt = BigInt(block!.timestamp);
   run.out.info(
@@ -174,7 +173,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** A record file: the record itself, or an entry of a proofs file ({record, leaf, proof}). */
-function readRecordFile(file: string, env: NodeJS.ProcessEnv): ProofRecord {
+export function readRecordFile(file: string, env: NodeJS.ProcessEnv): ProofRecord {
   const json = readJson(file, file, env);
   if (isObject(json) && isObject(json.record)) return parseRecord(`${file}: record`, json.record);
   return parseRecord(file, json);
@@ -192,6 +191,8 @@ function proofList(where: string, value: unknown): string[] {
 interface ProofSource {
   proof: string[];
   root?: string;
+  /** The committing node, as a proofs file names it. */
+  nodeId?: bigint;
   /** Where the proof came from, in words. */
   note?: string;
   chainId?: string;
@@ -202,7 +203,7 @@ interface ProofSource {
  * The proof of `record` from a proof file: a proofs file written by `proofs commit` (its root, and the proof of
  * the entry with the record's leaf, or else with its inference id), an object {root?, proof}, or a bare array.
  */
-function readProofFile(file: string, record: ProofRecord, leaf: string, env: NodeJS.ProcessEnv): ProofSource {
+export function readProofFile(file: string, record: ProofRecord, leaf: string, env: NodeJS.ProcessEnv): ProofSource {
   const json = readJson(file, file, env);
   if (Array.isArray(json)) return { proof: proofList(file, json) };
   if (!isObject(json)) throw new UsageError(`${file}: expected a proofs file, an object {root, proof}, or an array`);
@@ -212,7 +213,14 @@ function readProofFile(file: string, record: ProofRecord, leaf: string, env: Nod
       throw new UsageError(`${file}: root is not a 32-byte hex value (got ${JSON.stringify(json.root)})`);
     root = json.root.toLowerCase();
   }
+  let nodeId: bigint | undefined;
+  if (json.nodeId !== undefined) {
+    if (typeof json.nodeId !== "string" || !/^\d+$/.test(json.nodeId) || BigInt(json.nodeId) === 0n)
+      throw new UsageError(`${file}: nodeId is not a node id as a decimal string (got ${JSON.stringify(json.nodeId)})`);
+    nodeId = BigInt(json.nodeId);
+  }
   const meta = {
+    nodeId,
     chainId: typeof json.chainId === "string" ? json.chainId : undefined,
     proofRegistry: typeof json.proofRegistry === "string" ? json.proofRegistry : undefined,
   };
@@ -239,11 +247,16 @@ function readProofFile(file: string, record: ProofRecord, leaf: string, env: Nod
 export async function proofsVerify(run: Run): Promise<void> {
   const [recordFile, proofFile] = run.args;
   const rootGiven = run.option("root") === undefined ? undefined : parseBytes32("--root", run.option("root")!);
+  const nodeGiven =
+    run.option("node") === undefined ? undefined : parseWhole("--node", run.option("node")!, { max: UINT64_MAX });
   const record = readRecordFile(recordFile, run.env);
   const leaf = leafOf(record);
   const source = readProofFile(proofFile, record, leaf, run.env);
   const root = rootGiven ?? source.root;
   if (root === undefined) throw new UsageError(`--root: required, as ${proofFile} names no root`);
+  const nodeId = nodeGiven ?? source.nodeId;
+  if (nodeId === undefined)
+    throw new UsageError(`--node: required, as ${proofFile} names no node (records are kept under their node)`);
   const offChain = StandardMerkleTree.verify(root, RECORD_TYPES, recordValues(record), source.proof);
 
   const chain = await run.chain();
@@ -257,8 +270,8 @@ export async function proofsVerify(run: Run): Promise<void> {
   )
     run.out.warn(`${proofFile} was written for the ProofRegistry at ${source.proofRegistry}, not ${proofs.target}`);
   const [commitment, stored, now] = await Promise.all([
-    proofs.getCommitment(root),
-    proofs.getRecord(record.inferenceId),
+    proofs.getCommitment(nodeId, root),
+    proofs.getRecord(nodeId, record.inferenceId),
     chain.now(),
   ]);
   // A batch with the root; else the single record committed under the record's inference id, if any.
@@ -266,17 +279,16 @@ export async function proofsVerify(run: Run): Promise<void> {
   const single = !batch && stored.challengeableUntil !== 0n;
   const committed = batch || single;
   const [onChain, final] = batch
-    ? await Promise.all([proofs.isIncluded(root, record, source.proof), proofs.isFinal(root)])
+    ? await Promise.all([proofs.isIncluded(nodeId, root, record, source.proof), proofs.isFinal(nodeId, root)])
     : single
-      ? await Promise.all([proofs.isRecordCommitted(record), proofs.isRecordFinal(record.inferenceId)])
+      ? await Promise.all([proofs.isRecordCommitted(nodeId, record), proofs.isRecordFinal(nodeId, record.inferenceId)])
       : [false, false];
   const closesAt = batch ? commitment.challengeableUntil : single ? stored.challengeableUntil : undefined;
-  // A challenge's id: keccak256(abi.encode(root, leaf)), the root zero for a single record.
-  const challengeId = keccak256(
-    AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [single ? ZeroHash : root, leaf]),
-  );
-  const challenge = await proofs.getChallenge(challengeId);
-  const challengeStatus = CHALLENGE_STATUS[Number(challenge.status)] ?? `status ${challenge.status}`;
+  // The record's disputes, by its key (node, root, leaf; the root zero for a single record).
+  const recordKey = await proofs.recordKeyOf(nodeId, single ? ZeroHash : root, leaf);
+  const dispute = await proofs.getDispute(recordKey);
+  const pending =
+    dispute.pendingChallengeId === ZeroHash ? undefined : await proofs.getChallenge(dispute.pendingChallengeId);
 
   run.out.result({
     record,
@@ -285,28 +297,34 @@ export async function proofsVerify(run: Run): Promise<void> {
     proof: source.proof,
     includedOffChain: offChain,
     includedOnChain: onChain,
+    nodeId,
     committed: batch ? "batch" : single ? "single" : false,
     commitment: batch
-      ? {
-          nodeId: commitment.nodeId,
-          committedAt: commitment.committedAt,
-          recordCount: commitment.recordCount,
-        }
+      ? { committedAt: commitment.committedAt, recordCount: commitment.recordCount }
       : single
-        ? { nodeId: stored.nodeId, leafPrefix: stored.leafPrefix }
+        ? { leafPrefix: stored.leafPrefix }
         : undefined,
     final,
     challengeWindowClosesAt: closesAt,
-    challenge: { id: challengeId, status: challengeStatus },
+    recordKey,
+    settled: dispute.settled,
+    pendingChallenge: pending
+      ? {
+          id: dispute.pendingChallengeId,
+          challenger: pending.challenger,
+          lockedStake: pending.lockedStake,
+          decideBy: pending.decideBy,
+        }
+      : null,
   });
 
   const what = batch
-    ? `the root is committed by node ${commitment.nodeId} at ${formatTime(commitment.committedAt)}, ` +
+    ? `node ${nodeId} committed the root at ${formatTime(commitment.committedAt)}, ` +
       `a batch of ${commitment.recordCount} record(s)`
     : single
-      ? `inference ${record.inferenceId} is committed as a single record by node ${stored.nodeId}` +
+      ? `node ${nodeId} committed inference ${record.inferenceId} as a single record` +
         (onChain ? "" : ", with other contents")
-      : "the root is not committed on this chain";
+      : `node ${nodeId} committed no such root on this chain`;
   const rows: [string, string][] = [
     [
       "off chain",
@@ -322,7 +340,13 @@ export async function proofsVerify(run: Run): Promise<void> {
         ? `yes: the challenge window closed at ${formatTime(closesAt!)}`
         : `not yet: the challenge window closes at ${formatTime(closesAt!)} (in ${formatDuration(closesAt! - now)})`,
     ]);
-  if (challenge.status !== 0n) rows.push(["challenge", `${challengeStatus} (challenge ${challengeId})`]);
+  if (dispute.settled) rows.push(["disputes", "settled: a verifier decided, or a challenge was upheld"]);
+  if (pending)
+    rows.push([
+      "challenge",
+      `pending ${dispute.pendingChallengeId}: ${formatOpg(pending.lockedStake)} of the operator's stake locked, ` +
+        `the arbiter decides by ${formatTime(pending.decideBy)}`,
+    ]);
   run.out.info(`record ${record.inferenceId} (leaf ${leaf})`);
   run.out.info(`root ${root}`);
   run.out.rows(rows);

@@ -6,7 +6,7 @@
 import { ContractTransactionResponse, Signature } from "ethers";
 
 import { formatOpg, formatTime } from "../../../deploy/lib/format";
-import { parseAddress, parseAmount } from "../args";
+import { parseAddress, parseAmount, parsePercent } from "../args";
 import type { Chain, Signer } from "../connect";
 import { Run, eventsIn } from "../context";
 import { CliError, explain } from "../errors";
@@ -83,6 +83,8 @@ export async function stake(run: Run): Promise<void> {
 export async function delegate(run: Run): Promise<void> {
   const operatorAddress = parseAddress("<operator>", run.args[0]);
   const amount = parseAmount("<amount>", run.args[1]);
+  const maxCutText = run.option("max-cut");
+  const maxCutGiven = maxCutText === undefined ? undefined : parsePercent("--max-cut", maxCutText);
   const chain = await run.chain();
   const me = await run.signer();
   const { token, staking } = chain.read;
@@ -100,20 +102,45 @@ export async function delegate(run: Run): Promise<void> {
   if (!operator.staked) throw new CliError(`${operatorAddress} is not an operator: it has never staked`);
   if (amount < minimum)
     throw new CliError(`delegation too small: ${formatOpg(amount)}, the minimum is ${formatOpg(minimum)}`);
+  // The highest cut the delegator accepts: by default the cut in force. A higher cut already scheduled would
+  // apply to this delegation too, so it must be accepted explicitly.
+  const scheduled = operator.pendingCutAt !== 0n && operator.pendingCutPpm > operator.cutPpm;
+  const highest = scheduled ? operator.pendingCutPpm : operator.cutPpm;
+  const maxCut = maxCutGiven ?? operator.cutPpm;
+  if (highest > maxCut)
+    throw new CliError(
+      `${operatorAddress} has scheduled a cut of ${formatPpm(highest)} (now ${formatPpm(operator.cutPpm)}) from ` +
+        `${formatTime(operator.pendingCutAt)}, above the ${formatPpm(maxCut)} you accept` +
+        (maxCutGiven === undefined ? " by default (its cut now)" : "") +
+        `: pass --max-cut ${formatPpm(highest).replace("%", "")} or more to delegate anyway`,
+    );
   requireBalance(balance, amount);
   const how = await fundingMethod(run, chain, me, amount);
+  const cutRows: [string, string][] = [
+    ["operator's cut", `${formatPpm(operator.cutPpm)} of your rewards and fees`],
+    ...(operator.pendingCutAt !== 0n
+      ? ([["cut scheduled", `${formatPpm(operator.pendingCutPpm)} from ${formatTime(operator.pendingCutAt)}`]] as [
+          string,
+          string,
+        ][])
+      : []),
+    [
+      "max cut you accept",
+      `${formatPpm(maxCut)}${maxCutGiven === undefined ? " (its cut now; --max-cut to change)" : ""}`,
+    ],
+  ];
 
   await run.confirm(`Delegate ${formatOpg(amount)} to operator ${operatorAddress}`, [
     ["from", me.address],
     ["into", `Staking ${staking.target}`],
     ["delegated after", `about ${formatOpg(before.tokens + amount)}`],
-    ["operator's cut", `${formatPpm(operator.cutPpm)} of your rewards`],
+    ...cutRows,
     ["balance after", formatOpg(balance - amount)],
     ["approval", FUNDING_WORDS[how]],
   ]);
   const receipt = await pay(run, chain, me, amount, how, "delegate", {
-    plain: () => me.write.staking.delegate(operatorAddress, amount),
-    permit: (p) => me.write.staking.delegateWithPermit(operatorAddress, amount, p.deadline, p.v, p.r, p.s),
+    plain: () => me.write.staking.delegate(operatorAddress, amount, maxCut),
+    permit: (p) => me.write.staking.delegateWithPermit(operatorAddress, amount, maxCut, p.deadline, p.v, p.r, p.s),
   });
   const event = eventsIn(receipt, staking, "StakeDelegated")[0];
   const after = await staking.getDelegation(operatorAddress, me.address);
@@ -127,6 +154,7 @@ export async function delegate(run: Run): Promise<void> {
     operator: operatorAddress,
     amount: event?.args.amount ?? amount,
     shares: event?.args.shares,
+    maxCutPpm: maxCut,
     tx: receipt.hash,
     block: receipt.blockNumber,
   });

@@ -50,38 +50,102 @@ export async function status(run: Run): Promise<void> {
   const given = run.args[0] !== undefined ? parseAddress("[address]", run.args[0], { allowZero: true }) : undefined;
   const chain = await run.chain();
   const address = await subject(run, given);
-  const { token, staking, nodes } = chain.read;
+  const { token, staking, nodes, proofs } = chain.read;
   const latest = await chain.provider.getBlock("latest");
   const now = BigInt(latest!.timestamp);
   const from = chain.deployment.startBlock;
   const to = latest!.number;
 
-  const [balance, operator, active, required, counts, claimable, ownThaws, registered, delegatedEvents, liveness] =
-    await Promise.all([
-      token.balanceOf(address),
-      staking.getOperator(address),
-      staking.activeStakeOf(address),
-      nodes.requiredStakeOf(address),
-      nodes.nodeCountsOf(address),
-      staking.claimableRewards(address, address),
-      thawRequests(chain, address, address),
-      queryRange((a, b) => nodes.queryFilter(nodes.filters.NodeRegistered(undefined, address), a, b), from, to),
-      queryRange((a, b) => staking.queryFilter(staking.filters.StakeDelegated(address), a, b), from, to),
-      nodes.livenessWindow(),
-    ]);
+  const [
+    balance,
+    operator,
+    active,
+    required,
+    requiredOwn,
+    minimumOwn,
+    locked,
+    counts,
+    claimable,
+    ownThaws,
+    registered,
+    delegatedEvents,
+    liveness,
+  ] = await Promise.all([
+    token.balanceOf(address),
+    staking.getOperator(address),
+    staking.activeStakeOf(address),
+    nodes.requiredStakeOf(address),
+    nodes.requiredOwnStakeOf(address),
+    nodes.minimumOwnStake(),
+    staking.lockedStakeOf(address),
+    nodes.nodeCountsOf(address),
+    staking.claimableRewards(address, address),
+    thawRequests(chain, address, address),
+    queryRange((a, b) => nodes.queryFilter(nodes.filters.NodeRegistered(undefined, address), a, b), from, to),
+    queryRange((a, b) => staking.queryFilter(staking.filters.StakeDelegated(address), a, b), from, to),
+    nodes.livenessWindow(),
+  ]);
 
-  // Delegations: every operator the address ever delegated to, with what is left there.
+  // Delegations: every operator the address ever delegated to, with what is left there, the operator's cut (and
+  // any cut it scheduled), and the highest cut the delegator accepted when it last delegated (from that call).
   const operators = [...new Set(delegatedEvents.map((e) => e.args.operator))];
   const delegations = await Promise.all(
     operators.map(async (op) => {
-      const [position, rewards, thaws] = await Promise.all([
+      const last = delegatedEvents.filter((e) => e.args.operator === op).at(-1)!;
+      const [position, rewards, thaws, state, tx] = await Promise.all([
         staking.getDelegation(op, address),
         staking.claimableRewards(address, op),
         thawRequests(chain, address, op),
+        staking.getOperator(op),
+        chain.provider.getTransaction(last.transactionHash),
       ]);
-      return { operator: op, shares: position.shares, tokens: position.tokens, claimable: rewards, thaws };
+      let acceptedCutPpm: bigint | undefined;
+      try {
+        const call = tx && tx.to === String(staking.target) ? staking.interface.parseTransaction(tx) : null;
+        if (call?.name === "delegate" || call?.name === "delegateWithPermit") acceptedCutPpm = call.args.maxCutPpm;
+      } catch {
+        // delegated through another contract: the bound is not in the transaction's own call
+      }
+      return {
+        operator: op,
+        shares: position.shares,
+        tokens: position.tokens,
+        claimable: rewards,
+        cutPpm: state.cutPpm,
+        scheduledCut: state.pendingCutAt === 0n ? undefined : { cutPpm: state.pendingCutPpm, at: state.pendingCutAt },
+        acceptedCutPpm,
+        thaws,
+      };
     }),
   );
+
+  // Challenges pending against its nodes: RecordChallenged filtered by the indexed node id, then where each stands.
+  const nodeIds = registered.map((e) => e.args.nodeId as bigint);
+  const challengedEvents =
+    nodeIds.length === 0
+      ? []
+      : await queryRange(
+          // An OR of node ids in the indexed topic (ethers encodes an array as one).
+          (a, b) => proofs.queryFilter(proofs.filters.RecordChallenged(undefined, nodeIds as never), a, b),
+          from,
+          to,
+        );
+  const pendingChallenges = (
+    await Promise.all(
+      challengedEvents.map(async (e) => {
+        const c = await proofs.getChallenge(e.args.challengeId);
+        return c.status !== 1n
+          ? undefined
+          : {
+              challengeId: e.args.challengeId as string,
+              nodeId: c.nodeId,
+              challenger: c.challenger,
+              lockedStake: c.lockedStake,
+              decideBy: c.decideBy,
+            };
+      }),
+    )
+  ).filter((c) => c !== undefined);
 
   // Nodes: from NodeRegistered filtered by the indexed operator; each with its models and eligibility per mode.
   const nodeList = await Promise.all(
@@ -129,6 +193,12 @@ export async function status(run: Run): Promise<void> {
     delegatedToIt: operator.delegated.tokens,
     activeStake: active,
     requiredStake: required,
+    minimumOwnStakePerNode: minimumOwn,
+    requiredOwnStake: requiredOwn,
+    lockedStake: locked,
+    pendingChallenges,
+    scheduledCut:
+      operator.pendingCutAt === 0n ? null : { cutPpm: operator.pendingCutPpm, effectiveAt: operator.pendingCutAt },
     nodeCounts: Object.fromEntries(counts.map((c, i) => [modeName(i), c])),
     delegationCutPpm: operator.cutPpm,
     claimableRewards: claimable,
@@ -147,14 +217,49 @@ export async function status(run: Run): Promise<void> {
     nodeCount === 0n
       ? "no active nodes"
       : `for ${nodeCount} node(s): ${active >= required ? "covered" : `short by ${formatOpg(required - active)}`}`;
+  const ownCoverage =
+    nodeCount === 0n
+      ? "no active nodes"
+      : `${formatOpg(minimumOwn)} per node x ${nodeCount}: ` +
+        (operator.ownActive >= requiredOwn
+          ? "covered"
+          : `short by ${formatOpg(requiredOwn - operator.ownActive)} (its nodes may not serve)`);
+  const cut =
+    `cut ${formatPpm(operator.cutPpm)}` +
+    (operator.pendingCutAt === 0n
+      ? ""
+      : `, ${formatPpm(operator.pendingCutPpm)} scheduled from ${formatTime(operator.pendingCutAt)}`);
   out.rows([
     ["OPG balance", formatOpg(balance)],
     ["own active stake", formatOpg(operator.ownActive)],
-    ["delegated to it", `${formatOpg(operator.delegated.tokens)} (cut ${formatPpm(operator.cutPpm)})`],
+    ["required own stake", `${formatOpg(requiredOwn)} ${ownCoverage}`],
+    ["delegated to it", `${formatOpg(operator.delegated.tokens)} (${cut})`],
     ["active stake", formatOpg(active)],
     ["required stake", `${formatOpg(required)} ${coverage}`],
-    ["claimable rewards", formatOpg(claimable)],
+    [
+      "locked stake",
+      locked === 0n
+        ? "none"
+        : `${formatOpg(locked)} by ${pendingChallenges.length} pending challenge(s): it cannot be withdrawn until decided`,
+    ],
+    ["claimable rewards", `${formatOpg(claimable)} (staking rewards and node fees)`],
   ]);
+  if (pendingChallenges.length > 0) {
+    out.info();
+    out.info("pending challenges against its nodes:");
+    out.table(
+      ["challenge", "node", "locked", "decide by"],
+      pendingChallenges.map((c) => [
+        c.challengeId,
+        String(c.nodeId),
+        formatOpg(c.lockedStake),
+        c.decideBy > now
+          ? `${formatTime(c.decideBy)} (in ${formatDuration(c.decideBy - now)})`
+          : `${formatTime(c.decideBy)} (passed: it can be expired)`,
+      ]),
+      { right: [false, true, true, false] },
+    );
+  }
   out.info();
   if (ownThaws.length === 0) out.info("own stake thawing: none");
   else {
@@ -167,6 +272,13 @@ export async function status(run: Run): Promise<void> {
     for (const d of delegations) {
       out.info(
         `  to ${d.operator}: ${formatOpg(d.tokens)} (${formatShares(d.shares)}), claimable rewards ${formatOpg(d.claimable)}`,
+      );
+      out.info(
+        `    cut ${formatPpm(d.cutPpm)}` +
+          (d.scheduledCut
+            ? `, ${formatPpm(d.scheduledCut.cutPpm)} scheduled from ${formatTime(d.scheduledCut.at)}`
+            : "") +
+          `; you accepted at most ${d.acceptedCutPpm === undefined ? "(unknown)" : formatPpm(d.acceptedCutPpm)}`,
       );
       for (const t of d.thaws)
         out.info(`    #${t.id}  ${formatOpg(t.amount)}  ${withdrawableWords(t.thawingUntil, now)}`);

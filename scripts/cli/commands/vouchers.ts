@@ -57,7 +57,7 @@ export async function voucherSign(run: Run): Promise<void> {
   const me = await run.signer();
   const { escrow, nodes, models } = chain.read;
 
-  const [[operator], exists, now, domain] = await Promise.all([
+  const [[operator, serving], exists, now, domain] = await Promise.all([
     nodes.nodeOperatorOf(nodeId),
     models.exists(modelId),
     chain.now(),
@@ -74,9 +74,14 @@ export async function voucherSign(run: Run): Promise<void> {
 
   const [redeemed, available, eligibility] = await Promise.all([
     escrow.redeemedOf(me.address, nodeId, modelId, mode),
-    escrow.availableOf(me.address),
+    escrow.availableOf(me.address, operator),
     nodes.eligibilityOf(nodeId, modelId, mode),
   ]);
+  if (!serving)
+    out.warn(
+      `node ${nodeId} is not serving now (deregistered, jailed, or its operator's stake does not cover it): ` +
+        "its vouchers are not paid until it is",
+    );
   if (eligibility !== 0n)
     out.warn(
       `node ${nodeId} cannot serve model ${modelId} with ${modeName(mode)} now: ${eligibilityWords(eligibility)}`,
@@ -88,8 +93,9 @@ export async function voucherSign(run: Run): Promise<void> {
     );
   else if (amount - redeemed > available)
     out.warn(
-      `the voucher owes ${formatOpg(amount - redeemed)} more, but your escrow has ${formatOpg(available)} ` +
-        "available: it pays at most that (`opg escrow deposit` to add)",
+      `the voucher owes ${formatOpg(amount - redeemed)} more, but your escrow with node ${nodeId}'s operator ` +
+        `${operator} has ${formatOpg(available)} available: it pays at most that ` +
+        `(\`opg escrow deposit <amount> --node ${nodeId}\` to add)`,
     );
 
   const voucher: Voucher = {
@@ -136,7 +142,8 @@ interface Plan {
   modelOwner?: string;
   /** Collected on the channel before this voucher. */
   redeemedBefore: bigint;
-  /** What the payer's escrow can pay this voucher: all of the balance if it predates a thaw, else the available. */
+  /** What the payer's escrow with the node's operator can pay this voucher: all of the balance if it predates a
+   * thaw, else the available. */
   available?: bigint;
   failure?: { name: string; words: string };
 }
@@ -153,9 +160,10 @@ interface PayerState {
  */
 async function plan(chain: Chain, entries: VoucherEntry[], now: bigint): Promise<Plan[]> {
   const { escrow, nodes, models } = chain.read;
-  const [domain, feePpm] = await Promise.all([voucherDomain(chain), escrow.protocolFeePpm()]);
-  const feeRate = BigInt(feePpm);
-  const operators = new Map<bigint, Promise<string>>();
+  const domain = await voucherDomain(chain);
+  // The protocol fee of each voucher: the one in force when it was issued (a recent increase waits for older ones).
+  const feeRates = await Promise.all(entries.map((e) => escrow.protocolFeeFor(e.voucher.issuedAt)));
+  const operators = new Map<bigint, Promise<[string, boolean]>>();
   const royalties = new Map<string, Promise<{ owner: string; ppm: bigint } | undefined>>();
   const payers = new Map<string, Promise<PayerState>>();
   const channels = new Map<string, bigint>();
@@ -163,7 +171,7 @@ async function plan(chain: Chain, entries: VoucherEntry[], now: bigint): Promise
     if (!operators.has(id))
       operators.set(
         id,
-        nodes.nodeOperatorOf(id).then(([op]) => op),
+        nodes.nodeOperatorOf(id).then(([op, serving]) => [op, serving]),
       );
     return operators.get(id)!;
   };
@@ -178,23 +186,22 @@ async function plan(chain: Chain, entries: VoucherEntry[], now: bigint): Promise
       );
     return royalties.get(model)!;
   };
-  const payerState = (payer: string) => {
-    if (!payers.has(payer))
+  /** The payer's escrow with an operator, which alone pays the vouchers of that operator's nodes. */
+  const payerState = (payer: string, operator: string) => {
+    const key = `${payer}|${operator}`;
+    if (!payers.has(key))
       payers.set(
-        payer,
-        // availableOf is what newer vouchers may take; a voucher older than the thaw may take the whole balance.
-        Promise.all([escrow.getAccount(payer), escrow.availableOf(payer)]).then(([a, available]) => ({
+        key,
+        escrow.getEscrow(payer, operator).then((a) => ({
           balance: a.balance,
-          thawing: a.balance - available,
+          thawing: a.thawing,
           thawStartedAt: a.thawStartedAt,
         })),
       );
-    return payers.get(payer)!;
+    return payers.get(key)!;
   };
   // Read everything at once; the order only matters for the sums below.
-  await Promise.all(
-    entries.flatMap(({ voucher: v }) => [operatorOf(v.nodeId), royaltyOf(v.modelId), payerState(v.payer)]),
-  );
+  await Promise.all(entries.flatMap(({ voucher: v }) => [operatorOf(v.nodeId), royaltyOf(v.modelId)]));
   const signedBy = await Promise.all(entries.map((e) => signatureValid(chain, domain, e)));
   const channelKeys = entries.map(({ voucher: v }) => `${v.payer}|${v.nodeId}|${v.modelId}|${v.mode}`);
   const redeemedNow = await Promise.all(
@@ -225,13 +232,17 @@ async function plan(chain: Chain, entries: VoucherEntry[], now: bigint): Promise
       fail("EscrowInvalidSignature", [v.payer]);
       continue;
     }
-    const operator = await operatorOf(v.nodeId);
+    const [operator, serving] = await operatorOf(v.nodeId);
     if (operator === "0x0000000000000000000000000000000000000000") {
       fail("EscrowUnknownNode", [v.nodeId]);
       continue;
     }
     if (operator === v.payer) {
       fail("EscrowSelfDealing", [v.payer, v.nodeId]);
+      continue;
+    }
+    if (!serving) {
+      fail("EscrowNodeNotServing", [v.nodeId]);
       continue;
     }
     const royalty = await royaltyOf(v.modelId);
@@ -243,7 +254,7 @@ async function plan(chain: Chain, entries: VoucherEntry[], now: bigint): Promise
       fail("EscrowNothingOwed", [v.cumulativeAmount, redeemed]);
       continue;
     }
-    const account = await payerState(v.payer);
+    const account = await payerState(v.payer, operator);
     const available = v.issuedAt < account.thawStartedAt ? account.balance : account.balance - account.thawing;
     result.available = available;
     const owed = v.cumulativeAmount - redeemed;
@@ -256,7 +267,7 @@ async function plan(chain: Chain, entries: VoucherEntry[], now: bigint): Promise
     account.balance -= pays;
     if (account.thawing > account.balance) account.thawing = account.balance;
     result.pays = pays;
-    result.protocolFee = (pays * feeRate) / PPM;
+    result.protocolFee = (pays * BigInt(feeRates[i])) / PPM;
     result.royalty = (pays * royalty.ppm) / PPM;
     result.nodeShare = pays - result.protocolFee - result.royalty;
     result.operator = operator;
@@ -313,7 +324,7 @@ export async function voucherRedeem(run: Run): Promise<void> {
     else
       run.out.info(
         `     pays ${formatOpg(p.pays)} (voucher for ${formatOpg(v.cumulativeAmount)} in all, ` +
-          `${formatOpg(p.redeemedBefore)} collected before, ${formatOpg(p.available!)} in the payer's escrow for it): ` +
+          `${formatOpg(p.redeemedBefore)} collected before, ${formatOpg(p.available!)} in the payer's escrow with the operator for it): ` +
           `node ${formatOpg(p.nodeShare)}, royalty ${formatOpg(p.royalty)}, protocol fee ${formatOpg(p.protocolFee)}`,
       );
   });
@@ -417,6 +428,7 @@ async function skipWords(chain: Chain, p: Plan | undefined, selector: string, bl
       values = [v.payer, v.nodeId];
       break;
     case "EscrowUnknownNode":
+    case "EscrowNodeNotServing":
       values = [v.nodeId];
       break;
     case "EscrowUnknownModel":
@@ -427,7 +439,10 @@ async function skipWords(chain: Chain, p: Plan | undefined, selector: string, bl
       break;
     case "EscrowInsufficientBalance": {
       const redeemed = await escrow.redeemedOf(v.payer, v.nodeId, v.modelId, v.mode, at);
-      values = [await escrow.availableOf(v.payer, at), v.cumulativeAmount - redeemed];
+      const [operator] = await chain.read.nodes.nodeOperatorOf(v.nodeId, at);
+      const account = await escrow.getEscrow(v.payer, operator, at);
+      const available = v.issuedAt < account.thawStartedAt ? account.balance : account.balance - account.thawing;
+      values = [available, v.cumulativeAmount - redeemed];
       break;
     }
     default:
