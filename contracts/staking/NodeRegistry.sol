@@ -361,8 +361,11 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     }
 
     /// @dev Applies decreases at once and schedules increases {PRICE_INCREASE_DELAY} later, so that no request pays
-    /// a price raised after it was posted (requests stay open at most as long).
+    /// a price raised after it was posted (requests stay open less long). A mode offered anew is priced like any
+    /// other: its price rises from 0 after the delay, and until then its operator decides whether to fulfil at 0.
     function _setPrices(uint256 nodeId, Nodes.Node storage node, uint80[MODE_COUNT] calldata prices) internal {
+        // The increase already waiting, asked again (say, with a new URI), keeps its schedule.
+        if (node.priceIncreaseAt > block.timestamp && _samePrices(node.pendingPrices, prices)) return;
         uint80[MODE_COUNT] memory current = _pricesNow(node);
         bool increase;
         for (uint256 mode; mode < MODE_COUNT; ++mode) {
@@ -378,6 +381,11 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         node.pendingPrices = prices;
         node.priceIncreaseAt = uint40(effectiveAt);
         emit NodePriceIncreaseScheduled(nodeId, prices, effectiveAt);
+    }
+
+    function _samePrices(uint80[MODE_COUNT] storage a, uint80[MODE_COUNT] calldata b) internal view returns (bool) {
+        for (uint256 mode; mode < MODE_COUNT; ++mode) if (a[mode] != b[mode]) return false;
+        return true;
     }
 
     function _checkParams(Nodes.NodeParams calldata params) internal pure {

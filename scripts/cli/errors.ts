@@ -154,7 +154,6 @@ const WORDS: Record<string, Words> = {
     return `nothing has finished thawing: the oldest request is withdrawable ${left}at ${formatTime(until)}`;
   },
   StakingSlashTooLarge: ([amount, maximum]) => `slash too large: ${opg(amount)}, at most ${opg(maximum)}`,
-  StakingNothingToSlash: ([operator]) => `${operator} has no stake to slash`,
   StakingInvalidCut: ([cut]) => `invalid delegation cut ${ppm(cut)}: at most 100%`,
   StakingCutNotDue: ([at]) =>
     (at as bigint) === 0n

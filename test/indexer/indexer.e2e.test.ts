@@ -461,8 +461,9 @@ describe("indexer against a hardhat node (end to end)", function () {
           }
           expect(wei(x.slashed!)).to.equal(r!.args.slashed);
           expect(wei(x.toChallenger!)).to.equal(r!.args.toChallenger);
+          // Upheld returns the bond to the challenger; rejected and expired burn it (recipient zero).
           expect(x.bondRecipient).to.equal(
-            (x.status === "upheld" ? actors.challenger.address : opA.address).toLowerCase(),
+            (x.status === "upheld" ? actors.challenger.address : ZeroAddress).toLowerCase(),
           );
         }
         const upheld = answer.challenges.find((x) => x.status === "upheld")!;

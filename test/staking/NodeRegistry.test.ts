@@ -44,7 +44,7 @@ NodeRegistry
 │   ├── a mixed update → its decreases at once, its increases a day later; the event carries every price asked
 │   ├── a second update during the delay → replaces the schedule, measured from the prices in force: the first
 │   │   schedule never applies; a decrease below the price in force cancels it; asking the same prices again
-│   │   restarts the delay; once an increase is in force, asking it again schedules nothing
+│   │   keeps the schedule; once an increase is in force, asking it again schedules nothing
 │   └── a mode newly offered → its price rises from 0: it is priced 0 for a day, while the node is eligible for it
 ├── operatorOf → the node's operator, also once deregistered or jailed; zero for an unknown id
 ├── addModels / removeModels
@@ -1065,15 +1065,16 @@ describe("NodeRegistry", function () {
       await expectPricesAt(f, id, t1 + DAY, [5n * 10n ** 14n, 0n, 0n]);
     });
 
-    it("restarts the delay when an update during it asks the same prices (say, for a new URI)", async function () {
+    it("keeps the schedule when an update during the delay asks the same prices (say, for a new URI)", async function () {
       const f = await loadFixture(deployNodeRegistryFixture);
       const id = await withNoneNode(f);
       const t1 = await updateAndCheck(f, f.alice, id, params({ prices: [3n * E15, 0n, 0n] }));
+      await time.setNextBlockTimestamp(t1 + DAY - 1n);
       const p = params({ prices: [3n * E15, 0n, 0n], metadataURI: "https://node.example/v3" });
-      const t2 = await updateAndCheck(f, f.alice, id, p, t1 + DAY - 1n);
-      expect(t2).to.equal(t1 + DAY - 1n);
-      await expectPricesAt(f, id, t1 + DAY, [E15, 0n, 0n]);
-      await expectPricesAt(f, id, t2 + DAY, [3n * E15, 0n, 0n]);
+      await expect(f.nodes.connect(f.alice).updateNode(id, p)).to.not.emit(f.nodes, "NodePriceIncreaseScheduled");
+      expect(await nodeOf(f, id)).to.deep.include({ priceIncreaseAt: t1 + DAY, prices: [E15, 0n, 0n] });
+      expect(await f.nodes.priceOf(id, Mode.None)).to.equal(E15);
+      await expectPricesAt(f, id, t1 + DAY, [3n * E15, 0n, 0n]);
     });
 
     it("prices a mode newly offered at 0 for a day, the node eligible for it meanwhile", async function () {

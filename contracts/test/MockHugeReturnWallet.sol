@@ -19,15 +19,3 @@ contract MockHugeReturnWallet {
         }
     }
 }
-
-/// @notice An EIP-1271 wallet for tests that burns every unit of gas it is given in a loop.
-contract MockGasBurningWallet {
-    function isValidSignature(bytes32, bytes calldata) external view returns (bytes4 answer) {
-        // solhint-disable-next-line no-inline-assembly
-        assembly {
-            for {} gt(gas(), 0) {} {
-                answer := add(answer, sload(0))
-            }
-        }
-    }
-}
