@@ -130,4 +130,126 @@ describe("security review (wt-rev)", function () {
       expect(effectiveCutPpm).to.be.greaterThan(880_000n);
     });
   });
+  describe("disputes: who is paid for a verifier's outcome", function () {
+    // Broken promise (DESIGN.md, Disputes; SECURITY.md F2): the challenger's reward is meant for whoever shows the
+    // record wrong, and F2 says an operator can no longer take it by challenging first. But a challenge with
+    // evidence a verifier checks is decided in the same transaction and "the first verified outcome wins": the
+    // evidence is public calldata, so anyone who copies a pending verifiable challenge with a higher fee (an MEV bot,
+    // or the operator's own second account) is paid the challenger's share, and the honest challenger's transaction
+    // reverts with nothing. The operator's coalition thereby halves its loss and the finder of the fault gets
+    // nothing: nobody is paid to look for faults.
+    // Suggested fix: commit-reveal for verifiable challenges (commit keccak(challenger, recordKey, evidence) in an
+    // earlier block, as fulfilments do), and pay the earliest commitment.
+    it("FINDING 3: a copied verifiable challenge (front-run) takes the honest challenger's reward", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, token, gov, operator, attacker: puppet, challenger, nodeId } = f;
+      const verifier = await new MockProofVerifier__factory(gov).deploy();
+      await proofs.connect(gov).setVerifier(Mode.Tee, verifier);
+      const rec = record(); // its proof 0x00aa is invalid for the verifier
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+
+      // The honest challenger's transaction is in the mempool; the operator's puppet copies it with more gas.
+      const puppetBefore = await token.balanceOf(puppet.address);
+      await proofs.connect(puppet).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa");
+      await expect(proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa")).to.be.revertedWithCustomError(
+        proofs,
+        "ProofsRecordSettled",
+      );
+
+      // Slash 5% of 60,000 = 3,000 from own stake; half of it goes to the puppet, none to the honest challenger.
+      expect((await token.balanceOf(puppet.address)) - puppetBefore).to.equal(opg(1_500n));
+      expect(await staking.slashableStakeOf(operator.address)).to.equal(OPERATOR_STAKE - opg(3_000n));
+      // The coalition (operator + puppet) lost 1,500 instead of 3,000.
+    });
+  });
+
+  describe("models and royalties", function () {
+    // Broken promise (IModelRegistry: "Model builders register the models they publish: the content hash of the
+    // weights is the model's id"). Anyone can register any content hash first: a registration in the mempool (or a
+    // model announced off-chain before it is registered) is front-run by a squatter, who becomes the owner of the
+    // id, sets the royalty up to the maximum and is paid the royalty of every inference of that model, forever;
+    // the builder cannot register its own weights.
+    // Suggested fix: a commit-reveal registration (commit keccak(owner, modelId, salt), register a block later), or
+    // ids derived from (builder, content hash), or governance/attestation-backed registration with a dispute path.
+    it("FINDING 4: a squatter front-runs a model's registration and collects its royalties", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { models, nodes, escrow, builder, attacker, operator, payer, nodeId } = f;
+      const weights = ethers.id("weights:builder-new-model");
+      await models.connect(attacker).registerModel(weights, "ipfs://copied", await models.maxRoyaltyPpm());
+      await expect(models.connect(builder).registerModel(weights, "ipfs://mine", 10_000)).to.be.revertedWithCustomError(
+        models,
+        "ModelAlreadyRegistered",
+      );
+      await nodes.connect(operator).addModels(nodeId, [weights]);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n), { modelId: weights });
+      await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      expect(await escrow.royaltiesOf(attacker.address)).to.equal(opg(100n)); // 10% of every payment
+      await escrow.connect(attacker).collectRoyalties();
+    });
+
+    // Broken promise (DESIGN.md, Payments: each payment splits between node, model owner and protocol; the royalty
+    // is paid "on every payment"). A voucher may name any registered model, even one its node does not serve, and
+    // any mode, even one the node does not offer: the escrow checks neither. A node and its payer (both better off)
+    // label their vouchers with a zero-royalty model anyone can register, and the owner of the model that actually
+    // ran gets nothing. On-chain requests do check eligibility (model served, mode offered); vouchers do not.
+    // Suggested fix: in _checkVoucher, require NODES.servesModel(nodeId, modelId) and the mode offered by the node (as
+    // requests require eligibility); this at least confines the label to models the node announced.
+    it("FINDING 5: a voucher naming a model the node does not serve skips the real model's royalty", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { models, nodes, escrow, builder, payer2, operator, payer, nodeId } = f;
+      const dummy = ethers.id("weights:zero-royalty-label");
+      await models.connect(payer2).registerModel(dummy, "ipfs://nothing", 0);
+      expect(await nodes.servesModel(nodeId, dummy)).to.equal(false);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n), { modelId: dummy, mode: Mode.Zk }); // ZK is not even offered
+      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow))).to.emit(escrow, "PaymentCollected");
+      expect(await escrow.royaltiesOf(builder.address)).to.equal(0n);
+      expect(await escrow.royaltiesOf(payer2.address)).to.equal(0n);
+    });
+  });
+
+  describe("payments: the protocol fee after an increase", function () {
+    // Broken promise (PaymentsEscrow.setProtocolFee; DESIGN.md Parameters): "an increase [applies] only to vouchers
+    // issued and requests posted from now on". A voucher's issuedAt is whatever the payer signs: after an increase,
+    // payer and node (both better off) sign new vouchers with issuedAt just before it and keep paying the old fee for
+    // the whole grace period (30 days, up to 60).
+    // Suggested fix: date vouchers by something the payer cannot choose, e.g. accept the old fee only for
+    // cumulative amounts redeemed or signed before the increase (store per channel), or require issuedAt to be
+    // within a short bound of the redemption time for the grace to apply.
+    it("FINDING 6: a backdated issuedAt keeps the old protocol fee after an increase", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, gov, operator, payer, nodeId } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const increasedAt = (await now()) + 1n;
+      await escrow.connect(gov).setProtocolFee(100_000); // 1% -> 10%
+      await time.increase(5n * DAY);
+      // Signed five days after the increase, dated one second before it.
+      const v = await voucherFor(f, opg(1_000n), { issuedAt: increasedAt - 1n });
+      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow)))
+        .to.emit(escrow, "PaymentCollected")
+        .withArgs(payer.address, nodeId, MODEL, operator.address, f.builder.address, Mode.None, 0, opg(1_000n), opg(940n), opg(50n), opg(10n));
+    });
+
+    // Broken promise (DESIGN.md Parameters: the withdrawal thaw applies to "new thaws", and "a change never reaches
+    // back into terms already agreed"; setProtocolFee: earlier vouchers pay an increase only "after one withdrawal
+    // thawing period"). The grace is computed from the thawing period in force at redemption, so governance
+    // shortening the thaw after (or with) a fee increase ends the grace of vouchers already signed early: a node that
+    // accepted vouchers at 1% has 1 day, not 30, to redeem them before 10% is taken.
+    // Suggested fix: store the grace's end (increase time + period then in force) at the increase.
+    it("FINDING 7: shortening the withdrawal thaw cuts the fee grace of vouchers signed before an increase", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, gov, operator, payer } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n)); // signed at 1%
+      const sig = await signVoucher(payer, v, escrow);
+      await escrow.connect(gov).setProtocolFee(100_000); // grace: 30 days as the thaw stands
+      await escrow.connect(gov).setWithdrawalThawingPeriod(DAY);
+      await time.increase(DAY + 1n);
+      expect(await escrow.protocolFeeFor(v.issuedAt)).to.equal(100_000n);
+      const tx = escrow.redeem(v, sig);
+      await expect(tx).to.emit(escrow, "PaymentCollected");
+      expect(await escrow.protocolFeesPending()).to.equal(opg(100n)); // 10%, one day into what was a 30-day grace
+    });
+  });
 });
