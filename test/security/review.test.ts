@@ -18,6 +18,7 @@ import {
   now,
   signVoucher,
   voucherFor,
+  addOperator,
   type System,
 } from "./fixture";
 
@@ -250,6 +251,167 @@ describe("security review (wt-rev)", function () {
       const tx = escrow.redeem(v, sig);
       await expect(tx).to.emit(escrow, "PaymentCollected");
       expect(await escrow.protocolFeesPending()).to.equal(opg(100n)); // 10%, one day into what was a 30-day grace
+    });
+  });
+  describe("attacks that hold", function () {
+    it("holds: a copier node cannot fulfil an open request with another node's revealed answer", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, nodes, payer, operator, attacker, nodeId } = f;
+      const copierNode = await addOperator(f, attacker);
+      const deadline = (await now()) + 3_600n;
+      await escrow.connect(payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(5n), deadline, 0);
+      const out = ethers.id("answer");
+      const proof = ethers.id("proof");
+      await escrow.connect(operator).commitFulfilment(1, nodeId, await escrow.fulfilmentCommitmentOf(1, nodeId, out, proof));
+      await mine(1);
+      // The copier sees the honest reveal in the mempool and puts its own commit and reveal in the same block.
+      await ethers.provider.send("evm_setAutomine", [false]);
+      await escrow
+        .connect(attacker)
+        .commitFulfilment(1, copierNode, await escrow.fulfilmentCommitmentOf(1, copierNode, out, proof), { gasLimit: 200_000 });
+      const copy = await escrow.connect(attacker).fulfil(1, copierNode, out, proof, { gasLimit: 1_000_000 });
+      const honest = await escrow.connect(operator).fulfil(1, nodeId, out, proof, { gasLimit: 1_000_000 });
+      await mine(1);
+      await ethers.provider.send("evm_setAutomine", [true]);
+      // The copier's commitment is not from an earlier block: its fulfil reverts, the honest one is paid.
+      await expect(copy.wait()).to.be.rejected;
+      expect((await honest.wait())!.status).to.equal(1);
+      expect((await escrow.getRequest(1)).status).to.equal(2);
+      expect(await nodes.operatorOf(copierNode)).to.equal(attacker.address);
+    });
+
+    it("holds: a voucher pays once, whether replayed alone or twice in one batch", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, payer, operator } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(100n));
+      const v = await voucherFor(f, opg(10n));
+      const sig = await signVoucher(payer, v, escrow);
+      await expect(escrow.redeemBatch([v, v], [sig, sig])).to.emit(escrow, "VoucherSkipped");
+      expect(await escrow.redeemedOf(payer.address, v.nodeId, v.modelId, v.mode)).to.equal(opg(10n));
+      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowNothingOwed");
+      expect((await escrow.getEscrow(payer.address, operator.address)).balance).to.equal(opg(90n));
+    });
+
+    it("holds: a payer's escrow with one operator cannot be taken through another operator's node (its own puppet's)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, payer, operator, attacker } = f;
+      const puppetNode = await addOperator(f, attacker);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(100n));
+      await escrow.connect(payer).thaw(operator.address, opg(100n));
+      const v = await voucherFor(f, opg(100n), { nodeId: puppetNode, issuedAt: 0n });
+      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow))).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowInsufficientBalance",
+      );
+      expect((await escrow.getEscrow(payer.address, operator.address)).balance).to.equal(opg(100n));
+    });
+
+    it("holds: a voucher issued after the thaw began cannot take the thawing funds", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, payer, operator } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(100n));
+      await escrow.connect(payer).thaw(operator.address, opg(100n));
+      await time.increase(1);
+      const v = await voucherFor(f, opg(100n));
+      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow))).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowInsufficientBalance",
+      );
+    });
+
+    it("holds: with a challenge pending, the operator cannot withdraw the locked own stake after the thaw", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, gov, operator, challenger, delegator, nodeId } = f;
+      await staking.connect(delegator).delegate(operator.address, opg(10_000n), 0);
+      await proofs.connect(gov).setDecisionPeriod(28n * DAY); // the arbiter decides after the thaw
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      const locked = await staking.pendingSlashOf(operator.address); // 5% of 70,000
+      expect(locked).to.equal(opg(3_500n));
+      await staking.connect(operator).unstake(OPERATOR_STAKE);
+      const { shares } = await staking.getDelegation(operator.address, delegator.address);
+      await staking.connect(delegator).undelegate(operator.address, shares);
+      await time.increase(14n * DAY);
+      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingStakeLocked",
+      );
+      // The delegator may leave: the operator's own thawing stake still covers the lock.
+      await staking.connect(delegator).withdraw(operator.address, 0);
+      const challengeId = ethers.keccak256(
+        ethers.AbiCoder.defaultAbiCoder().encode(
+          ["bytes32", "address"],
+          [await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec)), challenger.address],
+        ),
+      );
+      await proofs.connect(gov).resolveChallenge(challengeId, true);
+      await expect(proofs.connect(gov).resolveChallenge(challengeId, true)).to.be.revertedWithCustomError(
+        proofs,
+        "ProofsChallengeNotPending",
+      );
+      expect(await staking.slashableStakeOf(operator.address)).to.equal(OPERATOR_STAKE - locked);
+    });
+
+    it("holds: a delegation cannot be front-run into a higher cut", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { staking, operator, delegator } = f;
+      await staking.connect(operator).setDelegationCut(500_000);
+      await expect(staking.connect(delegator).delegate(operator.address, opg(1_000n), 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingCutAboveAccepted",
+      );
+    });
+
+    it("holds: a node cannot commit a reserved inference id nor a record for another's node", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, attacker, nodeId } = f;
+      const mine_ = await addOperator(f, attacker);
+      const reserved = record({ inferenceId: "0xff" + "00".repeat(31) });
+      await expect(proofs.connect(attacker).commitRecord(mine_, reserved)).to.be.revertedWithCustomError(
+        proofs,
+        "ProofsReservedInferenceId",
+      );
+      await expect(proofs.connect(attacker).commitRecord(nodeId, record())).to.be.revertedWithCustomError(
+        proofs,
+        "ProofsNotNodeOperator",
+      );
+    });
+
+    it("holds: after payments, fees, a JIT delegation and a slash, the books match the balances", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, staking, token, proofs, gov, payer, operator, attacker, challenger, nodeId } = f;
+      await staking.connect(attacker).delegate(operator.address, opg(100_000n), 0);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
+      const v = await voucherFor(f, opg(300n));
+      await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      await escrow.connect(payer).postRequest(MODEL, ethers.id("x"), Mode.None, opg(2n), (await now()) + 1_000n, nodeId);
+      await escrow.connect(operator).fulfil(1, nodeId, ethers.id("o"), ethers.id("p"));
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      await proofs.connect(gov).resolveChallenge((await proofs.getDispute(key)).pendingChallengeId, true);
+      await time.increase(3n * DAY);
+      await staking.connect(attacker).claimRewards(operator.address);
+
+      // Escrow: free balances + escrows + royalties + protocol fees (no open request).
+      const held = await token.balanceOf(escrow);
+      const books =
+        (await escrow.balanceOf(payer.address)) +
+        (await escrow.getEscrow(payer.address, operator.address)).balance +
+        (await escrow.royaltiesOf(f.builder.address)) +
+        (await escrow.protocolFeesPending());
+      expect(held).to.equal(books);
+      // Staking: balance >= active + thawing + the stream + fees - claims.
+      const s = await token.balanceOf(staking);
+      const floor =
+        (await staking.totalActiveStake()) +
+        (await staking.totalThawingStake()) +
+        (await staking.REWARDS_TOTAL()) +
+        (await staking.feesDistributed()) -
+        (await staking.rewardsClaimed());
+      expect(s).to.be.greaterThanOrEqual(floor);
     });
   });
 });
