@@ -253,6 +253,66 @@ describe("security review (wt-rev)", function () {
       expect(await escrow.protocolFeesPending()).to.equal(opg(100n)); // 10%, one day into what was a 30-day grace
     });
   });
+  describe("governance mid-flight and pools slashed to nothing", function () {
+    // Broken promise (DESIGN.md Parameters: the escrow withdrawal thaw applies to "new thaws", and "a change never
+    // reaches back into terms already agreed"; SECURITY.md: "a voucher signed before the thaw is paid if redeemed
+    // within the thaw (30 days)"). thaw() replaces a thaw in progress with one ending now + the current period, so
+    // after governance shortens the period a payer re-starts its 30-day thaw as a 1-day one and withdraws 29 days
+    // early, before the node has collected vouchers signed before the original thaw.
+    // Suggested fix: a replacing thaw keeps the later of the two ends (never ends before the thaw it replaces), or
+    // store the period with the escrow when it is first thawed.
+    it("FINDING 8: after the withdrawal thaw is shortened, a payer re-thaws and leaves before a 30-day thaw's end", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, gov, payer, operator, token } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
+      const v = await voucherFor(f, opg(500n)); // the node served 500 OPG of work
+      const sig = await signVoucher(payer, v, escrow);
+      await time.increase(1);
+      await escrow.connect(payer).thaw(operator.address, opg(500n)); // the node expects until day 30
+      const originalEnd = (await escrow.getEscrow(payer.address, operator.address)).thawEndsAt;
+      await escrow.connect(gov).setWithdrawalThawingPeriod(DAY);
+      await escrow.connect(payer).thaw(operator.address, opg(500n)); // restarted: ends in 1 day
+      await time.increase(DAY);
+      const before = await token.balanceOf(payer.address);
+      await escrow.connect(payer).withdraw(operator.address);
+      expect((await token.balanceOf(payer.address)) - before).to.equal(opg(500n));
+      expect(BigInt(await now())).to.be.lessThan(originalEnd - 28n * DAY);
+      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInsufficientBalance");
+    });
+
+    // Broken promise (DESIGN.md Staking: a slash that would leave a pool worthless "sweeps that dust and starts a new
+    // epoch of the pool", so that the pool keeps working). Only the thawing pools are swept: a slash that takes the
+    // whole delegated active pool leaves it with shares and no tokens, and every later delegation to the operator
+    // reverts StakingInvalidPoolState, forever (the operator can restake and run nodes, but never take delegations
+    // again; its old delegators' shares are worth 0 and linger). Pending slashes add up to the whole stake with ten
+    // challenges at 10% (or twenty at the default 5%).
+    // Suggested fix: treat the delegated active pool like the thawing pools: when a slash leaves it (nearly) empty,
+    // drop its shares and start a new epoch (delegations of an old epoch worth 0).
+    it("FINDING 9: a delegated pool slashed to zero refuses every delegation forever", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, gov, operator, delegator, challenger, attacker, nodeId } = f;
+      await staking.connect(delegator).delegate(operator.address, opg(10_000n), 0);
+      await proofs.connect(gov).setSlash(100_000);
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const rec = record({ inferenceId: ethers.id(`wrong:${i}`), proofType: Mode.None });
+        await proofs.connect(operator).commitRecord(nodeId, rec);
+        await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+        const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+        ids.push((await proofs.getDispute(key)).pendingChallengeId);
+      }
+      for (const id of ids) await proofs.connect(gov).resolveChallenge(id, true);
+      const o = await staking.getOperator(operator.address);
+      expect(o.delegated.tokens).to.equal(0n);
+      expect(o.delegated.shares).to.equal(opg(10_000n));
+      await staking.connect(operator).stake(opg(60_000n)); // back in business
+      await expect(staking.connect(attacker).delegate(operator.address, opg(1_000n), 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingInvalidPoolState",
+      );
+    });
+  });
+
   describe("attacks that hold", function () {
     it("holds: a copier node cannot fulfil an open request with another node's revealed answer", async function () {
       const f = await loadFixture(deploySystemFixture);
