@@ -152,15 +152,37 @@ describe("security review (wt-rev)", function () {
       // The honest challenger's transaction is in the mempool; the operator's puppet copies it with more gas.
       const puppetBefore = await token.balanceOf(puppet.address);
       await proofs.connect(puppet).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa");
-      await expect(proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa")).to.be.revertedWithCustomError(
-        proofs,
-        "ProofsRecordSettled",
-      );
+      await expect(
+        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa"),
+      ).to.be.revertedWithCustomError(proofs, "ProofsRecordSettled");
 
       // Slash 5% of 60,000 = 3,000 from own stake; half of it goes to the puppet, none to the honest challenger.
       expect((await token.balanceOf(puppet.address)) - puppetBefore).to.equal(opg(1_500n));
       expect(await staking.slashableStakeOf(operator.address)).to.equal(OPERATOR_STAKE - opg(3_000n));
       // The coalition (operator + puppet) lost 1,500 instead of 3,000.
+    });
+    // The same for records no verifier checks (every record until real verifiers are set): only one challenge
+    // waits for the arbiter, so the puppet's copy, mined first, turns the honest challenge away
+    // (ProofsAlreadyChallenged); the arbiter, deciding "about the record, whoever challenged it", upholds the
+    // puppet's and pays it. Suggested fix: as above (commit-reveal), or let the arbiter pay every challenger that
+    // challenged the record in its window (a queue of challengers, bonded, sharing the reward by order).
+    it("FINDING 3b: an operator's puppet front-running an arbiter challenge turns the honest one away and is paid", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, token, gov, operator, attacker: puppet, challenger, nodeId } = f;
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(puppet).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      await expect(
+        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
+      ).to.be.revertedWithCustomError(proofs, "ProofsAlreadyChallenged");
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      const before = await token.balanceOf(puppet.address);
+      await proofs.connect(gov).resolveChallenge((await proofs.getDispute(key)).pendingChallengeId, true);
+      // bond back + half of the 3,000 slashed from own stake
+      expect((await token.balanceOf(puppet.address)) - before).to.equal(opg(100n) + opg(1_500n));
+      await expect(
+        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
+      ).to.be.revertedWithCustomError(proofs, "ProofsRecordSettled");
     });
   });
 
@@ -229,7 +251,19 @@ describe("security review (wt-rev)", function () {
       const v = await voucherFor(f, opg(1_000n), { issuedAt: increasedAt - 1n });
       await expect(escrow.redeem(v, await signVoucher(payer, v, escrow)))
         .to.emit(escrow, "PaymentCollected")
-        .withArgs(payer.address, nodeId, MODEL, operator.address, f.builder.address, Mode.None, 0, opg(1_000n), opg(940n), opg(50n), opg(10n));
+        .withArgs(
+          payer.address,
+          nodeId,
+          MODEL,
+          operator.address,
+          f.builder.address,
+          Mode.None,
+          0,
+          opg(1_000n),
+          opg(940n),
+          opg(50n),
+          opg(10n),
+        );
     });
 
     // Broken promise (DESIGN.md Parameters: the withdrawal thaw applies to "new thaws", and "a change never reaches
@@ -322,13 +356,17 @@ describe("security review (wt-rev)", function () {
       await escrow.connect(payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(5n), deadline, 0);
       const out = ethers.id("answer");
       const proof = ethers.id("proof");
-      await escrow.connect(operator).commitFulfilment(1, nodeId, await escrow.fulfilmentCommitmentOf(1, nodeId, out, proof));
+      await escrow
+        .connect(operator)
+        .commitFulfilment(1, nodeId, await escrow.fulfilmentCommitmentOf(1, nodeId, out, proof));
       await mine(1);
       // The copier sees the honest reveal in the mempool and puts its own commit and reveal in the same block.
       await ethers.provider.send("evm_setAutomine", [false]);
       await escrow
         .connect(attacker)
-        .commitFulfilment(1, copierNode, await escrow.fulfilmentCommitmentOf(1, copierNode, out, proof), { gasLimit: 200_000 });
+        .commitFulfilment(1, copierNode, await escrow.fulfilmentCommitmentOf(1, copierNode, out, proof), {
+          gasLimit: 200_000,
+        });
       const copy = await escrow.connect(attacker).fulfil(1, copierNode, out, proof, { gasLimit: 1_000_000 });
       const honest = await escrow.connect(operator).fulfil(1, nodeId, out, proof, { gasLimit: 1_000_000 });
       await mine(1);
@@ -445,7 +483,9 @@ describe("security review (wt-rev)", function () {
       await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
       const v = await voucherFor(f, opg(300n));
       await escrow.redeem(v, await signVoucher(payer, v, escrow));
-      await escrow.connect(payer).postRequest(MODEL, ethers.id("x"), Mode.None, opg(2n), (await now()) + 1_000n, nodeId);
+      await escrow
+        .connect(payer)
+        .postRequest(MODEL, ethers.id("x"), Mode.None, opg(2n), (await now()) + 1_000n, nodeId);
       await escrow.connect(operator).fulfil(1, nodeId, ethers.id("o"), ethers.id("p"));
       const rec = record({ proofType: Mode.None });
       await proofs.connect(operator).commitRecord(nodeId, rec);
