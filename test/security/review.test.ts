@@ -513,5 +513,58 @@ describe("security review (wt-rev)", function () {
         (await staking.rewardsClaimed());
       expect(s).to.be.greaterThanOrEqual(floor);
     });
+    it("holds: a delegation made after a payment never shares its fees (F4's fix)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { staking, escrow, operator, payer, attacker } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n));
+      await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      await staking.connect(attacker).delegate(operator.address, opg(500_000n), 0);
+      // Only stream rewards from here on: a second is worth far less than a wei of the 940 OPG of fees.
+      expect(await staking.claimableRewards(attacker.address, operator.address)).to.be.lessThan(opg(1n));
+    });
+
+    it("holds: a voucher honestly dated after a fee increase pays the new fee", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, gov, operator, payer } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      await escrow.connect(gov).setProtocolFee(100_000);
+      const v = await voucherFor(f, opg(1_000n));
+      await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      expect(await escrow.protocolFeesPending()).to.equal(opg(100n));
+    });
+
+    it("holds: a delegator who undelegates as a challenge opens still bears its share of the slash", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, token, gov, operator, delegator, challenger, nodeId } = f;
+      await staking.connect(delegator).delegate(operator.address, opg(100_000n), 0);
+      await staking.connect(operator).unstake(opg(55_000n));
+      await time.increase(14n * DAY);
+      await staking.connect(operator).withdraw(operator.address, 0); // own 5,000 left
+      await proofs.connect(gov).setSlash(100_000);
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // 10% of 105,000
+      const { shares } = await staking.getDelegation(operator.address, delegator.address);
+      await staking.connect(delegator).undelegate(operator.address, shares); // runs at once
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      await proofs.connect(gov).resolveChallenge((await proofs.getDispute(key)).pendingChallengeId, true);
+      await time.increase(14n * DAY);
+      const before = await token.balanceOf(delegator.address);
+      await staking.connect(delegator).withdraw(operator.address, 0);
+      // 10,500 slashed: 5,000 own, 5,500 from the delegator's thawing stake.
+      expect((await token.balanceOf(delegator.address)) - before).to.equal(opg(94_500n));
+    });
+
+    it("holds: a payer cannot pay a node it operates", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, operator, payer, nodeId } = f;
+      await escrow.connect(payer).deposit(operator.address, opg(10n));
+      const v = await voucherFor(f, opg(1n), { payer: operator.address, nodeId });
+      await expect(escrow.redeem(v, await signVoucher(operator, v, escrow))).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowSelfDealing",
+      );
+    });
   });
 });
