@@ -1,6 +1,30 @@
 /*
 Independent review (wt-rev): each FINDING test passes while the problem exists; each "holds" test is an attack that
-fails as it should. Only the deployment fixture of fixture.ts is reused.
+fails as it should. Only the deployment fixture of fixture.ts is reused. Run: npx hardhat test test/security/review.test.ts
+
+review
+├── FINDING 1 (medium) fees are split by the stake at redemption, not when earned: a delegation made just before a
+│   redemption takes most of the fees of a voucher accumulated before it existed, then leaves with its principal
+├── FINDING 2 (medium) the operator controls redemption timing and its own stake: staking just before a redemption
+│   moves delegators' fees to its cut-free own side (an effective cut of ~89% against an accepted 10%)
+├── FINDING 3 (medium) a verifiable challenge is public calldata decided in one transaction: a copier (MEV bot, or
+│   the operator's puppet) takes the challenger's reward; 3b the same by a puppet for records the arbiter decides
+├── FINDING 4 (medium) model ids (content hashes) are first come first served: a squatter front-runs a builder's
+│   registration and is paid the royalty of every inference of the model
+├── FINDING 5 (low) a voucher may name any registered model and any mode, served/offered by the node or not: a
+│   zero-royalty label skips the real model owner's royalty
+├── FINDING 6 (low) issuedAt is the payer's choice: backdated vouchers keep the fee before an increase for the grace
+├── FINDING 7 (low) the fee grace uses the withdrawal thaw in force at redemption: shortening it cuts the grace of
+│   vouchers already signed
+├── FINDING 8 (low) after the withdrawal thaw is shortened, a payer restarts its 30-day thaw as a 1-day one and
+│   leaves before the node collects vouchers signed before the thaw
+├── FINDING 9 (low) the delegated active pool is never swept: slashed to zero it keeps its shares and refuses every
+│   delegation forever (StakingInvalidPoolState)
+└── attacks that hold: a copier's same-block commit and reveal; voucher replay (alone, twice in a batch); a payer's
+    escrow taken through a puppet operator's node; a voucher after the thaw; withdrawing own stake under a lock;
+    front-running a delegation into a higher cut; reserved ids and other nodes' records; the books after payments,
+    fees, a JIT delegation and a slash; a delegation after a payment (F4's fix); the new fee for honest dates;
+    undelegating as a challenge opens; paying one's own node
 */
 import { expect } from "chai";
 import { ethers } from "hardhat";
