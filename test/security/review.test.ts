@@ -85,8 +85,8 @@ describe("security review (wt-rev)", function () {
     // earned". Fees are earned when the node serves (the payer signs a cumulative voucher) but credited when the
     // voucher is redeemed, which can be weeks later (any time before expiry) and is visible in the mempool. A
     // delegation made just before the redemption shares every fee the voucher accumulated before it existed, then
-    // leaves: the stake that did the work is diluted. The capital only waits out the 14-day thaw (still earning
-    // nothing lost: the principal comes back whole).
+    // leaves: the stake that did the work is diluted. The capital's only cost is the 14-day thaw (earning
+    // nothing, slashable); the principal comes back whole.
     // Suggested fix: stream node fees into the books over time (e.g. credit them to a per-operator fee stream that
     // vests to active stake over a period, like the rewards stream), or give new delegations a warm-up before
     // they share fees, or credit fees against a snapshot of stake taken at each voucher's issuedAt (e.g. a
