@@ -22,6 +22,8 @@ review
 │   delegation forever (StakingInvalidPoolState)
 ├── FINDING 10 (low) thaw and challenge window are bounded separately: at a thaw shorter than the window an
 │   operator withdraws before its wrong record is challenged, and the upheld challenge slashes nothing
+├── FINDING 11 (medium) ECDSA is accepted only from addresses without code: an EOA payer that attaches EIP-7702
+│   code during its thaw has every voucher it signed refused, then clears it and withdraws
 └── attacks that hold: a copier's same-block commit and reveal; voucher replay (alone, twice in a batch); a payer's
     escrow taken through a puppet operator's node; a voucher after the thaw; withdrawing own stake under a lock;
     front-running a delegation into a higher cut; reserved ids and other nodes' records; the books after payments,
@@ -370,6 +372,38 @@ describe("security review (wt-rev)", function () {
         staking,
         "StakingInvalidPoolState",
       );
+    });
+  });
+
+  describe("payments: who counts as a contract payer", function () {
+    // Broken promise (DESIGN.md Payments: "What a node can rely on: a voucher ... issued before the payer started a
+    // thaw ... is paid in full if that escrow covered it when it was issued ... and the node redeems it ... within
+    // the thaw"). _isValidSignature accepts ECDSA only from an address without code; an address with code must answer
+    // EIP-1271. Since EIP-7702 (live on Base and mainnet) an EOA can attach code to itself and remove it at will:
+    // a payer that looked like a plain EOA to the node signs vouchers, starts a thaw, sets a 7702 delegation whose
+    // code does not confirm raw ECDSA digests (most smart-account delegates wrap the hash, or have no ERC-1271 at
+    // all) for the 30 days, clears it, and withdraws: every voucher it signed is refused throughout. (Simulated with
+    // hardhat_setCode of the 7702 designator 0xef0100||address; under Cancun rules the same bytes fail the same way.)
+    // Suggested fix: as OpenZeppelin's SignatureChecker does, accept a valid ECDSA signature of the signer whatever
+    // its code, and fall back to EIP-1271 only when ECDSA does not recover the signer.
+    it("FINDING 11: an EOA payer voids its signed vouchers by attaching EIP-7702 code during its thaw", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, token, payer, operator } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
+      const v = await voucherFor(f, opg(500n), { expiry: (await now()) + 365n * DAY });
+      const sig = await signVoucher(payer, v, escrow); // an ordinary EOA signature, valid now
+      expect(await escrow.redeem.staticCall(v, sig)).to.equal(opg(500n));
+      await time.increase(1);
+      await escrow.connect(payer).thaw(operator.address, opg(500n));
+      const designator = "0xef0100" + (await token.getAddress()).slice(2).toLowerCase(); // a delegate without ERC-1271
+      await ethers.provider.send("hardhat_setCode", [payer.address, designator]);
+      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInvalidSignature");
+      await time.increase(30n * DAY);
+      await ethers.provider.send("hardhat_setCode", [payer.address, "0x"]); // delegation cleared
+      const before = await token.balanceOf(payer.address);
+      await escrow.connect(payer).withdraw(operator.address);
+      expect((await token.balanceOf(payer.address)) - before).to.equal(opg(500n));
+      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInsufficientBalance");
     });
   });
 
