@@ -28,7 +28,7 @@ review
     escrow taken through a puppet operator's node; a voucher after the thaw; withdrawing own stake under a lock;
     front-running a delegation into a higher cut; reserved ids and other nodes' records; the books after payments,
     fees, a JIT delegation and a slash; a delegation after a payment (F4's fix); the new fee for honest dates;
-    undelegating as a challenge opens; paying one's own node
+    undelegating as a challenge opens; paying one's own node; a price raised after a request was posted
 */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -383,7 +383,8 @@ describe("security review (wt-rev)", function () {
     // a payer that looked like a plain EOA to the node signs vouchers, starts a thaw, sets a 7702 delegation whose
     // code does not confirm raw ECDSA digests (most smart-account delegates wrap the hash, or have no ERC-1271 at
     // all) for the 30 days, clears it, and withdraws: every voucher it signed is refused throughout. (Simulated with
-    // hardhat_setCode of the 7702 designator 0xef0100||address; under Cancun rules the same bytes fail the same way.)
+    // hardhat_setCode of the 7702 designator 0xef0100||address; it passes under Cancun and with
+    // HARDHAT_HARDFORK=prague, where the designator really delegates.)
     // Suggested fix: as OpenZeppelin's SignatureChecker does, accept a valid ECDSA signature of the signer whatever
     // its code, and fall back to EIP-1271 only when ECDSA does not recover the signer.
     it("FINDING 11: an EOA payer voids its signed vouchers by attaching EIP-7702 code during its thaw", async function () {
@@ -655,6 +656,25 @@ describe("security review (wt-rev)", function () {
         escrow,
         "EscrowSelfDealing",
       );
+    });
+    it("holds: a price raised after a request was posted is not charged to it, even in the fulfil's block", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, nodes, payer, operator, nodeId } = f;
+      const deadline = (await now()) + DAY - 10n;
+      await escrow.connect(payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(50n), deadline, nodeId);
+      const params = {
+        metadataURI: "https://node.example",
+        modes: 3,
+        teeMeasurement: ethers.id("enclave:security"),
+        capacity: 8n,
+        prices: [opg(50n), opg(3n), 0n] as [bigint, bigint, bigint],
+      };
+      await nodes.connect(operator).updateNode(nodeId, params);
+      await time.increaseTo(deadline - 3n);
+      await nodes.connect(operator).heartbeat(nodeId);
+      await expect(escrow.connect(operator).fulfil(1, nodeId, ethers.id("o"), ethers.id("p")))
+        .to.emit(escrow, "RequestFulfilled")
+        .withArgs(1, nodeId, ethers.id("o"), ethers.id("p"), opg(1n), opg(49n));
     });
   });
 });
