@@ -24,6 +24,8 @@ review
 │   operator withdraws before its wrong record is challenged, and the upheld challenge slashes nothing
 ├── FINDING 11 (medium) ECDSA is accepted only from addresses without code: an EOA payer that attaches EIP-7702
 │   code during its thaw has every voucher it signed refused, then clears it and withdraws
+├── FINDING 12 (medium) withdrawals take whole requests: one 100-OPG challenge freezes an operator's whole
+│   single-request thaw (not 5%), and failed challenges reopen the record, so griefers chain it without end
 └── attacks that hold: a copier's same-block commit and reveal; voucher replay (alone, twice in a batch); a payer's
     escrow taken through a puppet operator's node; a voucher after the thaw; withdrawing own stake under a lock;
     front-running a delegation into a higher cut; reserved ids and other nodes' records; the books after payments,
@@ -435,6 +437,48 @@ describe("security review (wt-rev)", function () {
       await proofs.connect(gov).resolveChallenge(id, true);
       expect(await token.totalSupply()).to.equal(supply); // upheld, and nothing slashed or burned
       expect(await token.balanceOf(operator.address)).to.equal(opg(1_000_000n)); // every token back
+    });
+  });
+
+  describe("locks: what one bogus challenge holds", function () {
+    // Broken promise (DESIGN.md Disputes: "Each challenge locks only its own slash, not the operator's whole stake";
+    // IStaking.withdraw: the operator "may not take out own stake the lock needs"). Withdrawals take whole thaw
+    // requests and a request cannot be split after it is made, so an operator that unstaked in one request (the
+    // natural way to leave) cannot withdraw any of it while a single challenge is pending: a 100-OPG bogus
+    // challenge freezes all 60,000, not the 3,000 it locks. And since each failed challenge reopens the record for a
+    // day from its decision, a griefer with fresh accounts chains challenges past the record's window: every cycle
+    // (the arbiter's rejection or expiry, then a new challenge within the day) costs 100 OPG and keeps the whole
+    // stake frozen, without end.
+    // Suggested fix: let withdraw pay part of a request (up to what the lock leaves free) and keep the rest queued;
+    // and do not reopen a record for a challenger other than one turned away while the failed challenge was pending
+    // (or reopen only once per record).
+    it("FINDING 12: one 100-OPG challenge at a time freezes an exiting operator's whole stake, past the window", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, operator, attacker, payer2, delegator, nodeId } = f;
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec); // a correct record, its last
+      await staking.connect(operator).unstake(OPERATOR_STAKE); // leaves in one request
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      const pendingId = async () => (await proofs.getDispute(key)).pendingChallengeId;
+
+      await time.increase(6n * DAY);
+      await proofs.connect(attacker).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 6, bogus
+      expect(await staking.pendingSlashOf(operator.address)).to.equal(opg(3_000n)); // 5% of 60,000
+      await time.increase(8n * DAY); // day 14: the thaw is over
+      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingStakeLocked",
+      ); // none of the 60,000, not only the 3,000
+      await proofs.expireChallenge(await pendingId()); // the arbiter did not bother: reopened for a day
+      await proofs.connect(payer2).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 14, past the window
+      await time.increase(7n * DAY + 1n);
+      await proofs.expireChallenge(await pendingId()); // day 21: expired again, reopened again
+      await proofs.connect(delegator).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 21
+      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingStakeLocked",
+      );
+      // 300 OPG of bonds so far; the stake has been free to leave since day 14.
     });
   });
 
