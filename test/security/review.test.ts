@@ -377,6 +377,36 @@ describe("security review (wt-rev)", function () {
     });
   });
 
+  describe("parameters whose bounds do not hold together", function () {
+    // Broken promise (DESIGN.md Attack classes: "Escaping a slash: by a thaw or withdrawal just before it lands
+    // (thawing stake stays slashable ...)"; IProofRegistry: "nobody can unbond out of it"). Stake stays slashable only
+    // while it thaws, and the thaw (1-28 days) and the challenge window (1 hour-28 days) are bounded separately: at
+    // a thaw shorter than the window (both within bounds, e.g. 1 day and the default 7), an operator commits a wrong
+    // record, unstakes at once, withdraws everything the next day, and the record, still inside its window, is
+    // upheld against nothing. With the defaults (14 > 7) it holds by 7 days.
+    // Suggested fix: require thawingPeriod >= challengeWindow + RECHALLENGE_WINDOW (checked in both setters, through
+    // a view of the other contract), or lock own stake until the windows of its node's records have passed.
+    it("FINDING 10: at a thaw shorter than the challenge window, an operator withdraws before its wrong record is challenged", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, token, gov, operator, challenger, nodeId } = f;
+      await staking.connect(gov).setThawingPeriod(DAY); // within [1, 28] days; the window stays 7 days
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await staking.connect(operator).unstake(OPERATOR_STAKE);
+      await time.increase(DAY);
+      await staking.connect(operator).withdraw(operator.address, 0);
+      await time.increase(DAY); // day 2 of a 7-day window
+      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      const id = (await proofs.getDispute(key)).pendingChallengeId;
+      expect((await proofs.getChallenge(id)).lockedStake).to.equal(0n);
+      const supply = await token.totalSupply();
+      await proofs.connect(gov).resolveChallenge(id, true);
+      expect(await token.totalSupply()).to.equal(supply); // upheld, and nothing slashed or burned
+      expect(await token.balanceOf(operator.address)).to.equal(opg(1_000_000n)); // every token back
+    });
+  });
+
   describe("payments: who counts as a contract payer", function () {
     // Broken promise (DESIGN.md Payments: "What a node can rely on: a voucher ... issued before the payer started a
     // thaw ... is paid in full if that escrow covered it when it was issued ... and the node redeems it ... within
@@ -407,36 +437,6 @@ describe("security review (wt-rev)", function () {
       await escrow.connect(payer).withdraw(operator.address);
       expect((await token.balanceOf(payer.address)) - before).to.equal(opg(500n));
       await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInsufficientBalance");
-    });
-  });
-
-  describe("parameters whose bounds do not hold together", function () {
-    // Broken promise (DESIGN.md Attack classes: "Escaping a slash: by a thaw or withdrawal just before it lands
-    // (thawing stake stays slashable ...)"; IProofRegistry: "nobody can unbond out of it"). Stake stays slashable only
-    // while it thaws, and the thaw (1-28 days) and the challenge window (1 hour-28 days) are bounded separately: at
-    // a thaw shorter than the window (both within bounds, e.g. 1 day and the default 7), an operator commits a wrong
-    // record, unstakes at once, withdraws everything the next day, and the record, still inside its window, is
-    // upheld against nothing. With the defaults (14 > 7) it holds by 7 days.
-    // Suggested fix: require thawingPeriod >= challengeWindow + RECHALLENGE_WINDOW (checked in both setters, through
-    // a view of the other contract), or lock own stake until the windows of its node's records have passed.
-    it("FINDING 10: at a thaw shorter than the challenge window, an operator withdraws before its wrong record is challenged", async function () {
-      const f = await loadFixture(deploySystemFixture);
-      const { proofs, staking, token, gov, operator, challenger, nodeId } = f;
-      await staking.connect(gov).setThawingPeriod(DAY); // within [1, 28] days; the window stays 7 days
-      const rec = record({ proofType: Mode.None });
-      await proofs.connect(operator).commitRecord(nodeId, rec);
-      await staking.connect(operator).unstake(OPERATOR_STAKE);
-      await time.increase(DAY);
-      await staking.connect(operator).withdraw(operator.address, 0);
-      await time.increase(DAY); // day 2 of a 7-day window
-      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
-      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
-      const id = (await proofs.getDispute(key)).pendingChallengeId;
-      expect((await proofs.getChallenge(id)).lockedStake).to.equal(0n);
-      const supply = await token.totalSupply();
-      await proofs.connect(gov).resolveChallenge(id, true);
-      expect(await token.totalSupply()).to.equal(supply); // upheld, and nothing slashed or burned
-      expect(await token.balanceOf(operator.address)).to.equal(opg(1_000_000n)); // every token back
     });
   });
 
