@@ -1,0 +1,724 @@
+/*
+Independent review (wt-rev): each FINDING test passes while the problem exists; each "holds" test is an attack that
+fails as it should. Only the deployment fixture of fixture.ts is reused. Run: npx hardhat test test/security/review.test.ts
+
+review
+├── FINDING 1 (medium) fees are split by the stake at redemption, not when earned: a delegation made just before a
+│   redemption takes most of the fees of a voucher accumulated before it existed, then leaves with its principal
+├── FINDING 2 (medium) the operator controls redemption timing and its own stake: staking just before a redemption
+│   moves delegators' fees to its cut-free own side (an effective cut of ~89% against an accepted 10%)
+├── FINDING 3 (medium) a verifiable challenge is public calldata decided in one transaction: a copier (MEV bot, or
+│   the operator's puppet) takes the challenger's reward; 3b the same by a puppet for records the arbiter decides
+├── FINDING 4 (medium) model ids (content hashes) are first come first served: a squatter front-runs a builder's
+│   registration and is paid the royalty of every inference of the model
+├── FINDING 5 (low) a voucher may name any registered model and any mode, served/offered by the node or not: a
+│   zero-royalty label skips the real model owner's royalty
+├── FINDING 6 (low) issuedAt is the payer's choice: backdated vouchers keep the fee before an increase for the grace
+├── FINDING 7 (low) the fee grace uses the withdrawal thaw in force at redemption: shortening it cuts the grace of
+│   vouchers already signed
+├── FINDING 8 (low) after the withdrawal thaw is shortened, a payer restarts its 30-day thaw as a 1-day one and
+│   leaves before the node collects vouchers signed before the thaw
+├── FINDING 9 (low) the delegated active pool is never swept: slashed to zero it keeps its shares and refuses every
+│   delegation forever (StakingInvalidPoolState)
+├── FINDING 10 (low) thaw and challenge window are bounded separately: at a thaw shorter than the window an
+│   operator withdraws before its wrong record is challenged, and the upheld challenge slashes nothing
+├── FINDING 11 (medium) ECDSA is accepted only from addresses without code: an EOA payer that attaches EIP-7702
+│   code during its thaw has every voucher it signed refused, then clears it and withdraws
+├── FINDING 12 (medium) withdrawals take whole requests: one 100-OPG challenge freezes an operator's whole
+│   single-request thaw (not 5%), and failed challenges reopen the record, so griefers chain it without end
+└── attacks that hold: a copier's same-block commit and reveal; voucher replay (alone, twice in a batch); a payer's
+    escrow taken through a puppet operator's node; a voucher after the thaw; withdrawing own stake under a lock;
+    front-running a delegation into a higher cut; reserved ids and other nodes' records; the books after payments,
+    fees, a JIT delegation and a slash; a delegation after a payment (F4's fix); the new fee for honest dates;
+    undelegating as a challenge opens; paying one's own node; a price raised after a request was posted
+*/
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
+
+import { MockProofVerifier__factory } from "../../typechain-types";
+import { opg } from "../../deploy/lib/format";
+import {
+  DAY,
+  MODEL,
+  Mode,
+  OPERATOR_STAKE,
+  PPM,
+  deploySystemFixture,
+  now,
+  signVoucher,
+  voucherFor,
+  addOperator,
+  type System,
+} from "./fixture";
+
+/** Fees (not stream rewards) credited to delegators by the FeesCredited event of a transaction. */
+async function feesCreditedIn(f: System, tx: Promise<any>) {
+  const receipt = await (await tx).wait();
+  let amount = 0n;
+  let toDelegators = 0n;
+  for (const log of receipt!.logs) {
+    try {
+      const parsed = f.staking.interface.parseLog(log);
+      if (parsed?.name === "FeesCredited") {
+        amount += parsed.args.amount;
+        toDelegators += parsed.args.toDelegators;
+      }
+    } catch {
+      /* another contract's log */
+    }
+  }
+  return { amount, toDelegators, receipt };
+}
+
+function record(over: Partial<Record<string, unknown>> = {}) {
+  return {
+    inferenceId: ethers.id("inference:1"),
+    modelId: MODEL,
+    inputHash: ethers.id("input"),
+    outputHash: ethers.id("output"),
+    proofType: Mode.Tee,
+    proofHash: ethers.keccak256("0x00aa"),
+    ...over,
+  };
+}
+
+describe("security review (wt-rev)", function () {
+  describe("staking: fees and the moment of payment", function () {
+    // Broken promise (DESIGN.md, Invariants > Fees): "node fees reach only stake that was there when they were
+    // earned". Fees are earned when the node serves (the payer signs a cumulative voucher) but credited when the
+    // voucher is redeemed, which can be weeks later (any time before expiry) and is visible in the mempool. A
+    // delegation made just before the redemption shares every fee the voucher accumulated before it existed, then
+    // leaves: the stake that did the work is diluted. The capital's only cost is the 14-day thaw (earning
+    // nothing, slashable); the principal comes back whole.
+    // Suggested fix: stream node fees into the books over time (e.g. credit them to a per-operator fee stream that
+    // vests to active stake over a period, like the rewards stream), or give new delegations a warm-up before
+    // they share fees, or credit fees against a snapshot of stake taken at each voucher's issuedAt (e.g. a
+    // checkpointed stake-time accumulator).
+    it("FINDING 1: a delegator entering just before a redemption takes most of fees earned before it arrived", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { staking, escrow, operator, delegator, payer, attacker } = f;
+      // An honest delegator backs the node the whole time.
+      await staking.connect(delegator).delegate(operator.address, opg(60_000n), 0);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      // Ten days of service: the payer's cumulative voucher reaches 1,000 OPG.
+      const v = await voucherFor(f, opg(1_000n));
+      const sig = await signVoucher(payer, v, escrow);
+      await time.increase(10n * DAY);
+
+      // The attacker sees the redemption coming and delegates 880,000 OPG right before it.
+      await staking.connect(attacker).delegate(operator.address, opg(880_000n), 0);
+      const attackerBefore = await staking.claimableRewards(attacker.address, operator.address);
+      const honestBefore = await staking.claimableRewards(delegator.address, operator.address);
+      const { toDelegators } = await feesCreditedIn(f, escrow.redeem(v, sig));
+      const attackerGain = (await staking.claimableRewards(attacker.address, operator.address)) - attackerBefore;
+      const honestGain = (await staking.claimableRewards(delegator.address, operator.address)) - honestBefore;
+
+      // Node share 940 OPG; delegated part 940 * 940k / 1,000k = 883.6; the attacker holds 880/940 of it.
+      expect(toDelegators).to.be.closeTo(opg(8836n) / 10n, opg(1n));
+      expect(attackerGain).to.be.greaterThan(opg(820n)); // ~827 OPG of fees it never worked for
+      expect(honestGain).to.be.lessThan(opg(60n)); // the stake that was there all along: ~56 OPG instead of 470
+
+      // It leaves at once and gets its whole principal back after the thaw.
+      const { shares } = await staking.getDelegation(operator.address, attacker.address);
+      await staking.connect(attacker).undelegate(operator.address, shares);
+      await staking.connect(attacker).claimRewards(operator.address);
+      await time.increase(14n * DAY);
+      const balBefore = await f.token.balanceOf(attacker.address);
+      await staking.connect(attacker).withdraw(operator.address, 0);
+      expect((await f.token.balanceOf(attacker.address)) - balBefore).to.equal(opg(880_000n));
+    });
+
+    // Broken promise (DESIGN.md, "The operator's cut" and Invariants > Fees): "a delegator never pays a cut above
+    // what it accepted". The cut is applied only to the delegated part of a payment, and the split between own and
+    // delegated stake is taken at redemption, which the operator controls (it holds the vouchers). By adding own
+    // stake just before redeeming and unstaking right after, the operator moves the fees to its own, cut-free side:
+    // its delegators, who accepted a 10% cut, end with an effective cut above 90%, with no cut change and no delay.
+    // Suggested fix: as FINDING 1 (fees credited over time or against stake at the time they were earned), or a
+    // warm-up before new own stake counts in the fee split.
+    it("FINDING 2: an operator staking just before redeeming takes its delegators' fees without any cut change", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { staking, escrow, operator, delegator, payer, gov } = f;
+      await staking.connect(operator).setDelegationCut(100_000); // 10%, applies after the delay
+      await time.increase(7n * DAY);
+      await staking.applyDelegationCut(operator.address);
+      await staking.connect(delegator).delegate(operator.address, opg(60_000n), 100_000); // accepts 10%
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n));
+      const sig = await signVoucher(payer, v, escrow);
+      // Fair split: node share 940, half delegated (60k of 120k), 10% cut: 423 OPG to the delegator.
+      const fair = ((opg(940n) / 2n) * 9n) / 10n;
+
+      await f.token.connect(gov).transfer(operator.address, opg(900_000n));
+      await staking.connect(operator).stake(opg(900_000n)); // just before
+      const { toDelegators } = await feesCreditedIn(f, escrow.connect(operator).redeem(v, sig));
+      await staking.connect(operator).unstake(opg(900_000n)); // just after: back in 14 days
+
+      // 940 * 60k / 1,020k * 0.9 = 49.8 OPG: an effective cut of 1 - 49.8 / 470 = 89.4%, not 10%.
+      expect(toDelegators).to.be.lessThan(opg(50n));
+      expect(toDelegators * 8n).to.be.lessThan(fair); // under an eighth of the fair 423 OPG
+      const effectiveCutPpm = PPM - (toDelegators * PPM) / (opg(940n) / 2n);
+      expect(effectiveCutPpm).to.be.greaterThan(880_000n);
+    });
+  });
+  describe("disputes: who is paid for a verifier's outcome", function () {
+    // Broken promise (DESIGN.md, Disputes; SECURITY.md F2): the challenger's reward is meant for whoever shows the
+    // record wrong, and F2 says an operator can no longer take it by challenging first. But a challenge with
+    // evidence a verifier checks is decided in the same transaction and "the first verified outcome wins": the
+    // evidence is public calldata, so anyone who copies a pending verifiable challenge with a higher fee (an MEV bot,
+    // or the operator's own second account) is paid the challenger's share, and the honest challenger's transaction
+    // reverts with nothing. The operator's coalition thereby halves its loss and the finder of the fault gets
+    // nothing: nobody is paid to look for faults.
+    // Suggested fix: commit-reveal for verifiable challenges (commit keccak(challenger, recordKey, evidence) in an
+    // earlier block, as fulfilments do), and pay the earliest commitment.
+    it("FINDING 3: a copied verifiable challenge (front-run) takes the honest challenger's reward", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, token, gov, operator, attacker: puppet, challenger, nodeId } = f;
+      const verifier = await new MockProofVerifier__factory(gov).deploy();
+      await proofs.connect(gov).setVerifier(Mode.Tee, verifier);
+      const rec = record(); // its proof 0x00aa is invalid for the verifier
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+
+      // The honest challenger's transaction is in the mempool; the operator's puppet copies it with more gas.
+      const puppetBefore = await token.balanceOf(puppet.address);
+      await proofs.connect(puppet).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa");
+      await expect(
+        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa"),
+      ).to.be.revertedWithCustomError(proofs, "ProofsRecordSettled");
+
+      // Slash 5% of 60,000 = 3,000 from own stake; half of it goes to the puppet, none to the honest challenger.
+      expect((await token.balanceOf(puppet.address)) - puppetBefore).to.equal(opg(1_500n));
+      expect(await staking.slashableStakeOf(operator.address)).to.equal(OPERATOR_STAKE - opg(3_000n));
+      // The coalition (operator + puppet) lost 1,500 instead of 3,000.
+    });
+    // The same for records no verifier checks (every record until real verifiers are set): only one challenge
+    // waits for the arbiter, so the puppet's copy, mined first, turns the honest challenge away
+    // (ProofsAlreadyChallenged); the arbiter, deciding "about the record, whoever challenged it", upholds the
+    // puppet's and pays it. Suggested fix: as above (commit-reveal), or let the arbiter pay every challenger that
+    // challenged the record in its window (a queue of challengers, bonded, sharing the reward by order).
+    it("FINDING 3b: an operator's puppet front-running an arbiter challenge turns the honest one away and is paid", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, token, gov, operator, attacker: puppet, challenger, nodeId } = f;
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(puppet).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      await expect(
+        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
+      ).to.be.revertedWithCustomError(proofs, "ProofsAlreadyChallenged");
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      const before = await token.balanceOf(puppet.address);
+      await proofs.connect(gov).resolveChallenge((await proofs.getDispute(key)).pendingChallengeId, true);
+      // bond back + half of the 3,000 slashed from own stake
+      expect((await token.balanceOf(puppet.address)) - before).to.equal(opg(100n) + opg(1_500n));
+      await expect(
+        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
+      ).to.be.revertedWithCustomError(proofs, "ProofsRecordSettled");
+    });
+  });
+
+  describe("models and royalties", function () {
+    // Broken promise (IModelRegistry: "Model builders register the models they publish: the content hash of the
+    // weights is the model's id"). Anyone can register any content hash first: a registration in the mempool (or a
+    // model announced off-chain before it is registered) is front-run by a squatter, who becomes the owner of the
+    // id, sets the royalty up to the maximum and is paid the royalty of every inference of that model, forever;
+    // the builder cannot register its own weights.
+    // Suggested fix: a commit-reveal registration (commit keccak(owner, modelId, salt), register a block later), or
+    // ids derived from (builder, content hash), or governance/attestation-backed registration with a dispute path.
+    it("FINDING 4: a squatter front-runs a model's registration and collects its royalties", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { models, nodes, escrow, builder, attacker, operator, payer, nodeId } = f;
+      const weights = ethers.id("weights:builder-new-model");
+      await models.connect(attacker).registerModel(weights, "ipfs://copied", await models.maxRoyaltyPpm());
+      await expect(models.connect(builder).registerModel(weights, "ipfs://mine", 10_000)).to.be.revertedWithCustomError(
+        models,
+        "ModelAlreadyRegistered",
+      );
+      await nodes.connect(operator).addModels(nodeId, [weights]);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n), { modelId: weights });
+      await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      expect(await escrow.royaltiesOf(attacker.address)).to.equal(opg(100n)); // 10% of every payment
+      await escrow.connect(attacker).collectRoyalties();
+    });
+
+    // Broken promise (DESIGN.md, Payments: each payment splits between node, model owner and protocol; the royalty
+    // is paid "on every payment"). A voucher may name any registered model, even one its node does not serve, and
+    // any mode, even one the node does not offer: the escrow checks neither. A node and its payer (both better off)
+    // label their vouchers with a zero-royalty model anyone can register, and the owner of the model that actually
+    // ran gets nothing. On-chain requests do check eligibility (model served, mode offered); vouchers do not.
+    // Suggested fix: in _checkVoucher, require NODES.servesModel(nodeId, modelId) and the mode offered by the node (as
+    // requests require eligibility); this at least confines the label to models the node announced.
+    it("FINDING 5: a voucher naming a model the node does not serve skips the real model's royalty", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { models, nodes, escrow, builder, payer2, operator, payer, nodeId } = f;
+      const dummy = ethers.id("weights:zero-royalty-label");
+      await models.connect(payer2).registerModel(dummy, "ipfs://nothing", 0);
+      expect(await nodes.servesModel(nodeId, dummy)).to.equal(false);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n), { modelId: dummy, mode: Mode.Zk }); // ZK is not even offered
+      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow))).to.emit(escrow, "PaymentCollected");
+      expect(await escrow.royaltiesOf(builder.address)).to.equal(0n);
+      expect(await escrow.royaltiesOf(payer2.address)).to.equal(0n);
+    });
+  });
+
+  describe("payments: the protocol fee after an increase", function () {
+    // Broken promise (PaymentsEscrow.setProtocolFee; DESIGN.md Parameters): "an increase [applies] only to vouchers
+    // issued and requests posted from now on". A voucher's issuedAt is whatever the payer signs: after an increase,
+    // payer and node (both better off) sign new vouchers with issuedAt just before it and keep paying the old fee for
+    // the whole grace period (30 days, up to 60).
+    // Suggested fix: date vouchers by something the payer cannot choose, e.g. accept the old fee only for
+    // cumulative amounts redeemed or signed before the increase (store per channel), or require issuedAt to be
+    // within a short bound of the redemption time for the grace to apply.
+    it("FINDING 6: a backdated issuedAt keeps the old protocol fee after an increase", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, gov, operator, payer, nodeId } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const increasedAt = (await now()) + 1n;
+      await escrow.connect(gov).setProtocolFee(100_000); // 1% -> 10%
+      await time.increase(5n * DAY);
+      // Signed five days after the increase, dated one second before it.
+      const v = await voucherFor(f, opg(1_000n), { issuedAt: increasedAt - 1n });
+      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow)))
+        .to.emit(escrow, "PaymentCollected")
+        .withArgs(
+          payer.address,
+          nodeId,
+          MODEL,
+          operator.address,
+          f.builder.address,
+          Mode.None,
+          0,
+          opg(1_000n),
+          opg(940n),
+          opg(50n),
+          opg(10n),
+        );
+    });
+
+    // Broken promise (DESIGN.md Parameters: the withdrawal thaw applies to "new thaws", and "a change never reaches
+    // back into terms already agreed"; setProtocolFee: earlier vouchers pay an increase only "after one withdrawal
+    // thawing period"). The grace is computed from the thawing period in force at redemption, so governance
+    // shortening the thaw after (or with) a fee increase ends the grace of vouchers already signed early: a node that
+    // accepted vouchers at 1% has 1 day, not 30, to redeem them before 10% is taken.
+    // Suggested fix: store the grace's end (increase time + period then in force) at the increase.
+    it("FINDING 7: shortening the withdrawal thaw cuts the fee grace of vouchers signed before an increase", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, gov, operator, payer } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n)); // signed at 1%
+      const sig = await signVoucher(payer, v, escrow);
+      await escrow.connect(gov).setProtocolFee(100_000); // grace: 30 days as the thaw stands
+      await escrow.connect(gov).setWithdrawalThawingPeriod(DAY);
+      await time.increase(DAY + 1n);
+      expect(await escrow.protocolFeeFor(v.issuedAt)).to.equal(100_000n);
+      const tx = escrow.redeem(v, sig);
+      await expect(tx).to.emit(escrow, "PaymentCollected");
+      expect(await escrow.protocolFeesPending()).to.equal(opg(100n)); // 10%, one day into what was a 30-day grace
+    });
+  });
+  describe("governance mid-flight and pools slashed to nothing", function () {
+    // Broken promise (DESIGN.md Parameters: the escrow withdrawal thaw applies to "new thaws", and "a change never
+    // reaches back into terms already agreed"; SECURITY.md: "a voucher signed before the thaw is paid if redeemed
+    // within the thaw (30 days)"). thaw() replaces a thaw in progress with one ending now + the current period, so
+    // after governance shortens the period a payer re-starts its 30-day thaw as a 1-day one and withdraws 29 days
+    // early, before the node has collected vouchers signed before the original thaw.
+    // Suggested fix: a replacing thaw keeps the later of the two ends (never ends before the thaw it replaces), or
+    // store the period with the escrow when it is first thawed.
+    it("FINDING 8: after the withdrawal thaw is shortened, a payer re-thaws and leaves before a 30-day thaw's end", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, gov, payer, operator, token } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
+      const v = await voucherFor(f, opg(500n)); // the node served 500 OPG of work
+      const sig = await signVoucher(payer, v, escrow);
+      await time.increase(1);
+      await escrow.connect(payer).thaw(operator.address, opg(500n)); // the node expects until day 30
+      const originalEnd = (await escrow.getEscrow(payer.address, operator.address)).thawEndsAt;
+      await escrow.connect(gov).setWithdrawalThawingPeriod(DAY);
+      await escrow.connect(payer).thaw(operator.address, opg(500n)); // restarted: ends in 1 day
+      await time.increase(DAY);
+      const before = await token.balanceOf(payer.address);
+      await escrow.connect(payer).withdraw(operator.address);
+      expect((await token.balanceOf(payer.address)) - before).to.equal(opg(500n));
+      expect(BigInt(await now())).to.be.lessThan(originalEnd - 28n * DAY);
+      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInsufficientBalance");
+    });
+
+    // Broken promise (DESIGN.md Staking: a slash that would leave a pool worthless "sweeps that dust and starts a new
+    // epoch of the pool", so that the pool keeps working). Only the thawing pools are swept: a slash that takes the
+    // whole delegated active pool leaves it with shares and no tokens, and every later delegation to the operator
+    // reverts StakingInvalidPoolState, forever (the operator can restake and run nodes, but never take delegations
+    // again; its old delegators' shares are worth 0 and linger). Pending slashes add up to the whole stake with ten
+    // challenges at 10% (or twenty at the default 5%).
+    // Suggested fix: treat the delegated active pool like the thawing pools: when a slash leaves it (nearly) empty,
+    // drop its shares and start a new epoch (delegations of an old epoch worth 0).
+    it("FINDING 9: a delegated pool slashed to zero refuses every delegation forever", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, gov, operator, delegator, challenger, attacker, nodeId } = f;
+      await staking.connect(delegator).delegate(operator.address, opg(10_000n), 0);
+      await proofs.connect(gov).setSlash(100_000);
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const rec = record({ inferenceId: ethers.id(`wrong:${i}`), proofType: Mode.None });
+        await proofs.connect(operator).commitRecord(nodeId, rec);
+        await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+        const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+        ids.push((await proofs.getDispute(key)).pendingChallengeId);
+      }
+      for (const id of ids) await proofs.connect(gov).resolveChallenge(id, true);
+      const o = await staking.getOperator(operator.address);
+      expect(o.delegated.tokens).to.equal(0n);
+      expect(o.delegated.shares).to.equal(opg(10_000n));
+      await staking.connect(operator).stake(opg(60_000n)); // back in business
+      await expect(staking.connect(attacker).delegate(operator.address, opg(1_000n), 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingInvalidPoolState",
+      );
+    });
+  });
+
+  describe("parameters whose bounds do not hold together", function () {
+    // Broken promise (DESIGN.md Attack classes: "Escaping a slash: by a thaw or withdrawal just before it lands
+    // (thawing stake stays slashable ...)"; IProofRegistry: "nobody can unbond out of it"). Stake stays slashable only
+    // while it thaws, and the thaw (1-28 days) and the challenge window (1 hour-28 days) are bounded separately: at
+    // a thaw shorter than the window (both within bounds, e.g. 1 day and the default 7), an operator commits a wrong
+    // record, unstakes at once, withdraws everything the next day, and the record, still inside its window, is
+    // upheld against nothing. With the defaults (14 > 7) it holds by 7 days.
+    // Suggested fix: require thawingPeriod >= challengeWindow + RECHALLENGE_WINDOW (checked in both setters, through
+    // a view of the other contract), or lock own stake until the windows of its node's records have passed.
+    it("FINDING 10: at a thaw shorter than the challenge window, an operator withdraws before its wrong record is challenged", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, token, gov, operator, challenger, nodeId } = f;
+      await staking.connect(gov).setThawingPeriod(DAY); // within [1, 28] days; the window stays 7 days
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await staking.connect(operator).unstake(OPERATOR_STAKE);
+      await time.increase(DAY);
+      await staking.connect(operator).withdraw(operator.address, 0);
+      await time.increase(DAY); // day 2 of a 7-day window
+      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      const id = (await proofs.getDispute(key)).pendingChallengeId;
+      expect((await proofs.getChallenge(id)).lockedStake).to.equal(0n);
+      const supply = await token.totalSupply();
+      await proofs.connect(gov).resolveChallenge(id, true);
+      expect(await token.totalSupply()).to.equal(supply); // upheld, and nothing slashed or burned
+      expect(await token.balanceOf(operator.address)).to.equal(opg(1_000_000n)); // every token back
+    });
+  });
+
+  describe("payments: who counts as a contract payer", function () {
+    // Broken promise (DESIGN.md Payments: "What a node can rely on: a voucher ... issued before the payer started a
+    // thaw ... is paid in full if that escrow covered it when it was issued ... and the node redeems it ... within
+    // the thaw"). _isValidSignature accepts ECDSA only from an address without code; an address with code must answer
+    // EIP-1271. Since EIP-7702 (live on Base and mainnet) an EOA can attach code to itself and remove it at will:
+    // a payer that looked like a plain EOA to the node signs vouchers, starts a thaw, sets a 7702 delegation whose
+    // code does not confirm raw ECDSA digests (most smart-account delegates wrap the hash, or have no ERC-1271 at
+    // all) for the 30 days, clears it, and withdraws: every voucher it signed is refused throughout. (Simulated with
+    // hardhat_setCode of the 7702 designator 0xef0100||address; it passes under Cancun and with
+    // HARDHAT_HARDFORK=prague, where the designator really delegates.)
+    // Suggested fix: as OpenZeppelin's SignatureChecker does, accept a valid ECDSA signature of the signer whatever
+    // its code, and fall back to EIP-1271 only when ECDSA does not recover the signer.
+    it("FINDING 11: an EOA payer voids its signed vouchers by attaching EIP-7702 code during its thaw", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, token, payer, operator } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
+      const v = await voucherFor(f, opg(500n), { expiry: (await now()) + 365n * DAY });
+      const sig = await signVoucher(payer, v, escrow); // an ordinary EOA signature, valid now
+      expect(await escrow.redeem.staticCall(v, sig)).to.equal(opg(500n));
+      await time.increase(1);
+      await escrow.connect(payer).thaw(operator.address, opg(500n));
+      const designator = "0xef0100" + (await token.getAddress()).slice(2).toLowerCase(); // a delegate without ERC-1271
+      await ethers.provider.send("hardhat_setCode", [payer.address, designator]);
+      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInvalidSignature");
+      await time.increase(30n * DAY);
+      await ethers.provider.send("hardhat_setCode", [payer.address, "0x"]); // delegation cleared
+      const before = await token.balanceOf(payer.address);
+      await escrow.connect(payer).withdraw(operator.address);
+      expect((await token.balanceOf(payer.address)) - before).to.equal(opg(500n));
+      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInsufficientBalance");
+    });
+  });
+
+  describe("locks: what one bogus challenge holds", function () {
+    // Broken promise (DESIGN.md Disputes: "Each challenge locks only its own slash, not the operator's whole stake";
+    // IStaking.withdraw: the operator "may not take out own stake the lock needs"). Withdrawals take whole thaw
+    // requests and a request cannot be split after it is made, so an operator that unstaked in one request (the
+    // natural way to leave) cannot withdraw any of it while a single challenge is pending: a 100-OPG bogus
+    // challenge freezes all 60,000, not the 3,000 it locks. And since each failed challenge reopens the record for a
+    // day from its decision, a griefer with fresh accounts chains challenges past the record's window: every cycle
+    // (the arbiter's rejection or expiry, then a new challenge within the day) costs 100 OPG and keeps the whole
+    // stake frozen, without end.
+    // Suggested fix: let withdraw pay part of a request (up to what the lock leaves free) and keep the rest queued;
+    // and do not reopen a record for a challenger other than one turned away while the failed challenge was pending
+    // (or reopen only once per record).
+    it("FINDING 12: one 100-OPG challenge at a time freezes an exiting operator's whole stake, past the window", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, operator, attacker, payer2, delegator, nodeId } = f;
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec); // a correct record, its last
+      await staking.connect(operator).unstake(OPERATOR_STAKE); // leaves in one request
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      const pendingId = async () => (await proofs.getDispute(key)).pendingChallengeId;
+
+      await time.increase(6n * DAY);
+      await proofs.connect(attacker).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 6, bogus
+      expect(await staking.pendingSlashOf(operator.address)).to.equal(opg(3_000n)); // 5% of 60,000
+      await time.increase(8n * DAY); // day 14: the thaw is over
+      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingStakeLocked",
+      ); // none of the 60,000, not only the 3,000
+      await proofs.expireChallenge(await pendingId()); // the arbiter did not bother: reopened for a day
+      await proofs.connect(payer2).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 14, past the window
+      await time.increase(7n * DAY + 1n);
+      await proofs.expireChallenge(await pendingId()); // day 21: expired again, reopened again
+      await proofs.connect(delegator).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 21
+      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingStakeLocked",
+      );
+      // 300 OPG of bonds so far; the stake has been free to leave since day 14.
+    });
+  });
+
+  describe("attacks that hold", function () {
+    it("holds: a copier node cannot fulfil an open request with another node's revealed answer", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, nodes, payer, operator, attacker, nodeId } = f;
+      const copierNode = await addOperator(f, attacker);
+      const deadline = (await now()) + 3_600n;
+      await escrow.connect(payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(5n), deadline, 0);
+      const out = ethers.id("answer");
+      const proof = ethers.id("proof");
+      await escrow
+        .connect(operator)
+        .commitFulfilment(1, nodeId, await escrow.fulfilmentCommitmentOf(1, nodeId, out, proof));
+      await mine(1);
+      // The copier sees the honest reveal in the mempool and puts its own commit and reveal in the same block.
+      await ethers.provider.send("evm_setAutomine", [false]);
+      await escrow
+        .connect(attacker)
+        .commitFulfilment(1, copierNode, await escrow.fulfilmentCommitmentOf(1, copierNode, out, proof), {
+          gasLimit: 200_000,
+        });
+      const copy = await escrow.connect(attacker).fulfil(1, copierNode, out, proof, { gasLimit: 1_000_000 });
+      const honest = await escrow.connect(operator).fulfil(1, nodeId, out, proof, { gasLimit: 1_000_000 });
+      await mine(1);
+      await ethers.provider.send("evm_setAutomine", [true]);
+      // The copier's commitment is not from an earlier block: its fulfil reverts, the honest one is paid.
+      await expect(copy.wait()).to.be.rejected;
+      expect((await honest.wait())!.status).to.equal(1);
+      expect((await escrow.getRequest(1)).status).to.equal(2);
+      expect(await nodes.operatorOf(copierNode)).to.equal(attacker.address);
+    });
+
+    it("holds: a voucher pays once, whether replayed alone or twice in one batch", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, payer, operator } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(100n));
+      const v = await voucherFor(f, opg(10n));
+      const sig = await signVoucher(payer, v, escrow);
+      await expect(escrow.redeemBatch([v, v], [sig, sig])).to.emit(escrow, "VoucherSkipped");
+      expect(await escrow.redeemedOf(payer.address, v.nodeId, v.modelId, v.mode)).to.equal(opg(10n));
+      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowNothingOwed");
+      expect((await escrow.getEscrow(payer.address, operator.address)).balance).to.equal(opg(90n));
+    });
+
+    it("holds: a payer's escrow with one operator cannot be taken through another operator's node (its own puppet's)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, payer, operator, attacker } = f;
+      const puppetNode = await addOperator(f, attacker);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(100n));
+      await escrow.connect(payer).thaw(operator.address, opg(100n));
+      const v = await voucherFor(f, opg(100n), { nodeId: puppetNode, issuedAt: 0n });
+      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow))).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowInsufficientBalance",
+      );
+      expect((await escrow.getEscrow(payer.address, operator.address)).balance).to.equal(opg(100n));
+    });
+
+    it("holds: a voucher issued after the thaw began cannot take the thawing funds", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, payer, operator } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(100n));
+      await escrow.connect(payer).thaw(operator.address, opg(100n));
+      await time.increase(1);
+      const v = await voucherFor(f, opg(100n));
+      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow))).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowInsufficientBalance",
+      );
+    });
+
+    it("holds: with a challenge pending, the operator cannot withdraw the locked own stake after the thaw", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, gov, operator, challenger, delegator, nodeId } = f;
+      await staking.connect(delegator).delegate(operator.address, opg(10_000n), 0);
+      await proofs.connect(gov).setDecisionPeriod(28n * DAY); // the arbiter decides after the thaw
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      const locked = await staking.pendingSlashOf(operator.address); // 5% of 70,000
+      expect(locked).to.equal(opg(3_500n));
+      await staking.connect(operator).unstake(OPERATOR_STAKE);
+      const { shares } = await staking.getDelegation(operator.address, delegator.address);
+      await staking.connect(delegator).undelegate(operator.address, shares);
+      await time.increase(14n * DAY);
+      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingStakeLocked",
+      );
+      // The delegator may leave: the operator's own thawing stake still covers the lock.
+      await staking.connect(delegator).withdraw(operator.address, 0);
+      const challengeId = ethers.keccak256(
+        ethers.AbiCoder.defaultAbiCoder().encode(
+          ["bytes32", "address"],
+          [await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec)), challenger.address],
+        ),
+      );
+      await proofs.connect(gov).resolveChallenge(challengeId, true);
+      await expect(proofs.connect(gov).resolveChallenge(challengeId, true)).to.be.revertedWithCustomError(
+        proofs,
+        "ProofsChallengeNotPending",
+      );
+      expect(await staking.slashableStakeOf(operator.address)).to.equal(OPERATOR_STAKE - locked);
+    });
+
+    it("holds: a delegation cannot be front-run into a higher cut", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { staking, operator, delegator } = f;
+      await staking.connect(operator).setDelegationCut(500_000);
+      await expect(staking.connect(delegator).delegate(operator.address, opg(1_000n), 0)).to.be.revertedWithCustomError(
+        staking,
+        "StakingCutAboveAccepted",
+      );
+    });
+
+    it("holds: a node cannot commit a reserved inference id nor a record for another's node", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, attacker, nodeId } = f;
+      const mine_ = await addOperator(f, attacker);
+      const reserved = record({ inferenceId: "0xff" + "00".repeat(31) });
+      await expect(proofs.connect(attacker).commitRecord(mine_, reserved)).to.be.revertedWithCustomError(
+        proofs,
+        "ProofsReservedInferenceId",
+      );
+      await expect(proofs.connect(attacker).commitRecord(nodeId, record())).to.be.revertedWithCustomError(
+        proofs,
+        "ProofsNotNodeOperator",
+      );
+    });
+
+    it("holds: after payments, fees, a JIT delegation and a slash, the books match the balances", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, staking, token, proofs, gov, payer, operator, attacker, challenger, nodeId } = f;
+      await staking.connect(attacker).delegate(operator.address, opg(100_000n), 0);
+      await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
+      const v = await voucherFor(f, opg(300n));
+      await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      await escrow
+        .connect(payer)
+        .postRequest(MODEL, ethers.id("x"), Mode.None, opg(2n), (await now()) + 1_000n, nodeId);
+      await escrow.connect(operator).fulfil(1, nodeId, ethers.id("o"), ethers.id("p"));
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      await proofs.connect(gov).resolveChallenge((await proofs.getDispute(key)).pendingChallengeId, true);
+      await time.increase(3n * DAY);
+      await staking.connect(attacker).claimRewards(operator.address);
+
+      // Escrow: free balances + escrows + royalties + protocol fees (no open request).
+      const held = await token.balanceOf(escrow);
+      const books =
+        (await escrow.balanceOf(payer.address)) +
+        (await escrow.getEscrow(payer.address, operator.address)).balance +
+        (await escrow.royaltiesOf(f.builder.address)) +
+        (await escrow.protocolFeesPending());
+      expect(held).to.equal(books);
+      // Staking: balance >= active + thawing + the stream + fees - claims.
+      const s = await token.balanceOf(staking);
+      const floor =
+        (await staking.totalActiveStake()) +
+        (await staking.totalThawingStake()) +
+        (await staking.REWARDS_TOTAL()) +
+        (await staking.feesDistributed()) -
+        (await staking.rewardsClaimed());
+      expect(s).to.be.greaterThanOrEqual(floor);
+    });
+    it("holds: a delegation made after a payment never shares its fees (F4's fix)", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { staking, escrow, operator, payer, attacker } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      const v = await voucherFor(f, opg(1_000n));
+      await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      await staking.connect(attacker).delegate(operator.address, opg(500_000n), 0);
+      // Only stream rewards from here on: a second is worth far less than a wei of the 940 OPG of fees.
+      expect(await staking.claimableRewards(attacker.address, operator.address)).to.be.lessThan(opg(1n));
+    });
+
+    it("holds: a voucher honestly dated after a fee increase pays the new fee", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, gov, operator, payer } = f;
+      await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      await escrow.connect(gov).setProtocolFee(100_000);
+      const v = await voucherFor(f, opg(1_000n));
+      await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      expect(await escrow.protocolFeesPending()).to.equal(opg(100n));
+    });
+
+    it("holds: a delegator who undelegates as a challenge opens still bears its share of the slash", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { proofs, staking, token, gov, operator, delegator, challenger, nodeId } = f;
+      await staking.connect(delegator).delegate(operator.address, opg(100_000n), 0);
+      await staking.connect(operator).unstake(opg(55_000n));
+      await time.increase(14n * DAY);
+      await staking.connect(operator).withdraw(operator.address, 0); // own 5,000 left
+      await proofs.connect(gov).setSlash(100_000);
+      const rec = record({ proofType: Mode.None });
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // 10% of 105,000
+      const { shares } = await staking.getDelegation(operator.address, delegator.address);
+      await staking.connect(delegator).undelegate(operator.address, shares); // runs at once
+      const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
+      await proofs.connect(gov).resolveChallenge((await proofs.getDispute(key)).pendingChallengeId, true);
+      await time.increase(14n * DAY);
+      const before = await token.balanceOf(delegator.address);
+      await staking.connect(delegator).withdraw(operator.address, 0);
+      // 10,500 slashed: 5,000 own, 5,500 from the delegator's thawing stake.
+      expect((await token.balanceOf(delegator.address)) - before).to.equal(opg(94_500n));
+    });
+
+    it("holds: a payer cannot pay a node it operates", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, operator, payer, nodeId } = f;
+      await escrow.connect(payer).deposit(operator.address, opg(10n));
+      const v = await voucherFor(f, opg(1n), { payer: operator.address, nodeId });
+      await expect(escrow.redeem(v, await signVoucher(operator, v, escrow))).to.be.revertedWithCustomError(
+        escrow,
+        "EscrowSelfDealing",
+      );
+    });
+    it("holds: a price raised after a request was posted is not charged to it, even in the fulfil's block", async function () {
+      const f = await loadFixture(deploySystemFixture);
+      const { escrow, nodes, payer, operator, nodeId } = f;
+      const deadline = (await now()) + DAY - 10n;
+      await escrow.connect(payer).postRequest(MODEL, ethers.id("in"), Mode.None, opg(50n), deadline, nodeId);
+      const params = {
+        metadataURI: "https://node.example",
+        modes: 3,
+        teeMeasurement: ethers.id("enclave:security"),
+        capacity: 8n,
+        prices: [opg(50n), opg(3n), 0n] as [bigint, bigint, bigint],
+      };
+      await nodes.connect(operator).updateNode(nodeId, params);
+      await time.increaseTo(deadline - 3n);
+      await nodes.connect(operator).heartbeat(nodeId);
+      await expect(escrow.connect(operator).fulfil(1, nodeId, ethers.id("o"), ethers.id("p")))
+        .to.emit(escrow, "RequestFulfilled")
+        .withArgs(1, nodeId, ethers.id("o"), ethers.id("p"), opg(1n), opg(49n));
+    });
+  });
+});
