@@ -159,6 +159,10 @@ interface INodeRegistry {
     /// @notice The own stake the operator needs for all its active nodes.
     function requiredOwnStakeOf(address operator) external view returns (uint256);
 
+    /// @notice Whether the node lists the model and offers the mode (whatever its eligibility): what a voucher for it
+    /// must name.
+    function offers(uint256 nodeId, bytes32 modelId, Nodes.Mode mode) external view returns (bool);
+
     /// @notice Whether the node lists the model (whatever its eligibility).
     function servesModel(uint256 nodeId, bytes32 modelId) external view returns (bool);
 

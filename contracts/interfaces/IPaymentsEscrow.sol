@@ -135,6 +135,9 @@ interface IPaymentsEscrow {
     /// stake (own stake per node, and in all).
     error EscrowNodeNotServing(uint256 nodeId);
 
+    /// @notice Thrown when a voucher's node does not list its model or does not offer its mode.
+    error EscrowNodeDoesNotOffer(uint256 nodeId, bytes32 modelId, Nodes.Mode mode);
+
     /// @notice Thrown when the model is not registered.
     error EscrowUnknownModel(bytes32 modelId);
 
@@ -263,7 +266,8 @@ interface IPaymentsEscrow {
     /// @notice Starts a thaw of `amount` of the caller's escrow with `operator`, replacing any thaw in progress; 0
     /// cancels.
     /// @dev From now on the amount is not spendable by vouchers issued from now on; vouchers issued before can still
-    /// collect it until it is withdrawn. Emits {ThawStarted}.
+    /// collect it until it is withdrawn. A thaw ends {withdrawalThawingPeriod} from now, and never before a thaw it
+    /// replaces (or cancelled) would have. Emits {ThawStarted}.
     function thaw(address operator, uint256 amount) external;
 
     /// @notice Withdraws what is left of the thawed amount of the caller's escrow with `operator` once the thaw has

@@ -284,10 +284,12 @@ interface IStaking is IStakingBase {
     /// @notice Withdraws every thawed request among the caller's `maxRequests` oldest open requests with `operator`
     /// (0: all), whatever their order: a request made after a shorter thawing period took effect is not held back
     /// by an older, longer one.
-    /// @dev Pays what the requests are worth after any slash, which may be 0. Emits a {StakeWithdrawn} event.
-    /// Reverts with {StakingNothingThawed} when none of them has thawed, and with {StakingStakeLocked} when the
-    /// withdrawal would leave less slashable stake than pending challenges locked (an operator's own stake holds a
-    /// lock first, so delegators are held back only when the operator's own stake does not cover it).
+    /// @dev Pays what the requests are worth after any slash, which may be 0. Emits a {StakeWithdrawn} event
+    /// (`requests`: how many were withdrawn whole). Pending challenges' slashes lock stake: a withdrawal takes only
+    /// what they leave free, out of part of a request if need be (the rest stays thawed in it), and reverts with
+    /// {StakingStakeLocked} when they leave nothing (an operator's own stake holds a lock first, so delegators are
+    /// held back only when the operator's own stake does not cover it). Reverts with {StakingNothingThawed} when none
+    /// of the requests has thawed.
     /// @return amount The amount paid.
     function withdraw(address operator, uint256 maxRequests) external returns (uint256 amount);
 

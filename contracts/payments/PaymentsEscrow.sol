@@ -74,6 +74,10 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     /// @notice When the protocol fee was last increased; 0 if never.
     uint40 public feeIncreasedAt;
 
+    /// @notice Until when terms agreed before the last increase keep the fee before it: the increase plus the
+    /// withdrawal thawing period as it was then, so that a later change of the period cannot shorten the grace.
+    uint40 public feeGraceEndsAt;
+
     /// @inheritdoc IPaymentsEscrow
     uint64 public override withdrawalThawingPeriod = 30 days;
 
@@ -178,7 +182,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         uint40 increasedAt = feeIncreasedAt;
         // Terms agreed before the last increase keep the fee before it, for one withdrawal thawing period: what a
         // node had signed or a payer had posted is not taken by a later change.
-        if (agreedAt < increasedAt && block.timestamp < uint256(increasedAt) + withdrawalThawingPeriod) {
+        if (agreedAt < increasedAt && block.timestamp < feeGraceEndsAt) {
             uint32 before = feeBeforeIncreasePpm;
             return before < current ? before : current;
         }
@@ -268,10 +272,18 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         Payments.Account storage escrow = _escrows[msg.sender][operator];
         uint256 balance = escrow.balance;
         require(amount <= balance, EscrowInsufficientBalance(balance, amount));
-        uint64 endsAt = amount == 0 ? 0 : uint64(block.timestamp) + withdrawalThawingPeriod;
+        uint64 endsAt;
+        if (amount > 0) {
+            // A thaw that replaces one never ends before it: after the thawing period is shortened, a payer cannot
+            // leave sooner than its nodes were promised by re-starting its thaw.
+            endsAt = uint64(block.timestamp) + withdrawalThawingPeriod;
+            uint40 previous = escrow.thawEndsAt;
+            if (previous > endsAt) endsAt = previous;
+        }
         escrow.thawing = uint128(amount);
         escrow.thawStartedAt = amount == 0 ? 0 : uint40(block.timestamp);
-        escrow.thawEndsAt = uint40(endsAt);
+        // A cancelled thaw keeps its end as the floor of the next one.
+        if (amount > 0) escrow.thawEndsAt = uint40(endsAt);
         emit ThawStarted(msg.sender, operator, amount, endsAt);
     }
 
@@ -531,10 +543,10 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         emit ParameterSet("protocolFeePpm", current, newFeePpm);
         if (newFeePpm > current) {
             // Within the grace of an earlier increase, the terms agreed before it keep the lower fee of the two.
-            uint32 before =
-                block.timestamp < uint256(feeIncreasedAt) + withdrawalThawingPeriod ? feeBeforeIncreasePpm : current;
+            uint32 before = block.timestamp < feeGraceEndsAt ? feeBeforeIncreasePpm : current;
             feeBeforeIncreasePpm = before < current ? before : current;
             feeIncreasedAt = uint40(block.timestamp);
+            feeGraceEndsAt = uint40(block.timestamp + withdrawalThawingPeriod);
         }
         protocolFeePpm = newFeePpm;
     }
@@ -629,6 +641,9 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         if (node.operator == voucher.payer) return (split, node, EscrowSelfDealing.selector);
         // A node that is deregistered, jailed, or no longer covered by its operator's stake is not paid until it is.
         if (!node.serving) return (split, node, EscrowNodeNotServing.selector);
+        // Paid only for a model it lists, in a mode it offers: the royalty goes to the model that ran.
+        if (!NODES.offers(voucher.nodeId, voucher.modelId, voucher.mode))
+            return (split, node, EscrowNodeDoesNotOffer.selector);
         split.payer = voucher.payer;
         split.nodeId = voucher.nodeId;
         split.operator = node.operator;
@@ -668,10 +683,11 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
     /// with the wallet's call capped at {WALLET_SIGNATURE_GAS} and at most 32 bytes of its answer read, so that a
     /// wallet that burns gas or answers with a huge returndata costs its own voucher, never a whole batch.
     function _isValidSignature(address signer, bytes32 digest, bytes calldata signature) internal view returns (bool) {
-        if (signer.code.length == 0) {
-            (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, signature);
-            return error == ECDSA.RecoverError.NoError && recovered == signer;
-        }
+        // The key's signature first, whatever code the account has: an EIP-7702 account cannot void the vouchers
+        // its key signed by attaching code.
+        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecover(digest, signature);
+        if (error == ECDSA.RecoverError.NoError && recovered == signer) return true;
+        if (signer.code.length == 0) return false;
         bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
         bool success;
         bytes32 answer;
@@ -742,6 +758,9 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         if (failure == EscrowSelfDealing.selector) revert EscrowSelfDealing(voucher.payer, voucher.nodeId);
         if (failure == EscrowUnknownNode.selector) revert EscrowUnknownNode(voucher.nodeId);
         if (failure == EscrowNodeNotServing.selector) revert EscrowNodeNotServing(voucher.nodeId);
+        if (failure == EscrowNodeDoesNotOffer.selector) {
+            revert EscrowNodeDoesNotOffer(voucher.nodeId, voucher.modelId, voucher.mode);
+        }
         if (failure == EscrowUnknownModel.selector) revert EscrowUnknownModel(voucher.modelId);
         if (failure == EscrowNothingOwed.selector) {
             revert EscrowNothingOwed(

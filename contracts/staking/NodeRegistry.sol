@@ -120,6 +120,11 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     }
 
     /// @inheritdoc INodeRegistry
+    function offers(uint256 nodeId, bytes32 modelId, Nodes.Mode mode) external view override returns (bool) {
+        return _serves[nodeId][modelId] && _nodes[nodeId].modes & _bit(mode) != 0;
+    }
+
+    /// @inheritdoc INodeRegistry
     function servesModel(uint256 nodeId, bytes32 modelId) external view override returns (bool) {
         return _serves[nodeId][modelId];
     }

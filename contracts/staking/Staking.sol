@@ -353,13 +353,21 @@ contract Staking is IStaking, AccessControl, Pausable {
         Stakes.Pool storage poolRef = own ? o.ownThawing : o.delegatedThawing;
         Stakes.Pool memory pool = poolRef;
 
-        // Check and effect
+        // Check and effect: what pending slashes do not lock can leave, even out of part of a request.
+        (uint256 free, uint256 locked, uint256 holding) = _freeOfLock(o, operator, own);
         uint256 count;
-        (amount, count) = _takeThawed(operator, pool, own ? o.ownThawingEpoch : o.delegatedThawingEpoch, maxRequests);
+        bool held;
+        (amount, count, held) = _takeThawed(
+            operator,
+            pool,
+            own ? o.ownThawingEpoch : o.delegatedThawingEpoch,
+            maxRequests,
+            free
+        );
+        require(amount > 0 || !held, StakingStakeLocked(locked, holding));
         poolRef.tokens = pool.tokens;
         poolRef.shares = pool.shares;
         totalThawingStake -= amount;
-        _checkLock(o, operator, own, amount);
 
         // Interaction
         if (amount > 0) TOKEN.safeTransfer(msg.sender, amount);
@@ -759,15 +767,14 @@ contract Staking is IStaking, AccessControl, Pausable {
         address operator,
         Stakes.Pool memory pool,
         uint32 epoch,
-        uint256 maxRequests
-    ) internal returns (uint256 amount, uint256 count) {
+        uint256 maxRequests,
+        uint256 free
+    ) internal returns (uint256 amount, uint256 count, bool held) {
         Stakes.ThawQueue storage queue = _thawQueues[operator][msg.sender];
         mapping(uint256 id => Stakes.ThawRequest) storage requests = _thawRequests[operator][msg.sender];
-        uint64 head = queue.head;
-        uint64 tail = queue.tail;
-        uint256 end = maxRequests == 0 || maxRequests > tail - head ? tail : head + maxRequests;
+        uint256 end = maxRequests == 0 || maxRequests > queue.tail - queue.head ? queue.tail : queue.head + maxRequests;
         uint64 nextThawingUntil;
-        for (uint256 id = head; id < end; ++id) {
+        for (uint256 id = queue.head; id < end; ++id) {
             Stakes.ThawRequest storage request = requests[id];
             uint64 until = request.thawingUntil;
             if (until == 0) continue;
@@ -778,6 +785,12 @@ contract Staking is IStaking, AccessControl, Pausable {
             if (request.epoch == epoch) {
                 // Rounds down: what is left in the pool stays at least proportional to the shares left.
                 uint256 value = _sharesToTokens(pool, request.shares);
+                if (value > free - amount) {
+                    // Pending slashes lock part of this request: its free part leaves, the rest stays thawed in it.
+                    amount += _takePart(pool, request, free - amount);
+                    held = true;
+                    break;
+                }
                 pool.tokens -= uint128(value);
                 pool.shares -= request.shares;
                 amount += value;
@@ -785,21 +798,41 @@ contract Staking is IStaking, AccessControl, Pausable {
             delete requests[id];
             ++count;
         }
-        require(count > 0, StakingNothingThawed(nextThawingUntil));
+        require(count > 0 || held, StakingNothingThawed(nextThawingUntil));
+        uint64 head = queue.head;
+        uint64 tail = queue.tail;
         while (head < tail && requests[head].thawingUntil == 0) ++head;
         queue.head = head;
     }
 
-    /// @dev Requires that a withdrawal of `amount` (already taken out of the books) leaves the stake that pending
-    /// slashes lock. The operator's own stake holds the lock first: the operator may not take out own stake the lock
-    /// needs, and a delegator is held back only when the whole slashable stake would fall below the lock.
-    function _checkLock(Stakes.Operator storage o, address operator, bool own, uint256 amount) internal view {
+    /// @dev Takes at most `part` out of a thawed request, in whole shares (rounded down), and returns its value.
+    function _takePart(
+        Stakes.Pool memory pool,
+        Stakes.ThawRequest storage request,
+        uint256 part
+    ) internal returns (uint256 value) {
+        uint128 shares = uint128(Math.mulDiv(part, pool.shares, pool.tokens));
+        value = _sharesToTokens(pool, shares);
+        pool.tokens -= uint128(value);
+        pool.shares -= shares;
+        request.shares -= shares;
+    }
+
+    /// @dev What a withdrawal may take out without touching the stake pending slashes lock (all of it when none is
+    /// pending), the lock, and the stake that holds it. The operator's own stake holds the lock first: the operator
+    /// may not take out own stake the lock needs, and a delegator is held back only by what the whole slashable stake
+    /// holds beyond the lock.
+    function _freeOfLock(
+        Stakes.Operator storage o,
+        address operator,
+        bool own
+    ) internal view returns (uint256 free, uint256 locked, uint256 holding) {
         uint256 pending = pendingSlashOf[operator];
-        if (pending == 0 || amount == 0) return;
-        uint256 slashableAfter = slashableStakeOf(operator);
-        uint256 locked = Math.min(pending, slashableAfter + amount);
-        uint256 holding = own ? uint256(o.ownActive) + o.ownThawing.tokens : slashableAfter;
-        require(holding >= locked, StakingStakeLocked(locked, holding));
+        if (pending == 0) return (type(uint256).max, 0, 0);
+        uint256 slashable = slashableStakeOf(operator);
+        locked = Math.min(pending, slashable);
+        holding = own ? uint256(o.ownActive) + o.ownThawing.tokens : slashable;
+        free = holding > locked ? holding - locked : 0;
     }
 
     /// @dev Removes `amount` from the operator's pending slashes; returns what stays pending.
