@@ -641,9 +641,6 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         if (node.operator == voucher.payer) return (split, node, EscrowSelfDealing.selector);
         // A node that is deregistered, jailed, or no longer covered by its operator's stake is not paid until it is.
         if (!node.serving) return (split, node, EscrowNodeNotServing.selector);
-        // Paid only for a model it lists, in a mode it offers: the royalty goes to the model that ran.
-        if (!NODES.offers(voucher.nodeId, voucher.modelId, voucher.mode))
-            return (split, node, EscrowNodeDoesNotOffer.selector);
         split.payer = voucher.payer;
         split.nodeId = voucher.nodeId;
         split.operator = node.operator;
@@ -655,6 +652,10 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
             (split.modelOwner, split.royaltyPpm) = (owner, royaltyPpm);
         } catch {
             return (split, node, EscrowUnknownModel.selector);
+        }
+        // Paid only for a model it lists, in a mode it offers: the royalty goes to the model that ran.
+        if (!NODES.offers(voucher.nodeId, voucher.modelId, voucher.mode)) {
+            return (split, node, EscrowNodeDoesNotOffer.selector);
         }
     }
 
