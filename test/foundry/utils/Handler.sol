@@ -12,6 +12,10 @@ abstract contract Handler is Test {
     /// moves through {warp} and never goes back between calls.
     uint256 public currentTime;
 
+    /// @notice The handler's block number, set at the start of every call like the clock; it moves through
+    /// {_nextBlock} (a commitment revealed in a later block).
+    uint256 public currentBlock;
+
     /// @notice Successful calls per action, for the campaign's report.
     mapping(bytes32 action => uint256 count) public calls;
 
@@ -23,10 +27,12 @@ abstract contract Handler is Test {
 
     constructor() {
         currentTime = block.timestamp;
+        currentBlock = block.number;
     }
 
     modifier tick(bytes32 action) {
         vm.warp(currentTime);
+        vm.roll(currentBlock);
         _;
         ++calls[action];
     }
@@ -38,6 +44,13 @@ abstract contract Handler is Test {
     }
 
     function maxWarp() public view virtual returns (uint256);
+
+    /// @dev Mines a block: 12 seconds later, one block higher.
+    function _nextBlock() internal {
+        currentTime += 12;
+        vm.warp(currentTime);
+        vm.roll(++currentBlock);
+    }
 
     function _check(bool condition, bytes32 category, string memory message) internal {
         if (condition) return;
