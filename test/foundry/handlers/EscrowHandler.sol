@@ -364,12 +364,9 @@ contract EscrowHandler is Handler {
         }
         if (r.nodeId == 0) {
             // An open request pays only an answer committed in an earlier block.
+            bytes32 commitment = escrow.fulfilmentCommitmentOf(id, nodeId, bytes32("output"), bytes32("proof"));
             vm.prank(operator);
-            escrow.commitFulfilment(
-                id,
-                nodeId,
-                escrow.fulfilmentCommitmentOf(id, nodeId, bytes32("output"), bytes32("proof"))
-            );
+            escrow.commitFulfilment(id, nodeId, commitment);
             _nextBlock();
             if (block.timestamp > r.deadline) return;
         }

@@ -39,14 +39,20 @@ abstract contract Handler is Test {
 
     /// @notice Lets time pass: up to `maxWarp()` seconds.
     function warp(uint256 secondsSeed) external tick("warp") {
-        currentTime += bound(secondsSeed, 1, maxWarp());
+        uint256 next = currentTime + bound(secondsSeed, 1, maxWarp());
+        _beforeTimeMoves(next);
+        currentTime = next;
         vm.warp(currentTime);
     }
+
+    /// @dev Called before the clock moves to `next`, with the state as it stood until then.
+    function _beforeTimeMoves(uint256 next) internal virtual {}
 
     function maxWarp() public view virtual returns (uint256);
 
     /// @dev Mines a block: 12 seconds later, one block higher.
     function _nextBlock() internal {
+        _beforeTimeMoves(currentTime + 12);
         currentTime += 12;
         vm.warp(currentTime);
         vm.roll(++currentBlock);
