@@ -136,7 +136,6 @@ contract AdversariesInvariants is Test {
     /// income it is owed: the fees its node earned from payers outside the coalition, its delegator's share of the
     /// fees credited to other operators, and (at most) its stake's share of the rewards stream; bonds, slashes and
     /// challenger shares all counted.
-    /// forge-config: long.invariant.runs = 50
     function invariant_coalitionNeverProfitsFromWrongRecords() public view {
         (uint256 size, , ) = handler.counts();
         uint256 value;
@@ -157,7 +156,6 @@ contract AdversariesInvariants is Test {
     /// staking's balance covers its books. And "events equal movements": for every decision, the challenger's
     /// balance moved by ChallengeResolved's toChallenger (and its bond), the supply fell by slashed - toChallenger, the
     /// operator's slashable stake by slashed, and StakeSlashed's parts add up to it.
-    /// forge-config: long.invariant.runs = 50
     function invariant_pendingChallengeKeepsItsStakeInStaking() public view {
         assertEq(handler.violations("lock"), 0, handler.firstViolation("lock"));
         assertEq(handler.violations("events"), 0, handler.firstViolation("events"));
@@ -183,7 +181,6 @@ contract AdversariesInvariants is Test {
     /// credit) plus its stake's share of the rewards stream while delegated. And "a delegator never pays a cut above
     /// what it accepted": every fee credited under a cut above a delegator's bound came from a cut scheduled after
     /// the delegation (seen coming for the whole delay), and no delegation went through above its bound.
-    /// forge-config: long.invariant.runs = 50
     function invariant_feesReachOnlyStakeThatWasThereUnderTheAcceptedCut() public view {
         assertEq(handler.violations("fees"), 0, handler.firstViolation("fees"));
         assertEq(handler.violations("cut"), 0, handler.firstViolation("cut"));
@@ -207,7 +204,6 @@ contract AdversariesInvariants is Test {
     /// with its operator covered it when signed", and "an honest node that fulfils a request it committed to is paid
     /// and credited with the record": the dishonest payer (overdrawn vouchers, thaws, withdrawals raced, self-dealing)
     /// and the copier (the honest answer, committed and fulfilled in the reveal's block and after) never take it.
-    /// forge-config: long.invariant.runs = 50
     function invariant_honestNodesArePaid() public view {
         assertEq(handler.violations("honestVoucher"), 0, handler.firstViolation("honestVoucher"));
         assertEq(handler.violations("honestNode"), 0, handler.firstViolation("honestNode"));
@@ -218,7 +214,6 @@ contract AdversariesInvariants is Test {
     /// @notice Token conservation: the total supply only falls, by exactly what slashes and protocol fees burned;
     /// every token is somewhere (staking, escrow, the proof registry's bonds, vesting, holders), and each contract's
     /// books match its balance.
-    /// forge-config: long.invariant.runs = 50
     function invariant_everyTokenIsAccountedFor() public view {
         assertEq(handler.violations("supply"), 0, handler.firstViolation("supply"));
         uint256 supply = s.token.totalSupply();

@@ -57,12 +57,14 @@ contract TokenVestingInvariants is Test {
     }
 
     /// @notice Design: "total supply is 1,000,000,000 OPG at genesis and only ever goes down (burns); nothing can mint."
+    /// forge-config: long.invariant.runs = 67
     function invariant_totalSupplyOnlyGoesDown() public view {
         _assertTotalSupplyOnlyGoesDown();
         _assertNothingMintsEveryTokenIsSomewhere();
     }
 
     /// @notice Design: "vesting holds exactly the sum of unreleased schedule amounts" (in the vault and its voting vaults).
+    /// forge-config: long.invariant.runs = 67
     function invariant_vestingHoldsExactlyUnreleased() public view {
         _assertVestingHoldsExactlyUnreleased();
         _assertLockedVotesFollowDelegation();
@@ -71,6 +73,7 @@ contract TokenVestingInvariants is Test {
 
     /// @notice Design: "for every schedule, at every time: released <= vested(t) <= total; vested is monotone in t;
     /// vested(t) equals the closed-form schedule; vested(end) == total" (and a revocation never takes what vested).
+    /// forge-config: long.invariant.runs = 67
     function invariant_releasedLeVestedLeTotalMonotoneClosedForm() public view {
         _assertReleasedLeVestedLeTotal();
         _assertVestedMonotoneInTime();
