@@ -86,6 +86,44 @@ contract FindingsTest is Test {
         );
     }
 
+    /// @notice Finding 1, continued: with everything locked, an upheld slash that empties the operator's thawing pool
+    /// but for its dust (less than a billionth of a token per share) sweeps the dust too, while the lock falls only by
+    /// the slash: `lockedStakeOf` ends above `slashableStakeOf`, and no delegator can withdraw until every challenge
+    /// closes. Own stake 10,000 OPG, delegated 190,000 OPG - 1e14 wei, so that each 5% lock is 5e12 wei short of the
+    /// own stake, which the operator unstakes after the locks; the arbiter upholds one challenge.
+    function test_finding_lockAboveSlashableAfterDustSweep() public {
+        address op = address(0x0BE7A70E1);
+        address d = address(0xDE1E9A7E1);
+        s.token.transfer(op, 10_000e18);
+        s.token.transfer(d, 190_000e18);
+        vm.prank(op);
+        s.token.approve(address(s.staking), type(uint256).max);
+        vm.prank(d);
+        s.token.approve(address(s.staking), type(uint256).max);
+        bytes32[] memory served = new bytes32[](1);
+        served[0] = model;
+        vm.startPrank(op);
+        s.staking.stake(10_000e18);
+        uint256 node = s.nodes.registerNode(
+            Nodes.NodeParams("ipfs://node", 1, bytes32(0), 8, [uint80(1e18), 0, 0]),
+            served
+        );
+        vm.stopPrank();
+        vm.prank(d);
+        s.staking.delegate(op, 190_000e18 - 1e14, 1_000_000);
+
+        bytes32[] memory ids = _lockEverything(op, node, 1_000);
+        vm.prank(op);
+        s.staking.unstake(10_000e18);
+        s.proofs.resolveChallenge(ids[0], true);
+
+        uint256 locked = s.staking.lockedStakeOf(op);
+        uint256 slashable = s.staking.slashableStakeOf(op);
+        assertEq(slashable, 190_000e18 - 1e14, "the slash took all the own stake, its dust swept");
+        assertTrue(locked > slashable, "lockedStakeOf > slashableStakeOf");
+        assertEq(locked - slashable, 5e12, "by the dust swept");
+    }
+
     /// @notice Finding 2 (observation): a payer that owns the model raises its royalty after signing; a voucher
     /// redeemed once the increase applies (7 days later, well within the 30-day withdrawal thaw and the voucher's
     /// life) pays the node less than the terms it was signed under, and the difference goes back to the payer. The
@@ -125,13 +163,17 @@ contract FindingsTest is Test {
 
     /// @dev The operator commits twenty right records and its sockpuppet challenges each on the arbiter path.
     function _lockEverything(uint256 from) internal returns (bytes32[] memory ids) {
+        return _lockEverything(operator, nodeId, from);
+    }
+
+    function _lockEverything(address op, uint256 node, uint256 from) internal returns (bytes32[] memory ids) {
         ids = new bytes32[](20);
         for (uint256 i; i < 20; ++i) {
             Proofs.Record memory r = _record(from + i);
-            vm.prank(operator);
-            s.proofs.commitRecord(nodeId, r);
+            vm.prank(op);
+            s.proofs.commitRecord(node, r);
             vm.prank(puppet);
-            ids[i] = s.proofs.challenge(nodeId, bytes32(0), r, new bytes32[](0), "no evidence");
+            ids[i] = s.proofs.challenge(node, bytes32(0), r, new bytes32[](0), "no evidence");
         }
     }
 
