@@ -2,9 +2,10 @@
 Foundry invariant campaigns and fuzz tests (test/foundry, short profile)
 ├── forge test (10 runs x 100 calls per invariant, every invariant checked after every call; 256 runs per fuzz test)
 │   └── it passes: every suite, every invariant, every fuzz test (else: forge's reasons, counterexamples and output)
-├── it reports the three invariant suites and the fuzz suite, with each invariant of shared/DESIGN.md by name
+├── it reports the four invariant suites, the fuzz suite and the findings, with each invariant by name
 ├── every invariant campaign made its calls (runs x depth), and every handler function was called
-└── every fuzz test ran its 256 runs
+├── every fuzz test ran its 256 runs
+└── the findings' reproductions pass
 */
 
 import { expect } from "chai";
@@ -18,6 +19,8 @@ const INVARIANTS: Record<string, string[]> = {
     "invariant_vestingHoldsExactlyUnreleased",
   ],
   StakingInvariants: [
+    "invariant_delegatorNeverAcceptsACutAboveItsBound",
+    "invariant_pendingChallengeKeepsItsStakeInStaking",
     "invariant_slashedOperatorLosesExactlyTheSlash",
     "invariant_stakingHoldsExactlyStakedPlusThawing",
     "invariant_totalSupplyOnlyGoesDown",
@@ -29,12 +32,20 @@ const INVARIANTS: Record<string, string[]> = {
     "invariant_voucherPaysAtMostItsCumulativeAmountOnce",
     "invariant_withdrawalNeverTakesFundsOwedForEarlierVouchers",
   ],
+  AdversariesInvariants: [
+    "invariant_coalitionNeverProfitsFromWrongRecords",
+    "invariant_everyTokenIsAccountedFor",
+    "invariant_feesReachOnlyStakeThatWasThereUnderTheAcceptedCut",
+    "invariant_honestNodesArePaid",
+    "invariant_pendingChallengeKeepsItsStakeInStaking",
+  ],
 };
 /** The handler functions each suite targets (forge's metrics name them "Handler.function"). */
 const HANDLER_FUNCTIONS: Record<string, number> = {
   TokenVestingInvariants: 14,
-  StakingInvariants: 19,
-  EscrowInvariants: 17,
+  StakingInvariants: 20,
+  EscrowInvariants: 19,
+  AdversariesInvariants: 26,
 };
 const SHORT = { runs: 10, depth: 100, fuzzRuns: 256 };
 
@@ -52,9 +63,9 @@ describe("Foundry invariant campaigns and fuzz tests (short profile)", function 
     if (!run.ok) expect.fail(`forge failed (exit code ${run.exitCode}):\n${formatRun(run)}`);
   });
 
-  it("reports the three invariant suites and the fuzz suite, each invariant by name", function () {
+  it("reports the four invariant suites, the fuzz suite and the findings, each invariant by name", function () {
     const names = run.suites.map((s) => s.suite);
-    expect(names).to.have.members([...Object.keys(INVARIANTS), "MathEdgesFuzz"]);
+    expect(names).to.have.members([...Object.keys(INVARIANTS), "MathEdgesFuzz", "FindingsTest"]);
     for (const [suite, invariants] of Object.entries(INVARIANTS)) {
       const found = run.suites.find((s) => s.suite === suite)!;
       expect(
@@ -90,5 +101,15 @@ describe("Foundry invariant campaigns and fuzz tests (short profile)", function 
       expect(t.kind, t.name).to.equal("fuzz");
       expect(t.runs, t.name).to.equal(SHORT.fuzzRuns);
     }
+  });
+
+  it("the findings' reproductions pass", function () {
+    const findings = run.suites.find((s) => s.suite === "FindingsTest")!;
+    expect(findings.tests.map((t) => t.name)).to.have.members([
+      "test_finding_lockAboveSlashableAfterDustSweep",
+      "test_finding_operatorLocksItsDelegatorsForFree",
+      "test_finding_payerOwnedRoyaltyRaisedAfterSigning",
+    ]);
+    expect(findings.tests.every((t) => t.passed)).to.equal(true);
   });
 });

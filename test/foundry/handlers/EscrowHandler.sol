@@ -162,20 +162,48 @@ contract EscrowHandler is Handler {
         deposited[payer] += amount;
     }
 
-    function thaw(uint256 payerSeed, uint256 amount) external tick("thaw") channelsHold {
+    /// @notice A payer moves part of its free balance into its escrow with an operator (never itself).
+    function fundEscrow(uint256 payerSeed, uint256 opSeed, uint256 amount) external tick("fundEscrow") channelsHold {
         address payer = _pick(payers, payerSeed);
-        amount = bound(amount, 0, escrow.getAccount(payer).balance);
+        address op = _pick(operators, opSeed);
+        uint256 free = escrow.balanceOf(payer);
+        if (op == payer || free == 0) return;
+        amount = bound(amount, 1, free);
+        uint256 before = escrow.getEscrow(payer, op).balance;
         vm.prank(payer);
-        escrow.thaw(amount);
+        escrow.fundEscrow(op, amount);
+        _check(escrow.getEscrow(payer, op).balance == before + amount, "withdraw", "funding moved other than asked");
     }
 
-    function withdraw(uint256 payerSeed) external tick("withdraw") channelsHold {
+    /// @notice A payer takes part of its free balance out at once.
+    function withdrawBalance(uint256 payerSeed, uint256 amount) external tick("withdrawBalance") channelsHold {
         address payer = _pick(payers, payerSeed);
-        Payments.Account memory a = escrow.getAccount(payer);
+        uint256 free = escrow.balanceOf(payer);
+        if (free == 0) return;
+        amount = bound(amount, 1, free);
+        uint256 before = token.balanceOf(payer);
+        vm.prank(payer);
+        escrow.withdrawBalance(amount);
+        _check(token.balanceOf(payer) == before + amount, "withdraw", "withdrawBalance paid other than asked");
+        withdrawn[payer] += amount;
+    }
+
+    function thaw(uint256 payerSeed, uint256 opSeed, uint256 amount) external tick("thaw") channelsHold {
+        address payer = _pick(payers, payerSeed);
+        address op = _pick(operators, opSeed);
+        amount = bound(amount, 0, escrow.getEscrow(payer, op).balance);
+        vm.prank(payer);
+        escrow.thaw(op, amount);
+    }
+
+    function withdraw(uint256 payerSeed, uint256 opSeed) external tick("withdraw") channelsHold {
+        address payer = _pick(payers, payerSeed);
+        address op = _pick(operators, opSeed);
+        Payments.Account memory a = escrow.getEscrow(payer, op);
         if (a.thawEndsAt == 0 || block.timestamp < a.thawEndsAt) return;
         uint256 before = token.balanceOf(payer);
         vm.prank(payer);
-        uint256 amount = escrow.withdraw();
+        uint256 amount = escrow.withdraw(op);
         _check(amount == a.thawing, "withdraw", "withdraw paid other than what was left of the thaw");
         _check(token.balanceOf(payer) == before + amount, "withdraw", "the payer got other than withdraw said");
         withdrawn[payer] += amount;
@@ -231,7 +259,7 @@ contract EscrowHandler is Handler {
         }
         uint256 expected = _expectedPaid(v);
         if (expected == 0) return;
-        Books memory before = _books(v.nodeId, v.modelId);
+        Books memory before = _books(v.nodeId, v.modelId, v.issuedAt);
         vm.prank(_pick(payers, callerSeed));
         uint256 paid = escrow.redeem(v, sv.signature);
         _check(paid == expected, "voucher", "redeem paid other than min(owed, available)");
@@ -249,18 +277,19 @@ contract EscrowHandler is Handler {
             (vs[i], sigs[i]) = (sv.voucher, sv.signature);
         }
         uint256[] memory balances = new uint256[](payers.length);
-        for (uint256 p; p < payers.length; ++p) balances[p] = escrow.getAccount(payers[p]).balance;
+        for (uint256 p; p < payers.length; ++p) balances[p] = _escrowed(payers[p]);
         uint256 owedBefore = _owedTotal();
         uint256 paid = escrow.redeemBatch(vs, sigs);
         uint256 sum;
         for (uint256 p; p < payers.length; ++p) {
-            uint256 spent = balances[p] - escrow.getAccount(payers[p]).balance;
+            uint256 spent = balances[p] - _escrowed(payers[p]);
             gross[payers[p]] += spent;
             sum += spent;
         }
         _check(sum == paid, "voucher", "a batch took from payers other than it paid");
         _check(_owedTotal() == owedBefore + paid, "split", "a batch's splits do not add up to what it paid");
         ghostGross += paid;
+        ghostNodeFeesCollected = staking.feesDistributed();
     }
 
     /// @notice A stored voucher signed for another chain or another contract, or with a field changed after
@@ -297,7 +326,7 @@ contract EscrowHandler is Handler {
     ) external tick("postRequest") channelsHold {
         if (requestIds.length >= MAX_REQUESTS) return;
         address payer = _pick(payers, payerSeed);
-        uint256 available = escrow.availableOf(payer);
+        uint256 available = escrow.balanceOf(payer);
         if (available == 0) return;
         feeCap = bound(feeCap, 1, available);
         nodeChoice %= nodeIds.length + 1;
@@ -307,7 +336,7 @@ contract EscrowHandler is Handler {
             keccak256(abi.encode("input", feeCap)),
             tee ? Nodes.Mode.Tee : Nodes.Mode.None,
             feeCap,
-            uint64(block.timestamp + bound(deadline, 1, 2 days)),
+            uint64(block.timestamp + bound(deadline, 1, 1 days)),
             nodeChoice == 0 ? 0 : nodeIds[nodeChoice - 1]
         );
         requestIds.push(id);
@@ -333,16 +362,24 @@ contract EscrowHandler is Handler {
             } catch {}
             return;
         }
-        Books memory before = _books(nodeId, r.modelId);
-        uint256 balance = escrow.getAccount(r.payer).balance;
+        if (r.nodeId == 0) {
+            // An open request pays only an answer committed in an earlier block.
+            bytes32 commitment = escrow.fulfilmentCommitmentOf(id, nodeId, bytes32("output"), bytes32("proof"));
+            vm.prank(operator);
+            escrow.commitFulfilment(id, nodeId, commitment);
+            _nextBlock();
+            if (block.timestamp > r.deadline) return;
+        }
+        Books memory before = _books(nodeId, r.modelId, r.postedAt);
+        uint256 balance = escrow.balanceOf(r.payer);
         vm.startPrank(operator);
         nodes.heartbeat(nodeId);
         escrow.fulfil(id, nodeId, bytes32("output"), bytes32("proof"));
         vm.stopPrank();
         ++fulfilled[id];
-        _check(escrow.getAccount(r.payer).balance == balance + r.feeCap - price, "request", "refund != cap - price");
+        _check(escrow.balanceOf(r.payer) == balance + r.feeCap - price, "request", "refund != cap - price");
         _check(
-            proofs.getRecord(escrow.requestInferenceId(id)).nodeId == nodeId,
+            proofs.getRecord(nodeId, escrow.requestInferenceId(id)).challengeableUntil != 0,
             "request",
             "no proof record for the fulfilled request"
         );
@@ -354,24 +391,25 @@ contract EscrowHandler is Handler {
         uint256 id = requestIds[requestSeed % requestIds.length];
         Payments.Request memory r = escrow.getRequest(id);
         if (r.status != Payments.RequestStatus.Open || block.timestamp <= r.deadline) return;
-        uint256 balance = escrow.getAccount(r.payer).balance;
+        uint256 balance = escrow.balanceOf(r.payer);
         escrow.reclaim(id);
         ++reclaimed[id];
-        _check(escrow.getAccount(r.payer).balance == balance + r.feeCap, "request", "reclaim refunded other than cap");
+        _check(escrow.balanceOf(r.payer) == balance + r.feeCap, "request", "reclaim refunded other than cap");
     }
 
     /*//////////////////////////////////////////////////////////////////////////
                                     COLLECTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    function collectNodeFees(uint256 opSeed) external tick("collectNodeFees") channelsHold {
+    /// @notice An operator claims the node fees (and rewards) credited to it in staking.
+    function claimNodeFees(uint256 opSeed) external tick("claimNodeFees") channelsHold {
         address op = _pick(operators, opSeed);
-        uint256 owed = escrow.nodeFeesOf(op);
+        uint256 owed = staking.claimableRewards(op, op);
         if (owed == 0) return;
-        uint256 fees = staking.feesDistributed();
-        uint256 amount = escrow.collectNodeFees(op);
-        _check(amount == owed && staking.feesDistributed() == fees + amount, "collect", "node fees not all staked");
-        ghostNodeFeesCollected += amount;
+        uint256 before = token.balanceOf(op);
+        vm.prank(op);
+        uint256 amount = staking.claimRewards(op);
+        _check(amount == owed && token.balanceOf(op) == before + amount, "collect", "claim paid other than owed");
     }
 
     function collectRoyalties(uint256 ownerSeed) external tick("collectRoyalties") channelsHold {
@@ -420,7 +458,9 @@ contract EscrowHandler is Handler {
         uint256 redeemed = escrow.redeemedOf(v.payer, v.nodeId, v.modelId, v.mode);
         if (v.cumulativeAmount <= redeemed) return 0;
         uint256 owed = v.cumulativeAmount - redeemed;
-        Payments.Account memory a = escrow.getAccount(v.payer);
+        (address op, bool serving) = nodes.nodeOperatorOf(v.nodeId);
+        if (!serving) return 0;
+        Payments.Account memory a = escrow.getEscrow(v.payer, op);
         // A voucher signed before the thaw began may take the thawing funds too; a newer one may not.
         uint256 available = v.issuedAt < a.thawStartedAt ? a.balance : a.balance - a.thawing;
         return owed < available ? owed : available;
@@ -432,13 +472,13 @@ contract EscrowHandler is Handler {
         } catch {}
     }
 
-    function _books(uint256 nodeId, bytes32 modelId) internal view returns (Books memory b) {
+    function _books(uint256 nodeId, bytes32 modelId, uint64 agreedAt) internal view returns (Books memory b) {
         (b.operator, ) = nodes.nodeOperatorOf(nodeId);
         uint32 royaltyPpm;
         (b.owner, royaltyPpm) = models.royaltyOf(modelId);
         b.royaltyPpm = royaltyPpm;
-        b.feePpm = escrow.protocolFeePpm();
-        b.nodeFees = escrow.nodeFeesOf(b.operator);
+        b.feePpm = escrow.protocolFeeFor(agreedAt);
+        b.nodeFees = staking.feesDistributed();
         b.royalties = escrow.royaltiesOf(b.owner);
         b.protocolFees = escrow.protocolFeesPending();
     }
@@ -447,17 +487,22 @@ contract EscrowHandler is Handler {
     function _afterPayment(address payer, Books memory before, uint256 paid) internal {
         uint256 fee = (paid * before.feePpm) / PPM;
         uint256 royalty = (paid * before.royaltyPpm) / PPM;
-        uint256 nodeShare = escrow.nodeFeesOf(before.operator) - before.nodeFees;
+        uint256 nodeShare = staking.feesDistributed() - before.nodeFees;
         _check(escrow.protocolFeesPending() - before.protocolFees == fee, "split", "protocol fee != gross * fee");
         _check(escrow.royaltiesOf(before.owner) - before.royalties == royalty, "split", "royalty != gross * royalty");
         _check(nodeShare + fee + royalty == paid, "split", "node + royalty + fee != gross");
         gross[payer] += paid;
         ghostGross += paid;
+        ghostNodeFeesCollected += nodeShare;
+    }
+
+    /// @dev What a payer holds in its escrows with every operator.
+    function _escrowed(address payer) internal view returns (uint256 sum) {
+        for (uint256 i; i < operators.length; ++i) sum += escrow.getEscrow(payer, operators[i]).balance;
     }
 
     function _owedTotal() internal view returns (uint256 sum) {
-        sum = escrow.protocolFeesPending();
-        for (uint256 i; i < operators.length; ++i) sum += escrow.nodeFeesOf(operators[i]);
+        sum = escrow.protocolFeesPending() + staking.feesDistributed();
         for (uint256 i; i < owners.length; ++i) sum += escrow.royaltiesOf(owners[i]);
     }
 

@@ -9,34 +9,23 @@ import {Stakes} from "@opg/types/Stakes.sol";
 import {Nodes} from "@opg/types/Nodes.sol";
 import {Proofs} from "@opg/types/Proofs.sol";
 
-import {Handler} from "../utils/Handler.sol";
+import {Disputes} from "../utils/Disputes.sol";
 import {System} from "../utils/System.sol";
 
 /// @notice Drives staking, nodes and the dispute path: stake, unstake, delegate, undelegate, withdraw, claim, node fees
 /// paid in, cut changes; nodes registered, seen, retired and jailed; proof records and batch roots committed and
 /// challenged, challenges upheld (slashing) or rejected by the arbiter or decided at once by a verifier; governance
 /// moving parameters within their bounds; time passing. It is the arbiter, the jailer and the admin.
-contract StakingHandler is Handler {
+contract StakingHandler is Disputes {
     uint256 internal constant PPM = 1_000_000;
     uint256 public constant MAX_RECORDS = 64;
 
     struct Record {
+        uint256 nodeId;
         Proofs.Record record;
         bytes32 root;
         bytes32 sibling;
         bytes evidence;
-    }
-
-    /// @dev What a slash is checked against: everyone's slashable stake, balances and supply, before it.
-    struct Snapshot {
-        uint256[] slashable;
-        uint256 challengerBalance;
-        uint256 operatorBalance;
-        uint256 supply;
-        uint256 bound;
-        uint256 expected;
-        uint256 challengerShare;
-        uint256 epochs;
     }
 
     OPG public immutable token;
@@ -44,6 +33,7 @@ contract StakingHandler is Handler {
     NodeRegistry public immutable nodes;
     ProofRegistry public immutable proofs;
     address public immutable challenger;
+    address public immutable feeSource;
     bytes32 public immutable teeMeasurement;
     bytes32[] internal _models;
 
@@ -61,11 +51,6 @@ contract StakingHandler is Handler {
     mapping(address account => uint256 amount) public claimed;
     uint256 public ghostClaimed;
     uint256 public ghostFees;
-    uint256 public ghostBurned;
-    uint256 public ghostSlashed;
-    uint256 public ghostDustSwept;
-    uint256 public ghostSlashes;
-    uint256 public ghostBonds;
     /// @dev Actions that price shares (delegate, undelegate, unstake into a thawing pool): each rounds down, and the
     /// wei it leaves in a pool belongs to the pool's other holders.
     uint256 public ghostShareActions;
@@ -87,6 +72,7 @@ contract StakingHandler is Handler {
         for (uint256 i; i < operators_.length; ++i) stakers.push(operators_[i]);
         for (uint256 i; i < delegators_.length; ++i) stakers.push(delegators_[i]);
         challenger = challenger_;
+        feeSource = address(s.escrow);
         _models = models_;
         teeMeasurement = teeMeasurement_;
     }
@@ -127,8 +113,16 @@ contract StakingHandler is Handler {
         if (!o.staked || balance < minimum || (o.delegated.tokens == 0 && o.delegated.shares > 0)) return;
         amount = bound(amount, minimum, balance);
         if (o.delegated.shares > 0 && (amount * o.delegated.shares) / o.delegated.tokens == 0) return;
+        // The cut a delegator accepts: mostly anything, sometimes a bound the operator's cut may break.
+        uint32 maxCut = amount % 3 == 0 ? uint32(amount % (PPM + 1)) : uint32(PPM);
+        uint32 cut = o.pendingCutAt != 0 && o.pendingCutPpm > o.cutPpm ? o.pendingCutPpm : o.cutPpm;
         vm.prank(d);
-        staking.delegate(op, amount);
+        try staking.delegate(op, amount, maxCut) {
+            _check(cut <= maxCut, "cut", "a delegation went through under a cut above what it accepted");
+        } catch {
+            _check(cut > maxCut, "cut", "a delegation within its accepted cut was refused");
+            return;
+        }
         deposited[d] += amount;
         ++ghostShareActions;
     }
@@ -176,10 +170,12 @@ contract StakingHandler is Handler {
         ghostClaimed += amount;
     }
 
-    /// @notice Node fees paid in, as the payments escrow does.
-    function distributeFees(uint256 opSeed, uint256 amount) external tick("distributeFees") {
+    /// @notice Node fees paid in, as the payments escrow (staking's fee source) does: credited, then sent.
+    function creditFees(uint256 opSeed, uint256 amount) external tick("creditFees") {
         amount = bound(amount, 1, 1_000_000e18);
-        staking.distributeFees(_pick(operators, opSeed), amount);
+        vm.prank(feeSource);
+        staking.creditFees(_pick(operators, opSeed), amount);
+        token.transfer(address(staking), amount);
         ghostFees += amount;
     }
 
@@ -216,7 +212,9 @@ contract StakingHandler is Handler {
         for (uint256 i; i < operators.length; ++i) {
             address candidate = operators[(opSeed + i) % operators.length];
             uint256 required = nodes.requiredStakeOf(candidate) + nodes.minimumStake(Nodes.Mode(top));
-            if (staking.activeStakeOf(candidate) >= required) {
+            (uint256 own, ) = staking.stakeOf(candidate);
+            uint256 requiredOwn = nodes.requiredOwnStakeOf(candidate) + nodes.minimumOwnStake();
+            if (staking.activeStakeOf(candidate) >= required && own >= requiredOwn) {
                 op = candidate;
                 break;
             }
@@ -263,6 +261,7 @@ contract StakingHandler is Handler {
         (, bool serving) = nodes.nodeOperatorOf(id);
         if (!serving || _records.length >= MAX_RECORDS) return;
         Record storage r = _newRecord(seed);
+        r.nodeId = id;
         vm.prank(op);
         proofs.commitRecord(id, r.record);
     }
@@ -279,57 +278,70 @@ contract StakingHandler is Handler {
         bytes32 root =
             leafA < leafB ? keccak256(abi.encodePacked(leafA, leafB)) : keccak256(abi.encodePacked(leafB, leafA));
         (a.root, a.sibling, b.root, b.sibling) = (root, leafB, root, leafA);
+        (a.nodeId, b.nodeId) = (id, id);
         vm.prank(op);
         proofs.commitBatch(id, root, 2, "ipfs://batch");
     }
 
     /// @notice Challenges a record: with its evidence (a ZK record is then decided at once by the verifier) or not
-    /// (the arbiter decides later).
+    /// (the arbiter decides later, with the slash fixed now locked in staking).
     function challenge(uint256 recordSeed, bool withEvidence) external tick("challenge") {
         if (_records.length == 0) return;
         Record storage r = _records[recordSeed % _records.length];
-        bytes32 leaf = proofs.leafOf(r.record);
-        bytes32 id = keccak256(abi.encode(r.root, leaf));
-        if (proofs.getChallenge(id).status != Proofs.ChallengeStatus.None) return;
+        bytes32 key = proofs.recordKeyOf(r.nodeId, r.root, proofs.leafOf(r.record));
+        bytes32 id = keccak256(abi.encode(key, challenger));
+        if (proofs.getChallenge(id).status != Proofs.ChallengeStatus.None || proofs.getDispute(key).settled) return;
         uint256 closedAt =
             r.root == bytes32(0)
-                ? proofs.getRecord(r.record.inferenceId).challengeableUntil
-                : proofs.getCommitment(r.root).challengeableUntil;
+                ? proofs.getRecord(r.nodeId, r.record.inferenceId).challengeableUntil
+                : proofs.getCommitment(r.nodeId, r.root).challengeableUntil;
         if (block.timestamp > closedAt) return;
         bytes32[] memory proof = new bytes32[](r.root == bytes32(0) ? 0 : 1);
         if (proof.length == 1) proof[0] = r.sibling;
-        uint64 nodeId =
-            r.root == bytes32(0)
-                ? uint64(proofs.getRecord(r.record.inferenceId).nodeId)
-                : proofs.getCommitment(r.root).nodeId;
-        (address op, ) = nodes.nodeOperatorOf(nodeId);
-        Snapshot memory before = _snapshot(op);
+        (address op, ) = nodes.nodeOperatorOf(r.nodeId);
+        Before memory before = _before(op, challenger);
+        uint256 bound_ = (before.slashable * staking.maxSlashPpm()) / PPM;
+        vm.recordLogs();
         vm.prank(challenger);
-        proofs.challenge(r.root, r.record, proof, withEvidence ? r.evidence : bytes("no evidence"));
+        proofs.challenge(r.nodeId, r.root, r.record, proof, withEvidence ? r.evidence : bytes("no evidence"));
         Proofs.Challenge memory c = proofs.getChallenge(id);
-        // The bond is in the registry until the challenge is decided.
+        _check(c.lockedStake <= bound_, "slashBound", "a lock above maxSlashPpm of the slashable stake");
         if (c.status == Proofs.ChallengeStatus.Pending) {
+            vm.getRecordedLogs();
             pendingChallenges.push(id);
             ghostBonds += c.bond;
             _check(token.balanceOf(challenger) + c.bond == before.challengerBalance, "bond", "bond not taken");
         } else {
-            _afterDecision(op, c, before, true);
+            _afterDecision(c, before, _said(id, op), true);
         }
     }
 
+    /// @notice The arbiter decides a pending challenge before its deadline.
     function resolve(uint256 challengeSeed, bool upheld) external tick("resolve") {
+        _close(challengeSeed, upheld, false);
+    }
+
+    /// @notice Anyone closes a pending challenge the arbiter left past its deadline.
+    function expire(uint256 challengeSeed) external tick("expire") {
+        _close(challengeSeed, false, true);
+    }
+
+    function _close(uint256 challengeSeed, bool upheld, bool expiring) internal {
         uint256 count = pendingChallenges.length;
         if (count == 0) return;
         uint256 index = challengeSeed % count;
         bytes32 id = pendingChallenges[index];
         Proofs.Challenge memory c = proofs.getChallenge(id);
+        if (expiring != (block.timestamp > c.decideBy)) return;
         (address op, ) = nodes.nodeOperatorOf(c.nodeId);
-        Snapshot memory before = _snapshot(op);
-        proofs.resolveChallenge(id, upheld);
+        Before memory before = _before(op, challenger);
+        vm.recordLogs();
+        if (expiring) proofs.expireChallenge(id);
+        else proofs.resolveChallenge(id, upheld);
         pendingChallenges[index] = pendingChallenges[count - 1];
         pendingChallenges.pop();
         ghostBonds -= c.bond;
-        _afterDecision(op, proofs.getChallenge(id), before, false);
+        _afterDecision(proofs.getChallenge(id), before, _said(id, op), false);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -369,68 +381,16 @@ contract StakingHandler is Handler {
         r.record.proofHash = keccak256(r.evidence);
     }
 
-    function _snapshot(address op) internal view returns (Snapshot memory s) {
-        s.slashable = new uint256[](operators.length);
-        for (uint256 i; i < operators.length; ++i) s.slashable[i] = staking.slashableStakeOf(operators[i]);
-        uint256 slashable = staking.slashableStakeOf(op);
-        s.challengerBalance = token.balanceOf(challenger);
-        s.operatorBalance = token.balanceOf(op);
-        s.supply = token.totalSupply();
-        s.bound = (slashable * staking.maxSlashPpm()) / PPM;
-        uint256 asked = (slashable * proofs.slashPpm()) / PPM;
-        s.expected = asked < s.bound ? asked : s.bound;
-        s.challengerShare = staking.challengerSharePpm();
-        s.epochs = _epochs(op);
+    function _token() internal view override returns (OPG) {
+        return token;
     }
 
-    function _epochs(address op) internal view returns (uint256) {
-        Stakes.Operator memory o = staking.getOperator(op);
-        return uint256(o.ownThawingEpoch) + o.delegatedThawingEpoch;
+    function _staking() internal view override returns (Staking) {
+        return staking;
     }
 
-    /// @dev A decided challenge: an upheld one took exactly the expected slash from the node's operator alone (plus
-    /// the dust of a thawing pool it emptied), paid the challenger its share and its bond back, and burned the rest;
-    /// a rejected one paid the bond to the operator and moved nothing else.
-    function _afterDecision(
-        address op,
-        Proofs.Challenge memory c,
-        Snapshot memory before,
-        bool bondJustTaken
-    ) internal {
-        uint256 bondIn = bondJustTaken ? c.bond : 0;
-        uint256 opIndex = type(uint256).max;
-        for (uint256 i; i < operators.length; ++i) {
-            uint256 nowSlashable = staking.slashableStakeOf(operators[i]);
-            if (operators[i] == op) {
-                opIndex = i;
-                continue;
-            }
-            _check(nowSlashable == before.slashable[i], "slash", "another operator's stake changed");
-        }
-        if (c.status == Proofs.ChallengeStatus.Rejected) {
-            _check(token.balanceOf(op) == before.operatorBalance + c.bond, "slash", "bond not paid to the operator");
-            _check(token.totalSupply() == before.supply, "slash", "a rejected challenge burned");
-            _check(staking.slashableStakeOf(op) == before.slashable[opIndex], "slash", "a rejected challenge slashed");
-            return;
-        }
-        uint256 taken = before.slashable[opIndex] - staking.slashableStakeOf(op);
-        uint256 toChallenger = before.expected == 0 ? 0 : (before.expected * before.challengerShare) / PPM;
-        _check(taken >= before.expected, "slash", "the operator lost less than the slash");
-        if (taken > before.expected) {
-            // Only the dust of a thawing pool the slash emptied, which starts a new epoch.
-            _check(_epochs(op) > before.epochs, "slash", "the operator lost more than the slash, no pool swept");
-            ghostDustSwept += taken - before.expected;
-        }
-        _check(before.expected <= before.bound, "slashBound", "slash above maxSlashPpm of the slashable stake");
-        _check(
-            token.balanceOf(challenger) + bondIn == before.challengerBalance + toChallenger + c.bond,
-            "slash",
-            "the challenger got other than its share and its bond"
-        );
-        _check(token.totalSupply() + taken - toChallenger == before.supply, "slash", "burned other than the rest");
-        ghostBurned += taken - toChallenger;
-        ghostSlashed += taken;
-        ++ghostSlashes;
+    function _proofs() internal view override returns (ProofRegistry) {
+        return proofs;
     }
 
     /*//////////////////////////////////////////////////////////////////////////

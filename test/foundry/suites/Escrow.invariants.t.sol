@@ -9,7 +9,7 @@ import {System, SystemDeploy} from "../utils/System.sol";
 import {EscrowHandler} from "../handlers/EscrowHandler.sol";
 
 /// @title Escrow, payments and proofs invariants
-/// @notice shared/DESIGN.md: "escrow holds exactly the sum of payer balances (plus locked request fees)", "a voucher
+/// @notice the design: "escrow holds exactly the sum of payer balances (plus locked request fees)", "a voucher
 /// pays at most its cumulative amount once: redeemed(payer, node) never decreases and never exceeds the largest
 /// signed cumulative amount; a voucher for another chain or contract never pays", "a payer's withdrawal never takes
 /// funds owed to a node for a voucher signed before the thaw began", "a request pays its node at most once, or
@@ -56,11 +56,15 @@ contract EscrowInvariants is Test {
             vm.prank(payer);
             s.token.approve(address(s.escrow), type(uint256).max);
         }
-        // Runs start with money in every account.
-        for (uint256 i; i < 3; ++i) handler.deposit(i, false, 100_000e18);
+        // Runs start with money in every account, and in every escrow a payer may have.
+        for (uint256 i; i < 3; ++i) {
+            handler.deposit(i, false, 100_000e18);
+            handler.fundEscrow(i, 0, 40_000e18);
+            handler.fundEscrow(i, 1, 40_000e18);
+        }
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](20);
+        bytes4[] memory selectors = new bytes4[](22);
         selectors[0] = handler.deposit.selector;
         selectors[1] = handler.depositWithPermit.selector;
         selectors[2] = handler.thaw.selector;
@@ -72,7 +76,7 @@ contract EscrowInvariants is Test {
         selectors[8] = handler.postRequest.selector;
         selectors[9] = handler.fulfil.selector;
         selectors[10] = handler.reclaim.selector;
-        selectors[11] = handler.collectNodeFees.selector;
+        selectors[11] = handler.claimNodeFees.selector;
         selectors[12] = handler.collectRoyalties.selector;
         selectors[13] = handler.flushProtocolFees.selector;
         selectors[14] = handler.setRoyalty.selector;
@@ -81,6 +85,8 @@ contract EscrowInvariants is Test {
         selectors[17] = handler.signVoucher.selector; // vouchers twice as often: they are most of the traffic
         selectors[18] = handler.redeem.selector;
         selectors[19] = handler.fulfil.selector;
+        selectors[20] = handler.fundEscrow.selector;
+        selectors[21] = handler.withdrawBalance.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
@@ -100,12 +106,12 @@ contract EscrowInvariants is Test {
         return id;
     }
 
-    /// @notice DESIGN: "total supply ... only ever goes down (burns)": by exactly the protocol fees burned.
+    /// @notice Design: "total supply ... only ever goes down (burns)": by exactly the protocol fees burned.
     function invariant_totalSupplyOnlyGoesDown() public view {
         _assertTotalSupplyOnlyGoesDown();
     }
 
-    /// @notice DESIGN: "escrow holds exactly the sum of payer balances (plus locked request fees)", every payment split
+    /// @notice Design: "escrow holds exactly the sum of payer balances (plus locked request fees)", every payment split
     /// exactly, and the node fees handed to staking all there.
     function invariant_escrowHoldsExactlyPayerBalancesPlusLockedFees() public view {
         _assertEscrowHoldsExactlyPayerBalancesPlusLockedFees();
@@ -114,7 +120,7 @@ contract EscrowInvariants is Test {
         _assertStakingHoldsExactlyStakedPlusFees();
     }
 
-    /// @notice DESIGN: "a voucher pays at most its cumulative amount once: redeemed(payer, node) never decreases and
+    /// @notice Design: "a voucher pays at most its cumulative amount once: redeemed(payer, node) never decreases and
     /// never exceeds the largest signed cumulative amount; a voucher for another chain or contract never pays."
     function invariant_voucherPaysAtMostItsCumulativeAmountOnce() public view {
         _assertVoucherPaysAtMostItsCumulativeAmountOnce();
@@ -122,12 +128,12 @@ contract EscrowInvariants is Test {
         _assertSelfDealingNeverPays();
     }
 
-    /// @notice DESIGN: "a payer's withdrawal never takes funds owed to a node for a voucher signed before the thaw began."
+    /// @notice Design: "a payer's withdrawal never takes funds owed to a node for a voucher signed before the thaw began."
     function invariant_withdrawalNeverTakesFundsOwedForEarlierVouchers() public view {
         _assertWithdrawalNeverTakesFundsOwedForEarlierVouchers();
     }
 
-    /// @notice DESIGN: "a request pays its node at most once, or refunds its payer at most once, never both."
+    /// @notice Design: "a request pays its node at most once, or refunds its payer at most once, never both."
     function invariant_requestPaysOrRefundsAtMostOnce() public view {
         _assertRequestPaysOrRefundsAtMostOnce();
     }
@@ -140,18 +146,19 @@ contract EscrowInvariants is Test {
     /// payments owe nodes, model owners and the protocol and has not yet been collected.
     function _assertEscrowHoldsExactlyPayerBalancesPlusLockedFees() internal view {
         uint256 sum = s.escrow.protocolFeesPending();
-        for (uint256 i; i < handler.payerCount(); ++i) sum += s.escrow.getAccount(handler.payers(i)).balance;
+        for (uint256 i; i < handler.payerCount(); ++i) sum += _held(handler.payers(i));
         sum += _lockedCaps(address(0));
-        for (uint256 i; i < handler.operatorCount(); ++i) sum += s.escrow.nodeFeesOf(handler.operators(i));
         for (uint256 i; i < handler.ownerCount(); ++i) sum += s.escrow.royaltiesOf(handler.owners(i));
-        assertEq(s.token.balanceOf(address(s.escrow)), sum, "escrow != balances + locked caps + owed fees");
+        assertEq(s.token.balanceOf(address(s.escrow)), sum, "escrow != balances + escrows + locked caps + owed fees");
     }
 
     /// @notice A thaw never covers more than the balance.
     function _assertThawingNeverExceedsBalance() internal view {
         for (uint256 i; i < handler.payerCount(); ++i) {
-            Payments.Account memory a = s.escrow.getAccount(handler.payers(i));
-            assertLe(a.thawing, a.balance, "thawing > balance");
+            for (uint256 j; j < handler.operatorCount(); ++j) {
+                Payments.Account memory a = s.escrow.getEscrow(handler.payers(i), handler.operators(j));
+                assertLe(a.thawing, a.balance, "thawing > balance");
+            }
         }
     }
 
@@ -161,11 +168,7 @@ contract EscrowInvariants is Test {
         assertEq(handler.violations("split"), 0, handler.firstViolation("split"));
         for (uint256 i; i < handler.payerCount(); ++i) {
             address payer = handler.payers(i);
-            uint256 spent =
-                handler.deposited(payer) -
-                    handler.withdrawn(payer) -
-                    s.escrow.getAccount(payer).balance -
-                    _lockedCaps(payer);
+            uint256 spent = handler.deposited(payer) - handler.withdrawn(payer) - _held(payer) - _lockedCaps(payer);
             assertEq(spent, handler.gross(payer), "a payer's spending != what it paid nodes");
         }
         uint256 owed =
@@ -173,7 +176,6 @@ contract EscrowInvariants is Test {
                 handler.ghostNodeFeesCollected() +
                 handler.ghostRoyaltiesCollected() +
                 handler.ghostFlushed();
-        for (uint256 i; i < handler.operatorCount(); ++i) owed += s.escrow.nodeFeesOf(handler.operators(i));
         for (uint256 i; i < handler.ownerCount(); ++i) owed += s.escrow.royaltiesOf(handler.owners(i));
         assertEq(owed, handler.ghostGross(), "node shares + royalties + protocol fees != gross paid");
         assertEq(handler.violations("collect"), 0, handler.firstViolation("collect"));
@@ -248,7 +250,7 @@ contract EscrowInvariants is Test {
 
     /// @notice Node fees handed to staking are all there: staking holds staked + thawing + rewards + fees - claims.
     function _assertStakingHoldsExactlyStakedPlusFees() internal view {
-        assertEq(s.staking.feesDistributed(), handler.ghostNodeFeesCollected(), "fees distributed != collected");
+        assertEq(s.staking.feesDistributed(), handler.ghostNodeFeesCollected(), "fees credited != node shares paid");
         uint256 expected =
             s.staking.totalActiveStake() +
                 s.staking.totalThawingStake() +
@@ -256,6 +258,13 @@ contract EscrowInvariants is Test {
                 s.staking.feesDistributed() -
                 s.staking.rewardsClaimed();
         assertEq(s.token.balanceOf(address(s.staking)), expected, "staking balance != staked + rewards + fees");
+    }
+
+    /// @dev A payer's free balance and its escrows with every operator.
+    function _held(address payer) internal view returns (uint256 sum) {
+        sum = s.escrow.balanceOf(payer);
+        for (uint256 j; j < handler.operatorCount(); ++j)
+            sum += s.escrow.getEscrow(payer, handler.operators(j)).balance;
     }
 
     /// @dev The caps of open requests: of one payer, or of all with zero.

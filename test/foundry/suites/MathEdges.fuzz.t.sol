@@ -40,7 +40,6 @@ contract MathEdgesFuzz is Test {
         s.token.approve(address(s.staking), type(uint256).max);
         s.staking.stake(100_000e18);
         vm.stopPrank();
-        s.staking.grantRole(s.staking.SLASHER_ROLE(), address(this));
         s.token.approve(address(s.vesting), type(uint256).max);
         s.token.approve(address(s.staking), type(uint256).max);
     }
@@ -257,9 +256,9 @@ contract MathEdgesFuzz is Test {
         uint256 royalty = (gross * r) / PPM;
         assertEq(s.escrow.protocolFeesPending(), fee, "protocol fee != gross * fee, rounded down");
         assertEq(s.escrow.royaltiesOf(owner), royalty, "royalty != gross * royalty, rounded down");
-        assertEq(s.escrow.nodeFeesOf(operator), gross - fee - royalty, "node share != the rest");
+        assertEq(s.staking.feesDistributed(), gross - fee - royalty, "node share credited != the rest");
         assertEq(
-            s.escrow.nodeFeesOf(operator) + s.escrow.royaltiesOf(owner) + s.escrow.protocolFeesPending(),
+            s.staking.feesDistributed() + s.escrow.royaltiesOf(owner) + s.escrow.protocolFeesPending(),
             gross,
             "the split does not sum to the gross"
         );
@@ -271,7 +270,7 @@ contract MathEdgesFuzz is Test {
         (bytes32 modelId, uint32 r, uint32 f) = _setUpPayment(royaltySeed, feeSeed);
         gross = bound(gross, 1, s.token.balanceOf(payer));
         vm.prank(payer);
-        s.escrow.deposit(payer, gross);
+        s.escrow.depositToEscrow(payer, operator, gross);
         Payments.Voucher memory v = Payments.Voucher(
             payer,
             nodeId,
@@ -284,7 +283,7 @@ contract MathEdgesFuzz is Test {
         (uint8 sv, bytes32 sr, bytes32 ss) = vm.sign(PAYER_KEY, s.escrow.voucherDigest(v));
         assertEq(s.escrow.redeem(v, abi.encodePacked(sr, ss, sv)), gross, "the voucher paid other than owed");
         _assertSplit(gross, r, f);
-        assertEq(s.escrow.getAccount(payer).balance, 0, "the payer kept part of a fully owed balance");
+        assertEq(s.escrow.getEscrow(payer, operator).balance, 0, "the payer kept part of a fully owed balance");
     }
 
     /// @notice A request at any price up to the largest a node can set, under any cap, pays the price split exactly
@@ -295,13 +294,25 @@ contract MathEdgesFuzz is Test {
         cap = bound(cap, price == 0 ? 1 : price, s.token.balanceOf(payer));
         vm.prank(operator);
         s.nodes.updateNode(nodeId, Nodes.NodeParams("ipfs://node", 1, bytes32(0), 8, [uint80(price), 0, 0]));
+        // A price increase applies a day later.
+        vm.warp(block.timestamp + 1 days);
+        vm.prank(operator);
+        s.nodes.heartbeat(nodeId);
+        assertEq(s.nodes.priceOf(nodeId, Nodes.Mode.None), price, "the price in force after the delay");
         vm.startPrank(payer);
         s.escrow.deposit(payer, cap);
-        uint256 id = s.escrow.postRequest(modelId, bytes32("in"), Nodes.Mode.None, cap, uint64(block.timestamp + 1), 0);
+        uint256 id = s.escrow.postRequest(
+            modelId,
+            bytes32("in"),
+            Nodes.Mode.None,
+            cap,
+            uint64(block.timestamp + 1),
+            nodeId
+        );
         vm.stopPrank();
         vm.prank(operator);
         s.escrow.fulfil(id, nodeId, bytes32("out"), bytes32("proof"));
-        assertEq(s.escrow.getAccount(payer).balance, cap - price, "refund != cap - price");
+        assertEq(s.escrow.balanceOf(payer), cap - price, "refund != cap - price");
         _assertSplit(price, r, f);
     }
 
@@ -340,10 +351,10 @@ contract MathEdgesFuzz is Test {
     function testFuzz_escrowDepositThawWithdrawIsExact(uint256 amount) public {
         amount = bound(amount, 1, s.token.balanceOf(payer));
         vm.startPrank(payer);
-        s.escrow.deposit(payer, amount);
-        s.escrow.thaw(amount);
+        s.escrow.depositToEscrow(payer, operator, amount);
+        s.escrow.thaw(operator, amount);
         vm.warp(block.timestamp + s.escrow.withdrawalThawingPeriod());
-        assertEq(s.escrow.withdraw(), amount, "withdrawn != deposited");
+        assertEq(s.escrow.withdraw(operator), amount, "withdrawn != deposited");
         vm.stopPrank();
         assertEq(s.token.balanceOf(address(s.escrow)), 0, "the escrow kept something");
     }
@@ -361,7 +372,7 @@ contract MathEdgesFuzz is Test {
         s.staking.stake(amount);
         s.staking.unstake(amount);
         vm.stopPrank();
-        s.staking.delegate(operator, delegated);
+        s.staking.delegate(operator, delegated, uint32(PPM));
         (uint256 shares, uint256 tokens, ) = s.staking.getDelegation(operator, address(this));
         assertEq(tokens, delegated, "a first delegation is not worth what it put in");
         s.staking.undelegate(operator, shares);
@@ -379,12 +390,18 @@ contract MathEdgesFuzz is Test {
         s.staking.stake(stakeAmount);
         uint256 slashable = s.staking.slashableStakeOf(address(this));
         uint256 maximum = (slashable * s.staking.maxSlashPpm()) / PPM;
+        // Only the slasher (the proof registry) locks and slashes, and only what it locked.
+        vm.prank(address(s.proofs));
         vm.expectRevert(abi.encodeWithSelector(IStaking.StakingSlashTooLarge.selector, maximum + 1, maximum));
-        s.staking.slash(address(this), maximum + 1, address(0xC4A11E0));
+        s.staking.lockStake(address(this), maximum + 1);
         vm.assume(maximum > 0);
         uint256 supply = s.token.totalSupply();
         uint256 others = s.staking.slashableStakeOf(operator);
+        vm.prank(address(s.proofs));
+        s.staking.lockStake(address(this), maximum);
+        vm.prank(address(s.proofs));
         s.staking.slash(address(this), maximum, address(0xC4A11E0));
+        assertEq(s.staking.lockedStakeOf(address(this)), 0, "the slash did not release its lock");
         uint256 toChallenger = (maximum * s.staking.challengerSharePpm()) / PPM;
         assertEq(s.staking.slashableStakeOf(address(this)), slashable - maximum, "slashed other than the amount");
         assertEq(s.token.balanceOf(address(0xC4A11E0)), toChallenger, "the challenger's share");
@@ -398,11 +415,18 @@ contract MathEdgesFuzz is Test {
         uint32 cut = _share(cutSeed, PPM);
         vm.prank(operator);
         s.staking.setDelegationCut(cut);
+        vm.warp(block.timestamp + s.staking.cutChangeDelay());
+        s.staking.applyDelegationCut(operator);
         delegated = bound(delegated, s.staking.minimumDelegation(), 45_000_000e18);
-        s.staking.delegate(operator, delegated);
+        s.staking.delegate(operator, delegated, cut);
+        // What the operator had from the stream before the fees (no time passes after this: the fees alone count).
+        uint256 before = s.staking.claimableRewards(operator, operator);
         fees = bound(fees, 1, 45_000_000e18);
-        s.staking.distributeFees(operator, fees);
-        uint256 toOperator = s.staking.claimableRewards(operator, operator);
+        // As the escrow (staking's fee source) does: credited, then sent.
+        vm.prank(address(s.escrow));
+        s.staking.creditFees(operator, fees);
+        s.token.transfer(address(s.staking), fees);
+        uint256 toOperator = s.staking.claimableRewards(operator, operator) - before;
         uint256 toDelegator = s.staking.claimableRewards(address(this), operator);
         assertLe(toOperator + toDelegator, fees, "fees paid out above what came in");
         assertLe(fees - (toOperator + toDelegator), 2, "fees lost beyond rounding");

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Stakes} from "@opg/types/Stakes.sol";
 import {Nodes} from "@opg/types/Nodes.sol";
+import {Proofs} from "@opg/types/Proofs.sol";
 import {MockProofVerifier} from "@opg/test/MockProofVerifier.sol";
 
 import {Test} from "../utils/Test.sol";
@@ -10,7 +11,7 @@ import {System, SystemDeploy} from "../utils/System.sol";
 import {StakingHandler} from "../handlers/StakingHandler.sol";
 
 /// @title Staking, nodes and slashing invariants
-/// @notice shared/DESIGN.md: "staking holds exactly staked + thawing" (plus the rewards allocation not yet paid and
+/// @notice the design: "staking holds exactly staked + thawing" (plus the rewards allocation not yet paid and
 /// the node fees not yet claimed), "a slashed operator loses exactly the slashed amount, split as configured; no one
 /// else loses anything", the slash bound (at most maxSlashPpm of the slashable stake), and "total supply ... only ever
 /// goes down", after every call of a random sequence of staking, node, proof and dispute actions.
@@ -43,8 +44,6 @@ contract StakingInvariants is Test {
         s.nodes.grantRole(s.nodes.JAILER_ROLE(), address(handler));
 
         s.token.transfer(address(handler), 200_000_000e18);
-        vm.prank(address(handler));
-        s.token.approve(address(s.staking), type(uint256).max);
         for (uint256 i; i < 3; ++i) {
             _fund(operators[i], 5_000_000e18);
             _fund(delegators[i], 5_000_000e18);
@@ -58,14 +57,14 @@ contract StakingInvariants is Test {
         handler.delegate(0, 0, 20_000e18);
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](20);
+        bytes4[] memory selectors = new bytes4[](21);
         selectors[0] = handler.stake.selector;
         selectors[1] = handler.unstake.selector;
         selectors[2] = handler.delegate.selector;
         selectors[3] = handler.undelegate.selector;
         selectors[4] = handler.withdraw.selector;
         selectors[5] = handler.claim.selector;
-        selectors[6] = handler.distributeFees.selector;
+        selectors[6] = handler.creditFees.selector;
         selectors[7] = handler.setCut.selector;
         selectors[8] = handler.applyCut.selector;
         selectors[9] = handler.registerNode.selector;
@@ -79,6 +78,7 @@ contract StakingInvariants is Test {
         selectors[17] = handler.setParameter.selector;
         selectors[18] = handler.warp.selector;
         selectors[19] = handler.challenge.selector; // twice as often: slashes are what this suite is about
+        selectors[20] = handler.expire.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
@@ -90,12 +90,12 @@ contract StakingInvariants is Test {
         vm.stopPrank();
     }
 
-    /// @notice DESIGN: "total supply ... only ever goes down (burns); nothing can mint": by exactly what slashes burned.
+    /// @notice Design: "total supply ... only ever goes down (burns); nothing can mint": by exactly what slashes burned.
     function invariant_totalSupplyOnlyGoesDown() public view {
         _assertTotalSupplyOnlyGoesDown();
     }
 
-    /// @notice DESIGN: "staking holds exactly staked + thawing" (plus the rewards allocation and the fees paid in, less
+    /// @notice Design: "staking holds exactly staked + thawing" (plus the rewards allocation and the fees paid in, less
     /// claims), with the totals, pools, rewards and principal of every staker adding up.
     function invariant_stakingHoldsExactlyStakedPlusThawing() public view {
         _assertStakingHoldsExactlyStakedPlusThawing();
@@ -105,7 +105,7 @@ contract StakingInvariants is Test {
         _assertStakersNeverWithdrawMoreThanDeposited();
     }
 
-    /// @notice DESIGN: "a slashed operator loses exactly the slashed amount, split as configured; no one else loses
+    /// @notice Design: "a slashed operator loses exactly the slashed amount, split as configured; no one else loses
     /// anything", and no slash exceeds its bound.
     function invariant_slashedOperatorLosesExactlyTheSlash() public view {
         _assertSlashedOperatorLosesExactlyTheSlash();
@@ -239,6 +239,30 @@ contract StakingInvariants is Test {
         assertEq(handler.violations("bond"), 0, handler.firstViolation("bond"));
         // The registry holds exactly the bonds of the pending challenges.
         assertEq(s.token.balanceOf(address(s.proofs)), handler.ghostBonds(), "registry != pending bonds");
+    }
+
+    /// @notice "while a challenge is pending, the stake it can slash stays in Staking": each operator's lock is the
+    /// sum of its pending challenges' locks and never above its slashable stake; every decision's events equal the
+    /// movements (challenger's balance delta == toChallenger, supply drop == slashed - toChallenger).
+    function invariant_pendingChallengeKeepsItsStakeInStaking() public view {
+        assertEq(handler.violations("lock"), 0, handler.firstViolation("lock"));
+        assertEq(handler.violations("events"), 0, handler.firstViolation("events"));
+        for (uint256 i; i < operators.length; ++i) {
+            uint256 locked;
+            for (uint256 j; j < handler.pendingCount(); ++j) {
+                Proofs.Challenge memory c = s.proofs.getChallenge(handler.pendingChallenges(j));
+                (address op, ) = s.nodes.nodeOperatorOf(c.nodeId);
+                if (op == operators[i]) locked += c.lockedStake;
+            }
+            assertEq(s.staking.lockedStakeOf(operators[i]), locked, "lockedStakeOf != sum of pending locks");
+            assertLe(locked, s.staking.slashableStakeOf(operators[i]), "lockedStakeOf > slashableStakeOf");
+        }
+    }
+
+    /// @notice "a delegator never pays a cut above what it accepted": a delegation goes through only when the cut in
+    /// force and any higher cut scheduled are within its bound.
+    function invariant_delegatorNeverAcceptsACutAboveItsBound() public view {
+        assertEq(handler.violations("cut"), 0, handler.firstViolation("cut"));
     }
 
     /// @notice No slash exceeded its bound: maxSlashPpm (<= 10%) of the operator's slashable stake.

@@ -11,7 +11,7 @@ import {System, SystemDeploy} from "../utils/System.sol";
 import {TokenVestingHandler} from "../handlers/TokenVestingHandler.sol";
 
 /// @title Token and vesting invariants
-/// @notice shared/DESIGN.md: "total supply is 1,000,000,000 OPG at genesis and only ever goes down (burns); nothing
+/// @notice the design: "total supply is 1,000,000,000 OPG at genesis and only ever goes down (burns); nothing
 /// can mint", "vesting holds exactly the sum of unreleased schedule amounts", and "for every schedule, at every
 /// time: released <= vested(t) <= total; vested is monotone in t; vested(t) equals the closed-form schedule;
 /// vested(end) == total", after every call of a random sequence of token and vesting actions.
@@ -56,21 +56,24 @@ contract TokenVestingInvariants is Test {
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
-    /// @notice DESIGN: "total supply is 1,000,000,000 OPG at genesis and only ever goes down (burns); nothing can mint."
+    /// @notice Design: "total supply is 1,000,000,000 OPG at genesis and only ever goes down (burns); nothing can mint."
+    /// forge-config: long.invariant.runs = 67
     function invariant_totalSupplyOnlyGoesDown() public view {
         _assertTotalSupplyOnlyGoesDown();
         _assertNothingMintsEveryTokenIsSomewhere();
     }
 
-    /// @notice DESIGN: "vesting holds exactly the sum of unreleased schedule amounts" (in the vault and its voting vaults).
+    /// @notice Design: "vesting holds exactly the sum of unreleased schedule amounts" (in the vault and its voting vaults).
+    /// forge-config: long.invariant.runs = 67
     function invariant_vestingHoldsExactlyUnreleased() public view {
         _assertVestingHoldsExactlyUnreleased();
         _assertLockedVotesFollowDelegation();
         _assertActionsMoveExactAmounts();
     }
 
-    /// @notice DESIGN: "for every schedule, at every time: released <= vested(t) <= total; vested is monotone in t;
+    /// @notice Design: "for every schedule, at every time: released <= vested(t) <= total; vested is monotone in t;
     /// vested(t) equals the closed-form schedule; vested(end) == total" (and a revocation never takes what vested).
+    /// forge-config: long.invariant.runs = 67
     function invariant_releasedLeVestedLeTotalMonotoneClosedForm() public view {
         _assertReleasedLeVestedLeTotal();
         _assertVestedMonotoneInTime();

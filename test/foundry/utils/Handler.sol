@@ -12,6 +12,10 @@ abstract contract Handler is Test {
     /// moves through {warp} and never goes back between calls.
     uint256 public currentTime;
 
+    /// @notice The handler's block number, set at the start of every call like the clock; it moves through
+    /// {_nextBlock} (a commitment revealed in a later block).
+    uint256 public currentBlock;
+
     /// @notice Successful calls per action, for the campaign's report.
     mapping(bytes32 action => uint256 count) public calls;
 
@@ -23,21 +27,36 @@ abstract contract Handler is Test {
 
     constructor() {
         currentTime = block.timestamp;
+        currentBlock = block.number;
     }
 
     modifier tick(bytes32 action) {
         vm.warp(currentTime);
+        vm.roll(currentBlock);
         _;
         ++calls[action];
     }
 
     /// @notice Lets time pass: up to `maxWarp()` seconds.
     function warp(uint256 secondsSeed) external tick("warp") {
-        currentTime += bound(secondsSeed, 1, maxWarp());
+        uint256 next = currentTime + bound(secondsSeed, 1, maxWarp());
+        _beforeTimeMoves(next);
+        currentTime = next;
         vm.warp(currentTime);
     }
 
+    /// @dev Called before the clock moves to `next`, with the state as it stood until then.
+    function _beforeTimeMoves(uint256 next) internal virtual {}
+
     function maxWarp() public view virtual returns (uint256);
+
+    /// @dev Mines a block: 12 seconds later, one block higher.
+    function _nextBlock() internal {
+        _beforeTimeMoves(currentTime + 12);
+        currentTime += 12;
+        vm.warp(currentTime);
+        vm.roll(++currentBlock);
+    }
 
     function _check(bool condition, bytes32 category, string memory message) internal {
         if (condition) return;

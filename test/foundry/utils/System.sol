@@ -14,7 +14,7 @@ import {VestingMath} from "@opg/libraries/VestingMath.sol";
 
 import {Vm} from "./Vm.sol";
 
-/// @notice The whole system, deployed and wired as deploy/system.ts does (slasher role to the proof registry,
+/// @notice The whole system, deployed and wired as deploy/system.ts does (the proof registry as staking's slasher and the escrow as its fee source,
 /// recorder role to the escrow, the staking-rewards allocation in the staking contract, protocol fees burned),
 /// with every admin role kept by the deployer (a test contract or a handler) instead of the timelock.
 struct System {
@@ -57,8 +57,9 @@ library SystemDeploy {
             admin,
             address(0) // protocol fees burned, deploy/system.ts's default
         );
-        // The dispute path slashes; the escrow records the proofs of fulfilled requests.
-        s.staking.grantRole(s.staking.SLASHER_ROLE(), address(s.proofs));
+        // The dispute path locks and slashes, the escrow credits node fees (both set once); the escrow records the
+        // proofs of fulfilled requests.
+        s.staking.setProtocolContracts(address(s.proofs), address(s.escrow));
         s.proofs.grantRole(s.proofs.RECORDER_ROLE(), address(s.escrow));
         // The staking-rewards allocation, which deploy/system.ts checks the staking contract holds.
         s.token.transfer(address(s.staking), REWARDS_TOTAL);

@@ -3,8 +3,24 @@ pragma solidity 0.8.28;
 
 /// @notice The few Foundry cheatcodes the suites use (forge-std is not available on this machine).
 interface Vm {
+    /// @notice A log recorded since {recordLogs}.
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     /// @notice Sets block.timestamp.
     function warp(uint256 newTimestamp) external;
+
+    /// @notice Sets block.number.
+    function roll(uint256 newHeight) external;
+
+    /// @notice Starts recording every log emitted.
+    function recordLogs() external;
+
+    /// @notice The logs recorded since {recordLogs} or the last call of this, which clears them.
+    function getRecordedLogs() external returns (Log[] memory logs);
 
     /// @notice Makes the next call come from `sender`.
     function prank(address sender) external;

