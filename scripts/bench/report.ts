@@ -235,6 +235,13 @@ export function renderBenchmarks(input: BenchInput): string {
       ],
     ),
     "",
+    "Beside the figures before the redesign of disputes, fees and payments (issues 12 and 17; the committed " +
+      "report of 2026-11-26): a voucher in a batch of 100 " +
+      `${fmt(paymentRow(m, "batch of 100 vouchers, 1,000 inferences each").gas / 100n)} per voucher against 37,917 ` +
+      "(each node's fees now credited to its stakers once per transaction, each node checked once); a request " +
+      `naming its node ${fmt(namedRequest.gas)} and an open one ${fmt(request.gas)} (commit included) against ` +
+      "281,827 for post + fulfil (the price in force, the escrow per operator, the stake check, the commitment).",
+    "",
     "Vouchers in batches (`redeemBatch`), gas per inference (and per transaction):",
     "",
     ...table(
