@@ -76,6 +76,21 @@ export async function handOverReport(
     }
   }
 
+  // Staking's slasher and fee source are not roles: each is one contract, set once.
+  const staking = deployment.contracts.Staking;
+  if (staking) {
+    const { abi } = await hre.artifacts.readArtifact("Staking");
+    const contract = new Contract(staking.address, abi, provider);
+    const expected = { slasher: "ProofRegistry", feeSource: "PaymentsEscrow" } as const;
+    for (const [view, name] of Object.entries(expected)) {
+      const holder = getAddress(await contract.getFunction(view)());
+      if (!labels.has(holder)) label(holder, "unknown");
+      report.roles.push(`Staking.${view}: ${who(holder)}`);
+      const wanted = deployment.contracts[name as keyof typeof deployment.contracts]?.address;
+      if (!wanted || holder !== getAddress(wanted)) report.problems.push(`Staking's ${view} is not the ${name}`);
+    }
+  }
+
   const token = deployment.contracts.OPG;
   if (token) {
     const { abi } = await hre.artifacts.readArtifact("OPG");

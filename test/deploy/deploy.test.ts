@@ -177,7 +177,8 @@ describe("npm run deploy -- --network baseSepolia, against anvil (chain 84532)",
         .and.match(/OPGTimelock\.PROPOSER_ROLE: proposer 1 \(0x70997970C51812dc3A010C7d01b50e0d17dc79C8\)/)
         .and.match(/OPGTimelock\.EXECUTOR_ROLE: anyone \(address 0\)/)
         .and.match(/VestingVault\.DEFAULT_ADMIN_ROLE: OPGTimelock \(/)
-        .and.match(/Staking\.SLASHER_ROLE: ProofRegistry \(/)
+        .and.match(/Staking\.slasher: ProofRegistry \(/)
+        .and.match(/Staking\.feeSource: PaymentsEscrow \(/)
         .and.match(/hand-over checked: the deployer holds no role and no OPG/);
       expect(await nonceOf(reference)).to.equal(37);
       const d = read(referenceDir);
