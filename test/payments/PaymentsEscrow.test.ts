@@ -27,8 +27,10 @@ alone pays that operator's vouchers and leaves only through a thaw; node shares 
 │   ├── when the amount is within it (all of it included) → thawing = amount, started now, ending now + the thawing
 │   │   period, availableOf(payer, operator) drops, no token moves; ThawStarted(payer, operator, amount, endsAt)
 │   ├── a fee cap locked in a request and the free balance are apart; each escrow thaws on its own
-│   ├── given a thaw in progress → a new thaw replaces its amount, start and end
-│   └── when the amount is 0 → it cancels the thaw: thawing, start and end back to 0; ThawStarted(payer, op, 0, 0)
+│   ├── given a thaw in progress → a new thaw replaces its amount, start and end; it never ends before the thaw it
+│   │   replaces (or cancelled): endsAt = max(now + period, previous end), after the period is shortened too
+│   └── when the amount is 0 → it cancels the thaw: thawing and start back to 0, the end kept as the floor of the
+│       next thaw (until a withdrawal clears it); ThawStarted(payer, op, 0, 0)
 ├── withdraw (an escrow's thawed funds)
 │   ├── given no thaw → it reverts EscrowThawNotEnded(0)
 │   ├── given the thaw has not ended → it reverts EscrowThawNotEnded(endsAt), up to its last second
@@ -76,7 +78,9 @@ alone pays that operator's vouchers and leaves only through a thaw; node shares 
 │   │   thawing period; to later ones at once
 │   ├── a decrease applies at once, to earlier terms too
 │   ├── two increases within the grace → the lowest earlier fee for terms agreed before the second
-│   └── an increase after the grace ended → the earlier fee is the one then in force
+│   ├── an increase after the grace ended → the earlier fee is the one then in force
+│   └── the grace's end is stored at the increase (feeGraceEndsAt = increase + the period then in force): a later
+│       change of the thawing period, shorter or longer, does not move it; a decrease leaves it
 ├── the node's price increase delay, as fulfil sees it → NodePriceIncreaseScheduled(node, prices, now + 1 day); the
 │   old price until then, the new one from then (for a request posted after it was scheduled); a decrease at once
 ├── reclaim
@@ -96,10 +100,13 @@ alone pays that operator's vouchers and leaves only through a thaw; node shares 
 │   ├── expired → EscrowVoucherExpired(expiry); at its expiry it still pays
 │   ├── issued in the future → EscrowVoucherFromTheFuture(issuedAt); at issuedAt it pays
 │   ├── an unknown node → EscrowUnknownNode(nodeId); self-dealing → EscrowSelfDealing(payer, nodeId); an unknown
-│   │   model → EscrowUnknownModel(model)
+│   │   model → EscrowUnknownModel(model); a model the node does not list or a mode it does not offer →
+│   │   EscrowNodeDoesNotOffer(nodeId, model, mode) (an unknown model is named first); paid once it lists the model
 │   ├── a jailed or deregistered node, or one whose operator unstaked below its minimum → EscrowNodeNotServing(node)
 │   │   (skipped so in a batch); paid again once it serves
 │   ├── an EIP-1271 contract wallet payer → it pays with its owner's signature; another's → EscrowInvalidSignature
+│   ├── a payer's ECDSA signature is accepted whatever code its account has (an EIP-7702 account whose code rejects
+│   │   EIP-1271); another key's is still refused
 │   └── a payer short in its escrow with the operator → it pays what that escrow has (its free balance and other
 │       escrows do not pay), the rest after a top-up; with nothing → EscrowInsufficientBalance(0, owed)
 ├── redeem during a thaw
@@ -638,7 +645,8 @@ async function fundAndCheck(f: Fixture, payer: HardhatEthersSigner, operator: st
   });
 }
 
-/** thaw at the next second and asserts: the thaw stored (or cleared), the event; nothing else moves. */
+/** thaw at the next second and asserts: the thaw stored (or cleared, its end kept as the floor), the event; nothing
+ * else moves. */
 async function thawAndCheck(
   f: Fixture,
   payer: HardhatEthersSigner,
@@ -649,7 +657,9 @@ async function thawAndCheck(
   const account = await accountOf(f, payer.address, operator);
   const period = await f.escrow.withdrawalThawingPeriod();
   const t = await nextSecond();
-  const endsAt = amount === 0n ? 0n : t + period;
+  // A thaw never ends before the thaw it replaces or cancelled; a cancel keeps that end as the floor.
+  const floor = account.thawEndsAt;
+  const endsAt = amount === 0n ? 0n : t + period > floor ? t + period : floor;
   await expect(f.escrow.connect(payer).thaw(operator, amount))
     .to.emit(f.escrow, "ThawStarted")
     .withArgs(payer.address, operator, amount, endsAt);
@@ -657,7 +667,7 @@ async function thawAndCheck(
     balance: account.balance,
     thawing: amount,
     thawStartedAt: amount === 0n ? 0n : t,
-    thawEndsAt: endsAt,
+    thawEndsAt: amount === 0n ? floor : endsAt,
   });
   expect(await f.escrow.availableOf(payer.address, operator)).to.equal(account.balance - amount);
   await expectBooks(f, before, {
@@ -1192,8 +1202,8 @@ describe("PaymentsEscrow", function () {
   thaw
   ├── above the balance → EscrowInsufficientBalance(balance, amount)
   ├── within (all included) → stored; ThawStarted(payer, amount, now + period)
-  ├── replaces a thaw in progress
-  └── 0 cancels
+  ├── replaces a thaw in progress; never ends before it (after the period is shortened; a longer one ends later)
+  └── 0 cancels, keeping the end as the next thaw's floor
   */
   describe("thaw", function () {
     it("reverts EscrowInsufficientBalance(balance, amount) above the balance", async function () {
@@ -1245,14 +1255,51 @@ describe("PaymentsEscrow", function () {
         .withArgs(second.endsAt);
     });
 
-    it("cancels with 0", async function () {
+    it("cancels with 0: nothing thaws, the end stays as the floor of the next thaw", async function () {
       const f = await loadFixture(deployEscrowFixture);
-      await thawAndCheck(f, f.payer, opg(40n));
+      const { endsAt } = await thawAndCheck(f, f.payer, opg(40n));
       await thawAndCheck(f, f.payer, 0n);
+      expect(await accountOf(f, f.payer.address)).to.deep.equal({
+        balance: DEPOSIT,
+        thawing: 0n,
+        thawStartedAt: 0n,
+        thawEndsAt: endsAt,
+      });
       expect(await f.escrow.availableOf(f.payer.address, f.operator.address)).to.equal(DEPOSIT);
-      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address))
+      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address, { gasLimit: GAS }))
         .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
-        .withArgs(0n);
+        .withArgs(endsAt);
+    });
+
+    it("never ends a thaw before the thaw it replaces, after the period is shortened", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const first = await thawAndCheck(f, f.payer, opg(40n));
+      expect(first.endsAt).to.equal(first.t + THAWING_PERIOD);
+      await f.escrow.connect(f.admin).setWithdrawalThawingPeriod(DAY);
+      const second = await thawAndCheck(f, f.payer, opg(30n));
+      expect(second.endsAt).to.equal(first.endsAt); // not second.t + 1 day
+      await time.setNextBlockTimestamp(second.t + DAY);
+      await expect(f.escrow.connect(f.payer).withdraw(f.operator.address, { gasLimit: GAS }))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowThawNotEnded")
+        .withArgs(first.endsAt);
+      // Cancelled, then thawed again: the same floor.
+      await thawAndCheck(f, f.payer, 0n);
+      const third = await thawAndCheck(f, f.payer, opg(20n));
+      expect(third.endsAt).to.equal(first.endsAt);
+      await time.increaseTo(first.endsAt);
+      await withdrawAndCheck(f, f.payer, opg(20n));
+      // Once withdrawn, the floor is gone: a new thaw ends one (short) period from now.
+      const fourth = await thawAndCheck(f, f.payer, opg(10n));
+      expect(fourth.endsAt).to.equal(fourth.t + DAY);
+    });
+
+    it("ends a replacing thaw at now + the period when that is later than the floor (a longer period)", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const first = await thawAndCheck(f, f.payer, opg(40n));
+      await f.escrow.connect(f.admin).setWithdrawalThawingPeriod(60n * DAY);
+      const second = await thawAndCheck(f, f.payer, opg(40n));
+      expect(second.endsAt).to.equal(second.t + 60n * DAY);
+      expect(second.endsAt > first.endsAt).to.equal(true);
     });
   });
 
@@ -1810,6 +1857,41 @@ describe("PaymentsEscrow", function () {
       expect(await f.escrow.protocolFeeFor(agreed)).to.equal(50_000n);
     });
 
+    it("stores the grace's end at an increase (feeGraceEndsAt): a later change of the thawing period does not move it", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      expect(await f.escrow.feeGraceEndsAt()).to.equal(0n);
+      const agreed = await now();
+      const t = await nextSecond();
+      await f.escrow.connect(f.admin).setProtocolFee(50_000n);
+      expect(await f.escrow.feeGraceEndsAt()).to.equal(t + THAWING_PERIOD);
+      await f.escrow.connect(f.admin).setWithdrawalThawingPeriod(DAY); // shortened: the grace stays
+      expect(await f.escrow.feeGraceEndsAt()).to.equal(t + THAWING_PERIOD);
+      await time.increaseTo(t + DAY + 1n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(FEE_PPM);
+      await time.increaseTo(t + THAWING_PERIOD - 1n);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(FEE_PPM);
+      await mine();
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(50_000n);
+      // A decrease leaves it; the next increase sets it from the period then in force (1 day).
+      await f.escrow.connect(f.admin).setProtocolFee(20_000n);
+      expect(await f.escrow.feeGraceEndsAt()).to.equal(t + THAWING_PERIOD);
+      const t2 = await nextSecond();
+      await f.escrow.connect(f.admin).setProtocolFee(60_000n);
+      expect(await f.escrow.feeGraceEndsAt()).to.equal(t2 + DAY);
+      expect(await f.escrow.protocolFeeFor(t2 - 1n)).to.equal(20_000n);
+    });
+
+    it("keeps a lengthened period from stretching the grace of an earlier increase", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const agreed = await now();
+      const t = await nextSecond();
+      await f.escrow.connect(f.admin).setProtocolFee(50_000n);
+      await f.escrow.connect(f.admin).setWithdrawalThawingPeriod(60n * DAY);
+      expect(await f.escrow.feeGraceEndsAt()).to.equal(t + THAWING_PERIOD);
+      await time.increaseTo(t + THAWING_PERIOD);
+      expect(await f.escrow.protocolFeeFor(agreed)).to.equal(50_000n);
+    });
+
     it("applies a request's posting time: posted before an increase, it pays the earlier fee", async function () {
       const f = await loadFixture(deployEscrowFixture);
       const before = await postAndCheck(f, f.payer, { mode: Mode.None, nodeId: f.nodeId });
@@ -2028,6 +2110,7 @@ describe("PaymentsEscrow", function () {
     it("keeps a separate redeemed amount per payer, node, model and mode", async function () {
       const f = await loadFixture(deployEscrowFixture);
       await fundAndCheck(f, f.payer, f.operator2.address, opg(10n));
+      await f.nodes.connect(f.operator).addModels(f.nodeId, [OTHER_MODEL]); // node 1 lists a second model
       const base = await voucherOf(f, { cumulativeAmount: opg(4n) });
       await redeemAndCheck(f, base, await signVoucher(f, f.payer, base), opg(4n));
       const variants: Voucher[] = [
@@ -2042,6 +2125,47 @@ describe("PaymentsEscrow", function () {
       }
       expect(await f.escrow.redeemedOf(f.payer.address, f.nodeId, MODEL, Mode.None)).to.equal(opg(4n));
       expect(await f.escrow.redeemedOf(f.payer.address, f.nodeId, MODEL, Mode.Zk)).to.equal(0n);
+    });
+
+    it("reverts EscrowNodeDoesNotOffer(nodeId, modelId, mode) for a model the node does not list or a mode it does not offer", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      expect(await f.nodes.offers(f.nodeId, OTHER_MODEL, Mode.None)).to.equal(false);
+      expect(await f.nodes.offers(f.nodeId, MODEL, Mode.Zk)).to.equal(false);
+      expect(await f.nodes.offers(f.nodeId, MODEL, Mode.Tee)).to.equal(true);
+      const unlisted = await voucherOf(f, { modelId: OTHER_MODEL, cumulativeAmount: opg(5n) });
+      const unlistedSig = await signVoucher(f, f.payer, unlisted);
+      await expect(f.escrow.redeem(unlisted, unlistedSig))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNodeDoesNotOffer")
+        .withArgs(f.nodeId, OTHER_MODEL, Mode.None);
+      const zk = await voucherOf(f, { mode: Mode.Zk, cumulativeAmount: opg(5n) });
+      await expect(f.escrow.redeem(zk, await signVoucher(f, f.payer, zk)))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowNodeDoesNotOffer")
+        .withArgs(f.nodeId, MODEL, Mode.Zk);
+      // An unknown model is named as such first, listed or not.
+      const unknown = await voucherOf(f, { modelId: UNKNOWN_MODEL, mode: Mode.Zk });
+      await expect(f.escrow.redeem(unknown, await signVoucher(f, f.payer, unknown)))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowUnknownModel")
+        .withArgs(UNKNOWN_MODEL);
+      expect(await accountOf(f, f.payer.address)).to.include({ balance: DEPOSIT });
+      // Once the node lists the model, the same signed voucher is paid; unlisted again, it is refused again.
+      await f.nodes.connect(f.operator).addModels(f.nodeId, [OTHER_MODEL]);
+      expect(await f.nodes.offers(f.nodeId, OTHER_MODEL, Mode.None)).to.equal(true);
+      await redeemAndCheck(f, unlisted, unlistedSig, opg(5n));
+    });
+
+    it("pays the ECDSA voucher of a payer whose account has code that rejects EIP-1271 (an EIP-7702 account)", async function () {
+      const f = await loadFixture(deployEscrowFixture);
+      const v = await voucherOf(f, { cumulativeAmount: opg(7n) });
+      const signature = await signVoucher(f, f.payer, v);
+      // Code that reverts on every call: isValidSignature never answers.
+      await ethers.provider.send("hardhat_setCode", [f.payer.address, "0x60006000fd"]);
+      expect(await ethers.provider.getCode(f.payer.address)).to.equal("0x60006000fd");
+      // A signature by another key is still refused: ECDSA fails and the code does not confirm it.
+      await expect(f.escrow.redeem(v, await signVoucher(f, f.payer2, v)))
+        .to.be.revertedWithCustomError(f.escrow, "EscrowInvalidSignature")
+        .withArgs(f.payer.address);
+      await redeemAndCheck(f, v, signature, opg(7n));
+      expect(await f.escrow.redeemedOf(f.payer.address, f.nodeId, MODEL, Mode.None)).to.equal(opg(7n));
     });
 
     it("reverts EscrowInvalidSignature(payer) for a signature that is not the payer's", async function () {
@@ -2425,11 +2549,13 @@ describe("PaymentsEscrow", function () {
       await push(f.payer, { nodeId: 99n }, { skip: "EscrowUnknownNode" });
       await push(f.operator, { payer: f.operator.address }, { skip: "EscrowSelfDealing" });
       await push(f.payer, { modelId: UNKNOWN_MODEL }, { skip: "EscrowUnknownModel" });
+      await push(f.payer, { modelId: OTHER_MODEL }, { skip: "EscrowNodeDoesNotOffer" }); // not listed by node 1
+      await push(f.payer, { nodeId: f.nodeId2, mode: Mode.Tee }, { skip: "EscrowNodeDoesNotOffer" }); // none only
       items.push({ v: done, signature: doneSig, skip: "EscrowNothingOwed" });
       await push(f.payer3, { payer: f.payer3.address }, { skip: "EscrowInsufficientBalance" });
       await push(f.payer, { nodeId: f.nodeId2, cumulativeAmount: opg(6n) }, { paid: opg(6n) });
       const tx = await redeemBatchAndCheck(f, items);
-      expect(await escrowEvents(f, tx, "VoucherSkipped")).to.have.length(8);
+      expect(await escrowEvents(f, tx, "VoucherSkipped")).to.have.length(10);
     });
 
     it("skips the second copy of a voucher in the same batch with EscrowNothingOwed", async function () {

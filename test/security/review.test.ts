@@ -1,6 +1,7 @@
 /*
 Independent review (wt-rev): each FINDING test passes while the problem exists; each "holds" test is an attack that
-fails as it should. Only the deployment fixture of fixture.ts is reused. Run: npx hardhat test test/security/review.test.ts
+fails as it should. Open: findings 1, 2, 3, 3b, 4, 6, 9, 10. Fixed (now "holds (finding n, fixed)" tests): 5, 7, 8,
+11, 12. Only the deployment fixture of fixture.ts is reused. Run: npx hardhat test test/security/review.test.ts
 
 review
 ├── FINDING 1 (medium) fees are split by the stake at redemption, not when earned: a delegation made just before a
@@ -11,24 +12,25 @@ review
 │   the operator's puppet) takes the challenger's reward; 3b the same by a puppet for records the arbiter decides
 ├── FINDING 4 (medium) model ids (content hashes) are first come first served: a squatter front-runs a builder's
 │   registration and is paid the royalty of every inference of the model
-├── FINDING 5 (low) a voucher may name any registered model and any mode, served/offered by the node or not: a
-│   zero-royalty label skips the real model owner's royalty
+├── FINDING 5 (low, FIXED: EscrowNodeDoesNotOffer) a voucher could name any registered model and any mode: a
+│   zero-royalty label skipped the real model owner's royalty; now a "holds (finding 5, fixed)" test
 ├── FINDING 6 (low) issuedAt is the payer's choice: backdated vouchers keep the fee before an increase for the grace
-├── FINDING 7 (low) the fee grace uses the withdrawal thaw in force at redemption: shortening it cuts the grace of
-│   vouchers already signed
-├── FINDING 8 (low) after the withdrawal thaw is shortened, a payer restarts its 30-day thaw as a 1-day one and
-│   leaves before the node collects vouchers signed before the thaw
+├── FINDING 7 (low, FIXED: feeGraceEndsAt) the fee grace used the withdrawal thaw in force at redemption:
+│   shortening it cut the grace of vouchers already signed; now a "holds (finding 7, fixed)" test
+├── FINDING 8 (low, FIXED: a thaw never ends before the one it replaces or cancelled) after the withdrawal thaw was
+│   shortened, a payer restarted its 30-day thaw as a 1-day one; now a "holds (finding 8, fixed)" test
 ├── FINDING 9 (low) the delegated active pool is never swept: slashed to zero it keeps its shares and refuses every
 │   delegation forever (StakingInvalidPoolState)
 ├── FINDING 10 (low) thaw and challenge window are bounded separately: at a thaw shorter than the window an
 │   operator withdraws before its wrong record is challenged, and the upheld challenge slashes nothing
-├── FINDING 11 (medium) ECDSA is accepted only from addresses without code: an EOA payer that attaches EIP-7702
-│   code during its thaw has every voucher it signed refused, then clears it and withdraws
-├── FINDING 12 (medium) withdrawals take whole requests: one 100-OPG challenge freezes an operator's whole
-│   single-request thaw (not 5%), and failed challenges reopen the record, so griefers chain it without end
+├── FINDING 11 (medium, FIXED: ECDSA first whatever the code) an EOA payer that attached EIP-7702 code during its
+│   thaw had every voucher it signed refused; now a "holds (finding 11, fixed)" test
+├── FINDING 12 (medium, FIXED: withdraw takes the free part of a request) one 100-OPG challenge froze an operator's
+│   whole single-request thaw; now a "holds (finding 12, fixed)" test (failed challenges still reopen the record,
+│   but each holds only its slash)
 └── attacks that hold: a copier's same-block commit and reveal; voucher replay (alone, twice in a batch); a payer's
-    escrow taken through a puppet operator's node; a voucher after the thaw; withdrawing own stake under a lock;
-    front-running a delegation into a higher cut; reserved ids and other nodes' records; the books after payments,
+    escrow taken through a puppet operator's node; a voucher after the thaw; withdrawing more own stake than a lock
+    leaves free; front-running a delegation into a higher cut; reserved ids and other nodes' records; the books after payments,
     fees, a JIT delegation and a slash; a delegation after a payment (F4's fix); the new fee for honest dates;
     undelegating as a challenge opens; paying one's own node; a price raised after a request was posted
 */
@@ -248,16 +250,27 @@ describe("security review (wt-rev)", function () {
     // ran gets nothing. On-chain requests do check eligibility (model served, mode offered); vouchers do not.
     // Suggested fix: in _checkVoucher, require NODES.servesModel(nodeId, modelId) and the mode offered by the node (as
     // requests require eligibility); this at least confines the label to models the node announced.
-    it("FINDING 5: a voucher naming a model the node does not serve skips the real model's royalty", async function () {
+    // Fixed: _checkVoucher requires NODES.offers(nodeId, modelId, mode) (EscrowNodeDoesNotOffer).
+    it("holds (finding 5, fixed): a voucher naming a model the node does not serve, or a mode it does not offer, is refused", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { models, nodes, escrow, builder, payer2, operator, payer, nodeId } = f;
       const dummy = ethers.id("weights:zero-royalty-label");
       await models.connect(payer2).registerModel(dummy, "ipfs://nothing", 0);
       expect(await nodes.servesModel(nodeId, dummy)).to.equal(false);
       await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
-      const v = await voucherFor(f, opg(1_000n), { modelId: dummy, mode: Mode.Zk }); // ZK is not even offered
-      await expect(escrow.redeem(v, await signVoucher(payer, v, escrow))).to.emit(escrow, "PaymentCollected");
-      expect(await escrow.royaltiesOf(builder.address)).to.equal(0n);
+      const label = await voucherFor(f, opg(1_000n), { modelId: dummy }); // an offered mode, an unlisted model
+      await expect(escrow.redeem(label, await signVoucher(payer, label, escrow)))
+        .to.be.revertedWithCustomError(escrow, "EscrowNodeDoesNotOffer")
+        .withArgs(nodeId, dummy, Mode.None);
+      const zk = await voucherFor(f, opg(1_000n), { mode: Mode.Zk }); // the listed model, a mode not offered
+      await expect(escrow.redeem(zk, await signVoucher(payer, zk, escrow)))
+        .to.be.revertedWithCustomError(escrow, "EscrowNodeDoesNotOffer")
+        .withArgs(nodeId, MODEL, Mode.Zk);
+      expect((await escrow.getEscrow(payer.address, operator.address)).balance).to.equal(opg(1_000n));
+      // The real model, in an offered mode, pays its owner the royalty (5% of 1,000).
+      const honest = await voucherFor(f, opg(1_000n));
+      await expect(escrow.redeem(honest, await signVoucher(payer, honest, escrow))).to.emit(escrow, "PaymentCollected");
+      expect(await escrow.royaltiesOf(builder.address)).to.equal(opg(50n));
       expect(await escrow.royaltiesOf(payer2.address)).to.equal(0n);
     });
   });
@@ -302,19 +315,25 @@ describe("security review (wt-rev)", function () {
     // shortening the thaw after (or with) a fee increase ends the grace of vouchers already signed early: a node that
     // accepted vouchers at 1% has 1 day, not 30, to redeem them before 10% is taken.
     // Suggested fix: store the grace's end (increase time + period then in force) at the increase.
-    it("FINDING 7: shortening the withdrawal thaw cuts the fee grace of vouchers signed before an increase", async function () {
+    // Fixed: the grace's end is stored at the increase (feeGraceEndsAt = increase + the period then in force).
+    it("holds (finding 7, fixed): shortening the withdrawal thaw does not cut the fee grace of vouchers signed before an increase", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { escrow, gov, operator, payer } = f;
       await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
       const v = await voucherFor(f, opg(1_000n)); // signed at 1%
       const sig = await signVoucher(payer, v, escrow);
       await escrow.connect(gov).setProtocolFee(100_000); // grace: 30 days as the thaw stands
+      const increasedAt = await now();
+      expect(await escrow.feeGraceEndsAt()).to.equal(increasedAt + 30n * DAY);
       await escrow.connect(gov).setWithdrawalThawingPeriod(DAY);
+      expect(await escrow.feeGraceEndsAt()).to.equal(increasedAt + 30n * DAY);
       await time.increase(DAY + 1n);
+      expect(await escrow.protocolFeeFor(v.issuedAt)).to.equal(10_000n);
+      await expect(escrow.redeem(v, sig)).to.emit(escrow, "PaymentCollected");
+      expect(await escrow.protocolFeesPending()).to.equal(opg(10n)); // 1%, one day into the 30-day grace
+      // The grace ends 30 days after the increase, not earlier.
+      await time.increaseTo(increasedAt + 30n * DAY);
       expect(await escrow.protocolFeeFor(v.issuedAt)).to.equal(100_000n);
-      const tx = escrow.redeem(v, sig);
-      await expect(tx).to.emit(escrow, "PaymentCollected");
-      expect(await escrow.protocolFeesPending()).to.equal(opg(100n)); // 10%, one day into what was a 30-day grace
     });
   });
   describe("governance mid-flight and pools slashed to nothing", function () {
@@ -325,23 +344,31 @@ describe("security review (wt-rev)", function () {
     // early, before the node has collected vouchers signed before the original thaw.
     // Suggested fix: a replacing thaw keeps the later of the two ends (never ends before the thaw it replaces), or
     // store the period with the escrow when it is first thawed.
-    it("FINDING 8: after the withdrawal thaw is shortened, a payer re-thaws and leaves before a 30-day thaw's end", async function () {
+    // Fixed: a thaw ends at max(now + period, the end of the thaw it replaces or cancelled).
+    it("holds (finding 8, fixed): after the withdrawal thaw is shortened, a payer's re-thaw (or cancel and thaw) keeps the 30-day end", async function () {
       const f = await loadFixture(deploySystemFixture);
-      const { escrow, gov, payer, operator, token } = f;
+      const { escrow, gov, payer, operator } = f;
       await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
       const v = await voucherFor(f, opg(500n)); // the node served 500 OPG of work
       const sig = await signVoucher(payer, v, escrow);
       await time.increase(1);
       await escrow.connect(payer).thaw(operator.address, opg(500n)); // the node expects until day 30
       const originalEnd = (await escrow.getEscrow(payer.address, operator.address)).thawEndsAt;
+      expect(originalEnd).to.equal((await now()) + 30n * DAY);
       await escrow.connect(gov).setWithdrawalThawingPeriod(DAY);
-      await escrow.connect(payer).thaw(operator.address, opg(500n)); // restarted: ends in 1 day
+      await expect(escrow.connect(payer).thaw(operator.address, opg(500n))) // restarted: still ends on day 30
+        .to.emit(escrow, "ThawStarted")
+        .withArgs(payer.address, operator.address, opg(500n), originalEnd);
+      await escrow.connect(payer).thaw(operator.address, 0); // cancelled, then thawed again: day 30 still
+      await escrow.connect(payer).thaw(operator.address, opg(500n));
+      expect((await escrow.getEscrow(payer.address, operator.address)).thawEndsAt).to.equal(originalEnd);
       await time.increase(DAY);
-      const before = await token.balanceOf(payer.address);
-      await escrow.connect(payer).withdraw(operator.address);
-      expect((await token.balanceOf(payer.address)) - before).to.equal(opg(500n));
-      expect(BigInt(await now())).to.be.lessThan(originalEnd - 28n * DAY);
-      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInsufficientBalance");
+      await expect(escrow.connect(payer).withdraw(operator.address))
+        .to.be.revertedWithCustomError(escrow, "EscrowThawNotEnded")
+        .withArgs(originalEnd);
+      // The node collects its voucher signed before the thaw, within it.
+      await expect(escrow.redeem(v, sig)).to.emit(escrow, "PaymentCollected");
+      expect((await escrow.getEscrow(payer.address, operator.address)).balance).to.equal(0n);
     });
 
     // Broken promise (DESIGN.md Staking: a slash that would leave a pool worthless "sweeps that dust and starts a new
@@ -419,7 +446,8 @@ describe("security review (wt-rev)", function () {
     // HARDHAT_HARDFORK=prague, where the designator really delegates.)
     // Suggested fix: as OpenZeppelin's SignatureChecker does, accept a valid ECDSA signature of the signer whatever
     // its code, and fall back to EIP-1271 only when ECDSA does not recover the signer.
-    it("FINDING 11: an EOA payer voids its signed vouchers by attaching EIP-7702 code during its thaw", async function () {
+    // Fixed: ECDSA first whatever the account's code; EIP-1271 only when ECDSA does not recover the payer.
+    it("holds (finding 11, fixed): an EOA payer cannot void its signed vouchers by attaching EIP-7702 code during its thaw", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { escrow, token, payer, operator } = f;
       await escrow.connect(payer).fundEscrow(operator.address, opg(500n));
@@ -430,13 +458,15 @@ describe("security review (wt-rev)", function () {
       await escrow.connect(payer).thaw(operator.address, opg(500n));
       const designator = "0xef0100" + (await token.getAddress()).slice(2).toLowerCase(); // a delegate without ERC-1271
       await ethers.provider.send("hardhat_setCode", [payer.address, designator]);
-      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInvalidSignature");
+      expect(await ethers.provider.getCode(payer.address)).to.equal(designator);
+      const operatorBefore = await token.balanceOf(operator.address);
+      await expect(escrow.redeem(v, sig)).to.emit(escrow, "PaymentCollected");
+      expect((await escrow.getEscrow(payer.address, operator.address)).balance).to.equal(0n);
       await time.increase(30n * DAY);
       await ethers.provider.send("hardhat_setCode", [payer.address, "0x"]); // delegation cleared
-      const before = await token.balanceOf(payer.address);
-      await escrow.connect(payer).withdraw(operator.address);
-      expect((await token.balanceOf(payer.address)) - before).to.equal(opg(500n));
-      await expect(escrow.redeem(v, sig)).to.be.revertedWithCustomError(escrow, "EscrowInsufficientBalance");
+      // The node was paid; the payer has nothing left to withdraw, and the voucher does not pay twice.
+      expect(await token.balanceOf(operator.address)).to.equal(operatorBefore); // its share is credited in staking
+      await expect(escrow.redeem(v, sig)).to.be.reverted;
     });
   });
 
@@ -452,33 +482,41 @@ describe("security review (wt-rev)", function () {
     // Suggested fix: let withdraw pay part of a request (up to what the lock leaves free) and keep the rest queued;
     // and do not reopen a record for a challenger other than one turned away while the failed challenge was pending
     // (or reopen only once per record).
-    it("FINDING 12: one 100-OPG challenge at a time freezes an exiting operator's whole stake, past the window", async function () {
+    // Fixed: withdraw takes what pending slashes leave free, out of part of a request if need be (the rest stays
+    // thawed in the same request). The record is still reopened after each failed challenge (see DESIGN.md), but a
+    // chain of challenges now holds only the slash each locks, not the whole stake.
+    it("holds (finding 12, fixed): one 100-OPG challenge holds only its 5% slash of an exiting operator's single thaw request", async function () {
       const f = await loadFixture(deploySystemFixture);
-      const { proofs, staking, operator, attacker, payer2, delegator, nodeId } = f;
+      const { proofs, staking, token, operator, attacker, payer2, nodeId } = f;
       const rec = record({ proofType: Mode.None });
       await proofs.connect(operator).commitRecord(nodeId, rec); // a correct record, its last
       await staking.connect(operator).unstake(OPERATOR_STAKE); // leaves in one request
       const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
       const pendingId = async () => (await proofs.getDispute(key)).pendingChallengeId;
+      const [[id]] = await staking.thawRequestsOf(operator.address, operator.address);
 
       await time.increase(6n * DAY);
       await proofs.connect(attacker).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 6, bogus
       expect(await staking.pendingSlashOf(operator.address)).to.equal(opg(3_000n)); // 5% of 60,000
       await time.increase(8n * DAY); // day 14: the thaw is over
-      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
-        staking,
-        "StakingStakeLocked",
-      ); // none of the 60,000, not only the 3,000
+      const before = await token.balanceOf(operator.address);
+      await expect(staking.connect(operator).withdraw(operator.address, 0))
+        .to.emit(staking, "StakeWithdrawn")
+        .withArgs(operator.address, operator.address, opg(57_000n), 0); // all but the 3,000 locked; no whole request
+      expect((await token.balanceOf(operator.address)) - before).to.equal(opg(57_000n));
+      const [ids, amounts] = await staking.thawRequestsOf(operator.address, operator.address);
+      expect(ids).to.deep.equal([id]);
+      expect(amounts).to.deep.equal([opg(3_000n)]); // the rest stays thawed in the same request
+      await expect(staking.connect(operator).withdraw(operator.address, 0))
+        .to.be.revertedWithCustomError(staking, "StakingStakeLocked")
+        .withArgs(opg(3_000n), opg(3_000n)); // nothing more is free
       await proofs.expireChallenge(await pendingId()); // the arbiter did not bother: reopened for a day
       await proofs.connect(payer2).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 14, past the window
-      await time.increase(7n * DAY + 1n);
-      await proofs.expireChallenge(await pendingId()); // day 21: expired again, reopened again
-      await proofs.connect(delegator).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 21
-      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
-        staking,
-        "StakingStakeLocked",
-      );
-      // 300 OPG of bonds so far; the stake has been free to leave since day 14.
+      expect(await staking.pendingSlashOf(operator.address)).to.equal(opg(150n)); // 5% of the 3,000 left
+      await expect(staking.connect(operator).withdraw(operator.address, 0))
+        .to.emit(staking, "StakeWithdrawn")
+        .withArgs(operator.address, operator.address, opg(2_850n), 0);
+      // 200 OPG of bonds hold 150 OPG, not the 60,000.
     });
   });
 
@@ -552,9 +590,9 @@ describe("security review (wt-rev)", function () {
       );
     });
 
-    it("holds: with a challenge pending, the operator cannot withdraw the locked own stake after the thaw", async function () {
+    it("holds: with a challenge pending, the operator withdraws only what the lock leaves free after the thaw", async function () {
       const f = await loadFixture(deploySystemFixture);
-      const { proofs, staking, gov, operator, challenger, delegator, nodeId } = f;
+      const { proofs, staking, token, gov, operator, challenger, delegator, nodeId } = f;
       await staking.connect(delegator).delegate(operator.address, opg(10_000n), 0);
       await proofs.connect(gov).setDecisionPeriod(28n * DAY); // the arbiter decides after the thaw
       const rec = record({ proofType: Mode.None });
@@ -566,12 +604,19 @@ describe("security review (wt-rev)", function () {
       const { shares } = await staking.getDelegation(operator.address, delegator.address);
       await staking.connect(delegator).undelegate(operator.address, shares);
       await time.increase(14n * DAY);
-      await expect(staking.connect(operator).withdraw(operator.address, 0)).to.be.revertedWithCustomError(
-        staking,
-        "StakingStakeLocked",
-      );
-      // The delegator may leave: the operator's own thawing stake still covers the lock.
+      // The operator's own stake holds the lock first: 60,000 - 3,500 leaves, 3,500 stays thawed.
+      const before = await token.balanceOf(operator.address);
+      await staking.connect(operator).withdraw(operator.address, 0);
+      expect((await token.balanceOf(operator.address)) - before).to.equal(OPERATOR_STAKE - locked);
+      const [, amounts] = await staking.thawRequestsOf(operator.address, operator.address);
+      expect(amounts).to.deep.equal([locked]);
+      await expect(staking.connect(operator).withdraw(operator.address, 0))
+        .to.be.revertedWithCustomError(staking, "StakingStakeLocked")
+        .withArgs(locked, locked);
+      // The delegator may leave whole: the operator's own thawing stake still covers the lock.
+      const delegatorBefore = await token.balanceOf(delegator.address);
       await staking.connect(delegator).withdraw(operator.address, 0);
+      expect((await token.balanceOf(delegator.address)) - delegatorBefore).to.equal(opg(10_000n));
       const challengeId = ethers.keccak256(
         ethers.AbiCoder.defaultAbiCoder().encode(
           ["bytes32", "address"],
@@ -583,7 +628,7 @@ describe("security review (wt-rev)", function () {
         proofs,
         "ProofsChallengeNotPending",
       );
-      expect(await staking.slashableStakeOf(operator.address)).to.equal(OPERATOR_STAKE - locked);
+      expect(await staking.slashableStakeOf(operator.address)).to.equal(0n); // the locked 3,500 was slashed
     });
 
     it("holds: a delegation cannot be front-run into a higher cut", async function () {

@@ -67,19 +67,21 @@ Staking
 │   │   nextThawingUntil is the earliest still thawing, and the head passes them once the older ones go
 │   ├── given a delegator → it pays from the delegated thawing pool
 │   └── when paused → it still works
-├── withdraw under a lock (the lock: min(pendingSlashOf, slashable stake before the withdrawal))
-│   ├── given the operator → it reverts StakingStakeLocked(locked, own after) when its own slashable stake (active +
-│   │   thawing) would fall below the lock, whatever is delegated; a withdrawal leaving exactly the lock passes;
-│   │   after unlockStake the rest passes
+├── withdraw under a lock (the lock: min(pendingSlashOf, slashable stake before the withdrawal); what it leaves free:
+│   own active + own thawing − lock for the operator, slashable − lock for a delegator)
+│   ├── given the operator → it takes the free part, out of part of a request if need be (whole shares): the rest
+│   │   stays thawed in the same request id (thawRequestsOf), StakeWithdrawn counts only the requests taken whole;
+│   │   with nothing free → StakingStakeLocked(locked, own active + own thawing), whatever is delegated; after
+│   │   unlockStake the next withdrawal takes the rest of the request
 │   ├── given a delegator and own stake covering the lock → it withdraws everything
-│   ├── given a delegator and own stake not covering it → it reverts StakingStakeLocked(locked, slashable after)
-│   │   only when the whole slashable stake would fall below the lock; a smaller withdrawal passes
+│   ├── given a delegator and own stake not covering it → it takes what the whole slashable stake holds beyond the
+│   │   lock, out of part of a request; with nothing free → StakingStakeLocked(locked, slashable); the rest later
 │   ├── given a withdrawal that pays 0 (swept epoch) → it is not held back
 │   ├── given pending slashes beyond the slashable stake → the lock is all of it: every withdrawal reverts
-│   │   StakingStakeLocked(slashable, left), the operator's and the delegators', until enough pending slashes are
-│   │   released; unbonding still works
+│   │   StakingStakeLocked(slashable, holding), the operator's and the delegators', until enough pending slashes
+│   │   are released; unbonding still works
 │   └── the lock is measured before the withdrawal: pending 1,050 against 1,000 slashable holds back a 1 OPG
-│       withdrawal (StakingStakeLocked(1,000, 999)); 999 pending let it through
+│       withdrawal (StakingStakeLocked(1,000, 1,000)); 999 pending let it through
 ├── lockStake / unlockStake / slash
 │   ├── when the caller is not the slasher (stranger, admin, operator, fee source) → each reverts
 │   │   StakingUnauthorized(caller)
@@ -620,6 +622,38 @@ async function withdrawAndCheck(
   expect(left.until).to.deep.equal(requests.until.filter((_, i) => !taken[i]));
   expect(left.amounts).to.deep.equal(requests.amounts.filter((_, i) => !taken[i]));
   return amount;
+}
+
+/**
+ * withdraw(operator, 0) under a lock and asserts: it pays `amount` (what the lock leaves free), StakeWithdrawn counts
+ * the `whole` requests withdrawn whole, the thawing pool and the totals lose `amount`, and the staker's open requests
+ * are then `left` (a request withdrawn in part keeps its id and thaw time).
+ */
+async function withdrawUnderLockAndCheck(
+  f: Fixture,
+  staker: HardhatEthersSigner,
+  operator: string,
+  amount: bigint,
+  whole: bigint,
+  left: { ids: bigint[]; amounts: bigint[] },
+) {
+  const { staking, token, stakingAddress } = f;
+  const pool = staker.address === operator ? "ownThawing" : "delegatedThawing";
+  const before = await stakeOf(f, operator);
+  const totals = await totalsOf(f);
+  const stakerBalance = await balanceOf(f, staker.address);
+  const requests = await thawRequestsOf(f, staker.address, operator);
+  const tx = staking.connect(staker).withdraw(operator, 0n);
+  await expect(tx).to.emit(staking, "StakeWithdrawn").withArgs(staker.address, operator, amount, whole);
+  await expect(tx).to.emit(token, "Transfer").withArgs(stakingAddress, staker.address, amount);
+  const after = await stakeOf(f, operator);
+  expect(after[pool].tokens).to.equal(before[pool].tokens - amount);
+  expect({ ...after, [pool]: before[pool] }).to.deep.equal(before);
+  expect(await totalsOf(f)).to.deep.equal({ ...totals, thawing: totals.thawing - amount, held: totals.held - amount });
+  expect(await balanceOf(f, staker.address)).to.equal(stakerBalance + amount);
+  const now = await thawRequestsOf(f, staker.address, operator);
+  expect({ ids: now.ids, amounts: now.amounts }).to.deep.equal(left);
+  expect(now.until).to.deep.equal(requests.until.filter((_, i) => left.ids.includes(requests.ids[i])));
 }
 
 /**
@@ -1566,28 +1600,33 @@ describe("Staking", function () {
   });
 
   describe("withdraw under a lock", function () {
-    it("reverts StakingStakeLocked for an operator whose own stake would fall below the lock; it may withdraw above it", async function () {
+    it("withdraws the operator's own stake down to the lock, out of part of a request; the rest stays in it", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
       await lockAndCheck(f, f.alice.address, opg(200n)); // at most 10% of 2,000
-      const first = await unstakeAndCheck(f, f.alice, opg(800n));
-      await unstakeAndCheck(f, f.alice, opg(100n));
+      const first = await unstakeAndCheck(f, f.alice, opg(900n)); // one request
       await time.increaseTo(first.thawingUntil + DAY);
-      // Both: 100 own left, under the 200 locked, though the delegated 1,000 would cover it.
+      // Own 1,000 (100 active, 900 thawing) holds the 200 locked, though the delegated 1,000 would cover it: 800 of
+      // the request leave, 100 stay in request 0.
+      await withdrawUnderLockAndCheck(f, f.alice, f.alice.address, opg(800n), 0n, { ids: [0n], amounts: [opg(100n)] });
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(1_200n));
+      // Nothing more is free: StakingStakeLocked(locked, own active + own thawing).
       await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(opg(200n), opg(100n));
-      // The first only: 200 own left, exactly the lock.
-      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 1n)).to.equal(opg(800n));
-      await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
-        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(opg(200n), opg(100n));
+        .withArgs(opg(200n), opg(200n));
       // Unstaking (the stake stays slashable) is never held back.
-      await unstakeAndCheck(f, f.alice, opg(100n));
-      // Released, the rest is withdrawable.
-      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(200n));
-      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n)).to.equal(opg(100n));
+      const second = await unstakeAndCheck(f, f.alice, opg(100n));
+      // 150 released (50 pending): 150 of the own 200 are free: the rest of request 0 leaves whole; request 1 thaws.
+      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(150n));
+      await withdrawUnderLockAndCheck(f, f.alice, f.alice.address, opg(100n), 1n, { ids: [1n], amounts: [opg(100n)] });
+      // Request 1 thawed: 50 of it leave, 50 stay.
+      await time.increaseTo(second.thawingUntil);
+      await withdrawUnderLockAndCheck(f, f.alice, f.alice.address, opg(50n), 0n, { ids: [1n], amounts: [opg(50n)] });
+      // Released, the rest of the same request is withdrawn (whole).
+      await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(50n));
+      expect(await withdrawAndCheck(f, f.alice, f.alice.address, 0n)).to.equal(opg(50n));
+      expect((await stakeOf(f, f.alice.address)).ownThawing).to.deep.equal({ tokens: 0n, shares: 0n });
     });
 
     it("lets a delegator withdraw while the operator's own stake covers the lock", async function () {
@@ -1600,7 +1639,7 @@ describe("Staking", function () {
       expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(1_000n));
     });
 
-    it("reverts StakingStakeLocked for a delegator only when the operator's whole slashable stake would fall below it", async function () {
+    it("withdraws a delegator's stake down to what the whole slashable stake must keep, out of part of a request", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(100n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(900n));
@@ -1610,17 +1649,20 @@ describe("Staking", function () {
       const carol = await undelegateAndCheck(f, f.carol, f.alice.address, opg(900n));
       await undelegateAndCheck(f, f.dave, f.alice.address, opg(100n));
       await time.increaseTo(carol.thawingUntil + 1n);
+      // 200 are free (2,000 - 1,800): carol's request pays 200 and keeps 700.
+      await withdrawUnderLockAndCheck(f, f.carol, f.alice.address, opg(200n), 0n, { ids: [0n], amounts: [opg(700n)] });
+      // Nothing is free for dave: StakingStakeLocked(locked, slashable).
+      await expect(f.staking.connect(f.dave).withdraw(f.alice.address, 0n))
+        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
+        .withArgs(opg(1_800n), opg(1_800n));
       await expect(f.staking.connect(f.carol).withdraw(f.alice.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(opg(1_800n), opg(1_100n));
-      // Dave's 100 leaves 1,900, above the lock.
-      expect(await withdrawAndCheck(f, f.dave, f.alice.address)).to.equal(opg(100n));
-      await expect(f.staking.connect(f.carol).withdraw(f.alice.address, 0n))
-        .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(opg(1_800n), opg(1_000n));
-      // With 1,000 of the lock released (800 left), carol's 900 leave 1,000: she may go.
+        .withArgs(opg(1_800n), opg(1_800n));
+      // With 1,000 of the lock released (800 left), 1,000 are free: dave's 100, then the rest of carol's request.
       await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(1_000n));
-      expect(await withdrawAndCheck(f, f.carol, f.alice.address)).to.equal(opg(900n));
+      expect(await withdrawAndCheck(f, f.dave, f.alice.address)).to.equal(opg(100n));
+      expect(await withdrawAndCheck(f, f.carol, f.alice.address)).to.equal(opg(700n));
+      expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(opg(1_000n));
     });
 
     it("does not hold back a withdrawal that pays nothing (requests of a swept epoch)", async function () {
@@ -1646,12 +1688,12 @@ describe("Staking", function () {
       const both = async (locked: bigint) => {
         await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
           .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-          .withArgs(locked, 0n);
+          .withArgs(locked, opg(1_000n));
         await expect(f.staking.connect(f.carol).withdraw(f.alice.address, 0n))
           .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-          .withArgs(locked, opg(1_000n));
+          .withArgs(locked, opg(2_000n));
       };
-      // The lock is the whole 2,000: neither the operator (0 own left) nor the delegator (1,000 left) may go.
+      // The lock is the whole 2,000: nothing is free, for the operator (own 1,000) nor the delegator (slashable 2,000).
       await both(opg(2_000n));
       // 200 released: 2,000 still pend, all of it locked.
       await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(200n));
@@ -1662,13 +1704,13 @@ describe("Staking", function () {
       // Alice's own stake holds the lock: she may not take it out.
       await expect(f.staking.connect(f.alice).withdraw(f.alice.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(opg(1_000n), 0n);
+        .withArgs(opg(1_000n), opg(1_000n));
       await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(1_000n));
       expect(await withdrawAndCheck(f, f.alice, f.alice.address)).to.equal(opg(1_000n));
       expect(await f.staking.slashableStakeOf(f.alice.address)).to.equal(0n);
     });
 
-    it("measures the lock before the withdrawal: min(pending, slashable before), not the slashable stake after", async function () {
+    it("measures the lock and the free stake before the withdrawal: min(pending, slashable before)", async function () {
       const f = await loadFixture(deployStakingFixture);
       await stakeAndCheck(f, f.alice, opg(100n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(500n));
@@ -1678,10 +1720,10 @@ describe("Staking", function () {
       await lockAndCheck(f, f.alice.address, opg(50n));
       const { thawingUntil } = await undelegateAndCheck(f, f.dave, f.alice.address, opg(1n));
       await time.increaseTo(thawingUntil);
-      // Even 1 OPG would leave 999 under the 1,000 locked before it (measured after, the lock would be 999).
+      // The 1,000 locked is all of the slashable 1,000: not even 1 OPG is free (measured after, the lock would be 999).
       await expect(f.staking.connect(f.dave).withdraw(f.alice.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(opg(1_000n), opg(999n));
+        .withArgs(opg(1_000n), opg(1_000n));
       // With 999 pending, 1 OPG leaves 999: exactly the lock.
       await f.staking.connect(f.slasher).unlockStake(f.alice.address, opg(51n));
       expect(await withdrawAndCheck(f, f.dave, f.alice.address)).to.equal(opg(1n));
