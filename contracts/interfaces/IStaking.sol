@@ -229,6 +229,8 @@ interface IStaking is IStakingBase {
     ) external view returns (uint256[] memory ids, uint256[] memory amounts, uint64[] memory thawingUntil);
 
     /// @notice What a staker can withdraw now from an operator, what is still thawing, and when the next part is free.
+    /// @dev `withdrawableNow` is what {withdraw} would pay now: thawed requests, up to what pending slashes leave
+    /// free; the thawed part they hold counts in `stillThawing`.
     function withdrawableOf(
         address staker,
         address operator

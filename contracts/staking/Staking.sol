@@ -274,6 +274,12 @@ contract Staking is IStaking, AccessControl, Pausable {
                 stillThawing += amount;
             }
         }
+        // What pending slashes lock stays, thawed or not, until they are decided.
+        (uint256 free, , ) = _freeOfLock(_operators[operator], operator, staker == operator);
+        if (withdrawableNow > free) {
+            stillThawing += withdrawableNow - free;
+            withdrawableNow = free;
+        }
     }
 
     /*//////////////////////////////////////////////////////////////////////////
