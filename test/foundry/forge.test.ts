@@ -106,8 +106,8 @@ describe("Foundry invariant campaigns and fuzz tests (short profile)", function 
   it("the findings' reproductions pass", function () {
     const findings = run.suites.find((s) => s.suite === "FindingsTest")!;
     expect(findings.tests.map((t) => t.name)).to.have.members([
-      "test_finding_lockAboveSlashableAfterDustSweep",
-      "test_finding_operatorLocksItsDelegatorsForFree",
+      "test_fixed_lockNeverAboveSlashableAfterDustSweep",
+      "test_limitation_operatorLocksItsDelegatorsAtABurnedBondPerChallenge",
       "test_finding_payerOwnedRoyaltyRaisedAfterSigning",
     ]);
     expect(findings.tests.every((t) => t.passed)).to.equal(true);

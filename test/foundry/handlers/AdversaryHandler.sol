@@ -222,15 +222,20 @@ contract AdversaryHandler is Disputes {
         bytes32 id = keccak256(abi.encode(key, who));
         Proofs.Dispute memory dispute = proofs.getDispute(key);
         if (proofs.getChallenge(id).status != Proofs.ChallengeStatus.None || dispute.settled) return;
-        if (block.timestamp > _closedAt(r)) return;
+        // A record whose challenge for the arbiter failed can be challenged again for a day, past its window too.
+        uint256 closedAt = _closedAt(r);
+        bool reopened = dispute.reopenedUntil > closedAt && block.timestamp > closedAt;
+        if (reopened) closedAt = dispute.reopenedUntil;
+        if (block.timestamp > closedAt) return;
         bool verifiable = withEvidence && address(proofs.verifierOf(r.record.proofType)) != address(0);
         if (!verifiable && dispute.pendingChallengeId != bytes32(0)) return;
         (address op, ) = nodes.nodeOperatorOf(r.nodeId);
         Before memory before = _before(op, who);
         if (verifiable && dispute.pendingChallengeId != bytes32(0)) {
-            // Valid evidence closes the pending challenge as rejected: its bond too goes to the operator.
+            // Valid evidence of a right record closes the pending challenge as rejected: its bond is burned too (of a
+            // wrong record, as superseded: its bond goes back to its challenger).
             Proofs.Challenge memory pending = proofs.getChallenge(dispute.pendingChallengeId);
-            if (!r.wrong) before.alsoToOperator = pending.bond;
+            if (!r.wrong) before.alsoBurned = pending.bond;
             _dropPending(dispute.pendingChallengeId);
         }
         uint256 bound_ = (before.slashable * staking.maxSlashPpm()) / PPM;
@@ -238,6 +243,7 @@ contract AdversaryHandler is Disputes {
         _challenge(r, who, withEvidence);
         Proofs.Challenge memory c = proofs.getChallenge(id);
         _check(c.lockedStake <= bound_, "lock", "a lock above maxSlashPpm of the slashable stake");
+        if (reopened) ++reached["rechallengedPastWindow"];
         if (c.status == Proofs.ChallengeStatus.Pending) {
             vm.getRecordedLogs();
             pendingChallenges.push(id);
@@ -295,9 +301,23 @@ contract AdversaryHandler is Disputes {
         (, , uint64[] memory until) = staking.thawRequestsOf(staker, op);
         if (until.length == 0) return;
         uint256 locked = staking.lockedStakeOf(op);
+        // withdrawableOf ignores pending slashes: a withdrawal takes only what they leave free, out of part of a
+        // request if need be (in whole shares).
+        (uint256 free, uint256 rounding) = _freeOfLock(op, own);
+        bool limited = free < expected;
+        if (limited) expected = free;
         vm.prank(staker);
         try staking.withdraw(op, 0) returns (uint256 amount) {
-            _check(amount == expected, "lock", "withdraw paid other than withdrawableOf");
+            if (limited) {
+                _check(
+                    amount <= expected && amount + rounding >= expected,
+                    "lock",
+                    "a withdrawal held by pending slashes paid other than what they leave free"
+                );
+                ++reached["withdrawnInPart"];
+            } else {
+                _check(amount == expected, "lock", "withdraw paid other than withdrawableOf");
+            }
             Stakes.Operator memory o = staking.getOperator(op);
             uint256 left =
                 own
@@ -314,6 +334,11 @@ contract AdversaryHandler is Disputes {
                 "a withdrawal refused for another reason"
             );
             _check(selector != IStaking.StakingNothingThawed.selector || expected == 0, "lock", "thawed but refused");
+            _check(
+                selector != IStaking.StakingStakeLocked.selector || free == 0,
+                "lock",
+                "a withdrawal refused for the lock while pending slashes left stake free"
+            );
             if (selector == IStaking.StakingStakeLocked.selector) ++reached["withdrawalHeldByLock"];
         }
     }

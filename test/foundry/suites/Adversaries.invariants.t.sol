@@ -151,8 +151,9 @@ contract AdversariesInvariants is Test {
         assertEq(handler.violations("verifier"), 0, handler.firstViolation("verifier"));
     }
 
-    /// @notice "While a challenge is pending, the stake it can slash stays in Staking": each operator's lock is exactly
-    /// the locks of its pending challenges, never above its slashable stake; no withdrawal left less than the lock;
+    /// @notice "While a challenge is pending, the stake it can slash stays in Staking": each operator's pending slashes
+    /// are exactly the slashes of its pending challenges, and its lock is their sum up to its slashable stake, never
+    /// above it; no withdrawal left less than the lock;
     /// staking's balance covers its books. And "events equal movements": for every decision, the challenger's
     /// balance moved by ChallengeResolved's toChallenger (and its bond), the supply fell by slashed - toChallenger, the
     /// operator's slashable stake by slashed, and StakeSlashed's parts add up to it.
@@ -170,8 +171,14 @@ contract AdversariesInvariants is Test {
                 (address nodeOp, ) = s.nodes.nodeOperatorOf(ch.nodeId);
                 if (nodeOp == op) locked += ch.lockedStake;
             }
-            assertEq(s.staking.lockedStakeOf(op), locked, "lockedStakeOf != the locks of the pending challenges");
-            assertLe(locked, s.staking.slashableStakeOf(op), "lockedStakeOf > slashableStakeOf");
+            uint256 slashable = s.staking.slashableStakeOf(op);
+            assertEq(s.staking.pendingSlashOf(op), locked, "pendingSlashOf != the slashes of the pending challenges");
+            assertEq(
+                s.staking.lockedStakeOf(op),
+                locked < slashable ? locked : slashable,
+                "lockedStakeOf != min(the pending slashes, slashableStakeOf)"
+            );
+            assertLe(s.staking.lockedStakeOf(op), slashable, "lockedStakeOf > slashableStakeOf");
         }
         assertGe(s.token.balanceOf(address(s.staking)), _stakingBooks(), "staking's balance < its books");
     }
@@ -211,7 +218,8 @@ contract AdversariesInvariants is Test {
         assertEq(handler.violations("payer"), 0, handler.firstViolation("payer"));
     }
 
-    /// @notice Token conservation: the total supply only falls, by exactly what slashes and protocol fees burned;
+    /// @notice Token conservation: the total supply only falls, by exactly what slashes, the bonds of rejected and
+    /// expired challenges and protocol fees burned;
     /// every token is somewhere (staking, escrow, the proof registry's bonds, vesting, holders), and each contract's
     /// books match its balance.
     function invariant_everyTokenIsAccountedFor() public view {
@@ -220,7 +228,7 @@ contract AdversariesInvariants is Test {
         assertEq(
             supply,
             SystemDeploy.GENESIS_SUPPLY - handler.ghostBurned() - handler.ghostFlushed(),
-            "total supply != genesis - burned by slashes - protocol fees burned"
+            "total supply != genesis - burned by slashes and failed bonds - protocol fees burned"
         );
         (, uint256 holderCount, ) = handler.counts();
         uint256 sum = s.token.balanceOf(address(this)) + s.token.balanceOf(address(handler));

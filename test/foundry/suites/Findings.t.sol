@@ -44,12 +44,13 @@ contract FindingsTest is Test {
         nodeId = s.nodes.registerNode(Nodes.NodeParams("ipfs://node", 1, bytes32(0), 8, [uint80(1e18), 0, 0]), served);
     }
 
-    /// @notice Finding 1: an operator freezes its delegators' withdrawals at no cost. It challenges its own (right)
-    /// records from a sockpuppet on the arbiter path: each challenge locks slashPpm (5%) of the whole slashable stake,
-    /// delegated stake included, with no bound on the total, and a rejected or expired challenge pays the bond to the
-    /// operator, that is, back to the coalition. Twenty such challenges lock everything; a delegator whose thaw has
-    /// ended cannot withdraw until the challenges close, and the operator can open new ones before they do.
-    function test_finding_operatorLocksItsDelegatorsForFree() public {
+    /// @notice Finding 1, now a documented limitation: an operator can still freeze its delegators' withdrawals, but no
+    /// longer for free. It challenges its own (right) records from a sockpuppet on the arbiter path: each challenge
+    /// adds slashPpm (5%) of the whole slashable stake, delegated stake included, to the pending slashes, which lock up
+    /// to all of it. Twenty such challenges lock everything; a delegator whose thaw has ended cannot withdraw until the
+    /// challenges close, and the operator can open new ones before they do. Since "failed challenges burn their bond",
+    /// every expired challenge burns its 100 OPG bond: the freeze costs the coalition 2,000 OPG a week here.
+    function test_limitation_operatorLocksItsDelegatorsAtABurnedBondPerChallenge() public {
         uint256 coalitionBefore = s.token.balanceOf(operator) + s.token.balanceOf(puppet);
         (uint256 shares, , ) = s.staking.getDelegation(operator, delegator);
         vm.prank(delegator);
@@ -57,41 +58,51 @@ contract FindingsTest is Test {
 
         bytes32[] memory ids = _lockEverything(0);
         uint256 slashable = s.staking.slashableStakeOf(operator);
-        assertGe(s.staking.lockedStakeOf(operator) + 20, slashable, "twenty self-challenges lock it all");
+        assertEq(s.staking.lockedStakeOf(operator), slashable, "twenty self-challenges lock it all");
 
         // The challenges' deadline (7 days) comes before the end of the delegator's thaw (14 days): the operator
-        // expires them (their bonds come back to it) and, in the same block, opens twenty more on new records.
+        // expires them (their bonds are burned) and, in the same block, opens twenty more on new records.
+        uint256 bond = s.proofs.challengeBond();
+        uint256 supply = s.token.totalSupply();
         vm.warp(block.timestamp + 7 days + 1);
         for (uint256 k; k < 20; ++k) s.proofs.expireChallenge(ids[k]);
+        assertEq(supply - s.token.totalSupply(), 20 * bond, "each expired challenge burned its bond");
         _lockEverything(100);
         vm.warp(block.timestamp + 7 days);
         (uint256 thawed, , ) = s.staking.withdrawableOf(delegator, operator);
         assertGe(thawed, 499_000e18, "the delegator's thaw has ended");
-        bytes memory expected = abi.encodeWithSelector(
-            IStaking.StakingStakeLocked.selector,
-            s.staking.lockedStakeOf(operator),
-            s.staking.slashableStakeOf(operator) - thawed
-        );
+        // The lock still holds: the pending slashes lock the whole slashable stake, and nothing is free.
+        slashable = s.staking.slashableStakeOf(operator);
+        assertEq(s.staking.lockedStakeOf(operator), slashable, "the second twenty lock it all again");
+        bytes memory expected = abi.encodeWithSelector(IStaking.StakingStakeLocked.selector, slashable, slashable);
         vm.prank(delegator);
         vm.expectRevert(expected);
         s.staking.withdraw(operator, 0);
 
-        // Every expired bond went back to the operator: the freeze cost the coalition nothing but the bonds still
-        // pending, which come back the same way.
-        uint256 pendingBonds = 20 * s.proofs.challengeBond();
+        // The cost: the twenty expired bonds are burned, and the twenty pending ones will be too when they expire.
+        uint256 pendingBonds = 20 * bond;
         assertEq(
             s.token.balanceOf(operator) + s.token.balanceOf(puppet) + pendingBonds,
-            coalitionBefore,
-            "the coalition lost nothing"
+            coalitionBefore - 20 * bond,
+            "the coalition's balance fell by the burned bonds"
         );
+        vm.warp(block.timestamp + 1);
+        (, , uint256 rest) = _expireAll(100);
+        assertEq(
+            s.token.balanceOf(operator) + s.token.balanceOf(puppet),
+            coalitionBefore - 40 * bond,
+            "forty challenges cost forty bonds"
+        );
+        assertEq(rest, 0, "every lock released");
     }
 
-    /// @notice Finding 1, continued: with everything locked, an upheld slash that empties the operator's thawing pool
-    /// but for its dust (less than a billionth of a token per share) sweeps the dust too, while the lock falls only by
-    /// the slash: `lockedStakeOf` ends above `slashableStakeOf`, and no delegator can withdraw until every challenge
-    /// closes. Own stake 10,000 OPG, delegated 190,000 OPG - 1e14 wei, so that each 5% lock is 5e12 wei short of the
-    /// own stake, which the operator unstakes after the locks; the arbiter upholds one challenge.
-    function test_finding_lockAboveSlashableAfterDustSweep() public {
+    /// @notice Finding 1, continued, fixed by "pending slashes add up": with everything locked, an upheld slash that
+    /// empties the operator's thawing pool but for its dust (less than a billionth of a token per share) sweeps the
+    /// dust too, while the pending slashes fall only by the slash. It used to leave `lockedStakeOf` 5e12 wei above
+    /// `slashableStakeOf`; now the lock is min(pendingSlashOf, slashableStakeOf): the pending slashes stay 5e12 wei
+    /// above, the lock does not. Own stake 10,000 OPG, delegated 190,000 OPG - 1e14 wei, so that each 5% lock is 5e12
+    /// wei short of the own stake, which the operator unstakes after the locks; the arbiter upholds one challenge.
+    function test_fixed_lockNeverAboveSlashableAfterDustSweep() public {
         address op = address(0x0BE7A70E1);
         address d = address(0xDE1E9A7E1);
         s.token.transfer(op, 10_000e18);
@@ -119,12 +130,23 @@ contract FindingsTest is Test {
 
         uint256 locked = s.staking.lockedStakeOf(op);
         uint256 slashable = s.staking.slashableStakeOf(op);
+        uint256 pending = s.staking.pendingSlashOf(op);
         assertEq(slashable, 190_000e18 - 1e14, "the slash took all the own stake, its dust swept");
-        assertTrue(locked > slashable, "lockedStakeOf > slashableStakeOf");
-        assertEq(locked - slashable, 5e12, "by the dust swept");
+        assertEq(pending - slashable, 5e12, "the pending slashes stay above the slashable stake by the dust swept");
+        assertLe(locked, slashable, "lockedStakeOf <= slashableStakeOf");
+        assertEq(locked, slashable, "lockedStakeOf == min(pendingSlashOf, slashableStakeOf)");
+
+        // The remaining slashes take what is left: each min(its slash, slashable now), and the pending ones run out
+        // together with the stake.
+        for (uint256 k = 1; k < 20; ++k) {
+            s.proofs.resolveChallenge(ids[k], true);
+            assertLe(s.staking.lockedStakeOf(op), s.staking.slashableStakeOf(op), "lock <= slashable after each slash");
+        }
+        assertEq(s.staking.pendingSlashOf(op), 0, "no pending slash left");
+        assertEq(s.staking.lockedStakeOf(op), 0, "no lock left");
     }
 
-    /// @notice Finding 2 (observation): a payer that owns the model raises its royalty after signing; a voucher
+    /// @notice Finding 2 (observation, still open): a payer that owns the model raises its royalty after signing; a voucher
     /// redeemed once the increase applies (7 days later, well within the 30-day withdrawal thaw and the voucher's
     /// life) pays the node less than the terms it was signed under, and the difference goes back to the payer. The
     /// protocol fee keeps the fee of the signing time for one thawing period (#17.4); the royalty does not.
@@ -138,6 +160,11 @@ contract FindingsTest is Test {
         s.token.approve(address(s.escrow), type(uint256).max);
         s.escrow.depositToEscrow(payer, operator, 1_000e18);
         vm.stopPrank();
+        // A voucher pays only for a model the node lists: the operator lists the payer's model.
+        bytes32[] memory listed = new bytes32[](1);
+        listed[0] = own;
+        vm.prank(operator);
+        s.nodes.addModels(nodeId, listed);
         Payments.Voucher memory v = Payments.Voucher(
             payer,
             nodeId,
@@ -175,6 +202,21 @@ contract FindingsTest is Test {
             vm.prank(puppet);
             ids[i] = s.proofs.challenge(node, bytes32(0), r, new bytes32[](0), "no evidence");
         }
+    }
+
+    /// @dev Expires the operator's pending challenges of the records from `from` (as `_lockEverything` opened them);
+    /// returns how many, the bonds burned, and the pending slashes left.
+    function _expireAll(uint256 from) internal returns (uint256 count, uint256 burned, uint256 pending) {
+        for (uint256 i; i < 20; ++i) {
+            Proofs.Record memory r = _record(from + i);
+            bytes32 key = s.proofs.recordKeyOf(nodeId, bytes32(0), s.proofs.leafOf(r));
+            bytes32 id = s.proofs.getDispute(key).pendingChallengeId;
+            if (id == bytes32(0)) continue;
+            burned += s.proofs.getChallenge(id).bond;
+            s.proofs.expireChallenge(id);
+            ++count;
+        }
+        pending = s.staking.pendingSlashOf(operator);
     }
 
     function _record(uint256 i) internal view returns (Proofs.Record memory r) {

@@ -409,6 +409,49 @@ contract MathEdgesFuzz is Test {
         assertEq(s.staking.slashableStakeOf(operator), others, "another operator lost stake");
     }
 
+    /// @notice Pending slashes add up and lock up to the whole slashable stake (`lockedStakeOf` == min(pending,
+    /// slashable)); a delegator's thawed withdrawal takes what they leave free, out of part of its request if need be
+    /// (the rest stays in it), and is refused with StakingStakeLocked only when nothing is free.
+    function testFuzz_withdrawalUnderPendingSlashesTakesWhatIsFree(uint256 delegated, uint256 pendingSeed) public {
+        delegated = bound(delegated, s.staking.minimumDelegation(), 10_000_000e18);
+        s.staking.delegate(operator, delegated, 1_000_000);
+        (uint256 shares, , ) = s.staking.getDelegation(operator, address(this));
+        s.staking.undelegate(operator, shares);
+        uint256 slashable = s.staking.slashableStakeOf(operator);
+        // Up to a fifth beyond the slashable stake, in locks of at most maxSlashPpm each.
+        uint256 pending = bound(pendingSeed, 1, slashable + slashable / 5);
+        uint256 maximum = (slashable * s.staking.maxSlashPpm()) / PPM;
+        for (uint256 left = pending; left > 0;) {
+            uint256 lock = left < maximum ? left : maximum;
+            vm.prank(address(s.proofs));
+            s.staking.lockStake(operator, lock);
+            left -= lock;
+        }
+        assertEq(s.staking.pendingSlashOf(operator), pending, "pending slashes add up");
+        uint256 locked = pending < slashable ? pending : slashable;
+        assertEq(s.staking.lockedStakeOf(operator), locked, "lockedStakeOf != min(pending, slashable)");
+        vm.warp(block.timestamp + s.staking.thawingPeriod());
+        (uint256 thawed, , ) = s.staking.withdrawableOf(address(this), operator);
+        uint256 free = slashable - locked;
+        uint256 balance = s.token.balanceOf(address(this));
+        if (free == 0) {
+            vm.expectRevert(abi.encodeWithSelector(IStaking.StakingStakeLocked.selector, locked, slashable));
+            s.staking.withdraw(operator, 0);
+            return;
+        }
+        uint256 amount = s.staking.withdraw(operator, 0);
+        assertEq(s.token.balanceOf(address(this)), balance + amount, "paid other than withdraw said");
+        if (free >= thawed) {
+            assertEq(amount, thawed, "a withdrawal the lock does not reach paid other than withdrawableOf");
+        } else {
+            assertLe(amount, free, "took locked stake");
+            assertLe(free - amount, 2, "took less than what is free beyond rounding");
+            (uint256 rest, , ) = s.staking.withdrawableOf(address(this), operator);
+            assertLe(thawed - amount - rest, 2, "the rest of the request did not stay in it");
+        }
+        assertGe(s.staking.slashableStakeOf(operator), locked, "left less slashable stake than the lock");
+    }
+
     /// @notice Node fees at any size, with the operator's cut at 0, at 100% or between, go to the operator and its
     /// delegators in full, short by rounding only (less than a wei per position).
     function testFuzz_feeSplitAtCutBounds(uint256 fees, uint256 cutSeed, uint256 delegated) public {

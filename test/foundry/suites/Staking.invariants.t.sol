@@ -90,7 +90,8 @@ contract StakingInvariants is Test {
         vm.stopPrank();
     }
 
-    /// @notice Design: "total supply ... only ever goes down (burns); nothing can mint": by exactly what slashes burned.
+    /// @notice Design: "total supply ... only ever goes down (burns); nothing can mint": by exactly what slashes and
+    /// failed challenges' bonds burned.
     function invariant_totalSupplyOnlyGoesDown() public view {
         _assertTotalSupplyOnlyGoesDown();
     }
@@ -233,7 +234,7 @@ contract StakingInvariants is Test {
 
     /// @notice Every upheld challenge took exactly the slash from the node's operator (own stake first, then
     /// delegated, active and thawing; plus only the dust of a thawing pool it emptied), gave the challenger its share
-    /// and its bond and burned the rest; no other operator lost anything; a rejected one paid the bond to the operator.
+    /// and its bond and burned the rest; no other operator lost anything; a rejected or expired one burned its bond.
     function _assertSlashedOperatorLosesExactlyTheSlash() internal view {
         assertEq(handler.violations("slash"), 0, handler.firstViolation("slash"));
         assertEq(handler.violations("bond"), 0, handler.firstViolation("bond"));
@@ -241,8 +242,9 @@ contract StakingInvariants is Test {
         assertEq(s.token.balanceOf(address(s.proofs)), handler.ghostBonds(), "registry != pending bonds");
     }
 
-    /// @notice "while a challenge is pending, the stake it can slash stays in Staking": each operator's lock is the
-    /// sum of its pending challenges' locks and never above its slashable stake; every decision's events equal the
+    /// @notice "while a challenge is pending, the stake it can slash stays in Staking": each operator's pending slashes
+    /// are the sum of its pending challenges' slashes, its lock that sum up to its slashable stake, never above it;
+    /// every decision's events equal the
     /// movements (challenger's balance delta == toChallenger, supply drop == slashed - toChallenger).
     function invariant_pendingChallengeKeepsItsStakeInStaking() public view {
         assertEq(handler.violations("lock"), 0, handler.firstViolation("lock"));
@@ -254,8 +256,14 @@ contract StakingInvariants is Test {
                 (address op, ) = s.nodes.nodeOperatorOf(c.nodeId);
                 if (op == operators[i]) locked += c.lockedStake;
             }
-            assertEq(s.staking.lockedStakeOf(operators[i]), locked, "lockedStakeOf != sum of pending locks");
-            assertLe(locked, s.staking.slashableStakeOf(operators[i]), "lockedStakeOf > slashableStakeOf");
+            uint256 slashable = s.staking.slashableStakeOf(operators[i]);
+            assertEq(s.staking.pendingSlashOf(operators[i]), locked, "pendingSlashOf != sum of pending slashes");
+            assertEq(
+                s.staking.lockedStakeOf(operators[i]),
+                locked < slashable ? locked : slashable,
+                "lockedStakeOf != min(pending slashes, slashable)"
+            );
+            assertLe(s.staking.lockedStakeOf(operators[i]), slashable, "lockedStakeOf > slashableStakeOf");
         }
     }
 
@@ -272,12 +280,13 @@ contract StakingInvariants is Test {
         assertLe(s.staking.challengerSharePpm(), 500_000, "challenger share above 50%");
     }
 
-    /// @notice The supply went down by exactly what slashes burned, and nothing else.
+    /// @notice The supply went down by exactly what slashes and the bonds of failed challenges burned, and nothing
+    /// else.
     function _assertTotalSupplyOnlyGoesDown() internal view {
         assertEq(
             s.token.totalSupply(),
             SystemDeploy.GENESIS_SUPPLY - handler.ghostBurned(),
-            "total supply != genesis - burned by slashes"
+            "total supply != genesis - burned by slashes and failed bonds"
         );
     }
 }

@@ -24,13 +24,14 @@ abstract contract Disputes is Handler {
         uint256 slashable;
         uint256 own;
         uint256 locked;
+        uint256 pending;
         uint256 challengerBalance;
         uint256 operatorBalance;
         uint256 supply;
         uint256 challengerShare;
         uint256 epochs;
-        // a bond paid to the operator in the same call by another challenge closed with this one
-        uint256 alsoToOperator;
+        // a bond burned in the same call by another challenge closed (rejected) with this one
+        uint256 alsoBurned;
     }
 
     /// @dev What the events of a decision said. Only ever in memory, laid out for reading.
@@ -49,7 +50,10 @@ abstract contract Disputes is Handler {
         uint256 slashToChallenger;
     }
 
+    /// @dev Everything decisions burned: the slashes' burned part and the bonds of failed challenges.
     uint256 public ghostBurned;
+    /// @dev The bonds of rejected and expired challenges, burned (part of ghostBurned).
+    uint256 public ghostBondsBurned;
     uint256 public ghostSlashed;
     uint256 public ghostSlashes;
     uint256 public ghostDustSwept;
@@ -69,6 +73,7 @@ abstract contract Disputes is Handler {
         b.slashable = staking.slashableStakeOf(op);
         b.own = uint256(o.ownActive) + o.ownThawing.tokens;
         b.locked = staking.lockedStakeOf(op);
+        b.pending = staking.pendingSlashOf(op);
         b.challengerBalance = _token().balanceOf(challenger);
         b.operatorBalance = _token().balanceOf(op);
         b.supply = _token().totalSupply();
@@ -114,8 +119,10 @@ abstract contract Disputes is Handler {
     /// @dev Checks a decided challenge against the snapshot and its events: the events equal the movements (the
     /// challenger's balance moved by toChallenger (+ its bond back), the supply fell by slashed - toChallenger, the
     /// operator's slashable stake by slashed), the challenger's share came from the operator's own stake only, the
-    /// slash took the lock fixed at opening (or all that was left), and a rejected or expired challenge paid its bond
-    /// to the operator and moved nothing else. `bondJustTaken`: the challenge was decided in the call that opened it.
+    /// slash took the lock fixed at opening (or all that was left), and a rejected or expired challenge burned its
+    /// bond (ChallengeResolved's bondRecipient zero) and moved nothing else; the pending slash it added is removed,
+    /// and the lock stays within the slashable stake. `bondJustTaken`: the challenge was decided in the call that
+    /// opened it.
     function _afterDecision(Proofs.Challenge memory c, Before memory b, Said memory said, bool bondJustTaken) internal {
         Staking staking = _staking();
         OPG token = _token();
@@ -129,7 +136,7 @@ abstract contract Disputes is Handler {
             _check(said.bondRecipient == c.challenger, "bond", "an upheld challenge's bond not returned");
             _check(b.slashable - slashableNow == said.slashed, "events", "slashable drop != ChallengeResolved.slashed");
             _check(
-                b.supply - token.totalSupply() == said.slashed - said.toChallenger,
+                b.supply - token.totalSupply() == said.slashed - said.toChallenger + b.alsoBurned,
                 "events",
                 "supply drop != slashed - toChallenger"
             );
@@ -161,35 +168,78 @@ abstract contract Disputes is Handler {
             }
             if (!bondJustTaken) {
                 _check(
-                    staking.lockedStakeOf(b.op) + c.lockedStake == b.locked,
+                    staking.pendingSlashOf(b.op) + c.lockedStake == b.pending,
                     "lock",
-                    "an upheld challenge did not release its lock"
+                    "an upheld challenge did not remove its pending slash"
                 );
             }
-            ghostBurned += said.slashed - said.toChallenger;
+            ghostBurned += said.slashed - said.toChallenger + b.alsoBurned;
+            ghostBondsBurned += b.alsoBurned;
             ghostSlashed += said.slashed;
             ++ghostSlashes;
         } else {
-            address bondTo = c.status == Proofs.ChallengeStatus.Superseded ? c.challenger : b.op;
-            _check(said.bondRecipient == bondTo, "bond", "the bond went to the wrong account");
+            // Superseded returns the bond; rejected and expired burn it.
+            bool returned = c.status == Proofs.ChallengeStatus.Superseded;
+            uint256 burned = (returned ? 0 : c.bond) + b.alsoBurned;
+            _check(
+                said.bondRecipient == (returned ? c.challenger : address(0)),
+                "bond",
+                "the bond went to the wrong account"
+            );
             _check(said.slashed == 0 && said.toChallenger == 0, "events", "an unslashing decision says it slashed");
             _check(slashableNow == b.slashable, "slash", "a rejected, expired or superseded challenge slashed");
-            _check(token.totalSupply() == b.supply, "slash", "a rejected, expired or superseded challenge burned");
-            if (bondTo == b.op && b.op != c.challenger) {
-                _check(
-                    token.balanceOf(b.op) == b.operatorBalance + c.bond + b.alsoToOperator,
-                    "bond",
-                    "bond not paid to the operator"
-                );
+            _check(
+                b.supply - token.totalSupply() == burned,
+                "bond",
+                "the supply fell by other than the failed challenges' bonds"
+            );
+            _check(
+                token.balanceOf(c.challenger) + bondOut == b.challengerBalance + (returned ? c.bond : 0),
+                "bond",
+                "the challenger's balance moved by other than its bond returned"
+            );
+            if (b.op != c.challenger) {
+                _check(token.balanceOf(b.op) == b.operatorBalance, "bond", "a failed challenge paid the operator");
             }
             if (!bondJustTaken) {
                 _check(
-                    staking.lockedStakeOf(b.op) + c.lockedStake == b.locked,
+                    staking.pendingSlashOf(b.op) + c.lockedStake == b.pending,
                     "lock",
-                    "a closed challenge did not release exactly its lock"
+                    "a closed challenge did not remove exactly its pending slash"
                 );
             }
+            ghostBurned += burned;
+            ghostBondsBurned += burned;
         }
+        _lockWithinSlashable(b.op);
+    }
+
+    /// @dev lockedStakeOf is the pending slashes, up to the whole slashable stake: never above it.
+    function _lockWithinSlashable(address op) internal {
+        Staking staking = _staking();
+        uint256 slashable = staking.slashableStakeOf(op);
+        uint256 pending = staking.pendingSlashOf(op);
+        _check(
+            staking.lockedStakeOf(op) == (pending < slashable ? pending : slashable),
+            "lock",
+            "lockedStakeOf != min(pendingSlashOf, slashableStakeOf)"
+        );
+    }
+
+    /// @dev What pending slashes leave free for a withdrawal from `op`'s own (`own`) or delegated thawing stake, as
+    /// Staking.withdraw reads it (all of it when nothing is pending; the operator's own stake holds the lock first),
+    /// and the most a partial request can lose to whole shares: a wei per token a share is worth, plus one.
+    function _freeOfLock(address op, bool own) internal view returns (uint256 free, uint256 rounding) {
+        Staking staking = _staking();
+        Stakes.Operator memory o = staking.getOperator(op);
+        Stakes.Pool memory pool = own ? o.ownThawing : o.delegatedThawing;
+        rounding = pool.shares == 0 ? 1 : uint256(pool.tokens) / pool.shares + 2;
+        uint256 pending = staking.pendingSlashOf(op);
+        if (pending == 0) return (type(uint256).max, rounding);
+        uint256 slashable = staking.slashableStakeOf(op);
+        uint256 locked = pending < slashable ? pending : slashable;
+        uint256 holding = own ? uint256(o.ownActive) + o.ownThawing.tokens : slashable;
+        free = holding > locked ? holding - locked : 0;
     }
 
     function _epochs(address op) internal view returns (uint256) {
