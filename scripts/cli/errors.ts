@@ -162,11 +162,11 @@ const WORDS: Record<string, Words> = {
   StakingCutAboveAccepted: ([cut, maxCut]) =>
     `the operator's cut (or the cut it has scheduled) is ${ppm(cut)}, above the ${ppm(maxCut)} you accept ` +
     "(pass --max-cut with at least that)",
-  StakingStakeLocked: ([locked, after]) =>
-    `stake locked by pending challenges: ${opg(locked)} locked, ${opg(after)} would remain ` +
+  StakingStakeLocked: ([locked, holding]) =>
+    `stake locked by pending challenges: ${opg(locked)} locked, ${opg(holding)} held, none of it free ` +
     "(it can be withdrawn once the challenges are decided or expire)",
-  StakingNotLocked: ([locked, requested]) =>
-    `not that much stake is locked: ${opg(locked)} locked, ${opg(requested)} asked`,
+  StakingNotLocked: ([pending, requested]) =>
+    `not that much is pending to slash: ${opg(pending)} pending, ${opg(requested)} asked`,
   StakingUnauthorized: ([caller]) => `${caller} is not the protocol contract allowed to do this`,
   StakingProtocolContractsSet: ([slasher, feeSource]) =>
     `the slasher and fee source are set once, and not to zero (given ${slasher} and ${feeSource})`,

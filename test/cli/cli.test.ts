@@ -418,14 +418,14 @@ describe("opg CLI: revert words", () => {
 
   it("says the errors of locks, own stake and accepted cuts with their values", () => {
     expect(describeRevertData(staking.encodeErrorResult("StakingStakeLocked", [opg(5_000), opg(4_200)]))).to.equal(
-      "stake locked by pending challenges: 5,000 OPG locked, 4,200 OPG would remain " +
+      "stake locked by pending challenges: 5,000 OPG locked, 4,200 OPG held, none of it free " +
         "(it can be withdrawn once the challenges are decided or expire)",
     );
     expect(describeRevertData(staking.encodeErrorResult("StakingCutAboveAccepted", [150_000, 100_000]))).to.equal(
       "the operator's cut (or the cut it has scheduled) is 15%, above the 10% you accept (pass --max-cut with at least that)",
     );
     expect(describeRevertData(staking.encodeErrorResult("StakingNotLocked", [opg(1), opg(2)]))).to.equal(
-      "not that much stake is locked: 1 OPG locked, 2 OPG asked",
+      "not that much is pending to slash: 1 OPG pending, 2 OPG asked",
     );
     expect(
       describeRevertData(nodes.encodeErrorResult("NodeInsufficientOwnStake", [someone, opg(4_000), opg(10_000)])),

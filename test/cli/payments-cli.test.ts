@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HDNodeWallet, Interface, JsonRpcProvider, TypedDataDomain, id, verifyTypedData } from "ethers";
+import { HDNodeWallet, Interface, JsonRpcProvider, TypedDataDomain, ZeroAddress, id, verifyTypedData } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
@@ -576,19 +576,24 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     expect(early.status, shown(early)).to.equal(1);
     expect(early.stderr).to.contain(`challenge ${challengeId} can expire only after its deadline`);
 
-    // The operator unbonds all its own stake; once thawed, the lock holds the withdrawal back, said in words.
+    // The operator unbonds all its own stake; once thawed, what the lock leaves free leaves, the locked part stays,
+    // and a second withdrawal is refused in words.
     ok(await opgCli(["unstake", "all"], { account: 10 }));
     await increaseTime(14 * DAY + 1);
+    const ownStake = opg(25_000);
+    const first = ok(await opgCli(["withdraw"], { account: 10 }));
+    expect(first.stdout).to.contain(`withdrew ${formatOpg(ownStake - challenge.lockedStake)}`);
     const held = await opgCli(["withdraw"], { account: 10 });
     expect(held.status, shown(held)).to.equal(1);
     const locked = formatOpg(challenge.lockedStake);
     expect(held.stderr).to.equal(
-      `error: stake locked by pending challenges: ${locked} locked, 0 OPG would remain ` +
+      `error: stake locked by pending challenges: ${locked} locked, ${locked} held, none of it free ` +
         "(it can be withdrawn once the challenges are decided or expire)\n",
     );
 
-    // Past the deadline anyone expires it: the lock is released, the bond goes to the operator.
+    // Past the deadline anyone expires it: the lock is released, the bond is burned.
     const operatorTokens = await token.balanceOf(operator);
+    const supply = await token.totalSupply();
     const expired = ok(await opgCli(["challenge", "expire", challengeId, "--json"], { account: 16 }));
     expect(JSON.parse(expired.stdout)).to.deep.include({
       action: "challenge expire",
@@ -596,21 +601,20 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
       outcome: "expired",
       slashed: "0",
       toChallenger: "0",
-      bondRecipient: operator,
+      bondRecipient: ZeroAddress,
       bond: bond.toString(),
       released: challenge.lockedStake.toString(),
     });
-    expect(expired.stderr).to.contain(
-      `challenge ${challengeId} expired: nothing slashed; bond of 100 OPG to ${operator}`,
-    );
+    expect(expired.stderr).to.contain(`challenge ${challengeId} expired: nothing slashed; bond of 100 OPG burned`);
     expect((await proofs.getChallenge(challengeId)).status).to.equal(4n); // Expired
     expect(await staking.lockedStakeOf(operator)).to.equal(0n);
-    expect(await token.balanceOf(operator)).to.equal(operatorTokens + bond);
+    expect(await token.balanceOf(operator)).to.equal(operatorTokens);
+    expect(supply - (await token.totalSupply())).to.equal(bond);
     expect(ok(await opgCli(["challenge", "show", challengeId])).stdout).to.match(
-      /outcome\s+expired: nothing slashed; bond of 100 OPG to 0x/,
+      /outcome\s+expired: nothing slashed; bond of 100 OPG burned/,
     );
     const withdrawn = ok(await opgCli(["withdraw"], { account: 10 }));
-    expect(withdrawn.stdout).to.match(/withdrew 25,000 OPG/);
+    expect(withdrawn.stdout).to.contain(`withdrew ${locked}`);
   });
 
   it("refuses bad arguments with exit code 2, names the problem, and sends nothing", async () => {

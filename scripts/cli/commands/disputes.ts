@@ -34,7 +34,9 @@ function resolutionWords(r: {
     r.slashed > 0n
       ? `slashed ${formatOpg(r.slashed)}, ${formatOpg(r.toChallenger)} of it to the challenger (the rest burned)`
       : "nothing slashed";
-  return `${outcome}: ${moved}; bond of ${formatOpg(r.bond)} to ${r.bondRecipient}`;
+  // A failed challenge's bond is burned: its recipient is the zero address.
+  const bond = BigInt(r.bondRecipient) === 0n ? "burned" : `to ${r.bondRecipient}`;
+  return `${outcome}: ${moved}; bond of ${formatOpg(r.bond)} ${bond}`;
 }
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -252,7 +254,7 @@ export async function challengeExpire(run: Run): Promise<void> {
     [
       ["node", `${challenge.nodeId} (operator ${operator})`],
       ["lock released", formatOpg(challenge.lockedStake)],
-      ["bond", `${formatOpg(challenge.bond)} to the operator`],
+      ["bond", `${formatOpg(challenge.bond)} burned`],
     ],
   );
   const receipt = await run.send("expire", me.write.proofs.expireChallenge(challengeId));
@@ -264,7 +266,7 @@ export async function challengeExpire(run: Run): Promise<void> {
     outcome: event ? challengeStatusName(event.args.outcome) : "expired",
     slashed: event?.args.slashed ?? 0n,
     toChallenger: event?.args.toChallenger ?? 0n,
-    bondRecipient: event?.args.bondRecipient ?? operator,
+    bondRecipient: event?.args.bondRecipient ?? ZeroAddress,
     bond: event?.args.bond ?? challenge.bond,
     released: challenge.lockedStake,
     tx: receipt.hash,
