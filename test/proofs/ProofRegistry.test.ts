@@ -2150,13 +2150,14 @@ describe("ProofRegistry", function () {
         ids.push(await challengeAndCheck(f, root, r, tree.getProof(i), "0x", "pending"));
       for (const id of ids) expect((await challengeOf(f, id)).lockedStake).to.equal(opg(15_000n));
       expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(opg(165_000n));
-      // What they lock is capped by the slashable stake: all of it; the operator cannot take out a token.
+      // What they lock is capped by the slashable stake: all of it; the operator cannot take out a token (its own
+      // 100,000, active and thawing, holds the lock first, and none of it is free).
       expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(150_000n));
       await f.staking.connect(f.operator).unstake(opg(1n));
       await time.increase(14n * DAY);
       await expect(f.staking.connect(f.operator).withdraw(f.operator.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(opg(150_000n), opg(99_999n));
+        .withArgs(opg(150_000n), opg(100_000n));
       // The last one opened is upheld first: it takes its whole 15,000 (own stake; half to the challenger).
       await resolveAndCheck(f, ids[10], true);
       expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(opg(135_000n));

@@ -261,17 +261,19 @@ describe("security: disputes", function () {
         await f.staking.connect(d).undelegate(op.address, shares);
       }
       await time.increase(THAW + 1n);
-      // The operator's own stake holds the lock first: it cannot take any of it out.
+      // The operator's own stake holds the lock first: none of its 5,000 is free of the 5,250 locked.
       await expect(f.staking.connect(op).withdraw(op.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(locked, 0n);
-      // A delegator leaves while the rest covers the lock; the last one cannot take the stake below it.
+        .withArgs(locked, OWN_MINIMUM);
+      // A delegator leaves while the rest covers the lock; the last one takes only what leaves the lock whole.
       await f.staking.connect(a).withdraw(op.address, 0n);
       expect(await f.token.balanceOf(a.address)).to.equal(opg(60_000n));
+      await f.staking.connect(b).withdraw(op.address, 0n);
+      expect(await f.token.balanceOf(b.address)).to.equal(opg(40_000n) - (locked - OWN_MINIMUM));
       await expect(f.staking.connect(b).withdraw(op.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(locked, OWN_MINIMUM);
-      expect(await f.staking.slashableStakeOf(op.address)).to.equal(OWN_MINIMUM + opg(40_000n));
+        .withArgs(locked, locked);
+      expect(await f.staking.slashableStakeOf(op.address)).to.equal(locked);
 
       // The arbiter upholds within its deadline: the slash lands in full, 5,000 own and 250 of b's thawing stake.
       const { decideBy } = await f.proofs.getChallenge(id);
@@ -285,7 +287,7 @@ describe("security: disputes", function () {
       expect(after[f.challenger.address] - before[f.challenger.address]).to.equal(BOND + OWN_MINIMUM / 2n);
       expect(before.supply - after.supply).to.equal(locked - OWN_MINIMUM / 2n);
       expect(await f.staking.lockedStakeOf(op.address)).to.equal(0n);
-      // What is left comes out: b's 40,000 less its 250, the operator's nothing.
+      // What is left comes out: b's 40,000 less its 250 (already out), the operator's nothing.
       await f.staking.connect(b).withdraw(op.address, 0n);
       expect(await f.token.balanceOf(b.address)).to.equal(opg(40_000n) - (locked - OWN_MINIMUM));
       const opBefore = await f.token.balanceOf(op.address);
@@ -307,10 +309,14 @@ describe("security: disputes", function () {
       await time.increase(THAW + 1n);
       const { decideBy } = await f.proofs.getChallenge(id);
       expect(BigInt(await time.latest())).to.be.greaterThan(decideBy);
-      // Past decideBy, but until someone expires it the lock still holds and the arbiter can no longer decide.
+      // Past decideBy, but until someone expires it the lock still holds (only what it leaves free comes out) and
+      // the arbiter can no longer decide.
+      const opStart = await f.token.balanceOf(op.address);
+      await f.staking.connect(op).withdraw(op.address, 0n);
+      expect((await f.token.balanceOf(op.address)) - opStart).to.equal(opg(20_000n) - locked);
       await expect(f.staking.connect(op).withdraw(op.address, 0n))
         .to.be.revertedWithCustomError(f.staking, "StakingStakeLocked")
-        .withArgs(locked, 0n);
+        .withArgs(locked, locked);
       await expect(f.proofs.connect(f.gov).resolveChallenge(id, true))
         .to.be.revertedWithCustomError(f.proofs, "ProofsDecisionDeadlinePassed")
         .withArgs(id, decideBy);
@@ -338,7 +344,7 @@ describe("security: disputes", function () {
       const expiredAt = BigInt((await ethers.provider.getBlock((await tx.wait())!.blockNumber))!.timestamp);
       expect(await f.proofs.getDispute(key)).to.deep.equal([ZERO, false, expiredAt + DAY]);
       await f.staking.connect(op).withdraw(op.address, 0n);
-      expect(await f.token.balanceOf(op.address)).to.equal(before[op.address] + opg(20_000n));
+      expect(await f.token.balanceOf(op.address)).to.equal(before[op.address] + locked);
     });
 
     it("expiry edge: at decideBy the challenge cannot be expired, one second later it can", async function () {

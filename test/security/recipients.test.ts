@@ -67,6 +67,8 @@ describe("security: denial of service by a reverting recipient", function () {
     const f = await loadFixture(recipientFixture);
     const model = ethers.id("weights:reverting-owner");
     await as(f, f.models, f.models.interface.encodeFunctionData("registerModel", [model, "", 100_000n]));
+    // A voucher is paid only for a model its node lists.
+    await f.nodes.connect(f.operator).addModels(f.nodeId, [model]);
     const v = await voucherFor(f, opg(50n), { modelId: model });
     await f.escrow.redeem(v, await signVoucher(f.payer, v, f.escrow));
     const royalty = (opg(50n) * 100_000n) / PPM;

@@ -66,6 +66,8 @@ describe("security: rounding in reward and fee splits", function () {
           await f.models.connect(f.gov).setMaxRoyalty(500_000n);
           const model = ethers.id(`weights:${royaltyPpm}`);
           await f.models.connect(f.builder).registerModel(model, "", royaltyPpm);
+          // A voucher is paid only for a model its node lists.
+          await f.nodes.connect(f.operator).addModels(f.nodeId, [model]);
           const v = await voucherFor(f, gross, { modelId: model });
           const before = (await f.escrow.getEscrow(f.payer.address, f.operator.address)).balance;
           const receipt = await (await f.escrow.redeem(v, await signVoucher(f.payer, v, f.escrow))).wait();
