@@ -69,8 +69,10 @@ contract FindingsTest is Test {
         assertEq(supply - s.token.totalSupply(), 20 * bond, "each expired challenge burned its bond");
         _lockEverything(100);
         vm.warp(block.timestamp + 7 days);
-        (uint256 thawed, , ) = s.staking.withdrawableOf(delegator, operator);
-        assertGe(thawed, 499_000e18, "the delegator's thaw has ended");
+        // The thaw has ended, but withdrawableOf says what withdraw would pay: nothing, the lock holding all of it.
+        (uint256 withdrawable, uint256 held, ) = s.staking.withdrawableOf(delegator, operator);
+        assertEq(withdrawable, 0, "nothing is free under the lock");
+        assertGe(held, 499_000e18, "the delegator's thawed stake is held");
         // The lock still holds: the pending slashes lock the whole slashable stake, and nothing is free.
         slashable = s.staking.slashableStakeOf(operator);
         assertEq(s.staking.lockedStakeOf(operator), slashable, "the second twenty lock it all again");
