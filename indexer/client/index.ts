@@ -17,6 +17,17 @@ export interface Amount {
 
 export type Time = bigint | number | string | Date;
 
+/** A verification mode, by name everywhere (the Solidity enum's 0, 1, 2). */
+export type Mode = "none" | "tee" | "zk";
+
+/** Where an answer's "now" came from: the query's `at`, or the latest indexed block's time (the chain's clock). */
+export type AtSource = "query" | "indexedBlock";
+
+export interface Block {
+  number: number;
+  timestamp: number;
+}
+
 export interface UnlockPoint {
   time: string;
   date: string;
@@ -46,6 +57,7 @@ export interface Schedule {
 export interface Unlocks {
   address: string;
   at: string;
+  atSource: AtSource;
   date: string;
   total: Amount;
   vested: Amount;
@@ -58,7 +70,9 @@ export interface UnlockTimeline {
   tge: string;
   lastUnlock: string;
   categories: { key: string; name: string; total: Amount }[];
-  months: { time: string; date: string; circulating: Amount; byCategory: Record<string, Amount> }[];
+  /** `unlocked`: what the schedules, grants and the rewards stream have released by then (not the circulating supply:
+   * unlocked OPG may still sit in a contract, e.g. staked). */
+  months: { time: string; date: string; unlocked: Amount; byCategory: Record<string, Amount> }[];
 }
 
 export interface Payment {
@@ -68,13 +82,12 @@ export interface Payment {
   modelId: string;
   operator: string;
   modelOwner: string;
-  mode: number;
+  mode: Mode;
   kind: "voucher" | "request";
-  gross: string;
-  grossOpg: string;
-  nodeShare: string;
-  royalty: string;
-  protocolFee: string;
+  gross: Amount;
+  nodeShare: Amount;
+  royalty: Amount;
+  protocolFee: Amount;
   blockNumber: string;
   timestamp: string;
   transactionHash: string;
@@ -83,6 +96,10 @@ export interface Payment {
 
 export interface Payments {
   address: string;
+  /** The last block indexed: the list is complete up to it. */
+  indexedBlock: Block;
+  /** False while the indexer is still catching up with the chain. */
+  complete: boolean;
   payments: Payment[];
   nextCursor: string | null;
 }
@@ -111,7 +128,10 @@ export interface EligibleNode {
 
 export interface Nodes {
   model: string;
-  mode: string;
+  mode: Mode;
+  /** "Now" for liveness and jail: the latest indexed block's time. */
+  at: string;
+  atSource: AtSource;
   nodes: EligibleNode[];
 }
 
@@ -175,6 +195,8 @@ export interface Operator {
 
 export interface Model {
   id: string;
+  at: string;
+  atSource: AtSource;
   model: {
     owner: string;
     pendingOwner: string | null;
@@ -187,7 +209,7 @@ export interface Model {
 }
 
 export interface Stats {
-  block: { number: number; timestamp: number };
+  block: Block;
   totalSupply: Amount;
   burned: Amount;
   circulating: Amount;
@@ -222,12 +244,14 @@ export interface DailyStats {
   }[];
 }
 
-/** A route answered with an error: `status` is the HTTP status, `reason` the server's `error` text. */
+/** A route answered with an error: `status` is the HTTP status, `reason` the server's `error` text; a 503 (the
+ * indexer is catching up) comes with `retryAfter`, seconds. */
 export class IndexerError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
     readonly route: string,
+    readonly retryAfter?: number,
   ) {
     super(`indexer ${route}: ${status} ${reason}`);
     this.name = "IndexerError";
@@ -268,7 +292,8 @@ export function createIndexerClient(baseUrl: string, options: { fetch?: typeof f
       } catch {
         // not JSON: the text is the reason
       }
-      throw new IndexerError(res.status, reason, route);
+      const retry = Number(res.headers.get("retry-after"));
+      throw new IndexerError(res.status, reason, route, Number.isFinite(retry) && retry > 0 ? retry : undefined);
     }
     return res;
   }
@@ -302,7 +327,7 @@ export function createIndexerClient(baseUrl: string, options: { fetch?: typeof f
         })}`,
       ),
     /** GET /nodes: nodes eligible to serve `model` with `mode`, cheapest first. `minStake` in OPG. */
-    nodes: ({ model, mode, minStake }: { model: string; mode: "none" | "tee" | "zk"; minStake?: string | number }) =>
+    nodes: ({ model, mode, minStake }: { model: string; mode: Mode; minStake?: string | number }) =>
       json<Nodes>(`/nodes${query({ model, mode, minStake: minStake === undefined ? undefined : String(minStake) })}`),
     /** GET /operators/:address: stake, delegations, thaws, slashes, rewards and nodes. */
     operator: (account: string) => json<Operator>(`/operators/${address(account)}`),

@@ -165,7 +165,7 @@ async function loadStats() {
       `As of block ${group(String(s.block.number))}, ${dateTime(s.block.timestamp)} (the chain's time).`;
     const items = [
       ["Total supply", opg(s.totalSupply.wei, 0)],
-      ["Circulating", opg(s.circulating.wei, 0)],
+      ["Circulating", opg(s.circulating.wei, 0)], // the one definition: /supply/circulating
       ["Burned", opg(s.burned.wei)],
       ["Staked", opg(s.totalStaked.wei, 0)],
       ["In escrow", opg(s.escrowBalance.wei)],
@@ -204,7 +204,7 @@ function drawChart(data) {
   const innerH = height - margin.top - margin.bottom;
   const t0 = Number(data.tge);
   const t1 = Math.max(Number(data.lastUnlock), t0 + 1);
-  const maxTotal = Math.max(...months.map((m) => opgNumber(m.circulating.wei)), 1);
+  const maxTotal = Math.max(...months.map((m) => opgNumber(m.unlocked.wei)), 1);
   const step = niceStep(maxTotal / 4);
   const yMax = Math.ceil(maxTotal / step) * step;
   const x = (t) => margin.left + ((Number(t) - t0) / (t1 - t0)) * innerW;
@@ -218,11 +218,11 @@ function drawChart(data) {
   });
   const last = months[months.length - 1];
   chart.append(
-    svg("title", { id: "chart-title" }, "Circulating OPG by category over time"),
+    svg("title", { id: "chart-title" }, "Unlocked OPG by category over time"),
     svg(
       "desc",
       { id: "chart-desc" },
-      `Stacked areas from ${date(data.tge)} to ${date(data.lastUnlock)}, reaching ${opg(last.circulating.wei, 0)}.`,
+      `Stacked areas from ${date(data.tge)} to ${date(data.lastUnlock)}, reaching ${opg(last.unlocked.wei, 0)}.`,
     ),
   );
 
@@ -255,7 +255,7 @@ function drawChart(data) {
         transform: `rotate(-90 12 ${margin.top + innerH / 2})`,
         "text-anchor": "middle",
       },
-      "OPG circulating",
+      "OPG unlocked",
     ),
   );
   chart.append(axis);
@@ -294,7 +294,7 @@ function drawChart(data) {
       svg(
         "rect",
         { x: left, y: margin.top, width: Math.max(right - left, 1), height: innerH, class: "column" },
-        svg("title", {}, `${date(m.time)}: ${opg(m.circulating.wei, 0)} circulating\n${lines.join("\n")}`),
+        svg("title", {}, `${date(m.time)}: ${opg(m.unlocked.wei, 0)} unlocked\n${lines.join("\n")}`),
       ),
     );
   });
@@ -330,7 +330,7 @@ function drawChart(data) {
   container.replaceChildren(chart);
 
   // Legend: each category's colour, unlocked today and in all; the totals.
-  const today = monthAt(months, chainNow);
+  const today = pointAt(months, keys, chainNow);
   const legend = document.getElementById("unlock-legend");
   legend.replaceChildren(
     ...data.categories.map((c, i) =>
@@ -356,8 +356,13 @@ function drawChart(data) {
   document
     .getElementById("unlock-totals")
     .replaceChildren(
-      el("span", {}, "Circulating today: "),
-      el("strong", { id: "circulating-today" }, today ? opg(today.circulating.wei, 0) : "before TGE"),
+      el("span", {}, "Unlocked today, by the schedules: "),
+      el(
+        "strong",
+        { id: "unlocked-today", "data-wei": today?.unlocked.wei ?? "0", "data-time": String(chainNow) },
+        today ? opg(today.unlocked.wei, 0) : "before TGE",
+      ),
+      el("span", {}, " (unlocked OPG that is staked, in escrow or still in the vault does not circulate)"),
       el("span", {}, ". At the last unlock, "),
       el(
         "time",
@@ -365,9 +370,9 @@ function drawChart(data) {
         `${date(data.lastUnlock)} (${relative(data.lastUnlock)})`,
       ),
       el("span", {}, ": "),
-      el("strong", { id: "unlock-total", "data-wei": last.circulating.wei }, opg(last.circulating.wei, 0)),
+      el("strong", { id: "unlock-total", "data-wei": last.unlocked.wei }, opg(last.unlocked.wei, 0)),
       el("span", {}, ` (categories: ${opg(total.toString(), 0)}).`),
-      next ? el("span", {}, ` Next month, ${date(next.time)}: ${opg(next.circulating.wei, 0)}.`) : null,
+      next ? el("span", {}, ` Next month, ${date(next.time)}: ${opg(next.unlocked.wei, 0)}.`) : null,
     );
 }
 
@@ -389,11 +394,27 @@ function cliffs(data, keys) {
   return [...found.values()];
 }
 
-/** The last month point at or before `t` (what has unlocked by then, to the month). */
-function monthAt(months, t) {
-  let found;
-  for (const m of months) if (Number(m.time) <= t) found = m;
-  return found;
+/**
+ * What has unlocked at `t` (the chain's time), each category interpolated linearly between the month points around
+ * it (undefined before TGE; the last point after the last unlock).
+ */
+function pointAt(months, keys, t) {
+  const after = months.findIndex((m) => Number(m.time) > t);
+  if (after === 0) return undefined;
+  if (after === -1) return months[months.length - 1];
+  const a = months[after - 1];
+  const b = months[after];
+  const span = BigInt(Number(b.time) - Number(a.time));
+  const into = BigInt(Math.floor(t) - Number(a.time));
+  const lerp = (x, y) => (BigInt(x) + ((BigInt(y) - BigInt(x)) * into) / span).toString();
+  const byCategory = {};
+  let unlocked = 0n;
+  for (const key of keys) {
+    const wei = lerp(a.byCategory[key]?.wei ?? "0", b.byCategory[key]?.wei ?? "0");
+    byCategory[key] = { wei };
+    unlocked += BigInt(wei);
+  }
+  return { time: String(t), unlocked: { wei: unlocked.toString() }, byCategory };
 }
 
 function niceStep(raw) {
@@ -470,11 +491,11 @@ function paymentsView(address, payments, nextCursor) {
     role(p),
     `#${p.nodeId}`,
     modelName(p.modelId),
-    MODE_LABELS[MODE_NAMES[p.mode]] ?? p.mode,
-    opg(p.gross, 4),
-    opg(p.nodeShare, 4),
-    opg(p.royalty, 4),
-    opg(p.protocolFee, 4),
+    MODE_LABELS[p.mode] ?? p.mode,
+    opg(p.gross.wei, 4),
+    opg(p.nodeShare.wei, 4),
+    opg(p.royalty.wei, 4),
+    opg(p.protocolFee.wei, 4),
   ]);
   return el(
     "div",
@@ -685,10 +706,12 @@ document.getElementById("node-filters").addEventListener("change", () => renderN
 async function start() {
   await loadStats(); // first: the chain's time is "today" for everything else
   await Promise.all([loadUnlocks(), loadNodes()]);
-  const fromHash = /^#address=(0x[0-9a-fA-F]{40})$/.exec(location.hash);
+  // An address in the URL (#address=0x…) is looked up; a wrong one is said to be wrong, not ignored.
+  const fromHash = /^#address=(.*)$/.exec(location.hash);
   if (fromHash) {
-    document.getElementById("address").value = fromHash[1];
-    await search(fromHash[1]);
+    const given = decodeURIComponent(fromHash[1]).trim();
+    document.getElementById("address").value = given;
+    await search(given);
   }
   document.body.dataset.ready = "true";
 }

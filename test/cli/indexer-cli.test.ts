@@ -25,7 +25,14 @@ interface UnlocksJson {
   schedules: { id?: string; scheduleId?: string; vested?: { wei: string }; vestedNow?: string }[];
 }
 interface PaymentsJson {
-  payments: { payer: string; operator: string; gross: string; nodeShare: string; transactionHash: string }[];
+  payments: {
+    payer: string;
+    operator: string;
+    mode: string;
+    gross: { wei: string; opg: string };
+    nodeShare: { wei: string; opg: string };
+    transactionHash: string;
+  }[];
   nextCursor: string | null;
   totals: { paid: string; earnedAsOperator: string; earnedAsOwner: string };
 }
@@ -134,7 +141,11 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     const answer = JSON.parse(r.stdout) as PaymentsJson;
     expect(answer.payments.map((p) => p.transactionHash).sort()).to.deep.equal([...paymentTxs].sort());
     // Cumulative vouchers: 40 then 100 inferences at 0.05 OPG pay 2 OPG, then 3 OPG more.
-    expect(answer.payments.map((p) => p.gross)).to.deep.equal([parseEther("3").toString(), parseEther("2").toString()]);
+    expect(answer.payments.map((p) => p.gross.wei)).to.deep.equal([
+      parseEther("3").toString(),
+      parseEther("2").toString(),
+    ]);
+    expect(answer.payments.map((p) => p.mode)).to.deep.equal(["tee", "tee"]);
     expect(answer.totals.paid).to.equal(parseEther("5").toString());
     const escrow = PaymentsEscrow__factory.connect(deployment.contracts.PaymentsEscrow!.address, provider);
     const balance = await escrow.availableOf(who.payer);

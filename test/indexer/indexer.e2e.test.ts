@@ -312,6 +312,12 @@ describe("indexer against a hardhat node (end to end)", function () {
         const iso = new Date(Number(t) * 1000).toISOString();
         const byIso = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address.toLowerCase()}?at=${iso}`);
         expect(byIso.at).to.equal(t.toString());
+        expect(byIso.atSource).to.equal("query");
+        // Without `at`, "now" is the latest indexed block's time (the chain's clock), and the answer says so.
+        const plain = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address}`);
+        expect(plain.atSource).to.equal("indexedBlock");
+        expect(plain.at).to.equal(t.toString());
+        expect(plain.at).to.equal(String((await getJson<Api.Stats>("/stats")).block.timestamp));
         expect(byIso.schedules[0].releasable.wei).to.equal((await vault.releasableOf(scheduleId)).toString());
         const release = (await vault.queryFilter(vault.filters.TokensReleased(scheduleId)))[0];
         const releasedAt = BigInt((await release.getBlock()).timestamp);
@@ -341,9 +347,7 @@ describe("indexer against a hardhat node (end to end)", function () {
         expect(timeline.categories.reduce((s, c) => s + wei(c.total), 0n)).to.equal(parseEther("1000000000"));
         const emissionEnd = tge + (await staking.REWARDS_DURATION());
         expect(timeline.lastUnlock).to.equal(emissionEnd.toString());
-        expect(timeline.months[timeline.months.length - 1].circulating.wei).to.equal(
-          parseEther("1000000000").toString(),
-        );
+        expect(timeline.months[timeline.months.length - 1].unlocked.wei).to.equal(parseEther("1000000000").toString());
         for (let i = 1; i < timeline.months.length; i++)
           expect(BigInt(timeline.months[i].time) - BigInt(timeline.months[i - 1].time) <= MONTH).to.equal(true);
 
@@ -353,7 +357,7 @@ describe("indexer against a hardhat node (end to end)", function () {
         const later = timeline.months.find((m) => BigInt(m.time) >= t + 18n * MONTH)!;
         for (const month of [timeline.months[0], current, later]) {
           const time = BigInt(month.time);
-          let circulating = 0n;
+          let unlocked = 0n;
           for (const key of Object.keys(ALLOCATION_TABLE) as CategoryKey[]) {
             const release = ALLOCATION_TABLE[key].release;
             let expected: bigint;
@@ -364,11 +368,11 @@ describe("indexer against a hardhat node (end to end)", function () {
             } else if (release.kind === "emission") expected = await staking.rewardsEmittedAt(time);
             else expected = ALLOCATION_TABLE[key].amount;
             expect(month.byCategory[key].wei, `${key} at ${month.date}`).to.equal(expected.toString());
-            circulating += expected;
+            unlocked += expected;
           }
-          expect(month.circulating.wei).to.equal(circulating.toString());
+          expect(month.unlocked.wei).to.equal(unlocked.toString());
         }
-        expect(current.circulating.wei).to.not.equal(later.circulating.wei);
+        expect(current.unlocked.wei).to.not.equal(later.unlocked.wei);
 
         // A window: only the months in it.
         const from = BigInt(timeline.months[3].time);
@@ -534,10 +538,12 @@ describe("indexer against a hardhat node (end to end)", function () {
         } while (cursor);
         expect(seen.map((p) => p.transactionHash)).to.deep.equal(events.map((e) => e.transactionHash));
         for (const [i, e] of events.entries()) {
-          expect(seen[i].gross).to.equal(e.args.gross.toString());
-          expect(seen[i].nodeShare).to.equal(e.args.nodeShare.toString());
-          expect(seen[i].royalty).to.equal(e.args.royalty.toString());
-          expect(seen[i].protocolFee).to.equal(e.args.protocolFee.toString());
+          expect(seen[i].gross.wei).to.equal(e.args.gross.toString());
+          expect(seen[i].nodeShare.wei).to.equal(e.args.nodeShare.toString());
+          expect(seen[i].royalty.wei).to.equal(e.args.royalty.toString());
+          expect(seen[i].protocolFee.wei).to.equal(e.args.protocolFee.toString());
+          expect(seen[i].gross.opg).to.match(/ OPG$/);
+          expect(seen[i].mode).to.equal(["none", "tee", "zk"][Number(e.args.mode)]);
         }
         expect(seen.map((p) => p.kind)).to.deep.equal(events.map((e) => (e.args.kind === 1n ? "request" : "voucher")));
         const count = async (route: string) => (await getJson<Api.Payments>(route)).payments.length;

@@ -79,9 +79,9 @@ export function describePage(devnet: () => RunningDevnet) {
     it("draws the unlock chart with the totals of /unlocks, today marked", async () => {
       const unlocks = await json<{
         categories: { key: string; total: Amount }[];
-        months: { circulating: Amount }[];
+        months: { unlocked: Amount }[];
       }>(`${devnet().indexerUrl}/unlocks`);
-      const last = unlocks.months[unlocks.months.length - 1].circulating.wei;
+      const last = unlocks.months[unlocks.months.length - 1].unlocked.wei;
       // One stacked area and one legend entry per category, each with its total.
       expect(await page.locator("svg.unlock-chart path.area").count()).to.equal(unlocks.categories.length);
       const legend = await page.locator("#unlock-legend li").allInnerTexts();
@@ -127,7 +127,7 @@ export function describePage(devnet: () => RunningDevnet) {
 
     it("finds a payer's payment history", async () => {
       const payer = devnet().payers[0];
-      const answer = await json<{ payments: { gross: string; kind: string }[] }>(
+      const answer = await json<{ payments: { gross: Amount; kind: string }[] }>(
         `${devnet().indexerUrl}/payments/${payer}?limit=20`,
       );
       expect(answer.payments.length).to.be.greaterThan(0);
@@ -138,7 +138,7 @@ export function describePage(devnet: () => RunningDevnet) {
       const rows = await table.locator("tbody tr").allInnerTexts();
       expect(rows).to.have.length(answer.payments.length);
       answer.payments.forEach((p, i) => {
-        expect(rows[i]).to.contain(formatOpg(BigInt(p.gross)));
+        expect(rows[i]).to.contain(formatOpg(BigInt(p.gross.wei)));
         expect(rows[i]).to.contain(p.kind);
         expect(rows[i]).to.contain("payer");
       });

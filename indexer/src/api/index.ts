@@ -4,8 +4,9 @@
  * 400 with a reason, unknown addresses get empty results.
  */
 import { Hono } from "hono";
-import { and, asc, client, count, desc, eq, graphql, gte, inArray, lt, lte, or, replaceBigInts, sql } from "ponder";
-import { db, publicClients } from "ponder:api";
+import { createMiddleware } from "hono/factory";
+import { and, asc, client, count, desc, eq, graphql, gte, inArray, lt, lte, or, sql } from "ponder";
+import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { isAddress, parseEther } from "viem";
 
@@ -15,8 +16,10 @@ import { MONTH, type ScheduleTerms, Shape, unlockPoints, vestedAt } from "../../
 import config, { deployment } from "../../ponder.config";
 import { emptyOperator } from "../where";
 import pageRoutes from "./page";
+import { type Block, type SyncState, syncState } from "./sync";
 
-const app = new Hono();
+type Env = { Variables: { sync: SyncState } };
+const app = new Hono<Env>();
 
 app.use("/graphql", graphql({ db, schema }));
 app.use("/sql/*", client({ db, schema }));
@@ -30,6 +33,28 @@ app.onError((error, c) => {
   return c.json({ error: "internal error" }, 500);
 });
 
+/**
+ * For the routes that compute a figure from the indexed state: 503 with Retry-After and the reason while the indexer
+ * is catching up (see sync.ts), so that no partial figure is ever answered with 200.
+ */
+const computed = createMiddleware<Env>(async (c, next) => {
+  const state = await syncState();
+  if (!state.synced) {
+    c.header("Retry-After", "5");
+    return c.json({ error: state.reason, indexedBlock: state.indexed, chainHead: state.head }, 503);
+  }
+  c.set("sync", state);
+  await next();
+});
+
+/** "Now": the time asked for, or the latest indexed block's time; said in the answer as `at` and `atSource`. */
+function timeOrIndexed(name: string, text: string | undefined, indexed: Block) {
+  const given = parseOptionalTime(name, text);
+  return given === undefined
+    ? { at: BigInt(indexed.timestamp), atSource: "indexedBlock" as const }
+    : { at: given, atSource: "query" as const };
+}
+
 /** A 0x address in any case, as the lower-case form the tables store. */
 function parseAddress(text: string): `0x${string}` {
   if (!isAddress(text, { strict: false }))
@@ -39,9 +64,8 @@ function parseAddress(text: string): `0x${string}` {
 
 const MAX_TIME = 2n ** 40n - 1n;
 
-/** Unix seconds or an ISO date; undefined means now. */
-function parseTime(text: string | undefined): bigint {
-  if (text === undefined || text === "") return BigInt(Math.floor(Date.now() / 1000));
+/** Unix seconds or an ISO date. */
+function parseTime(text: string): bigint {
   let seconds: bigint;
   if (/^\d{1,13}$/.test(text)) seconds = BigInt(text);
   else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) && !Number.isNaN(Date.parse(text)))
@@ -195,7 +219,7 @@ async function categories(): Promise<{ tge: bigint; list: Category[] }> {
   return { tge, list };
 }
 
-app.get("/unlocks", async (c) => {
+app.get("/unlocks", computed, async (c) => {
   const from = parseOptionalTime("from", c.req.query("from"));
   const to = parseOptionalTime("to", c.req.query("to"));
   range(from, to);
@@ -208,13 +232,13 @@ app.get("/unlocks", async (c) => {
     .filter((t) => (from === undefined || t >= from) && (to === undefined || t <= to))
     .map((time) => {
       const byCategory: Record<string, ReturnType<typeof amount>> = {};
-      let circulating = 0n;
+      let unlocked = 0n;
       for (const cat of list) {
-        const unlocked = cat.unlockedAt(time);
-        byCategory[cat.key] = amount(unlocked);
-        circulating += unlocked;
+        const own = cat.unlockedAt(time);
+        byCategory[cat.key] = amount(own);
+        unlocked += own;
       }
-      return { time: time.toString(), date: isoOf(time), circulating: amount(circulating), byCategory };
+      return { time: time.toString(), date: isoOf(time), unlocked: amount(unlocked), byCategory };
     });
   return c.json({
     tge: tge.toString(),
@@ -224,9 +248,9 @@ app.get("/unlocks", async (c) => {
   });
 });
 
-app.get("/unlocks/:address", async (c) => {
+app.get("/unlocks/:address", computed, async (c) => {
   const address = parseAddress(c.req.param("address"));
-  const at = parseTime(c.req.query("at"));
+  const { at, atSource } = timeOrIndexed("at", c.req.query("at"), c.var.sync.indexed);
   const schedules = await schedulesOf(address, at);
   const ids = schedules.map((s) => s.id);
   // What was released by `at`, from the append-only release history.
@@ -290,6 +314,7 @@ app.get("/unlocks/:address", async (c) => {
   return c.json({
     address,
     at: at.toString(),
+    atSource,
     date: new Date(Number(at) * 1000).toISOString(),
     total: amount(totalSum),
     vested: amount(vestedSum),
@@ -301,23 +326,25 @@ app.get("/unlocks/:address", async (c) => {
 
 // ---------------------------------------------------------------- supply
 
-async function totalSupply(): Promise<bigint> {
-  const [row] = await db.select().from(schema.supply).where(eq(schema.supply.id, "OPG"));
-  return row?.total ?? 0n;
-}
-
 /**
- * What the contracts that hold OPG for others (the vesting vault and its voting vaults, staking, the escrow) hold:
- * not circulating. The handlers keep it as each transfer moves tokens in or out of them (network.locked).
+ * The supply figures, one definition for every route (README "Circulating supply"):
+ *   total       = OPG.totalSupply(): minted less burned (a burn lowers it; burned OPG is in neither figure);
+ *   circulating = total less what the contracts that hold OPG for others hold: the vesting vault and its voting
+ *                 vaults (locked), Staking (stakes, thawing stakes and the staking-rewards pool not yet paid out) and
+ *                 the payments escrow (deposits, locked request fees, unpaid fees). The handlers keep that sum as
+ *                 each transfer moves tokens in or out of them (network.locked). The timelock's treasury circulates.
  */
-async function lockedSupply(): Promise<bigint> {
+async function supplyFigures(): Promise<{ total: bigint; burned: bigint; locked: bigint; circulating: bigint }> {
+  const [sup] = await db.select().from(schema.supply).where(eq(schema.supply.id, "OPG"));
   const [net] = await db.select({ locked: schema.network.locked }).from(schema.network);
-  return net?.locked ?? 0n;
+  const total = sup?.total ?? 0n;
+  const locked = net?.locked ?? 0n;
+  return { total, burned: sup?.burned ?? 0n, locked, circulating: total - locked };
 }
 
-app.get("/supply/total", async (c) => c.text(bareOpg(await totalSupply())));
+app.get("/supply/total", computed, async (c) => c.text(bareOpg((await supplyFigures()).total)));
 
-app.get("/supply/circulating", async (c) => c.text(bareOpg((await totalSupply()) - (await lockedSupply()))));
+app.get("/supply/circulating", computed, async (c) => c.text(bareOpg((await supplyFigures()).circulating)));
 
 // ---------------------------------------------------------------- payments
 
@@ -380,16 +407,38 @@ app.get("/payments/:address", async (c) => {
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  const state = await syncState();
   return c.json({
     address,
-    payments: page.map((row) => ({
-      ...(replaceBigInts(row, (v) => v.toString()) as Record<string, unknown>),
-      kind: row.kind === 1 ? "request" : "voucher",
-      grossOpg: formatOpg(row.gross),
-    })),
+    // A list may answer while the indexer catches up: it is complete up to `indexedBlock`, said here.
+    indexedBlock: state.indexed,
+    complete: state.synced,
+    payments: page.map(paymentOut),
     nextCursor: rows.length > limit && last ? encodeCursor(last.blockNumber, last.logIndex) : null,
   });
 });
+
+/** A payment as the routes give it: amounts as { wei, opg }, the mode and kind by name. */
+function paymentOut(row: typeof schema.payment.$inferSelect) {
+  return {
+    id: row.id,
+    payer: row.payer,
+    nodeId: row.nodeId.toString(),
+    modelId: row.modelId,
+    operator: row.operator,
+    modelOwner: row.modelOwner,
+    mode: MODES[row.mode] ?? `mode ${row.mode}`,
+    kind: row.kind === 1 ? ("request" as const) : ("voucher" as const),
+    gross: amount(row.gross),
+    nodeShare: amount(row.nodeShare),
+    royalty: amount(row.royalty),
+    protocolFee: amount(row.protocolFee),
+    blockNumber: row.blockNumber.toString(),
+    timestamp: row.timestamp.toString(),
+    transactionHash: row.transactionHash,
+    logIndex: row.logIndex,
+  };
+}
 
 // ---------------------------------------------------------------- nodes
 
@@ -402,7 +451,7 @@ function topMode(modes: number): number {
   return 0;
 }
 
-app.get("/nodes", async (c) => {
+app.get("/nodes", computed, async (c) => {
   const modelText = c.req.query("model") ?? "";
   if (!/^0x[0-9a-fA-F]{64}$/.test(modelText))
     throw new BadRequest(`bad model: "${modelText}" (expected a bytes32: 0x and 64 hex digits)`);
@@ -414,11 +463,8 @@ app.get("/nodes", async (c) => {
   if (minStakeText !== undefined && !/^\d{1,12}(\.\d{1,18})?$/.test(minStakeText))
     throw new BadRequest(`bad minStake: "${minStakeText}" (expected an amount of OPG such as 25000 or 0.5)`);
   const minStake = minStakeText === undefined ? 0n : parseEther(minStakeText);
-  // The registry judges liveness and jail by the chain's clock: the latest block's time (the server's if unreachable).
-  const now = await publicClients.opg
-    .getBlock({ blockTag: "latest" })
-    .then((b) => b.timestamp)
-    .catch(() => BigInt(Math.floor(Date.now() / 1000)));
+  // The registry judges liveness and jail by the chain's clock: the latest indexed block's time.
+  const now = BigInt(c.var.sync.indexed.timestamp);
 
   const n = schema.node;
   const [params] = await db.select().from(schema.nodeRegistryParams);
@@ -438,7 +484,8 @@ app.get("/nodes", async (c) => {
     );
   const offered = candidates.filter((r) => mode !== 1 || r.approved === true).map((r) => r.node);
   const operators = [...new Set(offered.map((r) => r.operator))];
-  if (operators.length === 0) return c.json({ model: modelId, mode: MODES[mode], nodes: [] });
+  const at = { at: now.toString(), atSource: "indexedBlock" as const };
+  if (operators.length === 0) return c.json({ model: modelId, mode: MODES[mode], ...at, nodes: [] });
 
   // What each operator must stake: the minimum of each of its active nodes' most demanding mode, summed
   // (NodeRegistry.requiredStakeOf); what it has: own active stake plus the delegated pool (Staking.activeStakeOf).
@@ -460,6 +507,7 @@ app.get("/nodes", async (c) => {
   return c.json({
     model: modelId,
     mode: MODES[mode],
+    ...at,
     nodes: out.map(({ row, stake, price }) => ({
       id: row.id.toString(),
       operator: row.operator,
@@ -479,7 +527,7 @@ app.get("/nodes", async (c) => {
 const MODE_NAMES = ["none", "tee", "zk"] as const;
 const modesOf = (mask: number) => MODE_NAMES.filter((_, mode) => (mask & (1 << mode)) !== 0);
 
-app.get("/operators/:address", async (c) => {
+app.get("/operators/:address", computed, async (c) => {
   const address = parseAddress(c.req.param("address"));
   const [o] = await db.select().from(schema.operator).where(eq(schema.operator.address, address));
   const zero = {
@@ -614,14 +662,16 @@ app.get("/operators/:address", async (c) => {
 
 /** A model with the royalty in force now: a scheduled increase whose time has come counts (the chain applies it
  * without an event, so the table may still show it as pending). */
-app.get("/models/:id", async (c) => {
+app.get("/models/:id", computed, async (c) => {
   const id = parseBytes32("model id", c.req.param("id"));
+  const now = BigInt(c.var.sync.indexed.timestamp);
+  const at = { at: now.toString(), atSource: "indexedBlock" as const };
   const [m] = await db.select().from(schema.model).where(eq(schema.model.id, id));
-  if (!m) return c.json({ id, model: null });
-  const now = await chainTime();
+  if (!m) return c.json({ id, ...at, model: null });
   const due = m.pendingRoyaltyPpm !== null && m.royaltyEffectiveAt !== null && m.royaltyEffectiveAt <= now;
   return c.json({
     id,
+    ...at,
     model: {
       owner: m.owner,
       pendingOwner: m.pendingOwner,
@@ -636,29 +686,11 @@ app.get("/models/:id", async (c) => {
   });
 });
 
-/** The chain's clock: the latest block's time (the server's if the node is unreachable). */
-async function chainTime(): Promise<bigint> {
-  return publicClients.opg
-    .getBlock({ blockTag: "latest" })
-    .then((b) => b.timestamp)
-    .catch(() => BigInt(Math.floor(Date.now() / 1000)));
-}
-
 // ---------------------------------------------------------------- stats
 
-/** The last block indexed, from Ponder's checkpoint (block time, chain id and block number, fixed-width digits). */
-async function indexedBlock(): Promise<{ number: number; timestamp: number }> {
-  const rows = (await db.execute(sql`select latest_checkpoint as c from _ponder_checkpoint`)) as unknown as
-    { rows: { c: string }[] } | { c: string }[];
-  const list = Array.isArray(rows) ? rows : rows.rows;
-  const checkpoint = list[0]?.c;
-  if (!checkpoint) return { number: 0, timestamp: 0 };
-  return { timestamp: Number(checkpoint.slice(0, 10)), number: Number(checkpoint.slice(26, 42)) };
-}
-
-app.get("/stats", async (c) => {
+app.get("/stats", computed, async (c) => {
   const [net] = await db.select().from(schema.network);
-  const [sup] = await db.select().from(schema.supply).where(eq(schema.supply.id, "OPG"));
+  const supply = await supplyFigures();
   const escrow = config.contracts.PaymentsEscrow.address.toLowerCase() as `0x${string}`;
   const [escrowAccount] = await db.select().from(schema.account).where(eq(schema.account.address, escrow));
   const countOf = async (query: Promise<{ n: number }[]>) => Number((await query)[0]?.n ?? 0);
@@ -675,13 +707,11 @@ app.get("/stats", async (c) => {
     .select({ n: count(), leaves: sql<string>`coalesce(sum(${schema.proofBatch.recordCount}), 0)::text` })
     .from(schema.proofBatch);
   const records = await countOf(db.select({ n: count() }).from(schema.proofRecord));
-  const total = sup?.total ?? 0n;
-  const locked = net?.locked ?? 0n;
   return c.json({
-    block: await indexedBlock(),
-    totalSupply: amount(total),
-    burned: amount(sup?.burned ?? 0n),
-    circulating: amount(total - locked),
+    block: c.var.sync.indexed,
+    totalSupply: amount(supply.total),
+    burned: amount(supply.burned),
+    circulating: amount(supply.circulating),
     totalStaked: amount((net?.totalActive ?? 0n) + (net?.totalThawing ?? 0n)),
     activeStake: amount(net?.totalActive ?? 0n),
     thawingStake: amount(net?.totalThawing ?? 0n),
@@ -719,7 +749,7 @@ function parseDay(name: string, text: string | undefined): string | undefined {
   return isoOf(time).slice(0, 10);
 }
 
-app.get("/stats/daily", async (c) => {
+app.get("/stats/daily", computed, async (c) => {
   const from = parseDay("from", c.req.query("from"));
   const to = parseDay("to", c.req.query("to"));
   if (from !== undefined && to !== undefined && from > to)

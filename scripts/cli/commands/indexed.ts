@@ -13,7 +13,7 @@ import {
 import { parseAddress, parseBytes32, parseTime, parseUrl, parseWhole } from "../args";
 import type { Run } from "../context";
 import { CliError, UsageError } from "../errors";
-import { formatDuration, modeName } from "../format";
+import { formatDuration } from "../format";
 
 /** Where `npm start` serves the indexer. */
 export const DEFAULT_INDEXER_URL = "http://127.0.0.1:42069";
@@ -37,6 +37,10 @@ async function ask<T>(url: string, request: (client: IndexerClient) => Promise<T
         `cannot reach the indexer at ${url} (start it with \`npm start\`, or give --indexer <url> or OPG_INDEXER_URL)`,
       );
     if (error.status === 400) throw new UsageError(`the indexer refused the query: ${error.reason}`);
+    if (error.status === 503)
+      throw new CliError(
+        `the indexer at ${url} is not ready: ${error.reason}; try again${error.retryAfter ? ` in ${error.retryAfter} s` : ""}`,
+      );
     throw new CliError(`the indexer at ${url} answered ${error.status}: ${error.reason}`);
   }
 }
@@ -54,7 +58,10 @@ export async function unlocksFromIndexer(run: Run, url: string, address: string,
   if (run.out.json) return;
   const out = run.out;
   const when = BigInt(result.at);
-  out.info(`vesting schedules of ${address} at ${formatTime(when)} (indexer ${url}): ${result.schedules.length}`);
+  const source = result.atSource === "indexedBlock" ? ", the latest indexed block's time" : "";
+  out.info(
+    `vesting schedules of ${address} at ${formatTime(when)}${source} (indexer ${url}): ${result.schedules.length}`,
+  );
   if (result.schedules.length === 0) return;
   out.info();
   out.table(
@@ -145,8 +152,8 @@ export async function payments(run: Run): Promise<void> {
     if (!all || cursor === undefined) break;
   }
 
-  const sum = (pick: (p: Payment) => string, who: (p: Payment) => boolean) =>
-    rows.filter(who).reduce((total, p) => total + BigInt(pick(p)), 0n);
+  const sum = (pick: (p: Payment) => { wei: string }, who: (p: Payment) => boolean) =>
+    rows.filter(who).reduce((total, p) => total + wei(pick(p)), 0n);
   const a = address.toLowerCase();
   const paid = sum(
     (p) => p.gross,
@@ -181,11 +188,11 @@ export async function payments(run: Run): Promise<void> {
       p.kind,
       p.nodeId,
       short(p.modelId),
-      modeName(p.mode),
-      formatOpg(BigInt(p.gross)),
-      formatOpg(BigInt(p.nodeShare)),
-      formatOpg(BigInt(p.royalty)),
-      formatOpg(BigInt(p.protocolFee)),
+      p.mode,
+      formatOpg(wei(p.gross)),
+      formatOpg(wei(p.nodeShare)),
+      formatOpg(wei(p.royalty)),
+      formatOpg(wei(p.protocolFee)),
       short(p.transactionHash),
     ]),
     { right: [false, false, false, true, false, false, true, true, true, true, false] },
