@@ -3,6 +3,7 @@
  * the questions people ask most. Amounts are decimal strings in wei beside a formatted OPG string; bad input gets
  * 400 with a reason, unknown addresses get empty results.
  */
+import { getTableName, isTable } from "drizzle-orm";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { and, asc, client, count, desc, eq, graphql, gte, inArray, lt, lte, or, sql } from "ponder";
@@ -15,13 +16,17 @@ import { formatOpg } from "../../../deploy/lib/format";
 import { MONTH, type ScheduleTerms, Shape, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
 import config, { deployment } from "../../ponder.config";
 import { emptyOperator } from "../where";
+import { GRAPHQL_MAX_DEPTH, graphqlGuard, sqlGuard } from "./guards";
 import pageRoutes from "./page";
 import { type Block, type SyncState, syncState } from "./sync";
 
 type Env = { Variables: { sync: SyncState } };
 const app = new Hono<Env>();
 
-app.use("/graphql", graphql({ db, schema }));
+// Queries from the caller: guarded first (guards.ts), then Ponder's middlewares with tighter bounds.
+app.use("/graphql", graphqlGuard);
+app.use("/graphql", graphql({ db, schema }, { maxOperationDepth: GRAPHQL_MAX_DEPTH + 2, maxOperationAliases: 30 }));
+app.use("/sql/*", sqlGuard(Object.values(schema).filter(isTable).map(getTableName)));
 app.use("/sql/*", client({ db, schema }));
 app.route("/", pageRoutes);
 
@@ -38,7 +43,13 @@ app.onError((error, c) => {
  * is catching up (see sync.ts), so that no partial figure is ever answered with 200.
  */
 const computed = createMiddleware<Env>(async (c, next) => {
-  const state = await syncState();
+  const state = await syncState().catch((error: Error): SyncState => ({
+    ready: false,
+    indexed: { number: 0, timestamp: 0 },
+    head: null,
+    synced: false,
+    reason: `the indexer is starting (${error.message.split("\n")[0].slice(0, 200)})`,
+  }));
   if (!state.synced) {
     c.header("Retry-After", "5");
     return c.json({ error: state.reason, indexedBlock: state.indexed, chainHead: state.head }, 503);
@@ -64,11 +75,22 @@ function parseAddress(text: string): `0x${string}` {
 
 const MAX_TIME = 2n ** 40n - 1n;
 
+/** Whether "YYYY-MM-DD" is a day of the calendar (Date.parse takes 2026-02-30 for March 2). */
+function realDay(day: string): boolean {
+  const [y, m, d] = day.split("-").map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
 /** Unix seconds or an ISO date. */
 function parseTime(text: string): bigint {
   let seconds: bigint;
   if (/^\d{1,13}$/.test(text)) seconds = BigInt(text);
-  else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) && !Number.isNaN(Date.parse(text)))
+  else if (
+    /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) &&
+    realDay(text.slice(0, 10)) &&
+    !Number.isNaN(Date.parse(text))
+  )
     seconds = BigInt(Math.floor(Date.parse(text) / 1000));
   else
     throw new BadRequest(`not a time: "${text}" (expected unix seconds or an ISO date such as 2027-04-21T00:00:00Z)`);
@@ -348,6 +370,18 @@ app.get("/supply/circulating", computed, async (c) => c.text(bareOpg((await supp
 
 // ---------------------------------------------------------------- payments
 
+/** `?format=json|csv`, else `Accept: text/csv`, else JSON. */
+function responseFormat(c: {
+  req: { query(name: string): string | undefined; header(name: string): string | undefined };
+}) {
+  const text = c.req.query("format");
+  if (text !== undefined) {
+    if (text !== "json" && text !== "csv") throw new BadRequest(`bad format: "${text}" (expected json or csv)`);
+    return text;
+  }
+  return /\btext\/csv\b/.test(c.req.header("accept") ?? "") ? "csv" : "json";
+}
+
 const ROLES = ["any", "payer", "operator", "modelOwner"] as const;
 type Role = (typeof ROLES)[number];
 
@@ -363,6 +397,7 @@ function decodeCursor(text: string): { blockNumber: bigint; logIndex: number } {
 
 app.get("/payments/:address", async (c) => {
   const address = parseAddress(c.req.param("address"));
+  const format = responseFormat(c);
   const role = (c.req.query("role") ?? "any") as Role;
   if (!ROLES.includes(role)) throw new BadRequest(`bad role: "${role}" (expected one of ${ROLES.join(", ")})`);
   const limit = parseLimit(c.req.query("limit"), 50, 500);
@@ -407,7 +442,7 @@ app.get("/payments/:address", async (c) => {
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  const state = await syncState();
+  const state = await syncState().catch(() => ({ indexed: { number: 0, timestamp: 0 }, synced: false }));
   return c.json({
     address,
     // A list may answer while the indexer catches up: it is complete up to `indexedBlock`, said here.
@@ -744,7 +779,10 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** A day bound: "YYYY-MM-DD", unix seconds or an ISO time (its UTC day). */
 function parseDay(name: string, text: string | undefined): string | undefined {
   if (text === undefined || text === "") return undefined;
-  if (DAY.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))) return text;
+  if (DAY.test(text)) {
+    if (!realDay(text)) throw new BadRequest(`bad ${name}: "${text}" is not a day of the calendar`);
+    return text;
+  }
   const time = parseOptionalTime(name, text)!;
   return isoOf(time).slice(0, 10);
 }
