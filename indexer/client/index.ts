@@ -298,6 +298,17 @@ export function createIndexerClient(baseUrl: string, options: { fetch?: typeof f
     return res;
   }
   const json = async <T>(route: string): Promise<T> => (await (await get(route)).json()) as T;
+  const paymentsRoute = (account: string, q: PaymentsQuery, format?: "csv") =>
+    `/payments/${address(account)}${query({
+      role: q.role,
+      node: q.node === undefined ? undefined : String(q.node),
+      model: q.model,
+      from: time(q.from),
+      to: time(q.to),
+      cursor: q.cursor,
+      limit: q.limit,
+      format,
+    })}`;
   const text = async (route: string): Promise<string> => (await get(route)).text();
   const address = (a: string) => encodeURIComponent(a);
   const time = (t: Time | undefined) => (t === undefined ? undefined : timeParam(t));
@@ -314,18 +325,15 @@ export function createIndexerClient(baseUrl: string, options: { fetch?: typeof f
     /** GET /supply/total, as a decimal number of OPG. */
     supplyTotal: () => text("/supply/total"),
     /** GET /payments/:address, newest first; pass `nextCursor` back as `cursor` for the next page. */
-    paymentsOf: (account: string, q: PaymentsQuery = {}) =>
-      json<Payments>(
-        `/payments/${address(account)}${query({
-          role: q.role,
-          node: q.node === undefined ? undefined : String(q.node),
-          model: q.model,
-          from: time(q.from),
-          to: time(q.to),
-          cursor: q.cursor,
-          limit: q.limit,
-        })}`,
-      ),
+    paymentsOf: (account: string, q: PaymentsQuery = {}) => json<Payments>(paymentsRoute(account, q)),
+    /** GET /payments/:address?format=csv: up to 10,000 rows a page (header line included); `nextCursor` as above. */
+    paymentsCsv: async (account: string, q: PaymentsQuery = {}) => {
+      const res = await get(paymentsRoute(account, q, "csv"));
+      return { csv: await res.text(), nextCursor: res.headers.get("x-next-cursor") };
+    },
+    /** GET /unlocks/:address?format=csv: one row per schedule as at `at`. */
+    unlocksCsv: (account: string, { at }: { at?: Time } = {}) =>
+      text(`/unlocks/${address(account)}${query({ at: time(at), format: "csv" })}`),
     /** GET /nodes: nodes eligible to serve `model` with `mode`, cheapest first. `minStake` in OPG. */
     nodes: ({ model, mode, minStake }: { model: string; mode: Mode; minStake?: string | number }) =>
       json<Nodes>(`/nodes${query({ model, mode, minStake: minStake === undefined ? undefined : String(minStake) })}`),

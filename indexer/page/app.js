@@ -561,8 +561,27 @@ async function search(address) {
     result.replaceChildren(
       el("h3", {}, "Unlocks of ", el("code", {}, unlocks.address)),
       schedulesView(unlocks),
+      unlocks.schedules.length
+        ? el(
+            "a",
+            {
+              class: "download",
+              id: "unlocks-csv",
+              href: `/unlocks/${address}?at=${chainNow}&format=csv`,
+              download: "",
+            },
+            "Download the schedules as CSV",
+          )
+        : null,
       el("h3", {}, "Payment history"),
       paymentsBox,
+      payments.payments.length
+        ? el(
+            "a",
+            { class: "download", id: "payments-csv", href: `/payments/${address}?format=csv`, download: "" },
+            "Download the payments as CSV (the newest 10,000; amounts in OPG and wei)",
+          )
+        : null,
       ...(operator ? [operator] : []),
     );
   } catch (error) {

@@ -159,6 +159,27 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     expect(human.stdout).to.match(/paid\s+5 OPG/);
   });
 
+  it("opg payments --csv prints the indexer's CSV, amounts in OPG and wei", async () => {
+    const r = await runCli(["payments", who.payer, "--indexer", ponder!.url, "--csv"]);
+    expect(r.status, shown(r)).to.equal(0);
+    const [header, ...rows] = r.stdout.trimEnd().split("\n");
+    const columns = header.split(",");
+    expect(columns).to.include.members(["time", "transaction", "mode", "gross_opg", "gross_wei"]);
+    expect(rows).to.have.length(2);
+    const cell = (row: string, name: string) => row.split(",")[columns.indexOf(name)];
+    expect(rows.map((row) => cell(row, "gross_opg"))).to.deep.equal(["3", "2"]);
+    expect(rows.map((row) => cell(row, "gross_wei"))).to.deep.equal([
+      parseEther("3").toString(),
+      parseEther("2").toString(),
+    ]);
+    expect(rows.map((row) => cell(row, "transaction")).sort()).to.deep.equal([...paymentTxs].sort());
+    // --limit 1: the newest row under the header, and a hint that --all gives every one.
+    const paged = await runCli(["payments", who.payer, "--indexer", ponder!.url, "--csv", "--limit", "1"]);
+    expect(paged.status, shown(paged)).to.equal(0);
+    expect(paged.stdout.trimEnd().split("\n")).to.deep.equal([header, rows[0]]);
+    expect(paged.stderr).to.match(/--all/);
+  });
+
   it("opg payments filters by role and pages with --limit", async () => {
     const asOperator = await runCli([
       "payments",

@@ -313,6 +313,20 @@ describe("indexer against a hardhat node (end to end)", function () {
         const byIso = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address.toLowerCase()}?at=${iso}`);
         expect(byIso.at).to.equal(t.toString());
         expect(byIso.atSource).to.equal("query");
+        // CSV: one row per schedule, the JSON's figures in OPG and wei.
+        const csv = await fetch(`${ponder!.url}/unlocks/${ecosystem.address}?at=${t}&format=csv`);
+        expect(csv.headers.get("content-type")).to.match(/^text\/csv/);
+        const [head, ...rows] = (await csv.text()).trimEnd().split("\r\n");
+        const columns = head.split(",");
+        expect(columns.slice(0, 4)).to.deep.equal(["at", "at_timestamp", "at_source", "schedule"]);
+        expect(rows).to.have.length(byIso.schedules.length);
+        rows.forEach((line, i) => {
+          const row = Object.fromEntries(line.split(",").map((v, j) => [columns[j], v]));
+          expect(row.schedule).to.equal(byIso.schedules[i].id);
+          expect(row.vested_wei).to.equal(byIso.schedules[i].vested.wei);
+          expect(parseEther(row.releasable_opg)).to.equal(BigInt(byIso.schedules[i].releasable.wei));
+          expect(row.at_timestamp).to.equal(t.toString());
+        });
         // Without `at`, "now" is the latest indexed block's time (the chain's clock), and the answer says so.
         const plain = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address}`);
         expect(plain.atSource).to.equal("indexedBlock");
@@ -566,6 +580,33 @@ describe("indexer against a hardhat node (end to end)", function () {
         const iso = (t: bigint) => new Date(Number(t) * 1000).toISOString();
         expect(await count(`/payments/${payer.address}?from=${iso(oldest)}&to=${iso(newest)}`)).to.equal(4);
         expect(await count(`/payments/${payer.address}?from=${newest + 1n}`)).to.equal(0);
+
+        // CSV: the same rows (format=csv or Accept: text/csv), amounts in OPG and wei, the documented header.
+        const csv = await fetch(`${ponder!.url}/payments/${payer.address}?format=csv`);
+        expect(csv.status).to.equal(200);
+        expect(csv.headers.get("content-type")).to.match(/^text\/csv/);
+        expect(csv.headers.get("content-disposition")).to.match(/attachment; filename="payments-0x[0-9a-f]{40}\.csv"/);
+        const lines = (await csv.text()).trimEnd().split("\r\n");
+        expect(lines[0]).to.equal(
+          "time,timestamp,block,transaction,log_index,kind,payer,operator,model_owner,node_id,model_id,mode," +
+            "gross_opg,gross_wei,node_share_opg,node_share_wei,royalty_opg,royalty_wei,protocol_fee_opg,protocol_fee_wei",
+        );
+        const header = lines[0].split(",");
+        const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(",").map((v, i) => [header[i], v])));
+        expect(rows.map((r) => r.transaction)).to.deep.equal(events.map((e) => e.transactionHash));
+        for (const [i, e] of events.entries()) {
+          expect(rows[i].gross_wei).to.equal(e.args.gross.toString());
+          expect(parseEther(rows[i].gross_opg)).to.equal(e.args.gross);
+          expect(rows[i].protocol_fee_wei).to.equal(e.args.protocolFee.toString());
+          expect(rows[i].mode).to.equal("tee");
+          expect(rows[i].time).to.equal(new Date(Number(times[i]) * 1000).toISOString());
+        }
+        const byAccept = await fetch(`${ponder!.url}/payments/${payer.address}`, { headers: { accept: "text/csv" } });
+        expect(byAccept.headers.get("content-type")).to.match(/^text\/csv/);
+        expect((await byAccept.text()).trimEnd().split("\r\n")).to.deep.equal(lines);
+        const paged = await fetch(`${ponder!.url}/payments/${payer.address}?format=csv&limit=1`);
+        expect((await paged.text()).trimEnd().split("\r\n")).to.deep.equal(lines.slice(0, 2));
+        expect(paged.headers.get("x-next-cursor")).to.be.a("string");
       });
 
       it("gives the royalty in force, a due scheduled increase included", async () => {
@@ -712,6 +753,9 @@ describe("indexer against a hardhat node (end to end)", function () {
           `/payments/${nobody}?from=never`,
           `/payments/${nobody}?to=2027-99-01`,
           `/payments/${nobody}?from=200&to=100`,
+          `/payments/${nobody}?format=xml`,
+          `/payments/${nobody}?format=csv&limit=10001`,
+          `/unlocks/${nobody}?format=pdf`,
           `/nodes?model=${modelId}&mode=bogus`,
           "/nodes?mode=tee",
           `/nodes?model=${modelId}&mode=tee&minStake=-1`,

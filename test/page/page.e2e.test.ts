@@ -168,6 +168,32 @@ export function describePage(devnet: () => RunningDevnet) {
       expect(await page.locator("#node-list tbody tr").count()).to.equal(everyNode);
     });
 
+    it("links CSV downloads of an address's schedules and payments, as the API serves them", async () => {
+      const payer = devnet().payers[0];
+      await page.fill("#address", payer);
+      await page.click("#search-form button[type=submit]");
+      const link = page.locator("#payments-csv");
+      await link.waitFor();
+      const href = await link.getAttribute("href");
+      expect(href).to.equal(`/payments/${payer}?format=csv`);
+      const res = await fetch(`${devnet().indexerUrl}${href}`);
+      expect(res.headers.get("content-type")).to.match(/^text\/csv/);
+      expect((await res.text()).split("\r\n")[0]).to.match(/^time,timestamp,block,transaction,/);
+    });
+
+    it("says a wrong address in the URL is wrong, and fits a phone's width", async () => {
+      const phone = await context.newPage();
+      await phone.setViewportSize({ width: 360, height: 740 });
+      await phone.goto(`${devnet().indexerUrl}/#address=0x12zz`);
+      await phone.waitForSelector("body[data-ready=true]");
+      expect(await phone.locator("#search .error").innerText()).to.contain('"0x12zz" is not an address');
+      // Nothing but tables (which scroll inside themselves) is wider than the screen.
+      const overflow = await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth");
+      expect(Number(overflow)).to.be.at.most(0);
+      expect(await phone.content()).to.contain("<noscript>");
+      await phone.close();
+    });
+
     it("says what is wrong instead of showing nothing: a bad address, an API that fails", async () => {
       await page.fill("#address", "0x1234");
       await page.click("#search-form button[type=submit]");

@@ -272,6 +272,7 @@ app.get("/unlocks", computed, async (c) => {
 
 app.get("/unlocks/:address", computed, async (c) => {
   const address = parseAddress(c.req.param("address"));
+  const format = responseFormat(c);
   const { at, atSource } = timeOrIndexed("at", c.req.query("at"), c.var.sync.indexed);
   const schedules = await schedulesOf(address, at);
   const ids = schedules.map((s) => s.id);
@@ -333,6 +334,13 @@ app.get("/unlocks/:address", computed, async (c) => {
       nextUnlocks: next,
     };
   });
+  if (format === "csv")
+    return csvResponse(
+      c,
+      `unlocks-${address}-${at}.csv`,
+      UNLOCK_CSV,
+      out.map((s) => ({ ...s, at: at.toString(), atSource })),
+    );
   return c.json({
     address,
     at: at.toString(),
@@ -368,6 +376,106 @@ app.get("/supply/total", computed, async (c) => c.text(bareOpg((await supplyFigu
 
 app.get("/supply/circulating", computed, async (c) => c.text(bareOpg((await supplyFigures()).circulating)));
 
+// ---------------------------------------------------------------- CSV
+
+/** A CSV column: its header and how a row gives it; amounts give two columns, `<name>_opg` and `<name>_wei`. */
+type Column<T> = [header: string, value: (row: T) => string | number | boolean | null];
+
+const csvField = (value: string | number | boolean | null) => {
+  const text = value === null ? "" : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** Two columns for an amount: OPG as a plain decimal (every digit, no grouping) and wei. */
+function amountColumns<T>(name: string, pick: (row: T) => { wei: string }): Column<T>[] {
+  return [
+    [`${name}_opg`, (row) => bareOpg(BigInt(pick(row).wei))],
+    [`${name}_wei`, (row) => pick(row).wei],
+  ];
+}
+
+const isoColumn = <T>(name: string, pick: (row: T) => string): Column<T> => [name, (row) => isoOf(BigInt(pick(row)))];
+
+type PaymentRow = ReturnType<typeof paymentOut>;
+/** The columns of /payments/:address?format=csv (README "CSV"). */
+const PAYMENT_CSV: Column<PaymentRow>[] = [
+  isoColumn("time", (p) => p.timestamp),
+  ["timestamp", (p) => p.timestamp],
+  ["block", (p) => p.blockNumber],
+  ["transaction", (p) => p.transactionHash],
+  ["log_index", (p) => p.logIndex],
+  ["kind", (p) => p.kind],
+  ["payer", (p) => p.payer],
+  ["operator", (p) => p.operator],
+  ["model_owner", (p) => p.modelOwner],
+  ["node_id", (p) => p.nodeId],
+  ["model_id", (p) => p.modelId],
+  ["mode", (p) => p.mode],
+  ...amountColumns<PaymentRow>("gross", (p) => p.gross),
+  ...amountColumns<PaymentRow>("node_share", (p) => p.nodeShare),
+  ...amountColumns<PaymentRow>("royalty", (p) => p.royalty),
+  ...amountColumns<PaymentRow>("protocol_fee", (p) => p.protocolFee),
+];
+
+interface UnlockRow {
+  at: string;
+  atSource: string;
+  id: string;
+  beneficiary: string;
+  shape: string;
+  start: string;
+  cliff: string;
+  end: string;
+  revocable: boolean;
+  revoked: boolean;
+  total: { wei: string };
+  unlockedAtStart: { wei: string };
+  refunded: { wei: string };
+  vested: { wei: string };
+  released: { wei: string };
+  releasable: { wei: string };
+  locked: { wei: string };
+  nextUnlocks: { time: string }[];
+}
+/** The columns of /unlocks/:address?format=csv: one row per schedule, as at `at`. */
+const UNLOCK_CSV: Column<UnlockRow>[] = [
+  isoColumn("at", (s) => s.at),
+  ["at_timestamp", (s) => s.at],
+  ["at_source", (s) => s.atSource],
+  ["schedule", (s) => s.id],
+  ["beneficiary", (s) => s.beneficiary],
+  ["shape", (s) => s.shape],
+  isoColumn("start", (s) => s.start),
+  isoColumn("cliff", (s) => s.cliff),
+  isoColumn("end", (s) => s.end),
+  ["revocable", (s) => s.revocable],
+  ["revoked", (s) => s.revoked],
+  ...amountColumns<UnlockRow>("total", (s) => s.total),
+  ...amountColumns<UnlockRow>("unlocked_at_start", (s) => s.unlockedAtStart),
+  ...amountColumns<UnlockRow>("refunded", (s) => s.refunded),
+  ...amountColumns<UnlockRow>("vested", (s) => s.vested),
+  ...amountColumns<UnlockRow>("released", (s) => s.released),
+  ...amountColumns<UnlockRow>("releasable", (s) => s.releasable),
+  ...amountColumns<UnlockRow>("locked", (s) => s.locked),
+  ["next_unlock", (s) => (s.nextUnlocks[0] ? isoOf(BigInt(s.nextUnlocks[0].time)) : null)],
+];
+
+function csvResponse<T>(
+  c: { body(data: string, status: 200, headers: Record<string, string>): Response },
+  filename: string,
+  columns: Column<T>[],
+  rows: T[],
+  headers: Record<string, string> = {},
+): Response {
+  const lines = [columns.map(([h]) => h).join(",")];
+  for (const row of rows) lines.push(columns.map(([, value]) => csvField(value(row))).join(","));
+  return c.body(lines.join("\r\n") + "\r\n", 200, {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": `attachment; filename="${filename}"`,
+    ...headers,
+  });
+}
+
 // ---------------------------------------------------------------- payments
 
 /** `?format=json|csv`, else `Accept: text/csv`, else JSON. */
@@ -400,7 +508,9 @@ app.get("/payments/:address", async (c) => {
   const format = responseFormat(c);
   const role = (c.req.query("role") ?? "any") as Role;
   if (!ROLES.includes(role)) throw new BadRequest(`bad role: "${role}" (expected one of ${ROLES.join(", ")})`);
-  const limit = parseLimit(c.req.query("limit"), 50, 500);
+  // A CSV is a download: pages of up to 10,000 rows (JSON: 500).
+  const limit =
+    format === "csv" ? parseLimit(c.req.query("limit"), 10_000, 10_000) : parseLimit(c.req.query("limit"), 50, 500);
   const cursorText = c.req.query("cursor");
   const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
   const nodeText = c.req.query("node");
@@ -443,13 +553,20 @@ app.get("/payments/:address", async (c) => {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const state = await syncState().catch(() => ({ indexed: { number: 0, timestamp: 0 }, synced: false }));
+  const nextCursor = rows.length > limit && last ? encodeCursor(last.blockNumber, last.logIndex) : null;
+  if (format === "csv")
+    return csvResponse(c, `payments-${address}.csv`, PAYMENT_CSV, page.map(paymentOut), {
+      "x-indexed-block": String(state.indexed.number),
+      "x-complete": String(state.synced),
+      ...(nextCursor ? { "x-next-cursor": nextCursor } : {}),
+    });
   return c.json({
     address,
     // A list may answer while the indexer catches up: it is complete up to `indexedBlock`, said here.
     indexedBlock: state.indexed,
     complete: state.synced,
     payments: page.map(paymentOut),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.blockNumber, last.logIndex) : null,
+    nextCursor,
   });
 });
 

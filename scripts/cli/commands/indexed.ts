@@ -143,6 +143,26 @@ export async function payments(run: Run): Promise<void> {
   const all = run.flag("all");
   const url = givenIndexerUrl(run) ?? DEFAULT_INDEXER_URL;
 
+  if (run.flag("csv")) {
+    // The indexer's CSV as it is, pages joined under one header line.
+    let header: string | undefined;
+    const lines: string[] = [];
+    let next: string | undefined;
+    for (;;) {
+      const page = await ask(url, (c) =>
+        c.paymentsCsv(address, { ...query, cursor: next, limit: all ? 10_000 : limit }),
+      );
+      const [first, ...rest] = page.csv.replace(/\r\n$/, "").split("\r\n");
+      header ??= first;
+      lines.push(...rest.filter((line) => line !== ""));
+      next = page.nextCursor ?? undefined;
+      if (!all || next === undefined) break;
+    }
+    process.stdout.write([header, ...lines].join("\n") + "\n");
+    if (!all && next !== undefined) run.out.warn("more payments than --limit: add --all for every one");
+    return;
+  }
+
   const rows: Payment[] = [];
   let cursor: string | undefined;
   for (;;) {
