@@ -96,7 +96,8 @@ export async function indexedBlock(ponder: Awaited<ReturnType<typeof startPonder
   return status.opg?.block.number ?? -1;
 }
 
-/** Waits until Ponder's /status shows `block` indexed, polling every `pollMs` (or throws after `ms`). */
+/** Waits until Ponder's /status shows `block` indexed and /ready answers 200, polling every `pollMs` (or throws after
+ * `ms`). */
 export async function untilIndexed(
   ponder: Awaited<ReturnType<typeof startPonder>>,
   block: number,
@@ -107,7 +108,8 @@ export async function untilIndexed(
   for (;;) {
     if (ponder.exited()) throw new Error(`ponder exited:\n${ponder.output()}`);
     try {
-      if ((await indexedBlock(ponder)) >= block) return;
+      // The block, and Ponder's readiness: computed routes answer 503 until the historical sync is done.
+      if ((await indexedBlock(ponder)) >= block && (await fetch(`${ponder.url}/ready`)).status === 200) return;
     } catch {
       // not listening yet
     }
