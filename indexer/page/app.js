@@ -14,7 +14,13 @@ let modelNames = new Map();
 
 // ------------------------------------------------------------------ fetching
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(message, status = 0, retryAfter = 0) {
+    super(message);
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
 
 async function api(path) {
   let res;
@@ -30,7 +36,12 @@ async function api(path) {
   } catch {
     throw new ApiError(`${path} answered ${res.status} with something that is not JSON`);
   }
-  if (!res.ok) throw new ApiError(`${path} answered ${res.status}: ${body.error ?? text}`);
+  if (!res.ok)
+    throw new ApiError(
+      `${path} answered ${res.status}: ${body.error ?? text}`,
+      res.status,
+      Number(res.headers.get("retry-after")) || 0,
+    );
   return body;
 }
 
@@ -722,7 +733,26 @@ document.getElementById("search-form").addEventListener("submit", (event) => {
 });
 document.getElementById("node-filters").addEventListener("change", () => renderNodes());
 
+/**
+ * While the indexer catches up with the chain its figures answer 503 (a partial state is never shown): say so, and
+ * wait, asking again after the Retry-After it gives.
+ */
+async function untilCaughtUp() {
+  for (;;) {
+    try {
+      await api("/stats");
+      return;
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 503) return; // loadStats shows any other failure
+      document.getElementById("as-of").textContent =
+        `The indexer is catching up with the chain; this page fills in when it has (${error.message.replace(/^\/stats answered 503: /, "")}).`;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(error.retryAfter || 5, 30) * 1000));
+    }
+  }
+}
+
 async function start() {
+  await untilCaughtUp();
   await loadStats(); // first: the chain's time is "today" for everything else
   await Promise.all([loadUnlocks(), loadNodes()]);
   // An address in the URL (#address=0x…) is looked up; a wrong one is said to be wrong, not ignored.
