@@ -13,7 +13,9 @@
  *   2. in one transaction, `CREATE OR REPLACE VIEW` every table of the new schema (plus `_ponder_meta` and
  *      `_ponder_checkpoint`) in the views schema (a view whose columns changed is dropped and created in the same
  *      transaction), drop the views of tables the new schema no longer has, and move the live-query trigger to the new
- *      schema's checkpoint table. Readers' queries wait for the commit (milliseconds) and then read the new schema.
+ *      schema's checkpoint table. The transaction first takes every view's lock at once with a 100 ms lock timeout,
+ *      and starts again when it cannot: readers' queries wait for the commit (milliseconds, well under their 500 ms
+ *      lock timeout) and then read the new schema.
  * The views schema must exist: the first writer creates it (`ponder start --schema opg_1 --views-schema opg`).
  * Stop the old writer afterwards, and do not restart it with `--views-schema`: at the end of its own sync it would
  * point the views back at itself.
@@ -103,31 +105,46 @@ export async function takeover(url: string, schema: string, views: string, timeo
         [views],
       )
     ).rows.map((r) => r.v);
-    await client.query("begin");
-    try {
-      await client.query("set local lock_timeout = '10s'");
-      for (const t of targets) {
-        const create = `create or replace view ${q(views)}.${q(t)} as select * from ${q(schema)}.${q(t)}`;
-        await client.query("savepoint view");
-        try {
-          await client.query(create);
-        } catch {
-          // The columns changed (another version of the app): drop and create, still inside the transaction.
-          await client.query("rollback to savepoint view");
-          await client.query(`drop view if exists ${q(views)}.${q(t)}`);
-          await client.query(create.replace("create or replace view", "create view"));
+    // Readers wait on the views' locks while the swap holds them, and give up after Ponder's 500 ms lock timeout. So
+    // the swap takes every lock it needs at once with a short lock timeout of its own, and when it cannot (a reader's
+    // query or the writer's flush holds one), rolls back, letting everyone through, and tries again a moment later.
+    const swap = async (): Promise<boolean> => {
+      await client.query("begin");
+      try {
+        await client.query("set local lock_timeout = '100ms'");
+        await client.query(
+          `create or replace trigger ${q(`${views}_live_query_notify`)} after insert or update or delete
+           on ${q(schema)}._ponder_checkpoint for each statement execute procedure ${q(views)}.live_query_notify()`,
+        );
+        if (current.length)
+          await client.query(
+            `lock table ${current.map((v) => `${q(views)}.${q(v)}`).join(", ")} in access exclusive mode`,
+          );
+        for (const t of targets) {
+          const create = `create or replace view ${q(views)}.${q(t)} as select * from ${q(schema)}.${q(t)}`;
+          await client.query("savepoint view");
+          try {
+            await client.query(create);
+          } catch {
+            // The columns changed (another version of the app): drop and create, still inside the transaction.
+            await client.query("rollback to savepoint view");
+            await client.query(`drop view if exists ${q(views)}.${q(t)}`);
+            await client.query(create.replace("create or replace view", "create view"));
+          }
         }
+        for (const v of current.filter((name) => !targets.includes(name)))
+          await client.query(`drop view if exists ${q(views)}.${q(v)}`);
+        await client.query("commit");
+        return true;
+      } catch (error) {
+        await client.query("rollback");
+        if ((error as { code?: string }).code === "55P03") return false; // lock_not_available: try again
+        throw error;
       }
-      for (const v of current.filter((name) => !targets.includes(name)))
-        await client.query(`drop view if exists ${q(views)}.${q(v)}`);
-      await client.query(
-        `create or replace trigger ${q(`${views}_live_query_notify`)} after insert or update or delete
-         on ${q(schema)}._ponder_checkpoint for each statement execute procedure ${q(views)}.live_query_notify()`,
-      );
-      await client.query("commit");
-    } catch (error) {
-      await client.query("rollback");
-      throw error;
+    };
+    for (let attempt = 1; !(await swap()); attempt++) {
+      if (attempt >= 200) throw new TakeoverError(`could not take the views' locks in ${attempt} attempts`);
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
     }
     return checkpoint;
   } finally {

@@ -31,9 +31,24 @@ app.use("/sql/*", client({ db, schema }));
 app.route("/", pageRoutes);
 for (const group of [unlocks, supply, payments, nodes, operators, models, stats]) app.route("/", group);
 
+/** PostgreSQL's codes for a query that gave way to others (lock or statement timeout, serialization, deadlock). */
+const TRANSIENT = new Set(["55P03", "57014", "40001", "40P01"]);
+function transient(error: unknown): boolean {
+  for (let e = error as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === "string" && TRANSIENT.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 app.onError((error, c) => {
   if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
   console.error(error);
+  if (transient(error)) {
+    // Not the request's fault, and not lasting (e.g. a lock held for a moment while a new deployment takes over).
+    c.header("Retry-After", "1");
+    return c.json({ error: "the database is busy: try again in a moment" }, 503);
+  }
   return c.json({ error: "internal error" }, 500);
 });
 
