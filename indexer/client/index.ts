@@ -177,7 +177,8 @@ export interface Operator {
     /** What staking took and what of it the challenger got; null while pending. */
     slashed: Amount | null;
     toChallenger: Amount | null;
-    /** Who got the bond: the challenger (upheld, superseded) or the operator (rejected, expired); null while pending. */
+    /** Who got the bond: the challenger (upheld, superseded), or the zero address when it was burned (rejected,
+     * expired); null while pending. */
     bondRecipient: string | null;
     openedAt: string;
     resolvedAt: string | null;

@@ -80,6 +80,7 @@ describe("indexer scaled out: one writer, two readers, a redeployment with no fa
       `/payments/${payer.address}`,
       `/payments/${payer.address}?format=csv`,
       `/operators/${operator.address}`,
+      `/escrows/${payer.address}`,
       "/stats/daily",
       `/sql/db?sql=${encodeURIComponent(JSON.stringify({ json: { sql: "SELECT address, balance FROM account ORDER BY address LIMIT 20", params: [] } }))}`,
     ];

@@ -129,6 +129,7 @@ describe("indexer as a service: readiness and hostile requests", function () {
           "/unlocks",
           `/unlocks/${payer.address}`,
           `/operators/${payer.address}`,
+          `/escrows/${payer.address}`,
           `/models/0x${"00".repeat(32)}`,
           `/nodes?model=0x${"00".repeat(32)}&mode=tee`,
         ]) {
@@ -243,6 +244,8 @@ describe("indexer as a service: readiness and hostile requests", function () {
           [`/unlocks/${nobody}?at=99999999999999`],
           [`/unlocks?from=0x10`],
           [`/operators/0x${"g".repeat(40)}`],
+          [`/escrows/0x${"g".repeat(40)}`],
+          [`/escrows/${nobody}?limit=5`],
           [`/models/${"'; DROP TABLE model; --"}`],
           [`/nodes?model=0x${"00".repeat(32)}&mode=TEE`],
           [`/nodes?model=0x${"00".repeat(32)}&mode=tee&minStake=1e9`],
