@@ -1216,6 +1216,35 @@ export const NodeRegistryAbi = [
         "internalType": "uint256",
         "name": "nodeId",
         "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "enum Nodes.Mode",
+        "name": "mode",
+        "type": "uint8"
+      }
+    ],
+    "name": "offers",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
       }
     ],
     "name": "operatorOf",

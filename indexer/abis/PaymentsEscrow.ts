@@ -165,6 +165,27 @@ export const PaymentsEscrowAbi = [
         "internalType": "enum Nodes.Mode",
         "name": "mode",
         "type": "uint8"
+      }
+    ],
+    "name": "EscrowNodeDoesNotOffer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "nodeId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "enum Nodes.Mode",
+        "name": "mode",
+        "type": "uint8"
       },
       {
         "internalType": "enum Nodes.Eligibility",
@@ -1340,6 +1361,19 @@ export const PaymentsEscrowAbi = [
         "internalType": "uint32",
         "name": "",
         "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "feeGraceEndsAt",
+    "outputs": [
+      {
+        "internalType": "uint40",
+        "name": "",
+        "type": "uint40"
       }
     ],
     "stateMutability": "view",
