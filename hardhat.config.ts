@@ -47,7 +47,7 @@ const config: HardhatUserConfig = {
   },
   networks: {
     hardhat: {
-      // Gas figures are measured under cancun rules (as shared/DESIGN.md's targets are); the default otherwise.
+      // Gas figures are measured under cancun rules (as contracts/DESIGN.md's targets are); the default otherwise.
       ...(process.env.HARDHAT_HARDFORK ? { hardfork: process.env.HARDHAT_HARDFORK } : {}),
       initialDate: process.env.HARDHAT_INITIAL_DATE ?? "2026-04-21T00:00:00Z",
     },

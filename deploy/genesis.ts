@@ -1,5 +1,5 @@
 /**
- * The OPG allocation table (shared/DESIGN.md, "The OPG allocation table"), as typed data, and the checks
+ * The OPG allocation table (contracts/DESIGN.md, "The genesis"), as typed data, and the checks
  * that a genesis built from it must pass before a single transaction is sent.
  */
 import { MONTH, Shape, ScheduleTerms, vestedAt } from "./lib/vesting";

@@ -29,7 +29,7 @@ function table(): Genesis {
 const category = (g: Genesis, key: CategoryKey) => g.categories.find((c) => c.key === key)!;
 
 /**
- * The published terms, read by hand from shared/DESIGN.md: what each category has unlocked `months` after TGE.
+ * The published terms, read by hand from contracts/DESIGN.md ("The genesis"): what each category has unlocked `months` after TGE.
  * A 12-month cliff then 36 months vests nothing before month 12 and (months - 12)/36 after.
  */
 function published(months: number): Record<CategoryKey, bigint> {
