@@ -631,7 +631,8 @@ async function search(address) {
       paymentsBox.replaceChildren(view);
     };
     renderPayments(payments.nextCursor);
-    result.replaceChildren(
+    // replaceChildren would write a null as the text "null": only the parts this address has.
+    const parts = [
       el("h3", {}, "Unlocks of ", el("code", {}, unlocks.address)),
       schedulesView(unlocks),
       unlocks.schedules.length
@@ -655,9 +656,10 @@ async function search(address) {
             "Download the payments as CSV (the newest 10,000; amounts in OPG and wei)",
           )
         : null,
-      ...(escrows ? [escrows] : []),
-      ...(operator ? [operator] : []),
-    );
+      escrows,
+      operator,
+    ];
+    result.replaceChildren(...parts.filter((part) => part !== null));
   } catch (error) {
     result.replaceChildren();
     showError("search", `Could not look up ${address}: ${error.message}`);
