@@ -645,7 +645,7 @@ export const proofBatch = onchainTable(
  * `decideBy`, with `lockedStake` of the operator's stake locked), "upheld", "rejected", "expired" (no decision by
  * `decideBy`), "superseded" (a verifier upheld another challenge of the record first). A challenge a verifier decided at
  * once is never pending. On resolution: `slashed` and `toChallenger` as staking moved them, the bond and who got it
- * (`bondRecipient`: the challenger when upheld or superseded, the operator when rejected or expired).
+ * (`bondRecipient`: the challenger when upheld or superseded, the zero address when rejected or expired: burned).
  */
 export const proofChallenge = onchainTable(
   "proof_challenge",

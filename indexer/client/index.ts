@@ -17,6 +17,17 @@ export interface Amount {
 
 export type Time = bigint | number | string | Date;
 
+/** A verification mode, by name everywhere (the Solidity enum's 0, 1, 2). */
+export type Mode = "none" | "tee" | "zk";
+
+/** Where an answer's "now" came from: the query's `at`, or the latest indexed block's time (the chain's clock). */
+export type AtSource = "query" | "indexedBlock";
+
+export interface Block {
+  number: number;
+  timestamp: number;
+}
+
 export interface UnlockPoint {
   time: string;
   date: string;
@@ -46,6 +57,7 @@ export interface Schedule {
 export interface Unlocks {
   address: string;
   at: string;
+  atSource: AtSource;
   date: string;
   total: Amount;
   vested: Amount;
@@ -58,7 +70,9 @@ export interface UnlockTimeline {
   tge: string;
   lastUnlock: string;
   categories: { key: string; name: string; total: Amount }[];
-  months: { time: string; date: string; circulating: Amount; byCategory: Record<string, Amount> }[];
+  /** `unlocked`: what the schedules, grants and the rewards stream have released by then (not the circulating supply:
+   * unlocked OPG may still sit in a contract, e.g. staked). */
+  months: { time: string; date: string; unlocked: Amount; byCategory: Record<string, Amount> }[];
 }
 
 export interface Payment {
@@ -68,13 +82,12 @@ export interface Payment {
   modelId: string;
   operator: string;
   modelOwner: string;
-  mode: number;
+  mode: Mode;
   kind: "voucher" | "request";
-  gross: string;
-  grossOpg: string;
-  nodeShare: string;
-  royalty: string;
-  protocolFee: string;
+  gross: Amount;
+  nodeShare: Amount;
+  royalty: Amount;
+  protocolFee: Amount;
   blockNumber: string;
   timestamp: string;
   transactionHash: string;
@@ -83,6 +96,10 @@ export interface Payment {
 
 export interface Payments {
   address: string;
+  /** The last block indexed: the list is complete up to it. */
+  indexedBlock: Block;
+  /** False while the indexer is still catching up with the chain. */
+  complete: boolean;
   payments: Payment[];
   nextCursor: string | null;
 }
@@ -111,7 +128,10 @@ export interface EligibleNode {
 
 export interface Nodes {
   model: string;
-  mode: string;
+  mode: Mode;
+  /** "Now" for liveness and jail: the latest indexed block's time. */
+  at: string;
+  atSource: AtSource;
   nodes: EligibleNode[];
 }
 
@@ -157,7 +177,8 @@ export interface Operator {
     /** What staking took and what of it the challenger got; null while pending. */
     slashed: Amount | null;
     toChallenger: Amount | null;
-    /** Who got the bond: the challenger (upheld, superseded) or the operator (rejected, expired); null while pending. */
+    /** Who got the bond: the challenger (upheld, superseded), or the zero address when it was burned (rejected,
+     * expired); null while pending. */
     bondRecipient: string | null;
     openedAt: string;
     resolvedAt: string | null;
@@ -243,6 +264,8 @@ export interface Escrows {
 
 export interface Model {
   id: string;
+  at: string;
+  atSource: AtSource;
   model: {
     owner: string;
     pendingOwner: string | null;
@@ -255,7 +278,7 @@ export interface Model {
 }
 
 export interface Stats {
-  block: { number: number; timestamp: number };
+  block: Block;
   totalSupply: Amount;
   burned: Amount;
   circulating: Amount;
@@ -290,12 +313,14 @@ export interface DailyStats {
   }[];
 }
 
-/** A route answered with an error: `status` is the HTTP status, `reason` the server's `error` text. */
+/** A route answered with an error: `status` is the HTTP status, `reason` the server's `error` text; a 503 (the
+ * indexer is catching up) comes with `retryAfter`, seconds. */
 export class IndexerError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
     readonly route: string,
+    readonly retryAfter?: number,
   ) {
     super(`indexer ${route}: ${status} ${reason}`);
     this.name = "IndexerError";
@@ -336,11 +361,23 @@ export function createIndexerClient(baseUrl: string, options: { fetch?: typeof f
       } catch {
         // not JSON: the text is the reason
       }
-      throw new IndexerError(res.status, reason, route);
+      const retry = Number(res.headers.get("retry-after"));
+      throw new IndexerError(res.status, reason, route, Number.isFinite(retry) && retry > 0 ? retry : undefined);
     }
     return res;
   }
   const json = async <T>(route: string): Promise<T> => (await (await get(route)).json()) as T;
+  const paymentsRoute = (account: string, q: PaymentsQuery, format?: "csv") =>
+    `/payments/${address(account)}${query({
+      role: q.role,
+      node: q.node === undefined ? undefined : String(q.node),
+      model: q.model,
+      from: time(q.from),
+      to: time(q.to),
+      cursor: q.cursor,
+      limit: q.limit,
+      format,
+    })}`;
   const text = async (route: string): Promise<string> => (await get(route)).text();
   const address = (a: string) => encodeURIComponent(a);
   const time = (t: Time | undefined) => (t === undefined ? undefined : timeParam(t));
@@ -357,20 +394,17 @@ export function createIndexerClient(baseUrl: string, options: { fetch?: typeof f
     /** GET /supply/total, as a decimal number of OPG. */
     supplyTotal: () => text("/supply/total"),
     /** GET /payments/:address, newest first; pass `nextCursor` back as `cursor` for the next page. */
-    paymentsOf: (account: string, q: PaymentsQuery = {}) =>
-      json<Payments>(
-        `/payments/${address(account)}${query({
-          role: q.role,
-          node: q.node === undefined ? undefined : String(q.node),
-          model: q.model,
-          from: time(q.from),
-          to: time(q.to),
-          cursor: q.cursor,
-          limit: q.limit,
-        })}`,
-      ),
+    paymentsOf: (account: string, q: PaymentsQuery = {}) => json<Payments>(paymentsRoute(account, q)),
+    /** GET /payments/:address?format=csv: up to 10,000 rows a page (header line included); `nextCursor` as above. */
+    paymentsCsv: async (account: string, q: PaymentsQuery = {}) => {
+      const res = await get(paymentsRoute(account, q, "csv"));
+      return { csv: await res.text(), nextCursor: res.headers.get("x-next-cursor") };
+    },
+    /** GET /unlocks/:address?format=csv: one row per schedule as at `at`. */
+    unlocksCsv: (account: string, { at }: { at?: Time } = {}) =>
+      text(`/unlocks/${address(account)}${query({ at: time(at), format: "csv" })}`),
     /** GET /nodes: nodes eligible to serve `model` with `mode`, cheapest first. `minStake` in OPG. */
-    nodes: ({ model, mode, minStake }: { model: string; mode: "none" | "tee" | "zk"; minStake?: string | number }) =>
+    nodes: ({ model, mode, minStake }: { model: string; mode: Mode; minStake?: string | number }) =>
       json<Nodes>(`/nodes${query({ model, mode, minStake: minStake === undefined ? undefined : String(minStake) })}`),
     /** GET /operators/:address: stake, delegations, thaws, slashes, rewards and nodes. */
     operator: (account: string) => json<Operator>(`/operators/${address(account)}`),

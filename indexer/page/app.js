@@ -14,7 +14,13 @@ let modelNames = new Map();
 
 // ------------------------------------------------------------------ fetching
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(message, status = 0, retryAfter = 0) {
+    super(message);
+    this.status = status;
+    this.retryAfter = retryAfter;
+  }
+}
 
 async function api(path) {
   let res;
@@ -30,7 +36,12 @@ async function api(path) {
   } catch {
     throw new ApiError(`${path} answered ${res.status} with something that is not JSON`);
   }
-  if (!res.ok) throw new ApiError(`${path} answered ${res.status}: ${body.error ?? text}`);
+  if (!res.ok)
+    throw new ApiError(
+      `${path} answered ${res.status}: ${body.error ?? text}`,
+      res.status,
+      Number(res.headers.get("retry-after")) || 0,
+    );
   return body;
 }
 
@@ -165,7 +176,7 @@ async function loadStats() {
       `As of block ${group(String(s.block.number))}, ${dateTime(s.block.timestamp)} (the chain's time).`;
     const items = [
       ["Total supply", opg(s.totalSupply.wei, 0)],
-      ["Circulating", opg(s.circulating.wei, 0)],
+      ["Circulating", opg(s.circulating.wei, 0)], // the one definition: /supply/circulating
       ["Burned", opg(s.burned.wei)],
       ["Staked", opg(s.totalStaked.wei, 0)],
       ["In escrow", opg(s.escrowBalance.wei)],
@@ -208,7 +219,7 @@ function drawChart(data) {
   const innerH = height - margin.top - margin.bottom;
   const t0 = Number(data.tge);
   const t1 = Math.max(Number(data.lastUnlock), t0 + 1);
-  const maxTotal = Math.max(...months.map((m) => opgNumber(m.circulating.wei)), 1);
+  const maxTotal = Math.max(...months.map((m) => opgNumber(m.unlocked.wei)), 1);
   const step = niceStep(maxTotal / 4);
   const yMax = Math.ceil(maxTotal / step) * step;
   const x = (t) => margin.left + ((Number(t) - t0) / (t1 - t0)) * innerW;
@@ -222,11 +233,11 @@ function drawChart(data) {
   });
   const last = months[months.length - 1];
   chart.append(
-    svg("title", { id: "chart-title" }, "Circulating OPG by category over time"),
+    svg("title", { id: "chart-title" }, "Unlocked OPG by category over time"),
     svg(
       "desc",
       { id: "chart-desc" },
-      `Stacked areas from ${date(data.tge)} to ${date(data.lastUnlock)}, reaching ${opg(last.circulating.wei, 0)}.`,
+      `Stacked areas from ${date(data.tge)} to ${date(data.lastUnlock)}, reaching ${opg(last.unlocked.wei, 0)}.`,
     ),
   );
 
@@ -259,7 +270,7 @@ function drawChart(data) {
         transform: `rotate(-90 12 ${margin.top + innerH / 2})`,
         "text-anchor": "middle",
       },
-      "OPG circulating",
+      "OPG unlocked",
     ),
   );
   chart.append(axis);
@@ -298,7 +309,7 @@ function drawChart(data) {
       svg(
         "rect",
         { x: left, y: margin.top, width: Math.max(right - left, 1), height: innerH, class: "column" },
-        svg("title", {}, `${date(m.time)}: ${opg(m.circulating.wei, 0)} circulating\n${lines.join("\n")}`),
+        svg("title", {}, `${date(m.time)}: ${opg(m.unlocked.wei, 0)} unlocked\n${lines.join("\n")}`),
       ),
     );
   });
@@ -334,7 +345,7 @@ function drawChart(data) {
   container.replaceChildren(chart);
 
   // Legend: each category's colour, unlocked today and in all; the totals.
-  const today = monthAt(months, chainNow);
+  const today = pointAt(months, keys, chainNow);
   const legend = document.getElementById("unlock-legend");
   legend.replaceChildren(
     ...data.categories.map((c, i) =>
@@ -360,8 +371,13 @@ function drawChart(data) {
   document
     .getElementById("unlock-totals")
     .replaceChildren(
-      el("span", {}, "Circulating today: "),
-      el("strong", { id: "circulating-today" }, today ? opg(today.circulating.wei, 0) : "before TGE"),
+      el("span", {}, "Unlocked today, by the schedules: "),
+      el(
+        "strong",
+        { id: "unlocked-today", "data-wei": today?.unlocked.wei ?? "0", "data-time": String(chainNow) },
+        today ? opg(today.unlocked.wei, 0) : "before TGE",
+      ),
+      el("span", {}, " (unlocked OPG that is staked, in escrow or still in the vault does not circulate)"),
       el("span", {}, ". At the last unlock, "),
       el(
         "time",
@@ -369,9 +385,9 @@ function drawChart(data) {
         `${date(data.lastUnlock)} (${relative(data.lastUnlock)})`,
       ),
       el("span", {}, ": "),
-      el("strong", { id: "unlock-total", "data-wei": last.circulating.wei }, opg(last.circulating.wei, 0)),
+      el("strong", { id: "unlock-total", "data-wei": last.unlocked.wei }, opg(last.unlocked.wei, 0)),
       el("span", {}, ` (categories: ${opg(total.toString(), 0)}).`),
-      next ? el("span", {}, ` Next month, ${date(next.time)}: ${opg(next.circulating.wei, 0)}.`) : null,
+      next ? el("span", {}, ` Next month, ${date(next.time)}: ${opg(next.unlocked.wei, 0)}.`) : null,
     );
 }
 
@@ -393,11 +409,27 @@ function cliffs(data, keys) {
   return [...found.values()];
 }
 
-/** The last month point at or before `t` (what has unlocked by then, to the month). */
-function monthAt(months, t) {
-  let found;
-  for (const m of months) if (Number(m.time) <= t) found = m;
-  return found;
+/**
+ * What has unlocked at `t` (the chain's time), each category interpolated linearly between the month points around
+ * it (undefined before TGE; the last point after the last unlock).
+ */
+function pointAt(months, keys, t) {
+  const after = months.findIndex((m) => Number(m.time) > t);
+  if (after === 0) return undefined;
+  if (after === -1) return months[months.length - 1];
+  const a = months[after - 1];
+  const b = months[after];
+  const span = BigInt(Number(b.time) - Number(a.time));
+  const into = BigInt(Math.floor(t) - Number(a.time));
+  const lerp = (x, y) => (BigInt(x) + ((BigInt(y) - BigInt(x)) * into) / span).toString();
+  const byCategory = {};
+  let unlocked = 0n;
+  for (const key of keys) {
+    const wei = lerp(a.byCategory[key]?.wei ?? "0", b.byCategory[key]?.wei ?? "0");
+    byCategory[key] = { wei };
+    unlocked += BigInt(wei);
+  }
+  return { time: String(t), unlocked: { wei: unlocked.toString() }, byCategory };
 }
 
 function niceStep(raw) {
@@ -474,11 +506,11 @@ function paymentsView(address, payments, nextCursor) {
     role(p),
     `#${p.nodeId}`,
     modelName(p.modelId),
-    MODE_LABELS[MODE_NAMES[p.mode]] ?? p.mode,
-    opg(p.gross, 4),
-    opg(p.nodeShare, 4),
-    opg(p.royalty, 4),
-    opg(p.protocolFee, 4),
+    MODE_LABELS[p.mode] ?? p.mode,
+    opg(p.gross.wei, 4),
+    opg(p.nodeShare.wei, 4),
+    opg(p.royalty.wei, 4),
+    opg(p.protocolFee.wei, 4),
   ]);
   return el(
     "div",
@@ -599,14 +631,35 @@ async function search(address) {
       paymentsBox.replaceChildren(view);
     };
     renderPayments(payments.nextCursor);
-    result.replaceChildren(
+    // replaceChildren would write a null as the text "null": only the parts this address has.
+    const parts = [
       el("h3", {}, "Unlocks of ", el("code", {}, unlocks.address)),
       schedulesView(unlocks),
+      unlocks.schedules.length
+        ? el(
+            "a",
+            {
+              class: "download",
+              id: "unlocks-csv",
+              href: `/unlocks/${address}?at=${chainNow}&format=csv`,
+              download: "",
+            },
+            "Download the schedules as CSV",
+          )
+        : null,
       el("h3", {}, "Payment history"),
       paymentsBox,
-      ...(escrows ? [escrows] : []),
-      ...(operator ? [operator] : []),
-    );
+      payments.payments.length
+        ? el(
+            "a",
+            { class: "download", id: "payments-csv", href: `/payments/${address}?format=csv`, download: "" },
+            "Download the payments as CSV (the newest 10,000; amounts in OPG and wei)",
+          )
+        : null,
+      escrows,
+      operator,
+    ];
+    result.replaceChildren(...parts.filter((part) => part !== null));
   } catch (error) {
     result.replaceChildren();
     showError("search", `Could not look up ${address}: ${error.message}`);
@@ -782,13 +835,34 @@ async function loadChallenges() {
   }
 }
 
+/**
+ * While the indexer catches up with the chain its figures answer 503 (a partial state is never shown): say so, and
+ * wait, asking again after the Retry-After it gives.
+ */
+async function untilCaughtUp() {
+  for (;;) {
+    try {
+      await api("/stats");
+      return;
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 503) return; // loadStats shows any other failure
+      document.getElementById("as-of").textContent =
+        `The indexer is catching up with the chain; this page fills in when it has (${error.message.replace(/^\/stats answered 503: /, "")}).`;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(error.retryAfter || 5, 30) * 1000));
+    }
+  }
+}
+
 async function start() {
+  await untilCaughtUp();
   await loadStats(); // first: the chain's time is "today" for everything else
   await Promise.all([loadUnlocks(), loadNodes(), loadChallenges()]);
-  const fromHash = /^#address=(0x[0-9a-fA-F]{40})$/.exec(location.hash);
+  // An address in the URL (#address=0x…) is looked up; a wrong one is said to be wrong, not ignored.
+  const fromHash = /^#address=(.*)$/.exec(location.hash);
   if (fromHash) {
-    document.getElementById("address").value = fromHash[1];
-    await search(fromHash[1]);
+    const given = decodeURIComponent(fromHash[1]).trim();
+    document.getElementById("address").value = given;
+    await search(given);
   }
   document.body.dataset.ready = "true";
 }

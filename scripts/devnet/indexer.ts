@@ -61,6 +61,13 @@ export async function indexedBlock(url: string): Promise<number> {
 }
 
 /** Waits until the indexer has `block`, reporting progress every few seconds; throws if it exits first. */
+/** Whether Ponder's /ready answers 200 (its historical sync is done). */
+const ponderReady = (url: string) =>
+  fetch(`${url}/ready`).then(
+    (r) => r.status === 200,
+    () => false,
+  );
+
 export async function untilIndexed(
   child: Child,
   url: string,
@@ -74,7 +81,8 @@ export async function untilIndexed(
     if (child.exited())
       throw new Error(`the indexer exited before it was ready; the end of ${child.log}:\n${tail(child)}`);
     const reached = await indexedBlock(url);
-    if (reached >= block) return;
+    // The block, and Ponder's readiness: the computed routes answer 503 until the historical sync is done.
+    if (reached >= block && (await ponderReady(url))) return;
     if (Date.now() - lastReport > 3_000) {
       progress(reached < 0 ? "building and starting" : `block ${reached} of ${block}`);
       lastReport = Date.now();

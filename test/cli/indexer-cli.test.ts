@@ -25,7 +25,14 @@ interface UnlocksJson {
   schedules: { id?: string; scheduleId?: string; vested?: { wei: string }; vestedNow?: string }[];
 }
 interface PaymentsJson {
-  payments: { payer: string; operator: string; gross: string; nodeShare: string; transactionHash: string }[];
+  payments: {
+    payer: string;
+    operator: string;
+    mode: string;
+    gross: { wei: string; opg: string };
+    nodeShare: { wei: string; opg: string };
+    transactionHash: string;
+  }[];
   nextCursor: string | null;
   totals: { paid: string; earnedAsOperator: string; earnedAsOwner: string };
 }
@@ -135,7 +142,11 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     const answer = JSON.parse(r.stdout) as PaymentsJson;
     expect(answer.payments.map((p) => p.transactionHash).sort()).to.deep.equal([...paymentTxs].sort());
     // Cumulative vouchers: 40 then 100 inferences at 0.05 OPG pay 2 OPG, then 3 OPG more.
-    expect(answer.payments.map((p) => p.gross)).to.deep.equal([parseEther("3").toString(), parseEther("2").toString()]);
+    expect(answer.payments.map((p) => p.gross.wei)).to.deep.equal([
+      parseEther("3").toString(),
+      parseEther("2").toString(),
+    ]);
+    expect(answer.payments.map((p) => p.mode)).to.deep.equal(["tee", "tee"]);
     expect(answer.totals.paid).to.equal(parseEther("5").toString());
     const escrow = PaymentsEscrow__factory.connect(deployment.contracts.PaymentsEscrow!.address, provider);
     const balance = await escrow.availableOf(who.payer, who.operator);
@@ -147,6 +158,27 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     expect(human.stdout).to.match(/time\s+role\s+kind\s+node\s+model\s+mode\s+gross/);
     expect(human.stdout).to.include(paymentTxs[0].slice(0, 10));
     expect(human.stdout).to.match(/paid\s+5 OPG/);
+  });
+
+  it("opg payments --csv prints the indexer's CSV, amounts in OPG and wei", async () => {
+    const r = await runCli(["payments", who.payer, "--indexer", ponder!.url, "--csv"]);
+    expect(r.status, shown(r)).to.equal(0);
+    const [header, ...rows] = r.stdout.trimEnd().split("\n");
+    const columns = header.split(",");
+    expect(columns).to.include.members(["time", "transaction", "mode", "gross_opg", "gross_wei"]);
+    expect(rows).to.have.length(2);
+    const cell = (row: string, name: string) => row.split(",")[columns.indexOf(name)];
+    expect(rows.map((row) => cell(row, "gross_opg"))).to.deep.equal(["3", "2"]);
+    expect(rows.map((row) => cell(row, "gross_wei"))).to.deep.equal([
+      parseEther("3").toString(),
+      parseEther("2").toString(),
+    ]);
+    expect(rows.map((row) => cell(row, "transaction")).sort()).to.deep.equal([...paymentTxs].sort());
+    // --limit 1: the newest row under the header, and a hint that --all gives every one.
+    const paged = await runCli(["payments", who.payer, "--indexer", ponder!.url, "--csv", "--limit", "1"]);
+    expect(paged.status, shown(paged)).to.equal(0);
+    expect(paged.stdout.trimEnd().split("\n")).to.deep.equal([header, rows[0]]);
+    expect(paged.stderr).to.match(/--all/);
   });
 
   it("opg payments filters by role and pages with --limit", async () => {

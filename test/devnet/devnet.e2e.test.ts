@@ -212,12 +212,12 @@ describe("npm start (the devnet, end to end)", function () {
       const token = OPG__factory.connect(deployment.contracts.OPG!.address, provider);
       const payer = devnet.payers[0];
       const answer = JSON.parse((await get(`${devnet.indexerUrl}/payments/${payer}?role=payer&limit=500`)).body) as {
-        payments: { gross: string; kind: string; payer: string }[];
+        payments: { gross: Amount; kind: string; payer: string }[];
         nextCursor: string | null;
       };
       expect(answer.nextCursor).to.equal(null);
       expect(answer.payments.map((p) => p.kind)).to.include.members(["voucher", "request"]);
-      const paid = answer.payments.reduce((sum, p) => sum + BigInt(p.gross), 0n);
+      const paid = answer.payments.reduce((sum, p) => sum + BigInt(p.gross.wei), 0n);
       const sum = (events: { args: { amount: bigint } }[]) => events.reduce((total, e) => total + e.args.amount, 0n);
       const deposited = sum(await escrow.queryFilter(escrow.filters.Deposited(payer)));
       const withdrawn = sum(await escrow.queryFilter(escrow.filters.Withdrawn(payer)));

@@ -299,12 +299,12 @@ export async function expectIndexerMatchesChain(sys: System, url: string) {
     expect(s.vested.wei, `vested of schedule ${s.id}`).to.equal((await vault.vestedAt(BigInt(s.id), t)).toString());
     expect(s.released.wei, `released of schedule ${s.id}`).to.equal((await vault.releasedOf(BigInt(s.id))).toString());
   }
-  const payments = await getJson<{ payments: { transactionHash: string; gross: string }[] }>(
+  const payments = await getJson<{ payments: { transactionHash: string; gross: { wei: string } }[] }>(
     url,
     `/payments/${payer.address}?role=payer&limit=500`,
   );
   const payerPayments = chainPayments.filter((e) => e.args.payer === payer.address).reverse();
-  expect(payments.payments.map((p) => key(p.transactionHash, p.gross))).to.deep.equal(
+  expect(payments.payments.map((p) => key(p.transactionHash, p.gross.wei))).to.deep.equal(
     payerPayments.map((e) => key(e.transactionHash, e.args.gross)),
   );
   return { accounts, transfers: indexedTransfers, payments: payments.payments, unlocks };

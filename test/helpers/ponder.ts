@@ -21,10 +21,14 @@ export interface PonderOptions {
   env?: NodeJS.ProcessEnv;
   /** Another Ponder app to run (its directory) instead of the indexer, e.g. the benchmark's reference app. */
   appDir?: string;
+  /** `start` (index and serve, the default) or `serve` (serve what a writer indexes: PostgreSQL only). */
+  command?: "start" | "serve";
+  /** With `start`: the views schema (`--views-schema`) the writer points at its schema once it is ready. */
+  viewsSchema?: string;
 }
 
 /** Ponder started on a fresh database (PGlite unless a PostgreSQL URL is given) and a free port, stopped with its
- * process group. */
+ * process group. With `command: "serve"`, a reader of what a writer indexes into `schema` (a views schema). */
 export async function startPonder(rpcUrl: string, deploymentsDir: string, options: PonderOptions = {}) {
   const port = await freePort();
   const ownDataDir = options.dataDir === undefined;
@@ -45,7 +49,16 @@ export async function startPonder(rpcUrl: string, deploymentsDir: string, option
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   const child: ChildProcess = spawn(
     PONDER,
-    ["start", "--schema", schema, "--port", String(port), "--log-format", "json"],
+    [
+      options.command ?? "start",
+      "--schema",
+      schema,
+      ...(options.viewsSchema ? ["--views-schema", options.viewsSchema] : []),
+      "--port",
+      String(port),
+      "--log-format",
+      "json",
+    ],
     {
       cwd: options.appDir ?? INDEXER,
       env,
@@ -83,7 +96,8 @@ export async function indexedBlock(ponder: Awaited<ReturnType<typeof startPonder
   return status.opg?.block.number ?? -1;
 }
 
-/** Waits until Ponder's /status shows `block` indexed, polling every `pollMs` (or throws after `ms`). */
+/** Waits until Ponder's /status shows `block` indexed and /ready answers 200, polling every `pollMs` (or throws after
+ * `ms`). */
 export async function untilIndexed(
   ponder: Awaited<ReturnType<typeof startPonder>>,
   block: number,
@@ -94,7 +108,8 @@ export async function untilIndexed(
   for (;;) {
     if (ponder.exited()) throw new Error(`ponder exited:\n${ponder.output()}`);
     try {
-      if ((await indexedBlock(ponder)) >= block) return;
+      // The block, and Ponder's readiness: computed routes answer 503 until the historical sync is done.
+      if ((await indexedBlock(ponder)) >= block && (await fetch(`${ponder.url}/ready`)).status === 200) return;
     } catch {
       // not listening yet
     }
@@ -121,4 +136,18 @@ export function freshDatabase(databaseUrl: string): { url: string; drop(): void 
   const url = new URL(databaseUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** Waits until `route` answers 200 (Ponder's `/ready` by default), or throws after `ms`. */
+export async function untilAnswers(ponder: Awaited<ReturnType<typeof startPonder>>, route = "/ready", ms = 180_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (ponder.exited()) throw new Error(`ponder exited:\n${ponder.output()}`);
+    const status = await fetch(`${ponder.url}${route}`)
+      .then((r) => r.status)
+      .catch(() => 0);
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${route} did not answer 200 in ${ms / 1000} s:\n${ponder.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

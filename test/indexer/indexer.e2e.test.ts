@@ -326,6 +326,26 @@ describe("indexer against a hardhat node (end to end)", function () {
         const iso = new Date(Number(t) * 1000).toISOString();
         const byIso = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address.toLowerCase()}?at=${iso}`);
         expect(byIso.at).to.equal(t.toString());
+        expect(byIso.atSource).to.equal("query");
+        // CSV: one row per schedule, the JSON's figures in OPG and wei.
+        const csv = await fetch(`${ponder!.url}/unlocks/${ecosystem.address}?at=${t}&format=csv`);
+        expect(csv.headers.get("content-type")).to.match(/^text\/csv/);
+        const [head, ...rows] = (await csv.text()).trimEnd().split("\r\n");
+        const columns = head.split(",");
+        expect(columns.slice(0, 4)).to.deep.equal(["at", "at_timestamp", "at_source", "schedule"]);
+        expect(rows).to.have.length(byIso.schedules.length);
+        rows.forEach((line, i) => {
+          const row = Object.fromEntries(line.split(",").map((v, j) => [columns[j], v]));
+          expect(row.schedule).to.equal(byIso.schedules[i].id);
+          expect(row.vested_wei).to.equal(byIso.schedules[i].vested.wei);
+          expect(parseEther(row.releasable_opg)).to.equal(BigInt(byIso.schedules[i].releasable.wei));
+          expect(row.at_timestamp).to.equal(t.toString());
+        });
+        // Without `at`, "now" is the latest indexed block's time (the chain's clock), and the answer says so.
+        const plain = await getJson<Api.Unlocks>(`/unlocks/${ecosystem.address}`);
+        expect(plain.atSource).to.equal("indexedBlock");
+        expect(plain.at).to.equal(t.toString());
+        expect(plain.at).to.equal(String((await getJson<Api.Stats>("/stats")).block.timestamp));
         expect(byIso.schedules[0].releasable.wei).to.equal((await vault.releasableOf(scheduleId)).toString());
         const release = (await vault.queryFilter(vault.filters.TokensReleased(scheduleId)))[0];
         const releasedAt = BigInt((await release.getBlock()).timestamp);
@@ -355,9 +375,7 @@ describe("indexer against a hardhat node (end to end)", function () {
         expect(timeline.categories.reduce((s, c) => s + wei(c.total), 0n)).to.equal(parseEther("1000000000"));
         const emissionEnd = tge + (await staking.REWARDS_DURATION());
         expect(timeline.lastUnlock).to.equal(emissionEnd.toString());
-        expect(timeline.months[timeline.months.length - 1].circulating.wei).to.equal(
-          parseEther("1000000000").toString(),
-        );
+        expect(timeline.months[timeline.months.length - 1].unlocked.wei).to.equal(parseEther("1000000000").toString());
         for (let i = 1; i < timeline.months.length; i++)
           expect(BigInt(timeline.months[i].time) - BigInt(timeline.months[i - 1].time) <= MONTH).to.equal(true);
 
@@ -367,7 +385,7 @@ describe("indexer against a hardhat node (end to end)", function () {
         const later = timeline.months.find((m) => BigInt(m.time) >= t + 18n * MONTH)!;
         for (const month of [timeline.months[0], current, later]) {
           const time = BigInt(month.time);
-          let circulating = 0n;
+          let unlocked = 0n;
           for (const key of Object.keys(ALLOCATION_TABLE) as CategoryKey[]) {
             const release = ALLOCATION_TABLE[key].release;
             let expected: bigint;
@@ -378,11 +396,11 @@ describe("indexer against a hardhat node (end to end)", function () {
             } else if (release.kind === "emission") expected = await staking.rewardsEmittedAt(time);
             else expected = ALLOCATION_TABLE[key].amount;
             expect(month.byCategory[key].wei, `${key} at ${month.date}`).to.equal(expected.toString());
-            circulating += expected;
+            unlocked += expected;
           }
-          expect(month.circulating.wei).to.equal(circulating.toString());
+          expect(month.unlocked.wei).to.equal(unlocked.toString());
         }
-        expect(current.circulating.wei).to.not.equal(later.circulating.wei);
+        expect(current.unlocked.wei).to.not.equal(later.unlocked.wei);
 
         // A window: only the months in it.
         const from = BigInt(timeline.months[3].time);
@@ -608,10 +626,12 @@ describe("indexer against a hardhat node (end to end)", function () {
         } while (cursor);
         expect(seen.map((p) => p.transactionHash)).to.deep.equal(events.map((e) => e.transactionHash));
         for (const [i, e] of events.entries()) {
-          expect(seen[i].gross).to.equal(e.args.gross.toString());
-          expect(seen[i].nodeShare).to.equal(e.args.nodeShare.toString());
-          expect(seen[i].royalty).to.equal(e.args.royalty.toString());
-          expect(seen[i].protocolFee).to.equal(e.args.protocolFee.toString());
+          expect(seen[i].gross.wei).to.equal(e.args.gross.toString());
+          expect(seen[i].nodeShare.wei).to.equal(e.args.nodeShare.toString());
+          expect(seen[i].royalty.wei).to.equal(e.args.royalty.toString());
+          expect(seen[i].protocolFee.wei).to.equal(e.args.protocolFee.toString());
+          expect(seen[i].gross.opg).to.match(/ OPG$/);
+          expect(seen[i].mode).to.equal(["none", "tee", "zk"][Number(e.args.mode)]);
         }
         expect(seen.map((p) => p.kind)).to.deep.equal(events.map((e) => (e.args.kind === 1n ? "request" : "voucher")));
         const count = async (route: string) => (await getJson<Api.Payments>(route)).payments.length;
@@ -634,6 +654,33 @@ describe("indexer against a hardhat node (end to end)", function () {
         const iso = (t: bigint) => new Date(Number(t) * 1000).toISOString();
         expect(await count(`/payments/${payer.address}?from=${iso(oldest)}&to=${iso(newest)}`)).to.equal(4);
         expect(await count(`/payments/${payer.address}?from=${newest + 1n}`)).to.equal(0);
+
+        // CSV: the same rows (format=csv or Accept: text/csv), amounts in OPG and wei, the documented header.
+        const csv = await fetch(`${ponder!.url}/payments/${payer.address}?format=csv`);
+        expect(csv.status).to.equal(200);
+        expect(csv.headers.get("content-type")).to.match(/^text\/csv/);
+        expect(csv.headers.get("content-disposition")).to.match(/attachment; filename="payments-0x[0-9a-f]{40}\.csv"/);
+        const lines = (await csv.text()).trimEnd().split("\r\n");
+        expect(lines[0]).to.equal(
+          "time,timestamp,block,transaction,log_index,kind,payer,operator,model_owner,node_id,model_id,mode," +
+            "gross_opg,gross_wei,node_share_opg,node_share_wei,royalty_opg,royalty_wei,protocol_fee_opg,protocol_fee_wei",
+        );
+        const header = lines[0].split(",");
+        const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(",").map((v, i) => [header[i], v])));
+        expect(rows.map((r) => r.transaction)).to.deep.equal(events.map((e) => e.transactionHash));
+        for (const [i, e] of events.entries()) {
+          expect(rows[i].gross_wei).to.equal(e.args.gross.toString());
+          expect(parseEther(rows[i].gross_opg)).to.equal(e.args.gross);
+          expect(rows[i].protocol_fee_wei).to.equal(e.args.protocolFee.toString());
+          expect(rows[i].mode).to.equal("tee");
+          expect(rows[i].time).to.equal(new Date(Number(times[i]) * 1000).toISOString());
+        }
+        const byAccept = await fetch(`${ponder!.url}/payments/${payer.address}`, { headers: { accept: "text/csv" } });
+        expect(byAccept.headers.get("content-type")).to.match(/^text\/csv/);
+        expect((await byAccept.text()).trimEnd().split("\r\n")).to.deep.equal(lines);
+        const paged = await fetch(`${ponder!.url}/payments/${payer.address}?format=csv&limit=1`);
+        expect((await paged.text()).trimEnd().split("\r\n")).to.deep.equal(lines.slice(0, 2));
+        expect(paged.headers.get("x-next-cursor")).to.be.a("string");
       });
 
       it("answers /escrows/:address as balanceOf and getEscrow, per operator", async () => {
@@ -810,6 +857,13 @@ describe("indexer against a hardhat node (end to end)", function () {
           `/payments/${nobody}?from=never`,
           `/payments/${nobody}?to=2027-99-01`,
           `/payments/${nobody}?from=200&to=100`,
+          `/payments/${nobody}?format=xml`,
+          `/payments/${nobody}?format=csv&limit=10001`,
+          `/unlocks/${nobody}?format=pdf`,
+          `/payments/${nobody}?limt=5`,
+          `/unlocks/${nobody}?when=2027-01-01`,
+          "/stats?verbose=1",
+          "/supply/circulating?format=json",
           `/nodes?model=${modelId}&mode=bogus`,
           "/nodes?mode=tee",
           `/nodes?model=${modelId}&mode=tee&minStake=-1`,

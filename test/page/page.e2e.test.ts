@@ -68,9 +68,9 @@ export function describePage(devnet: () => RunningDevnet) {
     it("draws the unlock chart with the totals of /unlocks, today marked", async () => {
       const unlocks = await json<{
         categories: { key: string; total: Amount }[];
-        months: { circulating: Amount }[];
+        months: { unlocked: Amount }[];
       }>(`${devnet().indexerUrl}/unlocks`);
-      const last = unlocks.months[unlocks.months.length - 1].circulating.wei;
+      const last = unlocks.months[unlocks.months.length - 1].unlocked.wei;
       // One stacked area and one legend entry per category, each with its total.
       expect(await page.locator("svg.unlock-chart path.area").count()).to.equal(unlocks.categories.length);
       const legend = await page.locator("#unlock-legend li").allInnerTexts();
@@ -116,7 +116,7 @@ export function describePage(devnet: () => RunningDevnet) {
 
     it("finds a payer's payment history", async () => {
       const payer = devnet().payers[0];
-      const answer = await json<{ payments: { gross: string; kind: string }[] }>(
+      const answer = await json<{ payments: { gross: Amount; kind: string }[] }>(
         `${devnet().indexerUrl}/payments/${payer}?limit=20`,
       );
       expect(answer.payments.length).to.be.greaterThan(0);
@@ -127,7 +127,7 @@ export function describePage(devnet: () => RunningDevnet) {
       const rows = await table.locator("tbody tr").allInnerTexts();
       expect(rows).to.have.length(answer.payments.length);
       answer.payments.forEach((p, i) => {
-        expect(rows[i]).to.contain(formatOpg(BigInt(p.gross)));
+        expect(rows[i]).to.contain(formatOpg(BigInt(p.gross.wei)));
         expect(rows[i]).to.contain(p.kind);
         expect(rows[i]).to.contain("payer");
       });
@@ -155,6 +155,8 @@ export function describePage(devnet: () => RunningDevnet) {
       expect(await page.locator("#search-result .escrows p").innerText()).to.contain(
         formatOpg(BigInt(answer.balance.wei)),
       );
+      // A part the address lacks (here: schedules, so no schedules CSV link) is left out, not written as "null".
+      expect(await page.locator("#search-result").innerText()).not.to.match(/\bnull\b|\bundefined\b/);
     });
 
     it("lists the open challenges (node, challenger, locked stake, deadline) as GraphQL has them", async () => {
@@ -202,6 +204,32 @@ export function describePage(devnet: () => RunningDevnet) {
       await page.selectOption("#filter-mode", "");
       await page.waitForSelector(`#node-list[data-filter="|"]`);
       expect(await page.locator("#node-list tbody tr").count()).to.equal(everyNode);
+    });
+
+    it("links CSV downloads of an address's schedules and payments, as the API serves them", async () => {
+      const payer = devnet().payers[0];
+      await page.fill("#address", payer);
+      await page.click("#search-form button[type=submit]");
+      const link = page.locator("#payments-csv");
+      await link.waitFor();
+      const href = await link.getAttribute("href");
+      expect(href).to.equal(`/payments/${payer}?format=csv`);
+      const res = await fetch(`${devnet().indexerUrl}${href}`);
+      expect(res.headers.get("content-type")).to.match(/^text\/csv/);
+      expect((await res.text()).split("\r\n")[0]).to.match(/^time,timestamp,block,transaction,/);
+    });
+
+    it("says a wrong address in the URL is wrong, and fits a phone's width", async () => {
+      const phone = await context.newPage();
+      await phone.setViewportSize({ width: 360, height: 740 });
+      await phone.goto(`${devnet().indexerUrl}/#address=0x12zz`);
+      await phone.waitForSelector("body[data-ready=true]");
+      expect(await phone.locator("#search .error").innerText()).to.contain('"0x12zz" is not an address');
+      // Nothing but tables (which scroll inside themselves) is wider than the screen.
+      const overflow = await phone.evaluate("document.documentElement.scrollWidth - window.innerWidth");
+      expect(Number(overflow)).to.be.at.most(0);
+      expect(await phone.content()).to.contain("<noscript>");
+      await phone.close();
     });
 
     it("says what is wrong instead of showing nothing: a bad address, an API that fails", async () => {

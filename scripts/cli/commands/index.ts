@@ -352,6 +352,7 @@ export const COMMANDS: Command[] = [
       to: timeOption("only payments at or before this time"),
       limit: { type: "string", value: "<n>", description: "how many, newest first (default 20, at most 500)" },
       all: { type: "boolean", description: "every payment, page after page" },
+      csv: { type: "boolean", description: "print CSV (amounts in OPG and wei; header in indexer/README.md)" },
       indexer: indexerOption,
     },
     summary: "payments made and received, newest first, from the indexer",

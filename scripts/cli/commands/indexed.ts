@@ -13,7 +13,7 @@ import {
 import { parseAddress, parseBytes32, parseTime, parseUrl, parseWhole } from "../args";
 import type { Run } from "../context";
 import { CliError, UsageError } from "../errors";
-import { formatDuration, modeName } from "../format";
+import { formatDuration } from "../format";
 
 /** Where `npm start` serves the indexer. */
 export const DEFAULT_INDEXER_URL = "http://127.0.0.1:42069";
@@ -37,6 +37,10 @@ async function ask<T>(url: string, request: (client: IndexerClient) => Promise<T
         `cannot reach the indexer at ${url} (start it with \`npm start\`, or give --indexer <url> or OPG_INDEXER_URL)`,
       );
     if (error.status === 400) throw new UsageError(`the indexer refused the query: ${error.reason}`);
+    if (error.status === 503)
+      throw new CliError(
+        `the indexer at ${url} is not ready: ${error.reason}; try again${error.retryAfter ? ` in ${error.retryAfter} s` : ""}`,
+      );
     throw new CliError(`the indexer at ${url} answered ${error.status}: ${error.reason}`);
   }
 }
@@ -54,7 +58,10 @@ export async function unlocksFromIndexer(run: Run, url: string, address: string,
   if (run.out.json) return;
   const out = run.out;
   const when = BigInt(result.at);
-  out.info(`vesting schedules of ${address} at ${formatTime(when)} (indexer ${url}): ${result.schedules.length}`);
+  const source = result.atSource === "indexedBlock" ? ", the latest indexed block's time" : "";
+  out.info(
+    `vesting schedules of ${address} at ${formatTime(when)}${source} (indexer ${url}): ${result.schedules.length}`,
+  );
   if (result.schedules.length === 0) return;
   out.info();
   out.table(
@@ -136,6 +143,26 @@ export async function payments(run: Run): Promise<void> {
   const all = run.flag("all");
   const url = givenIndexerUrl(run) ?? DEFAULT_INDEXER_URL;
 
+  if (run.flag("csv")) {
+    // The indexer's CSV as it is, pages joined under one header line.
+    let header: string | undefined;
+    const lines: string[] = [];
+    let next: string | undefined;
+    for (;;) {
+      const page = await ask(url, (c) =>
+        c.paymentsCsv(address, { ...query, cursor: next, limit: all ? 10_000 : limit }),
+      );
+      const [first, ...rest] = page.csv.replace(/\r\n$/, "").split("\r\n");
+      header ??= first;
+      lines.push(...rest.filter((line) => line !== ""));
+      next = page.nextCursor ?? undefined;
+      if (!all || next === undefined) break;
+    }
+    process.stdout.write([header, ...lines].join("\n") + "\n");
+    if (!all && next !== undefined) run.out.warn("more payments than --limit: add --all for every one");
+    return;
+  }
+
   const rows: Payment[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -145,8 +172,8 @@ export async function payments(run: Run): Promise<void> {
     if (!all || cursor === undefined) break;
   }
 
-  const sum = (pick: (p: Payment) => string, who: (p: Payment) => boolean) =>
-    rows.filter(who).reduce((total, p) => total + BigInt(pick(p)), 0n);
+  const sum = (pick: (p: Payment) => { wei: string }, who: (p: Payment) => boolean) =>
+    rows.filter(who).reduce((total, p) => total + wei(pick(p)), 0n);
   const a = address.toLowerCase();
   const paid = sum(
     (p) => p.gross,
@@ -181,11 +208,11 @@ export async function payments(run: Run): Promise<void> {
       p.kind,
       p.nodeId,
       short(p.modelId),
-      modeName(p.mode),
-      formatOpg(BigInt(p.gross)),
-      formatOpg(BigInt(p.nodeShare)),
-      formatOpg(BigInt(p.royalty)),
-      formatOpg(BigInt(p.protocolFee)),
+      p.mode,
+      formatOpg(wei(p.gross)),
+      formatOpg(wei(p.nodeShare)),
+      formatOpg(wei(p.royalty)),
+      formatOpg(wei(p.protocolFee)),
       short(p.transactionHash),
     ]),
     { right: [false, false, false, true, false, false, true, true, true, true, false] },

@@ -1,0 +1,309 @@
+import { expect } from "chai";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
+import { parseEther } from "ethers";
+
+import { System, deployedSystem, graphql } from "../helpers/activity";
+import { freshDatabase, startPonder, untilIndexed } from "../helpers/ponder";
+
+/** PGlite always; PostgreSQL too when DATABASE_URL is set (each run in a database of its own). */
+function databases(): { name: string; databaseUrl?: string }[] {
+  const list: { name: string; databaseUrl?: string }[] = [{ name: "PGlite" }];
+  if (process.env.DATABASE_URL) list.push({ name: "PostgreSQL", databaseUrl: process.env.DATABASE_URL });
+  return list;
+}
+
+/**
+ * A JSON-RPC proxy in front of the node whose `eth_getLogs` answers wait while the gate is closed: Ponder behind it
+ * cannot finish its historical sync until the test opens the gate, so "catching up" lasts as long as the test needs.
+ */
+async function gatedRpc(target: string) {
+  let open = false;
+  const waiting: (() => void)[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    if (!open && body.includes('"eth_getLogs"')) await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      const answer = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+      res.writeHead(answer.status, { "content-type": "application/json" });
+      res.end(await answer.text());
+    } catch {
+      res.destroy();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    open() {
+      open = true;
+      waiting.splice(0).forEach((resolve) => resolve());
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        open = true;
+        waiting.splice(0).forEach((r) => r());
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A `/sql/db` request as `@ponder/client` sends it (superjson of { sql, params }). */
+const sqlRoute = (sql: string, params: unknown[] = []) =>
+  `/sql/db?sql=${encodeURIComponent(JSON.stringify({ json: { sql, params, typings: [] } }))}`;
+
+/**
+ * The indexer as a service, under the two things a public endpoint meets: being asked before it has caught up, and
+ * hostile requests.
+ *
+ * service
+ * ├── while Ponder cannot finish its historical sync (the RPC holds its eth_getLogs)
+ * │   └── computed routes answer 503 with Retry-After and a JSON reason; /payments answers, marked incomplete
+ * ├── once synced, the same routes answer 200 with the chain's figures
+ * └── a battery of hostile requests (writes and DDL over SQL, several statements, an expensive join, huge GraphQL
+ *     limits, deep queries, oversized and malformed bodies, bad parameters on every route)
+ *     ├── each answers 4xx with a JSON reason, never 5xx, never a stack trace
+ *     ├── nothing changes (the tables read the same before and after)
+ *     └── /stats answers 200 all along, and well-formed reads over /sql and /graphql still answer
+ */
+describe("indexer as a service: readiness and hostile requests", function () {
+  this.timeout(600_000);
+  let sys: System;
+  let lastBlock: number;
+
+  before(async () => {
+    sys = await deployedSystem();
+    await sys.setUpPayments();
+    await sys.deposit(parseEther("100"));
+    for (const n of [10n, 25n, 40n]) await sys.pay(n);
+    for (let i = 0; i < 6; i++) await sys.transfer(parseEther(String(i + 1)));
+    lastBlock = await sys.blockNumber();
+  });
+  after(async () => {
+    await sys?.stop();
+  });
+
+  for (const database of databases()) {
+    describe(`on ${database.name}`, () => {
+      let ponder: Awaited<ReturnType<typeof startPonder>> | undefined;
+      let fresh: ReturnType<typeof freshDatabase> | undefined;
+      let rpc: Awaited<ReturnType<typeof gatedRpc>> | undefined;
+      const get = async (route: string, init?: RequestInit) => {
+        const res = await fetch(`${ponder!.url}${route}`, init);
+        return { status: res.status, text: await res.text(), headers: res.headers };
+      };
+
+      before(async () => {
+        if (database.databaseUrl) fresh = freshDatabase(database.databaseUrl);
+        rpc = await gatedRpc(sys.node.url);
+        ponder = await startPonder(rpc.url, sys.deploymentsDir, {
+          databaseUrl: fresh?.url,
+          env: { OPG_SQL: "on" },
+        });
+      });
+      after(async () => {
+        await ponder?.stop();
+        await rpc?.close();
+        fresh?.drop();
+      });
+
+      it("answers computed routes 503 with Retry-After and a reason until synced, then the chain's figures", async () => {
+        // The HTTP server is up while the historical sync waits on the gate.
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+          if (ponder!.exited()) throw new Error(`ponder exited:\n${ponder!.output()}`);
+          const health = await get("/health").catch(() => undefined);
+          if (health?.status === 200) break;
+          if (Date.now() > deadline) throw new Error(`ponder did not come up:\n${ponder!.output()}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        expect((await get("/ready")).status).to.equal(503);
+        const { payer } = sys.accounts;
+        for (const route of [
+          "/supply/circulating",
+          "/supply/total",
+          "/stats",
+          "/stats/daily",
+          "/unlocks",
+          `/unlocks/${payer.address}`,
+          `/operators/${payer.address}`,
+          `/escrows/${payer.address}`,
+          `/models/0x${"00".repeat(32)}`,
+          `/nodes?model=0x${"00".repeat(32)}&mode=tee`,
+        ]) {
+          const { status, text, headers } = await get(route);
+          expect(status, `${route}: ${text}`).to.equal(503);
+          expect(headers.get("retry-after"), route).to.match(/^\d+$/);
+          const body = JSON.parse(text);
+          expect(body.error, route).to.match(/catching up|starting/);
+          expect(body.indexedBlock.number, route).to.be.a("number");
+        }
+        const list = await get(`/payments/${payer.address}`);
+        expect(list.status, list.text).to.equal(200);
+        const partial = JSON.parse(list.text);
+        expect(partial.complete).to.equal(false);
+        expect(partial.indexedBlock.number).to.be.below(lastBlock);
+
+        rpc!.open();
+        await untilIndexed(ponder!, lastBlock);
+        for (let i = 0; (await get("/ready")).status !== 200; i++) {
+          if (i > 240) throw new Error("not ready after the sync");
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const circulating = await get("/supply/circulating");
+        expect(circulating.status).to.equal(200);
+        const { token } = sys.contracts;
+        let held = 0n;
+        for (const name of ["VestingVault", "Staking", "PaymentsEscrow"] as const)
+          held += await token.balanceOf(sys.deployment.contracts[name]!.address);
+        const vaults = await sys.contracts.vault.queryFilter(sys.contracts.vault.filters.VotingVaultDeployed());
+        for (const v of vaults) held += await token.balanceOf(v.args.vault);
+        expect(parseEther(circulating.text)).to.equal((await token.totalSupply()) - held);
+        const payments = JSON.parse((await get(`/payments/${payer.address}`)).text);
+        expect(payments.complete).to.equal(true);
+        expect(payments.indexedBlock.number).to.equal(lastBlock);
+        expect(payments.payments).to.have.length(3);
+      });
+
+      it("refuses every hostile request with 4xx and a reason, changes nothing, and /stats keeps answering", async () => {
+        await untilIndexed(ponder!, lastBlock);
+        const { payer } = sys.accounts;
+        const nobody = "0x000000000000000000000000000000000000dEaD";
+        const snapshot = async () => ({
+          stats: (await get("/stats")).text,
+          accounts: await graphql<{ accounts: { totalCount: number } }>(ponder!.url, "{ accounts { totalCount } }"),
+          payments: (await get(`/payments/${payer.address}?limit=500`)).text,
+        });
+        const before = await snapshot();
+
+        const gql = (query: string, variables: Record<string, unknown> = {}) => ({
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query, variables }),
+        });
+        let deep = "id";
+        for (let i = 0; i < 12; i++) deep = `ofType { ${deep} }`;
+        const hostile: [string, RequestInit?][] = [
+          // SQL: writes, DDL, COPY, several statements, session changes, system functions, junk
+          [sqlRoute("INSERT INTO account (address, balance) VALUES ('0x00', 1)")],
+          [sqlRoute("UPDATE account SET balance = 0")],
+          [sqlRoute("DELETE FROM payment")],
+          [sqlRoute("DROP TABLE account")],
+          [sqlRoute("TRUNCATE payment")],
+          [sqlRoute("COPY account TO STDOUT")],
+          [sqlRoute("SELECT 1; DROP TABLE account")],
+          [sqlRoute("SET statement_timeout = 0")],
+          [sqlRoute("BEGIN")],
+          [sqlRoute("SELECT pg_sleep(30)")],
+          [sqlRoute("SELECT * FROM pg_catalog.pg_user")],
+          [sqlRoute("SELECT * FROM no_such_table")],
+          [sqlRoute("SELEC * FROM account")],
+          [sqlRoute(`SELECT * FROM account WHERE address IN (${"'0x00',".repeat(1000)}'0x00')`)],
+          [sqlRoute("SELECT count(*) FROM payment a, payment b, payment c, payment d, payment e")],
+          [
+            sqlRoute(
+              "SELECT count(*) FROM transfer a, transfer b, transfer c, transfer d, transfer e, transfer f, transfer g",
+            ),
+          ],
+          [sqlRoute("WITH x AS (SELECT * FROM account) SELECT * FROM x")],
+          ["/sql/db"],
+          ["/sql/db?sql=not-json"],
+          [`/sql/db?sql=${encodeURIComponent('{"json":{"sql":42}}')}`],
+          [`/sql/db?sql=${encodeURIComponent('{"json":{"sql":"select 1","params":[{"a":1}]}}')}`],
+          ["/sql/other"],
+          [sqlRoute("SELECT 1"), { method: "POST" }],
+          // GraphQL: limits over the maximum (literal and variable), depth, size, junk
+          ["/graphql", gql("{ payments(limit: 100000) { items { id } } }")],
+          ["/graphql", gql("query ($n: Int) { payments(limit: $n) { items { id } } }", { n: 5000 })],
+          ["/graphql", gql(`{ __schema { types { fields { type { ${deep} } } } } }`)],
+          ["/graphql", gql(`{ ${Array.from({ length: 3000 }, (_, i) => `a${i}: __typename`).join(" ")} }`)],
+          ["/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" }],
+          ["/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: '{"nope":1}' }],
+          ["/graphql", gql("{ payments(limit: 1) { items { id }")],
+          [
+            "/graphql",
+            {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ query: `{ __typename }`, pad: "x".repeat(200_000) }),
+            },
+          ],
+          ["/graphql", { method: "PUT", body: "{}" }],
+          // Routes: bad parameters everywhere
+          [`/payments/${nobody}?limit=99999999999`],
+          [`/payments/${nobody}?limit=-5`],
+          [`/payments/${nobody}?cursor=${"A".repeat(5000)}`],
+          [`/payments/${nobody}?node=${"9".repeat(100)}`],
+          [`/payments/${nobody}?from=1e400`],
+          [`/payments/${nobody}?format=xml`],
+          [`/payments/%ZZ`],
+          [`/unlocks/${"0x" + "f".repeat(4000)}`],
+          [`/unlocks/${nobody}?at=-1`],
+          [`/unlocks/${nobody}?at=99999999999999`],
+          [`/unlocks?from=0x10`],
+          [`/operators/0x${"g".repeat(40)}`],
+          [`/escrows/0x${"g".repeat(40)}`],
+          [`/escrows/${nobody}?limit=5`],
+          [`/models/${"'; DROP TABLE model; --"}`],
+          [`/nodes?model=0x${"00".repeat(32)}&mode=TEE`],
+          [`/nodes?model=0x${"00".repeat(32)}&mode=tee&minStake=1e9`],
+          [`/stats/daily?limit=5001`],
+          [`/stats/daily?from=2026-02-30`],
+          [`/page/..%2Fpackage.json`],
+          [`/page/.env`],
+          [`/no/such/route`],
+        ];
+
+        // /stats all along, in a loop beside the battery.
+        let running = true;
+        const statsAnswers: number[] = [];
+        const watcher = (async () => {
+          while (running) statsAnswers.push((await get("/stats")).status);
+        })();
+        const answers = await Promise.all(
+          hostile.map(async ([route, init]) => ({
+            route,
+            init,
+            ...(await get(route, init).catch((error: Error) => ({
+              status: 0,
+              text: `no answer: ${error.cause ?? error}`,
+            }))),
+          })),
+        );
+        running = false;
+        await watcher;
+
+        for (const { route, init, status, text } of answers) {
+          const what = `${init?.method ?? "GET"} ${route.slice(0, 120)}: ${status} ${text.slice(0, 300)}`;
+          expect(status, what).to.be.within(400, 499);
+          expect(text, what).to.not.match(/\n\s+at |node_modules|\.ts:\d+/);
+          if (!route.startsWith("/no/such") && !route.startsWith("/page/"))
+            expect(JSON.parse(text).error, what).to.be.a("string").and.not.equal("");
+        }
+        expect(statsAnswers.length).to.be.greaterThan(0);
+        expect(
+          statsAnswers.every((s) => s === 200),
+          JSON.stringify(statsAnswers),
+        ).to.equal(true);
+        expect(await snapshot()).to.deep.equal(before);
+
+        // Well-formed reads still answer: SQL within bounds, GraphQL at the maximum limit.
+        const ok = await get(sqlRoute("SELECT address, balance FROM account ORDER BY address LIMIT 5"));
+        expect(ok.status, ok.text).to.equal(200);
+        expect(JSON.parse(ok.text).rows).to.have.length(5);
+        const params = await get(
+          sqlRoute("SELECT count(*) AS n FROM payment WHERE payer = $1", [payer.address.toLowerCase()]),
+        );
+        expect(params.status, params.text).to.equal(200);
+        expect(Number(JSON.parse(params.text).rows[0].n)).to.equal(3);
+        const max = await graphql<{ payments: { items: unknown[] } }>(
+          ponder!.url,
+          "{ payments(limit: 1000) { items { id } } }",
+        );
+        expect(max.payments.items).to.have.length(3);
+      });
+    });
+  }
+});
