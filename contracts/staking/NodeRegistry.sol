@@ -116,7 +116,10 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     function nodeOperatorOf(uint256 nodeId) external view override returns (address operator, bool serving) {
         Nodes.Node storage node = _nodes[nodeId];
         operator = node.operator;
-        serving = node.active && node.jailedUntil <= block.timestamp && _stakeShortfall(operator) == _NO_SHORTFALL;
+        serving =
+            node.active &&
+            node.jailedUntil <= block.timestamp &&
+            _stakeEligibility(operator) == Nodes.Eligibility.Eligible;
     }
 
     /// @inheritdoc INodeRegistry
@@ -167,10 +170,7 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         if (mode == Nodes.Mode.Tee && !_approvedMeasurements[node.teeMeasurement]) {
             return Nodes.Eligibility.MeasurementNotApproved;
         }
-        uint8 shortfall = _stakeShortfall(node.operator);
-        if (shortfall == _NO_OWN_STAKE) return Nodes.Eligibility.InsufficientOwnStake;
-        if (shortfall == _NO_STAKE) return Nodes.Eligibility.InsufficientStake;
-        return Nodes.Eligibility.Eligible;
+        return _stakeEligibility(node.operator);
     }
 
     /// @inheritdoc INodeRegistry
@@ -414,16 +414,12 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         require(own + delegated >= required, NodeInsufficientStake(operator, own + delegated, required));
     }
 
-    uint8 internal constant _NO_SHORTFALL = 0;
-    uint8 internal constant _NO_OWN_STAKE = 1;
-    uint8 internal constant _NO_STAKE = 2;
-
     /// @dev Whether the operator's active stake covers its active nodes: its own stake first, then in all.
-    function _stakeShortfall(address operator) internal view returns (uint8) {
+    function _stakeEligibility(address operator) internal view returns (Nodes.Eligibility) {
         (uint256 own, uint256 delegated) = STAKING.stakeOf(operator);
-        if (own < requiredOwnStakeOf(operator)) return _NO_OWN_STAKE;
-        if (own + delegated < requiredStakeOf(operator)) return _NO_STAKE;
-        return _NO_SHORTFALL;
+        if (own < requiredOwnStakeOf(operator)) return Nodes.Eligibility.InsufficientOwnStake;
+        if (own + delegated < requiredStakeOf(operator)) return Nodes.Eligibility.InsufficientStake;
+        return Nodes.Eligibility.Eligible;
     }
 
     function _existing(uint256 nodeId) internal view returns (Nodes.Node storage node) {
