@@ -61,6 +61,9 @@ interface IModelRegistry {
     /// @notice Thrown when a royalty share is above the current maximum.
     error ModelRoyaltyTooHigh(uint32 royaltyPpm, uint32 maxRoyaltyPpm);
 
+    /// @notice Thrown when an owner raises its royalty before the previous increase's grace has ended.
+    error ModelRoyaltyIncreasePending(bytes32 modelId, uint64 graceEndsAt);
+
     /// @notice Thrown when governance sets a maximum royalty above the hard bound.
     error ModelMaxRoyaltyAboveBound(uint32 maxRoyaltyPpm, uint32 bound);
 
@@ -73,6 +76,10 @@ interface IModelRegistry {
 
     /// @notice How long a royalty increase waits before it applies: 7 days.
     function ROYALTY_INCREASE_DELAY() external view returns (uint64);
+
+    /// @notice How long after an increase takes effect payments agreed before it still pay the royalty of before:
+    /// 30 days, the payments escrow's withdrawal thaw.
+    function ROYALTY_INCREASE_GRACE() external view returns (uint64);
 
     /// @notice The largest royalty share a model may take, in parts per million; set by governance.
     function maxRoyaltyPpm() external view returns (uint32);
@@ -92,6 +99,13 @@ interface IModelRegistry {
     /// @dev The slice the payments contract reads; reverts with {ModelNotFound} for an unknown id.
     function royaltyOf(bytes32 modelId) external view returns (address owner, uint32 royaltyPpm);
 
+    /// @notice The owner who is paid the royalty, and the royalty share of a payment whose terms were agreed at
+    /// `agreedAt` (a voucher's issuedAt, a request's posting): an increase applies to it only if it was agreed once
+    /// the increase was in force, or once {ROYALTY_INCREASE_GRACE} has passed since, so that a model owner who is
+    /// also a payer cannot raise the royalty of vouchers it has signed. Never above {maxRoyaltyPpm} as it stands now.
+    /// @dev The slice the payments contract reads; reverts with {ModelNotFound} for an unknown id.
+    function royaltyFor(bytes32 modelId, uint64 agreedAt) external view returns (address owner, uint32 royaltyPpm);
+
     /*//////////////////////////////////////////////////////////////////////////
                                 NON-CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
@@ -108,9 +122,11 @@ interface IModelRegistry {
     function setMetadataURI(bytes32 modelId, string calldata metadataURI) external;
 
     /// @notice Sets the model's royalty share. Only the owner, at most {maxRoyaltyPpm}. A decrease applies now
-    /// (and drops a scheduled increase); an increase applies {ROYALTY_INCREASE_DELAY} later, so that a model owner
-    /// cannot raise its share just before a node collects what it is owed.
-    /// @dev Emits {ModelRoyaltySet} or {ModelRoyaltyIncreaseScheduled}.
+    /// (and drops a scheduled increase); an increase applies {ROYALTY_INCREASE_DELAY} later, and only to payments
+    /// agreed from then on until {ROYALTY_INCREASE_GRACE} has passed (see {royaltyFor}), so that a model owner cannot
+    /// raise its share of what a node was already promised. One increase at a time: the next waits for the grace.
+    /// @dev Emits {ModelRoyaltySet} or {ModelRoyaltyIncreaseScheduled}. Reverts with {ModelRoyaltyIncreasePending}
+    /// for an increase before the previous one's grace has ended.
     function setRoyalty(bytes32 modelId, uint32 royaltyPpm) external;
 
     /// @notice Offers the model to `newOwner`, who must accept it; zero cancels an offer. Only the owner.

@@ -92,6 +92,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     mapping(uint256 nodeId => mapping(bytes32 inferenceId => Proofs.SingleRecord record)) internal _records;
     mapping(bytes32 recordKey => Proofs.Dispute dispute) internal _disputes;
     mapping(bytes32 challengeId => Proofs.Challenge challenge) internal _challenges;
+    mapping(address challenger => mapping(bytes32 commitment => uint64 blockNumber)) internal _challengeCommitments;
 
     /*//////////////////////////////////////////////////////////////////////////
                                     CONSTRUCTOR
@@ -126,6 +127,22 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     /// @inheritdoc IProofRegistry
     function recordKeyOf(uint256 nodeId, bytes32 root, bytes32 leaf) public pure override returns (bytes32) {
         return keccak256(abi.encode(nodeId, root, leaf));
+    }
+
+    /// @inheritdoc IProofRegistry
+    function challengeCommitmentOf(
+        address challenger,
+        uint256 nodeId,
+        bytes32 root,
+        Proofs.Record calldata record,
+        bytes calldata evidence
+    ) public pure override returns (bytes32) {
+        return keccak256(abi.encode(challenger, recordKeyOf(nodeId, root, leafOf(record)), keccak256(evidence)));
+    }
+
+    /// @inheritdoc IProofRegistry
+    function challengeCommittedAt(address challenger, bytes32 commitment) external view override returns (uint64) {
+        return _challengeCommitments[challenger][commitment];
     }
 
     /// @inheritdoc IProofRegistry
@@ -219,7 +236,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         bytes calldata evidence
     ) external override returns (bytes32 challengeId) {
         // Check: a record of the node's batch, or the single record it committed under the inference id, not yet
-        // settled; then what its proof type's verifier, if the evidence is for it, makes of it.
+        // settled; the caller's own commitment to this challenge from an earlier block, used up; then what the
+        // record's proof type's verifier, if the evidence is for it, makes of it.
         Opening memory opening = Opening({
             nodeId: nodeId,
             root: root,
@@ -228,8 +246,18 @@ contract ProofRegistry is IProofRegistry, AccessControl {
             verifiable: false,
             upheld: false
         });
+        bytes32 commitment = keccak256(abi.encode(msg.sender, opening.recordKey, keccak256(evidence)));
+        uint64 committedAt = _challengeCommitments[msg.sender][commitment];
+        require(committedAt != 0 && committedAt < block.number, ProofsChallengeNotCommitted(msg.sender, commitment));
+        delete _challengeCommitments[msg.sender][commitment];
         (opening.verifiable, opening.upheld) = _verifierOutcome(record, evidence);
         return _open(opening);
+    }
+
+    /// @inheritdoc IProofRegistry
+    function commitChallenge(bytes32 commitment) external override {
+        _challengeCommitments[msg.sender][commitment] = uint64(block.number);
+        emit ChallengeCommitted(msg.sender, commitment);
     }
 
     /// @inheritdoc IProofRegistry

@@ -21,8 +21,10 @@ import {Stakes} from "../types/Stakes.sol";
 /// transaction the balance is at least totalActiveStake + totalThawingStake + REWARDS_TOTAL + feesDistributed -
 /// rewardsClaimed (more only by donations, which nobody can claim). Rewards use two accumulators: a global reward
 /// per active token, settled into an operator's books before any change to its stake, delegation or cut; and per
-/// operator a reward per delegated share, settled into a delegation before any change to it. Node fees are added to
-/// the same books as each payment is made, so a delegation shares only fees earned after it. Nothing loops over
+/// operator a reward per delegated share, settled into a delegation before any change to it. Node fees join the
+/// operator's fee stream as each payment is made and are released into the same books linearly over
+/// {FEE_STREAM_PERIOD}, to the stake of each moment, so that the moment of a collection decides nothing: a stake shares
+/// a payment's fees in proportion to the time it stays while they are released. Nothing loops over
 /// stakers; a withdrawal loops over at most {maxThawRequests} of the caller's own requests.
 // The two protocol contracts set once add to the stream's and the books' state; splitting the contract is planned.
 // solhint-disable-next-line max-states-count
@@ -54,6 +56,9 @@ contract Staking is IStaking, AccessControl, Pausable {
     uint256 public constant MAX_THAW_REQUESTS_BOUND = 1000;
     uint32 public constant MAX_CHALLENGER_SHARE_PPM = 500_000;
     uint32 public constant MAX_SLASH_BOUND_PPM = 100_000;
+
+    /// @inheritdoc IStaking
+    uint64 public constant override FEE_STREAM_PERIOD = 7 days;
 
     /*//////////////////////////////////////////////////////////////////////////
                                   STATE VARIABLES
@@ -191,6 +196,12 @@ contract Staking is IStaking, AccessControl, Pausable {
     }
 
     /// @inheritdoc IStaking
+    function feesStreamingOf(address operator) external view override returns (uint256) {
+        Stakes.Operator storage o = _operators[operator];
+        return o.feesStreaming - _releasedFees(o);
+    }
+
+    /// @inheritdoc IStaking
     function getOperator(address operator) external view override returns (Stakes.Operator memory) {
         return _operators[operator];
     }
@@ -212,7 +223,8 @@ contract Staking is IStaking, AccessControl, Pausable {
         Stakes.Operator storage o = _operators[operator];
         if (account == operator) {
             (uint256 operatorShare, ) = _operatorAccrual(o, _currentRewardPerToken());
-            return o.rewards + operatorShare;
+            (uint256 feeShare, ) = _feeSplit(o, _releasedFees(o));
+            return o.rewards + operatorShare + feeShare;
         }
         Stakes.Delegation storage d = _delegations[operator][account];
         return d.rewards + _delegatorAccrual(d, _currentDelegatorRewardPerShare(o));
@@ -423,22 +435,20 @@ contract Staking is IStaking, AccessControl, Pausable {
     }
 
     /// @inheritdoc IStaking
-    function creditFees(address operator, uint256 amount) external override returns (uint256 toDelegators) {
+    function creditFees(address operator, uint256 amount) external override returns (uint256 streaming) {
         require(msg.sender == feeSource, StakingUnauthorized(msg.sender));
-        // Effect: shared by the stake of this moment. Fees change no stake, so the rewards stream need not be settled
-        // first: both only ever add to the same per-share books.
+        // Effect: what the stream released so far goes to the stake it was released to; the rest and this payment
+        // are released over a new period. Fees change no stake, so the rewards stream need not be settled first:
+        // both only ever add to the same per-share books.
         Stakes.Operator storage o = _operators[operator];
-        uint256 delegatedTokens = o.delegated.tokens;
-        uint256 active = uint256(o.ownActive) + delegatedTokens;
-        // Rounds down for the delegators: what the per-share rounding leaves stays in the contract.
-        uint256 delegatedPart = active == 0 ? 0 : (amount * delegatedTokens) / active;
-        toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
-        if (toDelegators > 0) {
-            o.delegatorRewardPerShare += Math.mulDiv(toDelegators, PRECISION, o.delegated.shares);
-        }
-        o.rewards += (amount - toDelegators).toUint128();
+        _releaseFees(o);
+        streaming = o.feesStreaming + amount;
+        uint64 endsAt = uint64(block.timestamp) + FEE_STREAM_PERIOD;
+        o.feesStreaming = streaming.toUint128();
+        o.feeStreamUpdatedAt = uint40(block.timestamp);
+        o.feeStreamEndsAt = uint40(endsAt);
         feesDistributed += amount;
-        emit FeesCredited(operator, amount, toDelegators);
+        emit FeesCredited(operator, amount, streaming, endsAt);
     }
 
     /// @inheritdoc IStaking
@@ -707,11 +717,12 @@ contract Staking is IStaking, AccessControl, Pausable {
         }
     }
 
-    /// @dev Accrues the stream and settles the operator's rewards: its own stake's and its cut into its books, the
-    /// delegators' into the reward per delegated share.
+    /// @dev Accrues the rewards stream, releases the operator's fees due, and settles its rewards: its own stake's
+    /// and its cut into its books, the delegators' into the reward per delegated share.
     function _settleOperator(address operator) internal returns (Stakes.Operator storage o) {
         _accrueRewards();
         o = _operators[operator];
+        _releaseFees(o);
         uint256 current = rewardPerToken;
         if (o.rewardPerTokenPaid == current) return o;
         (uint256 operatorShare, uint256 perShareIncrease) = _operatorAccrual(o, current);
@@ -757,7 +768,45 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     function _currentDelegatorRewardPerShare(Stakes.Operator storage o) internal view returns (uint256) {
         (, uint256 perShareIncrease) = _operatorAccrual(o, _currentRewardPerToken());
-        return o.delegatorRewardPerShare + perShareIncrease;
+        (, uint256 feePerShareIncrease) = _feeSplit(o, _releasedFees(o));
+        return o.delegatorRewardPerShare + perShareIncrease + feePerShareIncrease;
+    }
+
+    /// @dev Releases the part of the operator's fee stream due since it was last updated into the books, split by
+    /// the stake of this moment (unchanged since the last update: every change of stake settles first).
+    function _releaseFees(Stakes.Operator storage o) internal {
+        if (o.feesStreaming == 0 || o.feeStreamUpdatedAt == block.timestamp) return;
+        uint256 released = _releasedFees(o);
+        o.feesStreaming -= uint128(released);
+        o.feeStreamUpdatedAt = uint40(block.timestamp);
+        (uint256 operatorShare, uint256 perShareIncrease) = _feeSplit(o, released);
+        if (operatorShare > 0) o.rewards += operatorShare.toUint128();
+        if (perShareIncrease > 0) o.delegatorRewardPerShare += perShareIncrease;
+    }
+
+    /// @dev What the operator's fee stream has released since its last update, as of now: linear to its end.
+    function _releasedFees(Stakes.Operator storage o) internal view returns (uint256) {
+        uint256 streaming = o.feesStreaming;
+        if (streaming == 0) return 0;
+        uint256 endsAt = o.feeStreamEndsAt;
+        if (block.timestamp >= endsAt) return streaming;
+        uint256 updatedAt = o.feeStreamUpdatedAt;
+        return (streaming * (block.timestamp - updatedAt)) / (endsAt - updatedAt);
+    }
+
+    /// @dev How released fees split at the stake of this moment: the delegated stake's part, after the operator's
+    /// cut, per delegated share; the rest (own stake's part, the cut and the rounding) the operator's.
+    function _feeSplit(
+        Stakes.Operator storage o,
+        uint256 amount
+    ) internal view returns (uint256 operatorShare, uint256 perShareIncrease) {
+        if (amount == 0) return (0, 0);
+        uint256 delegatedTokens = o.delegated.tokens;
+        uint256 active = uint256(o.ownActive) + delegatedTokens;
+        uint256 delegatedPart = active == 0 ? 0 : (amount * delegatedTokens) / active;
+        uint256 toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
+        if (toDelegators > 0) perShareIncrease = Math.mulDiv(toDelegators, PRECISION, o.delegated.shares);
+        operatorShare = amount - toDelegators;
     }
 
     /// @dev The thawing pool a staker's requests with an operator hold shares of, and its epoch.

@@ -121,6 +121,22 @@ export const ModelRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "graceEndsAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "ModelRoyaltyIncreasePending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "royaltyPpm",
         "type": "uint32"
@@ -429,6 +445,19 @@ export const ModelRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "ROYALTY_INCREASE_GRACE",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
@@ -660,6 +689,35 @@ export const ModelRegistryAbi = [
     "name": "revokeRole",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "agreedAt",
+        "type": "uint64"
+      }
+    ],
+    "name": "royaltyFor",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "owner",
+        "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "royaltyPpm",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {

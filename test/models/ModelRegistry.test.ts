@@ -16,10 +16,14 @@ ModelRegistry
 │   ├── given an unknown id → it reverts ModelNotFound(id)
 │   ├── when the caller is not the owner → it reverts ModelNotOwner(id, caller, owner)
 │   ├── when the royalty is above maxRoyaltyPpm → it reverts ModelRoyaltyTooHigh(royalty, max)
-│   ├── when the caller is the owner and the royalty does not rise → it applies now (dropping a scheduled
-│   │   increase); it emits ModelRoyaltySet(id, old, new)
-│   └── when the caller is the owner and the royalty rises → it applies ROYALTY_INCREASE_DELAY later; it emits
-│       ModelRoyaltyIncreaseScheduled(id, current, new, effectiveAt); royaltyOf keeps the old share until then
+│   ├── when the caller is the owner and the royalty does not rise → it applies now (dropping an increase not yet
+│   │   due; one in force stays on record, both sides lowered to at most the new share); ModelRoyaltySet(id, old, new)
+│   ├── when the caller is the owner and the royalty rises → it applies ROYALTY_INCREASE_DELAY later; it emits
+│   │   ModelRoyaltyIncreaseScheduled(id, current, new, effectiveAt); royaltyOf keeps the old share until then
+│   ├── payments agreed before an increase (royaltyFor) → the royalty of before until ROYALTY_INCREASE_GRACE after
+│   │   it; agreed from its start, or after the grace, the increase
+│   └── a second increase before the last one's grace ends (a decrease between or not) → it reverts
+│       ModelRoyaltyIncreasePending(id, graceEndsAt)
 ├── two-step ownership (transferModelOwnership, acceptModelOwnership)
 │   ├── transfer
 │   │   ├── given an unknown id → it reverts ModelNotFound(id)
@@ -358,11 +362,82 @@ describe("ModelRegistry", function () {
       expect(await f.registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, DEFAULT_MAX_ROYALTY]);
       expect(await modelOf(f, MISTRAL)).to.deep.equal(mistral);
 
-      // Once due, the increase is the share a later change starts from.
+      // Once due, the increase is the share a later change starts from; a decrease lowers it and keeps the
+      // increase on record, with its grace for payments agreed before it.
       await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, 60_000n))
         .to.emit(f.registry, "ModelRoyaltySet")
         .withArgs(LLAMA, DEFAULT_MAX_ROYALTY, 60_000n);
-      expect((await modelOf(f, LLAMA)).royaltyIncreaseAt).to.equal(0n);
+      expect(await modelOf(f, LLAMA)).to.deep.equal({
+        ...llama,
+        pendingRoyaltyPpm: 60_000n,
+        royaltyIncreaseAt: effectiveAt,
+      });
+      expect(await f.registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 60_000n]);
+    });
+
+    it("charges payments agreed before an increase the royalty of before, for ROYALTY_INCREASE_GRACE after it", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const { llama } = await withModels(f); // 5%
+      const grace = await f.registry.ROYALTY_INCREASE_GRACE();
+      expect(grace).to.equal(30n * 86_400n);
+      const tx = await f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      const signedAt = await blockTimeOf(tx);
+      const effectiveAt = signedAt + (await f.registry.ROYALTY_INCREASE_DELAY());
+      await time.increaseTo(effectiveAt);
+      const royaltyFor = async (agreedAt: bigint) => (await f.registry.royaltyFor(LLAMA, agreedAt))[1];
+      // In force: a payment agreed before it pays 5%, one agreed from its start 10%.
+      expect(await royaltyFor(signedAt)).to.equal(llama.royaltyPpm);
+      expect(await royaltyFor(effectiveAt - 1n)).to.equal(llama.royaltyPpm);
+      expect(await royaltyFor(effectiveAt)).to.equal(DEFAULT_MAX_ROYALTY);
+      expect((await f.registry.royaltyOf(LLAMA))[1]).to.equal(DEFAULT_MAX_ROYALTY);
+      // Until the grace ends; after it, every payment pays the increase, however it is dated.
+      await time.increaseTo(effectiveAt + grace - 1n);
+      expect(await royaltyFor(signedAt)).to.equal(llama.royaltyPpm);
+      await time.increaseTo(effectiveAt + grace);
+      expect(await royaltyFor(signedAt)).to.equal(DEFAULT_MAX_ROYALTY);
+      expect(await royaltyFor(0n)).to.equal(DEFAULT_MAX_ROYALTY);
+      // Before the increase is due, every payment pays the royalty of before, however late it is dated.
+      const f2 = await loadFixture(deployModelRegistryFixture);
+      await withModels(f2);
+      const tx2 = await f2.registry.connect(f2.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      const late = (await blockTimeOf(tx2)) + 10n * 86_400n;
+      expect((await f2.registry.royaltyFor(LLAMA, late))[1]).to.equal(llama.royaltyPpm);
+    });
+
+    it("reverts ModelRoyaltyIncreasePending(id, graceEndsAt) for an increase before the last one's grace ends", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const { llama } = await withModels(f); // 5%
+      const tx = await f.registry.connect(f.alice).setRoyalty(LLAMA, 80_000n);
+      const effectiveAt = (await blockTimeOf(tx)) + (await f.registry.ROYALTY_INCREASE_DELAY());
+      const graceEndsAt = effectiveAt + (await f.registry.ROYALTY_INCREASE_GRACE());
+      // Scheduled, due, and in grace: a second increase waits, even after a decrease in between.
+      for (const at of [effectiveAt - 1n, effectiveAt + 1n]) {
+        if (at > BigInt(await time.latest())) await time.setNextBlockTimestamp(at);
+        await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY))
+          .to.be.revertedWithCustomError(f.registry, "ModelRoyaltyIncreasePending")
+          .withArgs(LLAMA, graceEndsAt);
+      }
+      await f.registry.connect(f.alice).setRoyalty(LLAMA, 60_000n);
+      await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY))
+        .to.be.revertedWithCustomError(f.registry, "ModelRoyaltyIncreasePending")
+        .withArgs(LLAMA, graceEndsAt);
+      // The decrease lowered the new side only where it was above: earlier terms keep 5%, later pay 6%.
+      expect((await f.registry.royaltyFor(LLAMA, effectiveAt - 1n))[1]).to.equal(llama.royaltyPpm);
+      expect((await f.registry.royaltyOf(LLAMA))[1]).to.equal(60_000n);
+      // A decrease below the old side lowers both.
+      await f.registry.connect(f.alice).setRoyalty(LLAMA, 10_000n);
+      expect((await f.registry.royaltyFor(LLAMA, effectiveAt - 1n))[1]).to.equal(10_000n);
+      // After the grace, the next increase is scheduled from the royalty in force.
+      await time.increaseTo(graceEndsAt);
+      const next = await f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      await expect(next)
+        .to.emit(f.registry, "ModelRoyaltyIncreaseScheduled")
+        .withArgs(
+          LLAMA,
+          10_000n,
+          DEFAULT_MAX_ROYALTY,
+          (await blockTimeOf(next)) + (await f.registry.ROYALTY_INCREASE_DELAY()),
+        );
     });
 
     it("drops a scheduled increase when the owner lowers the royalty before it is due", async function () {
@@ -630,6 +705,8 @@ describe("ModelRegistry", function () {
         .withArgs(LLAMA, 60_000n, 60_000n);
       await registry.connect(f.admin).setMaxRoyalty(DEFAULT_MAX_ROYALTY);
       expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 60_000n]);
+      // Once the first increase's grace has ended.
+      await time.increase(await registry.ROYALTY_INCREASE_GRACE());
       const tx = await registry.connect(f.alice).setRoyalty(LLAMA, 65_000n);
       await expect(tx)
         .to.emit(registry, "ModelRoyaltyIncreaseScheduled")

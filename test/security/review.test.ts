@@ -1,13 +1,13 @@
 /*
 Independent review (wt-rev): each FINDING test passes while the problem exists; each "holds" test is an attack that
-fails as it should. Open: findings 1, 2, 3, 3b, 4, 6, 9, 10. Fixed (now "holds (finding n, fixed)" tests): 5, 7, 8,
-11, 12. Only the deployment fixture of fixture.ts is reused. Run: npx hardhat test test/security/review.test.ts
+fails as it should. Open: findings 3, 3b, 4, 6, 9, 10. Fixed (now "holds (finding n, fixed)" tests): 1, 2, 5, 7,
+8, 11, 12. Only the deployment fixture of fixture.ts is reused. Run: npx hardhat test test/security/review.test.ts
 
 review
-├── FINDING 1 (medium) fees are split by the stake at redemption, not when earned: a delegation made just before a
-│   redemption takes most of the fees of a voucher accumulated before it existed, then leaves with its principal
-├── FINDING 2 (medium) the operator controls redemption timing and its own stake: staking just before a redemption
-│   moves delegators' fees to its cut-free own side (an effective cut of ~89% against an accepted 10%)
+├── FINDING 1 (medium, FIXED: fees stream over FEE_STREAM_PERIOD) fees were split by the stake at redemption: a
+│   delegation made just before a redemption took most of the fees of a voucher accumulated before it existed
+├── FINDING 2 (medium, FIXED: the same stream) the operator times redemptions: staking just before one moved its
+│   delegators' fees to its cut-free own side (an effective cut of ~89% against an accepted 10%)
 ├── FINDING 3 (medium) a verifiable challenge is public calldata decided in one transaction: a copier (MEV bot, or
 │   the operator's puppet) takes the challenger's reward; 3b the same by a puppet for records the arbiter decides
 ├── FINDING 4 (medium) model ids (content hashes) are first come first served: a squatter front-runs a builder's
@@ -53,25 +53,7 @@ import {
   addOperator,
   type System,
 } from "./fixture";
-
-/** Fees (not stream rewards) credited to delegators by the FeesCredited event of a transaction. */
-async function feesCreditedIn(f: System, tx: Promise<any>) {
-  const receipt = await (await tx).wait();
-  let amount = 0n;
-  let toDelegators = 0n;
-  for (const log of receipt!.logs) {
-    try {
-      const parsed = f.staking.interface.parseLog(log);
-      if (parsed?.name === "FeesCredited") {
-        amount += parsed.args.amount;
-        toDelegators += parsed.args.toDelegators;
-      }
-    } catch {
-      /* another contract's log */
-    }
-  }
-  return { amount, toDelegators, receipt };
-}
+import { openChallenge } from "../helpers/challenges";
 
 function record(over: Partial<Record<string, unknown>> = {}) {
   return {
@@ -87,58 +69,53 @@ function record(over: Partial<Record<string, unknown>> = {}) {
 
 describe("security review (wt-rev)", function () {
   describe("staking: fees and the moment of payment", function () {
-    // Broken promise (DESIGN.md, Invariants > Fees): "node fees reach only stake that was there when they were
-    // earned". Fees are earned when the node serves (the payer signs a cumulative voucher) but credited when the
-    // voucher is redeemed, which can be weeks later (any time before expiry) and is visible in the mempool. A
-    // delegation made just before the redemption shares every fee the voucher accumulated before it existed, then
-    // leaves: the stake that did the work is diluted. The capital's only cost is the 14-day thaw (earning
-    // nothing, slashable); the principal comes back whole.
-    // Suggested fix: stream node fees into the books over time (e.g. credit them to a per-operator fee stream that
-    // vests to active stake over a period, like the rewards stream), or give new delegations a warm-up before
-    // they share fees, or credit fees against a snapshot of stake taken at each voucher's issuedAt (e.g. a
-    // checkpointed stake-time accumulator).
-    it("FINDING 1: a delegator entering just before a redemption takes most of fees earned before it arrived", async function () {
+    // Was FINDING 1: fees are earned when the node serves but were credited in a lump when the voucher was redeemed,
+    // which the operator times: a delegation made just before a redemption shared every fee the voucher had
+    // accumulated, then left (~827 of 940 OPG to an 880,000-OPG delegation that stayed a second). Fixed: a payment's
+    // fees are released over FEE_STREAM_PERIOD to the stake of each moment, so a stake in for a moment gets a
+    // moment's worth. Measured against the same history without the attack (an EVM snapshot): the attacker's gain,
+    // fees and emission together, is under 1 OPG, and the honest delegator loses under 1 OPG.
+    it("holds (finding 1, fixed): a delegation made just before a redemption and gone just after gets a moment's worth", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { staking, escrow, operator, delegator, payer, attacker } = f;
-      // An honest delegator backs the node the whole time.
       await staking.connect(delegator).delegate(operator.address, opg(60_000n), 0);
       await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
-      // Ten days of service: the payer's cumulative voucher reaches 1,000 OPG.
       const v = await voucherFor(f, opg(1_000n));
       const sig = await signVoucher(payer, v, escrow);
       await time.increase(10n * DAY);
+      const start = await now();
 
-      // The attacker sees the redemption coming and delegates 880,000 OPG right before it.
-      await staking.connect(attacker).delegate(operator.address, opg(880_000n), 0);
-      const attackerBefore = await staking.claimableRewards(attacker.address, operator.address);
-      const honestBefore = await staking.claimableRewards(delegator.address, operator.address);
-      const { toDelegators } = await feesCreditedIn(f, escrow.redeem(v, sig));
-      const attackerGain = (await staking.claimableRewards(attacker.address, operator.address)) - attackerBefore;
-      const honestGain = (await staking.claimableRewards(delegator.address, operator.address)) - honestBefore;
-
-      // Node share 940 OPG; delegated part 940 * 940k / 1,000k = 883.6; the attacker holds 880/940 of it.
-      expect(toDelegators).to.be.closeTo(opg(8836n) / 10n, opg(1n));
-      expect(attackerGain).to.be.greaterThan(opg(820n)); // ~827 OPG of fees it never worked for
-      expect(honestGain).to.be.lessThan(opg(60n)); // the stake that was there all along: ~56 OPG instead of 470
-
-      // It leaves at once and gets its whole principal back after the thaw.
-      const { shares } = await staking.getDelegation(operator.address, attacker.address);
-      await staking.connect(attacker).undelegate(operator.address, shares);
-      await staking.connect(attacker).claimRewards(operator.address);
-      await time.increase(14n * DAY);
-      const balBefore = await f.token.balanceOf(attacker.address);
-      await staking.connect(attacker).withdraw(operator.address, 0);
-      expect((await f.token.balanceOf(attacker.address)) - balBefore).to.equal(opg(880_000n));
+      /** Redeems with or without the attacker's delegation around it; returns each one's gain a period later. */
+      const run = async (attack: boolean) => {
+        const snapshot = await ethers.provider.send("evm_snapshot", []);
+        const honestBefore = await staking.claimableRewards(delegator.address, operator.address);
+        await time.setNextBlockTimestamp(start + 10n);
+        if (attack) await staking.connect(attacker).delegate(operator.address, opg(880_000n), 0);
+        await time.setNextBlockTimestamp(start + 11n);
+        await escrow.redeem(v, sig);
+        await time.setNextBlockTimestamp(start + 12n);
+        if (attack) {
+          const { shares } = await staking.getDelegation(operator.address, attacker.address);
+          await staking.connect(attacker).undelegate(operator.address, shares);
+        } else await mine();
+        await time.increaseTo(start + 12n + (await staking.FEE_STREAM_PERIOD()));
+        const honest = (await staking.claimableRewards(delegator.address, operator.address)) - honestBefore;
+        const taken = await staking.claimableRewards(attacker.address, operator.address);
+        await ethers.provider.send("evm_revert", [snapshot]);
+        return { honest, taken };
+      };
+      const fair = await run(false);
+      const attacked = await run(true);
+      // Node share 940 OPG, half of it the delegator's (60,000 of 120,000 active): ~470 OPG, plus the emission.
+      expect(fair.honest).to.be.greaterThan(opg(470n) - opg(1n));
+      expect(attacked.taken).to.be.lessThan(opg(1n));
+      expect(fair.honest - attacked.honest).to.be.lessThan(opg(1n));
     });
 
-    // Broken promise (DESIGN.md, "The operator's cut" and Invariants > Fees): "a delegator never pays a cut above
-    // what it accepted". The cut is applied only to the delegated part of a payment, and the split between own and
-    // delegated stake is taken at redemption, which the operator controls (it holds the vouchers). By adding own
-    // stake just before redeeming and unstaking right after, the operator moves the fees to its own, cut-free side:
-    // its delegators, who accepted a 10% cut, end with an effective cut above 90%, with no cut change and no delay.
-    // Suggested fix: as FINDING 1 (fees credited over time or against stake at the time they were earned), or a
-    // warm-up before new own stake counts in the fee split.
-    it("FINDING 2: an operator staking just before redeeming takes its delegators' fees without any cut change", async function () {
+    // Was FINDING 2: the split between own and delegated stake was taken at redemption, which the operator times: by
+    // staking 900,000 OPG of its own just before redeeming and unstaking just after, it took its delegators' fees to
+    // its cut-free own side (an effective cut of ~89% against an accepted 10%). Fixed by the stream, as above.
+    it("holds (finding 2, fixed): an operator's own stake added just before redeeming and gone just after moves a moment's worth", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { staking, escrow, operator, delegator, payer, gov } = f;
       await staking.connect(operator).setDelegationCut(100_000); // 10%, applies after the delay
@@ -146,21 +123,32 @@ describe("security review (wt-rev)", function () {
       await staking.applyDelegationCut(operator.address);
       await staking.connect(delegator).delegate(operator.address, opg(60_000n), 100_000); // accepts 10%
       await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
+      await f.token.connect(gov).transfer(operator.address, opg(900_000n));
       const v = await voucherFor(f, opg(1_000n));
       const sig = await signVoucher(payer, v, escrow);
-      // Fair split: node share 940, half delegated (60k of 120k), 10% cut: 423 OPG to the delegator.
-      const fair = ((opg(940n) / 2n) * 9n) / 10n;
+      const start = await now();
 
-      await f.token.connect(gov).transfer(operator.address, opg(900_000n));
-      await staking.connect(operator).stake(opg(900_000n)); // just before
-      const { toDelegators } = await feesCreditedIn(f, escrow.connect(operator).redeem(v, sig));
-      await staking.connect(operator).unstake(opg(900_000n)); // just after: back in 14 days
-
-      // 940 * 60k / 1,020k * 0.9 = 49.8 OPG: an effective cut of 1 - 49.8 / 470 = 89.4%, not 10%.
-      expect(toDelegators).to.be.lessThan(opg(50n));
-      expect(toDelegators * 8n).to.be.lessThan(fair); // under an eighth of the fair 423 OPG
-      const effectiveCutPpm = PPM - (toDelegators * PPM) / (opg(940n) / 2n);
-      expect(effectiveCutPpm).to.be.greaterThan(880_000n);
+      const run = async (attack: boolean) => {
+        const snapshot = await ethers.provider.send("evm_snapshot", []);
+        const before = await staking.claimableRewards(delegator.address, operator.address);
+        await time.setNextBlockTimestamp(start + 10n);
+        if (attack) await staking.connect(operator).stake(opg(900_000n));
+        else await mine();
+        await time.setNextBlockTimestamp(start + 11n);
+        await escrow.connect(operator).redeem(v, sig);
+        await time.setNextBlockTimestamp(start + 12n);
+        if (attack) await staking.connect(operator).unstake(opg(900_000n));
+        else await mine();
+        await time.increaseTo(start + 12n + (await staking.FEE_STREAM_PERIOD()));
+        const gain = (await staking.claimableRewards(delegator.address, operator.address)) - before;
+        await ethers.provider.send("evm_revert", [snapshot]);
+        return gain;
+      };
+      const fair = await run(false);
+      const attacked = await run(true);
+      // Fair: node share 940, half delegated, 10% cut: 423 OPG (plus the emission, the same in both runs).
+      expect(fair).to.be.greaterThan(opg(423n) - opg(1n));
+      expect(fair - attacked).to.be.lessThan(opg(1n));
     });
   });
   describe("disputes: who is paid for a verifier's outcome", function () {
@@ -183,9 +171,9 @@ describe("security review (wt-rev)", function () {
 
       // The honest challenger's transaction is in the mempool; the operator's puppet copies it with more gas.
       const puppetBefore = await token.balanceOf(puppet.address);
-      await proofs.connect(puppet).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa");
+      await openChallenge(proofs, puppet, nodeId, ethers.ZeroHash, rec, [], "0x00aa");
       await expect(
-        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa"),
+        openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x00aa"),
       ).to.be.revertedWithCustomError(proofs, "ProofsRecordSettled");
 
       // Slash 5% of 60,000 = 3,000 from own stake; half of it goes to the puppet, none to the honest challenger.
@@ -203,9 +191,9 @@ describe("security review (wt-rev)", function () {
       const { proofs, token, gov, operator, attacker: puppet, challenger, nodeId } = f;
       const rec = record({ proofType: Mode.None });
       await proofs.connect(operator).commitRecord(nodeId, rec);
-      await proofs.connect(puppet).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      await openChallenge(proofs, puppet, nodeId, ethers.ZeroHash, rec, [], "0x");
       await expect(
-        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
+        openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
       ).to.be.revertedWithCustomError(proofs, "ProofsAlreadyChallenged");
       const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
       const before = await token.balanceOf(puppet.address);
@@ -213,7 +201,7 @@ describe("security review (wt-rev)", function () {
       // bond back + half of the 3,000 slashed from own stake
       expect((await token.balanceOf(puppet.address)) - before).to.equal(opg(100n) + opg(1_500n));
       await expect(
-        proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
+        openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
       ).to.be.revertedWithCustomError(proofs, "ProofsRecordSettled");
     });
   });
@@ -388,7 +376,7 @@ describe("security review (wt-rev)", function () {
       for (let i = 0; i < 10; i++) {
         const rec = record({ inferenceId: ethers.id(`wrong:${i}`), proofType: Mode.None });
         await proofs.connect(operator).commitRecord(nodeId, rec);
-        await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+        await openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x");
         const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
         ids.push((await proofs.getDispute(key)).pendingChallengeId);
       }
@@ -423,7 +411,7 @@ describe("security review (wt-rev)", function () {
       await time.increase(DAY);
       await staking.connect(operator).withdraw(operator.address, 0);
       await time.increase(DAY); // day 2 of a 7-day window
-      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      await openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x");
       const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
       const id = (await proofs.getDispute(key)).pendingChallengeId;
       expect((await proofs.getChallenge(id)).lockedStake).to.equal(0n);
@@ -496,7 +484,7 @@ describe("security review (wt-rev)", function () {
       const [[id]] = await staking.thawRequestsOf(operator.address, operator.address);
 
       await time.increase(6n * DAY);
-      await proofs.connect(attacker).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 6, bogus
+      await openChallenge(proofs, attacker, nodeId, ethers.ZeroHash, rec, [], "0x"); // day 6, bogus
       expect(await staking.pendingSlashOf(operator.address)).to.equal(opg(3_000n)); // 5% of 60,000
       await time.increase(8n * DAY); // day 14: the thaw is over
       const before = await token.balanceOf(operator.address);
@@ -511,7 +499,7 @@ describe("security review (wt-rev)", function () {
         .to.be.revertedWithCustomError(staking, "StakingStakeLocked")
         .withArgs(opg(3_000n), opg(3_000n)); // nothing more is free
       await proofs.expireChallenge(await pendingId()); // the arbiter did not bother: reopened for a day
-      await proofs.connect(payer2).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // day 14, past the window
+      await openChallenge(proofs, payer2, nodeId, ethers.ZeroHash, rec, [], "0x"); // day 14, past the window
       expect(await staking.pendingSlashOf(operator.address)).to.equal(opg(150n)); // 5% of the 3,000 left
       await expect(staking.connect(operator).withdraw(operator.address, 0))
         .to.emit(staking, "StakeWithdrawn")
@@ -597,7 +585,7 @@ describe("security review (wt-rev)", function () {
       await proofs.connect(gov).setDecisionPeriod(28n * DAY); // the arbiter decides after the thaw
       const rec = record({ proofType: Mode.None });
       await proofs.connect(operator).commitRecord(nodeId, rec);
-      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      await openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x");
       const locked = await staking.pendingSlashOf(operator.address); // 5% of 70,000
       expect(locked).to.equal(opg(3_500n));
       await staking.connect(operator).unstake(OPERATOR_STAKE);
@@ -669,7 +657,7 @@ describe("security review (wt-rev)", function () {
       await escrow.connect(operator).fulfil(1, nodeId, ethers.id("o"), ethers.id("p"));
       const rec = record({ proofType: Mode.None });
       await proofs.connect(operator).commitRecord(nodeId, rec);
-      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x");
+      await openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x");
       const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
       await proofs.connect(gov).resolveChallenge((await proofs.getDispute(key)).pendingChallengeId, true);
       await time.increase(3n * DAY);
@@ -693,12 +681,13 @@ describe("security review (wt-rev)", function () {
         (await staking.rewardsClaimed());
       expect(s).to.be.greaterThanOrEqual(floor);
     });
-    it("holds: a delegation made after a payment never shares its fees (F4's fix)", async function () {
+    it("holds: a delegation made after a payment's fees were released never shares them (F4's fix)", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { staking, escrow, operator, payer, attacker } = f;
       await escrow.connect(payer).fundEscrow(operator.address, opg(1_000n));
       const v = await voucherFor(f, opg(1_000n));
       await escrow.redeem(v, await signVoucher(payer, v, escrow));
+      await time.increase(await staking.FEE_STREAM_PERIOD());
       await staking.connect(attacker).delegate(operator.address, opg(500_000n), 0);
       // Only stream rewards from here on: a second is worth far less than a wei of the 940 OPG of fees.
       expect(await staking.claimableRewards(attacker.address, operator.address)).to.be.lessThan(opg(1n));
@@ -724,7 +713,7 @@ describe("security review (wt-rev)", function () {
       await proofs.connect(gov).setSlash(100_000);
       const rec = record({ proofType: Mode.None });
       await proofs.connect(operator).commitRecord(nodeId, rec);
-      await proofs.connect(challenger).challenge(nodeId, ethers.ZeroHash, rec, [], "0x"); // 10% of 105,000
+      await openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x"); // 10% of 105,000
       const { shares } = await staking.getDelegation(operator.address, delegator.address);
       await staking.connect(delegator).undelegate(operator.address, shares); // runs at once
       const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
