@@ -256,9 +256,11 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
             `royalty 0\\.4 OPG \\(to ${modelOwner}\\) \\+ protocol fee 0\\.08 OPG`,
         ),
       );
-    // The node's share was credited in staking with the payment (no delegators: all of it the operator's).
+    // The node's share was credited in staking with the payment, to be released over the fee stream's period.
     const credited = await staking.queryFilter(staking.filters.FeesCredited(operator));
-    expect(credited.map((e) => [e.args.amount, e.args.toDelegators])).to.deep.equal([[parseOpg("7.52"), 0n]]);
+    expect(credited.map((e) => [e.args.amount, e.args.streaming])).to.deep.equal([
+      [parseOpg("7.52"), parseOpg("7.52")],
+    ]);
     expect(await staking.feesDistributed()).to.equal(parseOpg("7.52"));
     expect(await escrow.royaltiesOf(modelOwner)).to.equal(parseOpg("0.4"));
     expect(await escrow.protocolFeesPending()).to.equal(parseOpg("0.08"));
