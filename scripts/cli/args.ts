@@ -5,9 +5,10 @@
 import { parseArgs } from "node:util";
 import { ZeroAddress, getAddress, isHexString } from "ethers";
 
-import { parseOpg } from "../../deploy/lib/format";
+import { parseOpg } from "../lib/opg";
 import { UsageError } from "./errors";
-import { MODES } from "./format";
+import { MODES, maskOf, modeOf } from "../lib/modes";
+import { PPM } from "../lib/units";
 
 export type OptionType = "string" | "boolean";
 
@@ -162,14 +163,13 @@ export function parseModes(name: string, text: string): number {
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
   if (items.length === 0) throw new UsageError(`${name}: expected some of ${MODES.join(", ")}, got "${text}"`);
-  let mask = 0;
-  for (const item of items) {
+  const modes = items.map((item) => {
     const mode = (MODES as readonly string[]).indexOf(item);
     if (mode < 0)
       throw new UsageError(`${name}: unknown mode "${item}" (expected ${MODES.join(", ")}, comma-separated)`);
-    mask |= 1 << mode;
-  }
-  return mask;
+    return mode;
+  });
+  return maskOf(modes);
 }
 
 /** A percentage with up to 4 decimals ("2.5") as parts per million (25000), at most 100%. */
@@ -177,16 +177,14 @@ export function parsePercent(name: string, text: string): bigint {
   const match = /^(\d+)(?:\.(\d{1,4}))?%?$/.exec(text.trim());
   if (!match) throw new UsageError(`${name}: expected a percentage such as 2.5 (at most 4 decimals), got "${text}"`);
   const ppm = BigInt(match[1]) * 10_000n + BigInt((match[2] ?? "").padEnd(4, "0"));
-  if (ppm > 1_000_000n) throw new UsageError(`${name}: at most 100, got "${text}"`);
+  if (ppm > PPM) throw new UsageError(`${name}: at most 100, got "${text}"`);
   return ppm;
 }
 
 /** One verification mode: none, tee or zk (or its number, 0 to 2, as the contracts count them). */
 export function parseMode(name: string, text: string): number {
-  const word = text.trim().toLowerCase();
-  const mode = /^\d$/.test(word) ? Number(word) : (MODES as readonly string[]).indexOf(word);
-  if (mode < 0 || mode >= MODES.length)
-    throw new UsageError(`${name}: unknown mode "${text}" (expected one of ${MODES.join(", ")})`);
+  const mode = modeOf(text);
+  if (mode === undefined) throw new UsageError(`${name}: unknown mode "${text}" (expected one of ${MODES.join(", ")})`);
   return mode;
 }
 

@@ -7,8 +7,9 @@ import { HDNodeWallet, Interface, JsonRpcProvider, id } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { formatOpg, formatTime, opg, parseOpg } from "../../deploy/lib/format";
-import { Shape, unlockPoints } from "../../deploy/lib/vesting";
+import { formatOpg, formatTime, opg, parseOpg } from "../../scripts/lib/opg";
+import { unlockPoints } from "../../deploy/lib/vesting";
+import { termsOf } from "../../scripts/lib/schedule";
 import { HARDHAT_MNEMONIC } from "../../scripts/cli/connect";
 import { describeRevertData } from "../../scripts/cli/errors";
 import { formatDuration } from "../../scripts/cli/format";
@@ -259,15 +260,7 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     const result = ok(await opgCli(["unlocks", beneficiary]));
     const now = BigInt((await provider.getBlock("latest"))!.timestamp);
     const s = await vesting.getSchedule(1);
-    const terms = {
-      total: s.total,
-      unlockedAtStart: s.unlockedAtStart,
-      start: s.start,
-      cliff: s.cliff,
-      end: s.end,
-      shape: Number(s.shape) as Shape,
-    };
-    const end = unlockPoints(terms, now).at(-1)!;
+    const end = unlockPoints(termsOf(s), now).at(-1)!;
     expect(end).to.equal(s.end);
     expect(result.stdout)
       .to.match(/vesting schedules of .*: 1/)

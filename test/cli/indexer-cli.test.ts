@@ -6,7 +6,7 @@ import { JsonRpcProvider, TypedDataDomain, id, parseEther } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { VOUCHER_TYPES } from "../../scripts/lib/voucher";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,

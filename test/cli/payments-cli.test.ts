@@ -7,11 +7,12 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { formatOpg, formatTime, opg, parseOpg } from "../../deploy/lib/format";
+import { formatOpg, formatTime, opg, parseOpg, ppmOf } from "../../scripts/lib/opg";
 import { HARDHAT_MNEMONIC } from "../../scripts/cli/connect";
 import { durationSeconds, parseDeadline, parseMode } from "../../scripts/cli/args";
 import { UsageError, describeRevertData } from "../../scripts/cli/errors";
-import { RECORD_TYPES, VOUCHER_TYPES, parseRecord, parseSignedVoucher, readRecords } from "../../scripts/cli/files";
+import { RECORD_TYPES, parseRecord, parseSignedVoucher, readRecords } from "../../scripts/cli/files";
+import { VOUCHER_TYPES } from "../../scripts/lib/voucher";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,
@@ -535,7 +536,7 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     expect(challenge.status).to.equal(1n); // Pending
     expect(challenge.nodeId).to.equal(nodeId);
     const slashable = await staking.slashableStakeOf(operator);
-    expect(challenge.lockedStake).to.equal((slashable * 50_000n) / 1_000_000n);
+    expect(challenge.lockedStake).to.equal(ppmOf(slashable, 50_000n));
     expect(await staking.lockedStakeOf(operator)).to.equal(challenge.lockedStake);
     expect(await token.balanceOf(challenger)).to.equal(opg(1_000) - bond);
 

@@ -2,7 +2,7 @@
  * The commands that read the indexer instead of the chain: an address's unlocks at any time, and its payment
  * history. The chain's views answer "now"; the indexer also answers "then" and "all of it", without scanning logs.
  */
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatTime } from "../../lib/opg";
 import {
   IndexerError,
   createIndexerClient,
