@@ -1,8 +1,7 @@
 /**
- * Argument parsing (node's util.parseArgs) and the checks of each kind of value. Every check names the argument
+ * The options every command takes, and the checks of each kind of value. Every check names the argument
  * it failed on and what it got, so that a wrong command line says what to fix, and nothing is sent.
  */
-import { parseArgs } from "node:util";
 import { ZeroAddress, getAddress, isHexString } from "ethers";
 
 import { parseOpg } from "../lib/opg";
@@ -44,44 +43,6 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: "boolean", description: "print the result as JSON on stdout" },
   help: { type: "boolean", short: "h", description: "show help" },
 };
-
-export interface Parsed {
-  /** The command words and their arguments, in order. */
-  positionals: string[];
-  /** Options as given, by name. */
-  values: Record<string, string | boolean | undefined>;
-}
-
-/** Parses argv against every option any command knows; which command may use which is checked afterwards. */
-export function parseCommandLine(argv: string[], options: Record<string, OptionSpec>): Parsed {
-  for (const arg of argv) {
-    // A negative amount would otherwise be read as a short option: say what it is.
-    if (/^-\d/.test(arg)) throw new UsageError(`negative values are not accepted: got "${arg}"`);
-  }
-  const config: Record<string, { type: OptionType; short?: string }> = {};
-  for (const [name, spec] of Object.entries(options))
-    config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
-  try {
-    const { values, positionals } = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
-    return { positionals, values: values as Parsed["values"] };
-  } catch (error) {
-    throw new UsageError(parseArgsMessage(error as Error & { code?: string }));
-  }
-}
-
-/** util.parseArgs' messages, in the CLI's words. */
-function parseArgsMessage(error: Error & { code?: string }): string {
-  const message = error.message;
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `unknown option ${unknown[1]}`;
-  const missing = /Option '(-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
-  if (missing) return `${missing[2]}: missing its value`;
-  const ambiguous = /Option '(-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
-  if (ambiguous) return `${ambiguous[2]}: missing its value (got another option instead)`;
-  const unexpected = /Option '(-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
-  if (unexpected) return `${unexpected[2]}: takes no value`;
-  return message.replace(/^TypeError \[\w+\]: /, "");
-}
 
 /*//////////////////////////////////////////////////////////////////////////
                                  VALUE CHECKS

@@ -366,6 +366,9 @@ export function findRevertData(error: unknown, depth = 0): string | undefined {
 /** Turns any error into one line of words and an exit code; `debug` adds the stack of unexpected errors. */
 export function explain(error: unknown, context: DecodeContext = {}): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  // Ctrl-C at a prompt (@inquirer/prompts' ExitPromptError).
+  if (error instanceof Error && error.name === "ExitPromptError")
+    return { message: "interrupted: nothing was sent", exitCode: EXIT_FAILED };
   if (isError(error, "CALL_EXCEPTION")) {
     const data = findRevertData(error);
     if (data !== undefined) return { message: describeRevertData(data, context), exitCode: EXIT_FAILED };

@@ -12,8 +12,8 @@ export const WEI_PER_OPG = 10n ** BigInt(OPG_DECIMALS);
 /** Parts per million: the contracts' unit of shares, cuts and royalties (1_000_000 is 100%). */
 export const PPM = 1_000_000n;
 
-/** One month: 1/12 of a year of 365.25 days, as in VestingMath.MONTH. */
-export const MONTH = 2_629_800n;
+/** One month: 1/12 of a year of 365.25 days, as in VestingMath.MONTH (defined beside the vesting curve). */
+export { MONTH } from "../../deploy/lib/vesting";
 
 /** One day in seconds. */
 export const DAY = 86_400n;

@@ -21,7 +21,7 @@ import {
   VestingVault__factory,
 } from "../../typechain-types";
 import { LocalNode, ROOT, hardhat, startNode } from "../helpers/node";
-import { CliResult, accountAddress, runCli, shown } from "./helpers";
+import { CliResult, accountAddress, runCli, runCliProcess, shown } from "./helpers";
 
 const DAY = 86_400;
 const TEE = 1; // Nodes.Mode.Tee
@@ -363,11 +363,21 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     expect(await provider.getBlockNumber()).to.equal(block + 1);
   });
 
-  it("refuses to move tokens without --yes when there is no terminal to ask", async () => {
+  it("refuses to move tokens without --yes when there is no terminal to ask (as a child process)", async () => {
     const { token } = contracts();
     const nonce = await provider.getTransactionCount(liquidity);
     const balance = await token.balanceOf(airdrop);
-    const r = await runCli(["transfer", airdrop, "1", "--rpc", node.url, "--deployments", dir, "--account", "8"]);
+    const r = await runCliProcess([
+      "transfer",
+      airdrop,
+      "1",
+      "--rpc",
+      node.url,
+      "--deployments",
+      dir,
+      "--account",
+      "8",
+    ]);
     expect(r.status, shown(r)).to.equal(2);
     expect(r.stdout)
       .to.match(/Transfer 1 OPG/)
@@ -434,5 +444,50 @@ describe("opg CLI: revert words", () => {
     );
     expect(describeRevertData("0x12345678")).to.equal("reverted with unknown error data 0x12345678");
     expect(describeRevertData("0x")).to.equal("the transaction reverted without a reason");
+  });
+});
+
+describe("opg CLI: help and command lines (in-process)", () => {
+  it("lists every command in the general help, and shows each command's own options", async () => {
+    const general = await runCli(["--help"]);
+    expect(general.status, shown(general)).to.equal(0);
+    expect(general.stdout)
+      .to.match(/usage: opg <command>/)
+      .and.match(/opg escrow deposit <amount> \[options\]/)
+      .and.match(/opg voucher redeem <file\.\.\.>/);
+    const own = await runCli(["node", "register", "--help"]);
+    expect(own.status, shown(own)).to.equal(0);
+    expect(own.stdout)
+      .to.match(/Usage: opg node register \[options\]/)
+      .and.match(/--capacity <n>\s+inferences served at once \(required\)/)
+      .and.match(/--price-zk <OPG>\s+price per inference with a ZK proof/)
+      .and.match(/Global Options:[\s\S]*--rpc <url>/)
+      .and.match(/Exit codes: 0 done/)
+      .and.not.match(/--evidence/);
+    expect((await runCli(["help", "escrow", "deposit"])).stdout).to.match(/--for <payer>/);
+    expect((await runCli(["escrow", "--help"])).stdout).to.match(
+      /Usage: opg escrow \[options\] \[command\] \[address\]/,
+    );
+  });
+
+  it("says what is wrong with a command line, and the usage, with exit code 2", async () => {
+    const cases: [string[], string][] = [
+      [[], "error: no command given"],
+      [["node"], 'error: missing command "node" (known: node register, node update, node models, node heartbeat)'],
+      [["escrow", "deposit"], "error: <amount>: missing"],
+      [["transfer", "0x1", "2", "3"], 'error: unexpected argument "3"'],
+      [["status", "--rpc"], "error: --rpc: missing its value"],
+      [["stake", "1", "--bogus"], "error: unknown option --bogus"],
+      [["stake", "1", "--node", "3"], "error: --node: not an option of `opg stake`"],
+      [["voucher", "sign", "--node", "1"], "error: --model: required"],
+      [["unstake", "-3"], 'error: negative values are not accepted: got "-3"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.status, shown(r)).to.equal(2);
+      expect(r.stderr.split("\n")[0], shown(r)).to.equal(message);
+      expect(r.stderr, shown(r)).to.match(/usage: opg/);
+      expect(r.stdout).to.equal("");
+    }
   });
 });

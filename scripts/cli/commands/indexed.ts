@@ -158,7 +158,7 @@ export async function payments(run: Run): Promise<void> {
       next = page.nextCursor ?? undefined;
       if (!all || next === undefined) break;
     }
-    process.stdout.write([header, ...lines].join("\n") + "\n");
+    run.out.raw([header, ...lines].join("\n") + "\n");
     if (!all && next !== undefined) run.out.warn("more payments than --limit: add --all for every one");
     return;
   }

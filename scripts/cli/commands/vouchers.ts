@@ -10,7 +10,7 @@ import { Interface, TypedDataDomain } from "ethers";
 import { formatOpg, formatTime } from "../../lib/opg";
 import { parseAmount, parseBytes32, parseDeadline, parseMode, parseWhole } from "../args";
 import { Chain, requireContracts } from "../connect";
-import { Output, Run, eventsIn } from "../context";
+import { Run, eventsIn } from "../context";
 import { CliError, UsageError, describeRevertData, encodeProtocolError, protocolErrorName } from "../errors";
 import { SignedVoucher, Voucher, VoucherEntry, checkWritable, readVoucherFile, voucherJson, writeJson } from "../files";
 import { eligibilityWords, formatDuration, toJson } from "../format";
@@ -42,7 +42,7 @@ export async function voucherSign(run: Run): Promise<void> {
   const outFile = run.option("out");
   if (outFile !== undefined) checkWritable("--out", outFile, run.env);
   // Without --out the voucher is the output: the words go to stderr.
-  const out = outFile === undefined ? new Output(true) : run.out;
+  const out = outFile === undefined ? run.out.withJson(true) : run.out;
 
   const chain = await run.chain();
   await requireContracts(chain, ["PaymentsEscrow"]);
@@ -106,7 +106,7 @@ export async function voucherSign(run: Run): Promise<void> {
     `voucher signed: ${formatOpg(amount)} in all to node ${nodeId} for model ${modelId} with ${modeName(mode)}, ` +
     `expires ${formatTime(expiry)} (in ${formatDuration(expiry - now)})`;
   if (outFile === undefined) {
-    process.stdout.write(toJson(signed) + "\n");
+    out.raw(toJson(signed) + "\n");
     out.info(summary);
     return;
   }
