@@ -27,9 +27,10 @@ for (const stream of [process.stdout, process.stderr])
     throw error;
   });
 
-// Scoped to the CLI's own files: nothing else in the process is transpiled.
-require("tsx/cjs/api")
-  .require("./cli/main.ts", __filename)
+// tsx's CommonJS hook (registered for the whole process: its scoped require() misses tsx's transform cache, as
+// each process gets a new namespace, and would transpile every file on every run).
+require("tsx/cjs/api").register();
+require("./cli/main.ts")
   .main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code;
