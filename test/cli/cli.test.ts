@@ -1,8 +1,5 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { HDNodeWallet, Interface, JsonRpcProvider, id } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
@@ -20,7 +17,8 @@ import {
   Staking__factory,
   VestingVault__factory,
 } from "../../typechain-types";
-import { LocalNode, ROOT, hardhat, startNode } from "../helpers/node";
+import { ROOT } from "../helpers/node";
+import { DeployedChain, deployedChain } from "./chain";
 import { CliResult, accountAddress, runCli, runCliProcess, shown } from "./helpers";
 
 const DAY = 86_400;
@@ -29,7 +27,7 @@ const INSUFFICIENT_OWN_STAKE = 9n; // Nodes.Eligibility.InsufficientOwnStake
 
 describe("opg CLI against a hardhat node (end to end)", function () {
   this.timeout(300_000);
-  let node: LocalNode;
+  let chain: DeployedChain;
   let provider: JsonRpcProvider;
   let dir: string;
   let deployment: Deployment;
@@ -46,7 +44,7 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     runCli([
       ...args,
       "--rpc",
-      node.url,
+      chain.url,
       "--deployments",
       dir,
       ...(account === undefined ? [] : ["--account", String(account)]),
@@ -71,23 +69,17 @@ describe("opg CLI against a hardhat node (end to end)", function () {
   };
 
   before(async () => {
-    node = await startNode();
-    provider = new JsonRpcProvider(node.url, undefined, {
+    chain = await deployedChain("opg-cli-");
+    ({ dir, deployment } = chain);
+    provider = new JsonRpcProvider(chain.url, undefined, {
       staticNetwork: true,
       cacheTimeout: -1,
       pollingInterval: 100,
     });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-cli-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: dir,
-    });
-    expect(run.status, run.output).to.equal(0);
-    deployment = JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8")) as Deployment;
   });
   after(async () => {
     provider?.destroy();
-    await node?.stop();
+    await chain?.release();
   });
 
   it("walks through an operator's life: fund, model, stake, node, status, unstake, withdraw", async () => {
@@ -372,7 +364,7 @@ describe("opg CLI against a hardhat node (end to end)", function () {
       airdrop,
       "1",
       "--rpc",
-      node.url,
+      chain.url,
       "--deployments",
       dir,
       "--account",

@@ -21,7 +21,7 @@ import {
   ProofRegistry__factory,
   Staking__factory,
 } from "../../typechain-types";
-import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { DeployedChain, deployedChain } from "./chain";
 import { CliResult, accountAddress, runCli, shown } from "./helpers";
 
 const DAY = 86_400;
@@ -29,7 +29,7 @@ const TEE = 1; // Nodes.Mode.Tee
 
 describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to end)", function () {
   this.timeout(180_000);
-  let node: LocalNode;
+  let chain: DeployedChain;
   let provider: JsonRpcProvider;
   let dir: string;
   let deployment: Deployment;
@@ -46,7 +46,7 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     runCli([
       ...args,
       "--rpc",
-      node.url,
+      chain.url,
       "--deployments",
       dir,
       ...(account === undefined ? [] : ["--account", String(account)]),
@@ -94,25 +94,19 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
   ];
 
   before(async () => {
-    node = await startNode();
-    provider = new JsonRpcProvider(node.url, undefined, {
+    chain = await deployedChain("opg-payments-cli-");
+    ({ dir, deployment } = chain);
+    provider = new JsonRpcProvider(chain.url, undefined, {
       staticNetwork: true,
       cacheTimeout: -1,
       pollingInterval: 100,
     });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-payments-cli-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: dir,
-    });
-    expect(run.status, run.output).to.equal(0);
-    deployment = JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8")) as Deployment;
     expect(deployment.contracts.PaymentsEscrow?.address).to.be.a("string");
     expect(deployment.contracts.ProofRegistry?.address).to.be.a("string");
   });
   after(async () => {
     provider?.destroy();
-    await node?.stop();
+    await chain?.release();
   });
 
   it("deposits a free balance (by permit) and into escrows with an operator (by approve), and shows them", async () => {
