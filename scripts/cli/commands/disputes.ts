@@ -6,12 +6,12 @@
  */
 import { ZeroAddress, ZeroHash, isHexString, keccak256 } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatPpm, formatTime, ppmOf } from "../../lib/opg";
 import { parseBytes32, parseWhole } from "../args";
 import { Chain, requireContracts } from "../connect";
 import { Run, eventsIn } from "../context";
 import { CHALLENGE_STATUS, CliError, UsageError } from "../errors";
-import { formatDuration, formatPpm } from "../format";
+import { formatDuration } from "../format";
 import { queryRange } from "../logs";
 import { leafOf, readProofFile, readRecordFile } from "./proofs";
 
@@ -95,7 +95,7 @@ export async function challengeOpen(run: Run): Promise<void> {
   // A verifier decides at once when the evidence is the proof the record committed to; else the arbiter does.
   const verified = verifier !== ZeroAddress && keccak256(evidence) === record.proofHash;
   const slashable = await staking.slashableStakeOf(operator);
-  const lock = (slashable * BigInt(slashPpm < maxSlashPpm ? slashPpm : maxSlashPpm)) / 1_000_000n;
+  const lock = ppmOf(slashable, slashPpm < maxSlashPpm ? slashPpm : maxSlashPpm);
   // The allowance first, when short: the simulation below needs it.
   if (allowance < bond) {
     await run.confirm(`Approve the proof registry to take the challenge bond of ${formatOpg(bond)}`, [

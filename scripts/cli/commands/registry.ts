@@ -1,13 +1,13 @@
 /** The commands of the registries: model register, node register, node update, node models, node heartbeat. */
 import { ZeroHash } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatPpm, formatTime } from "../../lib/opg";
 import type { Nodes } from "../../../typechain-types/contracts/staking/NodeRegistry";
 import { parseBytes32, parseBytes32List, parseModes, parsePercent, parsePrice, parseWhole } from "../args";
 import type { Chain } from "../connect";
 import { Run, eventsIn } from "../context";
 import { CliError, UsageError } from "../errors";
-import { MODES, formatPpm, modeName, modesOf } from "../format";
+import { MODES, Mode, modeName, modesOf } from "../../lib/modes";
 import { queryRange } from "../logs";
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -73,7 +73,7 @@ function nodeOptions(run: Run): NodeOptions {
 function declaration(options: NodeOptions, current?: Nodes.NodeStructOutput): Nodes.NodeParamsStruct {
   const modes = options.modes ?? Number(current!.modes);
   const offered = modesOf(modes);
-  const tee = offered.includes(MODES.indexOf("tee"));
+  const tee = offered.includes(Mode.Tee);
   let teeMeasurement = options.teeMeasurement;
   if (teeMeasurement !== undefined && !tee)
     throw new UsageError("--tee-measurement: given, but the node does not offer tee (--modes)");
