@@ -144,6 +144,10 @@ interface IProofRegistry {
     /// @notice Seconds after a commitment during which its records can be challenged.
     function challengeWindow() external view returns (uint64);
 
+    /// @notice The longest challenge window a commitment still open may have: the window in force, or a longer one
+    /// it replaced less than that longer window ago. Staking keeps its thawing period a day longer than this.
+    function longestOpenWindow() external view returns (uint64);
+
     /// @notice Seconds the arbiter has to decide a challenge before it can only expire.
     function decisionPeriod() external view returns (uint64);
 

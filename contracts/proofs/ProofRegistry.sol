@@ -77,6 +77,10 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     /// @inheritdoc IProofRegistry
     uint256 public override challengeBond = 100e18;
 
+    /// @dev A longer window replaced by a shorter one, and when: commitments made under it may still be open.
+    uint64 internal _replacedWindow;
+    uint64 internal _windowReplacedAt;
+
     /// @dev What opening a challenge needs to know, past the checks of its record.
     struct Opening {
         uint256 nodeId;
@@ -127,6 +131,13 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     /// @inheritdoc IProofRegistry
     function recordKeyOf(uint256 nodeId, bytes32 root, bytes32 leaf) public pure override returns (bytes32) {
         return keccak256(abi.encode(nodeId, root, leaf));
+    }
+
+    /// @inheritdoc IProofRegistry
+    function longestOpenWindow() public view override returns (uint64) {
+        uint64 replaced = _replacedWindow;
+        uint64 window = challengeWindow;
+        return replaced > window && block.timestamp < uint256(_windowReplacedAt) + replaced ? replaced : window;
     }
 
     /// @inheritdoc IProofRegistry
@@ -294,9 +305,18 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         _verifiers[uint8(proofType)] = verifier;
     }
 
-    /// @notice Sets the challenge window, within [1 hour, 28 days]. Only the default admin.
+    /// @notice Sets the challenge window, within [1 hour, 28 days] and at least {RECHALLENGE_WINDOW} shorter than
+    /// staking's thawing period, so that stake unbonded after a commitment is still there for its challenges. Only
+    /// the default admin.
     function setChallengeWindow(uint64 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds("challengeWindow", newWindow, MIN_CHALLENGE_WINDOW, MAX_CHALLENGE_WINDOW);
+        uint64 thaw = STAKING.thawingPeriod();
+        uint64 maximum = thaw > RECHALLENGE_WINDOW ? thaw - RECHALLENGE_WINDOW : 0;
+        if (maximum > MAX_CHALLENGE_WINDOW) maximum = MAX_CHALLENGE_WINDOW;
+        _checkBounds("challengeWindow", newWindow, MIN_CHALLENGE_WINDOW, maximum);
+        // A shorter window leaves the longer one on record for as long as its commitments may be open, so that
+        // staking's thaw cannot be shortened under them.
+        uint64 longest = longestOpenWindow();
+        if (newWindow < longest) (_replacedWindow, _windowReplacedAt) = (longest, uint64(block.timestamp));
         emit ParameterSet("challengeWindow", challengeWindow, newWindow);
         challengeWindow = newWindow;
     }

@@ -10,6 +10,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {IProofRegistry} from "../interfaces/IProofRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
 import {IStakingBase} from "../interfaces/IStakingBase.sol";
 import {Stakes} from "../types/Stakes.sol";
@@ -516,9 +517,11 @@ contract Staking is IStaking, AccessControl, Pausable {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days]. Only the default admin.
+    /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days] and at least a day longer than
+    /// the slasher's challenge window. Only the default admin.
     function setThawingPeriod(uint64 newThawingPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds("thawingPeriod", newThawingPeriod, MIN_THAWING_PERIOD, MAX_THAWING_PERIOD);
+        uint256 minimum = Math.max(MIN_THAWING_PERIOD, _minimumThawForChallenges());
+        _checkBounds("thawingPeriod", newThawingPeriod, minimum, MAX_THAWING_PERIOD);
         emit ParameterSet("thawingPeriod", thawingPeriod, newThawingPeriod);
         thawingPeriod = newThawingPeriod;
     }
@@ -900,6 +903,17 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     function _sharesToTokens(Stakes.Pool memory pool, uint256 shares) internal pure returns (uint256) {
         return pool.shares == 0 ? 0 : Math.mulDiv(shares, pool.tokens, pool.shares);
+    }
+
+    /// @dev The shortest thaw that keeps stake in staking as long as a record committed before the unbonding can be
+    /// challenged: the slasher's longest window still open, plus the day a record reopens after a failed challenge
+    /// (ProofRegistry.RECHALLENGE_WINDOW). Zero before the slasher is set, or for a slasher without a window.
+    function _minimumThawForChallenges() internal view returns (uint256) {
+        if (slasher.code.length == 0) return 0;
+        // A low-level call: a slasher without the function (a test double) has no window to respect.
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory data) = slasher.staticcall(abi.encodeCall(IProofRegistry.longestOpenWindow, ()));
+        return ok && data.length == 32 ? uint256(abi.decode(data, (uint64))) + 1 days : 0;
     }
 
     function _checkBounds(bytes32 parameter, uint256 value, uint256 minimum, uint256 maximum) internal pure {

@@ -1651,6 +1651,19 @@ export const ProofRegistryAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "longestOpenWindow",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",

@@ -404,8 +404,23 @@ export async function runLife(
     [2, 42],
     [0, 7],
   ] as const;
-  const [, ...challenged] = await oneBlock([
+  // Each challenge is committed in an earlier block (commitChallenge), as a challenger must.
+  const evidenceOf = (node: number, i: number) => id(`evidence-${node}-${i}`);
+  await oneBlock([
     () => token.connect(challenger).approve(proofsAddress, bond * 3n),
+    ...disputed.map(([node, i]) => async () => {
+      const { tree } = batches.get(node)!;
+      const commitment = await proofs.challengeCommitmentOf(
+        await challenger.getAddress(),
+        nodeIds[node],
+        tree.root,
+        recordOf(node, i),
+        evidenceOf(node, i),
+      );
+      return proofs.connect(challenger).commitChallenge(commitment);
+    }),
+  ]);
+  const challenged = await oneBlock([
     ...disputed.map(([node, i]) => () => {
       const { tree } = batches.get(node)!;
       return proofs
@@ -514,6 +529,19 @@ export async function runLife(
     proofHash: id("zk-proof-last"),
   };
   await mine(proofs.connect(accounts[NODES[4].operator]).commitRecord(nodeIds[4], lastRecord));
+  await mine(
+    proofs
+      .connect(challenger)
+      .commitChallenge(
+        await proofs.challengeCommitmentOf(
+          await challenger.getAddress(),
+          nodeIds[4],
+          ZeroHash,
+          lastRecord,
+          id("evidence-last"),
+        ),
+      ),
+  );
   const pendingReceipt = await mine(
     proofs.connect(challenger).challenge(nodeIds[4], ZeroHash, lastRecord, [], id("evidence-last")),
   );

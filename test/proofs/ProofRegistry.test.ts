@@ -175,6 +175,8 @@ const RECHALLENGE_WINDOW = DAY;
 const BOND = opg(100n);
 const MIN_WINDOW = HOUR;
 const MAX_WINDOW = 28n * DAY;
+/** The longest window staking's 14-day thaw allows: a day shorter. */
+const MAX_WINDOW_FOR_THAW = 13n * DAY;
 const MAX_SLASH_PPM = 100_000n;
 const MIN_BOND = opg(1n);
 const MAX_BOND = opg(1_000_000n);
@@ -1829,13 +1831,14 @@ describe("ProofRegistry", function () {
 
     it("takes delegated active and thawing stake pro rata once the operator's own stake is gone", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
-      // Committed while serving, with a window that outlasts the thaw below.
-      await f.registry.connect(f.admin).setChallengeWindow(MAX_WINDOW);
-      const { r, root, evidence } = await withBadRecord(f, "deep");
-      // The operator then keeps 1,000 OPG of its own; two delegators, one of them half unbonding.
+      // The operator keeps 1,000 OPG of its own, the own-stake minimum governance set, and commits then (a record
+      // cannot outlive a thaw: the window is shorter than the thaw). Two delegators, one of them half unbonding.
+      await f.nodes.connect(f.admin).setMinimumOwnStake(opg(1_000n));
       await f.staking.connect(f.operator).unstake(opg(99_000n));
       await time.increase(14n * DAY);
       await f.staking.connect(f.operator).withdraw(f.operator.address, 0n);
+      await f.nodes.connect(f.operator).heartbeat(f.nodeId);
+      const { r, root, evidence } = await withBadRecord(f, "deep");
       await f.staking.connect(f.delegator2).delegate(f.operator.address, opg(30_000n), PPM);
       const shares = (await f.staking.getDelegation(f.operator.address, f.delegator.address)).shares;
       await f.staking.connect(f.delegator).undelegate(f.operator.address, shares / 2n);
@@ -2491,7 +2494,7 @@ describe("ProofRegistry", function () {
       expect(await f.registry.isFinal(f.nodeId, root)).to.equal(true);
       expect(await f.registry.isRecordFinal(f.nodeId, r.inferenceId)).to.equal(true);
 
-      await f.registry.connect(f.admin).setChallengeWindow(MAX_WINDOW);
+      await f.registry.connect(f.admin).setChallengeWindow(MAX_WINDOW_FOR_THAW);
       expect(await f.registry.isFinal(f.nodeId, root)).to.equal(true);
       expect(await f.registry.isRecordFinal(f.nodeId, r.inferenceId)).to.equal(true);
       await expect(openChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(0), "0x"))
@@ -2505,7 +2508,7 @@ describe("ProofRegistry", function () {
       expect((await recordOf(f, r.inferenceId)).challengeableUntil).to.equal(singleClosedAt);
       const next = await commitTree(f, "g-next", 2);
       const nextBatch = await commitmentOf(f, next.root);
-      expect(nextBatch.challengeableUntil).to.equal(nextBatch.committedAt + MAX_WINDOW);
+      expect(nextBatch.challengeableUntil).to.equal(nextBatch.committedAt + MAX_WINDOW_FOR_THAW);
     });
 
     it("does not shorten an open commitment's window when governance lowers it", async function () {
@@ -2608,9 +2611,9 @@ describe("ProofRegistry", function () {
         name: "challengeWindow",
         initial: WINDOW,
         minimum: MIN_WINDOW,
-        maximum: MAX_WINDOW,
-        outside: [0n, MIN_WINDOW - 1n, MAX_WINDOW + 1n, 2n ** 64n - 1n],
-        inside: [MIN_WINDOW, MAX_WINDOW, 2n * DAY],
+        maximum: MAX_WINDOW_FOR_THAW,
+        outside: [0n, MIN_WINDOW - 1n, MAX_WINDOW_FOR_THAW + 1n, MAX_WINDOW, 2n ** 64n - 1n],
+        inside: [MIN_WINDOW, MAX_WINDOW_FOR_THAW, 2n * DAY],
         set: (f: Fixture, v: bigint) => f.registry.connect(f.admin).setChallengeWindow(v),
         get: (f: Fixture) => f.registry.challengeWindow(),
       },
@@ -2645,6 +2648,29 @@ describe("ProofRegistry", function () {
         get: (f: Fixture) => f.registry.challengeBond(),
       },
     ];
+
+    it("challengeWindow: at most staking's thaw less a day; a shorter window keeps the longer one open for staking's thaw", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // Staking's thaw (14 days) bounds the window at 13; a longer thaw lets it grow, never past 28 days.
+      await f.staking.connect(f.admin).setThawingPeriod(28n * DAY);
+      await expect(f.registry.connect(f.admin).setChallengeWindow(27n * DAY + 1n))
+        .to.be.revertedWithCustomError(f.registry, "ProofsParameterOutOfBounds")
+        .withArgs(encodeBytes32String("challengeWindow"), 27n * DAY + 1n, MIN_WINDOW, 27n * DAY);
+      await f.registry.connect(f.admin).setChallengeWindow(27n * DAY);
+      expect(await f.registry.longestOpenWindow()).to.equal(27n * DAY);
+      // Lowered to an hour: commitments made under 27 days may stay open 27 days more, and staking's thaw cannot
+      // be shortened under them until then.
+      const tx = await f.registry.connect(f.admin).setChallengeWindow(MIN_WINDOW);
+      const loweredAt = await blockTimeOf(tx);
+      expect(await f.registry.challengeWindow()).to.equal(MIN_WINDOW);
+      expect(await f.registry.longestOpenWindow()).to.equal(27n * DAY);
+      await expect(f.staking.connect(f.admin).setThawingPeriod(DAY + MIN_WINDOW))
+        .to.be.revertedWithCustomError(f.staking, "StakingParameterOutOfBounds")
+        .withArgs(encodeBytes32String("thawingPeriod"), DAY + MIN_WINDOW, 28n * DAY, 28n * DAY);
+      await time.increaseTo(loweredAt + 27n * DAY);
+      expect(await f.registry.longestOpenWindow()).to.equal(MIN_WINDOW);
+      await expect(f.staking.connect(f.admin).setThawingPeriod(DAY + MIN_WINDOW)).to.emit(f.staking, "ParameterSet");
+    });
 
     for (const p of parameters) {
       it(`${p.name}: ProofsParameterOutOfBounds("${p.name}", value, min, max) outside its bounds; ParameterSet(name, old, new)`, async function () {

@@ -1,15 +1,15 @@
 /*
 Independent review (wt-rev): each FINDING test passes while the problem exists; each "holds" test is an attack that
-fails as it should. Open: findings 3, 3b, 4, 6, 9, 10. Fixed (now "holds (finding n, fixed)" tests): 1, 2, 5, 7,
-8, 11, 12. Only the deployment fixture of fixture.ts is reused. Run: npx hardhat test test/security/review.test.ts
+fails as it should. Open: findings 4, 6, 9. Fixed (now "holds (finding n, fixed)" tests): 1, 2, 3, 3b, 5, 7, 8,
+10, 11, 12. Only the deployment fixture of fixture.ts is reused. Run: npx hardhat test test/security/review.test.ts
 
 review
 ├── FINDING 1 (medium, FIXED: fees stream over FEE_STREAM_PERIOD) fees were split by the stake at redemption: a
 │   delegation made just before a redemption took most of the fees of a voucher accumulated before it existed
 ├── FINDING 2 (medium, FIXED: the same stream) the operator times redemptions: staking just before one moved its
 │   delegators' fees to its cut-free own side (an effective cut of ~89% against an accepted 10%)
-├── FINDING 3 (medium) a verifiable challenge is public calldata decided in one transaction: a copier (MEV bot, or
-│   the operator's puppet) takes the challenger's reward; 3b the same by a puppet for records the arbiter decides
+├── FINDING 3 (medium, FIXED: commit-reveal challenges) a verifiable challenge was public calldata decided in one
+│   transaction: a copier took the challenger's reward; 3b the same by a puppet for records the arbiter decides
 ├── FINDING 4 (medium) model ids (content hashes) are first come first served: a squatter front-runs a builder's
 │   registration and is paid the royalty of every inference of the model
 ├── FINDING 5 (low, FIXED: EscrowNodeDoesNotOffer) a voucher could name any registered model and any mode: a
@@ -21,8 +21,8 @@ review
 │   shortened, a payer restarted its 30-day thaw as a 1-day one; now a "holds (finding 8, fixed)" test
 ├── FINDING 9 (low) the delegated active pool is never swept: slashed to zero it keeps its shares and refuses every
 │   delegation forever (StakingInvalidPoolState)
-├── FINDING 10 (low) thaw and challenge window are bounded separately: at a thaw shorter than the window an
-│   operator withdraws before its wrong record is challenged, and the upheld challenge slashes nothing
+├── FINDING 10 (low, FIXED: each setter checks the other) thaw and challenge window were bounded separately: at a
+│   thaw shorter than the window an operator withdrew before its wrong record was challenged
 ├── FINDING 11 (medium, FIXED: ECDSA first whatever the code) an EOA payer that attached EIP-7702 code during its
 │   thaw had every voucher it signed refused; now a "holds (finding 11, fixed)" test
 ├── FINDING 12 (medium, FIXED: withdraw takes the free part of a request) one 100-OPG challenge froze an operator's
@@ -53,7 +53,7 @@ import {
   addOperator,
   type System,
 } from "./fixture";
-import { openChallenge } from "../helpers/challenges";
+import { commitChallenge, openChallenge } from "../helpers/challenges";
 
 function record(over: Partial<Record<string, unknown>> = {}) {
   return {
@@ -152,56 +152,81 @@ describe("security review (wt-rev)", function () {
     });
   });
   describe("disputes: who is paid for a verifier's outcome", function () {
-    // Broken promise (DESIGN.md, Disputes; SECURITY.md F2): the challenger's reward is meant for whoever shows the
-    // record wrong, and F2 says an operator can no longer take it by challenging first. But a challenge with
-    // evidence a verifier checks is decided in the same transaction and "the first verified outcome wins": the
-    // evidence is public calldata, so anyone who copies a pending verifiable challenge with a higher fee (an MEV bot,
-    // or the operator's own second account) is paid the challenger's share, and the honest challenger's transaction
-    // reverts with nothing. The operator's coalition thereby halves its loss and the finder of the fault gets
-    // nothing: nobody is paid to look for faults.
-    // Suggested fix: commit-reveal for verifiable challenges (commit keccak(challenger, recordKey, evidence) in an
-    // earlier block, as fulfilments do), and pay the earliest commitment.
-    it("FINDING 3: a copied verifiable challenge (front-run) takes the honest challenger's reward", async function () {
+    // Was FINDING 3: a challenge with evidence a verifier checks is decided in its own transaction, and the evidence
+    // was public calldata: anyone who copied a pending challenge with a higher fee (an MEV bot, or the operator's own
+    // second account) was paid the challenger's share, and the honest challenger's transaction reverted. Fixed by
+    // commit-reveal: a challenge needs its challenger's own commitment (bound to its address, the record and the
+    // evidence) from an earlier block, so a copy of the reveal cannot land in the reveal's block.
+    it("holds (finding 3, fixed): a copied verifiable challenge in the block of the honest reveal reverts; the honest one is paid", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { proofs, staking, token, gov, operator, attacker: puppet, challenger, nodeId } = f;
       const verifier = await new MockProofVerifier__factory(gov).deploy();
       await proofs.connect(gov).setVerifier(Mode.Tee, verifier);
       const rec = record(); // its proof 0x00aa is invalid for the verifier
       await proofs.connect(operator).commitRecord(nodeId, rec);
-
-      // The honest challenger's transaction is in the mempool; the operator's puppet copies it with more gas.
+      await commitChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x00aa");
+      // Without a commitment of its own, the copy reverts.
+      await expect(proofs.connect(puppet).challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa"))
+        .to.be.revertedWithCustomError(proofs, "ProofsChallengeNotCommitted")
+        .withArgs(
+          puppet.address,
+          await proofs.challengeCommitmentOf(puppet.address, nodeId, ethers.ZeroHash, rec, "0x00aa"),
+        );
+      // The puppet sees the honest reveal in the mempool and puts its own commit and challenge ahead of it, in the
+      // same block.
+      const honestBefore = await token.balanceOf(challenger.address);
       const puppetBefore = await token.balanceOf(puppet.address);
-      await openChallenge(proofs, puppet, nodeId, ethers.ZeroHash, rec, [], "0x00aa");
-      await expect(
-        openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x00aa"),
-      ).to.be.revertedWithCustomError(proofs, "ProofsRecordSettled");
-
-      // Slash 5% of 60,000 = 3,000 from own stake; half of it goes to the puppet, none to the honest challenger.
-      expect((await token.balanceOf(puppet.address)) - puppetBefore).to.equal(opg(1_500n));
+      const commitment = await proofs.challengeCommitmentOf(puppet.address, nodeId, ethers.ZeroHash, rec, "0x00aa");
+      await ethers.provider.send("evm_setAutomine", [false]);
+      await proofs.connect(puppet).commitChallenge(commitment, { gasLimit: 200_000 });
+      const copy = await proofs
+        .connect(puppet)
+        .challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa", { gasLimit: 1_000_000 });
+      const honest = await proofs
+        .connect(challenger)
+        .challenge(nodeId, ethers.ZeroHash, rec, [], "0x00aa", { gasLimit: 1_000_000 });
+      await mine(1);
+      await ethers.provider.send("evm_setAutomine", [true]);
+      await expect(copy.wait()).to.be.rejected;
+      expect((await honest.wait())!.status).to.equal(1);
+      // Slash 5% of 60,000 = 3,000 from own stake; half of it to the honest challenger, nothing to the puppet.
+      expect((await token.balanceOf(challenger.address)) - honestBefore).to.equal(opg(1_500n));
+      expect(await token.balanceOf(puppet.address)).to.equal(puppetBefore);
       expect(await staking.slashableStakeOf(operator.address)).to.equal(OPERATOR_STAKE - opg(3_000n));
-      // The coalition (operator + puppet) lost 1,500 instead of 3,000.
     });
-    // The same for records no verifier checks (every record until real verifiers are set): only one challenge
-    // waits for the arbiter, so the puppet's copy, mined first, turns the honest challenge away
-    // (ProofsAlreadyChallenged); the arbiter, deciding "about the record, whoever challenged it", upholds the
-    // puppet's and pays it. Suggested fix: as above (commit-reveal), or let the arbiter pay every challenger that
-    // challenged the record in its window (a queue of challengers, bonded, sharing the reward by order).
-    it("FINDING 3b: an operator's puppet front-running an arbiter challenge turns the honest one away and is paid", async function () {
+
+    // Was FINDING 3b: the same for records no verifier checks: the puppet's copy, mined first, became the one
+    // challenge waiting for the arbiter and turned the honest one away (ProofsAlreadyChallenged). Fixed by the same
+    // commitment: the copy cannot land before the honest reveal.
+    it("holds (finding 3b, fixed): a puppet's copy of an arbiter challenge cannot land before the honest one", async function () {
       const f = await loadFixture(deploySystemFixture);
       const { proofs, token, gov, operator, attacker: puppet, challenger, nodeId } = f;
       const rec = record({ proofType: Mode.None });
       await proofs.connect(operator).commitRecord(nodeId, rec);
-      await openChallenge(proofs, puppet, nodeId, ethers.ZeroHash, rec, [], "0x");
-      await expect(
-        openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
-      ).to.be.revertedWithCustomError(proofs, "ProofsAlreadyChallenged");
+      await commitChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0xbeef");
+      const commitment = await proofs.challengeCommitmentOf(puppet.address, nodeId, ethers.ZeroHash, rec, "0xbeef");
+      await ethers.provider.send("evm_setAutomine", [false]);
+      await proofs.connect(puppet).commitChallenge(commitment, { gasLimit: 200_000 });
+      const copy = await proofs
+        .connect(puppet)
+        .challenge(nodeId, ethers.ZeroHash, rec, [], "0xbeef", { gasLimit: 1_000_000 });
+      const honest = await proofs
+        .connect(challenger)
+        .challenge(nodeId, ethers.ZeroHash, rec, [], "0xbeef", { gasLimit: 1_000_000 });
+      await mine(1);
+      await ethers.provider.send("evm_setAutomine", [true]);
+      await expect(copy.wait()).to.be.rejected;
+      expect((await honest.wait())!.status).to.equal(1);
       const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
-      const before = await token.balanceOf(puppet.address);
-      await proofs.connect(gov).resolveChallenge((await proofs.getDispute(key)).pendingChallengeId, true);
+      const id = (await proofs.getDispute(key)).pendingChallengeId;
+      expect((await proofs.getChallenge(id)).challenger).to.equal(challenger.address);
+      const before = await token.balanceOf(challenger.address);
+      await proofs.connect(gov).resolveChallenge(id, true);
       // bond back + half of the 3,000 slashed from own stake
-      expect((await token.balanceOf(puppet.address)) - before).to.equal(opg(100n) + opg(1_500n));
+      expect((await token.balanceOf(challenger.address)) - before).to.equal(opg(100n) + opg(1_500n));
+      // The puppet's later copy, committed in time, meets a settled record.
       await expect(
-        openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
+        openChallenge(proofs, puppet, nodeId, ethers.ZeroHash, rec, [], "0xbeef"),
       ).to.be.revertedWithCustomError(proofs, "ProofsRecordSettled");
     });
   });
@@ -393,32 +418,42 @@ describe("security review (wt-rev)", function () {
   });
 
   describe("parameters whose bounds do not hold together", function () {
-    // Broken promise (DESIGN.md Attack classes: "Escaping a slash: by a thaw or withdrawal just before it lands
-    // (thawing stake stays slashable ...)"; IProofRegistry: "nobody can unbond out of it"). Stake stays slashable only
-    // while it thaws, and the thaw (1-28 days) and the challenge window (1 hour-28 days) are bounded separately: at
-    // a thaw shorter than the window (both within bounds, e.g. 1 day and the default 7), an operator commits a wrong
-    // record, unstakes at once, withdraws everything the next day, and the record, still inside its window, is
-    // upheld against nothing. With the defaults (14 > 7) it holds by 7 days.
-    // Suggested fix: require thawingPeriod >= challengeWindow + RECHALLENGE_WINDOW (checked in both setters, through
-    // a view of the other contract), or lock own stake until the windows of its node's records have passed.
-    it("FINDING 10: at a thaw shorter than the challenge window, an operator withdraws before its wrong record is challenged", async function () {
+    // Was FINDING 10: stake stays slashable only while it thaws, and the thaw (1-28 days) and the challenge window
+    // (1 hour-28 days) were bounded separately: at a 1-day thaw and the default 7-day window, an operator committed a
+    // wrong record, unstaked at once, withdrew the next day, and the upheld challenge slashed nothing. Fixed: each
+    // setter checks the other contract's parameter: thawingPeriod >= challengeWindow + 1 day (the reopening day).
+    it("holds (finding 10, fixed): governance cannot set a thaw that ends before a record's challenges can", async function () {
       const f = await loadFixture(deploySystemFixture);
-      const { proofs, staking, token, gov, operator, challenger, nodeId } = f;
-      await staking.connect(gov).setThawingPeriod(DAY); // within [1, 28] days; the window stays 7 days
+      const { proofs, staking, gov } = f;
+      const window = await proofs.challengeWindow(); // 7 days
+      const minimum = window + DAY;
+      await expect(staking.connect(gov).setThawingPeriod(DAY))
+        .to.be.revertedWithCustomError(staking, "StakingParameterOutOfBounds")
+        .withArgs(ethers.encodeBytes32String("thawingPeriod"), DAY, minimum, 28n * DAY);
+      await expect(staking.connect(gov).setThawingPeriod(minimum - 1n)).to.be.revertedWithCustomError(
+        staking,
+        "StakingParameterOutOfBounds",
+      );
+      await expect(staking.connect(gov).setThawingPeriod(minimum)).to.emit(staking, "ParameterSet");
+      // And from the other side: the window cannot grow past the thaw less a day.
+      await expect(proofs.connect(gov).setChallengeWindow(window + 1n))
+        .to.be.revertedWithCustomError(proofs, "ProofsParameterOutOfBounds")
+        .withArgs(ethers.encodeBytes32String("challengeWindow"), window + 1n, 3_600n, window);
+      await expect(proofs.connect(gov).setChallengeWindow(window)).to.emit(proofs, "ParameterSet");
+      // With the two at their closest, stake unbonded just after a wrong record is still there for the upheld
+      // challenge on the window's last second.
+      const { operator, challenger, nodeId } = f;
       const rec = record({ proofType: Mode.None });
       await proofs.connect(operator).commitRecord(nodeId, rec);
       await staking.connect(operator).unstake(OPERATOR_STAKE);
-      await time.increase(DAY);
-      await staking.connect(operator).withdraw(operator.address, 0);
-      await time.increase(DAY); // day 2 of a 7-day window
+      await time.increase(window - 10n);
       await openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x");
       const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
       const id = (await proofs.getDispute(key)).pendingChallengeId;
-      expect((await proofs.getChallenge(id)).lockedStake).to.equal(0n);
-      const supply = await token.totalSupply();
+      expect((await proofs.getChallenge(id)).lockedStake).to.be.greaterThan(0n);
+      const supply = await f.token.totalSupply();
       await proofs.connect(gov).resolveChallenge(id, true);
-      expect(await token.totalSupply()).to.equal(supply); // upheld, and nothing slashed or burned
-      expect(await token.balanceOf(operator.address)).to.equal(opg(1_000_000n)); // every token back
+      expect(await f.token.totalSupply()).to.be.lessThan(supply);
     });
   });
 

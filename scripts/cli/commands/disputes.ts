@@ -104,8 +104,19 @@ export async function challengeOpen(run: Run): Promise<void> {
     ]);
     await run.send("approve", me.write.token.approve(proofs.target, bond));
   }
-  // The chain's own check, before asking: a revert is decoded into words and nothing is sent.
-  await me.write.proofs.challenge.staticCall(nodeId, root, record, proof, evidence);
+  // A challenge needs the challenger's own commitment to it (the record and the evidence, bound to its address) from
+  // an earlier block, so that nobody who sees the challenge in the mempool can copy it first.
+  const commitment = await proofs.challengeCommitmentOf(me.address, nodeId, root, record, evidence);
+  if ((await proofs.challengeCommittedAt(me.address, commitment)) === 0n) {
+    await run.confirm(`Commit to the challenge (its evidence stays private until the challenge itself)`, [
+      ["challenger", me.address],
+      ["commitment", commitment],
+    ]);
+    await run.send("commitChallenge", me.write.proofs.commitChallenge(commitment));
+  }
+  // The chain's own check, before asking: a revert is decoded into words and nothing is sent. In the next block,
+  // where the challenge will go.
+  await me.write.proofs.challenge.staticCall(nodeId, root, record, proof, evidence, { blockTag: "pending" });
 
   await run.confirm(`Challenge a record of node ${nodeId} (operator ${operator}) with a bond of ${formatOpg(bond)}`, [
     ["challenger", me.address],
@@ -119,7 +130,7 @@ export async function challengeOpen(run: Run): Promise<void> {
           `${formatOpg(lock)} of the operator's stake is locked meanwhile`,
     ],
     ["if upheld", `the operator is slashed ${formatPpm(BigInt(slashPpm))} of its stake; your bond comes back`],
-    ["if rejected or expired", "your bond goes to the operator"],
+    ["if rejected or expired", "your bond is burned"],
   ]);
   const receipt = await run.send("challenge", me.write.proofs.challenge(nodeId, root, record, proof, evidence));
   const opened = eventsIn(receipt, proofs, "RecordChallenged")[0];
