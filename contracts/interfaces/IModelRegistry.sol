@@ -12,6 +12,10 @@ interface IModelRegistry {
                                        EVENTS
     //////////////////////////////////////////////////////////////////////////*/
 
+    /// @notice Emitted when a builder commits to registering a model from the next block on (see
+    /// {modelCommitmentOf}).
+    event ModelCommitted(address indexed owner, bytes32 indexed commitment);
+
     /// @notice Emitted when a model is registered.
     event ModelRegistered(bytes32 indexed modelId, address indexed owner, uint32 royaltyPpm, string metadataURI);
 
@@ -45,6 +49,9 @@ interface IModelRegistry {
 
     /// @notice Thrown when the model id (the weights' content hash) is zero.
     error ModelZeroId();
+
+    /// @notice Thrown when a registration was not committed by its owner in an earlier block.
+    error ModelNotCommitted(address owner, bytes32 commitment);
 
     /// @notice Thrown when a model with the id is already registered.
     error ModelAlreadyRegistered(bytes32 modelId, address owner);
@@ -110,10 +117,24 @@ interface IModelRegistry {
                                 NON-CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
+    /// @notice The commitment {registerModel} needs from `owner` for `modelId`.
+    function modelCommitmentOf(address owner, bytes32 modelId) external pure returns (bytes32);
+
+    /// @notice The block in which `owner` committed `commitment`, zero if it did not or has used it.
+    function modelCommittedAt(address owner, bytes32 commitment) external view returns (uint64);
+
+    /// @notice Commits the caller to registering a model from the next block on: `commitment` is
+    /// {modelCommitmentOf} the caller and the model id, which it does not reveal. A registration needs its owner's
+    /// own commitment from an earlier block, so that nobody who sees a registration in the mempool can register the
+    /// same weights first and collect their royalties. Emits {ModelCommitted}.
+    function commitModel(bytes32 commitment) external;
+
     /// @notice Registers a model with the caller as its owner.
     /// @dev Emits a {ModelRegistered} event.
     ///
     /// Requirements:
+    /// - the caller committed {modelCommitmentOf} itself and `modelId` with {commitModel} in an earlier block (used
+    ///   up here).
     /// - `modelId` is not zero and not registered.
     /// - `royaltyPpm` is at most {maxRoyaltyPpm}.
     function registerModel(bytes32 modelId, string calldata metadataURI, uint32 royaltyPpm) external;

@@ -30,6 +30,8 @@ contract ModelRegistry is IModelRegistry, AccessControl {
 
     mapping(bytes32 modelId => Models.Model model) internal _models;
 
+    mapping(address owner => mapping(bytes32 commitment => uint64 blockNumber)) internal _commitments;
+
     /*//////////////////////////////////////////////////////////////////////////
                                     CONSTRUCTOR
     //////////////////////////////////////////////////////////////////////////*/
@@ -73,11 +75,31 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IModelRegistry
+    function modelCommitmentOf(address owner, bytes32 modelId) public pure override returns (bytes32) {
+        return keccak256(abi.encode(owner, modelId));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelCommittedAt(address owner, bytes32 commitment) external view override returns (uint64) {
+        return _commitments[owner][commitment];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function commitModel(bytes32 commitment) external override {
+        _commitments[msg.sender][commitment] = uint64(block.number);
+        emit ModelCommitted(msg.sender, commitment);
+    }
+
+    /// @inheritdoc IModelRegistry
     function registerModel(bytes32 modelId, string calldata metadataURI, uint32 royaltyPpm) external override {
         require(modelId != bytes32(0), ModelZeroId());
         Models.Model storage model = _models[modelId];
         require(model.owner == address(0), ModelAlreadyRegistered(modelId, model.owner));
         require(royaltyPpm <= maxRoyaltyPpm, ModelRoyaltyTooHigh(royaltyPpm, maxRoyaltyPpm));
+        bytes32 commitment = modelCommitmentOf(msg.sender, modelId);
+        uint64 committedAt = _commitments[msg.sender][commitment];
+        require(committedAt != 0 && committedAt < block.number, ModelNotCommitted(msg.sender, commitment));
+        delete _commitments[msg.sender][commitment];
 
         model.owner = msg.sender;
         model.royaltyPpm = royaltyPpm;

@@ -128,6 +128,12 @@ contract Staking is IStaking, AccessControl, Pausable {
     /// @inheritdoc IStaking
     mapping(address operator => uint256 pending) public override pendingSlashOf;
 
+    /// @dev Where {withdrawableOf}'s walk of the thawed requests stopped at the lock, and the shares left there.
+    struct Stop {
+        uint256 id;
+        uint256 sharesLeft;
+    }
+
     /// @dev What a slash took from each part of an operator's stake.
     struct Taken {
         uint256 fromOwnActive;
@@ -267,32 +273,14 @@ contract Staking is IStaking, AccessControl, Pausable {
         address staker,
         address operator
     ) external view override returns (uint256 withdrawableNow, uint256 stillThawing, uint64 nextThawingUntil) {
-        Stakes.ThawQueue storage queue = _thawQueues[operator][staker];
         (Stakes.Pool memory pool, uint32 epoch) = _thawingPool(operator, staker);
-        for (uint256 id = queue.head; id < queue.tail; ++id) {
-            Stakes.ThawRequest storage request = _thawRequests[operator][staker][id];
-            uint64 until = request.thawingUntil;
-            if (until == 0) continue;
-            uint256 amount;
-            if (request.epoch == epoch) {
-                amount = _sharesToTokens(pool, request.shares);
-                pool.tokens -= uint128(amount);
-                pool.shares -= request.shares;
-            }
-            // Every thawed request is withdrawable, whatever its place in the queue.
-            if (until <= block.timestamp) {
-                withdrawableNow += amount;
-            } else {
-                if (nextThawingUntil == 0 || until < nextThawingUntil) nextThawingUntil = until;
-                stillThawing += amount;
-            }
-        }
         // What pending slashes lock stays, thawed or not, until they are decided.
         (uint256 free, , ) = _freeOfLock(_operators[operator], operator, staker == operator);
-        if (withdrawableNow > free) {
-            stillThawing += withdrawableNow - free;
-            withdrawableNow = free;
-        }
+        Stakes.ThawQueue memory queue = _thawQueues[operator][staker];
+        mapping(uint256 id => Stakes.ThawRequest) storage requests = _thawRequests[operator][staker];
+        Stop memory stop = Stop({id: type(uint256).max, sharesLeft: 0});
+        withdrawableNow = _thawedFree(requests, queue, pool, epoch, free, stop);
+        (stillThawing, nextThawingUntil) = _heldOrThawing(requests, queue, pool, epoch, stop);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -816,6 +804,59 @@ contract Staking is IStaking, AccessControl, Pausable {
     function _thawingPool(address operator, address staker) internal view returns (Stakes.Pool memory, uint32) {
         Stakes.Operator storage o = _operators[operator];
         return operator == staker ? (o.ownThawing, o.ownThawingEpoch) : (o.delegatedThawing, o.delegatedThawingEpoch);
+    }
+
+    /// @dev For {withdrawableOf}, as {withdraw} takes them, to the wei: every thawed request in queue order, and the
+    /// free part (in whole shares) of the first one the lock reaches, where it stops (`stop`).
+    function _thawedFree(
+        mapping(uint256 id => Stakes.ThawRequest) storage requests,
+        Stakes.ThawQueue memory queue,
+        Stakes.Pool memory pool,
+        uint32 epoch,
+        uint256 free,
+        Stop memory stop
+    ) internal view returns (uint256 amount) {
+        for (uint256 id = queue.head; id < queue.tail; ++id) {
+            Stakes.ThawRequest storage request = requests[id];
+            uint64 until = request.thawingUntil;
+            if (until == 0 || until > block.timestamp || request.epoch != epoch) continue;
+            uint256 value = _sharesToTokens(pool, request.shares);
+            if (value > free - amount) {
+                uint256 shares = Math.mulDiv(free - amount, pool.shares, pool.tokens);
+                uint256 part = _sharesToTokens(pool, shares);
+                pool.tokens -= uint128(part);
+                pool.shares -= uint128(shares);
+                (stop.id, stop.sharesLeft) = (id, request.shares - shares);
+                return amount + part;
+            }
+            pool.tokens -= uint128(value);
+            pool.shares -= request.shares;
+            amount += value;
+        }
+    }
+
+    /// @dev For {withdrawableOf}, after {_thawedFree}: the rest against the pool that is left, thawed requests the lock
+    /// holds and those still thawing, and when the next one thaws.
+    function _heldOrThawing(
+        mapping(uint256 id => Stakes.ThawRequest) storage requests,
+        Stakes.ThawQueue memory queue,
+        Stakes.Pool memory pool,
+        uint32 epoch,
+        Stop memory stop
+    ) internal view returns (uint256 amount, uint64 nextThawingUntil) {
+        for (uint256 id = queue.head; id < queue.tail; ++id) {
+            Stakes.ThawRequest storage request = requests[id];
+            uint64 until = request.thawingUntil;
+            if (until == 0) continue;
+            bool thawed = until <= block.timestamp;
+            if (!thawed && (nextThawingUntil == 0 || until < nextThawingUntil)) nextThawingUntil = until;
+            if (request.epoch != epoch || (thawed && id < stop.id)) continue;
+            uint256 shares = id == stop.id ? stop.sharesLeft : request.shares;
+            uint256 value = _sharesToTokens(pool, shares);
+            pool.tokens -= uint128(value);
+            pool.shares -= uint128(shares);
+            amount += value;
+        }
     }
 
     /// @dev Takes every thawed request of the caller's with `operator` among the oldest `maxRequests` (0: all) out of

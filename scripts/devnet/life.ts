@@ -194,6 +194,15 @@ export async function runLife(
 
   // Model builders publish models.
   const modelIds = new Map(MODELS.map((m) => [m.name, id(`weights:${m.name}`)]));
+  // Each registration committed in the block before it, as builders do (commitModel).
+  await oneBlock(
+    MODELS.map(
+      (m) => async () =>
+        models
+          .connect(accounts[m.builder])
+          .commitModel(await models.modelCommitmentOf(await accounts[m.builder].getAddress(), modelIds.get(m.name)!)),
+    ),
+  );
   await oneBlock(
     MODELS.map(
       (m) => () => models.connect(accounts[m.builder]).registerModel(modelIds.get(m.name)!, m.uri, m.royaltyPpm),

@@ -161,6 +161,7 @@ import {
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroAddress, ZeroHash, MaxUint256, encodeBytes32String, keccak256, AbiCoder, toBeHex, concat, id } = ethers;
 const abi = AbiCoder.defaultAbiCoder();
@@ -296,8 +297,8 @@ async function deployEscrowFixture() {
   await proofs.connect(admin).grantRole(await proofs.RECORDER_ROLE(), escrowAddress);
   await staking.connect(admin).setProtocolContracts(await proofs.getAddress(), escrowAddress);
   await nodes.connect(admin).setTeeMeasurementApproval(MEASUREMENT, true);
-  await models.connect(builder).registerModel(MODEL, "ipfs://llama-3-8b", ROYALTY_PPM);
-  await models.connect(builder).registerModel(OTHER_MODEL, "ipfs://mistral-7b", 0n);
+  await commitAndRegisterModel(models, builder, MODEL, "ipfs://llama-3-8b", ROYALTY_PPM);
+  await commitAndRegisterModel(models, builder, OTHER_MODEL, "ipfs://mistral-7b", 0n);
 
   for (const s of [operator, operator2, delegator, payer, payer2, payer3, walletOwner, permitter, stranger]) {
     await token.connect(admin).transfer(s.address, FUNDS);

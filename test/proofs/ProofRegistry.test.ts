@@ -151,6 +151,7 @@ import {
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { commitChallenge, openChallenge } from "../helpers/challenges";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroAddress, ZeroHash, MaxUint256, AbiCoder, keccak256, encodeBytes32String, hexlify, randomBytes } = ethers;
 const abi = AbiCoder.defaultAbiCoder();
@@ -238,7 +239,7 @@ async function deployProofRegistryFixture() {
   await token.connect(admin).transfer(stakingAddress, opg(100_000_000n));
 
   const models = await new ModelRegistry__factory(deployer).deploy(admin.address);
-  await models.connect(modelOwner).registerModel(MODEL, "ipfs://llama", 0n);
+  await commitAndRegisterModel(models, modelOwner, MODEL, "ipfs://llama", 0n);
   const nodes = await new NodeRegistry__factory(deployer).deploy(
     await models.getAddress(),
     stakingAddress,

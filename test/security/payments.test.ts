@@ -53,6 +53,7 @@ import {
   System,
   voucherFor,
 } from "./fixture";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const { id } = ethers;
 /** Pinned or queued transactions carry their own gas limit, so that they are not estimated against another state. */
@@ -447,7 +448,7 @@ describe("security: payments nodes can rely on (issue 17)", function () {
     const f = await loadFixture(deploySystemFixture);
     // The payer publishes a model at 0% royalty; the honest node lists it; the payer funds its escrow and signs.
     const own = ethers.id("the payer's own model");
-    await f.models.connect(f.payer).registerModel(own, "ipfs://own", 0);
+    await commitAndRegisterModel(f.models, f.payer, own, "ipfs://own", 0);
     await f.nodes.connect(f.operator).addModels(f.nodeId, [own]);
     await f.escrow.connect(f.payer).fundEscrow(f.operator.address, opg(1_000n));
     const signed = await voucherFor(f, opg(100n), { modelId: own, expiry: (await now()) + 90n * DAY });

@@ -68,6 +68,8 @@ describe("security: denial of service by a reverting recipient", function () {
   it("as a model owner: payments for its model go through and its royalties are paid", async function () {
     const f = await loadFixture(recipientFixture);
     const model = ethers.id("weights:reverting-owner");
+    const commitment = await f.models.modelCommitmentOf(f.rrAddress, model);
+    await as(f, f.models, f.models.interface.encodeFunctionData("commitModel", [commitment]));
     await as(f, f.models, f.models.interface.encodeFunctionData("registerModel", [model, "", 100_000n]));
     // A voucher is paid only for a model its node lists.
     await f.nodes.connect(f.operator).addModels(f.nodeId, [model]);

@@ -26,6 +26,7 @@ import type { Interface } from "ethers";
 import { OPG__factory, Staking__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { deploySystemFixture, DEPOSIT, MODEL, Mode, PPM, signVoucher, voucherFor } from "./fixture";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const NUM_RUNS = Number(process.env.SECURITY_RUNS ?? 20);
 
@@ -65,7 +66,7 @@ describe("security: rounding in reward and fee splits", function () {
           await f.escrow.connect(f.gov).setProtocolFee(feePpm);
           await f.models.connect(f.gov).setMaxRoyalty(500_000n);
           const model = ethers.id(`weights:${royaltyPpm}`);
-          await f.models.connect(f.builder).registerModel(model, "", royaltyPpm);
+          await commitAndRegisterModel(f.models, f.builder, model, "", royaltyPpm);
           // A voucher is paid only for a model its node lists.
           await f.nodes.connect(f.operator).addModels(f.nodeId, [model]);
           const v = await voucherFor(f, gross, { modelId: model });

@@ -21,6 +21,12 @@ export async function modelRegister(run: Run): Promise<void> {
   const chain = await run.chain();
   const me = await run.signer();
 
+  // A registration needs the owner's commitment to it from an earlier block, so that nobody who sees it in the
+  // mempool can register the same weights first.
+  const commitment = await chain.read.models.modelCommitmentOf(me.address, modelId);
+  if ((await chain.read.models.modelCommittedAt(me.address, commitment)) === 0n) {
+    await run.send("commit model", me.write.models.commitModel(commitment));
+  }
   const receipt = await run.send("register model", me.write.models.registerModel(modelId, metadata, royalty));
   const event = eventsIn(receipt, chain.read.models, "ModelRegistered")[0];
   run.out.info(`model ${modelId} registered: owner ${me.address}, royalty ${formatPpm(royalty)}, metadata ${metadata}`);

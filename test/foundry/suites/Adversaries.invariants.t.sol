@@ -59,10 +59,8 @@ contract AdversariesInvariants is Test {
             s.token.approve(address(s.proofs), type(uint256).max);
             vm.stopPrank();
         }
-        vm.prank(address(0x30DE1));
-        s.models.registerModel(c.model, "ipfs://model", 50_000);
-        vm.prank(c.badPayer);
-        s.models.registerModel(c.badModel, "ipfs://bad-model", 0);
+        SystemDeploy.registerModel(s, vm, address(0x30DE1), c.model, "ipfs://model", 50_000);
+        SystemDeploy.registerModel(s, vm, c.badPayer, c.badModel, "ipfs://bad-model", 0);
 
         c.honestNode = _node(c.honestOp, 200_000e18, true);
         c.evilNode = _node(c.evilOp, 60_000e18, false);

@@ -23,8 +23,7 @@ contract FindingsTest is Test {
 
     function setUp() public {
         s = SystemDeploy.deploy(vm, address(0x7EA5));
-        vm.prank(address(0x30DE1));
-        s.models.registerModel(model, "ipfs://model", 0);
+        SystemDeploy.registerModel(s, vm, address(0x30DE1), model, "ipfs://model", 0);
         address[3] memory accounts = [operator, delegator, puppet];
         for (uint256 i; i < 3; ++i) {
             s.token.transfer(accounts[i], 1_000_000e18);
@@ -159,8 +158,8 @@ contract FindingsTest is Test {
         address payer = vm.addr(payerKey);
         bytes32 own = keccak256("the payer's model");
         s.token.transfer(payer, 1_000e18);
+        SystemDeploy.registerModel(s, vm, payer, own, "ipfs://own", 0);
         vm.startPrank(payer);
-        s.models.registerModel(own, "ipfs://own", 0);
         s.token.approve(address(s.escrow), type(uint256).max);
         s.escrow.depositToEscrow(payer, operator, 1_000e18);
         vm.stopPrank();

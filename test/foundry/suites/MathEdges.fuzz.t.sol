@@ -243,8 +243,7 @@ contract MathEdgesFuzz is Test {
         f = _share(feeSeed, s.escrow.MAX_PROTOCOL_FEE_PPM());
         s.escrow.setProtocolFee(f);
         modelId = keccak256("model");
-        vm.prank(owner);
-        s.models.registerModel(modelId, "ipfs://model", r);
+        SystemDeploy.registerModel(s, vm, owner, modelId, "ipfs://model", r);
         bytes32[] memory served = new bytes32[](1);
         served[0] = modelId;
         vm.prank(operator);
