@@ -22,6 +22,8 @@ export const account = onchainTable("account", (t) => ({
   balance: t.bigint().notNull(),
   votes: t.bigint().notNull(),
   delegate: t.hex(),
+  /** A voting vault's OPG does not circulate: set when its VotingVaultDeployed is indexed, read by each Transfer. */
+  locked: t.boolean().notNull(),
 }));
 
 export const transfer = onchainTable(

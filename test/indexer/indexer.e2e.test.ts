@@ -263,6 +263,8 @@ describe("indexer against a hardhat node (end to end)", function () {
     await mine(proofs.connect(facilitator).expireChallenge(expiredId));
     const ecosystemSchedule = BigInt(deployment.genesis.scheduleIds.ecosystem[0]);
     await mine(vault.connect(ecosystem).release(ecosystemSchedule));
+    // The schedule's locked votes to a voting vault: its OPG moves there and stays out of the circulating supply.
+    await mine(vault.connect(ecosystem).delegate(ecosystemSchedule, ecosystem.address));
     await mine(staking.connect(opA).withdraw(opA.address, 0));
     await mine(staking.connect(delegator).withdraw(opA.address, 0));
     await mine(staking.connect(opA).claimRewards(opA.address));
@@ -553,6 +555,8 @@ describe("indexer against a hardhat node (end to end)", function () {
         expect(wei(stats.totalStaked)).to.equal(staked);
         expect(wei(stats.escrowBalance)).to.equal(await token.balanceOf(at("PaymentsEscrow")));
         const vaults = await vault.queryFilter(vault.filters.VotingVaultDeployed());
+        expect(vaults).to.have.length(1);
+        expect(await token.balanceOf(vaults[0].args.vault)).to.be.greaterThan(0n);
         let held = 0n;
         for (const h of [at("VestingVault"), at("Staking"), at("PaymentsEscrow"), ...vaults.map((v) => v.args.vault)])
           held += await token.balanceOf(h);

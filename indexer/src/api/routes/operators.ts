@@ -6,6 +6,7 @@ import schema from "ponder:schema";
 import { parseEther } from "viem";
 
 import { emptyOperator } from "../../where";
+import { perIndexedState } from "../cache";
 import { type Env, MODES, amount, computed, only, parseAddress } from "../http";
 
 const app = new Hono<Env>();
@@ -18,7 +19,7 @@ const streamingAt = (streaming: bigint, endsAt: bigint, now: bigint) =>
   now >= endsAt ? 0n : (streaming * (endsAt - now)) / FEE_STREAM_PERIOD;
 const modesOf = (mask: number) => MODES.filter((_, mode) => (mask & (1 << mode)) !== 0);
 
-app.get("/operators/:address", only(), computed, async (c) => {
+app.get("/operators/:address", only(), computed, perIndexedState, async (c) => {
   const address = parseAddress(c.req.param("address"));
   const [o] = await db.select().from(schema.operator).where(eq(schema.operator.address, address));
   const zero = {
