@@ -15,6 +15,7 @@ import {
 import { DeployedChain, deployedChain } from "./chain";
 import { startPonder, untilIndexed } from "../helpers/ponder";
 import { runCli, shown } from "./helpers";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const TEE = 1;
 
@@ -69,7 +70,7 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     await mine(token.connect(liquidity).transfer(operator.address, parseEther("100000")));
     await mine(token.connect(liquidity).transfer(payer.address, parseEther("1000")));
     const modelId = id("cli-indexer-model");
-    await mine(models.connect(builder).registerModel(modelId, "ipfs://model", 20_000));
+    await mine(commitAndRegisterModel(models, builder, modelId, "ipfs://model", 20_000));
     await mine(token.connect(operator).approve(at("Staking"), parseEther("60000")));
     await mine(staking.connect(operator).stake(parseEther("60000")));
     await mine(

@@ -23,6 +23,8 @@ import {
   Staking__factory,
   VestingVault__factory,
 } from "../../typechain-types";
+import { commitAndRegisterModel } from "../helpers/models";
+import { openChallenge } from "../helpers/challenges";
 
 const NONE = 0;
 const TEE = 1;
@@ -139,7 +141,7 @@ describe("indexer against a hardhat node (end to end)", function () {
     await mine(token.connect(airdrop).transfer(payer.address, parseEther("10000")));
     await mine(token.connect(airdrop).transfer(challenger.address, parseEther("1000")));
     await mine(token.connect(airdrop).transfer(delegator.address, parseEther("20000")));
-    await mine(models.connect(builder).registerModel(modelId, "ipfs://model", 50_000));
+    await mine(commitAndRegisterModel(models, builder, modelId, "ipfs://model", 50_000));
 
     // Stakes, a cut scheduled (every change waits), three nodes, a delegation accepting a cut up to MAX_CUT, then
     // a second cut change, applied after the delay.
@@ -224,9 +226,9 @@ describe("indexer against a hardhat node (end to end)", function () {
     await mine(proofs.connect(opA).commitBatch(nodeIds.a1, tree.root, 4, "ipfs://batch"));
     const bond = await proofs.challengeBond();
     await mine(token.connect(challenger).approve(at("ProofRegistry"), bond * 4n));
-    await mine(proofs.connect(challenger).challenge(nodeIds.a1, tree.root, batch[1], tree.getProof(1), "0x"));
-    await mine(proofs.connect(challenger).challenge(nodeIds.a1, ZeroHash, record(0), [], "0x"));
-    await mine(proofs.connect(challenger).challenge(nodeIds.a1, tree.root, batch[2], tree.getProof(2), "0x"));
+    await mine(openChallenge(proofs, challenger, nodeIds.a1, tree.root, batch[1], tree.getProof(1), "0x"));
+    await mine(openChallenge(proofs, challenger, nodeIds.a1, ZeroHash, record(0), [], "0x"));
+    await mine(openChallenge(proofs, challenger, nodeIds.a1, tree.root, batch[2], tree.getProof(2), "0x"));
     const [upheldId, rejectedId, expiredId] = (await proofs.queryFilter(proofs.filters.RecordChallenged())).map(
       (e) => e.args.challengeId,
     );
@@ -281,7 +283,7 @@ describe("indexer against a hardhat node (end to end)", function () {
     // A second own thaw, still thawing at the end; a fresh record challenged, pending at the end with stake locked.
     await mine(staking.connect(opA).unstake(parseEther("1000")));
     await mine(proofs.connect(opA).commitRecord(nodeIds.a1, record(5)));
-    await mine(proofs.connect(challenger).challenge(nodeIds.a1, ZeroHash, record(5), [], "0x"));
+    await mine(openChallenge(proofs, challenger, nodeIds.a1, ZeroHash, record(5), [], "0x"));
   }
 
   for (const database of databases()) {

@@ -5,11 +5,11 @@ import * as path from "node:path";
 import { ROOT } from "../helpers/node";
 
 /**
- * patches/ponder+0.16.10.patch (applied by patch-package on install) backports Ponder 0.17's fix to the merging of
+ * indexer/patches/ponder+0.16.10.patch (applied by patch-package on install) backports Ponder 0.17's fix to the merging of
  * a contract's events into one eth_getLogs request per range: without it Ponder 0.16 sends one request per handled
  * event and range (75 here), and a cold sync spends most of its time on them (scripts/reports/indexer-bench.md).
  */
-describe("Ponder's eth_getLogs merge (patches/ponder+0.16.10.patch)", function () {
+describe("Ponder's eth_getLogs merge (indexer/patches/ponder+0.16.10.patch)", function () {
   const ponder = path.join(ROOT, "node_modules", "ponder");
 
   it("is applied to the installed Ponder (run `npm ci`, or `npx patch-package`, if not)", () => {
