@@ -151,8 +151,14 @@ interface IProofRegistry {
     /// @notice Seconds the arbiter has to decide a challenge before it can only expire.
     function decisionPeriod() external view returns (uint64);
 
-    /// @notice The bond a challenger puts up, in OPG wei.
+    /// @notice The bond a challenger puts up, in OPG wei: at least this, and for a challenge that waits for the
+    /// arbiter at least {lockBondPpm} of the slash it locks.
     function challengeBond() external view returns (uint256);
+
+    /// @notice The least bond of a challenge that waits for the arbiter, as a share of the slash it locks, in parts
+    /// per million: locking stake costs in proportion to the stake locked, so that bogus challenges cannot hold a
+    /// large pool for a flat fee (they lose the bond when rejected or expired).
+    function lockBondPpm() external view returns (uint32);
 
     /// @notice The share of the operator's slashable stake an upheld challenge takes, in parts per million, fixed for
     /// each challenge when it is opened.

@@ -51,6 +51,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     uint32 public constant MAX_SLASH_PPM = 100_000;
     uint256 public constant MIN_CHALLENGE_BOND = 1e18;
     uint256 public constant MAX_CHALLENGE_BOND = 1_000_000e18;
+    uint32 public constant MAX_LOCK_BOND_PPM = 100_000;
 
     /*//////////////////////////////////////////////////////////////////////////
                                   STATE VARIABLES
@@ -76,6 +77,9 @@ contract ProofRegistry is IProofRegistry, AccessControl {
 
     /// @inheritdoc IProofRegistry
     uint256 public override challengeBond = 100e18;
+
+    /// @inheritdoc IProofRegistry
+    uint32 public override lockBondPpm = 10_000;
 
     /// @dev A longer window replaced by a shorter one, and when: commitments made under it may still be open.
     uint64 internal _replacedWindow;
@@ -336,6 +340,14 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         slashPpm = newSlashPpm;
     }
 
+    /// @notice Sets the least bond of a challenge for the arbiter as a share of the slash it locks, at most 10%, for
+    /// challenges opened from now on. Only the default admin.
+    function setLockBond(uint32 newLockBondPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkBounds("lockBondPpm", newLockBondPpm, 0, MAX_LOCK_BOND_PPM);
+        emit ParameterSet("lockBondPpm", lockBondPpm, newLockBondPpm);
+        lockBondPpm = newLockBondPpm;
+    }
+
     /// @notice Sets the challenge bond, within [1, 1,000,000] OPG. Only the default admin.
     function setChallengeBond(uint256 newBond) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("challengeBond", newBond, MIN_CHALLENGE_BOND, MAX_CHALLENGE_BOND);
@@ -404,13 +416,19 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         Proofs.Dispute storage dispute = _disputes[opening.recordKey];
         bytes32 pending = dispute.pendingChallengeId;
         require(opening.verifiable || pending == bytes32(0), ProofsAlreadyChallenged(pending));
+        // The slash fixed now (the slash in force when a challenge is opened is the one its decision applies), and
+        // the bond: for a challenge that waits for the arbiter, at least its share of the slash it locks.
+        address operator = NODES.operatorOf(opening.nodeId);
+        uint256 slash = !opening.verifiable || opening.upheld ? _slashOf(operator) : 0;
+        uint256 bond = challengeBond;
+        if (!opening.verifiable) bond = Math.max(bond, (slash * lockBondPpm) / PPM);
 
         // Effect
         c.challenger = msg.sender;
         c.openedAt = uint40(block.timestamp);
         c.decideBy = uint40(block.timestamp + decisionPeriod);
         c.status = Proofs.ChallengeStatus.Pending;
-        c.bond = uint128(challengeBond);
+        c.bond = uint128(bond);
         c.recordKey = opening.recordKey;
         c.nodeId = uint64(opening.nodeId);
         // A verifier's outcome settles the record, and closes the challenge waiting for the arbiter with it.
@@ -418,15 +436,14 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         dispute.pendingChallengeId = opening.verifiable ? bytes32(0) : challengeId;
 
         // Interaction: the bond first; then the challenge that waited is closed (releasing its lock), and the slash
-        // fixed now is locked: the slash in force when a challenge is opened is the one its decision applies.
-        TOKEN.safeTransferFrom(msg.sender, address(this), c.bond);
-        address operator = NODES.operatorOf(opening.nodeId);
+        // fixed above is locked.
+        TOKEN.safeTransferFrom(msg.sender, address(this), bond);
         if (opening.verifiable && pending != bytes32(0)) {
             Proofs.ChallengeStatus superseded =
                 opening.upheld ? Proofs.ChallengeStatus.Superseded : Proofs.ChallengeStatus.Rejected;
             _close(pending, _challenges[pending], operator, superseded);
         }
-        if (!opening.verifiable || opening.upheld) c.lockedStake = uint128(_lockSlash(operator));
+        if (slash > 0) c.lockedStake = uint128(STAKING.lockStake(operator, slash));
         emit RecordChallenged(
             challengeId,
             opening.nodeId,
@@ -448,12 +465,10 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         }
     }
 
-    /// @dev Fixes, for a new challenge, the slash its upholding takes ({slashPpm} of the operator's slashable stake
-    /// now, within staking's own bound) and adds it to the operator's pending slashes in staking, which lock it.
-    function _lockSlash(address operator) internal returns (uint256 locked) {
-        uint256 slashable = STAKING.slashableStakeOf(operator);
-        uint256 amount = (slashable * Math.min(slashPpm, STAKING.maxSlashPpm())) / PPM;
-        if (amount > 0) locked = STAKING.lockStake(operator, amount);
+    /// @dev The slash a new challenge's upholding takes: {slashPpm} of the operator's slashable stake now, within
+    /// staking's own bound. Staking adds it to the operator's pending slashes, which lock it.
+    function _slashOf(address operator) internal view returns (uint256) {
+        return (STAKING.slashableStakeOf(operator) * Math.min(slashPpm, STAKING.maxSlashPpm())) / PPM;
     }
 
     /// @dev The end of the window of the record being challenged, once it is known to be committed by the node: in

@@ -695,6 +695,19 @@ export const ProofRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_LOCK_BOND_PPM",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_SLASH_PPM",
     "outputs": [
       {
@@ -1652,6 +1665,19 @@ export const ProofRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "lockBondPpm",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "longestOpenWindow",
     "outputs": [
       {
@@ -1781,6 +1807,19 @@ export const ProofRegistryAbi = [
       }
     ],
     "name": "setDecisionPeriod",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "newLockBondPpm",
+        "type": "uint32"
+      }
+    ],
+    "name": "setLockBond",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

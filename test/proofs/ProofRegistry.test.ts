@@ -128,13 +128,14 @@ ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, infer
 │   └── the window's end is fixed at commitment: raising the window keeps a final commitment final (and
 │       unchallengeable); lowering it does not shorten an open one; new commitments take the new window
 └── governance
-    ├── setVerifier / setChallengeWindow / setDecisionPeriod / setSlash / setChallengeBond: only DEFAULT_ADMIN_ROLE
+    ├── setVerifier / setChallengeWindow / setDecisionPeriod / setSlash / setLockBond / setChallengeBond: only DEFAULT_ADMIN_ROLE
     ├── outside [1 hour, 28 days] / [1 day, 28 days] / [0, 10%] / [1, 1,000,000] OPG →
     │   ProofsParameterOutOfBounds(name, value, min, max); the bounds themselves are accepted
     └── they emit ParameterSet(name, old, new) / VerifierSet(proofType, old, new)
 */
 
 import { expect } from "chai";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
@@ -701,8 +702,11 @@ async function challengeAndCheck(
   const dispute = await disputeOf(f, recordKey);
   expect(dispute).to.include({ pendingChallengeId: ZeroHash, settled: false });
   const operator = await operatorOf(f, nodeId);
-  const bond = await f.registry.challengeBond();
   const lock = outcome === "rejected" ? 0n : await expectedSlashOf(f, operator);
+  // A challenge that waits for the arbiter bonds at least lockBondPpm of the slash it locks.
+  const flat = await f.registry.challengeBond();
+  const proportional = (lock * (await f.registry.lockBondPpm())) / PPM;
+  const bond = outcome === "pending" && proportional > flat ? proportional : flat;
   const before: Before = {
     tokens: await tokensOf(f),
     stake: await stakeOf(f, operator),
@@ -2178,11 +2182,12 @@ describe("ProofRegistry", function () {
       expect(await f.staking.slashableStakeOf(f.operator.address)).to.equal(0n);
       expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(opg(15_000n));
       expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(0n);
-      // The eleventh finds nothing to take: upheld, slashed 0, its pending slash removed, its bond back.
+      // The eleventh finds nothing to take: upheld, slashed 0, its pending slash removed, its bond (1% of the 15,000
+      // it locked: 150 OPG) back.
       const tx = await resolveAndCheck(f, ids[9], true);
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
-        .withArgs(ids[9], Status.Upheld, 0n, 0n, f.challenger.address, BOND);
+        .withArgs(ids[9], Status.Upheld, 0n, 0n, f.challenger.address, (opg(15_000n) * 10_000n) / PPM);
       expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(0n);
     });
 
@@ -2639,6 +2644,16 @@ describe("ProofRegistry", function () {
         get: (f: Fixture) => f.registry.slashPpm(),
       },
       {
+        name: "lockBondPpm",
+        initial: 10_000n,
+        minimum: 0n,
+        maximum: 100_000n,
+        outside: [100_001n, 2n ** 32n - 1n],
+        inside: [0n, 100_000n, 20_000n],
+        set: (f: Fixture, v: bigint) => f.registry.connect(f.admin).setLockBond(v),
+        get: (f: Fixture) => f.registry.lockBondPpm(),
+      },
+      {
         name: "challengeBond",
         initial: BOND,
         minimum: MIN_BOND,
@@ -2649,6 +2664,30 @@ describe("ProofRegistry", function () {
         get: (f: Fixture) => f.registry.challengeBond(),
       },
     ];
+
+    it("a challenge for the arbiter bonds at least lockBondPpm of the slash it locks; verifiable evidence the flat bond", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { r, evidence } = await (async () => {
+        const rec = makeRecord("big", {}, invalidEvidence("big"));
+        await commitRecordAndCheck(f, rec);
+        return { r: rec, evidence: invalidEvidence("big") };
+      })();
+      // 10% of the slash it locks, above the flat 100 OPG.
+      await f.registry.connect(f.admin).setLockBond(100_000n);
+      const slash = ((await f.staking.slashableStakeOf(f.operator.address)) * SLASH_PPM) / PPM;
+      const bond = slash / 10n;
+      expect(bond).to.be.greaterThan(BOND);
+      const before = await f.token.balanceOf(f.challenger.address);
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], "0x"))
+        .to.emit(f.registry, "RecordChallenged")
+        .withArgs(anyValue, f.nodeId, r.inferenceId, SINGLE, anyValue, f.challenger.address, bond, slash, anyValue);
+      expect(before - (await f.token.balanceOf(f.challenger.address))).to.equal(bond);
+      // The verifier decides at once, nothing stays locked: the flat bond.
+      await f.registry.connect(f.admin).setVerifier(Mode.Tee, f.verifierAddress);
+      await expect(openChallenge(f.registry, f.other, f.nodeId, SINGLE, r, [], evidence))
+        .to.emit(f.registry, "RecordChallenged")
+        .withArgs(anyValue, f.nodeId, r.inferenceId, SINGLE, anyValue, f.other.address, BOND, anyValue, anyValue);
+    });
 
     it("challengeWindow: at most staking's thaw less a day; a shorter window keeps the longer one open for staking's thaw", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
