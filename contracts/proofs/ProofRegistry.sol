@@ -416,12 +416,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         Proofs.Dispute storage dispute = _disputes[opening.recordKey];
         bytes32 pending = dispute.pendingChallengeId;
         require(opening.verifiable || pending == bytes32(0), ProofsAlreadyChallenged(pending));
-        // The slash fixed now (the slash in force when a challenge is opened is the one its decision applies), and
-        // the bond: for a challenge that waits for the arbiter, at least its share of the slash it locks.
         address operator = NODES.operatorOf(opening.nodeId);
-        uint256 slash = !opening.verifiable || opening.upheld ? _slashOf(operator) : 0;
-        uint256 bond = challengeBond;
-        if (!opening.verifiable) bond = Math.max(bond, (slash * lockBondPpm) / PPM);
+        (uint256 slash, uint256 bond) = _slashAndBond(opening, operator);
 
         // Effect
         c.challenger = msg.sender;
@@ -435,8 +431,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         if (opening.verifiable) dispute.settled = true;
         dispute.pendingChallengeId = opening.verifiable ? bytes32(0) : challengeId;
 
-        // Interaction: the bond first; then the challenge that waited is closed (releasing its lock), and the slash
-        // fixed above is locked.
+        // Interaction: the bond; the challenge that waited closed (releasing its lock); the slash fixed above locked.
         TOKEN.safeTransferFrom(msg.sender, address(this), bond);
         if (opening.verifiable && pending != bytes32(0)) {
             Proofs.ChallengeStatus superseded =
@@ -463,6 +458,18 @@ contract ProofRegistry is IProofRegistry, AccessControl {
                 opening.upheld ? Proofs.ChallengeStatus.Upheld : Proofs.ChallengeStatus.Rejected
             );
         }
+    }
+
+    /// @dev The slash fixed when a challenge is opened (the slash in force then is the one its decision applies;
+    /// none when a verifier rejects it at once), and its bond: for a challenge that waits for the arbiter, at least
+    /// {lockBondPpm} of the slash it locks.
+    function _slashAndBond(
+        Opening memory opening,
+        address operator
+    ) internal view returns (uint256 slash, uint256 bond) {
+        slash = !opening.verifiable || opening.upheld ? _slashOf(operator) : 0;
+        bond = challengeBond;
+        if (!opening.verifiable) bond = Math.max(bond, (slash * lockBondPpm) / PPM);
     }
 
     /// @dev The slash a new challenge's upholding takes: {slashPpm} of the operator's slashable stake now, within
