@@ -4,11 +4,11 @@
  * batch roots of any size, and the inclusion check. Shared by the gas report and the gas budget test.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ethers";
+import type { ContractTransactionResponse, Signer } from "ethers";
 
 import { devnetGenesis, DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { deploySystem } from "../../deploy/system";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { Mode, VOUCHER_TYPES, domainOf } from "../helpers/protocol";
 
 export interface PaymentGasRow {
   operation: string;
@@ -17,7 +17,7 @@ export interface PaymentGasRow {
   inferences: bigint;
 }
 
-const TEE = 1;
+const TEE = Mode.Tee;
 
 export interface PaymentGasOptions {
   /** Inferences each voucher covers in the batches of 1, 10 and 100 vouchers (default: 1,000, DESIGN.md's case). */
@@ -91,8 +91,7 @@ export async function measurePaymentGas(
       await escrow.connect(wallet).depositToEscrow(wallet.address, operator.address, ethers.parseEther("400"));
     return wallet;
   }
-  const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
-  const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
+  const domain = await domainOf(escrow);
   const issuedAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   async function voucher(from: Signer, nodeIndex: number, cumulative: bigint) {
     const value = {
