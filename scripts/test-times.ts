@@ -19,6 +19,9 @@ const ROOT = path.join(__dirname, "..");
 interface FileTime {
   file: string;
   ms: number;
+  /** CPU time of the test process itself (user + system) over the file: what an idle core would take, less the
+   * processes the file starts (nodes, Ponder, the CLI), which it does not count. */
+  cpuMs: number;
   tests: number;
   failed: number;
 }
@@ -28,10 +31,17 @@ class TestTimesReporter extends Mocha.reporters.Spec {
   constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
     super(runner, options);
     const out = process.env.TEST_TIMES_JSON!;
-    const files = new Map<string, { start: number; end: number; tests: number; failed: number }>();
+    const files = new Map<
+      string,
+      { start: number; end: number; cpuStart: NodeJS.CpuUsage; cpuMs: number; tests: number; failed: number }
+    >();
     const entry = (file: string) => {
       let e = files.get(file);
-      if (!e) files.set(file, (e = { start: Date.now(), end: Date.now(), tests: 0, failed: 0 }));
+      if (!e)
+        files.set(
+          file,
+          (e = { start: Date.now(), end: Date.now(), cpuStart: process.cpuUsage(), cpuMs: 0, tests: 0, failed: 0 }),
+        );
       return e;
     };
     const fileOf = (r: Mocha.Runnable | Mocha.Suite) => path.relative(ROOT, r.file ?? "(unknown)");
@@ -43,13 +53,19 @@ class TestTimesReporter extends Mocha.reporters.Spec {
       fs.writeFileSync(
         out,
         [...files]
-          .map(([file, e]) => ({ file, ms: e.end - e.start, tests: e.tests, failed: e.failed }) satisfies FileTime)
+          .map(
+            ([file, e]) =>
+              ({ file, ms: e.end - e.start, cpuMs: e.cpuMs, tests: e.tests, failed: e.failed }) satisfies FileTime,
+          )
           .map((t) => JSON.stringify(t) + "\n")
           .join(""),
       );
     runner.on(Mocha.Runner.constants.EVENT_SUITE_END, (suite: Mocha.Suite) => {
       if (!suite.parent?.root) return;
-      entry(fileOf(suite)).end = Date.now();
+      const e = entry(fileOf(suite));
+      e.end = Date.now();
+      const cpu = process.cpuUsage(e.cpuStart);
+      e.cpuMs = (cpu.user + cpu.system) / 1000;
       write();
     });
     runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, (test: Mocha.Test) => entry(fileOf(test)).tests++);
@@ -62,15 +78,16 @@ class TestTimesReporter extends Mocha.reporters.Spec {
   }
 }
 
-const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const seconds = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? "–" : (ms / 1000).toFixed(1));
 
 function render(title: string, command: string, wallMs: number, status: number, times: FileTime[]): string {
   times.sort((a, b) => b.ms - a.ms);
   const groups = new Map<string, FileTime>();
   for (const t of times) {
     const group = path.dirname(t.file);
-    const g = groups.get(group) ?? { file: group, ms: 0, tests: 0, failed: 0 };
+    const g = groups.get(group) ?? { file: group, ms: 0, cpuMs: 0, tests: 0, failed: 0 };
     g.ms += t.ms;
+    g.cpuMs += t.cpuMs;
     g.tests += t.tests;
     g.failed += t.failed;
     groups.set(group, g);
@@ -78,8 +95,9 @@ function render(title: string, command: string, wallMs: number, status: number, 
   const inFiles = times.reduce((a, t) => a + t.ms, 0);
   const tests = times.reduce((a, t) => a + t.tests, 0);
   const failed = times.reduce((a, t) => a + t.failed, 0);
+  const cpu = times.reduce((a, t) => a + t.cpuMs, 0);
   const row = (t: FileTime) =>
-    `| ${t.file} | ${seconds(t.ms)} | ${((100 * t.ms) / inFiles).toFixed(1)}% | ${t.tests} | ${t.failed} |`;
+    `| ${t.file} | ${seconds(t.ms)} | ${((100 * t.ms) / inFiles).toFixed(1)}% | ${seconds(t.cpuMs)} | ${t.tests} | ${t.failed} |`;
   return [
     `## ${title}`,
     "",
@@ -87,18 +105,19 @@ function render(title: string, command: string, wallMs: number, status: number, 
     `(${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} at the end: other work shares the machine).`,
     "",
     `Wall time ${seconds(wallMs)} s, exit status ${status}; ${tests} tests (${failed} failed) in ${times.length} files,`,
-    `${seconds(inFiles)} s inside the files.`,
+    `${seconds(inFiles)} s inside the files, of which the test process itself used ${seconds(cpu)} s of CPU (an idle`,
+    "core's time for the in-process tests; the nodes, Ponder and CLI processes a file starts are not counted).",
     "",
     "### By group",
     "",
-    "| group | seconds | share | tests | failed |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "| group | seconds | share | CPU s | tests | failed |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...[...groups.values()].sort((a, b) => b.ms - a.ms).map(row),
     "",
     "### By file",
     "",
-    "| file | seconds | share | tests | failed |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "| file | seconds | share | CPU s | tests | failed |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...times.map(row),
     "",
   ].join("\n");
