@@ -59,7 +59,7 @@ export default createConfig({
       rpc: rpc.length === 1 ? rpc[0] : rpc,
       // A local chain restarts with the same id and different blocks: never reuse cached RPC answers.
       disableCache: local,
-      pollingInterval: local ? 200 : 1_000,
+      pollingInterval: local ? 100 : 1_000,
     },
   },
   contracts: {

@@ -22,6 +22,8 @@ export const account = onchainTable("account", (t) => ({
   balance: t.bigint().notNull(),
   votes: t.bigint().notNull(),
   delegate: t.hex(),
+  /** A voting vault's OPG does not circulate: set when its VotingVaultDeployed is indexed, read by each Transfer. */
+  locked: t.boolean().notNull(),
 }));
 
 export const transfer = onchainTable(
@@ -126,8 +128,9 @@ export const scheduleTransfer = onchainTable(
  * and its delegators'. `pendingSlash` is Staking.pendingSlashOf (the sum of its pending challenges' slashes: they lock
  * that much of its slashable stake, all of it at most, against withdrawal; Staking.lockedStakeOf), `pendingChallenges` the challenges of its nodes waiting for the arbiter. `activeNodes` counts its
  * active nodes: the own stake it needs is activeNodes x NodeRegistry.minimumOwnStake (requiredOwnStakeOf), compared
- * with `ownActive` (Staking.stakeOf's own). `feesCredited` is every node fee credited to it (FeesCredited), of which
- * `feesToDelegators` went to its delegators after its cut.
+ * with `ownActive` (Staking.stakeOf's own). `feesCredited` is every node fee credited to it (FeesCredited);
+ * Staking releases them to its stake linearly over FEE_STREAM_PERIOD: `feesStreaming` was not yet released at the
+ * last credit, and is released by `feeStreamEndsAt`.
  */
 export const operator = onchainTable("operator", (t) => ({
   address: t.hex().primaryKey(),
@@ -145,7 +148,8 @@ export const operator = onchainTable("operator", (t) => ({
   pendingChallenges: t.integer().notNull(),
   activeNodes: t.integer().notNull(),
   feesCredited: t.bigint().notNull(),
-  feesToDelegators: t.bigint().notNull(),
+  feesStreaming: t.bigint().notNull(),
+  feeStreamEndsAt: t.bigint().notNull(),
   rewardsClaimed: t.bigint().notNull(),
   cutPpm: t.integer().notNull(),
   /** A scheduled cut and when it may be applied (applyDelegationCut); null when none is pending. */
@@ -207,16 +211,16 @@ export const rewardClaim = onchainTable(
 );
 
 /** A payment's node share credited to the operator in Staking (FeesCredited, emitted by the escrow's payment in the
- * same transaction): `toOperator` is the operator's part (its own stake's share and its cut), `toDelegators` the
- * delegators' part after the cut. */
+ * same transaction): it joins the operator's fee stream, `streaming` in all after it, released linearly to the stake of
+ * each moment until `streamEndsAt`. */
 export const feeCredit = onchainTable(
   "fee_credit",
   (t) => ({
     id: t.text().primaryKey(),
     operator: t.hex().notNull(),
     amount: t.bigint().notNull(),
-    toOperator: t.bigint().notNull(),
-    toDelegators: t.bigint().notNull(),
+    streaming: t.bigint().notNull(),
+    streamEndsAt: t.bigint().notNull(),
     ...at(t),
   }),
   (table) => ({ operatorIdx: index().on(table.operator), txIdx: index().on(table.transactionHash) }),

@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 // The `opg` operator CLI (scripts/cli/). Plain JavaScript so that it starts without a build step: it compiles the
-// contracts first when their artifacts or typechain types are missing, then runs the TypeScript CLI with ts-node
-// (transpile only, no type check at run time). Each transpiled file is cached under node_modules/.cache/opg-cli,
-// keyed by its content, so that only the first run after a change pays for loading TypeScript.
+// contracts first when their artifacts or typechain types are missing, then runs the TypeScript CLI through tsx
+// (esbuild; no type check at run time, `npm run lint` does that), which caches what it transpiled.
 const { spawnSync } = require("node:child_process");
-const { createHash } = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -22,48 +20,6 @@ if (!fs.existsSync(path.join(root, "typechain-types")) || !fs.existsSync(path.jo
   }
 }
 
-const project = path.join(root, "tsconfig.json");
-const cacheDir = path.join(root, "node_modules", ".cache", "opg-cli");
-let service; // ts-node, loaded on the first file not in the cache
-let salt;
-
-function transpile(source, filename) {
-  if (!service)
-    service = require("ts-node").create({ transpileOnly: true, project, compilerOptions: { module: "commonjs" } });
-  return service.compile(source, filename);
-}
-
-require.extensions[".ts"] = function loadTypeScript(module, filename) {
-  const source = fs.readFileSync(filename, "utf8");
-  if (salt === undefined) {
-    const version = (name) => {
-      try {
-        return require(`${name}/package.json`).version;
-      } catch {
-        return "";
-      }
-    };
-    salt = [version("ts-node"), version("typescript"), fs.readFileSync(project, "utf8")].join("\0");
-  }
-  const key = createHash("sha256").update(salt).update("\0").update(filename).update("\0").update(source).digest("hex");
-  const cached = path.join(cacheDir, `${key}.js`);
-  let js;
-  try {
-    js = fs.readFileSync(cached, "utf8");
-  } catch {
-    js = transpile(source, filename);
-    try {
-      fs.mkdirSync(cacheDir, { recursive: true });
-      const tmp = `${cached}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, js);
-      fs.renameSync(tmp, cached); // atomic: a concurrent run reads a whole file or none
-    } catch {
-      // a read-only install still runs, only slower
-    }
-  }
-  module._compile(js, filename);
-};
-
 // `opg status | head`: a reader that stops early is not an error.
 for (const stream of [process.stdout, process.stderr])
   stream.on("error", (error) => {
@@ -71,6 +27,9 @@ for (const stream of [process.stdout, process.stderr])
     throw error;
   });
 
+// tsx's CommonJS hook (registered for the whole process: its scoped require() misses tsx's transform cache, as
+// each process gets a new namespace, and would transpile every file on every run).
+require("tsx/cjs/api").register();
 require("./cli/main.ts")
   .main(process.argv.slice(2))
   .then((code) => {

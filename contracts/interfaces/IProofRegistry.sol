@@ -38,6 +38,10 @@ interface IProofRegistry {
     /// @notice Emitted when a node commits the root of a batch of `recordCount` records, fetchable at `uri`.
     event BatchCommitted(uint256 indexed nodeId, bytes32 indexed root, uint256 recordCount, string uri);
 
+    /// @notice Emitted when a challenger commits to a challenge it may open from the next block on (see
+    /// {challengeCommitmentOf}).
+    event ChallengeCommitted(address indexed challenger, bytes32 indexed commitment);
+
     /// @notice Emitted when a record is challenged: `lockedStake` is the operator's stake locked for the slash (the
     /// slash an upheld decision takes), `decideBy` the arbiter's deadline. A challenge that a verifier decides at once
     /// is followed by its {ChallengeResolved} in the same transaction.
@@ -112,6 +116,9 @@ interface IProofRegistry {
     /// @notice Thrown when deciding or expiring a challenge that is not pending.
     error ProofsChallengeNotPending(bytes32 challengeId);
 
+    /// @notice Thrown when a challenge was not committed by its challenger in an earlier block.
+    error ProofsChallengeNotCommitted(address challenger, bytes32 commitment);
+
     /// @notice Thrown when the arbiter decides after the deadline: the challenge can only expire.
     error ProofsDecisionDeadlinePassed(bytes32 challengeId, uint64 decideBy);
 
@@ -136,6 +143,10 @@ interface IProofRegistry {
 
     /// @notice Seconds after a commitment during which its records can be challenged.
     function challengeWindow() external view returns (uint64);
+
+    /// @notice The longest challenge window a commitment still open may have: the window in force, or a longer one
+    /// it replaced less than that longer window ago. Staking keeps its thawing period a day longer than this.
+    function longestOpenWindow() external view returns (uint64);
 
     /// @notice Seconds the arbiter has to decide a challenge before it can only expire.
     function decisionPeriod() external view returns (uint64);
@@ -220,8 +231,9 @@ interface IProofRegistry {
     /// `decideBy`, with the slash it would take locked in staking. Emits {RecordChallenged}, and {ChallengeResolved}
     /// when decided at once.
     ///
-    /// Requirements: the commitment exists and its window is open; the record is in it; the record is not settled;
-    /// the caller has not challenged it before; for the arbiter, no other challenge of it is pending.
+    /// Requirements: the caller committed {challengeCommitmentOf} this challenge with {commitChallenge} in an earlier
+    /// block (used up here); the commitment exists and its window is open; the record is in it; the record is not
+    /// settled; the caller has not challenged it before; for the arbiter, no other challenge of it is pending.
     /// @return challengeId The challenge's id.
     function challenge(
         uint256 nodeId,
@@ -230,6 +242,25 @@ interface IProofRegistry {
         bytes32[] calldata proof,
         bytes calldata evidence
     ) external returns (bytes32 challengeId);
+
+    /// @notice Commits the caller to a challenge it opens with {challenge} from the next block on: `commitment` is
+    /// {challengeCommitmentOf} the caller, the record and the evidence. The evidence stays private until the
+    /// challenge, and a challenge needs its challenger's own commitment from an earlier block, so that nobody can copy
+    /// a challenge seen in the mempool and be paid for it first. Emits {ChallengeCommitted}.
+    function commitChallenge(bytes32 commitment) external;
+
+    /// @notice The commitment {challenge} needs from `challenger` for a record of node `nodeId` (of its batch `root`,
+    /// or its single record when `root` is zero) and `evidence`.
+    function challengeCommitmentOf(
+        address challenger,
+        uint256 nodeId,
+        bytes32 root,
+        Proofs.Record calldata record,
+        bytes calldata evidence
+    ) external pure returns (bytes32);
+
+    /// @notice The block in which `challenger` committed `commitment`, zero if it did not or has used it.
+    function challengeCommittedAt(address challenger, bytes32 commitment) external view returns (uint64);
 
     /// @notice Decides a pending challenge before its deadline. Only {ARBITER_ROLE}. Upheld slashes the locked stake
     /// and settles the record; rejected releases the lock, burns the bond and leaves the record open to other

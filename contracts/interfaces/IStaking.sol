@@ -58,9 +58,10 @@ interface IStaking is IStakingBase {
     );
 
     /// @notice Emitted when the payments contract credits fees earned by an operator's nodes, as each payment is
-    /// made: `toDelegators` is the part of the stake delegated at that moment, after the operator's cut; the rest is
-    /// the operator's.
-    event FeesCredited(address indexed operator, uint256 amount, uint256 toDelegators);
+    /// made. They join the operator's fee stream: `streaming` (this payment's and what earlier ones had not yet
+    /// released) is released linearly until `streamEndsAt` to the stake of each moment, the delegators' part after
+    /// the operator's cut in force.
+    event FeesCredited(address indexed operator, uint256 amount, uint256 streaming, uint64 streamEndsAt);
 
     /// @notice Emitted when an operator or delegator claims rewards.
     event RewardsClaimed(address indexed account, address indexed operator, uint256 amount);
@@ -308,12 +309,22 @@ interface IStaking is IStakingBase {
     /// @notice Applies an operator's scheduled cut once it is due. Anyone may call it.
     function applyDelegationCut(address operator) external;
 
-    /// @notice Credits `amount` of node fees to `operator` as a payment is made: the part earned by delegated stake
-    /// (delegated / active, now) goes to the delegators of now after the operator's cut, the rest to the operator.
-    /// Both claim it with {claimRewards}. A delegation made later never shares it. Emits a {FeesCredited} event.
+    /// @notice Credits `amount` of node fees to `operator` as a payment is made. They join the operator's fee
+    /// stream: what it holds is released linearly over the next {FEE_STREAM_PERIOD}, at each moment to the stake of
+    /// that moment (the part of delegated stake to the delegators after the operator's cut, the rest to the
+    /// operator), who claim it with {claimRewards}. A redemption's fees therefore go to the stake that stays through
+    /// the period, in proportion to the time it stays: a delegation made just before a payment and withdrawn just
+    /// after it earns almost nothing of it. Emits a {FeesCredited} event.
     /// @dev Only {feeSource}, which transfers the credited tokens to this contract in the same transaction.
-    /// @return toDelegators The delegators' part.
-    function creditFees(address operator, uint256 amount) external returns (uint256 toDelegators);
+    /// @return streaming The operator's fees not yet released, this payment's included.
+    function creditFees(address operator, uint256 amount) external returns (uint256 streaming);
+
+    /// @notice How long a payment's fees take to reach the stake: every credit releases what the operator's fee
+    /// stream holds linearly over this period from the credit on.
+    function FEE_STREAM_PERIOD() external view returns (uint64);
+
+    /// @notice The operator's node fees not yet released to its stake, as of now.
+    function feesStreamingOf(address operator) external view returns (uint256);
 
     /// @notice Adds a pending challenge's slash of `amount` to the operator's pending slashes, which lock as much of
     /// its slashable stake (at most all of it) against withdrawal until they are slashed or released. Pending slashes

@@ -20,12 +20,17 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     uint64 public constant override ROYALTY_INCREASE_DELAY = 7 days;
 
     /// @inheritdoc IModelRegistry
+    uint64 public constant override ROYALTY_INCREASE_GRACE = 30 days;
+
+    /// @inheritdoc IModelRegistry
     uint32 public override maxRoyaltyPpm = 100_000;
 
     /// @inheritdoc IModelRegistry
     uint256 public override modelCount;
 
     mapping(bytes32 modelId => Models.Model model) internal _models;
+
+    mapping(address owner => mapping(bytes32 commitment => uint64 blockNumber)) internal _commitments;
 
     /*//////////////////////////////////////////////////////////////////////////
                                     CONSTRUCTOR
@@ -53,7 +58,16 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     /// @inheritdoc IModelRegistry
     function royaltyOf(bytes32 modelId) external view override returns (address owner, uint32 royaltyPpm) {
         Models.Model storage model = _existing(modelId);
-        return (model.owner, _royaltyNow(model));
+        return (model.owner, _royaltyFor(model, uint64(block.timestamp)));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function royaltyFor(
+        bytes32 modelId,
+        uint64 agreedAt
+    ) external view override returns (address owner, uint32 royaltyPpm) {
+        Models.Model storage model = _existing(modelId);
+        return (model.owner, _royaltyFor(model, agreedAt));
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -61,11 +75,31 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IModelRegistry
+    function modelCommitmentOf(address owner, bytes32 modelId) public pure override returns (bytes32) {
+        return keccak256(abi.encode(owner, modelId));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function modelCommittedAt(address owner, bytes32 commitment) external view override returns (uint64) {
+        return _commitments[owner][commitment];
+    }
+
+    /// @inheritdoc IModelRegistry
+    function commitModel(bytes32 commitment) external override {
+        _commitments[msg.sender][commitment] = uint64(block.number);
+        emit ModelCommitted(msg.sender, commitment);
+    }
+
+    /// @inheritdoc IModelRegistry
     function registerModel(bytes32 modelId, string calldata metadataURI, uint32 royaltyPpm) external override {
         require(modelId != bytes32(0), ModelZeroId());
         Models.Model storage model = _models[modelId];
         require(model.owner == address(0), ModelAlreadyRegistered(modelId, model.owner));
         require(royaltyPpm <= maxRoyaltyPpm, ModelRoyaltyTooHigh(royaltyPpm, maxRoyaltyPpm));
+        bytes32 commitment = modelCommitmentOf(msg.sender, modelId);
+        uint64 committedAt = _commitments[msg.sender][commitment];
+        require(committedAt != 0 && committedAt < block.number, ModelNotCommitted(msg.sender, commitment));
+        delete _commitments[msg.sender][commitment];
 
         model.owner = msg.sender;
         model.royaltyPpm = royaltyPpm;
@@ -88,12 +122,27 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     function setRoyalty(bytes32 modelId, uint32 royaltyPpm) external override {
         Models.Model storage model = _owned(modelId);
         require(royaltyPpm <= maxRoyaltyPpm, ModelRoyaltyTooHigh(royaltyPpm, maxRoyaltyPpm));
-        uint32 current = _royaltyNow(model);
+        uint32 current = _royaltyFor(model, uint64(block.timestamp));
+        uint40 increaseAt = model.royaltyIncreaseAt;
         if (royaltyPpm <= current) {
-            model.royaltyPpm = royaltyPpm;
-            model.royaltyIncreaseAt = 0;
+            if (increaseAt != 0 && block.timestamp >= increaseAt) {
+                // An increase in force stays on record with its grace, lowered for both sides of it: a decrease
+                // cannot be used to start a new increase from a higher base for payments agreed before.
+                model.pendingRoyaltyPpm = royaltyPpm;
+                if (model.royaltyPpm > royaltyPpm) model.royaltyPpm = royaltyPpm;
+            } else {
+                // No increase, or one not yet in force, which this drops.
+                model.royaltyPpm = royaltyPpm;
+                model.royaltyIncreaseAt = 0;
+            }
             emit ModelRoyaltySet(modelId, current, royaltyPpm);
         } else {
+            // One increase at a time: payments agreed before the last one still pay the royalty of before it.
+            uint64 graceEndsAt = increaseAt + ROYALTY_INCREASE_GRACE;
+            require(
+                increaseAt == 0 || block.timestamp >= graceEndsAt,
+                ModelRoyaltyIncreasePending(modelId, graceEndsAt)
+            );
             uint64 effectiveAt = uint64(block.timestamp) + ROYALTY_INCREASE_DELAY;
             model.royaltyPpm = current;
             model.pendingRoyaltyPpm = royaltyPpm;
@@ -133,11 +182,16 @@ contract ModelRegistry is IModelRegistry, AccessControl {
                                  INTERNAL FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @dev The royalty in force now: a scheduled increase once it is due, the stored share before; never above the
-    /// maximum as it stands now, so that an increase scheduled before the maximum fell cannot exceed it.
-    function _royaltyNow(Models.Model storage model) internal view returns (uint32) {
+    /// @dev The royalty of a payment agreed at `agreedAt`: a scheduled increase once it is due, if the payment was
+    /// agreed once it was or its grace has passed; the stored share before. Never above the maximum as it stands now,
+    /// so that an increase scheduled before the maximum fell cannot exceed it.
+    function _royaltyFor(Models.Model storage model, uint64 agreedAt) internal view returns (uint32) {
         uint40 increaseAt = model.royaltyIncreaseAt;
-        uint32 royalty = increaseAt != 0 && block.timestamp >= increaseAt ? model.pendingRoyaltyPpm : model.royaltyPpm;
+        bool increased =
+            increaseAt != 0 &&
+                block.timestamp >= increaseAt &&
+                (agreedAt >= increaseAt || block.timestamp >= uint64(increaseAt) + ROYALTY_INCREASE_GRACE);
+        uint32 royalty = increased ? model.pendingRoyaltyPpm : model.royaltyPpm;
         uint32 maximum = maxRoyaltyPpm;
         return royalty < maximum ? royalty : maximum;
     }

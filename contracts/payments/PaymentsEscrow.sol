@@ -438,7 +438,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
                 kind: Payments.PaymentKind.Request,
                 agreedAt: request.postedAt
             });
-            (split.modelOwner, split.royaltyPpm) = MODELS.royaltyOf(request.modelId);
+            (split.modelOwner, split.royaltyPpm) = MODELS.royaltyFor(request.modelId, request.postedAt);
             // Eligible above, so serving.
             ledger.entries[0] = NodeEntry({nodeId: nodeId, operator: operator, serving: true, fees: 0});
             ledger.count = 1;
@@ -648,7 +648,7 @@ contract PaymentsEscrow is IPaymentsEscrow, AccessControl, EIP712 {
         split.mode = voucher.mode;
         split.kind = Payments.PaymentKind.Voucher;
         split.agreedAt = voucher.issuedAt;
-        try MODELS.royaltyOf(voucher.modelId) returns (address owner, uint32 royaltyPpm) {
+        try MODELS.royaltyFor(voucher.modelId, voucher.issuedAt) returns (address owner, uint32 royaltyPpm) {
             (split.modelOwner, split.royaltyPpm) = (owner, royaltyPpm);
         } catch {
             return (split, node, EscrowUnknownModel.selector);

@@ -77,6 +77,10 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     /// @inheritdoc IProofRegistry
     uint256 public override challengeBond = 100e18;
 
+    /// @dev A longer window replaced by a shorter one, and when: commitments made under it may still be open.
+    uint64 internal _replacedWindow;
+    uint64 internal _windowReplacedAt;
+
     /// @dev What opening a challenge needs to know, past the checks of its record.
     struct Opening {
         uint256 nodeId;
@@ -92,6 +96,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     mapping(uint256 nodeId => mapping(bytes32 inferenceId => Proofs.SingleRecord record)) internal _records;
     mapping(bytes32 recordKey => Proofs.Dispute dispute) internal _disputes;
     mapping(bytes32 challengeId => Proofs.Challenge challenge) internal _challenges;
+    mapping(address challenger => mapping(bytes32 commitment => uint64 blockNumber)) internal _challengeCommitments;
 
     /*//////////////////////////////////////////////////////////////////////////
                                     CONSTRUCTOR
@@ -126,6 +131,29 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     /// @inheritdoc IProofRegistry
     function recordKeyOf(uint256 nodeId, bytes32 root, bytes32 leaf) public pure override returns (bytes32) {
         return keccak256(abi.encode(nodeId, root, leaf));
+    }
+
+    /// @inheritdoc IProofRegistry
+    function longestOpenWindow() public view override returns (uint64) {
+        uint64 replaced = _replacedWindow;
+        uint64 window = challengeWindow;
+        return replaced > window && block.timestamp < uint256(_windowReplacedAt) + replaced ? replaced : window;
+    }
+
+    /// @inheritdoc IProofRegistry
+    function challengeCommitmentOf(
+        address challenger,
+        uint256 nodeId,
+        bytes32 root,
+        Proofs.Record calldata record,
+        bytes calldata evidence
+    ) public pure override returns (bytes32) {
+        return keccak256(abi.encode(challenger, recordKeyOf(nodeId, root, leafOf(record)), keccak256(evidence)));
+    }
+
+    /// @inheritdoc IProofRegistry
+    function challengeCommittedAt(address challenger, bytes32 commitment) external view override returns (uint64) {
+        return _challengeCommitments[challenger][commitment];
     }
 
     /// @inheritdoc IProofRegistry
@@ -219,7 +247,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         bytes calldata evidence
     ) external override returns (bytes32 challengeId) {
         // Check: a record of the node's batch, or the single record it committed under the inference id, not yet
-        // settled; then what its proof type's verifier, if the evidence is for it, makes of it.
+        // settled; the caller's own commitment to this challenge from an earlier block, used up; then what the
+        // record's proof type's verifier, if the evidence is for it, makes of it.
         Opening memory opening = Opening({
             nodeId: nodeId,
             root: root,
@@ -228,8 +257,18 @@ contract ProofRegistry is IProofRegistry, AccessControl {
             verifiable: false,
             upheld: false
         });
+        bytes32 commitment = keccak256(abi.encode(msg.sender, opening.recordKey, keccak256(evidence)));
+        uint64 committedAt = _challengeCommitments[msg.sender][commitment];
+        require(committedAt != 0 && committedAt < block.number, ProofsChallengeNotCommitted(msg.sender, commitment));
+        delete _challengeCommitments[msg.sender][commitment];
         (opening.verifiable, opening.upheld) = _verifierOutcome(record, evidence);
         return _open(opening);
+    }
+
+    /// @inheritdoc IProofRegistry
+    function commitChallenge(bytes32 commitment) external override {
+        _challengeCommitments[msg.sender][commitment] = uint64(block.number);
+        emit ChallengeCommitted(msg.sender, commitment);
     }
 
     /// @inheritdoc IProofRegistry
@@ -266,9 +305,18 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         _verifiers[uint8(proofType)] = verifier;
     }
 
-    /// @notice Sets the challenge window, within [1 hour, 28 days]. Only the default admin.
+    /// @notice Sets the challenge window, within [1 hour, 28 days] and at least {RECHALLENGE_WINDOW} shorter than
+    /// staking's thawing period, so that stake unbonded after a commitment is still there for its challenges. Only
+    /// the default admin.
     function setChallengeWindow(uint64 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds("challengeWindow", newWindow, MIN_CHALLENGE_WINDOW, MAX_CHALLENGE_WINDOW);
+        uint64 thaw = STAKING.thawingPeriod();
+        uint64 maximum = thaw > RECHALLENGE_WINDOW ? thaw - RECHALLENGE_WINDOW : 0;
+        if (maximum > MAX_CHALLENGE_WINDOW) maximum = MAX_CHALLENGE_WINDOW;
+        _checkBounds("challengeWindow", newWindow, MIN_CHALLENGE_WINDOW, maximum);
+        // A shorter window leaves the longer one on record for as long as its commitments may be open, so that
+        // staking's thaw cannot be shortened under them.
+        uint64 longest = longestOpenWindow();
+        if (newWindow < longest) (_replacedWindow, _windowReplacedAt) = (longest, uint64(block.timestamp));
         emit ParameterSet("challengeWindow", challengeWindow, newWindow);
         challengeWindow = newWindow;
     }

@@ -10,6 +10,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {IProofRegistry} from "../interfaces/IProofRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
 import {IStakingBase} from "../interfaces/IStakingBase.sol";
 import {Stakes} from "../types/Stakes.sol";
@@ -21,8 +22,10 @@ import {Stakes} from "../types/Stakes.sol";
 /// transaction the balance is at least totalActiveStake + totalThawingStake + REWARDS_TOTAL + feesDistributed -
 /// rewardsClaimed (more only by donations, which nobody can claim). Rewards use two accumulators: a global reward
 /// per active token, settled into an operator's books before any change to its stake, delegation or cut; and per
-/// operator a reward per delegated share, settled into a delegation before any change to it. Node fees are added to
-/// the same books as each payment is made, so a delegation shares only fees earned after it. Nothing loops over
+/// operator a reward per delegated share, settled into a delegation before any change to it. Node fees join the
+/// operator's fee stream as each payment is made and are released into the same books linearly over
+/// {FEE_STREAM_PERIOD}, to the stake of each moment, so that the moment of a collection decides nothing: a stake shares
+/// a payment's fees in proportion to the time it stays while they are released. Nothing loops over
 /// stakers; a withdrawal loops over at most {maxThawRequests} of the caller's own requests.
 // The two protocol contracts set once add to the stream's and the books' state; splitting the contract is planned.
 // solhint-disable-next-line max-states-count
@@ -54,6 +57,9 @@ contract Staking is IStaking, AccessControl, Pausable {
     uint256 public constant MAX_THAW_REQUESTS_BOUND = 1000;
     uint32 public constant MAX_CHALLENGER_SHARE_PPM = 500_000;
     uint32 public constant MAX_SLASH_BOUND_PPM = 100_000;
+
+    /// @inheritdoc IStaking
+    uint64 public constant override FEE_STREAM_PERIOD = 7 days;
 
     /*//////////////////////////////////////////////////////////////////////////
                                   STATE VARIABLES
@@ -121,6 +127,12 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     /// @inheritdoc IStaking
     mapping(address operator => uint256 pending) public override pendingSlashOf;
+
+    /// @dev Where {withdrawableOf}'s walk of the thawed requests stopped at the lock, and the shares left there.
+    struct Stop {
+        uint256 id;
+        uint256 sharesLeft;
+    }
 
     /// @dev What a slash took from each part of an operator's stake.
     struct Taken {
@@ -191,6 +203,12 @@ contract Staking is IStaking, AccessControl, Pausable {
     }
 
     /// @inheritdoc IStaking
+    function feesStreamingOf(address operator) external view override returns (uint256) {
+        Stakes.Operator storage o = _operators[operator];
+        return o.feesStreaming - _releasedFees(o);
+    }
+
+    /// @inheritdoc IStaking
     function getOperator(address operator) external view override returns (Stakes.Operator memory) {
         return _operators[operator];
     }
@@ -212,7 +230,8 @@ contract Staking is IStaking, AccessControl, Pausable {
         Stakes.Operator storage o = _operators[operator];
         if (account == operator) {
             (uint256 operatorShare, ) = _operatorAccrual(o, _currentRewardPerToken());
-            return o.rewards + operatorShare;
+            (uint256 feeShare, ) = _feeSplit(o, _releasedFees(o));
+            return o.rewards + operatorShare + feeShare;
         }
         Stakes.Delegation storage d = _delegations[operator][account];
         return d.rewards + _delegatorAccrual(d, _currentDelegatorRewardPerShare(o));
@@ -254,32 +273,14 @@ contract Staking is IStaking, AccessControl, Pausable {
         address staker,
         address operator
     ) external view override returns (uint256 withdrawableNow, uint256 stillThawing, uint64 nextThawingUntil) {
-        Stakes.ThawQueue storage queue = _thawQueues[operator][staker];
         (Stakes.Pool memory pool, uint32 epoch) = _thawingPool(operator, staker);
-        for (uint256 id = queue.head; id < queue.tail; ++id) {
-            Stakes.ThawRequest storage request = _thawRequests[operator][staker][id];
-            uint64 until = request.thawingUntil;
-            if (until == 0) continue;
-            uint256 amount;
-            if (request.epoch == epoch) {
-                amount = _sharesToTokens(pool, request.shares);
-                pool.tokens -= uint128(amount);
-                pool.shares -= request.shares;
-            }
-            // Every thawed request is withdrawable, whatever its place in the queue.
-            if (until <= block.timestamp) {
-                withdrawableNow += amount;
-            } else {
-                if (nextThawingUntil == 0 || until < nextThawingUntil) nextThawingUntil = until;
-                stillThawing += amount;
-            }
-        }
         // What pending slashes lock stays, thawed or not, until they are decided.
         (uint256 free, , ) = _freeOfLock(_operators[operator], operator, staker == operator);
-        if (withdrawableNow > free) {
-            stillThawing += withdrawableNow - free;
-            withdrawableNow = free;
-        }
+        Stakes.ThawQueue memory queue = _thawQueues[operator][staker];
+        mapping(uint256 id => Stakes.ThawRequest) storage requests = _thawRequests[operator][staker];
+        Stop memory stop = Stop({id: type(uint256).max, sharesLeft: 0});
+        withdrawableNow = _thawedFree(requests, queue, pool, epoch, free, stop);
+        (stillThawing, nextThawingUntil) = _heldOrThawing(requests, queue, pool, epoch, stop);
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -423,22 +424,20 @@ contract Staking is IStaking, AccessControl, Pausable {
     }
 
     /// @inheritdoc IStaking
-    function creditFees(address operator, uint256 amount) external override returns (uint256 toDelegators) {
+    function creditFees(address operator, uint256 amount) external override returns (uint256 streaming) {
         require(msg.sender == feeSource, StakingUnauthorized(msg.sender));
-        // Effect: shared by the stake of this moment. Fees change no stake, so the rewards stream need not be settled
-        // first: both only ever add to the same per-share books.
+        // Effect: what the stream released so far goes to the stake it was released to; the rest and this payment
+        // are released over a new period. Fees change no stake, so the rewards stream need not be settled first:
+        // both only ever add to the same per-share books.
         Stakes.Operator storage o = _operators[operator];
-        uint256 delegatedTokens = o.delegated.tokens;
-        uint256 active = uint256(o.ownActive) + delegatedTokens;
-        // Rounds down for the delegators: what the per-share rounding leaves stays in the contract.
-        uint256 delegatedPart = active == 0 ? 0 : (amount * delegatedTokens) / active;
-        toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
-        if (toDelegators > 0) {
-            o.delegatorRewardPerShare += Math.mulDiv(toDelegators, PRECISION, o.delegated.shares);
-        }
-        o.rewards += (amount - toDelegators).toUint128();
+        _releaseFees(o);
+        streaming = o.feesStreaming + amount;
+        uint64 endsAt = uint64(block.timestamp) + FEE_STREAM_PERIOD;
+        o.feesStreaming = streaming.toUint128();
+        o.feeStreamUpdatedAt = uint40(block.timestamp);
+        o.feeStreamEndsAt = uint40(endsAt);
         feesDistributed += amount;
-        emit FeesCredited(operator, amount, toDelegators);
+        emit FeesCredited(operator, amount, streaming, endsAt);
     }
 
     /// @inheritdoc IStaking
@@ -506,9 +505,11 @@ contract Staking is IStaking, AccessControl, Pausable {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days]. Only the default admin.
+    /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days] and at least a day longer than
+    /// the slasher's challenge window. Only the default admin.
     function setThawingPeriod(uint64 newThawingPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _checkBounds("thawingPeriod", newThawingPeriod, MIN_THAWING_PERIOD, MAX_THAWING_PERIOD);
+        uint256 minimum = Math.max(MIN_THAWING_PERIOD, _minimumThawForChallenges());
+        _checkBounds("thawingPeriod", newThawingPeriod, minimum, MAX_THAWING_PERIOD);
         emit ParameterSet("thawingPeriod", thawingPeriod, newThawingPeriod);
         thawingPeriod = newThawingPeriod;
     }
@@ -707,11 +708,12 @@ contract Staking is IStaking, AccessControl, Pausable {
         }
     }
 
-    /// @dev Accrues the stream and settles the operator's rewards: its own stake's and its cut into its books, the
-    /// delegators' into the reward per delegated share.
+    /// @dev Accrues the rewards stream, releases the operator's fees due, and settles its rewards: its own stake's
+    /// and its cut into its books, the delegators' into the reward per delegated share.
     function _settleOperator(address operator) internal returns (Stakes.Operator storage o) {
         _accrueRewards();
         o = _operators[operator];
+        _releaseFees(o);
         uint256 current = rewardPerToken;
         if (o.rewardPerTokenPaid == current) return o;
         (uint256 operatorShare, uint256 perShareIncrease) = _operatorAccrual(o, current);
@@ -757,13 +759,104 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     function _currentDelegatorRewardPerShare(Stakes.Operator storage o) internal view returns (uint256) {
         (, uint256 perShareIncrease) = _operatorAccrual(o, _currentRewardPerToken());
-        return o.delegatorRewardPerShare + perShareIncrease;
+        (, uint256 feePerShareIncrease) = _feeSplit(o, _releasedFees(o));
+        return o.delegatorRewardPerShare + perShareIncrease + feePerShareIncrease;
+    }
+
+    /// @dev Releases the part of the operator's fee stream due since it was last updated into the books, split by
+    /// the stake of this moment (unchanged since the last update: every change of stake settles first).
+    function _releaseFees(Stakes.Operator storage o) internal {
+        if (o.feesStreaming == 0 || o.feeStreamUpdatedAt == block.timestamp) return;
+        uint256 released = _releasedFees(o);
+        o.feesStreaming -= uint128(released);
+        o.feeStreamUpdatedAt = uint40(block.timestamp);
+        (uint256 operatorShare, uint256 perShareIncrease) = _feeSplit(o, released);
+        if (operatorShare > 0) o.rewards += operatorShare.toUint128();
+        if (perShareIncrease > 0) o.delegatorRewardPerShare += perShareIncrease;
+    }
+
+    /// @dev What the operator's fee stream has released since its last update, as of now: linear to its end.
+    function _releasedFees(Stakes.Operator storage o) internal view returns (uint256) {
+        uint256 streaming = o.feesStreaming;
+        if (streaming == 0) return 0;
+        uint256 endsAt = o.feeStreamEndsAt;
+        if (block.timestamp >= endsAt) return streaming;
+        uint256 updatedAt = o.feeStreamUpdatedAt;
+        return (streaming * (block.timestamp - updatedAt)) / (endsAt - updatedAt);
+    }
+
+    /// @dev How released fees split at the stake of this moment: the delegated stake's part, after the operator's
+    /// cut, per delegated share; the rest (own stake's part, the cut and the rounding) the operator's.
+    function _feeSplit(
+        Stakes.Operator storage o,
+        uint256 amount
+    ) internal view returns (uint256 operatorShare, uint256 perShareIncrease) {
+        if (amount == 0) return (0, 0);
+        uint256 delegatedTokens = o.delegated.tokens;
+        uint256 active = uint256(o.ownActive) + delegatedTokens;
+        uint256 delegatedPart = active == 0 ? 0 : (amount * delegatedTokens) / active;
+        uint256 toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
+        if (toDelegators > 0) perShareIncrease = Math.mulDiv(toDelegators, PRECISION, o.delegated.shares);
+        operatorShare = amount - toDelegators;
     }
 
     /// @dev The thawing pool a staker's requests with an operator hold shares of, and its epoch.
     function _thawingPool(address operator, address staker) internal view returns (Stakes.Pool memory, uint32) {
         Stakes.Operator storage o = _operators[operator];
         return operator == staker ? (o.ownThawing, o.ownThawingEpoch) : (o.delegatedThawing, o.delegatedThawingEpoch);
+    }
+
+    /// @dev For {withdrawableOf}, as {withdraw} takes them, to the wei: every thawed request in queue order, and the
+    /// free part (in whole shares) of the first one the lock reaches, where it stops (`stop`).
+    function _thawedFree(
+        mapping(uint256 id => Stakes.ThawRequest) storage requests,
+        Stakes.ThawQueue memory queue,
+        Stakes.Pool memory pool,
+        uint32 epoch,
+        uint256 free,
+        Stop memory stop
+    ) internal view returns (uint256 amount) {
+        for (uint256 id = queue.head; id < queue.tail; ++id) {
+            Stakes.ThawRequest storage request = requests[id];
+            uint64 until = request.thawingUntil;
+            if (until == 0 || until > block.timestamp || request.epoch != epoch) continue;
+            uint256 value = _sharesToTokens(pool, request.shares);
+            if (value > free - amount) {
+                uint256 shares = Math.mulDiv(free - amount, pool.shares, pool.tokens);
+                uint256 part = _sharesToTokens(pool, shares);
+                pool.tokens -= uint128(part);
+                pool.shares -= uint128(shares);
+                (stop.id, stop.sharesLeft) = (id, request.shares - shares);
+                return amount + part;
+            }
+            pool.tokens -= uint128(value);
+            pool.shares -= request.shares;
+            amount += value;
+        }
+    }
+
+    /// @dev For {withdrawableOf}, after {_thawedFree}: the rest against the pool that is left, thawed requests the lock
+    /// holds and those still thawing, and when the next one thaws.
+    function _heldOrThawing(
+        mapping(uint256 id => Stakes.ThawRequest) storage requests,
+        Stakes.ThawQueue memory queue,
+        Stakes.Pool memory pool,
+        uint32 epoch,
+        Stop memory stop
+    ) internal view returns (uint256 amount, uint64 nextThawingUntil) {
+        for (uint256 id = queue.head; id < queue.tail; ++id) {
+            Stakes.ThawRequest storage request = requests[id];
+            uint64 until = request.thawingUntil;
+            if (until == 0) continue;
+            bool thawed = until <= block.timestamp;
+            if (!thawed && (nextThawingUntil == 0 || until < nextThawingUntil)) nextThawingUntil = until;
+            if (request.epoch != epoch || (thawed && id < stop.id)) continue;
+            uint256 shares = id == stop.id ? stop.sharesLeft : request.shares;
+            uint256 value = _sharesToTokens(pool, shares);
+            pool.tokens -= uint128(value);
+            pool.shares -= uint128(shares);
+            amount += value;
+        }
     }
 
     /// @dev Takes every thawed request of the caller's with `operator` among the oldest `maxRequests` (0: all) out of
@@ -851,6 +944,17 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     function _sharesToTokens(Stakes.Pool memory pool, uint256 shares) internal pure returns (uint256) {
         return pool.shares == 0 ? 0 : Math.mulDiv(shares, pool.tokens, pool.shares);
+    }
+
+    /// @dev The shortest thaw that keeps stake in staking as long as a record committed before the unbonding can be
+    /// challenged: the slasher's longest window still open, plus the day a record reopens after a failed challenge
+    /// (ProofRegistry.RECHALLENGE_WINDOW). Zero before the slasher is set, or for a slasher without a window.
+    function _minimumThawForChallenges() internal view returns (uint256) {
+        if (slasher.code.length == 0) return 0;
+        // A low-level call: a slasher without the function (a test double) has no window to respect.
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory data) = slasher.staticcall(abi.encodeCall(IProofRegistry.longestOpenWindow, ()));
+        return ok && data.length == 32 ? uint256(abi.decode(data, (uint64))) + 1 days : 0;
     }
 
     function _checkBounds(bytes32 parameter, uint256 value, uint256 minimum, uint256 maximum) internal pure {

@@ -33,6 +33,11 @@ library Stakes {
         uint128 rewards;
         uint32 ownThawingEpoch;
         uint32 delegatedThawingEpoch;
+        // slot 7: node fees credited and not yet released to the stake: they are released linearly until
+        // `feeStreamEndsAt`, by the stake of each moment, so that no moment of collection decides who shares them
+        uint128 feesStreaming;
+        uint40 feeStreamUpdatedAt;
+        uint40 feeStreamEndsAt;
     }
 
     /// @notice A delegator's position with one operator.

@@ -443,8 +443,14 @@ export const StakingAbi = [
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "toDelegators",
+        "name": "streaming",
         "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "streamEndsAt",
+        "type": "uint64"
       }
     ],
     "name": "FeesCredited",
@@ -864,6 +870,19 @@ export const StakingAbi = [
   },
   {
     "inputs": [],
+    "name": "FEE_STREAM_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_CHALLENGER_SHARE_PPM",
     "outputs": [
       {
@@ -1149,7 +1168,7 @@ export const StakingAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "toDelegators",
+        "name": "streaming",
         "type": "uint256"
       }
     ],
@@ -1251,6 +1270,25 @@ export const StakingAbi = [
   {
     "inputs": [],
     "name": "feesDistributed",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
+    "name": "feesStreamingOf",
     "outputs": [
       {
         "internalType": "uint256",
@@ -1407,6 +1445,21 @@ export const StakingAbi = [
             "internalType": "uint32",
             "name": "delegatedThawingEpoch",
             "type": "uint32"
+          },
+          {
+            "internalType": "uint128",
+            "name": "feesStreaming",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint40",
+            "name": "feeStreamUpdatedAt",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint40",
+            "name": "feeStreamEndsAt",
+            "type": "uint40"
           }
         ],
         "internalType": "struct Stakes.Operator",

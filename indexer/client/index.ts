@@ -187,9 +187,10 @@ export interface Operator {
   ownStake: { own: Amount; required: Amount; minimumPerNode: Amount; activeNodes: number; covered: boolean };
   /** Node fees credited with each payment, and the delegators' part of them after the cut. */
   feesCredited: Amount;
-  feesToDelegators: Amount;
+  feesStreaming: Amount;
+  feeStreamEndsAt: string;
   /** The latest 100 credits, newest first. */
-  feeCredits: ({ amount: Amount; toOperator: Amount; toDelegators: Amount } & At)[];
+  feeCredits: ({ amount: Amount; streaming: Amount; streamEndsAt: string } & At)[];
   cutPpm: number;
   pendingCut: { cutPpm: number; effectiveAt: string } | null;
   firstStakedAt: string | null;

@@ -190,7 +190,7 @@ async function loadStats() {
       [
         "Challenges",
         `${s.challenges.open} open, ${s.challenges.upheld} upheld, ${s.challenges.rejected} rejected, ` +
-          `${s.challenges.expired} expired`,
+          `${s.challenges.expired} expired, ${s.challenges.superseded} superseded`,
       ],
     ];
     const list = document.querySelector("#stats dl");

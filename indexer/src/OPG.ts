@@ -2,10 +2,8 @@ import { ponder } from "ponder:registry";
 import { account, allowance, supply, transfer } from "ponder:schema";
 import { zeroAddress } from "viem";
 
-import { isLocked, record } from "./network.js";
+import { emptyAccount, isLockedContract, record } from "./network.js";
 import { where } from "./where.js";
-
-const emptyAccount = { balance: 0n, votes: 0n };
 
 ponder.on("OPG:Transfer", async ({ event, context }) => {
   const { from, to, value } = event.args;
@@ -18,11 +16,12 @@ ponder.on("OPG:Transfer", async ({ event, context }) => {
       .values({ id: "OPG", total: value, burned: 0n })
       .onConflictDoUpdate((row) => ({ total: row.total + value }));
   } else {
-    await db
+    // The upsert answers the row: its `locked` says whether it is a voting vault, with no read of its own.
+    const row = await db
       .insert(account)
       .values({ address: from, ...emptyAccount, balance: -value })
       .onConflictDoUpdate((row) => ({ balance: row.balance - value }));
-    if (await isLocked(db, from)) locked -= value;
+    if (row.locked || isLockedContract(from)) locked -= value;
   }
   if (to === zeroAddress) {
     await db
@@ -30,11 +29,11 @@ ponder.on("OPG:Transfer", async ({ event, context }) => {
       .values({ id: "OPG", total: -value, burned: value })
       .onConflictDoUpdate((row) => ({ total: row.total - value, burned: row.burned + value }));
   } else {
-    await db
+    const row = await db
       .insert(account)
       .values({ address: to, ...emptyAccount, balance: value })
       .onConflictDoUpdate((row) => ({ balance: row.balance + value }));
-    if (await isLocked(db, to)) locked += value;
+    if (row.locked || isLockedContract(to)) locked += value;
   }
   // Mints, burns and moves in or out of the locked contracts change the circulating supply.
   if (locked !== 0n || from === zeroAddress || to === zeroAddress)

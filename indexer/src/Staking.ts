@@ -262,16 +262,23 @@ ponder.on("Staking:StakeSlashed", async ({ event, context }) => {
 });
 
 ponder.on("Staking:FeesCredited", async ({ event, context }) => {
-  const { operator: op, amount, toDelegators } = event.args;
+  const { operator: op, amount, streaming, streamEndsAt } = event.args;
   await context.db
     .insert(feeCredit)
-    .values({ id: event.id, operator: op, amount, toOperator: amount - toDelegators, toDelegators, ...where(event) });
+    .values({ id: event.id, operator: op, amount, streaming, streamEndsAt, ...where(event) });
   await context.db
     .insert(operator)
-    .values({ address: op, ...emptyOperator, feesCredited: amount, feesToDelegators: toDelegators })
+    .values({
+      address: op,
+      ...emptyOperator,
+      feesCredited: amount,
+      feesStreaming: streaming,
+      feeStreamEndsAt: streamEndsAt,
+    })
     .onConflictDoUpdate((row) => ({
       feesCredited: row.feesCredited + amount,
-      feesToDelegators: row.feesToDelegators + toDelegators,
+      feesStreaming: streaming,
+      feeStreamEndsAt: streamEndsAt,
     }));
 });
 

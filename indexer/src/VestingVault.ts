@@ -1,7 +1,7 @@
 import { ponder } from "ponder:registry";
 import { scheduleTransfer, votingVault, vestingRelease, vestingRevocation, vestingSchedule } from "ponder:schema";
 
-import { balanceOf, record } from "./network.js";
+import { lockAccount, record } from "./network.js";
 import { where } from "./where.js";
 
 ponder.on("VestingVault:ScheduleCreated", async ({ event, context }) => {
@@ -54,6 +54,6 @@ ponder.on("VestingVault:VotingVaultDeployed", async ({ event, context }) => {
   const { delegatee, vault } = event.args;
   const added = await context.db.insert(votingVault).values({ address: vault, delegatee }).onConflictDoNothing();
   // Whatever reached the vault before this event was counted as circulating: it is locked.
-  const held = added ? await balanceOf(context.db, vault) : 0n;
+  const held = added ? await lockAccount(context.db, vault) : 0n;
   if (held !== 0n) await record(context.db, event.block.timestamp, {}, { locked: held });
 });

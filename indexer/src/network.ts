@@ -3,18 +3,22 @@
  * `record` with what changed, and the day's row gets its counters bumped and its end-of-day snapshot refreshed.
  */
 import type { Context } from "ponder:registry";
-import { account, dailyStats, network, supply, votingVault } from "ponder:schema";
+import { account, dailyStats, network, supply } from "ponder:schema";
 
 import config from "../ponder.config";
 
-/** The contracts whose OPG is not circulating; voting vaults join them as they are deployed. */
-const LOCKED_CONTRACTS = new Set(
+/** The contracts whose OPG is not circulating, lowercase; voting vaults join them as they are deployed
+ * (`account.locked`). */
+const LOCKED_CONTRACTS: ReadonlySet<string> = new Set(
   [
     config.contracts.VestingVault.address,
     config.contracts.Staking.address,
     config.contracts.PaymentsEscrow.address,
   ].map((a) => a.toLowerCase()),
 );
+
+/** An account row before its first event. */
+export const emptyAccount = { balance: 0n, votes: 0n, locked: false };
 
 type Db = Context["db"];
 
@@ -23,15 +27,20 @@ export function dayOf(timestamp: bigint): string {
   return new Date(Number(timestamp) * 1000).toISOString().slice(0, 10);
 }
 
-/** Whether `address` holds OPG that does not circulate: the vesting vault, a voting vault, staking, the escrow. */
-export async function isLocked(db: Db, address: `0x${string}`): Promise<boolean> {
-  if (LOCKED_CONTRACTS.has(address.toLowerCase())) return true;
-  return (await db.find(votingVault, { address })) !== null;
+/** Whether `address` is one of the fixed contracts whose OPG does not circulate: the vesting vault,
+ * staking, the escrow. A voting vault is known by its account row's `locked` instead (no read per Transfer). */
+export function isLockedContract(address: `0x${string}`): boolean {
+  return LOCKED_CONTRACTS.has(address.toLowerCase());
 }
 
-/** What a voting vault already holds when it becomes known (its Transfer may come before its deployment event). */
-export async function balanceOf(db: Db, address: `0x${string}`): Promise<bigint> {
-  return (await db.find(account, { address }))?.balance ?? 0n;
+/** Marks a voting vault's account locked; answers what it already holds (its Transfer may come before its
+ * deployment event). */
+export async function lockAccount(db: Db, address: `0x${string}`): Promise<bigint> {
+  const row = await db
+    .insert(account)
+    .values({ address, ...emptyAccount, locked: true })
+    .onConflictDoUpdate({ locked: true });
+  return row.balance;
 }
 
 export interface Counters {

@@ -30,7 +30,8 @@ export const emptyOperator = {
   pendingChallenges: 0,
   activeNodes: 0,
   feesCredited: 0n,
-  feesToDelegators: 0n,
+  feesStreaming: 0n,
+  feeStreamEndsAt: 0n,
   rewardsClaimed: 0n,
   cutPpm: 0,
 };

@@ -1,13 +1,13 @@
 /**
- * Argument parsing (node's util.parseArgs) and the checks of each kind of value. Every check names the argument
+ * The options every command takes, and the checks of each kind of value. Every check names the argument
  * it failed on and what it got, so that a wrong command line says what to fix, and nothing is sent.
  */
-import { parseArgs } from "node:util";
 import { ZeroAddress, getAddress, isHexString } from "ethers";
 
-import { parseOpg } from "../../deploy/lib/format";
+import { parseOpg } from "../lib/opg";
 import { UsageError } from "./errors";
-import { MODES } from "./format";
+import { MODES, maskOf, modeOf } from "../lib/modes";
+import { PPM } from "../lib/units";
 
 export type OptionType = "string" | "boolean";
 
@@ -43,44 +43,6 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: "boolean", description: "print the result as JSON on stdout" },
   help: { type: "boolean", short: "h", description: "show help" },
 };
-
-export interface Parsed {
-  /** The command words and their arguments, in order. */
-  positionals: string[];
-  /** Options as given, by name. */
-  values: Record<string, string | boolean | undefined>;
-}
-
-/** Parses argv against every option any command knows; which command may use which is checked afterwards. */
-export function parseCommandLine(argv: string[], options: Record<string, OptionSpec>): Parsed {
-  for (const arg of argv) {
-    // A negative amount would otherwise be read as a short option: say what it is.
-    if (/^-\d/.test(arg)) throw new UsageError(`negative values are not accepted: got "${arg}"`);
-  }
-  const config: Record<string, { type: OptionType; short?: string }> = {};
-  for (const [name, spec] of Object.entries(options))
-    config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
-  try {
-    const { values, positionals } = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
-    return { positionals, values: values as Parsed["values"] };
-  } catch (error) {
-    throw new UsageError(parseArgsMessage(error as Error & { code?: string }));
-  }
-}
-
-/** util.parseArgs' messages, in the CLI's words. */
-function parseArgsMessage(error: Error & { code?: string }): string {
-  const message = error.message;
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `unknown option ${unknown[1]}`;
-  const missing = /Option '(-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
-  if (missing) return `${missing[2]}: missing its value`;
-  const ambiguous = /Option '(-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
-  if (ambiguous) return `${ambiguous[2]}: missing its value (got another option instead)`;
-  const unexpected = /Option '(-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
-  if (unexpected) return `${unexpected[2]}: takes no value`;
-  return message.replace(/^TypeError \[\w+\]: /, "");
-}
 
 /*//////////////////////////////////////////////////////////////////////////
                                  VALUE CHECKS
@@ -162,14 +124,13 @@ export function parseModes(name: string, text: string): number {
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
   if (items.length === 0) throw new UsageError(`${name}: expected some of ${MODES.join(", ")}, got "${text}"`);
-  let mask = 0;
-  for (const item of items) {
+  const modes = items.map((item) => {
     const mode = (MODES as readonly string[]).indexOf(item);
     if (mode < 0)
       throw new UsageError(`${name}: unknown mode "${item}" (expected ${MODES.join(", ")}, comma-separated)`);
-    mask |= 1 << mode;
-  }
-  return mask;
+    return mode;
+  });
+  return maskOf(modes);
 }
 
 /** A percentage with up to 4 decimals ("2.5") as parts per million (25000), at most 100%. */
@@ -177,16 +138,14 @@ export function parsePercent(name: string, text: string): bigint {
   const match = /^(\d+)(?:\.(\d{1,4}))?%?$/.exec(text.trim());
   if (!match) throw new UsageError(`${name}: expected a percentage such as 2.5 (at most 4 decimals), got "${text}"`);
   const ppm = BigInt(match[1]) * 10_000n + BigInt((match[2] ?? "").padEnd(4, "0"));
-  if (ppm > 1_000_000n) throw new UsageError(`${name}: at most 100, got "${text}"`);
+  if (ppm > PPM) throw new UsageError(`${name}: at most 100, got "${text}"`);
   return ppm;
 }
 
 /** One verification mode: none, tee or zk (or its number, 0 to 2, as the contracts count them). */
 export function parseMode(name: string, text: string): number {
-  const word = text.trim().toLowerCase();
-  const mode = /^\d$/.test(word) ? Number(word) : (MODES as readonly string[]).indexOf(word);
-  if (mode < 0 || mode >= MODES.length)
-    throw new UsageError(`${name}: unknown mode "${text}" (expected one of ${MODES.join(", ")})`);
+  const mode = modeOf(text);
+  if (mode === undefined) throw new UsageError(`${name}: unknown mode "${text}" (expected one of ${MODES.join(", ")})`);
   return mode;
 }
 

@@ -29,6 +29,7 @@ import { OPG__factory } from "../../typechain-types/factories/contracts/token/OP
 import { VestingVault__factory } from "../../typechain-types/factories/contracts/vesting/VestingVault__factory";
 import { parseWhole } from "./args";
 import { CliError, EXIT_USAGE, UsageError } from "./errors";
+import { Io, processIo } from "./io";
 import { askHidden, canAsk } from "./prompt";
 
 /** The chain id of Hardhat's local networks, where --account is allowed. */
@@ -261,6 +262,7 @@ export async function loadSigner(
   values: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   chain: Chain,
+  io: Io = processIo,
 ): Promise<Signer | undefined> {
   checkSignerOptions(values);
   let wallet: Wallet | HDNodeWallet | undefined;
@@ -281,11 +283,11 @@ export async function loadSigner(
     }
     let password = env.OPG_KEYSTORE_PASSWORD;
     if (password === undefined) {
-      if (!canAsk())
+      if (!canAsk(io))
         throw new UsageError(
           "--keystore: set OPG_KEYSTORE_PASSWORD, or run in a terminal to be asked for the password",
         );
-      password = await askHidden(`password for ${path.basename(file)}: `);
+      password = await askHidden(io, `password for ${path.basename(file)}`);
     }
     try {
       wallet = await Wallet.fromEncryptedJson(json, password);

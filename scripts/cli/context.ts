@@ -3,19 +3,56 @@
  * stderr), a lazily made connection and signer; and the two steps of every transaction: confirm, then send and
  * show progress until the receipt.
  */
+import Table from "cli-table3";
 import type { ContractTransactionReceipt, ContractTransactionResponse, LogDescription } from "ethers";
 
 import { Chain, Signer, connect, loadSigner, requireSigner } from "./connect";
 import { CliError, EXIT_FAILED, EXIT_USAGE, describeRevertData, findRevertData } from "./errors";
 import { toJson } from "./format";
+import { Io, processIo } from "./io";
 import { canAsk, confirm } from "./prompt";
 
+/** cli-table3 without borders: columns two spaces apart, a dashed line under the header. */
+const PLAIN_TABLE = {
+  chars: {
+    top: "",
+    "top-mid": "",
+    "top-left": "",
+    "top-right": "",
+    bottom: "",
+    "bottom-mid": "",
+    "bottom-left": "",
+    "bottom-right": "",
+    left: "",
+    "left-mid": "",
+    mid: "-",
+    "mid-mid": "  ",
+    right: "",
+    "right-mid": "",
+    middle: "  ",
+  },
+  style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 0 },
+};
+
 export class Output {
-  constructor(readonly json: boolean) {}
+  constructor(
+    readonly json: boolean,
+    readonly io: Io = processIo,
+  ) {}
+
+  /** The same streams, with or without JSON on stdout. */
+  withJson(json: boolean): Output {
+    return new Output(json, this.io);
+  }
+
+  /** Text as it is, on stdout: a command's whole output (a voucher, CSV). */
+  raw(text: string): void {
+    this.io.stdout.write(text);
+  }
 
   /** A line for a person: stdout, or stderr when stdout carries JSON. */
   info(line = ""): void {
-    (this.json ? process.stderr : process.stdout).write(line + "\n");
+    (this.json ? this.io.stderr : this.io.stdout).write(line + "\n");
   }
 
   /** Label and value rows, the labels padded to one width. */
@@ -24,27 +61,24 @@ export class Output {
     for (const [label, value] of rows) this.info(`${indent}${label.padEnd(width)}  ${value}`);
   }
 
-  /** A table: a header row, then rows; columns padded to their widest cell, right-aligned where `right[i]`. */
+  /** A table (cli-table3): a header row, then rows; right-aligned columns where `right[i]`. */
   table(headers: string[], rows: string[][], { right = [] as boolean[], indent = "  " } = {}): void {
-    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-    const line = (cells: string[]) =>
-      indent +
-      cells
-        .map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-        .join("  ")
-        .trimEnd();
-    this.info(line(headers));
-    this.info(line(widths.map((w) => "-".repeat(w))));
-    for (const row of rows) this.info(line(row));
+    const table = new Table({
+      ...PLAIN_TABLE,
+      head: headers,
+      colAligns: headers.map((_, i) => (right[i] ? "right" : "left")),
+    });
+    table.push(...rows.map((row) => headers.map((_, i) => row[i] ?? "")));
+    for (const line of table.toString().split("\n")) this.info(`${indent}${line}`.trimEnd());
   }
 
   warn(line: string): void {
-    process.stderr.write(`warning: ${line}\n`);
+    this.io.stderr.write(`warning: ${line}\n`);
   }
 
   /** The machine-readable result, printed only with --json. */
   result(value: unknown): void {
-    if (this.json) process.stdout.write(toJson(value) + "\n");
+    if (this.json) this.io.stdout.write(toJson(value) + "\n");
   }
 }
 
@@ -62,6 +96,10 @@ export class Run {
     readonly out: Output,
   ) {}
 
+  get io(): Io {
+    return this.out.io;
+  }
+
   option(name: string): string | undefined {
     return this.values[name] as string | undefined;
   }
@@ -77,7 +115,7 @@ export class Run {
 
   async optionalSigner(): Promise<Signer | undefined> {
     const chain = await this.chain();
-    this.signerPromise ??= loadSigner(this.values, this.env, chain);
+    this.signerPromise ??= loadSigner(this.values, this.env, chain, this.io);
     return this.signerPromise;
   }
 
@@ -99,12 +137,12 @@ export class Run {
     this.out.info(title);
     this.out.rows([...rows, ["network", chain.label]]);
     if (this.flag("yes")) return;
-    if (!canAsk())
+    if (!canAsk(this.io))
       throw new CliError(
         'not confirmed: there is no terminal to ask "Proceed? [y/N]"; pass --yes to send without asking. Nothing was sent.',
         EXIT_USAGE,
       );
-    if (!(await confirm("Proceed? [y/N] "))) throw new CliError("aborted: nothing was sent", EXIT_FAILED);
+    if (!(await confirm(this.io))) throw new CliError("aborted: nothing was sent", EXIT_FAILED);
   }
 
   /** Sends a transaction (estimated first, so that a revert is decoded before anything is sent) and waits for it. */

@@ -4,7 +4,7 @@
  */
 import { ErrorDescription, Interface, InterfaceAbi, decodeBytes32String, id, isError } from "ethers";
 
-import { formatOpg, formatTime } from "../../deploy/lib/format";
+import { formatOpg, formatTime } from "../lib/opg";
 import { ModelRegistry__factory } from "../../typechain-types/factories/contracts/models/ModelRegistry__factory";
 import { PaymentsEscrow__factory } from "../../typechain-types/factories/contracts/payments/PaymentsEscrow__factory";
 import { ProofRegistry__factory } from "../../typechain-types/factories/contracts/proofs/ProofRegistry__factory";
@@ -12,7 +12,8 @@ import { NodeRegistry__factory } from "../../typechain-types/factories/contracts
 import { Staking__factory } from "../../typechain-types/factories/contracts/staking/Staking__factory";
 import { OPG__factory } from "../../typechain-types/factories/contracts/token/OPG__factory";
 import { VestingVault__factory } from "../../typechain-types/factories/contracts/vesting/VestingVault__factory";
-import { eligibilityWords, formatDuration, formatShares, modeName } from "./format";
+import { eligibilityWords, formatDuration, formatShares } from "./format";
+import { modeName } from "../lib/modes";
 
 export const EXIT_OK = 0;
 /** A failed transaction, a revert, an unreachable chain, or a state that makes the command pointless. */
@@ -365,6 +366,9 @@ export function findRevertData(error: unknown, depth = 0): string | undefined {
 /** Turns any error into one line of words and an exit code; `debug` adds the stack of unexpected errors. */
 export function explain(error: unknown, context: DecodeContext = {}): { message: string; exitCode: number } {
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
+  // Ctrl-C at a prompt (@inquirer/prompts' ExitPromptError).
+  if (error instanceof Error && error.name === "ExitPromptError")
+    return { message: "interrupted: nothing was sent", exitCode: EXIT_FAILED };
   if (isError(error, "CALL_EXCEPTION")) {
     const data = findRevertData(error);
     if (data !== undefined) return { message: describeRevertData(data, context), exitCode: EXIT_FAILED };

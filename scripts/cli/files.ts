@@ -9,7 +9,9 @@ import { getAddress, isHexString } from "ethers";
 
 import { userPath } from "./connect";
 import { UsageError } from "./errors";
-import { MODES, toJson } from "./format";
+import { toJson } from "./format";
+import { MODES } from "../lib/modes";
+import type { SignedVoucher, Voucher } from "../lib/voucher";
 
 /** The leaf encoding of a proof record in a standard Merkle tree, as Proofs.Record orders its fields. */
 export const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
@@ -105,21 +107,7 @@ function checkFields(where: string, value: Record<string, unknown>, fields: read
                                    VOUCHERS
 //////////////////////////////////////////////////////////////////////////*/
 
-/** Payments.Voucher, as the contract takes it. */
-export interface Voucher {
-  payer: string;
-  nodeId: bigint;
-  modelId: string;
-  mode: number;
-  cumulativeAmount: bigint;
-  issuedAt: bigint;
-  expiry: bigint;
-}
-
-export interface SignedVoucher {
-  voucher: Voucher;
-  signature: string;
-}
+export type { SignedVoucher, Voucher } from "../lib/voucher";
 
 /** A signed voucher read from a file, with where it came from ("a.json", "batch.json: voucher 2"). */
 export interface VoucherEntry extends SignedVoucher {
@@ -127,8 +115,6 @@ export interface VoucherEntry extends SignedVoucher {
 }
 
 const VOUCHER_FIELDS = ["payer", "nodeId", "modelId", "mode", "cumulativeAmount", "issuedAt", "expiry"] as const;
-
-export { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 
 /** Checks one {voucher, signature} object. */
 export function parseSignedVoucher(where: string, value: unknown): SignedVoucher {

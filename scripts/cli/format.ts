@@ -1,22 +1,8 @@
 /**
- * The CLI's own words for values: durations, verification modes, eligibility, percentages. OPG amounts and dates
- * are formatted by deploy/lib/format.ts (formatOpg, formatTime), once, at the edge.
+ * The CLI's own words for values: durations, eligibility, shares. OPG amounts, percentages and dates are formatted
+ * by scripts/lib/opg.ts, mode names come from scripts/lib/modes.ts, once, at the edge.
  */
-import { formatOpg, formatTime } from "../../deploy/lib/format";
-
-/** The verification modes, numbered as the Solidity enum `Nodes.Mode`; a node's mask has bit `1 << mode`. */
-export const MODES = ["none", "tee", "zk"] as const;
-export type ModeName = (typeof MODES)[number];
-
-export function modeName(mode: number): string {
-  return MODES[mode] ?? `mode ${mode}`;
-}
-
-/** The mode numbers set in a mask. */
-export function modesOf(mask: number | bigint): number[] {
-  const m = Number(mask);
-  return MODES.map((_, i) => i).filter((i) => (m & (1 << i)) !== 0);
-}
+import { formatOpg, formatTime } from "../lib/opg";
 
 /** `Nodes.Eligibility` in words, indexed by the enum. */
 export const ELIGIBILITY = [
@@ -57,14 +43,6 @@ export function withdrawableWords(thawingUntil: bigint, now: bigint): string {
 /** Delegation shares, which count in the same 18 decimals as OPG: "500 shares". */
 export function formatShares(shares: bigint): string {
   return `${formatOpg(shares, { unit: false })} shares`;
-}
-
-/** Parts per million as a percentage: 25000 -> "2.5%". */
-export function formatPpm(ppm: bigint | number): string {
-  const value = BigInt(ppm);
-  const whole = value / 10_000n;
-  const fraction = (value % 10_000n).toString().padStart(4, "0").replace(/0+$/, "");
-  return `${whole}${fraction ? "." + fraction : ""}%`;
 }
 
 /** JSON with bigints as decimal strings, for --json. */

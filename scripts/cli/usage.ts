@@ -1,4 +1,5 @@
-/** Help text: the general usage and each command's. */
+/** Help text: the general usage (every command with its arguments) and the usage line after a bad argument. Each
+ * command's own help is commander's, with FOOTER after it. */
 import { GLOBAL_OPTIONS, OptionSpec } from "./args";
 import { COMMANDS, Command } from "./commands";
 
@@ -25,7 +26,7 @@ function optionRows(options: Record<string, OptionSpec>): string[] {
   return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`);
 }
 
-const FOOTER = [
+export const FOOTER = [
   "Signing key: env OPG_PRIVATE_KEY, or --keystore <file>, or --account <n> on a local chain (31337).",
   "Amounts are in OPG with decimals (1500.5), never wei. Transactions that move tokens ask",
   '"Proceed? [y/N]" first; --yes skips it, and without a terminal --yes is required.',
@@ -52,27 +53,6 @@ export function generalUsage(): string {
     ...FOOTER,
     "`opg <command> --help` shows a command's options.",
   ].join("\n");
-}
-
-export function commandUsage(command: Command): string {
-  const own = Object.keys(command.options).length > 0 ? ["", "options:", ...optionRows(command.options)] : [];
-  return [
-    `usage: ${commandLine(command)}`,
-    "",
-    command.summary,
-    ...own,
-    "",
-    "options of every command:",
-    ...optionRows(GLOBAL_OPTIONS),
-    "",
-    ...FOOTER,
-  ].join("\n");
-}
-
-/** The usage of a command by name, or the general usage. */
-export function usageOf(name?: string): string {
-  const command = COMMANDS.find((c) => c.name === name);
-  return command ? commandUsage(command) : generalUsage();
 }
 
 /** What follows an error about the arguments: the command's usage line, or the list of commands. */

@@ -13,19 +13,18 @@
  * Every actor is one of the node's own accounts (accounts 1-9 hold the genesis allocations, see deploy/config.ts).
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import type { ContractTransactionResponse, Interface, Signer, TransactionReceipt, TypedDataDomain } from "ethers";
+import type { ContractTransactionResponse, Interface, Signer, TransactionReceipt } from "ethers";
 import { ZeroHash, id, parseEther } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
-import { formatOpg, formatTime } from "../../deploy/lib/format";
-import { MONTH } from "../../deploy/lib/vesting";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { formatOpg, formatTime } from "../lib/opg";
+import { MONTH } from "../lib/units";
+import { Mode, maskOf, modeName } from "../lib/modes";
+import { domainOf, signVoucher } from "../lib/voucher";
 import type { DeployedSystem } from "../../deploy/system";
 
-const NONE = 0;
-const TEE = 1;
-const ZK = 2;
+const { None: NONE, Tee: TEE, Zk: ZK } = Mode;
 const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
 
 /** Who did what: printed by `npm start` and checked by its test. */
@@ -130,8 +129,6 @@ const STAKES: Record<number, string> = { 10: "40000", 11: "15000", 12: "60000", 
 /** The cuts operators schedule before anyone delegates (ppm): they apply after the staking's cut delay. */
 const CUTS: Record<number, number> = { 10: 100_000, 13: 150_000 };
 
-const MODE_NAMES = ["none", "tee", "zk"];
-
 export async function runLife(
   hre: HardhatRuntimeEnvironment,
   system: DeployedSystem,
@@ -197,6 +194,15 @@ export async function runLife(
 
   // Model builders publish models.
   const modelIds = new Map(MODELS.map((m) => [m.name, id(`weights:${m.name}`)]));
+  // Each registration committed in the block before it, as builders do (commitModel).
+  await oneBlock(
+    MODELS.map(
+      (m) => async () =>
+        models
+          .connect(accounts[m.builder])
+          .commitModel(await models.modelCommitmentOf(await accounts[m.builder].getAddress(), modelIds.get(m.name)!)),
+    ),
+  );
   await oneBlock(
     MODELS.map(
       (m) => () => models.connect(accounts[m.builder]).registerModel(modelIds.get(m.name)!, m.uri, m.royaltyPpm),
@@ -221,7 +227,7 @@ export async function runLife(
     NODES.map((plan) => () => {
       const params = {
         metadataURI: plan.uri,
-        modes: plan.modes.reduce((mask, mode) => mask | (1 << mode), 0),
+        modes: maskOf(plan.modes),
         teeMeasurement: plan.modes.includes(TEE) ? DEVNET_TEE_MEASUREMENT : ZeroHash,
         capacity: plan.capacity,
         prices: plan.prices.map((p) => parseEther(p)) as [bigint, bigint, bigint],
@@ -269,8 +275,7 @@ export async function runLife(
   ]);
 
   // Vouchers: each payer keeps a cumulative amount per (node, model, mode) and signs a new voucher as it uses more.
-  const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
-  const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
+  const domain = domainOf(await escrow.eip712Domain());
   const channels = [
     { payer: 16, node: 0, model: "llama-3.1-8b-instruct", mode: TEE, perMonth: 120 },
     { payer: 16, node: 1, model: "llama-3.1-8b-instruct", mode: NONE, perMonth: 300 },
@@ -294,7 +299,7 @@ export async function runLife(
         issuedAt,
         expiry: issuedAt + 30n * 86_400n,
       };
-      signed.push({ voucher, signature: await accounts[c.payer].signTypedData(domain, VOUCHER_TYPES, voucher), c });
+      signed.push({ ...(await signVoucher(accounts[c.payer], domain, voucher)), c });
     }
     // Node A's operator redeems its own voucher; a facilitator (the deployer) redeems the rest in one batch.
     const [own, ...rest] = signed;
@@ -408,8 +413,23 @@ export async function runLife(
     [2, 42],
     [0, 7],
   ] as const;
-  const [, ...challenged] = await oneBlock([
+  // Each challenge is committed in an earlier block (commitChallenge), as a challenger must.
+  const evidenceOf = (node: number, i: number) => id(`evidence-${node}-${i}`);
+  await oneBlock([
     () => token.connect(challenger).approve(proofsAddress, bond * 3n),
+    ...disputed.map(([node, i]) => async () => {
+      const { tree } = batches.get(node)!;
+      const commitment = await proofs.challengeCommitmentOf(
+        await challenger.getAddress(),
+        nodeIds[node],
+        tree.root,
+        recordOf(node, i),
+        evidenceOf(node, i),
+      );
+      return proofs.connect(challenger).commitChallenge(commitment);
+    }),
+  ]);
+  const challenged = await oneBlock([
     ...disputed.map(([node, i]) => () => {
       const { tree } = batches.get(node)!;
       return proofs
@@ -518,6 +538,19 @@ export async function runLife(
     proofHash: id("zk-proof-last"),
   };
   await mine(proofs.connect(accounts[NODES[4].operator]).commitRecord(nodeIds[4], lastRecord));
+  await mine(
+    proofs
+      .connect(challenger)
+      .commitChallenge(
+        await proofs.challengeCommitmentOf(
+          await challenger.getAddress(),
+          nodeIds[4],
+          ZeroHash,
+          lastRecord,
+          id("evidence-last"),
+        ),
+      ),
+  );
   const pendingReceipt = await mine(
     proofs.connect(challenger).challenge(nodeIds[4], ZeroHash, lastRecord, [], id("evidence-last")),
   );
@@ -545,7 +578,7 @@ export async function runLife(
       id: nodeIds[i].toString(),
       operator: address[plan.operator],
       models: plan.models,
-      modes: plan.modes.map((m) => MODE_NAMES[m]),
+      modes: plan.modes.map(modeName),
     })),
     slashed: {
       operator: slashedOperator,

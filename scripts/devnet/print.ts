@@ -5,8 +5,8 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { unlockedByCategory } from "../../deploy/genesis";
-import { formatOpg, formatTime } from "../../deploy/lib/format";
-import { MONTH } from "../../deploy/lib/vesting";
+import { formatOpg, formatTime } from "../lib/opg";
+import { MONTH } from "../lib/units";
 
 export async function printInProcess(): Promise<void> {
   process.env.HARDHAT_NETWORK = "hardhat";

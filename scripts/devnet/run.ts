@@ -10,8 +10,8 @@ import * as path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 import { DEPLOYMENTS_DIR, deploymentPath, readDeployment } from "../../deploy/lib/deployments";
-import { formatOpg, formatTime } from "../../deploy/lib/format";
-import { MONTH } from "../../deploy/lib/vesting";
+import { formatOpg, formatTime } from "../lib/opg";
+import { MONTH } from "../lib/units";
 import type { DeployedSystem } from "../../deploy/system";
 import { StartArgs } from "./args";
 import { INDEXER_DIR, ROOT, startIndexer, tail, untilIndexed } from "./indexer";

@@ -134,6 +134,9 @@ export async function takeover(url: string, schema: string, views: string, timeo
         }
         for (const v of current.filter((name) => !targets.includes(name)))
           await client.query(`drop view if exists ${q(views)}.${q(v)}`);
+        // The readers keep answers per indexed state (indexer/src/api/cache.ts), told of a change on this channel:
+        // the views now show another schema, so what they kept goes (delivered at the commit).
+        await client.query("select pg_notify($1, $2)", [`${views}_live_query`, JSON.stringify(["_ponder_checkpoint"])]);
         await client.query("commit");
         return true;
       } catch (error) {

@@ -1,14 +1,12 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { HDNodeWallet, Interface, JsonRpcProvider, id } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { formatOpg, formatTime, opg, parseOpg } from "../../deploy/lib/format";
-import { Shape, unlockPoints } from "../../deploy/lib/vesting";
+import { formatOpg, formatTime, opg, parseOpg } from "../../scripts/lib/opg";
+import { unlockPoints } from "../../deploy/lib/vesting";
+import { termsOf } from "../../scripts/lib/schedule";
 import { HARDHAT_MNEMONIC } from "../../scripts/cli/connect";
 import { describeRevertData } from "../../scripts/cli/errors";
 import { formatDuration } from "../../scripts/cli/format";
@@ -19,8 +17,9 @@ import {
   Staking__factory,
   VestingVault__factory,
 } from "../../typechain-types";
-import { LocalNode, ROOT, hardhat, startNode } from "../helpers/node";
-import { CliResult, accountAddress, runCli, shown } from "./helpers";
+import { ROOT } from "../helpers/node";
+import { DeployedChain, deployedChain } from "./chain";
+import { CliResult, accountAddress, runCli, runCliProcess, shown } from "./helpers";
 
 const DAY = 86_400;
 const TEE = 1; // Nodes.Mode.Tee
@@ -28,7 +27,7 @@ const INSUFFICIENT_OWN_STAKE = 9n; // Nodes.Eligibility.InsufficientOwnStake
 
 describe("opg CLI against a hardhat node (end to end)", function () {
   this.timeout(300_000);
-  let node: LocalNode;
+  let chain: DeployedChain;
   let provider: JsonRpcProvider;
   let dir: string;
   let deployment: Deployment;
@@ -45,7 +44,7 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     runCli([
       ...args,
       "--rpc",
-      node.url,
+      chain.url,
       "--deployments",
       dir,
       ...(account === undefined ? [] : ["--account", String(account)]),
@@ -70,23 +69,17 @@ describe("opg CLI against a hardhat node (end to end)", function () {
   };
 
   before(async () => {
-    node = await startNode();
-    provider = new JsonRpcProvider(node.url, undefined, {
+    chain = await deployedChain("opg-cli-");
+    ({ dir, deployment } = chain);
+    provider = new JsonRpcProvider(chain.url, undefined, {
       staticNetwork: true,
       cacheTimeout: -1,
       pollingInterval: 100,
     });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-cli-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: dir,
-    });
-    expect(run.status, run.output).to.equal(0);
-    deployment = JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8")) as Deployment;
   });
   after(async () => {
     provider?.destroy();
-    await node?.stop();
+    await chain?.release();
   });
 
   it("walks through an operator's life: fund, model, stake, node, status, unstake, withdraw", async () => {
@@ -259,15 +252,7 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     const result = ok(await opgCli(["unlocks", beneficiary]));
     const now = BigInt((await provider.getBlock("latest"))!.timestamp);
     const s = await vesting.getSchedule(1);
-    const terms = {
-      total: s.total,
-      unlockedAtStart: s.unlockedAtStart,
-      start: s.start,
-      cliff: s.cliff,
-      end: s.end,
-      shape: Number(s.shape) as Shape,
-    };
-    const end = unlockPoints(terms, now).at(-1)!;
+    const end = unlockPoints(termsOf(s), now).at(-1)!;
     expect(end).to.equal(s.end);
     expect(result.stdout)
       .to.match(/vesting schedules of .*: 1/)
@@ -370,11 +355,21 @@ describe("opg CLI against a hardhat node (end to end)", function () {
     expect(await provider.getBlockNumber()).to.equal(block + 1);
   });
 
-  it("refuses to move tokens without --yes when there is no terminal to ask", async () => {
+  it("refuses to move tokens without --yes when there is no terminal to ask (as a child process)", async () => {
     const { token } = contracts();
     const nonce = await provider.getTransactionCount(liquidity);
     const balance = await token.balanceOf(airdrop);
-    const r = await runCli(["transfer", airdrop, "1", "--rpc", node.url, "--deployments", dir, "--account", "8"]);
+    const r = await runCliProcess([
+      "transfer",
+      airdrop,
+      "1",
+      "--rpc",
+      chain.url,
+      "--deployments",
+      dir,
+      "--account",
+      "8",
+    ]);
     expect(r.status, shown(r)).to.equal(2);
     expect(r.stdout)
       .to.match(/Transfer 1 OPG/)
@@ -441,5 +436,50 @@ describe("opg CLI: revert words", () => {
     );
     expect(describeRevertData("0x12345678")).to.equal("reverted with unknown error data 0x12345678");
     expect(describeRevertData("0x")).to.equal("the transaction reverted without a reason");
+  });
+});
+
+describe("opg CLI: help and command lines (in-process)", () => {
+  it("lists every command in the general help, and shows each command's own options", async () => {
+    const general = await runCli(["--help"]);
+    expect(general.status, shown(general)).to.equal(0);
+    expect(general.stdout)
+      .to.match(/usage: opg <command>/)
+      .and.match(/opg escrow deposit <amount> \[options\]/)
+      .and.match(/opg voucher redeem <file\.\.\.>/);
+    const own = await runCli(["node", "register", "--help"]);
+    expect(own.status, shown(own)).to.equal(0);
+    expect(own.stdout)
+      .to.match(/Usage: opg node register \[options\]/)
+      .and.match(/--capacity <n>\s+inferences served at once \(required\)/)
+      .and.match(/--price-zk <OPG>\s+price per inference with a ZK proof/)
+      .and.match(/Global Options:[\s\S]*--rpc <url>/)
+      .and.match(/Exit codes: 0 done/)
+      .and.not.match(/--evidence/);
+    expect((await runCli(["help", "escrow", "deposit"])).stdout).to.match(/--for <payer>/);
+    expect((await runCli(["escrow", "--help"])).stdout).to.match(
+      /Usage: opg escrow \[options\] \[command\] \[address\]/,
+    );
+  });
+
+  it("says what is wrong with a command line, and the usage, with exit code 2", async () => {
+    const cases: [string[], string][] = [
+      [[], "error: no command given"],
+      [["node"], 'error: missing command "node" (known: node register, node update, node models, node heartbeat)'],
+      [["escrow", "deposit"], "error: <amount>: missing"],
+      [["transfer", "0x1", "2", "3"], 'error: unexpected argument "3"'],
+      [["status", "--rpc"], "error: --rpc: missing its value"],
+      [["stake", "1", "--bogus"], "error: unknown option --bogus"],
+      [["stake", "1", "--node", "3"], "error: --node: not an option of `opg stake`"],
+      [["voucher", "sign", "--node", "1"], "error: --model: required"],
+      [["unstake", "-3"], 'error: negative values are not accepted: got "-3"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args);
+      expect(r.status, shown(r)).to.equal(2);
+      expect(r.stderr.split("\n")[0], shown(r)).to.equal(message);
+      expect(r.stderr, shown(r)).to.match(/usage: opg/);
+      expect(r.stdout).to.equal("");
+    }
   });
 });

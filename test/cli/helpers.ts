@@ -1,8 +1,13 @@
-/** Runs the opg CLI as a child process, the way a person would: `node scripts/opg.js <args>`. */
+/**
+ * Runs the opg CLI for tests: in-process through `main(argv, env, io)` (fast: no new node, no TypeScript to
+ * load), or as a child process the way a person would (`node scripts/opg.js <args>`), for the few smoke tests.
+ */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { HDNodeWallet } from "ethers";
 
+import { memoryIo } from "../../scripts/cli/io";
+import { main } from "../../scripts/cli/main";
 import { ROOT } from "../helpers/node";
 
 export const OPG_BIN = path.join(ROOT, "scripts", "opg.js");
@@ -19,17 +24,35 @@ export function accountAddress(n: number): string {
   return HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${n}`).address;
 }
 
-/**
- * Runs the CLI with `args`, stdin a pipe (never a terminal) fed with `input`, and an environment without any
- * OPG_* variable of the person running the tests.
- */
-export function runCli(args: string[], { input = "", env = {} as Record<string, string> } = {}): Promise<CliResult> {
+/** The test process's environment without any OPG_* variable of the person running the tests, plus `env`. */
+function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("OPG_")) clean[key] = value;
+  return { ...clean, ...env };
+}
+
+/**
+ * Runs the CLI in-process with `args`: stdin is not a terminal (fed with `input`), stdout and stderr are
+ * collected, the environment is the clean one. Runs may overlap: each has its own streams.
+ */
+export async function runCli(
+  args: string[],
+  { input = "", env = {} as Record<string, string> } = {},
+): Promise<CliResult> {
+  const io = memoryIo(input);
+  const status = await main(args, cleanEnv(env), io);
+  return { status, stdout: io.out(), stderr: io.err() };
+}
+
+/** Runs the CLI as a child process, `node scripts/opg.js <args>`, with stdin a pipe (never a terminal). */
+export function runCliProcess(
+  args: string[],
+  { input = "", env = {} as Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [OPG_BIN, ...args], {
       cwd: ROOT,
-      env: { ...clean, ...env },
+      env: cleanEnv(env),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

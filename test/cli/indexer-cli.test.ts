@@ -1,12 +1,9 @@
 import { expect } from "chai";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { JsonRpcProvider, TypedDataDomain, id, parseEther } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { VOUCHER_TYPES } from "../../scripts/lib/voucher";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,
@@ -15,9 +12,10 @@ import {
   Staking__factory,
   VestingVault__factory,
 } from "../../typechain-types";
-import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { DeployedChain, deployedChain } from "./chain";
 import { startPonder, untilIndexed } from "../helpers/ponder";
 import { runCli, shown } from "./helpers";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const TEE = 1;
 
@@ -43,7 +41,7 @@ interface PaymentsJson {
  */
 describe("opg unlocks and opg payments through the indexer (end to end)", function () {
   this.timeout(300_000);
-  let node: LocalNode;
+  let chain: DeployedChain;
   let provider: JsonRpcProvider;
   let dir: string;
   let ponder: Awaited<ReturnType<typeof startPonder>> | undefined;
@@ -53,15 +51,9 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
   let scheduleIds: bigint[] = [];
 
   before(async () => {
-    node = await startNode();
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-cli-indexer-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: dir,
-    });
-    expect(run.status, run.output).to.equal(0);
-    deployment = JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8"));
+    chain = await deployedChain("opg-cli-indexer-");
+    ({ dir, deployment } = chain);
+    provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     const at = (name: keyof Deployment["contracts"]) => deployment.contracts[name]!.address;
     const [ecosystem, liquidity, operator, payer, builder, facilitator] = await Promise.all(
       [1, 8, 10, 12, 13, 15].map((i) => provider.getSigner(i)),
@@ -78,7 +70,7 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     await mine(token.connect(liquidity).transfer(operator.address, parseEther("100000")));
     await mine(token.connect(liquidity).transfer(payer.address, parseEther("1000")));
     const modelId = id("cli-indexer-model");
-    await mine(models.connect(builder).registerModel(modelId, "ipfs://model", 20_000));
+    await mine(commitAndRegisterModel(models, builder, modelId, "ipfs://model", 20_000));
     await mine(token.connect(operator).approve(at("Staking"), parseEther("60000")));
     await mine(staking.connect(operator).stake(parseEther("60000")));
     await mine(
@@ -123,18 +115,17 @@ describe("opg unlocks and opg payments through the indexer (end to end)", functi
     await provider.send("evm_mine", []);
     await mine(vault.connect(ecosystem).release(scheduleIds[0]));
 
-    ponder = await startPonder(node.url, dir);
+    ponder = await startPonder(chain.url, dir);
     await untilIndexed(ponder, await provider.getBlockNumber());
   });
 
   after(async () => {
     await ponder?.stop();
     provider?.destroy();
-    await node?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await chain?.release();
   });
 
-  const chainArgs = () => ["--rpc", node.url, "--deployments", dir];
+  const chainArgs = () => ["--rpc", chain.url, "--deployments", dir];
 
   it("opg payments lists a payer's payments from the indexer, with the chain's amounts", async () => {
     const r = await runCli(["payments", who.payer, "--indexer", ponder!.url, "--json"]);

@@ -7,11 +7,12 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { formatOpg, formatTime, opg, parseOpg } from "../../deploy/lib/format";
+import { formatOpg, formatTime, opg, parseOpg, ppmOf } from "../../scripts/lib/opg";
 import { HARDHAT_MNEMONIC } from "../../scripts/cli/connect";
 import { durationSeconds, parseDeadline, parseMode } from "../../scripts/cli/args";
 import { UsageError, describeRevertData } from "../../scripts/cli/errors";
-import { RECORD_TYPES, VOUCHER_TYPES, parseRecord, parseSignedVoucher, readRecords } from "../../scripts/cli/files";
+import { RECORD_TYPES, parseRecord, parseSignedVoucher, readRecords } from "../../scripts/cli/files";
+import { VOUCHER_TYPES } from "../../scripts/lib/voucher";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,
@@ -20,7 +21,7 @@ import {
   ProofRegistry__factory,
   Staking__factory,
 } from "../../typechain-types";
-import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { DeployedChain, deployedChain } from "./chain";
 import { CliResult, accountAddress, runCli, shown } from "./helpers";
 
 const DAY = 86_400;
@@ -28,7 +29,7 @@ const TEE = 1; // Nodes.Mode.Tee
 
 describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to end)", function () {
   this.timeout(180_000);
-  let node: LocalNode;
+  let chain: DeployedChain;
   let provider: JsonRpcProvider;
   let dir: string;
   let deployment: Deployment;
@@ -45,7 +46,7 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     runCli([
       ...args,
       "--rpc",
-      node.url,
+      chain.url,
       "--deployments",
       dir,
       ...(account === undefined ? [] : ["--account", String(account)]),
@@ -93,25 +94,19 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
   ];
 
   before(async () => {
-    node = await startNode();
-    provider = new JsonRpcProvider(node.url, undefined, {
+    chain = await deployedChain("opg-payments-cli-");
+    ({ dir, deployment } = chain);
+    provider = new JsonRpcProvider(chain.url, undefined, {
       staticNetwork: true,
       cacheTimeout: -1,
       pollingInterval: 100,
     });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-payments-cli-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: dir,
-    });
-    expect(run.status, run.output).to.equal(0);
-    deployment = JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8")) as Deployment;
     expect(deployment.contracts.PaymentsEscrow?.address).to.be.a("string");
     expect(deployment.contracts.ProofRegistry?.address).to.be.a("string");
   });
   after(async () => {
     provider?.destroy();
-    await node?.stop();
+    await chain?.release();
   });
 
   it("deposits a free balance (by permit) and into escrows with an operator (by approve), and shows them", async () => {
@@ -256,9 +251,11 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
             `royalty 0\\.4 OPG \\(to ${modelOwner}\\) \\+ protocol fee 0\\.08 OPG`,
         ),
       );
-    // The node's share was credited in staking with the payment (no delegators: all of it the operator's).
+    // The node's share was credited in staking with the payment, to be released over the fee stream's period.
     const credited = await staking.queryFilter(staking.filters.FeesCredited(operator));
-    expect(credited.map((e) => [e.args.amount, e.args.toDelegators])).to.deep.equal([[parseOpg("7.52"), 0n]]);
+    expect(credited.map((e) => [e.args.amount, e.args.streaming])).to.deep.equal([
+      [parseOpg("7.52"), parseOpg("7.52")],
+    ]);
     expect(await staking.feesDistributed()).to.equal(parseOpg("7.52"));
     expect(await escrow.royaltiesOf(modelOwner)).to.equal(parseOpg("0.4"));
     expect(await escrow.protocolFeesPending()).to.equal(parseOpg("0.08"));
@@ -535,7 +532,7 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
     expect(challenge.status).to.equal(1n); // Pending
     expect(challenge.nodeId).to.equal(nodeId);
     const slashable = await staking.slashableStakeOf(operator);
-    expect(challenge.lockedStake).to.equal((slashable * 50_000n) / 1_000_000n);
+    expect(challenge.lockedStake).to.equal(ppmOf(slashable, 50_000n));
     expect(await staking.lockedStakeOf(operator)).to.equal(challenge.lockedStake);
     expect(await token.balanceOf(challenger)).to.equal(opg(1_000) - bond);
 

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { JsonRpcProvider } from "ethers";
 
 import { Deployment } from "../../deploy/lib/deployments";
-import { MONTH } from "../../deploy/lib/vesting";
+import { ppmOf } from "../../scripts/lib/opg";
+import { MONTH } from "../../scripts/lib/units";
 import { portProblem } from "../../scripts/devnet/processes";
 import {
   OPG__factory,
@@ -200,7 +201,7 @@ describe("npm start (the devnet, end to end)", function () {
       expect(challenge.decideBy - challenge.openedAt).to.equal(await proofs.decisionPeriod());
       // The lock is the slash fixed at opening (slashPpm of the slashable stake), and all that is locked.
       const slashable = await staking.slashableStakeOf(operator);
-      expect(challenge.lockedStake).to.equal((slashable * (await proofs.slashPpm())) / 1_000_000n);
+      expect(challenge.lockedStake).to.equal(ppmOf(slashable, await proofs.slashPpm()));
       expect(await staking.lockedStakeOf(operator)).to.equal(challenge.lockedStake);
       const [event] = await proofs.queryFilter(proofs.filters.RecordChallenged(challengeId));
       expect(event.args.lockedStake).to.equal(challenge.lockedStake);

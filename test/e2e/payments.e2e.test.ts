@@ -103,16 +103,16 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     const royalty = (((gross / 2n) * 50_000n) / PPM) * 2n;
     expect(await escrow.protocolFeesPending()).to.equal(fee);
     expect(await escrow.royaltiesOf(builder.address)).to.equal(royalty);
-    // Each node's share is credited in staking with the payment (FeesCredited, no delegators: all the operator's).
+    // Each node's share is credited in staking with the payment (FeesCredited), the first of each operator's stream.
     const perNode = gross / 2n - gross / 2n / 100n - ((gross / 2n) * 50_000n) / PPM;
     const credited = await staking.queryFilter(
       staking.filters.FeesCredited(),
       receipt.blockNumber,
       receipt.blockNumber,
     );
-    expect(credited.map((e) => [e.args.operator, e.args.amount, e.args.toDelegators])).to.have.deep.members([
-      [operatorA.address, perNode, 0n],
-      [operatorB.address, perNode, 0n],
+    expect(credited.map((e) => [e.args.operator, e.args.amount, e.args.streaming])).to.have.deep.members([
+      [operatorA.address, perNode, perNode],
+      [operatorB.address, perNode, perNode],
     ]);
     expect(await staking.feesDistributed()).to.equal(2n * perNode);
     console.log(

@@ -15,6 +15,7 @@ import {
   ProofRegistry__factory,
   Staking__factory,
 } from "../../typechain-types";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const NONE = 0;
 const TEE = 1;
@@ -67,7 +68,7 @@ describe("indexer: models, nodes and proofs (end to end)", function () {
     const mine = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
 
     const modelId = id("nodes-model");
-    await mine(models.connect(builder).registerModel(modelId, "ipfs://nodes-model", 30_000));
+    await mine(commitAndRegisterModel(models, builder, modelId, "ipfs://nodes-model", 30_000));
     // Two operators stake 30,000 OPG (the TEE minimum is 25,000) and register a TEE node each.
     const registered: { op: JsonRpcSigner; capacity: number; prices: [bigint, bigint, bigint]; modes: number }[] = [
       { op: dear, capacity: 8, prices: [0n, parseEther("0.05"), 0n], modes: 1 << TEE },

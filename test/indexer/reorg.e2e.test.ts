@@ -72,6 +72,13 @@ function reorgScenario(serverUrl?: string) {
       expect(seen.account?.balance, "the old branch was indexed").to.equal(parseEther("1234").toString());
       const before = await getJson<{ payments: unknown[] }>(ponder.url, `/payments/${sys.accounts.payer.address}`);
       expect(before.payments.length).to.equal(2);
+      // With PostgreSQL the answer is kept for this indexed state (indexer/src/api/cache.ts): asked again, it is served
+      // from there; after the reorganisation below it must be the new chain's all the same.
+      const again = await fetch(`${ponder.url}/payments/${sys.accounts.payer.address}`);
+      expect(await again.json()).to.deep.equal(before);
+      expect(again.headers.get("x-cache"), "the second ask, from the answer cache").to.equal(
+        databaseUrl ? "hit" : null,
+      );
 
       // The new branch: back to the fork, then other recipients and amounts, another time, and more blocks.
       expect(await sys.provider.send("evm_revert", [snapshot])).to.equal(true);

@@ -5,6 +5,8 @@ ModelRegistry
 │   ├── when the id is zero → it reverts ModelZeroId
 │   ├── given the id is registered (by anyone, the owner included) → it reverts ModelAlreadyRegistered(id, owner)
 │   ├── when the royalty is above maxRoyaltyPpm → it reverts ModelRoyaltyTooHigh(royalty, max)
+│   ├── without the caller's own commitment (commitModel of modelCommitmentOf(caller, id)), another's, or one made
+│   │   in the same block → it reverts ModelNotCommitted(caller, commitment); the commitment is used up
 │   └── when the id is new and the royalty at most the max (0 and the max itself included)
 │       → it stores the caller as owner, the royalty, the block time, no pending owner, the URI (empty allowed);
 │         modelCount goes up by one; exists() turns true; other models are untouched; it emits ModelRegistered
@@ -16,10 +18,14 @@ ModelRegistry
 │   ├── given an unknown id → it reverts ModelNotFound(id)
 │   ├── when the caller is not the owner → it reverts ModelNotOwner(id, caller, owner)
 │   ├── when the royalty is above maxRoyaltyPpm → it reverts ModelRoyaltyTooHigh(royalty, max)
-│   ├── when the caller is the owner and the royalty does not rise → it applies now (dropping a scheduled
-│   │   increase); it emits ModelRoyaltySet(id, old, new)
-│   └── when the caller is the owner and the royalty rises → it applies ROYALTY_INCREASE_DELAY later; it emits
-│       ModelRoyaltyIncreaseScheduled(id, current, new, effectiveAt); royaltyOf keeps the old share until then
+│   ├── when the caller is the owner and the royalty does not rise → it applies now (dropping an increase not yet
+│   │   due; one in force stays on record, both sides lowered to at most the new share); ModelRoyaltySet(id, old, new)
+│   ├── when the caller is the owner and the royalty rises → it applies ROYALTY_INCREASE_DELAY later; it emits
+│   │   ModelRoyaltyIncreaseScheduled(id, current, new, effectiveAt); royaltyOf keeps the old share until then
+│   ├── payments agreed before an increase (royaltyFor) → the royalty of before until ROYALTY_INCREASE_GRACE after
+│   │   it; agreed from its start, or after the grace, the increase
+│   └── a second increase before the last one's grace ends (a decrease between or not) → it reverts
+│       ModelRoyaltyIncreasePending(id, graceEndsAt)
 ├── two-step ownership (transferModelOwnership, acceptModelOwnership)
 │   ├── transfer
 │   │   ├── given an unknown id → it reverts ModelNotFound(id)
@@ -61,6 +67,7 @@ import type { ContractTransactionResponse } from "ethers";
 
 import { ModelRegistry__factory } from "../../typechain-types";
 import type { Models } from "../../typechain-types/contracts/models/ModelRegistry";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroAddress, ZeroHash } = ethers;
 
@@ -129,7 +136,7 @@ async function registerAndCheck(
   const othersBefore = await Promise.all(others.map((o) => modelOf(f, o)));
   expect(await registry.exists(id)).to.equal(false);
 
-  const tx = await registry.connect(owner).registerModel(id, uri, royaltyPpm);
+  const tx = await commitAndRegisterModel(registry, owner, id, uri, royaltyPpm);
   await expect(tx).to.emit(registry, "ModelRegistered").withArgs(id, owner.address, royaltyPpm, uri);
 
   const expected: Stored = {
@@ -195,7 +202,7 @@ describe("ModelRegistry", function () {
   describe("registerModel", function () {
     it("reverts ModelZeroId when the id is zero", async function () {
       const f = await loadFixture(deployModelRegistryFixture);
-      await expect(f.registry.connect(f.alice).registerModel(ZeroHash, URI, 0n)).to.be.revertedWithCustomError(
+      await expect(commitAndRegisterModel(f.registry, f.alice, ZeroHash, URI, 0n)).to.be.revertedWithCustomError(
         f.registry,
         "ModelZeroId",
       );
@@ -203,12 +210,42 @@ describe("ModelRegistry", function () {
       expect(await f.registry.exists(ZeroHash)).to.equal(false);
     });
 
+    it("reverts ModelNotCommitted(caller, commitment) without the caller's own commitment from an earlier block", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const mine = await f.registry.modelCommitmentOf(f.alice.address, LLAMA);
+      expect(mine).to.equal(
+        ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [f.alice.address, LLAMA])),
+      );
+      // None, or another's.
+      await expect(f.registry.connect(f.alice).registerModel(LLAMA, URI, 0n))
+        .to.be.revertedWithCustomError(f.registry, "ModelNotCommitted")
+        .withArgs(f.alice.address, mine);
+      await f.registry.connect(f.bob).commitModel(mine);
+      await expect(f.registry.connect(f.alice).registerModel(LLAMA, URI, 0n))
+        .to.be.revertedWithCustomError(f.registry, "ModelNotCommitted")
+        .withArgs(f.alice.address, mine);
+      // In the same block as the registration.
+      await ethers.provider.send("evm_setAutomine", [false]);
+      const commit = await f.registry.connect(f.alice).commitModel(mine, { gasLimit: 100_000 });
+      const register = await f.registry.connect(f.alice).registerModel(LLAMA, URI, 0n, { gasLimit: 500_000 });
+      await ethers.provider.send("evm_mine", []);
+      await ethers.provider.send("evm_setAutomine", [true]);
+      await expect(commit).to.emit(f.registry, "ModelCommitted").withArgs(f.alice.address, mine);
+      await expect(register.wait()).to.be.rejected;
+      expect(await f.registry.exists(LLAMA)).to.equal(false);
+      // From the next block on: registered, and the commitment used up.
+      const block = BigInt((await ethers.provider.getBlock("latest"))!.number);
+      expect(await f.registry.modelCommittedAt(f.alice.address, mine)).to.equal(block);
+      await expect(f.registry.connect(f.alice).registerModel(LLAMA, URI, 0n)).to.emit(f.registry, "ModelRegistered");
+      expect(await f.registry.modelCommittedAt(f.alice.address, mine)).to.equal(0n);
+    });
+
     it("reverts ModelAlreadyRegistered(id, owner) for a registered id, whoever asks", async function () {
       const f = await loadFixture(deployModelRegistryFixture);
       const { llama } = await withModels(f);
       const count = await f.registry.modelCount();
       for (const caller of [f.bob, f.alice]) {
-        await expect(f.registry.connect(caller).registerModel(LLAMA, "ipfs://other", 0n))
+        await expect(commitAndRegisterModel(f.registry, caller, LLAMA, "ipfs://other", 0n))
           .to.be.revertedWithCustomError(f.registry, "ModelAlreadyRegistered")
           .withArgs(LLAMA, f.alice.address);
       }
@@ -220,7 +257,7 @@ describe("ModelRegistry", function () {
       await withModels(f);
       await f.registry.connect(f.alice).transferModelOwnership(LLAMA, f.carol.address);
       await f.registry.connect(f.carol).acceptModelOwnership(LLAMA);
-      await expect(f.registry.connect(f.alice).registerModel(LLAMA, URI, 0n))
+      await expect(commitAndRegisterModel(f.registry, f.alice, LLAMA, URI, 0n))
         .to.be.revertedWithCustomError(f.registry, "ModelAlreadyRegistered")
         .withArgs(LLAMA, f.carol.address);
     });
@@ -228,7 +265,7 @@ describe("ModelRegistry", function () {
     it("reverts ModelRoyaltyTooHigh(royalty, max) above maxRoyaltyPpm", async function () {
       const f = await loadFixture(deployModelRegistryFixture);
       for (const royalty of [DEFAULT_MAX_ROYALTY + 1n, ROYALTY_BOUND, 2n ** 32n - 1n]) {
-        await expect(f.registry.connect(f.alice).registerModel(LLAMA, URI, royalty))
+        await expect(commitAndRegisterModel(f.registry, f.alice, LLAMA, URI, royalty))
           .to.be.revertedWithCustomError(f.registry, "ModelRoyaltyTooHigh")
           .withArgs(royalty, DEFAULT_MAX_ROYALTY);
       }
@@ -248,6 +285,7 @@ describe("ModelRegistry", function () {
 
     it("records the block time of registration", async function () {
       const f = await loadFixture(deployModelRegistryFixture);
+      await f.registry.connect(f.alice).commitModel(await f.registry.modelCommitmentOf(f.alice.address, LLAMA));
       const t = BigInt(await time.latest()) + 1_000n;
       await time.setNextBlockTimestamp(t);
       await f.registry.connect(f.alice).registerModel(LLAMA, URI, 1n);
@@ -358,11 +396,82 @@ describe("ModelRegistry", function () {
       expect(await f.registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, DEFAULT_MAX_ROYALTY]);
       expect(await modelOf(f, MISTRAL)).to.deep.equal(mistral);
 
-      // Once due, the increase is the share a later change starts from.
+      // Once due, the increase is the share a later change starts from; a decrease lowers it and keeps the
+      // increase on record, with its grace for payments agreed before it.
       await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, 60_000n))
         .to.emit(f.registry, "ModelRoyaltySet")
         .withArgs(LLAMA, DEFAULT_MAX_ROYALTY, 60_000n);
-      expect((await modelOf(f, LLAMA)).royaltyIncreaseAt).to.equal(0n);
+      expect(await modelOf(f, LLAMA)).to.deep.equal({
+        ...llama,
+        pendingRoyaltyPpm: 60_000n,
+        royaltyIncreaseAt: effectiveAt,
+      });
+      expect(await f.registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 60_000n]);
+    });
+
+    it("charges payments agreed before an increase the royalty of before, for ROYALTY_INCREASE_GRACE after it", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const { llama } = await withModels(f); // 5%
+      const grace = await f.registry.ROYALTY_INCREASE_GRACE();
+      expect(grace).to.equal(30n * 86_400n);
+      const tx = await f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      const signedAt = await blockTimeOf(tx);
+      const effectiveAt = signedAt + (await f.registry.ROYALTY_INCREASE_DELAY());
+      await time.increaseTo(effectiveAt);
+      const royaltyFor = async (agreedAt: bigint) => (await f.registry.royaltyFor(LLAMA, agreedAt))[1];
+      // In force: a payment agreed before it pays 5%, one agreed from its start 10%.
+      expect(await royaltyFor(signedAt)).to.equal(llama.royaltyPpm);
+      expect(await royaltyFor(effectiveAt - 1n)).to.equal(llama.royaltyPpm);
+      expect(await royaltyFor(effectiveAt)).to.equal(DEFAULT_MAX_ROYALTY);
+      expect((await f.registry.royaltyOf(LLAMA))[1]).to.equal(DEFAULT_MAX_ROYALTY);
+      // Until the grace ends; after it, every payment pays the increase, however it is dated.
+      await time.increaseTo(effectiveAt + grace - 1n);
+      expect(await royaltyFor(signedAt)).to.equal(llama.royaltyPpm);
+      await time.increaseTo(effectiveAt + grace);
+      expect(await royaltyFor(signedAt)).to.equal(DEFAULT_MAX_ROYALTY);
+      expect(await royaltyFor(0n)).to.equal(DEFAULT_MAX_ROYALTY);
+      // Before the increase is due, every payment pays the royalty of before, however late it is dated.
+      const f2 = await loadFixture(deployModelRegistryFixture);
+      await withModels(f2);
+      const tx2 = await f2.registry.connect(f2.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      const late = (await blockTimeOf(tx2)) + 10n * 86_400n;
+      expect((await f2.registry.royaltyFor(LLAMA, late))[1]).to.equal(llama.royaltyPpm);
+    });
+
+    it("reverts ModelRoyaltyIncreasePending(id, graceEndsAt) for an increase before the last one's grace ends", async function () {
+      const f = await loadFixture(deployModelRegistryFixture);
+      const { llama } = await withModels(f); // 5%
+      const tx = await f.registry.connect(f.alice).setRoyalty(LLAMA, 80_000n);
+      const effectiveAt = (await blockTimeOf(tx)) + (await f.registry.ROYALTY_INCREASE_DELAY());
+      const graceEndsAt = effectiveAt + (await f.registry.ROYALTY_INCREASE_GRACE());
+      // Scheduled, due, and in grace: a second increase waits, even after a decrease in between.
+      for (const at of [effectiveAt - 1n, effectiveAt + 1n]) {
+        if (at > BigInt(await time.latest())) await time.setNextBlockTimestamp(at);
+        await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY))
+          .to.be.revertedWithCustomError(f.registry, "ModelRoyaltyIncreasePending")
+          .withArgs(LLAMA, graceEndsAt);
+      }
+      await f.registry.connect(f.alice).setRoyalty(LLAMA, 60_000n);
+      await expect(f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY))
+        .to.be.revertedWithCustomError(f.registry, "ModelRoyaltyIncreasePending")
+        .withArgs(LLAMA, graceEndsAt);
+      // The decrease lowered the new side only where it was above: earlier terms keep 5%, later pay 6%.
+      expect((await f.registry.royaltyFor(LLAMA, effectiveAt - 1n))[1]).to.equal(llama.royaltyPpm);
+      expect((await f.registry.royaltyOf(LLAMA))[1]).to.equal(60_000n);
+      // A decrease below the old side lowers both.
+      await f.registry.connect(f.alice).setRoyalty(LLAMA, 10_000n);
+      expect((await f.registry.royaltyFor(LLAMA, effectiveAt - 1n))[1]).to.equal(10_000n);
+      // After the grace, the next increase is scheduled from the royalty in force.
+      await time.increaseTo(graceEndsAt);
+      const next = await f.registry.connect(f.alice).setRoyalty(LLAMA, DEFAULT_MAX_ROYALTY);
+      await expect(next)
+        .to.emit(f.registry, "ModelRoyaltyIncreaseScheduled")
+        .withArgs(
+          LLAMA,
+          10_000n,
+          DEFAULT_MAX_ROYALTY,
+          (await blockTimeOf(next)) + (await f.registry.ROYALTY_INCREASE_DELAY()),
+        );
     });
 
     it("drops a scheduled increase when the owner lowers the royalty before it is due", async function () {
@@ -569,7 +678,7 @@ describe("ModelRegistry", function () {
       expect(await modelOf(f, LLAMA)).to.deep.equal(llama);
       expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 20_000n]);
       // New registrations obey the new maximum.
-      await expect(registry.connect(f.bob).registerModel(MISTRAL, URI, 20_001n))
+      await expect(commitAndRegisterModel(registry, f.bob, MISTRAL, URI, 20_001n))
         .to.be.revertedWithCustomError(registry, "ModelRoyaltyTooHigh")
         .withArgs(20_001n, 20_000n);
       await registerAndCheck(f, f.bob, MISTRAL, URI, 20_000n, [LLAMA]);
@@ -630,6 +739,8 @@ describe("ModelRegistry", function () {
         .withArgs(LLAMA, 60_000n, 60_000n);
       await registry.connect(f.admin).setMaxRoyalty(DEFAULT_MAX_ROYALTY);
       expect(await registry.royaltyOf(LLAMA)).to.deep.equal([f.alice.address, 60_000n]);
+      // Once the first increase's grace has ended.
+      await time.increase(await registry.ROYALTY_INCREASE_GRACE());
       const tx = await registry.connect(f.alice).setRoyalty(LLAMA, 65_000n);
       await expect(tx)
         .to.emit(registry, "ModelRoyaltyIncreaseScheduled")
@@ -677,15 +788,28 @@ describe("ModelRegistry", function () {
       await network.provider.send("evm_setAutomine", [false]);
       try {
         for (let start = 1; start <= COUNT; start += PER_BLOCK) {
-          const batch = [];
-          for (let i = start; i < start + PER_BLOCK && i <= COUNT; i++) {
-            const owner = [f.alice, f.bob, f.carol][i % 3];
-            batch.push(
-              f.registry.connect(owner).registerModel(scaleId(i), scaleUri(i), BigInt(i % 100_001), {
-                gasLimit: GAS_LIMIT,
-              }),
-            );
-          }
+          const ids = [];
+          for (let i = start; i < start + PER_BLOCK && i <= COUNT; i++) ids.push(i);
+          const ownerOf = (i: number) => [f.alice, f.bob, f.carol][i % 3];
+          // Each registration committed in the block before it, as builders do.
+          await Promise.all(
+            ids.map((i) =>
+              f.registry
+                .connect(ownerOf(i))
+                .commitModel(
+                  ethers.keccak256(
+                    ethers.AbiCoder.defaultAbiCoder().encode(["address", "bytes32"], [ownerOf(i).address, scaleId(i)]),
+                  ),
+                  { gasLimit: 100_000 },
+                ),
+            ),
+          );
+          await network.provider.send("evm_mine");
+          const batch = ids.map((i) =>
+            f.registry
+              .connect(ownerOf(i))
+              .registerModel(scaleId(i), scaleUri(i), BigInt(i % 100_001), { gasLimit: GAS_LIMIT }),
+          );
           txs.push(...(await Promise.all(batch)));
           await network.provider.send("evm_mine");
         }

@@ -49,6 +49,7 @@ import {
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroAddress, ZeroHash, MaxUint256, id } = ethers;
 
@@ -128,8 +129,8 @@ async function deployInvariantFixture() {
   await nodes.connect(admin).setTeeMeasurementApproval(MEASUREMENT, true);
   await nodes.connect(admin).setLivenessWindow(DAY);
   await escrow.connect(admin).setWithdrawalThawingPeriod(THAWING_PERIOD);
-  await models.connect(builder).registerModel(MODEL_A, "ipfs://a", 50_000n);
-  await models.connect(builder2).registerModel(MODEL_B, "ipfs://b", 20_000n);
+  await commitAndRegisterModel(models, builder, MODEL_A, "ipfs://a", 50_000n);
+  await commitAndRegisterModel(models, builder2, MODEL_B, "ipfs://b", 20_000n);
 
   for (const s of [operator, operator2, delegator, dOp, copierOp, ...payers]) {
     await token.connect(admin).transfer(s.address, FUNDS);

@@ -150,6 +150,8 @@ import {
   Staking__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
+import { commitChallenge, openChallenge } from "../helpers/challenges";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroAddress, ZeroHash, MaxUint256, AbiCoder, keccak256, encodeBytes32String, hexlify, randomBytes } = ethers;
 const abi = AbiCoder.defaultAbiCoder();
@@ -174,6 +176,8 @@ const RECHALLENGE_WINDOW = DAY;
 const BOND = opg(100n);
 const MIN_WINDOW = HOUR;
 const MAX_WINDOW = 28n * DAY;
+/** The longest window staking's 14-day thaw allows: a day shorter. */
+const MAX_WINDOW_FOR_THAW = 13n * DAY;
 const MAX_SLASH_PPM = 100_000n;
 const MIN_BOND = opg(1n);
 const MAX_BOND = opg(1_000_000n);
@@ -235,7 +239,7 @@ async function deployProofRegistryFixture() {
   await token.connect(admin).transfer(stakingAddress, opg(100_000_000n));
 
   const models = await new ModelRegistry__factory(deployer).deploy(admin.address);
-  await models.connect(modelOwner).registerModel(MODEL, "ipfs://llama", 0n);
+  await commitAndRegisterModel(models, modelOwner, MODEL, "ipfs://llama", 0n);
   const nodes = await new NodeRegistry__factory(deployer).deploy(
     await models.getAddress(),
     stakingAddress,
@@ -690,7 +694,10 @@ async function challengeAndCheck(
   const id = challengeIdOf(nodeId, root, r, by.address);
   const recordKey = recordKeyOf(nodeId, root, r);
   expect(await f.registry.recordKeyOf(nodeId, root, leafOf(r))).to.equal(recordKey);
-  expect(await f.registry.connect(by).challenge.staticCall(nodeId, root, r, proof, evidence)).to.equal(id);
+  await commitChallenge(f.registry, by, nodeId, root, r, proof, evidence);
+  expect(
+    await f.registry.connect(by).challenge.staticCall(nodeId, root, r, proof, evidence, { blockTag: "pending" }),
+  ).to.equal(id);
   const dispute = await disputeOf(f, recordKey);
   expect(dispute).to.include({ pendingChallengeId: ZeroHash, settled: false });
   const operator = await operatorOf(f, nodeId);
@@ -1302,7 +1309,7 @@ describe("ProofRegistry", function () {
       // Off chain it is in the tree; on chain it cannot even be decoded, so it can be neither shown nor challenged.
       expect(tree.verify(0, tree.getProof(0))).to.equal(true);
       await expect(f.registry.isIncluded(f.nodeId, tree.root, r, tree.getProof(0))).to.be.reverted;
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, tree.root, r, tree.getProof(0), "0x")).to.be
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, tree.root, r, tree.getProof(0), "0x")).to.be
         .reverted;
     });
   });
@@ -1394,7 +1401,7 @@ describe("ProofRegistry", function () {
           expect(await f.registry.isIncluded(f.nodeId, root, fake, subProof)).to.equal(false);
           expect(StandardMerkleTree.verify(root, LEAF_ENCODING, valuesOf(fake), subProof)).to.equal(false);
           if (i === 1) {
-            await expect(f.registry.connect(f.challenger).challenge(f.nodeId, root, fake, subProof, "0x"))
+            await expect(openChallenge(f.registry, f.challenger, f.nodeId, root, fake, subProof, "0x"))
               .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
               .withArgs(root, leafOf(fake));
           }
@@ -1408,19 +1415,19 @@ describe("ProofRegistry", function () {
       const f = await loadFixture(deployProofRegistryFixture);
       const r = makeRecord("a");
       for (const root of [leafOf(r), bytes32()]) {
-        await expect(f.registry.connect(f.challenger).challenge(f.nodeId, root, r, [], "0x"))
+        await expect(openChallenge(f.registry, f.challenger, f.nodeId, root, r, [], "0x"))
           .to.be.revertedWithCustomError(f.registry, "ProofsUnknownCommitment")
           .withArgs(f.nodeId, root);
       }
       // Committed as a single record, it is challenged under root zero, not under its leaf.
       await commitRecordAndCheck(f, r);
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, leafOf(r), r, [], "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, leafOf(r), r, [], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsUnknownCommitment")
         .withArgs(f.nodeId, leafOf(r));
       // A batch another node committed is unknown under this node.
       const tree = treeOf([r, makeRecord("b")]);
       await commitBatchAndCheck(f, tree.root, 2n, "", { by: f.other, nodeId: f.otherNodeId });
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, tree.root, r, tree.getProof(0), "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, tree.root, r, tree.getProof(0), "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsUnknownCommitment")
         .withArgs(f.nodeId, tree.root);
     });
@@ -1430,14 +1437,15 @@ describe("ProofRegistry", function () {
       const { records, tree, root } = await commitTree(f, "w", 4);
       const { committedAt, challengeableUntil: closedAt } = await commitmentOf(f, root);
       expect(closedAt).to.equal(committedAt + WINDOW);
+      await commitChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(0), "0x");
       await time.setNextBlockTimestamp(closedAt);
       await challengeAndCheck(f, root, records[0], tree.getProof(0), "0x", "pending");
       for (const t of [closedAt + 1n, closedAt + 365n * DAY]) {
         await time.setNextBlockTimestamp(t);
         await expect(
-          f.registry
-            .connect(f.challenger)
-            .challenge(f.nodeId, root, records[1], tree.getProof(1), "0x", { gasLimit: GAS }),
+          openChallenge(f.registry, f.challenger, f.nodeId, root, records[1], tree.getProof(1), "0x", {
+            gasLimit: GAS,
+          }),
         )
           .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
           .withArgs(root, closedAt);
@@ -1451,16 +1459,16 @@ describe("ProofRegistry", function () {
       const f = await loadFixture(deployProofRegistryFixture);
       const { records, tree, root } = await commitTree(f, "n", 10);
       const outsider = makeRecord("outsider");
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, root, outsider, tree.getProof(0), "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, root, outsider, tree.getProof(0), "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
         .withArgs(root, leafOf(outsider));
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, root, records[0], tree.getProof(1), "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(1), "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
         .withArgs(root, leafOf(records[0]));
       // A one-record batch is challenged with the empty proof only.
       const r = makeRecord("lone");
       await commitBatchAndCheck(f, leafOf(r), 1n);
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, leafOf(r), r, [bytes32()], "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, leafOf(r), r, [bytes32()], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
         .withArgs(leafOf(r), leafOf(r));
       const tokens = await tokensOf(f);
@@ -1484,7 +1492,7 @@ describe("ProofRegistry", function () {
         "upheld",
       );
       const challenge = (by: typeof f.other, i: number, evidence: string) =>
-        f.registry.connect(by).challenge(f.nodeId, tree.root, records[i], tree.getProof(i), evidence);
+        openChallenge(f.registry, by, f.nodeId, tree.root, records[i], tree.getProof(i), evidence);
       // Pending (no verifier for None): the challenger again, or anyone else, waits behind the pending challenge.
       const stored = await challengeOf(f, pending);
       for (const by of [f.challenger, f.challenger2, f.other]) {
@@ -1533,7 +1541,7 @@ describe("ProofRegistry", function () {
       const r = makeRecord("no-allowance", { proofType: Mode.Zk });
       await commitRecordAndCheck(f, r);
       await f.token.connect(f.other).approve(f.registryAddress, BOND - 1n);
-      await expect(f.registry.connect(f.other).challenge(f.nodeId, SINGLE, r, [], "0x"))
+      await expect(openChallenge(f.registry, f.other, f.nodeId, SINGLE, r, [], "0x"))
         .to.be.revertedWithCustomError(f.token, "ERC20InsufficientAllowance")
         .withArgs(f.registryAddress, BOND - 1n, BOND);
       expect((await challengeOf(f, challengeIdOf(f.nodeId, SINGLE, r, f.other.address))).status).to.equal(Status.None);
@@ -1631,7 +1639,7 @@ describe("ProofRegistry", function () {
         [records[0], tree.getProof(0)],
         [lone, []],
       ] as [Rec, string[]][]) {
-        await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, record, proof, "0x"))
+        await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, record, proof, "0x"))
           .to.be.revertedWithCustomError(f.registry, "ProofsUnknownRecord")
           .withArgs(f.nodeId, record.inferenceId);
         expect((await challengeOf(f, challengeIdOf(f.nodeId, SINGLE, record, f.challenger.address))).status).to.equal(
@@ -1654,13 +1662,13 @@ describe("ProofRegistry", function () {
         { ...r, proofHash: bytes32() },
       ];
       for (const w of wrong) {
-        await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, w, [], "0x"))
+        await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, w, [], "0x"))
           .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
           .withArgs(SINGLE, leafOf(w));
       }
       // The same fields under another id: that id is unknown.
       const moved = { ...r, inferenceId: bytes32() };
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, moved, [], "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, moved, [], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsUnknownRecord")
         .withArgs(f.nodeId, moved.inferenceId);
       expect(await tokensOf(f)).to.deep.equal(tokens);
@@ -1676,11 +1684,13 @@ describe("ProofRegistry", function () {
       const closedA = (await recordOf(f, a.inferenceId)).challengeableUntil;
       const closedB = (await recordOf(f, b.inferenceId)).challengeableUntil;
       expect(closedB).to.be.gt(closedA);
+      await commitChallenge(f.registry, f.challenger, f.nodeId, SINGLE, a, [], "0x");
       await time.setNextBlockTimestamp(closedA);
       await challengeAndCheck(f, SINGLE, a, [], "0x", "pending");
       for (const t of [closedB + 1n, closedB + 365n * DAY]) {
+        await commitChallenge(f.registry, f.challenger, f.nodeId, SINGLE, b, [], "0x");
         await time.setNextBlockTimestamp(t);
-        await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, b, [], "0x", { gasLimit: GAS }))
+        await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, b, [], "0x", { gasLimit: GAS }))
           .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
           .withArgs(SINGLE, closedB);
       }
@@ -1706,7 +1716,7 @@ describe("ProofRegistry", function () {
           [f.challenger, invalidEvidence("d")],
           [f.other, "0x"],
         ] as const) {
-          const call = f.registry.connect(by).challenge(f.nodeId, SINGLE, records[i], [], evidence);
+          const call = openChallenge(f.registry, by, f.nodeId, SINGLE, records[i], [], evidence);
           if (i === 0)
             await expect(call).to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged").withArgs(id);
           else await expect(call).to.be.revertedWithCustomError(f.registry, "ProofsRecordSettled").withArgs(key);
@@ -1721,7 +1731,7 @@ describe("ProofRegistry", function () {
       const r = makeRecord("theirs", { proofType: Mode.Zk });
       await commitRecordAndCheck(f, r, { by: f.recorder, nodeId: f.otherNodeId });
       // Under this node the record is unknown.
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsUnknownRecord")
         .withArgs(f.nodeId, r.inferenceId);
       const proof = [bytes32(), bytes32()];
@@ -1749,8 +1759,9 @@ describe("ProofRegistry", function () {
       const challengerBefore = await f.token.balanceOf(f.challenger.address);
       const id = challengeIdOf(f.nodeId, SINGLE, r, f.challenger.address);
       const at = (await now()) + 10n;
+      await commitChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], invalidEvidence("bad"));
       await time.setNextBlockTimestamp(at);
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], invalidEvidence("bad")))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], invalidEvidence("bad")))
         .to.emit(f.registry, "RecordChallenged")
         .withArgs(
           id,
@@ -1821,13 +1832,14 @@ describe("ProofRegistry", function () {
 
     it("takes delegated active and thawing stake pro rata once the operator's own stake is gone", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
-      // Committed while serving, with a window that outlasts the thaw below.
-      await f.registry.connect(f.admin).setChallengeWindow(MAX_WINDOW);
-      const { r, root, evidence } = await withBadRecord(f, "deep");
-      // The operator then keeps 1,000 OPG of its own; two delegators, one of them half unbonding.
+      // The operator keeps 1,000 OPG of its own, the own-stake minimum governance set, and commits then (a record
+      // cannot outlive a thaw: the window is shorter than the thaw). Two delegators, one of them half unbonding.
+      await f.nodes.connect(f.admin).setMinimumOwnStake(opg(1_000n));
       await f.staking.connect(f.operator).unstake(opg(99_000n));
       await time.increase(14n * DAY);
       await f.staking.connect(f.operator).withdraw(f.operator.address, 0n);
+      await f.nodes.connect(f.operator).heartbeat(f.nodeId);
+      const { r, root, evidence } = await withBadRecord(f, "deep");
       await f.staking.connect(f.delegator2).delegate(f.operator.address, opg(30_000n), PPM);
       const shares = (await f.staking.getDelegation(f.operator.address, f.delegator.address)).shares;
       await f.staking.connect(f.delegator).undelegate(f.operator.address, shares / 2n);
@@ -1993,7 +2005,7 @@ describe("ProofRegistry", function () {
       expect(await f.registry.isRecordFinal(f.otherNodeId, mine.inferenceId)).to.equal(true);
       expect(await f.registry.isRecordFinal(f.nodeId, mine.inferenceId)).to.equal(false);
       // Challenged apart: each challenge names its node, and charges that node's operator.
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, theirs, [], "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, theirs, [], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsRecordNotIncluded")
         .withArgs(SINGLE, leafOf(theirs));
       const id = await challengeAndCheck(f, SINGLE, mine, [], "0x", "pending");
@@ -2018,9 +2030,7 @@ describe("ProofRegistry", function () {
       expect(await f.registry.isFinal(f.otherNodeId, root)).to.equal(false);
       // This node's copy is closed; the other's is still open, and its challenge charges the other operator.
       await expect(
-        f.registry
-          .connect(f.challenger)
-          .challenge(f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
+        openChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
       )
         .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
         .withArgs(root, mine.challengeableUntil);
@@ -2118,7 +2128,7 @@ describe("ProofRegistry", function () {
         "ProofsChallengeNotPending",
       );
       // The expired challenger cannot come back; another challenger can, within the window, after the day too.
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged")
         .withArgs(id);
       await viewAt(reopenedUntil + 1n);
@@ -2129,7 +2139,7 @@ describe("ProofRegistry", function () {
       const f = await loadFixture(deployProofRegistryFixture);
       const { r, id } = await withPending(f, "rej");
       await resolveAndCheck(f, id, false);
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsAlreadyChallenged")
         .withArgs(id);
       const second = await challengeAndCheck(f, SINGLE, r, [], "0x", "pending", { by: f.challenger2 });
@@ -2190,9 +2200,7 @@ describe("ProofRegistry", function () {
       // Meanwhile the window closes: nobody else can challenge.
       await time.setNextBlockTimestamp(closedAt + 1n);
       await expect(
-        f.registry
-          .connect(f.challenger)
-          .challenge(f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
+        openChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
       )
         .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
         .withArgs(root, closedAt);
@@ -2204,9 +2212,7 @@ describe("ProofRegistry", function () {
       // One second after reopenedUntil (and the window) it is closed, with reopenedUntil as its end.
       await time.setNextBlockTimestamp(reopenedUntil + 1n);
       await expect(
-        f.registry
-          .connect(f.challenger)
-          .challenge(f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
+        openChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(0), "0x", { gasLimit: GAS }),
       )
         .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
         .withArgs(root, reopenedUntil);
@@ -2215,6 +2221,7 @@ describe("ProofRegistry", function () {
       const expiredAt = reopenedUntil + 2n;
       await time.setNextBlockTimestamp(expiredAt);
       await resolveAndCheck(f, ids[1], "expire", f.stranger);
+      await commitChallenge(f.registry, f.challenger, f.nodeId, root, records[1], tree.getProof(1), "0x");
       await time.setNextBlockTimestamp(expiredAt + RECHALLENGE_WINDOW);
       const honest = await challengeAndCheck(f, root, records[1], tree.getProof(1), "0x", "pending");
       expect((await challengeOf(f, honest)).openedAt).to.equal(expiredAt + RECHALLENGE_WINDOW);
@@ -2234,7 +2241,7 @@ describe("ProofRegistry", function () {
       for (const i of [0, 1, 2])
         ids.push(await challengeAndCheck(f, root, records[i], tree.getProof(i), "0x", "pending", { by: f.other }));
       const challenge = (by: typeof f.challenger, i: number) =>
-        f.registry.connect(by).challenge(f.nodeId, root, records[i], tree.getProof(i), "0x", { gasLimit: GAS });
+        openChallenge(f.registry, by, f.nodeId, root, records[i], tree.getProof(i), "0x", { gasLimit: GAS });
       // An hour after the window: the arbiter upholds the third. Settled, not reopened: the window stays closed.
       await time.setNextBlockTimestamp(closedAt + HOUR);
       await resolveAndCheck(f, ids[2], true);
@@ -2254,6 +2261,7 @@ describe("ProofRegistry", function () {
         .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
         .withArgs(root, closedAt);
       // The first, at its reopenedUntil exactly: accepted.
+      await commitChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(0), "0x");
       await time.setNextBlockTimestamp(rejectedAt + RECHALLENGE_WINDOW);
       const honest = await challengeAndCheck(f, root, records[0], tree.getProof(0), "0x", "pending");
       expect((await challengeOf(f, honest)).openedAt).to.equal(rejectedAt + RECHALLENGE_WINDOW);
@@ -2279,7 +2287,7 @@ describe("ProofRegistry", function () {
         [f.challenger2, invalidEvidence("settle")],
         [f.challenger, invalidEvidence("settle")],
       ] as const) {
-        await expect(f.registry.connect(by).challenge(f.nodeId, SINGLE, r, [], evidence))
+        await expect(openChallenge(f.registry, by, f.nodeId, SINGLE, r, [], evidence))
           .to.be.revertedWithCustomError(f.registry, "ProofsRecordSettled")
           .withArgs(key);
       }
@@ -2298,7 +2306,7 @@ describe("ProofRegistry", function () {
       const id = challengeIdOf(f.nodeId, SINGLE, r, f.challenger2.address);
       const key = recordKeyOf(f.nodeId, SINGLE, r);
       // The pending slash of the waiting challenge is removed first: the new one fixes 5% of the same 150,000.
-      const tx = await f.registry.connect(f.challenger2).challenge(f.nodeId, SINGLE, r, [], invalidEvidence("sup"));
+      const tx = await openChallenge(f.registry, f.challenger2, f.nodeId, SINGLE, r, [], invalidEvidence("sup"));
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
         .withArgs(pending, Status.Superseded, 0n, 0n, f.challenger.address, BOND);
@@ -2339,7 +2347,7 @@ describe("ProofRegistry", function () {
       const stake = await stakeOf(f, f.operator.address);
       const tokens = await tokensOf(f);
       const id = challengeIdOf(f.nodeId, SINGLE, r, f.challenger2.address);
-      const tx = await f.registry.connect(f.challenger2).challenge(f.nodeId, SINGLE, r, [], validEvidence("good"));
+      const tx = await openChallenge(f.registry, f.challenger2, f.nodeId, SINGLE, r, [], validEvidence("good"));
       await expect(tx)
         .to.emit(f.registry, "ChallengeResolved")
         .withArgs(pending, Status.Rejected, 0n, 0n, ZeroAddress, BOND);
@@ -2390,7 +2398,7 @@ describe("ProofRegistry", function () {
       await commitRecordAndCheck(f, r);
       const tokens = await tokensOf(f);
       await expect(
-        f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], invalidEvidence("broken")),
+        openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], invalidEvidence("broken")),
       ).to.be.revertedWithCustomError(broken, "RecipientRefuses");
       expect(await tokensOf(f)).to.deep.equal(tokens);
       expect((await challengeOf(f, challengeIdOf(f.nodeId, SINGLE, r, f.challenger.address))).status).to.equal(
@@ -2410,7 +2418,7 @@ describe("ProofRegistry", function () {
       const tree = treeOf(records);
       await commitBatchAndCheck(f, tree.root, BigInt(records.length));
       const open = async (i: number, evidence = "0x", by = f.challenger) =>
-        f.registry.connect(by).challenge(f.nodeId, tree.root, records[i], tree.getProof(i), evidence);
+        openChallenge(f.registry, by, f.nodeId, tree.root, records[i], tree.getProof(i), evidence);
       const idOf = (i: number, by = f.challenger) => challengeIdOf(f.nodeId, tree.root, records[i], by.address);
       const gas: Record<string, bigint> = {};
       gas.openPending = await gasOf(await open(0));
@@ -2487,13 +2495,13 @@ describe("ProofRegistry", function () {
       expect(await f.registry.isFinal(f.nodeId, root)).to.equal(true);
       expect(await f.registry.isRecordFinal(f.nodeId, r.inferenceId)).to.equal(true);
 
-      await f.registry.connect(f.admin).setChallengeWindow(MAX_WINDOW);
+      await f.registry.connect(f.admin).setChallengeWindow(MAX_WINDOW_FOR_THAW);
       expect(await f.registry.isFinal(f.nodeId, root)).to.equal(true);
       expect(await f.registry.isRecordFinal(f.nodeId, r.inferenceId)).to.equal(true);
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, root, records[0], tree.getProof(0), "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(0), "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
         .withArgs(root, batchClosedAt);
-      await expect(f.registry.connect(f.challenger).challenge(f.nodeId, SINGLE, r, [], "0x"))
+      await expect(openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], "0x"))
         .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
         .withArgs(SINGLE, singleClosedAt);
       // Stored commitments are unchanged; a new one takes the new window.
@@ -2501,7 +2509,7 @@ describe("ProofRegistry", function () {
       expect((await recordOf(f, r.inferenceId)).challengeableUntil).to.equal(singleClosedAt);
       const next = await commitTree(f, "g-next", 2);
       const nextBatch = await commitmentOf(f, next.root);
-      expect(nextBatch.challengeableUntil).to.equal(nextBatch.committedAt + MAX_WINDOW);
+      expect(nextBatch.challengeableUntil).to.equal(nextBatch.committedAt + MAX_WINDOW_FOR_THAW);
     });
 
     it("does not shorten an open commitment's window when governance lowers it", async function () {
@@ -2529,16 +2537,16 @@ describe("ProofRegistry", function () {
       expect(await f.registry.isFinal(f.nodeId, root)).to.equal(false);
 
       // The open ones are challenged at their promised ends, and not a second later.
+      await commitChallenge(f.registry, f.challenger, f.nodeId, root, records[0], tree.getProof(0), "0x");
       await time.setNextBlockTimestamp(batchClosedAt);
       await challengeAndCheck(f, root, records[0], tree.getProof(0), "0x", "pending");
       await time.setNextBlockTimestamp(batchClosedAt + 1n);
       await expect(
-        f.registry
-          .connect(f.challenger)
-          .challenge(f.nodeId, root, records[1], tree.getProof(1), "0x", { gasLimit: GAS }),
+        openChallenge(f.registry, f.challenger, f.nodeId, root, records[1], tree.getProof(1), "0x", { gasLimit: GAS }),
       )
         .to.be.revertedWithCustomError(f.registry, "ProofsChallengeWindowClosed")
         .withArgs(root, batchClosedAt);
+      await commitChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], "0x");
       await time.setNextBlockTimestamp(singleClosedAt);
       await challengeAndCheck(f, SINGLE, r, [], "0x", "pending");
       expect(await f.registry.isRecordFinal(f.nodeId, r.inferenceId)).to.equal(false);
@@ -2604,9 +2612,9 @@ describe("ProofRegistry", function () {
         name: "challengeWindow",
         initial: WINDOW,
         minimum: MIN_WINDOW,
-        maximum: MAX_WINDOW,
-        outside: [0n, MIN_WINDOW - 1n, MAX_WINDOW + 1n, 2n ** 64n - 1n],
-        inside: [MIN_WINDOW, MAX_WINDOW, 2n * DAY],
+        maximum: MAX_WINDOW_FOR_THAW,
+        outside: [0n, MIN_WINDOW - 1n, MAX_WINDOW_FOR_THAW + 1n, MAX_WINDOW, 2n ** 64n - 1n],
+        inside: [MIN_WINDOW, MAX_WINDOW_FOR_THAW, 2n * DAY],
         set: (f: Fixture, v: bigint) => f.registry.connect(f.admin).setChallengeWindow(v),
         get: (f: Fixture) => f.registry.challengeWindow(),
       },
@@ -2641,6 +2649,29 @@ describe("ProofRegistry", function () {
         get: (f: Fixture) => f.registry.challengeBond(),
       },
     ];
+
+    it("challengeWindow: at most staking's thaw less a day; a shorter window keeps the longer one open for staking's thaw", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      // Staking's thaw (14 days) bounds the window at 13; a longer thaw lets it grow, never past 28 days.
+      await f.staking.connect(f.admin).setThawingPeriod(28n * DAY);
+      await expect(f.registry.connect(f.admin).setChallengeWindow(27n * DAY + 1n))
+        .to.be.revertedWithCustomError(f.registry, "ProofsParameterOutOfBounds")
+        .withArgs(encodeBytes32String("challengeWindow"), 27n * DAY + 1n, MIN_WINDOW, 27n * DAY);
+      await f.registry.connect(f.admin).setChallengeWindow(27n * DAY);
+      expect(await f.registry.longestOpenWindow()).to.equal(27n * DAY);
+      // Lowered to an hour: commitments made under 27 days may stay open 27 days more, and staking's thaw cannot
+      // be shortened under them until then.
+      const tx = await f.registry.connect(f.admin).setChallengeWindow(MIN_WINDOW);
+      const loweredAt = await blockTimeOf(tx);
+      expect(await f.registry.challengeWindow()).to.equal(MIN_WINDOW);
+      expect(await f.registry.longestOpenWindow()).to.equal(27n * DAY);
+      await expect(f.staking.connect(f.admin).setThawingPeriod(DAY + MIN_WINDOW))
+        .to.be.revertedWithCustomError(f.staking, "StakingParameterOutOfBounds")
+        .withArgs(encodeBytes32String("thawingPeriod"), DAY + MIN_WINDOW, 28n * DAY, 28n * DAY);
+      await time.increaseTo(loweredAt + 27n * DAY);
+      expect(await f.registry.longestOpenWindow()).to.equal(MIN_WINDOW);
+      await expect(f.staking.connect(f.admin).setThawingPeriod(DAY + MIN_WINDOW)).to.emit(f.staking, "ParameterSet");
+    });
 
     for (const p of parameters) {
       it(`${p.name}: ProofsParameterOutOfBounds("${p.name}", value, min, max) outside its bounds; ParameterSet(name, old, new)`, async function () {

@@ -23,6 +23,7 @@ import {
   Staking__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const LEAF_ENCODING = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
 const FIELDS = ["inferenceId", "modelId", "inputHash", "outputHash", "proofType", "proofHash"] as const;
@@ -53,7 +54,7 @@ async function deployMerkleFixture() {
   const stakingAddress = await staking.getAddress();
   await token.connect(admin).transfer(stakingAddress, opg(100_000_000n));
   const models = await new ModelRegistry__factory(deployer).deploy(admin.address);
-  await models.connect(modelOwner).registerModel(MODEL, "ipfs://llama", 0n);
+  await commitAndRegisterModel(models, modelOwner, MODEL, "ipfs://llama", 0n);
   const nodes = await new NodeRegistry__factory(deployer).deploy(
     await models.getAddress(),
     stakingAddress,

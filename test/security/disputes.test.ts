@@ -49,6 +49,7 @@ import type { ContractTransactionResponse, Signer } from "ethers";
 import { MockProofVerifier__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { addOperator, DAY, deploySystemFixture, freshWallet, Mode, MODEL, PPM, type System } from "./fixture";
+import { commitChallenge, openChallenge } from "../helpers/challenges";
 
 const ZERO = ethers.ZeroHash;
 /** Proofs.ChallengeStatus. */
@@ -118,7 +119,8 @@ async function challengerWallet(f: System, amount = opg(10_000n)) {
 
 /** Opens a challenge of a node's single record and returns its id. */
 async function challenge(f: System, by: Signer, nodeId: bigint, r: Rec, evidence = "0x") {
-  const id = await f.proofs.connect(by).challenge.staticCall(nodeId, ZERO, r, [], evidence);
+  await commitChallenge(f.proofs, by, nodeId, ZERO, r, [], evidence);
+  const id = await f.proofs.connect(by).challenge.staticCall(nodeId, ZERO, r, [], evidence, { blockTag: "pending" });
   await f.proofs.connect(by).challenge(nodeId, ZERO, r, [], evidence);
   return id;
 }
@@ -235,7 +237,7 @@ describe("security: disputes", function () {
     expect(start - end).to.be.greaterThan(opg(2_400n));
     expect(await f.staking.lockedStakeOf(op.address)).to.equal(0n);
     // The records are settled: no second round of challenges on them.
-    await expect(f.proofs.connect(puppet).challenge(nodeId, ZERO, records[0], [], "0x")).to.be.revertedWithCustomError(
+    await expect(openChallenge(f.proofs, puppet, nodeId, ZERO, records[0], [], "0x")).to.be.revertedWithCustomError(
       f.proofs,
       "ProofsRecordSettled",
     );
@@ -380,13 +382,16 @@ describe("security: disputes", function () {
     const lock = (slashable * 50_000n) / PPM;
     expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(lock);
     // Another arbiter challenge waits behind it...
-    await expect(f.proofs.connect(f.challenger).challenge(f.nodeId, ZERO, r, [], "0x"))
+    await expect(openChallenge(f.proofs, f.challenger, f.nodeId, ZERO, r, [], "0x"))
       .to.be.revertedWithCustomError(f.proofs, "ProofsAlreadyChallenged")
       .withArgs(puppetId);
     // ...but the honest challenger's evidence is the committed proof: the verifier decides at once.
     const before = await snapshot(f, [f.challenger.address, f.attacker.address, f.operator.address]);
-    const honestId = await f.proofs.connect(f.challenger).challenge.staticCall(f.nodeId, ZERO, r, [], proof);
-    const tx = await f.proofs.connect(f.challenger).challenge(f.nodeId, ZERO, r, [], proof);
+    await commitChallenge(f.proofs, f.challenger, f.nodeId, ZERO, r, [], proof);
+    const honestId = await f.proofs
+      .connect(f.challenger)
+      .challenge.staticCall(f.nodeId, ZERO, r, [], proof, { blockTag: "pending" });
+    const tx = await openChallenge(f.proofs, f.challenger, f.nodeId, ZERO, r, [], proof);
     const events = await resolvedIn(f, tx);
     expect(events).to.deep.equal([
       { id: puppetId, outcome: Status.Superseded, slashed: 0n, toChallenger: 0n, recipient: f.attacker.address },
@@ -410,7 +415,7 @@ describe("security: disputes", function () {
     await expect(f.proofs.connect(f.gov).resolveChallenge(puppetId, false))
       .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeNotPending")
       .withArgs(puppetId);
-    await expect(f.proofs.connect(f.attacker).challenge(f.nodeId, ZERO, r, [], proof))
+    await expect(openChallenge(f.proofs, f.attacker, f.nodeId, ZERO, r, [], proof))
       .to.be.revertedWithCustomError(f.proofs, "ProofsRecordSettled")
       .withArgs(key);
   });
@@ -433,8 +438,11 @@ describe("security: disputes", function () {
     // Challenges of the victim's records are the victim's: its stake is locked and slashed, the squatter's untouched.
     const single = await challenge(f, f.challenger, f.nodeId, r);
     const proof = [leaves[0] === (await f.proofs.leafOf(r)) ? leaves[1] : leaves[0]];
-    const inBatch = await f.proofs.connect(f.challenger).challenge.staticCall(f.nodeId, root, r, proof, "0x");
-    await f.proofs.connect(f.challenger).challenge(f.nodeId, root, r, proof, "0x");
+    await commitChallenge(f.proofs, f.challenger, f.nodeId, root, r, proof, "0x");
+    const inBatch = await f.proofs
+      .connect(f.challenger)
+      .challenge.staticCall(f.nodeId, root, r, proof, "0x", { blockTag: "pending" });
+    await openChallenge(f.proofs, f.challenger, f.nodeId, root, r, proof, "0x");
     for (const id of [single, inBatch]) expect((await f.proofs.getChallenge(id)).nodeId).to.equal(f.nodeId);
     expect(await f.staking.lockedStakeOf(f.attacker.address)).to.equal(0n);
     const squatterStake = await f.staking.slashableStakeOf(f.attacker.address);
@@ -608,7 +616,7 @@ describe("security: disputes", function () {
       expect(await f.staking.pendingSlashOf(f.operator.address)).to.equal(20n * fixed);
       expect(await f.staking.lockedStakeOf(f.operator.address)).to.equal(opg(57_000n));
       // The record is settled: nobody can challenge it again.
-      await expect(f.proofs.connect(f.payer2).challenge(f.nodeId, ZERO, wrong[0], [], "0x"))
+      await expect(openChallenge(f.proofs, f.payer2, f.nodeId, ZERO, wrong[0], [], "0x"))
         .to.be.revertedWithCustomError(f.proofs, "ProofsRecordSettled")
         .withArgs(await f.proofs.recordKeyOf(f.nodeId, ZERO, await f.proofs.leafOf(wrong[0])));
       // The arbiter rejects the puppet's challenges of correct records: each bond is burned, paid to no one.
@@ -686,10 +694,11 @@ describe("security: disputes", function () {
       expect(await f.proofs.RECHALLENGE_WINDOW()).to.equal(DAY);
       const keys: string[] = [];
       for (const r of records) keys.push(await f.proofs.recordKeyOf(f.nodeId, ZERO, await f.proofs.leafOf(r)));
+      // Committed first, so that the challenge itself is sent at `t`.
       const challengeAt = (t: bigint, by: Signer, i: number) =>
-        time
-          .setNextBlockTimestamp(t)
-          .then(() => f.proofs.connect(by).challenge(f.nodeId, ZERO, records[i], [], "0x", { gasLimit: GAS }));
+        commitChallenge(f.proofs, by, f.nodeId, ZERO, records[i], [], "0x")
+          .then(() => time.setNextBlockTimestamp(t))
+          .then(() => openChallenge(f.proofs, by, f.nodeId, ZERO, records[i], [], "0x", { gasLimit: GAS }));
       return { f, records, ids, closedAt, decideBy, keys, challengeAt };
     }
 
@@ -754,7 +763,7 @@ describe("security: disputes", function () {
       expect(ev.slashed).to.be.greaterThan(0n);
       expect(await f.proofs.getDispute(keys[1])).to.deep.equal([ZERO, true, 0n]);
       // The upheld record stays closed at its own window's end; the rejected one is open for the day.
-      await expect(challengeAt(decideBy[1] + 1n, f.challenger, 1))
+      await expect(challengeAt(decideBy[1] + 2n, f.challenger, 1))
         .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeWindowClosed")
         .withArgs(ZERO, closedAt[1]);
       await expect(challengeAt(decideBy[0] + DAY, f.challenger, 0)).to.emit(f.proofs, "RecordChallenged");

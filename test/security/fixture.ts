@@ -22,6 +22,7 @@ import {
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { commitAndRegisterModel } from "../helpers/models";
 
 export const DAY = 86_400n;
 export const MONTH = 2_629_800n;
@@ -86,7 +87,7 @@ export async function deploySystemFixture() {
   // Set once, as deploy/system.ts does: the proof registry slashes, the escrow credits node fees.
   await staking.connect(gov).setProtocolContracts(proofs, escrow);
   await nodes.connect(gov).setTeeMeasurementApproval(MEASUREMENT, true);
-  await models.connect(builder).registerModel(MODEL, "ipfs://model", ROYALTY_PPM);
+  await commitAndRegisterModel(models, builder, MODEL, "ipfs://model", ROYALTY_PPM);
 
   for (const s of [operator, delegator, payer, payer2, attacker, challenger]) {
     await token.connect(gov).transfer(s.address, FUNDS);

@@ -5,7 +5,7 @@ payments
 ├── (1) a payer leaves at once through a node of its own
 │   └── it signs its own node (its own operator account, staked at the minimum) a voucher for all it holds, redeems
 │       it and claims the fees → only what it put in its escrow with ITS OWN operator is paid (FeesCredited to its
-│       operator for that split); an honest node's earlier 600 OPG voucher (funded in the payer's escrow with the
+│       operator for that split, released over FEE_STREAM_PERIOD, not at once); an honest node's earlier 600 OPG voucher (funded in the payer's escrow with the
 │       honest operator) is paid in full, during the payer's thaw; the thaw (started after the voucher) cannot be
 │       withdrawn before it ends, and then yields nothing
 ├── (2) an open request's work taken by a copier
@@ -20,6 +20,9 @@ payments
 ├── (4) a protocol fee raised after a voucher was signed
 │   └── 1% → 10% by governance: the earlier voucher's 100 OPG still pays the node 94 (royalty 5%); a voucher
 │       issued after the increase pays 10% at once; after one withdrawal thawing period the earlier voucher pays 10%
+├── (4b) a royalty raised after a voucher was signed, by a payer that owns the model
+│   └── 0% → the maximum: the earlier voucher's 100 OPG still pays the node 99 and the payer-owner nothing; a
+│       voucher issued once the increase is in force pays it
 ├── (5) a contract payer that sinks a whole batch
 │   └── a wallet answering with 1 MB of returndata, and one burning all its gas, among honest vouchers → each is
 │       skipped (VoucherSkipped with EscrowInvalidSignature's selector), the rest paid; the batch's gas stays under
@@ -31,6 +34,7 @@ payments
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 
 import { MockGasBurningWallet__factory, MockHugeReturnWallet__factory } from "../../typechain-types";
@@ -49,6 +53,7 @@ import {
   System,
   voucherFor,
 } from "./fixture";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const { id } = ethers;
 /** Pinned or queued transactions carry their own gas limit, so that they are not estimated against another state. */
@@ -123,7 +128,7 @@ describe("security: payments nodes can rely on (issue 17)", function () {
         s.royalty,
         s.fee,
       );
-    await expect(tx).to.emit(f.staking, "FeesCredited").withArgs(attackerOp.address, s.node, 0n);
+    await expect(tx).to.emit(f.staking, "FeesCredited").withArgs(attackerOp.address, s.node, anyValue, anyValue);
     expect((await f.token.balanceOf(f.staking)) - stakingTokens).to.equal(s.node);
     // Nothing more, alone or in a batch.
     await expect(f.escrow.connect(attackerOp).redeem(drain, drainSig))
@@ -133,11 +138,13 @@ describe("security: payments nodes can rely on (issue 17)", function () {
       f.escrow,
       "EscrowBatchPaidNothing",
     );
-    // It claims its node's fees: the node share of its own 400, and the stream on its stake, nothing of the 600.
-    const claimable = await f.staking.claimableRewards(attackerOp.address, attackerOp.address);
-    expect(claimable).to.be.greaterThanOrEqual(s.node);
-    expect(claimable).to.be.lessThan(s.node + opg(100n));
-    await f.staking.connect(attackerOp).claimRewards(attackerOp.address);
+    // Its node's fees are the node share of its own 400 only, nothing of the 600, and they do not come back at
+    // once: staking releases them over FEE_STREAM_PERIOD (what it can claim now is a few seconds of it and of the
+    // rewards stream).
+    const streaming = await f.staking.feesStreamingOf(attackerOp.address);
+    expect(streaming).to.be.lessThanOrEqual(s.node);
+    expect(streaming).to.be.greaterThan(s.node - opg(1n));
+    expect(await f.staking.claimableRewards(attackerOp.address, attackerOp.address)).to.be.lessThan(opg(10n));
 
     // The escrow with the honest operator is whole, and cannot leave before its thaw ends.
     expect(await f.escrow.getEscrow(attacker.address, honestOp)).to.deep.equal([
@@ -169,7 +176,7 @@ describe("security: payments nodes can rely on (issue 17)", function () {
         h.fee,
       )
       .and.to.emit(f.staking, "FeesCredited")
-      .withArgs(honestOp, h.node, 0n);
+      .withArgs(honestOp, h.node, anyValue, anyValue);
     await time.increaseTo(thawEndsAt);
     await expect(f.escrow.connect(attacker).withdraw(honestOp))
       .to.emit(f.escrow, "Withdrawn")
@@ -434,6 +441,58 @@ describe("security: payments nodes can rely on (issue 17)", function () {
         opg(85n),
         opg(5n),
         opg(10n),
+      );
+  });
+
+  it("(4b) a payer that owns the model raises its royalty after signing: the voucher pays the royalty it was signed under", async function () {
+    const f = await loadFixture(deploySystemFixture);
+    // The payer publishes a model at 0% royalty; the honest node lists it; the payer funds its escrow and signs.
+    const own = ethers.id("the payer's own model");
+    await commitAndRegisterModel(f.models, f.payer, own, "ipfs://own", 0);
+    await f.nodes.connect(f.operator).addModels(f.nodeId, [own]);
+    await f.escrow.connect(f.payer).fundEscrow(f.operator.address, opg(1_000n));
+    const signed = await voucherFor(f, opg(100n), { modelId: own, expiry: (await now()) + 90n * DAY });
+    const signedSig = await signVoucher(f.payer, signed, f.escrow);
+    // Then raises the royalty to the maximum, and waits for it to apply.
+    const max = await f.models.maxRoyaltyPpm();
+    await f.models.connect(f.payer).setRoyalty(own, max);
+    await time.increase(await f.models.ROYALTY_INCREASE_DELAY());
+    await f.nodes.connect(f.operator).heartbeat(f.nodeId);
+    expect((await f.models.royaltyOf(own))[1]).to.equal(max);
+    // The node's 99 OPG (1% fee, 0% royalty) stands; the payer takes nothing back as the model's owner.
+    await expect(f.escrow.redeem(signed, signedSig))
+      .to.emit(f.escrow, "PaymentCollected")
+      .withArgs(
+        f.payer.address,
+        f.nodeId,
+        own,
+        f.operator.address,
+        f.payer.address,
+        Mode.None,
+        0,
+        opg(100n),
+        opg(99n),
+        0n,
+        opg(1n),
+      );
+    expect(await f.escrow.royaltiesOf(f.payer.address)).to.equal(0n);
+    // A voucher issued once the increase is in force pays it.
+    const later = await voucherFor(f, opg(100n), { modelId: own, mode: Mode.Tee });
+    const royalty = (opg(100n) * max) / 1_000_000n;
+    await expect(f.escrow.redeem(later, await signVoucher(f.payer, later, f.escrow)))
+      .to.emit(f.escrow, "PaymentCollected")
+      .withArgs(
+        f.payer.address,
+        f.nodeId,
+        own,
+        f.operator.address,
+        f.payer.address,
+        Mode.Tee,
+        0,
+        opg(100n),
+        opg(99n) - royalty,
+        royalty,
+        opg(1n),
       );
   });
 

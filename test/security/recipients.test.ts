@@ -16,11 +16,13 @@ reverting recipient
 */
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { RevertingRecipient__factory, VestingVault__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { DAY, deploySystemFixture, MODEL, Mode, PPM, signVoucher, split, voucherFor } from "./fixture";
+import { openChallenge } from "../helpers/challenges";
 
 async function recipientFixture() {
   const f = await deploySystemFixture();
@@ -66,6 +68,8 @@ describe("security: denial of service by a reverting recipient", function () {
   it("as a model owner: payments for its model go through and its royalties are paid", async function () {
     const f = await loadFixture(recipientFixture);
     const model = ethers.id("weights:reverting-owner");
+    const commitment = await f.models.modelCommitmentOf(f.rrAddress, model);
+    await as(f, f.models, f.models.interface.encodeFunctionData("commitModel", [commitment]));
     await as(f, f.models, f.models.interface.encodeFunctionData("registerModel", [model, "", 100_000n]));
     // A voucher is paid only for a model its node lists.
     await f.nodes.connect(f.operator).addModels(f.nodeId, [model]);
@@ -109,6 +113,9 @@ describe("security: denial of service by a reverting recipient", function () {
     // is challengerSharePpm of all of it.
     const slashed = ((await f.staking.slashableStakeOf(f.operator.address)) * (await f.proofs.slashPpm())) / PPM;
     const sharePpm = await f.staking.challengerSharePpm();
+    // The challenger (a contract that reverts on receiving ETH) commits, then challenges in a later block.
+    const commitment = await f.proofs.challengeCommitmentOf(f.rrAddress, f.nodeId, ethers.ZeroHash, record, "0x");
+    await as(f, f.proofs, f.proofs.interface.encodeFunctionData("commitChallenge", [commitment]));
     await as(
       f,
       f.proofs,
@@ -137,7 +144,7 @@ describe("security: denial of service by a reverting recipient", function () {
     await as(f, f.nodes, f.nodes.interface.encodeFunctionData("registerNode", [params, [MODEL]]));
 
     const { record, idOf } = await challengeable(f, nodeId, true);
-    await f.proofs.connect(f.challenger).challenge(nodeId, ethers.ZeroHash, record, [], "0x");
+    await openChallenge(f.proofs, f.challenger, nodeId, ethers.ZeroHash, record, [], "0x");
     const before = await f.token.balanceOf(f.rrAddress);
     const supplyBefore = await f.token.totalSupply();
     await f.proofs.connect(f.gov).grantRole(await f.proofs.ARBITER_ROLE(), f.gov.address);
@@ -152,7 +159,7 @@ describe("security: denial of service by a reverting recipient", function () {
     const stakingBefore = await f.token.balanceOf(stakingAddress);
     await expect(f.escrow.redeem(v, await signVoucher(f.payer, v, f.escrow)))
       .to.emit(f.staking, "FeesCredited")
-      .withArgs(f.rrAddress, split(opg(10n)).node, 0n);
+      .withArgs(f.rrAddress, split(opg(10n)).node, split(opg(10n)).node, anyValue);
     expect((await f.token.balanceOf(stakingAddress)) - stakingBefore).to.equal(split(opg(10n)).node);
 
     await as(f, f.staking, f.staking.interface.encodeFunctionData("unstake", [opg(5_000n)]));

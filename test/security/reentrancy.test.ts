@@ -30,6 +30,7 @@ import type { Interface, ParamType } from "ethers";
 import { ReentrantAttacker__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { deploySystemFixture, MODEL, Mode, PPM, signVoucher, split, System, voucherFor } from "./fixture";
+import { openChallenge } from "../helpers/challenges";
 
 const AttackerMode = { Honest: 0, ValidIfReentered: 1, Revert: 2, BurnGas: 3 } as const;
 
@@ -245,9 +246,9 @@ describe("security: reentrancy through callbacks", function () {
       const bond = await f.proofs.challengeBond();
       const before = await f.token.balanceOf(f.challenger.address);
       await expect(
-        f.proofs
-          .connect(f.challenger)
-          .challenge(f.nodeId, ethers.ZeroHash, record, [], evidence, { gasLimit: 16_000_000 }),
+        openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, record, [], evidence, {
+          gasLimit: 16_000_000,
+        }),
       )
         .to.emit(f.proofs, "ChallengeResolved")
         .withArgs(challengeId, 2n, expected, toChallenger, f.challenger.address, bond); // Upheld
@@ -267,9 +268,9 @@ describe("security: reentrancy through callbacks", function () {
       const supplyBefore = await f.token.totalSupply();
       const slashable = await f.staking.slashableStakeOf(f.operator.address);
       await expect(
-        f.proofs
-          .connect(f.challenger)
-          .challenge(f.nodeId, ethers.ZeroHash, record, [], validEvidence, { gasLimit: 16_000_000 }),
+        openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, record, [], validEvidence, {
+          gasLimit: 16_000_000,
+        }),
       )
         .to.emit(f.proofs, "ChallengeResolved")
         .withArgs(challengeId, 3n, 0n, 0n, ethers.ZeroAddress, bond); // Rejected: the bond is burned
@@ -288,14 +289,14 @@ describe("security: reentrancy through callbacks", function () {
         await f.attackerContract.connect(f.attacker).setMode(mode);
         const before = await f.token.balanceOf(f.challenger.address);
         await expect(
-          f.proofs
-            .connect(f.challenger)
-            .challenge(f.nodeId, ethers.ZeroHash, record, [], evidence, { gasLimit: 5_000_000 }),
+          openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, record, [], evidence, {
+            gasLimit: 5_000_000,
+          }),
         ).to.be.reverted;
         expect(await f.token.balanceOf(f.challenger.address)).to.equal(before);
-        await f.proofs
-          .connect(f.challenger)
-          .challenge(f.nodeId, ethers.ZeroHash, record, [], "0x", { gasLimit: 5_000_000 });
+        await openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, record, [], "0x", {
+          gasLimit: 5_000_000,
+        });
         expect((await f.proofs.getChallenge(challengeId)).status).to.equal(1n); // Pending, for the arbiter
         await f.proofs.connect(f.gov).resolveChallenge(challengeId, true);
         expect((await f.proofs.getChallenge(challengeId)).status).to.equal(2n);

@@ -20,7 +20,7 @@ roles
     ├── F3 fixed: records are keyed by node: another operator committing a node's inference id first does not
     │   stop the node's own commit
     └── F4 fixed: node fees are credited per payment (FeesCredited with the node's share, from the payer's escrow
-        with the operator): a delegator who joins after a payment shares none of it
+        with the operator) and released over FEE_STREAM_PERIOD: a delegator who joins after that shares none of it
 */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -44,6 +44,7 @@ import {
   split,
   voucherFor,
 } from "./fixture";
+import { commitChallenge, openChallenge } from "../helpers/challenges";
 
 const MIN_DELAY = 2n * DAY;
 
@@ -176,10 +177,11 @@ describe("security: roles", function () {
       proofHash: ethers.id("proof"),
     };
     await f.proofs.connect(f.operator).commitRecord(f.nodeId, record);
+    await commitChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, record, [], "0x");
     const challengeId = await f.proofs
       .connect(f.challenger)
-      .challenge.staticCall(f.nodeId, ethers.ZeroHash, record, [], "0x");
-    await f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, record, [], "0x");
+      .challenge.staticCall(f.nodeId, ethers.ZeroHash, record, [], "0x", { blockTag: "pending" });
+    await openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, record, [], "0x");
     const amount = ((await f.staking.slashableStakeOf(f.operator.address)) * (await f.proofs.slashPpm())) / PPM;
     expect((await f.proofs.getChallenge(challengeId)).lockedStake).to.equal(amount);
 
@@ -276,14 +278,15 @@ describe("security: roles", function () {
         (await f.staking.slashableStakeOf(f.operator.address));
       const start = await coalition();
       // The operator's sockpuppet (payer2) challenges first, with evidence that sends it to the arbiter.
+      await commitChallenge(f.proofs, f.payer2, f.nodeId, ethers.ZeroHash, record, [], "0x");
       const puppetId = await f.proofs
         .connect(f.payer2)
-        .challenge.staticCall(f.nodeId, ethers.ZeroHash, record, [], "0x");
-      await f.proofs.connect(f.payer2).challenge(f.nodeId, ethers.ZeroHash, record, [], "0x");
+        .challenge.staticCall(f.nodeId, ethers.ZeroHash, record, [], "0x", { blockTag: "pending" });
+      await openChallenge(f.proofs, f.payer2, f.nodeId, ethers.ZeroHash, record, [], "0x");
       // The honest challenger's evidence goes to the verifier all the same: upheld, the puppet superseded.
       const honestBefore = await f.token.balanceOf(f.challenger.address);
       const slashed = ((await f.staking.slashableStakeOf(f.operator.address)) * (await f.proofs.slashPpm())) / PPM;
-      await expect(f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, record, [], proof))
+      await expect(openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, record, [], proof))
         .to.emit(f.proofs, "ChallengeResolved")
         .withArgs(puppetId, 5n, 0n, 0n, f.payer2.address, await f.proofs.challengeBond());
       expect((await f.proofs.getChallenge(puppetId)).status).to.equal(5n); // Superseded
@@ -308,12 +311,13 @@ describe("security: roles", function () {
         (await f.token.balanceOf(f.payer2.address)) +
         (await f.staking.slashableStakeOf(f.operator.address));
       const start = await coalition();
+      await commitChallenge(f.proofs, f.payer2, f.nodeId, ethers.ZeroHash, record, [], "0x");
       const puppetId = await f.proofs
         .connect(f.payer2)
-        .challenge.staticCall(f.nodeId, ethers.ZeroHash, record, [], "0x");
-      await f.proofs.connect(f.payer2).challenge(f.nodeId, ethers.ZeroHash, record, [], "0x");
+        .challenge.staticCall(f.nodeId, ethers.ZeroHash, record, [], "0x", { blockTag: "pending" });
+      await openChallenge(f.proofs, f.payer2, f.nodeId, ethers.ZeroHash, record, [], "0x");
       // With no verifier for the type, the honest challenger waits behind the pending challenge.
-      await expect(f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, record, [], "0x"))
+      await expect(openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, record, [], "0x"))
         .to.be.revertedWithCustomError(f.proofs, "ProofsAlreadyChallenged")
         .withArgs(puppetId);
       const slashed = (await f.proofs.getChallenge(puppetId)).lockedStake;
@@ -349,15 +353,16 @@ describe("security: roles", function () {
       );
     });
 
-    it("F4 (fixed): a delegator who joins after a payment shares none of its node fees", async function () {
+    it("F4 (fixed): a delegator who joins after a payment's fees were released shares none of them", async function () {
       const f = await loadFixture(timelockedFixture);
       // A month of inferences paid by voucher, from the payer's escrow with the node's operator: the node's share
-      // is credited to the operator's books at payment.
+      // joins the operator's fee stream at payment and is released to the stake over FEE_STREAM_PERIOD.
       await f.escrow.connect(f.payer).fundEscrow(f.operator.address, DEPOSIT);
       const v = { ...(await voucherFor(f, opg(900n))), payer: f.payer.address };
       await expect(f.escrow.redeem(v, await signVoucher(f.payer, v, f.escrow)))
         .to.emit(f.staking, "FeesCredited")
-        .withArgs(f.operator.address, split(opg(900n)).node, anyValue);
+        .withArgs(f.operator.address, split(opg(900n)).node, anyValue, anyValue);
+      await time.increase(await f.staking.FEE_STREAM_PERIOD());
       const operatorOwed = await f.staking.claimableRewards(f.operator.address, f.operator.address);
       // The sniper delegates ten times the operator's stake right after.
       await f.token.connect(f.gov).transfer(f.attacker.address, opg(600_000n));

@@ -36,6 +36,7 @@ import {
   signVoucher,
   voucherFor,
 } from "./fixture";
+import { commitChallenge, openChallenge } from "../helpers/challenges";
 
 const SKEW = 15n;
 /** Pinned transactions carry their own gas limit, so that they are mined at the pinned second even when they revert. */
@@ -226,13 +227,16 @@ describe("security: timestamp manipulation within validator bounds", function ()
     for (const r of records) await f.proofs.connect(f.operator).commitRecord(f.nodeId, r);
     const until = (await f.proofs.getRecord(f.nodeId, records[0].inferenceId)).challengeableUntil;
     const until2 = (await f.proofs.getRecord(f.nodeId, records[1].inferenceId)).challengeableUntil;
+    await commitChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, records[0], [], "0x");
     await time.setNextBlockTimestamp(until);
-    await expect(
-      f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, records[0], [], "0x", GAS),
-    ).to.emit(f.proofs, "RecordChallenged");
+    await expect(openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, records[0], [], "0x", GAS)).to.emit(
+      f.proofs,
+      "RecordChallenged",
+    );
     expect(await f.proofs.isRecordFinal(f.nodeId, records[0].inferenceId)).to.equal(false);
+    await commitChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, records[1], [], "0x");
     await time.setNextBlockTimestamp(until2 + 1n);
-    await expect(f.proofs.connect(f.challenger).challenge(f.nodeId, ethers.ZeroHash, records[1], [], "0x", GAS))
+    await expect(openChallenge(f.proofs, f.challenger, f.nodeId, ethers.ZeroHash, records[1], [], "0x", GAS))
       .to.be.revertedWithCustomError(f.proofs, "ProofsChallengeWindowClosed")
       .withArgs(ethers.ZeroHash, until2);
     expect(await f.proofs.isRecordFinal(f.nodeId, records[1].inferenceId)).to.equal(true);

@@ -108,6 +108,7 @@ import type { ContractTransactionResponse } from "ethers";
 import { ModelRegistry__factory, NodeRegistry__factory, OPG__factory, Staking__factory } from "../../typechain-types";
 import type { Nodes } from "../../typechain-types/contracts/staking/NodeRegistry";
 import { opg } from "../../deploy/lib/format";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroHash, MaxUint256 } = ethers;
 /** The highest cut a delegator can accept: delegations here do not test the bound. */
@@ -199,7 +200,7 @@ async function deployNodeRegistryFixture() {
     await token.connect(admin).transfer(holder.address, FUNDS);
     await token.connect(holder).approve(stakingAddress, MaxUint256);
   }
-  for (const id of [LLAMA, MISTRAL, PHI]) await models.connect(modelOwner).registerModel(id, `ipfs://${id}`, 0n);
+  for (const id of [LLAMA, MISTRAL, PHI]) await commitAndRegisterModel(models, modelOwner, id, `ipfs://${id}`, 0n);
 
   const roles = { admin: await nodes.DEFAULT_ADMIN_ROLE(), jailer: await nodes.JAILER_ROLE() };
   await nodes.connect(admin).grantRole(roles.jailer, jailer.address);
@@ -559,9 +560,20 @@ async function registerModels(f: Fixture, prefix: string, count: number): Promis
   await network.provider.send("evm_setAutomine", [false]);
   try {
     for (let start = 0; start < count; start += 150) {
-      const batch = ids
-        .slice(start, start + 150)
-        .map((id) => f.models.connect(f.modelOwner).registerModel(id, "ipfs://m", 0n, { gasLimit: 200_000n }));
+      const slice = ids.slice(start, start + 150);
+      // Each registration committed in the block before it, as builders do.
+      const owner = f.modelOwner.address;
+      await Promise.all(
+        slice.map(async (id) =>
+          f.models
+            .connect(f.modelOwner)
+            .commitModel(await f.models.modelCommitmentOf(owner, id), { gasLimit: 100_000n }),
+        ),
+      );
+      await network.provider.send("evm_mine");
+      const batch = slice.map((id) =>
+        f.models.connect(f.modelOwner).registerModel(id, "ipfs://m", 0n, { gasLimit: 200_000n }),
+      );
       txs.push(...(await Promise.all(batch)));
       await network.provider.send("evm_mine");
     }

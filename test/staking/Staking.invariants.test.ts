@@ -787,16 +787,16 @@ async function run(f: Fixture, g: Ghosts, a: Action): Promise<string> {
 
     case "fees": {
       const operator = f.operators[a.op].address;
-      const o = await staking.getOperator(operator);
-      const active = o.ownActive + o.delegated.tokens;
-      const delegatedPart = active === 0n ? 0n : (a.amount * o.delegated.tokens) / active;
-      const toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
       const label = `fees of ${a.amount} to operator ${a.op}`;
-      // As the payments escrow does in one transaction: send the tokens, credit them.
+      // As the payments escrow does in one transaction: send the tokens, credit them. They join the operator's
+      // stream: what it had not released by this second, plus this payment, over a new period.
       await token.connect(f.feeSource).transfer(f.stakingAddress, a.amount);
+      t = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(t);
+      const streamingBefore = await staking.feesStreamingOf(operator, { blockTag: "pending" });
       await expect(staking.connect(f.feeSource).creditFees(operator, a.amount), label)
         .to.emit(staking, "FeesCredited")
-        .withArgs(operator, a.amount, toDelegators);
+        .withArgs(operator, a.amount, streamingBefore + a.amount, t + (await staking.FEE_STREAM_PERIOD()));
       g.fees += a.amount;
       return label;
     }
@@ -933,8 +933,10 @@ async function checkInvariants(f: Fixture, g: Ghosts, label: string) {
   expect(claimed <= allocated + fees, m("rewardsClaimed <= rewardsAllocated + feesDistributed")).to.equal(true);
   expect(allocated <= emittedNow, m("rewardsAllocated <= rewardsEmittedAt(now)")).to.equal(true);
   expect(allocated + unallocated, m("allocated + unallocated == emitted at the last update")).to.equal(emittedLast);
-  const owed = allocated + (active > 0n ? emittedNow - emittedLast : 0n) + fees;
-  expect(claimed + claimable <= owed, m("claimed + claimable <= allocated + fees")).to.equal(true);
+  // Fees not yet released by the operators' fee streams are owed to no one yet.
+  const streaming = sum(await Promise.all(f.operators.map((o) => f.staking.feesStreamingOf(o.address))));
+  const owed = allocated + (active > 0n ? emittedNow - emittedLast : 0n) + fees - streaming;
+  expect(claimed + claimable <= owed, m("claimed + claimable <= allocated + fees released")).to.equal(true);
   const dust = 4n * BigInt(g.steps + 4) + 20n;
   expect(
     owed - (claimed + claimable) <= dust,

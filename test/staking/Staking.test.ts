@@ -136,12 +136,15 @@ Staking
 ├── creditFees (the fee source sends the tokens, then credits them)
 │   ├── when the caller is not the fee source → it reverts StakingUnauthorized(caller)
 │   ├── given no active stake, or only the operator's own → all of it is the operator's; a 0 credit changes nothing
-│   ├── given delegators → amount * delegated.tokens / active goes to them after the operator's cut, pro rata to
-│   │   their shares, the rest is the operator's; it returns toDelegators and emits FeesCredited(operator, amount,
-│   │   toDelegators); feesDistributed grows; claimRewards pays it
+│   ├── given delegators → it returns what streams and emits FeesCredited(operator, amount, streaming, endsAt);
+│   │   over FEE_STREAM_PERIOD amount * delegated.tokens / active goes to them after the operator's cut, pro rata to
+│   │   their shares, the rest is the operator's; feesDistributed grows; claimRewards pays it
 │   ├── given a slashed pool → the split follows the tokens left, not the shares
 │   ├── given a delegator who left → it keeps what it earned; later payments are not shared with it
-│   ├── a delegation made after a credit (600,000 OPG, F4) → gets nothing of it, only its share of later payments
+│   ├── a delegation made just before a payment and gone just after (600,000 OPG, F4, review 1-2) → a moment's worth
+│   ├── a delegation made after a stream ran out → nothing of it, only its share of later payments
+│   ├── the stream → linear over the period; a new payment spreads what is left with it over a new period
+│   ├── a change of stake mid-stream → the stream is settled first: each part goes to the stake of its moment
 │   └── when paused → it still works
 ├── setDelegationCut
 │   ├── when the cut is above 100% → it reverts StakingInvalidCut(cut)
@@ -187,6 +190,7 @@ const MONTH = 2_629_800n;
 const REWARDS_TOTAL = opg(100_000_000n);
 const REWARDS_DURATION = 96n * MONTH;
 const PPM = 1_000_000n;
+const FEE_STREAM_PERIOD = 7n * DAY;
 /** What each test account gets from the admin. */
 const FUNDS = opg(1_000_000n);
 /** A fixed gas limit, so that a reverting transaction is mined at the time set for it instead of failing at estimation. */
@@ -852,10 +856,13 @@ async function claimAndCheck(
 
 /**
  * The fee source sends `amount` to staking, then credits it at the next second (as the payments escrow does in one
- * transaction), and asserts: amount * delegated / active (after the cut) goes to the delegators pro rata to their
- * shares, the rest to the operator, as claimableRewards shows at that same second; it returns toDelegators and
- * emits FeesCredited(operator, amount, toDelegators); feesDistributed and the contract's balance grow by `amount`;
- * stakes and the other totals stay. Returns the delegators' part.
+ * transaction), and asserts: it returns and emits FeesCredited(operator, amount, streaming, t + FEE_STREAM_PERIOD),
+ * streaming being what was still streaming plus `amount`; nothing of it is claimable at that second; feesDistributed
+ * and the contract's balance grow by `amount`; stakes and the other totals stay. Then it lets the stream run out with
+ * no change of stake and asserts: amount * delegated / active (after the cut) went to the delegators pro rata to
+ * their shares, the rest to the operator, and nothing is left streaming. Call it after the rewards stream has ended
+ * (`afterEmission`) and with nothing streaming, so that what becomes claimable is this payment's fees only. Returns the
+ * delegators' part.
  */
 async function creditAndCheck(
   f: Fixture,
@@ -864,6 +871,7 @@ async function creditAndCheck(
   delegators: HardhatEthersSigner[] = [],
 ): Promise<bigint> {
   const { staking, token, stakingAddress, feeSource } = f;
+  expect(await staking.feesStreamingOf(operator)).to.equal(0n);
   await token.connect(feeSource).transfer(stakingAddress, amount);
   const t = BigInt(await time.latest()) + 1n;
   await at(t);
@@ -877,13 +885,21 @@ async function creditAndCheck(
     delegators.map((d) => staking.claimableRewards(d.address, operator, PENDING)),
   );
   const shares = await Promise.all(delegators.map((d) => sharesOf(f, operator, d.address)));
-  expect(await staking.connect(feeSource).creditFees.staticCall(operator, amount, PENDING)).to.equal(toDelegators);
+  expect(await staking.connect(feeSource).creditFees.staticCall(operator, amount, PENDING)).to.equal(amount);
 
+  const endsAt = t + FEE_STREAM_PERIOD;
   await expect(staking.connect(feeSource).creditFees(operator, amount))
     .to.emit(staking, "FeesCredited")
-    .withArgs(operator, amount, toDelegators);
-
+    .withArgs(operator, amount, amount, endsAt);
   await expectMinedAt(t);
+  expect(await staking.feesStreamingOf(operator)).to.equal(amount);
+  expect(await staking.claimableRewards(operator, operator)).to.equal(operatorBefore);
+  expect(await stakeOf(f, operator)).to.deep.equal(before);
+  expect(await totalsOf(f)).to.deep.equal({ ...totals, fees: totals.fees + amount });
+
+  // The stream runs out: everything is released, split by the stake of each moment (here unchanged).
+  await time.increaseTo(endsAt);
+  expect(await staking.feesStreamingOf(operator)).to.equal(0n);
   expect(await staking.claimableRewards(operator, operator)).to.equal(operatorBefore + amount - toDelegators);
   let paidToDelegators = 0n;
   for (const [i, d] of delegators.entries()) {
@@ -893,9 +909,13 @@ async function creditAndCheck(
     paidToDelegators += gained;
   }
   expect(paidToDelegators <= toDelegators).to.equal(true);
-  expect(await stakeOf(f, operator)).to.deep.equal(before);
-  expect(await totalsOf(f)).to.deep.equal({ ...totals, fees: totals.fees + amount });
   return toDelegators;
+}
+
+/** Moves past the end of the rewards stream, so that claimable rewards change only by fees. */
+async function afterEmission(f: Fixture) {
+  const end = f.rewardsStart + REWARDS_DURATION + 1n;
+  if (BigInt(await time.latest()) < end) await time.increaseTo(end);
 }
 
 /** Schedules a cut and applies it once due, so that it is in force from the next block. */
@@ -2572,6 +2592,7 @@ describe("Staking", function () {
 
     it("gives all of it to the operator without delegated stake, even with no stake at all", async function () {
       const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
       // An address that never staked: the fees wait in its books all the same.
       expect(await creditAndCheck(f, f.stranger.address, opg(3n))).to.equal(0n);
       await claimAndCheck(f, f.stranger, f.stranger.address);
@@ -2583,6 +2604,7 @@ describe("Staking", function () {
 
     it("splits it by delegated / active stake, the delegators' part after the cut and pro rata to their shares", async function () {
       const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await setCutNow(f, f.alice, 250_000n);
       await delegateAndCheck(f, f.carol, f.alice.address, opg(2_000n));
@@ -2602,6 +2624,7 @@ describe("Staking", function () {
 
     it("splits by the tokens left in a slashed pool, not by its shares", async function () {
       const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
       await stakeAndCheck(f, f.alice, opg(100n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
       await slashAndCheck(f, f.alice.address, opg(110n)); // own 100 → 0, pool 1,000 → 990 tokens for 1,000 shares
@@ -2612,6 +2635,7 @@ describe("Staking", function () {
 
     it("splits by the stake of the moment of each payment: stake unbonded since keeps its part", async function () {
       const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
       expect(await creditAndCheck(f, f.alice.address, opg(100n), [f.carol])).to.equal(opg(50n));
@@ -2624,31 +2648,88 @@ describe("Staking", function () {
       expect(await f.staking.claimableRewards(f.carol.address, f.alice.address)).to.equal(left);
     });
 
-    // Finding F4: with fees distributed in a lump, a large delegation made just before took most of fees earned by
-    // the stake that was there. Credited per payment, earlier fees go only to the stake of their moment.
-    it("gives nothing of earlier fees to a delegation made after them (600,000 OPG just before a payout)", async function () {
+    // Findings F4 and review 1-2: with fees distributed in a lump at collection, a large stake added just before took
+    // most of fees earned by the stake that was there. Streamed, a payment's fees go to the stake of each moment of
+    // the period, so a stake in for a moment gets a moment's worth.
+    it("gives a delegation made just before a payment and gone just after only a moment's worth (600,000 OPG)", async function () {
       const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
+      await f.token.connect(f.feeSource).transfer(f.stakingAddress, opg(1_000n));
+      const t = await next();
+      await f.staking.connect(f.dave).delegate(f.alice.address, opg(600_000n), ANY_CUT);
+      await at(t + 1n);
+      await f.staking.connect(f.feeSource).creditFees(f.alice.address, opg(1_000n));
+      // Dave leaves one minute later, and the stream runs out.
+      await at(t + 61n);
+      await f.staking.connect(f.dave).undelegate(f.alice.address, await sharesOf(f, f.alice.address, f.dave.address));
+      await time.increaseTo(t + 1n + FEE_STREAM_PERIOD);
+      const dave = await f.staking.claimableRewards(f.dave.address, f.alice.address);
+      // One minute of a seven-day stream, of which dave's stake was 600,000 / 601,999: at most 1,000 * 60 / 604,800.
+      expect(dave <= (opg(1_000n) * 60n) / FEE_STREAM_PERIOD).to.equal(true);
+      expect(dave > 0n).to.equal(true);
+      // Carol and alice, there all along, get the rest: all but dave's minute.
+      const carol = await f.staking.claimableRewards(f.carol.address, f.alice.address);
+      const alice = await f.staking.claimableRewards(f.alice.address, f.alice.address);
+      expectClose(alice + carol + dave, opg(1_000n), "released in all", 3n);
+      expectClose(carol, alice, "carol and alice hold the same stake after dave left", opg(1n));
+    });
+
+    it("gives nothing of a released stream to a delegation made after it ran out", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
       for (let i = 0; i < 3; i++) await creditAndCheck(f, f.alice.address, opg(100n), [f.carol]);
-      const t = await next();
-      await f.staking.connect(f.dave).delegate(f.alice.address, opg(600_000n), ANY_CUT);
-      await expectMinedAt(t);
-      // Nothing for dave from the 300 credited before, nor anything taken from carol's 150.
+      await delegateAndCheck(f, f.dave, f.alice.address, opg(600_000n));
+      await time.increase(FEE_STREAM_PERIOD);
       expect(await f.staking.claimableRewards(f.dave.address, f.alice.address)).to.equal(0n);
-      const [, , carolRewards] = await f.staking.getDelegation(f.alice.address, f.carol.address);
-      expect(carolRewards).to.equal(await f.staking.claimableRewards(f.carol.address, f.alice.address));
-      // A payment after dave joined is shared with him by the stake of that moment: 601,000 of 602,000 delegated.
-      const toDelegators = await creditAndCheck(f, f.alice.address, opg(602n), [f.carol, f.dave]);
-      expect(toDelegators).to.equal(opg(601n));
-      // Dave's claim is his share of the stream since he joined plus 600 of this payment, none of the 300 before.
-      const dave = await f.staking.claimableRewards(f.dave.address, f.alice.address);
-      const t2 = BigInt(await time.latest());
-      const streamSince = emittedAt(f, t2) - emittedAt(f, t);
-      expect(dave >= opg(600n) - 1n).to.equal(true);
-      expect(streamSince < opg(150n)).to.equal(true); // so that the bound below excludes the 150 of old fees
-      expect(dave <= opg(600n) + streamSince).to.equal(true);
+      // A payment after dave joined is shared with him by the stake of its period: 601,000 of 602,000 delegated.
+      expect(await creditAndCheck(f, f.alice.address, opg(602n), [f.carol, f.dave])).to.equal(opg(601n));
+      expectClose(await f.staking.claimableRewards(f.dave.address, f.alice.address), opg(600n), "dave", 1n);
       await claimAndCheck(f, f.dave, f.alice.address);
+    });
+
+    it("releases linearly over the period; a new payment spreads what is left with it over a new period", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await f.token.connect(f.feeSource).transfer(f.stakingAddress, opg(2_000n));
+      const t = await next();
+      await f.staking.connect(f.feeSource).creditFees(f.alice.address, opg(1_400n));
+      await time.increaseTo(t + FEE_STREAM_PERIOD / 2n);
+      expect(await f.staking.feesStreamingOf(f.alice.address)).to.equal(opg(700n));
+      expect(await f.staking.claimableRewards(f.alice.address, f.alice.address)).to.equal(opg(700n));
+      // At the midpoint plus one second: 700 left, 600 more, 1,300 over a new seven days.
+      const t2 = t + FEE_STREAM_PERIOD / 2n + 1n;
+      await at(t2);
+      const left = opg(1_400n) - (opg(1_400n) * (t2 - t)) / FEE_STREAM_PERIOD;
+      await expect(f.staking.connect(f.feeSource).creditFees(f.alice.address, opg(600n)))
+        .to.emit(f.staking, "FeesCredited")
+        .withArgs(f.alice.address, opg(600n), left + opg(600n), t2 + FEE_STREAM_PERIOD);
+      await time.increaseTo(t2 + FEE_STREAM_PERIOD / 4n);
+      const streaming = left + opg(600n);
+      expect(await f.staking.feesStreamingOf(f.alice.address)).to.equal(streaming - streaming / 4n);
+      await time.increaseTo(t2 + FEE_STREAM_PERIOD);
+      expect(await f.staking.feesStreamingOf(f.alice.address)).to.equal(0n);
+      expect(await f.staking.claimableRewards(f.alice.address, f.alice.address)).to.equal(opg(2_000n));
+      await claimAndCheck(f, f.alice, f.alice.address);
+    });
+
+    it("settles the stream before every change of stake: each part goes to the stake of its moment", async function () {
+      const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
+      await stakeAndCheck(f, f.alice, opg(1_000n));
+      await f.token.connect(f.feeSource).transfer(f.stakingAddress, opg(700n));
+      const t = await next();
+      await f.staking.connect(f.feeSource).creditFees(f.alice.address, opg(700n));
+      // Alice alone for the first day; then carol holds half of the stake for the other six.
+      await at(t + DAY);
+      await f.staking.connect(f.carol).delegate(f.alice.address, opg(1_000n), ANY_CUT);
+      await time.increaseTo(t + FEE_STREAM_PERIOD);
+      expectClose(await f.staking.claimableRewards(f.alice.address, f.alice.address), opg(100n + 300n), "alice", 2n);
+      expectClose(await f.staking.claimableRewards(f.carol.address, f.alice.address), opg(300n), "carol", 2n);
     });
 
     it("property: the operator's and the delegators' parts add up to the credit, split by the stake of the moment", async function () {
@@ -2663,6 +2744,7 @@ describe("Staking", function () {
           }),
           async (c) => {
             const f = await loadFixture(deployStakingFixture);
+            await afterEmission(f);
             await f.staking.connect(f.alice).stake(c.own);
             if (c.cut > 0n) await setCutNow(f, f.alice, c.cut);
             if (c.carol > 0n) await f.staking.connect(f.carol).delegate(f.alice.address, c.carol, ANY_CUT);
@@ -2676,12 +2758,13 @@ describe("Staking", function () {
             }
           },
         ),
-        { numRuns: 25 },
+        { numRuns: 12 },
       );
     });
 
     it("accepts credits while paused", async function () {
       const f = await loadFixture(deployStakingFixture);
+      await afterEmission(f);
       await stakeAndCheck(f, f.alice, opg(1_000n));
       await delegateAndCheck(f, f.carol, f.alice.address, opg(1_000n));
       await f.staking.connect(f.admin).pause();

@@ -35,6 +35,7 @@ export const computed = createMiddleware<Env>(async (c, next) => {
   const state = await syncState().catch((error: Error): SyncState => ({
     ready: false,
     indexed: { number: 0, timestamp: 0 },
+    checkpoint: "",
     head: null,
     synced: false,
     reason: `the indexer is starting (${error.message.split("\n")[0].slice(0, 200)})`,

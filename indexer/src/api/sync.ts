@@ -24,6 +24,8 @@ export interface SyncState {
   ready: boolean;
   /** The last block indexed. */
   indexed: Block;
+  /** Ponder's checkpoint string ("" before the first). */
+  checkpoint: string;
   /** The chain's latest block number, or null when the RPC did not answer. */
   head: number | null;
   /** Whether computed routes may answer. */
@@ -44,12 +46,30 @@ const rowsOf = <T>(result: unknown): T[] => {
   return Array.isArray(r) ? r : r.rows;
 };
 
-/** The last block indexed, from Ponder's checkpoint (block time, chain id and block number, fixed-width digits). */
+let checkpointRead: Promise<{ block: Block; checkpoint: string }> | undefined;
+
+/** Ponder's checkpoint and the last block indexed (block time, chain id and block number, fixed-width digits).
+ * Requests that ask while a read is under way share it: under load, one query at a time instead of one a request. */
+export function indexedCheckpoint(): Promise<{ block: Block; checkpoint: string }> {
+  checkpointRead ??= (async () => {
+    try {
+      const list = rowsOf<{ c: string }>(await db.execute(sql`select latest_checkpoint as c from _ponder_checkpoint`));
+      const checkpoint = list[0]?.c ?? "";
+      if (!checkpoint) return { block: { number: 0, timestamp: 0 }, checkpoint };
+      return {
+        block: { timestamp: Number(checkpoint.slice(0, 10)), number: Number(checkpoint.slice(26, 42)) },
+        checkpoint,
+      };
+    } finally {
+      checkpointRead = undefined;
+    }
+  })();
+  return checkpointRead;
+}
+
+/** The last block indexed. */
 export async function indexedBlock(): Promise<Block> {
-  const list = rowsOf<{ c: string }>(await db.execute(sql`select latest_checkpoint as c from _ponder_checkpoint`));
-  const checkpoint = list[0]?.c;
-  if (!checkpoint) return { number: 0, timestamp: 0 };
-  return { timestamp: Number(checkpoint.slice(0, 10)), number: Number(checkpoint.slice(26, 42)) };
+  return (await indexedCheckpoint()).block;
 }
 
 // Once ready, a schema stays ready (and a views schema only ever points at ready schemas): cache the yes.
@@ -79,11 +99,16 @@ function chainHead(): Promise<number | null> {
 }
 
 export async function syncState(): Promise<SyncState> {
-  const [ready, indexed, head] = await Promise.all([ponderReady(), indexedBlock(), chainHead()]);
+  const [ready, { block: indexed, checkpoint }, head] = await Promise.all([
+    ponderReady(),
+    indexedCheckpoint(),
+    chainHead(),
+  ]);
   if (!ready)
     return {
       ready,
       indexed,
+      checkpoint,
       head,
       synced: false,
       reason: `the indexer is catching up (historical sync not done; block ${indexed.number} of ${head ?? "?"})`,
@@ -92,9 +117,10 @@ export async function syncState(): Promise<SyncState> {
     return {
       ready,
       indexed,
+      checkpoint,
       head,
       synced: false,
       reason: `the indexer is ${head - indexed.number} blocks behind the chain (block ${indexed.number} of ${head}; at most ${MAX_LAG} allowed)`,
     };
-  return { ready, indexed, head, synced: true };
+  return { ready, indexed, checkpoint, head, synced: true };
 }

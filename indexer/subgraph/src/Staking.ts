@@ -349,13 +349,14 @@ export function handleFeesCredited(event: FeesCredited): void {
   const row = new FeeCredit(eventId(event));
   row.operator = a.operator;
   row.amount = a.amount;
-  row.toOperator = a.amount.minus(a.toDelegators);
-  row.toDelegators = a.toDelegators;
+  row.streaming = a.streaming;
+  row.streamEndsAt = a.streamEndsAt;
   where(row, event);
   row.save();
   const o = operator(a.operator);
   o.feesCredited = o.feesCredited.plus(a.amount);
-  o.feesToDelegators = o.feesToDelegators.plus(a.toDelegators);
+  o.feesStreaming = a.streaming;
+  o.feeStreamEndsAt = a.streamEndsAt;
   o.save();
 }
 

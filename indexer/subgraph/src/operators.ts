@@ -21,7 +21,8 @@ export function emptyOperator(address: Address): Operator {
   row.pendingChallenges = 0;
   row.activeNodes = 0;
   row.feesCredited = ZERO;
-  row.feesToDelegators = ZERO;
+  row.feesStreaming = ZERO;
+  row.feeStreamEndsAt = ZERO;
   row.rewardsClaimed = ZERO;
   row.cutPpm = 0;
   // A nullable Int has no null in AssemblyScript's i32: unset() stores the null Ponder stores.

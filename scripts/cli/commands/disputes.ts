@@ -6,12 +6,12 @@
  */
 import { ZeroAddress, ZeroHash, isHexString, keccak256 } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatPpm, formatTime, ppmOf } from "../../lib/opg";
 import { parseBytes32, parseWhole } from "../args";
 import { Chain, requireContracts } from "../connect";
 import { Run, eventsIn } from "../context";
 import { CHALLENGE_STATUS, CliError, UsageError } from "../errors";
-import { formatDuration, formatPpm } from "../format";
+import { formatDuration } from "../format";
 import { queryRange } from "../logs";
 import { leafOf, readProofFile, readRecordFile } from "./proofs";
 
@@ -95,7 +95,7 @@ export async function challengeOpen(run: Run): Promise<void> {
   // A verifier decides at once when the evidence is the proof the record committed to; else the arbiter does.
   const verified = verifier !== ZeroAddress && keccak256(evidence) === record.proofHash;
   const slashable = await staking.slashableStakeOf(operator);
-  const lock = (slashable * BigInt(slashPpm < maxSlashPpm ? slashPpm : maxSlashPpm)) / 1_000_000n;
+  const lock = ppmOf(slashable, slashPpm < maxSlashPpm ? slashPpm : maxSlashPpm);
   // The allowance first, when short: the simulation below needs it.
   if (allowance < bond) {
     await run.confirm(`Approve the proof registry to take the challenge bond of ${formatOpg(bond)}`, [
@@ -104,8 +104,19 @@ export async function challengeOpen(run: Run): Promise<void> {
     ]);
     await run.send("approve", me.write.token.approve(proofs.target, bond));
   }
-  // The chain's own check, before asking: a revert is decoded into words and nothing is sent.
-  await me.write.proofs.challenge.staticCall(nodeId, root, record, proof, evidence);
+  // A challenge needs the challenger's own commitment to it (the record and the evidence, bound to its address) from
+  // an earlier block, so that nobody who sees the challenge in the mempool can copy it first.
+  const commitment = await proofs.challengeCommitmentOf(me.address, nodeId, root, record, evidence);
+  if ((await proofs.challengeCommittedAt(me.address, commitment)) === 0n) {
+    await run.confirm(`Commit to the challenge (its evidence stays private until the challenge itself)`, [
+      ["challenger", me.address],
+      ["commitment", commitment],
+    ]);
+    await run.send("commitChallenge", me.write.proofs.commitChallenge(commitment));
+  }
+  // The chain's own check, before asking: a revert is decoded into words and nothing is sent. In the next block,
+  // where the challenge will go.
+  await me.write.proofs.challenge.staticCall(nodeId, root, record, proof, evidence, { blockTag: "pending" });
 
   await run.confirm(`Challenge a record of node ${nodeId} (operator ${operator}) with a bond of ${formatOpg(bond)}`, [
     ["challenger", me.address],
@@ -119,7 +130,7 @@ export async function challengeOpen(run: Run): Promise<void> {
           `${formatOpg(lock)} of the operator's stake is locked meanwhile`,
     ],
     ["if upheld", `the operator is slashed ${formatPpm(BigInt(slashPpm))} of its stake; your bond comes back`],
-    ["if rejected or expired", "your bond goes to the operator"],
+    ["if rejected or expired", "your bond is burned"],
   ]);
   const receipt = await run.send("challenge", me.write.proofs.challenge(nodeId, root, record, proof, evidence));
   const opened = eventsIn(receipt, proofs, "RecordChallenged")[0];

@@ -7,7 +7,7 @@
  */
 import { ZeroAddress } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatTime } from "../../lib/opg";
 import { parseAddress, parseAmount, parseWhole } from "../args";
 import { Chain, requireContracts } from "../connect";
 import { Run, eventsIn } from "../context";

@@ -2,7 +2,7 @@
  * The commands that read the indexer instead of the chain: an address's unlocks at any time, and its payment
  * history. The chain's views answer "now"; the indexer also answers "then" and "all of it", without scanning logs.
  */
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatTime } from "../../lib/opg";
 import {
   IndexerError,
   createIndexerClient,
@@ -158,7 +158,7 @@ export async function payments(run: Run): Promise<void> {
       next = page.nextCursor ?? undefined;
       if (!all || next === undefined) break;
     }
-    process.stdout.write([header, ...lines].join("\n") + "\n");
+    run.out.raw([header, ...lines].join("\n") + "\n");
     if (!all && next !== undefined) run.out.warn("more payments than --limit: add --all for every one");
     return;
   }

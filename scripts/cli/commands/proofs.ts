@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { AbiCoder, ZeroAddress, ZeroHash, isHexString, keccak256 } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatTime } from "../../lib/opg";
 import { parseBytes32, parseWhole } from "../args";
 import { requireContracts } from "../connect";
 import { Run, eventsIn } from "../context";
@@ -22,7 +22,8 @@ import {
   recordValues,
   writeJson,
 } from "../files";
-import { eligibilityWords, formatDuration, modeName } from "../format";
+import { eligibilityWords, formatDuration } from "../format";
+import { modeName } from "../../lib/modes";
 
 const UINT64_MAX = 2n ** 64n - 1n;
 /** Eligibility values that say a node does not declare the model or mode at all (not a passing state). */

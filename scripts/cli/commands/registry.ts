@@ -1,13 +1,13 @@
 /** The commands of the registries: model register, node register, node update, node models, node heartbeat. */
 import { ZeroHash } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatPpm, formatTime } from "../../lib/opg";
 import type { Nodes } from "../../../typechain-types/contracts/staking/NodeRegistry";
 import { parseBytes32, parseBytes32List, parseModes, parsePercent, parsePrice, parseWhole } from "../args";
 import type { Chain } from "../connect";
 import { Run, eventsIn } from "../context";
 import { CliError, UsageError } from "../errors";
-import { MODES, formatPpm, modeName, modesOf } from "../format";
+import { MODES, Mode, modeName, modesOf } from "../../lib/modes";
 import { queryRange } from "../logs";
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -21,6 +21,12 @@ export async function modelRegister(run: Run): Promise<void> {
   const chain = await run.chain();
   const me = await run.signer();
 
+  // A registration needs the owner's commitment to it from an earlier block, so that nobody who sees it in the
+  // mempool can register the same weights first.
+  const commitment = await chain.read.models.modelCommitmentOf(me.address, modelId);
+  if ((await chain.read.models.modelCommittedAt(me.address, commitment)) === 0n) {
+    await run.send("commit model", me.write.models.commitModel(commitment));
+  }
   const receipt = await run.send("register model", me.write.models.registerModel(modelId, metadata, royalty));
   const event = eventsIn(receipt, chain.read.models, "ModelRegistered")[0];
   run.out.info(`model ${modelId} registered: owner ${me.address}, royalty ${formatPpm(royalty)}, metadata ${metadata}`);
@@ -73,7 +79,7 @@ function nodeOptions(run: Run): NodeOptions {
 function declaration(options: NodeOptions, current?: Nodes.NodeStructOutput): Nodes.NodeParamsStruct {
   const modes = options.modes ?? Number(current!.modes);
   const offered = modesOf(modes);
-  const tee = offered.includes(MODES.indexOf("tee"));
+  const tee = offered.includes(Mode.Tee);
   let teeMeasurement = options.teeMeasurement;
   if (teeMeasurement !== undefined && !tee)
     throw new UsageError("--tee-measurement: given, but the node does not offer tee (--modes)");

@@ -5,12 +5,13 @@
  */
 import { ZeroAddress } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatTime } from "../../lib/opg";
 import { parseBytes32, parseWhole } from "../args";
 import { requireContracts } from "../connect";
 import { Run, eventsIn } from "../context";
 import { CliError, describeRevertData, findRevertData, protocolErrorName } from "../errors";
-import { formatDuration, modeName } from "../format";
+import { formatDuration } from "../format";
+import { modeName } from "../../lib/modes";
 import { queryRange } from "../logs";
 
 const UINT64_MAX = 2n ** 64n - 1n;

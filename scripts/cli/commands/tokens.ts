@@ -3,14 +3,15 @@
  * checks its arguments first, then what it can cheaply check on chain (balances, a simulation of the call), then
  * says what it will do and asks, then sends and waits.
  */
-import { ContractTransactionResponse, Signature } from "ethers";
+import { ContractTransactionResponse } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatPpm, formatTime } from "../../lib/opg";
+import { domainOf, signPermit } from "../../lib/voucher";
 import { parseAddress, parseAmount, parsePercent } from "../args";
 import type { Chain, Signer } from "../connect";
 import { Run, eventsIn } from "../context";
 import { CliError, explain } from "../errors";
-import { formatDuration, formatPpm, formatShares, withdrawableWords } from "../format";
+import { formatDuration, formatShares, withdrawableWords } from "../format";
 
 /*//////////////////////////////////////////////////////////////////////////
                                    TRANSFER
@@ -210,12 +211,12 @@ export async function pay(
     await run.send("approve", me.write.token.approve(spender, amount));
     return run.send(what, send.plain());
   }
-  if (how === "permit") return run.send(what, send.permit(await signPermit(chain, me, amount, spender)));
+  if (how === "permit") return run.send(what, send.permit(await permitFor(chain, me, amount, spender)));
   return run.send(what, send.plain());
 }
 
 /** An EIP-2612 permit for `spender` (staking by default), its domain read from the token (EIP-5267), valid for an hour. */
-async function signPermit(
+async function permitFor(
   chain: Chain,
   me: Signer,
   amount: bigint,
@@ -223,27 +224,13 @@ async function signPermit(
 ): Promise<Permit> {
   const { token } = chain.read;
   const [domain, nonce, now] = await Promise.all([token.eip712Domain(), token.nonces(me.address), chain.now()]);
-  const deadline = now + 3_600n;
-  const signature = await me.wallet.signTypedData(
-    {
-      name: domain.name,
-      version: domain.version,
-      chainId: domain.chainId,
-      verifyingContract: domain.verifyingContract,
-    },
-    {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    { owner: me.address, spender, value: amount, nonce, deadline },
-  );
-  const { v, r, s } = Signature.from(signature);
-  return { deadline, v, r, s };
+  return signPermit(me.wallet, domainOf(domain), {
+    owner: me.address,
+    spender,
+    value: amount,
+    nonce,
+    deadline: now + 3_600n,
+  });
 }
 
 export function requireBalance(balance: bigint, amount: bigint): void {

@@ -1,21 +1,16 @@
 /** The read-only commands: status (balance, stake, thawing, rewards, nodes and their eligibility) and unlocks. */
 import { ZeroHash } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
-import { MONTH, Shape, ScheduleTerms, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
+import { formatOpg, formatPpm, formatTime } from "../../lib/opg";
+import { ScheduleTerms, Shape, unlockPoints, vestedAt } from "../../../deploy/lib/vesting";
+import { shapeName, termsOf } from "../../lib/schedule";
+import { MONTH } from "../../lib/units";
 import { parseAddress, parseTime } from "../args";
 import type { Chain } from "../connect";
 import type { Run } from "../context";
 import { UsageError } from "../errors";
-import {
-  eligibilityWords,
-  formatDuration,
-  formatPpm,
-  formatShares,
-  modeName,
-  modesOf,
-  withdrawableWords,
-} from "../format";
+import { eligibilityWords, formatDuration, formatShares, withdrawableWords } from "../format";
+import { modeName, modesOf } from "../../lib/modes";
 import { queryRange } from "../logs";
 import { givenIndexerUrl, unlocksFromIndexer } from "./indexed";
 import { servedModels } from "./registry";
@@ -365,15 +360,7 @@ export async function unlocks(run: Run): Promise<void> {
           vesting.releasableOf(id),
         ]);
         if (s.beneficiary !== address) return undefined;
-        const terms: ScheduleTerms = {
-          total: s.total,
-          unlockedAtStart: s.unlockedAtStart,
-          start: s.start,
-          cliff: s.cliff,
-          end: s.end,
-          shape: Number(s.shape) as Shape,
-          refunded: s.revoked ? s.refunded : undefined,
-        };
+        const terms = termsOf(s);
         // The next points where the vested amount changes, and what has vested by each (deploy/lib/vesting.ts).
         let previous = vestedNow;
         const next = s.revoked
@@ -396,7 +383,7 @@ export async function unlocks(run: Run): Promise<void> {
           start: s.start,
           cliff: s.cliff,
           end: s.end,
-          shape: Number(s.shape) === Shape.Monthly ? "monthly" : "linear",
+          shape: shapeName(s.shape),
           revocable: s.revocable,
           revoked: s.revoked,
           refunded: s.refunded,

@@ -5,35 +5,27 @@
  * as the contract, says what each will pay or why it will be skipped, and after the transaction reads the
  * PaymentCollected and VoucherSkipped events back into words.
  */
-import { Interface, TypedDataDomain, TypedDataEncoder, recoverAddress } from "ethers";
+import { Interface, TypedDataDomain } from "ethers";
 
-import { formatOpg, formatTime } from "../../../deploy/lib/format";
+import { formatOpg, formatTime } from "../../lib/opg";
 import { parseAmount, parseBytes32, parseDeadline, parseMode, parseWhole } from "../args";
 import { Chain, requireContracts } from "../connect";
-import { Output, Run, eventsIn } from "../context";
+import { Run, eventsIn } from "../context";
 import { CliError, UsageError, describeRevertData, encodeProtocolError, protocolErrorName } from "../errors";
-import {
-  SignedVoucher,
-  VOUCHER_TYPES,
-  Voucher,
-  VoucherEntry,
-  checkWritable,
-  readVoucherFile,
-  voucherJson,
-  writeJson,
-} from "../files";
-import { eligibilityWords, formatDuration, modeName, toJson } from "../format";
+import { SignedVoucher, Voucher, VoucherEntry, checkWritable, readVoucherFile, voucherJson, writeJson } from "../files";
+import { eligibilityWords, formatDuration, toJson } from "../format";
+import { modeName } from "../../lib/modes";
+import { PPM } from "../../lib/units";
+import { domainOf, signVoucher, voucherDigest, voucherSigner } from "../../lib/voucher";
 
 const UINT64_MAX = 2n ** 64n - 1n;
 const UINT128_MAX = 2n ** 128n - 1n;
-const PPM = 1_000_000n;
 /** The default life of a voucher. */
 export const DEFAULT_VOUCHER_LIFE = "7d";
 
 /** The escrow's EIP-712 domain, as it reports it (EIP-5267). */
 async function voucherDomain(chain: Chain): Promise<TypedDataDomain> {
-  const [, name, version, chainId, verifyingContract] = await chain.read.escrow.eip712Domain();
-  return { name, version, chainId, verifyingContract };
+  return domainOf(await chain.read.escrow.eip712Domain());
 }
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -50,7 +42,7 @@ export async function voucherSign(run: Run): Promise<void> {
   const outFile = run.option("out");
   if (outFile !== undefined) checkWritable("--out", outFile, run.env);
   // Without --out the voucher is the output: the words go to stderr.
-  const out = outFile === undefined ? new Output(true) : run.out;
+  const out = outFile === undefined ? run.out.withJson(true) : run.out;
 
   const chain = await run.chain();
   await requireContracts(chain, ["PaymentsEscrow"]);
@@ -107,14 +99,14 @@ export async function voucherSign(run: Run): Promise<void> {
     issuedAt: now,
     expiry,
   };
-  const signature = (await me.wallet.signTypedData(domain, VOUCHER_TYPES, voucher)).toLowerCase();
+  const { signature } = await signVoucher(me.wallet, domain, voucher);
   const signed = { voucher: voucherJson(voucher), signature };
 
   const summary =
     `voucher signed: ${formatOpg(amount)} in all to node ${nodeId} for model ${modelId} with ${modeName(mode)}, ` +
     `expires ${formatTime(expiry)} (in ${formatDuration(expiry - now)})`;
   if (outFile === undefined) {
-    process.stdout.write(toJson(signed) + "\n");
+    out.raw(toJson(signed) + "\n");
     out.info(summary);
     return;
   }
@@ -279,14 +271,9 @@ async function plan(chain: Chain, entries: VoucherEntry[], now: bigint): Promise
 /** Whether the payer signed the voucher: an ECDSA signature of its key, or its contract wallet's ERC-1271 word. */
 async function signatureValid(chain: Chain, domain: TypedDataDomain, entry: SignedVoucher): Promise<boolean> {
   const { voucher, signature } = entry;
-  const digest = TypedDataEncoder.hash(domain, VOUCHER_TYPES, voucher);
-  if (signature.length === 132) {
-    try {
-      if (recoverAddress(digest, signature) === voucher.payer) return true;
-    } catch {
-      // not a valid ECDSA signature: perhaps a contract wallet's
-    }
-  }
+  const digest = voucherDigest(domain, voucher);
+  // An ECDSA signature of the payer's key; otherwise perhaps a contract wallet's.
+  if (signature.length === 132 && voucherSigner(domain, entry) === voucher.payer) return true;
   if ((await chain.provider.getCode(voucher.payer)) === "0x") return false;
   try {
     const answer = await chain.provider.call({

@@ -358,6 +358,12 @@ contract AdversaryHandler is Disputes {
         vm.prank(d);
         try staking.delegate(op, amount, maxCut) {
             _check(cut <= maxCut, "cut", "a delegation went through under a cut above what it accepted");
+            // Fees still streaming when it joins are released to the stake of each moment from now on, its own
+            // included: they bound what it may get of payments made before it.
+            uint256 streaming = staking.feesStreamingOf(op);
+            feesWhileDelegated[d][op] += streaming;
+            ++roundingAllowance[d][op];
+            if (d == _c.puppetD && op != _c.evilOp) coalitionHonestFees += streaming + 1;
             acceptedCut[d][op] = maxCut;
             delegatedSeq[d][op] = _seq;
             ++shareActions;
@@ -758,8 +764,14 @@ contract AdversaryHandler is Disputes {
     function _challenge(Record storage r, address who, bool withEvidence) internal {
         bytes32[] memory proof = new bytes32[](r.root == bytes32(0) ? 0 : 1);
         if (proof.length == 1) proof[0] = r.sibling;
+        bytes memory evidence = withEvidence ? r.evidence : bytes("no evidence");
+        // Committed in one block and opened in the next, as every challenger must.
+        bytes32 commitment = proofs.challengeCommitmentOf(who, r.nodeId, r.root, r.record, evidence);
         vm.prank(who);
-        proofs.challenge(r.nodeId, r.root, r.record, proof, withEvidence ? r.evidence : bytes("no evidence"));
+        proofs.commitChallenge(commitment);
+        vm.roll(block.number + 1);
+        vm.prank(who);
+        proofs.challenge(r.nodeId, r.root, r.record, proof, evidence);
     }
 
     function _closedAt(Record storage r) internal view returns (uint256) {
@@ -889,36 +901,34 @@ contract AdversaryHandler is Disputes {
     }
 
     /// @dev Books every FeesCredited among the logs just recorded: the coalition's honest income, and for each tracked
-    /// delegator its share of the delegators' part at its shares of that moment, after checking the cut it paid.
+    /// delegator the most it may get of the payment (all of it, since the stream releases it to the stake of each
+    /// moment of its period), after checking the stream the event reports and the cut the delegator may pay.
     function _afterCredits(bool honestPayer) internal {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory entry = logs[i];
             if (entry.emitter != address(staking) || entry.topics[0] != IStaking.FeesCredited.selector) continue;
             address op = address(uint160(uint256(entry.topics[1])));
-            (uint256 amount, uint256 toDelegators) = abi.decode(entry.data, (uint256, uint256));
-            _creditBooks(op, amount, toDelegators, honestPayer);
+            (uint256 amount, uint256 streaming, uint64 endsAt) = abi.decode(entry.data, (uint256, uint256, uint64));
+            _check(
+                streaming == staking.feesStreamingOf(op) && endsAt == block.timestamp + staking.FEE_STREAM_PERIOD(),
+                "events",
+                "FeesCredited's stream != the operator's fees streaming after the payment, over a new period"
+            );
+            _creditBooks(op, amount, honestPayer);
         }
     }
 
-    function _creditBooks(address op, uint256 amount, uint256 toDelegators, bool honestPayer) internal {
+    function _creditBooks(address op, uint256 amount, bool honestPayer) internal {
         Stakes.Operator memory o = staking.getOperator(op);
-        uint256 active = uint256(o.ownActive) + o.delegated.tokens;
-        uint256 delegatedPart = active == 0 ? 0 : (amount * o.delegated.tokens) / active;
-        _check(
-            toDelegators == delegatedPart - (delegatedPart * o.cutPpm) / PPM,
-            "events",
-            "FeesCredited's delegators' part != the stake of the moment after the cut in force"
-        );
         if (op == _c.evilOp && honestPayer) coalitionHonestFees += amount;
         for (uint256 i; i < delegators.length; ++i) {
             address d = delegators[i];
             (uint256 shares, , ) = staking.getDelegation(op, d);
-            if (shares == 0 || toDelegators == 0) continue;
-            uint256 share = (toDelegators * shares) / o.delegated.shares;
-            feesWhileDelegated[d][op] += share;
+            if (shares == 0 || amount == 0) continue;
+            feesWhileDelegated[d][op] += amount;
             ++roundingAllowance[d][op];
-            if (d == _c.puppetD && op != _c.evilOp) coalitionHonestFees += share + 1;
+            if (d == _c.puppetD && op != _c.evilOp) coalitionHonestFees += amount + 1;
             if (o.cutPpm > acceptedCut[d][op]) {
                 _check(
                     cutScheduledSeq[op] > delegatedSeq[d][op],

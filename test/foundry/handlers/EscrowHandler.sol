@@ -475,7 +475,7 @@ contract EscrowHandler is Handler {
     function _books(uint256 nodeId, bytes32 modelId, uint64 agreedAt) internal view returns (Books memory b) {
         (b.operator, ) = nodes.nodeOperatorOf(nodeId);
         uint32 royaltyPpm;
-        (b.owner, royaltyPpm) = models.royaltyOf(modelId);
+        (b.owner, royaltyPpm) = models.royaltyFor(modelId, agreedAt);
         b.royaltyPpm = royaltyPpm;
         b.feePpm = escrow.protocolFeeFor(agreedAt);
         b.nodeFees = staking.feesDistributed();

@@ -318,9 +318,15 @@ contract StakingHandler is Disputes {
         (address op, ) = nodes.nodeOperatorOf(r.nodeId);
         Before memory before = _before(op, challenger);
         uint256 bound_ = (before.slashable * staking.maxSlashPpm()) / PPM;
+        bytes memory evidence = withEvidence ? r.evidence : bytes("no evidence");
+        // Committed in one block and opened in the next, as every challenger must.
+        bytes32 commitment = proofs.challengeCommitmentOf(challenger, r.nodeId, r.root, r.record, evidence);
+        vm.prank(challenger);
+        proofs.commitChallenge(commitment);
+        vm.roll(block.number + 1);
         vm.recordLogs();
         vm.prank(challenger);
-        proofs.challenge(r.nodeId, r.root, r.record, proof, withEvidence ? r.evidence : bytes("no evidence"));
+        proofs.challenge(r.nodeId, r.root, r.record, proof, evidence);
         Proofs.Challenge memory c = proofs.getChallenge(id);
         _check(c.lockedStake <= bound_, "slashBound", "a lock above maxSlashPpm of the slashable stake");
         if (c.status == Proofs.ChallengeStatus.Pending) {

@@ -59,10 +59,8 @@ contract AdversariesInvariants is Test {
             s.token.approve(address(s.proofs), type(uint256).max);
             vm.stopPrank();
         }
-        vm.prank(address(0x30DE1));
-        s.models.registerModel(c.model, "ipfs://model", 50_000);
-        vm.prank(c.badPayer);
-        s.models.registerModel(c.badModel, "ipfs://bad-model", 0);
+        SystemDeploy.registerModel(s, vm, address(0x30DE1), c.model, "ipfs://model", 50_000);
+        SystemDeploy.registerModel(s, vm, c.badPayer, c.badModel, "ipfs://bad-model", 0);
 
         c.honestNode = _node(c.honestOp, 200_000e18, true);
         c.evilNode = _node(c.evilOp, 60_000e18, false);
@@ -183,9 +181,10 @@ contract AdversariesInvariants is Test {
         assertGe(s.token.balanceOf(address(s.staking)), _stakingBooks(), "staking's balance < its books");
     }
 
-    /// @notice "Fees reach only stake that was there when they were earned": a delegator's claimed and claimable
-    /// rewards from an operator never exceed the fees credited while it was delegated (its shares' part of each
-    /// credit) plus its stake's share of the rewards stream while delegated. And "a delegator never pays a cut above
+    /// @notice "Fees reach only stake that was there while they were released": a delegator's claimed and claimable
+    /// rewards from an operator never exceed the fees credited while it was delegated plus those still streaming when
+    /// it joined (staking releases each payment over FEE_STREAM_PERIOD to the stake of each moment) plus its
+    /// stake's share of the rewards stream while delegated. And "a delegator never pays a cut above
     /// what it accepted": every fee credited under a cut above a delegator's bound came from a cut scheduled after
     /// the delegation (seen coming for the whole delay), and no delegation went through above its bound.
     function invariant_feesReachOnlyStakeThatWasThereUnderTheAcceptedCut() public view {

@@ -33,10 +33,8 @@ contract EscrowInvariants is Test {
         bytes32[] memory models = new bytes32[](2);
         models[0] = keccak256("model A weights");
         models[1] = keccak256("model B weights");
-        vm.prank(owners[0]);
-        s.models.registerModel(models[0], "ipfs://a", 50_000);
-        vm.prank(owners[1]);
-        s.models.registerModel(models[1], "ipfs://b", 0);
+        SystemDeploy.registerModel(s, vm, owners[0], models[0], "ipfs://a", 50_000);
+        SystemDeploy.registerModel(s, vm, owners[1], models[1], "ipfs://b", 0);
 
         bytes32 measurement = keccak256("enclave measurement");
         s.nodes.setTeeMeasurementApproval(measurement, true);

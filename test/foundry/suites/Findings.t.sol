@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IModelRegistry} from "@opg/interfaces/IModelRegistry.sol";
 import {IStaking} from "@opg/interfaces/IStaking.sol";
 import {Nodes} from "@opg/types/Nodes.sol";
 import {Payments} from "@opg/types/Payments.sol";
@@ -22,8 +23,7 @@ contract FindingsTest is Test {
 
     function setUp() public {
         s = SystemDeploy.deploy(vm, address(0x7EA5));
-        vm.prank(address(0x30DE1));
-        s.models.registerModel(model, "ipfs://model", 0);
+        SystemDeploy.registerModel(s, vm, address(0x30DE1), model, "ipfs://model", 0);
         address[3] memory accounts = [operator, delegator, puppet];
         for (uint256 i; i < 3; ++i) {
             s.token.transfer(accounts[i], 1_000_000e18);
@@ -148,17 +148,18 @@ contract FindingsTest is Test {
         assertEq(s.staking.lockedStakeOf(op), 0, "no lock left");
     }
 
-    /// @notice Finding 2 (observation, still open): a payer that owns the model raises its royalty after signing; a voucher
-    /// redeemed once the increase applies (7 days later, well within the 30-day withdrawal thaw and the voucher's
-    /// life) pays the node less than the terms it was signed under, and the difference goes back to the payer. The
-    /// protocol fee keeps the fee of the signing time for one thawing period (#17.4); the royalty does not.
-    function test_finding_payerOwnedRoyaltyRaisedAfterSigning() public {
+    /// @notice Finding 2 (fixed): a payer that owns the model raised its royalty after signing, and a voucher redeemed
+    /// once the increase applied (7 days later, well within the 30-day withdrawal thaw and the voucher's life) paid
+    /// the node less than the terms it was signed under. Now a payment pays the royalty of when it was agreed (the
+    /// voucher's issuedAt) for ROYALTY_INCREASE_GRACE after the increase, like the protocol fee; after that, the new
+    /// one (a backdated issuedAt keeps the old royalty no longer than that).
+    function test_fixed_payerOwnedRoyaltyRaisedAfterSigning() public {
         uint256 payerKey = 0xBAD;
         address payer = vm.addr(payerKey);
         bytes32 own = keccak256("the payer's model");
         s.token.transfer(payer, 1_000e18);
+        SystemDeploy.registerModel(s, vm, payer, own, "ipfs://own", 0);
         vm.startPrank(payer);
-        s.models.registerModel(own, "ipfs://own", 0);
         s.token.approve(address(s.escrow), type(uint256).max);
         s.escrow.depositToEscrow(payer, operator, 1_000e18);
         vm.stopPrank();
@@ -185,9 +186,21 @@ contract FindingsTest is Test {
         s.nodes.heartbeat(nodeId);
         uint256 credited = s.staking.feesDistributed();
         s.escrow.redeem(v, abi.encodePacked(sr, ss, sv));
-        // Signed at a 0% royalty and 1% fee: 990 OPG to the node. Paid: 1,000 - 10 - 100.
-        assertEq(s.staking.feesDistributed() - credited, 890e18, "the node's share under the raised royalty");
-        assertEq(s.escrow.royaltiesOf(payer), 100e18, "the payer takes back 10% as the model's owner");
+        // Signed at a 0% royalty and 1% fee: 990 OPG to the node, as signed.
+        assertEq(s.staking.feesDistributed() - credited, 990e18, "the node's share under the royalty it signed for");
+        assertEq(s.escrow.royaltiesOf(payer), 0, "the payer takes nothing back as the model's owner");
+        // A voucher issued once the increase is in force pays it.
+        (, uint32 now_) = s.models.royaltyOf(own);
+        assertEq(now_, raised, "in force for payments agreed from now on");
+        // A decrease lowers both sides, and a second increase waits for the first one's grace, decrease or not.
+        vm.prank(payer);
+        s.models.setRoyalty(own, raised - 1);
+        (, uint32 before_) = s.models.royaltyFor(own, v.issuedAt);
+        assertEq(before_, 0, "a decrease leaves earlier terms at the royalty of before the increase");
+        uint64 graceEndsAt = uint64(block.timestamp) + 30 days;
+        vm.prank(payer);
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelRoyaltyIncreasePending.selector, own, graceEndsAt));
+        s.models.setRoyalty(own, raised);
     }
 
     /// @dev The operator commits twenty right records and its sockpuppet challenges each on the arbiter path.
@@ -201,6 +214,10 @@ contract FindingsTest is Test {
             Proofs.Record memory r = _record(from + i);
             vm.prank(op);
             s.proofs.commitRecord(node, r);
+            bytes32 commitment = s.proofs.challengeCommitmentOf(puppet, node, bytes32(0), r, "no evidence");
+            vm.prank(puppet);
+            s.proofs.commitChallenge(commitment);
+            vm.roll(block.number + 1);
             vm.prank(puppet);
             ids[i] = s.proofs.challenge(node, bytes32(0), r, new bytes32[](0), "no evidence");
         }

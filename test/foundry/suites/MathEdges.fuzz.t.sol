@@ -243,8 +243,7 @@ contract MathEdgesFuzz is Test {
         f = _share(feeSeed, s.escrow.MAX_PROTOCOL_FEE_PPM());
         s.escrow.setProtocolFee(f);
         modelId = keccak256("model");
-        vm.prank(owner);
-        s.models.registerModel(modelId, "ipfs://model", r);
+        SystemDeploy.registerModel(s, vm, owner, modelId, "ipfs://model", r);
         bytes32[] memory served = new bytes32[](1);
         served[0] = modelId;
         vm.prank(operator);
@@ -455,6 +454,8 @@ contract MathEdgesFuzz is Test {
     /// @notice Node fees at any size, with the operator's cut at 0, at 100% or between, go to the operator and its
     /// delegators in full, short by rounding only (less than a wei per position).
     function testFuzz_feeSplitAtCutBounds(uint256 fees, uint256 cutSeed, uint256 delegated) public {
+        // After the rewards stream has ended, so that what becomes claimable is the fees alone.
+        vm.warp(uint256(SystemDeploy.TGE) + SystemDeploy.REWARDS_DURATION + 1);
         uint32 cut = _share(cutSeed, PPM);
         vm.prank(operator);
         s.staking.setDelegationCut(cut);
@@ -462,13 +463,13 @@ contract MathEdgesFuzz is Test {
         s.staking.applyDelegationCut(operator);
         delegated = bound(delegated, s.staking.minimumDelegation(), 45_000_000e18);
         s.staking.delegate(operator, delegated, cut);
-        // What the operator had from the stream before the fees (no time passes after this: the fees alone count).
         uint256 before = s.staking.claimableRewards(operator, operator);
         fees = bound(fees, 1, 45_000_000e18);
-        // As the escrow (staking's fee source) does: credited, then sent.
+        // As the escrow (staking's fee source) does: credited, then sent; released over the fee stream's period.
         vm.prank(address(s.escrow));
         s.staking.creditFees(operator, fees);
         s.token.transfer(address(s.staking), fees);
+        vm.warp(block.timestamp + s.staking.FEE_STREAM_PERIOD());
         uint256 toOperator = s.staking.claimableRewards(operator, operator) - before;
         uint256 toDelegator = s.staking.claimableRewards(address(this), operator);
         assertLe(toOperator + toDelegator, fees, "fees paid out above what came in");

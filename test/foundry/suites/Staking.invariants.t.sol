@@ -30,10 +30,8 @@ contract StakingInvariants is Test {
         bytes32[] memory models = new bytes32[](2);
         models[0] = keccak256("model A weights");
         models[1] = keccak256("model B weights");
-        vm.startPrank(address(0x30DE1));
-        s.models.registerModel(models[0], "ipfs://a", 50_000);
-        s.models.registerModel(models[1], "ipfs://b", 0);
-        vm.stopPrank();
+        SystemDeploy.registerModel(s, vm, address(0x30DE1), models[0], "ipfs://a", 50_000);
+        SystemDeploy.registerModel(s, vm, address(0x30DE1), models[1], "ipfs://b", 0);
         s.nodes.setTeeMeasurementApproval(measurement, true);
         s.proofs.setVerifier(Nodes.Mode.Zk, new MockProofVerifier());
 

@@ -38,6 +38,23 @@ library SystemDeploy {
 
     /// @notice Deploys every contract with `admin` (the caller's address) as the holder of every role and of the
     /// whole supply less the rewards allocation. The clock is set to the TGE.
+    /// @notice Registers a model as its builder does: committed in one block, registered in the next.
+    function registerModel(
+        System memory s,
+        Vm vm,
+        address owner,
+        bytes32 modelId,
+        string memory uri,
+        uint32 royaltyPpm
+    ) internal {
+        bytes32 commitment = s.models.modelCommitmentOf(owner, modelId);
+        vm.prank(owner);
+        s.models.commitModel(commitment);
+        vm.roll(block.number + 1);
+        vm.prank(owner);
+        s.models.registerModel(modelId, uri, royaltyPpm);
+    }
+
     function deploy(Vm vm, address treasury) internal returns (System memory s) {
         vm.warp(TGE);
         address admin = address(this);

@@ -4,6 +4,7 @@ import { asc, eq } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 
+import { perIndexedState } from "../cache";
 import { type Env, amount, computed, only, parseAddress } from "../http";
 
 const app = new Hono<Env>();
@@ -22,7 +23,7 @@ const escrowJson = (e: typeof schema.operatorEscrow.$inferSelect) => ({
 
 /** A payer's free balance and its escrow with each operator (PaymentsEscrow.balanceOf, getEscrow), and the escrows
  * payers hold with the address as operator. Balances are computed figures: 503 while the indexer catches up. */
-app.get("/escrows/:address", only(), computed, async (c) => {
+app.get("/escrows/:address", only(), computed, perIndexedState, async (c) => {
   const address = parseAddress(c.req.param("address"));
   const e = schema.operatorEscrow;
   const [account] = await db.select().from(schema.escrowAccount).where(eq(schema.escrowAccount.payer, address));

@@ -4,13 +4,14 @@ import { eq } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 
+import { perIndexedState } from "../cache";
 import { type Env, computed, only, parseBytes32 } from "../http";
 
 const app = new Hono<Env>();
 
 /** A model with the royalty in force now: a scheduled increase whose time has come counts (the chain applies it
  * without an event, so the table may still show it as pending). */
-app.get("/models/:id", only(), computed, async (c) => {
+app.get("/models/:id", only(), computed, perIndexedState, async (c) => {
   const id = parseBytes32("model id", c.req.param("id"));
   const now = BigInt(c.var.sync.indexed.timestamp);
   const at = { at: now.toString(), atSource: "indexedBlock" as const };

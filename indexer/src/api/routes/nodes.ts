@@ -6,6 +6,7 @@ import schema from "ponder:schema";
 import { parseEther } from "viem";
 
 import { pricesNow } from "../../where";
+import { perIndexedState } from "../cache";
 import { BadRequest, type Env, MODES, amount, computed, only } from "../http";
 
 const app = new Hono<Env>();
@@ -16,7 +17,7 @@ function topMode(modes: number): number {
   return 0;
 }
 
-app.get("/nodes", only("model", "mode", "minStake"), computed, async (c) => {
+app.get("/nodes", only("model", "mode", "minStake"), computed, perIndexedState, async (c) => {
   const modelText = c.req.query("model") ?? "";
   if (!/^0x[0-9a-fA-F]{64}$/.test(modelText))
     throw new BadRequest(`bad model: "${modelText}" (expected a bytes32: 0x and 64 hex digits)`);

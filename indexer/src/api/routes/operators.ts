@@ -6,14 +6,20 @@ import schema from "ponder:schema";
 import { parseEther } from "viem";
 
 import { emptyOperator } from "../../where";
+import { perIndexedState } from "../cache";
 import { type Env, MODES, amount, computed, only, parseAddress } from "../http";
 
 const app = new Hono<Env>();
 
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** Staking's fee stream: what a credit left streaming is released linearly until its end. */
+const FEE_STREAM_PERIOD = 7n * 86_400n;
+const streamingAt = (streaming: bigint, endsAt: bigint, now: bigint) =>
+  now >= endsAt ? 0n : (streaming * (endsAt - now)) / FEE_STREAM_PERIOD;
 const modesOf = (mask: number) => MODES.filter((_, mode) => (mask & (1 << mode)) !== 0);
 
-app.get("/operators/:address", only(), computed, async (c) => {
+app.get("/operators/:address", only(), computed, perIndexedState, async (c) => {
   const address = parseAddress(c.req.param("address"));
   const [o] = await db.select().from(schema.operator).where(eq(schema.operator.address, address));
   const zero = {
@@ -144,11 +150,13 @@ app.get("/operators/:address", only(), computed, async (c) => {
       covered: op.ownActive >= requiredOwnStake,
     },
     feesCredited: amount(op.feesCredited),
-    feesToDelegators: amount(op.feesToDelegators),
+    // Released linearly from the last credit to its end (Staking.feesStreamingOf), as of the latest indexed block.
+    feesStreaming: amount(streamingAt(op.feesStreaming, op.feeStreamEndsAt, BigInt(c.get("sync").indexed.timestamp))),
+    feeStreamEndsAt: op.feeStreamEndsAt.toString(),
     feeCredits: credits.map((x) => ({
       amount: amount(x.amount),
-      toOperator: amount(x.toOperator),
-      toDelegators: amount(x.toDelegators),
+      streaming: amount(x.streaming),
+      streamEndsAt: x.streamEndsAt.toString(),
       ...where(x),
     })),
     cutPpm: op.cutPpm,

@@ -22,6 +22,7 @@ import {
   range,
   responseFormat,
 } from "../http";
+import { perIndexedState } from "../cache";
 import { syncState } from "../sync";
 
 const app = new Hono<Env>();
@@ -39,72 +40,79 @@ function decodeCursor(text: string): { blockNumber: bigint; logIndex: number } {
   return { blockNumber: BigInt(match[1]), logIndex: Number(match[2]) };
 }
 
-app.get("/payments/:address", only("role", "node", "model", "from", "to", "limit", "cursor", "format"), async (c) => {
-  const address = parseAddress(c.req.param("address"));
-  const format = responseFormat(c);
-  const role = (c.req.query("role") ?? "any") as Role;
-  if (!ROLES.includes(role)) throw new BadRequest(`bad role: "${role}" (expected one of ${ROLES.join(", ")})`);
-  // A CSV is a download: pages of up to 10,000 rows (JSON: 500).
-  const limit =
-    format === "csv" ? parseLimit(c.req.query("limit"), 10_000, 10_000) : parseLimit(c.req.query("limit"), 50, 500);
-  const cursorText = c.req.query("cursor");
-  const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
-  const nodeText = c.req.query("node");
-  const nodeId = nodeText === undefined ? undefined : parseUint("node", nodeText);
-  const modelText = c.req.query("model");
-  const modelId = modelText === undefined ? undefined : parseBytes32("model", modelText);
-  const from = parseOptionalTime("from", c.req.query("from"));
-  const to = parseOptionalTime("to", c.req.query("to"));
-  range(from, to);
+app.get(
+  "/payments/:address",
+  only("role", "node", "model", "from", "to", "limit", "cursor", "format"),
+  perIndexedState,
+  async (c) => {
+    const address = parseAddress(c.req.param("address"));
+    const format = responseFormat(c);
+    const role = (c.req.query("role") ?? "any") as Role;
+    if (!ROLES.includes(role)) throw new BadRequest(`bad role: "${role}" (expected one of ${ROLES.join(", ")})`);
+    // A CSV is a download: pages of up to 10,000 rows (JSON: 500).
+    const limit =
+      format === "csv" ? parseLimit(c.req.query("limit"), 10_000, 10_000) : parseLimit(c.req.query("limit"), 50, 500);
+    const cursorText = c.req.query("cursor");
+    const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
+    const nodeText = c.req.query("node");
+    const nodeId = nodeText === undefined ? undefined : parseUint("node", nodeText);
+    const modelText = c.req.query("model");
+    const modelId = modelText === undefined ? undefined : parseBytes32("model", modelText);
+    const from = parseOptionalTime("from", c.req.query("from"));
+    const to = parseOptionalTime("to", c.req.query("to"));
+    range(from, to);
 
-  const p = schema.payment;
-  const byRole =
-    role === "payer"
-      ? eq(p.payer, address)
-      : role === "operator"
-        ? eq(p.operator, address)
-        : role === "modelOwner"
-          ? eq(p.modelOwner, address)
-          : or(eq(p.payer, address), eq(p.operator, address), eq(p.modelOwner, address));
-  const before = cursor
-    ? or(
-        lt(p.blockNumber, cursor.blockNumber),
-        and(eq(p.blockNumber, cursor.blockNumber), lt(p.logIndex, cursor.logIndex)),
-      )
-    : undefined;
-  const filters = [
-    byRole,
-    before,
-    nodeId === undefined ? undefined : eq(p.nodeId, nodeId),
-    modelId === undefined ? undefined : eq(p.modelId, modelId),
-    from === undefined ? undefined : gte(p.timestamp, from),
-    to === undefined ? undefined : lte(p.timestamp, to),
-  ].filter((f) => f !== undefined);
-  const rows = await db
-    .select()
-    .from(p)
-    .where(and(...filters))
-    .orderBy(desc(p.blockNumber), desc(p.logIndex))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const state = await syncState().catch(() => ({ indexed: { number: 0, timestamp: 0 }, synced: false }));
-  const nextCursor = rows.length > limit && last ? encodeCursor(last.blockNumber, last.logIndex) : null;
-  if (format === "csv")
-    return csvResponse(c, `payments-${address}.csv`, PAYMENT_CSV, page.map(paymentOut), {
-      "x-indexed-block": String(state.indexed.number),
-      "x-complete": String(state.synced),
-      ...(nextCursor ? { "x-next-cursor": nextCursor } : {}),
+    const p = schema.payment;
+    const byRole =
+      role === "payer"
+        ? eq(p.payer, address)
+        : role === "operator"
+          ? eq(p.operator, address)
+          : role === "modelOwner"
+            ? eq(p.modelOwner, address)
+            : or(eq(p.payer, address), eq(p.operator, address), eq(p.modelOwner, address));
+    const before = cursor
+      ? or(
+          lt(p.blockNumber, cursor.blockNumber),
+          and(eq(p.blockNumber, cursor.blockNumber), lt(p.logIndex, cursor.logIndex)),
+        )
+      : undefined;
+    const filters = [
+      byRole,
+      before,
+      nodeId === undefined ? undefined : eq(p.nodeId, nodeId),
+      modelId === undefined ? undefined : eq(p.modelId, modelId),
+      from === undefined ? undefined : gte(p.timestamp, from),
+      to === undefined ? undefined : lte(p.timestamp, to),
+    ].filter((f) => f !== undefined);
+    const rows = await db
+      .select()
+      .from(p)
+      .where(and(...filters))
+      .orderBy(desc(p.blockNumber), desc(p.logIndex))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    // Read before the rows when the answer cache did (perIndexedState): then the rows are at least this recent.
+    const state =
+      c.get("sync") ?? (await syncState().catch(() => ({ indexed: { number: 0, timestamp: 0 }, synced: false })));
+    const nextCursor = rows.length > limit && last ? encodeCursor(last.blockNumber, last.logIndex) : null;
+    if (format === "csv")
+      return csvResponse(c, `payments-${address}.csv`, PAYMENT_CSV, page.map(paymentOut), {
+        "x-indexed-block": String(state.indexed.number),
+        "x-complete": String(state.synced),
+        ...(nextCursor ? { "x-next-cursor": nextCursor } : {}),
+      });
+    return c.json({
+      address,
+      // A list may answer while the indexer catches up: it is complete up to `indexedBlock`, said here.
+      indexedBlock: state.indexed,
+      complete: state.synced,
+      payments: page.map(paymentOut),
+      nextCursor,
     });
-  return c.json({
-    address,
-    // A list may answer while the indexer catches up: it is complete up to `indexedBlock`, said here.
-    indexedBlock: state.indexed,
-    complete: state.synced,
-    payments: page.map(paymentOut),
-    nextCursor,
-  });
-});
+  },
+);
 
 /** A payment as the routes give it: amounts as { wei, opg }, the mode and kind by name. */
 function paymentOut(row: typeof schema.payment.$inferSelect) {

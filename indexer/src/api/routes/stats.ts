@@ -5,12 +5,13 @@ import { db } from "ponder:api";
 import schema from "ponder:schema";
 
 import config from "../../../ponder.config";
+import { perIndexedState } from "../cache";
 import { BadRequest, type Env, amount, computed, only, parseDay, parseLimit } from "../http";
 import { supplyFigures } from "./supply";
 
 const app = new Hono<Env>();
 
-app.get("/stats", only(), computed, async (c) => {
+app.get("/stats", only(), computed, perIndexedState, async (c) => {
   const [net] = await db.select().from(schema.network);
   const supply = await supplyFigures();
   const escrow = config.contracts.PaymentsEscrow.address.toLowerCase() as `0x${string}`;
@@ -63,7 +64,7 @@ app.get("/stats", only(), computed, async (c) => {
   });
 });
 
-app.get("/stats/daily", only("from", "to", "limit"), computed, async (c) => {
+app.get("/stats/daily", only("from", "to", "limit"), computed, perIndexedState, async (c) => {
   const from = parseDay("from", c.req.query("from"));
   const to = parseDay("to", c.req.query("to"));
   if (from !== undefined && to !== undefined && from > to)

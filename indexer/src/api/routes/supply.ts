@@ -4,6 +4,7 @@ import { eq } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 
+import { perIndexedState } from "../cache";
 import { type Env, bareOpg, computed, only } from "../http";
 
 const app = new Hono<Env>();
@@ -24,8 +25,12 @@ export async function supplyFigures(): Promise<{ total: bigint; burned: bigint; 
   return { total, burned: sup?.burned ?? 0n, locked, circulating: total - locked };
 }
 
-app.get("/supply/total", only(), computed, async (c) => c.text(bareOpg((await supplyFigures()).total)));
+app.get("/supply/total", only(), computed, perIndexedState, async (c) =>
+  c.text(bareOpg((await supplyFigures()).total)),
+);
 
-app.get("/supply/circulating", only(), computed, async (c) => c.text(bareOpg((await supplyFigures()).circulating)));
+app.get("/supply/circulating", only(), computed, perIndexedState, async (c) =>
+  c.text(bareOpg((await supplyFigures()).circulating)),
+);
 
 export default app;

@@ -7,6 +7,7 @@ import schema from "ponder:schema";
 import { ALLOCATION_TABLE, type CategoryKey } from "../../../../deploy/genesis";
 import { MONTH, type ScheduleTerms, Shape, unlockPoints, vestedAt } from "../../../../deploy/lib/vesting";
 import { deployment } from "../../../ponder.config";
+import { perIndexedState } from "../cache";
 import {
   BadRequest,
   type Column,
@@ -121,7 +122,7 @@ async function categories(): Promise<{ tge: bigint; list: Category[] }> {
   return { tge, list };
 }
 
-app.get("/unlocks", only("from", "to"), computed, async (c) => {
+app.get("/unlocks", only("from", "to"), computed, perIndexedState, async (c) => {
   const from = parseOptionalTime("from", c.req.query("from"));
   const to = parseOptionalTime("to", c.req.query("to"));
   range(from, to);
@@ -150,7 +151,7 @@ app.get("/unlocks", only("from", "to"), computed, async (c) => {
   });
 });
 
-app.get("/unlocks/:address", only("at", "format"), computed, async (c) => {
+app.get("/unlocks/:address", only("at", "format"), computed, perIndexedState, async (c) => {
   const address = parseAddress(c.req.param("address"));
   const format = responseFormat(c);
   const { at, atSource } = timeOrIndexed("at", c.req.query("at"), c.var.sync.indexed);
