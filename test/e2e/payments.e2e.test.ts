@@ -14,7 +14,9 @@ import {
   ProofRegistry__factory,
   Staking__factory,
 } from "../../typechain-types";
-import { ChallengeStatus, DAY, Mode, PPM, signVoucher } from "../helpers/protocol";
+import { ChallengeStatus, DAY, Mode, PPM, voucherSignature } from "../helpers/protocol";
+import { openChallenge } from "../helpers/challenges";
+import { commitAndRegisterModel } from "../helpers/models";
 
 const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
 
@@ -60,7 +62,7 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     await mine(token.connect(airdrop).transfer(challenger.address, parseEther("1000")));
 
     const modelId = id("llama-weights");
-    await mine(models.connect(builder).registerModel(modelId, "ipfs://llama", 50_000));
+    await mine(commitAndRegisterModel(models, builder, modelId, "ipfs://llama", 50_000));
     const nodeIds: bigint[] = [];
     for (const operator of [operatorA, operatorB]) {
       await mine(token.connect(operator).approve(at("Staking"), parseEther("60000")));
@@ -92,7 +94,7 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
       issuedAt,
       expiry: issuedAt + DAY,
     }));
-    const signatures = await Promise.all(vouchers.map((v) => signVoucher(escrow, payer, v)));
+    const signatures = await Promise.all(vouchers.map((v) => voucherSignature(escrow, payer, v)));
 
     // A facilitator redeems both in one transaction.
     const receipt = (await (await escrow.connect(facilitator).redeemBatch(vouchers, signatures)).wait())!;
@@ -160,7 +162,7 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     await mine(token.connect(challenger).approve(at("ProofRegistry"), bond));
     const slashable = await staking.slashableStakeOf(operatorA.address);
     const slashed = (slashable * (await proofs.slashPpm())) / PPM;
-    await mine(proofs.connect(challenger).challenge(nodeIds[0], tree.root, record(313), tree.getProof(313), "0x"));
+    await mine(openChallenge(proofs, challenger, nodeIds[0], tree.root, record(313), tree.getProof(313), "0x"));
     const [opened] = await proofs.queryFilter(proofs.filters.RecordChallenged());
     const challengeId = opened.args.challengeId;
     expect((await proofs.getChallenge(challengeId)).status).to.equal(ChallengeStatus.Pending);

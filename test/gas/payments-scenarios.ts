@@ -9,6 +9,8 @@ import type { ContractTransactionResponse, Signer } from "ethers";
 import { devnetGenesis, DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { deploySystem } from "../../deploy/system";
 import { Mode, VOUCHER_TYPES, domainOf } from "../helpers/protocol";
+import { openChallenge } from "../helpers/challenges";
+import { commitAndRegisterModel } from "../helpers/models";
 
 export interface PaymentGasRow {
   operation: string;
@@ -55,7 +57,7 @@ export async function measurePaymentGas(
 
   // Two operators with a TEE node each, a model, payers with deposits.
   const modelId = ethers.id("model-weights");
-  await models.connect(signers[13]).registerModel(modelId, "ipfs://model", 50_000);
+  await commitAndRegisterModel(models, signers[13], modelId, "ipfs://model", 50_000);
   const operators = [signers[10], signers[11]];
   const nodeIds: bigint[] = [];
   for (const operator of operators) {
@@ -275,7 +277,7 @@ export async function measurePaymentGas(
   const upheldRecord = await disputed("upheld");
   rows.push({
     operation: "dispute: open a challenge for the arbiter (bond, slash locked)",
-    gas: await gas(proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, upheldRecord, [], "0x")),
+    gas: await gas(openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, upheldRecord, [], "0x")),
     inferences: 1n,
   });
   rows.push({
@@ -284,14 +286,14 @@ export async function measurePaymentGas(
     inferences: 1n,
   });
   const rejectedRecord = await disputed("rejected");
-  await proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, rejectedRecord, [], "0x");
+  await openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, rejectedRecord, [], "0x");
   rows.push({
     operation: "dispute: the arbiter rejects (lock released, bond burned)",
     gas: await gas(proofs.connect(timelock).resolveChallenge(await challengeIdOf(rejectedRecord), false)),
     inferences: 1n,
   });
   const expiredRecord = await disputed("expired");
-  await proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, expiredRecord, [], "0x");
+  await openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, expiredRecord, [], "0x");
   // Past the deadline, set as the next block's time (the benchmark pins the clock; evm_increaseTime would not move it).
   const { decideBy } = await proofs.getChallenge(await challengeIdOf(expiredRecord));
   await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(decideBy) + 1]);
@@ -311,7 +313,7 @@ export async function measurePaymentGas(
   await proofs.connect(operators[1]).commitRecord(nodeIds[1], verifiedRecord);
   rows.push({
     operation: "dispute: a verifier upholds at once (bond, lock, slash, bond back)",
-    gas: await gas(proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, verifiedRecord, [], badProof)),
+    gas: await gas(openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, verifiedRecord, [], badProof)),
     inferences: 1n,
   });
 

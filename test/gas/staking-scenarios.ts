@@ -9,6 +9,7 @@ import type { ContractTransactionResponse, Signer } from "ethers";
 import { devnetGenesis } from "../../deploy/config";
 import { deploySystem } from "../../deploy/system";
 import { Mode } from "../helpers/protocol";
+import { commitAndRegisterModel } from "../helpers/models";
 
 export interface ScalingRow {
   operation: string;
@@ -36,7 +37,7 @@ export async function measureStakingGas(hre: HardhatRuntimeEnvironment, populati
     teeMeasurements: [measurement],
   });
   const modelId = ethers.id("model-weights");
-  await models.connect(signers[13]).registerModel(modelId, "ipfs://model", 50_000);
+  await commitAndRegisterModel(models, signers[13], modelId, "ipfs://model", 50_000);
   // The devnet genesis transfers liquidity (60M OPG) and the airdrop (40M OPG) to accounts 8 and 9 at TGE.
   const funders = [signers[8], signers[9]];
   const params = (i: number) => ({

@@ -17,7 +17,8 @@ import {
   VestingVault__factory,
 } from "../../typechain-types";
 import { sharedDeployment } from "./node";
-import { DAY, Mode, signVoucher } from "./protocol";
+import { DAY, Mode, voucherSignature } from "./protocol";
+import { commitAndRegisterModel } from "./models";
 
 /** The price per inference of the node's TEE mode. */
 export const PRICE = parseEther("0.03");
@@ -72,7 +73,7 @@ export async function deployedSystem() {
     async setUpPayments() {
       await mine(token.connect(liquidity).transfer(operator.address, parseEther("100000")));
       await mine(token.connect(airdrop).transfer(payer.address, parseEther("10000")));
-      await mine(models.connect(builder).registerModel(modelId, "ipfs://model", 50_000));
+      await mine(commitAndRegisterModel(models, builder, modelId, "ipfs://model", 50_000));
       await mine(token.connect(operator).approve(at("Staking"), parseEther("60000")));
       await mine(staking.connect(operator).stake(parseEther("60000")));
       await mine(
@@ -125,7 +126,7 @@ export async function deployedSystem() {
         issuedAt,
         expiry: issuedAt + DAY,
       };
-      const signature = await signVoucher(escrow, payer, voucher);
+      const signature = await voucherSignature(escrow, payer, voucher);
       const tx = await escrow.connect(facilitator).redeem(voucher, signature);
       await tx.wait();
       return tx.hash;

@@ -1,25 +1,24 @@
 /**
  * What the tests share about the protocol: its constants, its enums as the contracts number them, the EIP-712 types
  * they sign (ERC-2612 permits, ERC-5805 delegations, payment vouchers), and the actions many tests repeat (sign a
- * permit, sign a voucher). One definition each; the contracts' own values are in contracts/types/*.sol and the
- * contracts' `constant`s, which the tests assert against rather than copying.
+ * permit, sign a voucher, with the domain read from the contract). What the CLI, the devnet and the indexer share
+ * too (modes, units, the voucher and permit types) comes from scripts/lib, defined once there; the rest is here.
  */
 import type { Signature, Signer, TypedDataDomain, TypedDataField } from "ethers";
 import { Signature as Sig } from "ethers";
 
-import { MONTH, Shape } from "../../deploy/lib/vesting";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { Mode } from "../../scripts/lib/modes";
+import { Shape } from "../../scripts/lib/schedule";
+import { DAY, MONTH, PPM } from "../../scripts/lib/units";
+import { PERMIT_TYPES, VOUCHER_TYPES, Voucher } from "../../scripts/lib/voucher";
 
-export { MONTH, Shape, VOUCHER_TYPES };
+export { DAY, MONTH, Mode, PERMIT_TYPES, PPM, Shape, VOUCHER_TYPES };
+export type { Voucher };
 
 /*//////////////////////////////////////////////////////////////////////////
                                   CONSTANTS
 //////////////////////////////////////////////////////////////////////////*/
 
-/** Seconds in a day. */
-export const DAY = 86_400n;
-/** Parts per million: the denominator of every `...Ppm` share in the contracts. */
-export const PPM = 1_000_000n;
 /** The largest uint256. */
 export const MAX_UINT256 = 2n ** 256n - 1n;
 
@@ -27,8 +26,6 @@ export const MAX_UINT256 = 2n ** 256n - 1n;
                                     ENUMS
 //////////////////////////////////////////////////////////////////////////*/
 
-/** Nodes.Mode: the verification modes a node offers, which are also the proof types of its records. */
-export const Mode = { None: 0, Tee: 1, Zk: 2 } as const;
 /** Nodes.Eligibility: why a node may not serve (the first reason in this order when several hold). */
 export const Eligibility = {
   Eligible: 0,
@@ -53,17 +50,6 @@ export const PaymentKind = { Voucher: 0, Request: 1 } as const;
                                 EIP-712 TYPES
 //////////////////////////////////////////////////////////////////////////*/
 
-/** ERC-2612 `Permit`, as OpenZeppelin's ERC20Permit hashes it. */
-export const PERMIT_TYPES: Record<string, TypedDataField[]> = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
 /** ERC-5805 `Delegation`, as OpenZeppelin's Votes hashes it. */
 export const DELEGATION_TYPES: Record<string, TypedDataField[]> = {
   Delegation: [
@@ -72,17 +58,6 @@ export const DELEGATION_TYPES: Record<string, TypedDataField[]> = {
     { name: "expiry", type: "uint256" },
   ],
 };
-
-/** A payment voucher (Payments.Voucher) as the payer signs it. */
-export interface Voucher {
-  payer: string;
-  nodeId: bigint;
-  modelId: string;
-  mode: number;
-  cumulativeAmount: bigint;
-  issuedAt: bigint;
-  expiry: bigint;
-}
 
 /*//////////////////////////////////////////////////////////////////////////
                                    ACTIONS
@@ -150,6 +125,6 @@ export async function signDelegation(
 }
 
 /** `payer` signs `voucher` for the escrow (its domain read from the escrow); returns the signature's bytes. */
-export async function signVoucher(escrow: Eip712Contract, payer: Signer, voucher: Voucher): Promise<string> {
+export async function voucherSignature(escrow: Eip712Contract, payer: Signer, voucher: Voucher): Promise<string> {
   return payer.signTypedData(await domainOf(escrow), VOUCHER_TYPES, voucher);
 }
