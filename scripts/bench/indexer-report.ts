@@ -43,7 +43,15 @@ export function parseIndexerBench(text: string, file: string): IndexerBench {
     typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : fail(field, "a number >= 0", v);
   const str = (v: unknown, field: string) => (typeof v === "string" && v !== "" ? v : fail(field, "a string", v));
   const root = obj(data, "the file");
+  // The report of `npm run bench:indexer` runs each app several times, alternating (`runs`); an older one had a
+  // single `full` and `transferOnly`. Several runs are averaged.
   const speed = (field: string): Speed => {
+    if (root[field] === undefined && Array.isArray(root.runs)) {
+      const runs = root.runs.map((r, i) => obj(r, `runs[${i}]`)).filter((r) => r.app === field);
+      if (runs.length === 0) fail(`runs (app ${field})`, "at least one run", root.runs);
+      const mean = (key: string) => runs.reduce((sum, r, i) => sum + num(r[key], `runs[${i}].${key}`), 0) / runs.length;
+      return { seconds: mean("seconds"), eventsPerSecond: Math.round(mean("eventsPerSecond")) };
+    }
     const s = obj(root[field], field);
     return {
       seconds: num(s.seconds, `${field}.seconds`),

@@ -108,7 +108,7 @@ describe("Foundry invariant campaigns and fuzz tests (short profile)", function 
     expect(findings.tests.map((t) => t.name)).to.have.members([
       "test_fixed_lockNeverAboveSlashableAfterDustSweep",
       "test_limitation_operatorLocksItsDelegatorsAtABurnedBondPerChallenge",
-      "test_finding_payerOwnedRoyaltyRaisedAfterSigning",
+      "test_fixed_payerOwnedRoyaltyRaisedAfterSigning",
     ]);
     expect(findings.tests.every((t) => t.passed)).to.equal(true);
   });

@@ -275,6 +275,19 @@ export async function measurePaymentGas(
       ),
     );
   const upheldRecord = await disputed("upheld");
+  // A challenge is committed a block ahead (its evidence private until the challenge): that transaction first.
+  const challengeCommitment = await proofs.challengeCommitmentOf(
+    await challenger.getAddress(),
+    nodeIds[1],
+    ethers.ZeroHash,
+    upheldRecord,
+    "0x",
+  );
+  rows.push({
+    operation: "dispute: commit to a challenge, a block ahead (commitChallenge)",
+    gas: await gas(proofs.connect(challenger).commitChallenge(challengeCommitment)),
+    inferences: 1n,
+  });
   rows.push({
     operation: "dispute: open a challenge for the arbiter (bond, slash locked)",
     gas: await gas(openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, upheldRecord, [], "0x")),
