@@ -1,11 +1,13 @@
 /** /escrows/:address: a payer's free balance and its escrow with each operator, and the escrows held with an operator. */
 import { Hono } from "hono";
+import { z } from "zod";
 import { asc, eq } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 
 import { perIndexedState } from "../cache";
-import { type Env, amount, computed, only, parseAddress } from "../http";
+import { type Env, amount, computed } from "../http";
+import { address, none, valid } from "../params";
 
 const app = new Hono<Env>();
 
@@ -23,8 +25,8 @@ const escrowJson = (e: typeof schema.operatorEscrow.$inferSelect) => ({
 
 /** A payer's free balance and its escrow with each operator (PaymentsEscrow.balanceOf, getEscrow), and the escrows
  * payers hold with the address as operator. Balances are computed figures: 503 while the indexer catches up. */
-app.get("/escrows/:address", only(), computed, perIndexedState, async (c) => {
-  const address = parseAddress(c.req.param("address"));
+app.get("/escrows/:address", valid("param", z.object({ address })), none, computed, perIndexedState, async (c) => {
+  const { address } = c.req.valid("param");
   const e = schema.operatorEscrow;
   const [account] = await db.select().from(schema.escrowAccount).where(eq(schema.escrowAccount.payer, address));
   const asPayer = await db.select().from(e).where(eq(e.payer, address)).orderBy(asc(e.operator));

@@ -1,5 +1,6 @@
 /** /operators/:address: an operator's stake as Staking books it, and its history. */
 import { Hono } from "hono";
+import { z } from "zod";
 import { and, asc, desc, eq, inArray, sql } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
@@ -7,7 +8,8 @@ import { parseEther } from "viem";
 
 import { emptyOperator } from "../../where";
 import { perIndexedState } from "../cache";
-import { type Env, MODES, amount, computed, only, parseAddress } from "../http";
+import { type Env, MODES, amount, computed } from "../http";
+import { address, none, valid } from "../params";
 
 const app = new Hono<Env>();
 
@@ -19,8 +21,8 @@ const streamingAt = (streaming: bigint, endsAt: bigint, now: bigint) =>
   now >= endsAt ? 0n : (streaming * (endsAt - now)) / FEE_STREAM_PERIOD;
 const modesOf = (mask: number) => MODES.filter((_, mode) => (mask & (1 << mode)) !== 0);
 
-app.get("/operators/:address", only(), computed, perIndexedState, async (c) => {
-  const address = parseAddress(c.req.param("address"));
+app.get("/operators/:address", valid("param", z.object({ address })), none, computed, perIndexedState, async (c) => {
+  const { address } = c.req.valid("param");
   const [o] = await db.select().from(schema.operator).where(eq(schema.operator.address, address));
   const zero = {
     ...emptyOperator,

@@ -6,12 +6,13 @@ import schema from "ponder:schema";
 
 import config from "../../../ponder.config";
 import { perIndexedState } from "../cache";
-import { BadRequest, type Env, amount, computed, only, parseDay, parseLimit } from "../http";
+import { type Env, amount, computed } from "../http";
+import { day, inOrder, limit, none, query, valid } from "../params";
 import { supplyFigures } from "./supply";
 
 const app = new Hono<Env>();
 
-app.get("/stats", only(), computed, perIndexedState, async (c) => {
+app.get("/stats", none, computed, perIndexedState, async (c) => {
   const [net] = await db.select().from(schema.network);
   const supply = await supplyFigures();
   const escrow = config.contracts.PaymentsEscrow.address.toLowerCase() as `0x${string}`;
@@ -64,12 +65,12 @@ app.get("/stats", only(), computed, perIndexedState, async (c) => {
   });
 });
 
-app.get("/stats/daily", only("from", "to", "limit"), computed, perIndexedState, async (c) => {
-  const from = parseDay("from", c.req.query("from"));
-  const to = parseDay("to", c.req.query("to"));
-  if (from !== undefined && to !== undefined && from > to)
-    throw new BadRequest(`bad range: from ${from} is after to ${to}`);
-  const limit = parseLimit(c.req.query("limit"), 366, 5000);
+const dailyQuery = query({ from: day("from"), to: day("to"), limit: limit(366, 5000) }).superRefine((q, ctx) =>
+  inOrder(ctx, q.from, q.to),
+);
+
+app.get("/stats/daily", valid("query", dailyQuery), computed, perIndexedState, async (c) => {
+  const { from, to, limit } = c.req.valid("query");
   const d = schema.dailyStats;
   const filters = [
     from === undefined ? undefined : gte(d.day, from),
