@@ -2,6 +2,7 @@
  * What every route group shares: the 400 for bad input, the 503 while catching up, the { wei, opg } amounts, and CSV
  * answers. The parameters' schemas are in params.ts.
  */
+import type { TypedResponse } from "hono";
 import { createMiddleware } from "hono/factory";
 
 import { formatOpg } from "../../../deploy/lib/format";
@@ -81,12 +82,13 @@ export function csvResponse<T>(
   columns: Column<T>[],
   rows: T[],
   headers: Record<string, string> = {},
-): Response {
+): Response & TypedResponse<string, 200, "text"> {
   const lines = [columns.map(([h]) => h).join(",")];
   for (const row of rows) lines.push(columns.map(([, value]) => csvField(value(row))).join(","));
+  // Typed as text: the typed client tells it from the JSON answers (outputFormat), whatever its content type.
   return c.body(lines.join("\r\n") + "\r\n", 200, {
     "content-type": "text/csv; charset=utf-8",
     "content-disposition": `attachment; filename="${filename}"`,
     ...headers,
-  });
+  }) as Response & TypedResponse<string, 200, "text">;
 }

@@ -13,7 +13,7 @@ const app = new Hono<Env>();
 
 /** A model with the royalty in force now: a scheduled increase whose time has come counts (the chain applies it
  * without an event, so the table may still show it as pending). */
-app.get(
+const routes = app.get(
   "/models/:id",
   valid("param", z.object({ id: bytes32("model id") })),
   none,
@@ -44,4 +44,4 @@ app.get(
   },
 );
 
-export default app;
+export default routes;

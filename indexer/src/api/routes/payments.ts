@@ -58,7 +58,7 @@ const paymentsQuery = query({
   return q;
 });
 
-app.get(
+const routes = app.get(
   "/payments/:address",
   valid("param", z.object({ address })),
   valid("query", paymentsQuery),
@@ -165,4 +165,4 @@ const PAYMENT_CSV: Column<PaymentRow>[] = [
   ...amountColumns<PaymentRow>("protocol_fee", (p) => p.protocolFee),
 ];
 
-export default app;
+export default routes;

@@ -26,10 +26,10 @@ export async function supplyFigures(): Promise<{ total: bigint; burned: bigint; 
   return { total, burned: sup?.burned ?? 0n, locked, circulating: total - locked };
 }
 
-app.get("/supply/total", none, computed, perIndexedState, async (c) => c.text(bareOpg((await supplyFigures()).total)));
+const routes = app
+  .get("/supply/total", none, computed, perIndexedState, async (c) => c.text(bareOpg((await supplyFigures()).total)))
+  .get("/supply/circulating", none, computed, perIndexedState, async (c) =>
+    c.text(bareOpg((await supplyFigures()).circulating)),
+  );
 
-app.get("/supply/circulating", none, computed, perIndexedState, async (c) =>
-  c.text(bareOpg((await supplyFigures()).circulating)),
-);
-
-export default app;
+export default routes;
