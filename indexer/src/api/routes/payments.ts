@@ -44,15 +44,16 @@ const cursor = z
     return { blockNumber: BigInt(match[1]), logIndex: Number(match[2]) };
   });
 
+// In the order an unknown parameter's 400 lists them.
 const paymentsQuery = query({
-  format,
   role: oneOf("role", ROLES, "any"),
-  limit: limitText,
-  cursor,
   node: uint("node").optional(),
   model: bytes32("model").optional(),
   from: time("from"),
   to: time("to"),
+  limit: limitText,
+  cursor,
+  format,
 }).transform((q, ctx) => {
   inOrder(ctx, q.from, q.to);
   return q;
