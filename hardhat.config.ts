@@ -58,7 +58,11 @@ const config: HardhatUserConfig = {
   // `npm run verify`: one Etherscan v2 key for every chain; the explorer's URLs can be pointed elsewhere.
   etherscan: { apiKey: process.env.ETHERSCAN_API_KEY ?? "", customChains: explorers() },
   sourcify: { enabled: false },
-  mocha: { timeout: 120_000 },
+  mocha: {
+    timeout: 120_000,
+    // scripts/test-times.ts measures each test file's time through its own reporter.
+    ...(process.env.TEST_TIMES_JSON ? { reporter: require.resolve("./scripts/test-times.ts") } : {}),
+  },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
 };
 

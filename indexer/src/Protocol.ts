@@ -1,6 +1,6 @@
 /**
  * Governance and housekeeping events that move no balance (roles, parameters, pauses, the timelock's operations, fee
- * recipients, verifiers): one append-only row each in `protocol_event`, with the arguments as JSON, so that every
+ * recipients, verifiers, commitments to a model registration or a challenge): one append-only row each in `protocol_event`, with the arguments as JSON, so that every
  * event of every contract is indexed.
  */
 import { type EventNames, ponder } from "ponder:registry";
@@ -18,6 +18,7 @@ const NAMES = [
   ...ROLES.map((r) => `Staking:${r}` as const),
   ...ROLES.map((r) => `VestingVault:${r}` as const),
   "ModelRegistry:MaxRoyaltySet",
+  "ModelRegistry:ModelCommitted",
   "OPG:EIP712DomainChanged",
   "OPGTimelock:CallExecuted",
   "OPGTimelock:CallSalt",
@@ -27,6 +28,7 @@ const NAMES = [
   "PaymentsEscrow:EIP712DomainChanged",
   "PaymentsEscrow:FeeRecipientSet",
   "PaymentsEscrow:ParameterSet",
+  "ProofRegistry:ChallengeCommitted",
   "ProofRegistry:ParameterSet",
   "ProofRegistry:VerifierSet",
   "Staking:ParameterSet",

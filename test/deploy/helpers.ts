@@ -1,7 +1,9 @@
 /** An anvil node (from npm) on a free port, a stand-in of the explorer's verification API, and the deploy commands. */
 import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 
 import { ROOT, freePort } from "../helpers/node";
@@ -166,4 +168,65 @@ export async function startExplorer(check: (params: Record<string, string>) => s
     verified,
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+export const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** Anvil's accounts 2 to 7: the beneficiaries of a real (non-rehearsal) genesis file. */
+const HOLDERS = [
+  "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+  "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+  "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+  "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+  "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+  "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+];
+
+/** A real genesis file: each category to one of HOLDERS, the staking rewards to the staking contract. */
+export const GENESIS_FILE = path.join(tmp("opg-genesis-"), "genesis.json");
+fs.writeFileSync(
+  GENESIS_FILE,
+  JSON.stringify({
+    grants: {
+      ecosystem: [{ beneficiary: HOLDERS[0], amount: "400000000", label: "ecosystem fund" }],
+      foundation: [{ beneficiary: HOLDERS[1], amount: "150000000", label: "foundation" }],
+      coreContributors: [{ beneficiary: HOLDERS[2], amount: "150000000", label: "contributors" }],
+      investors: [{ beneficiary: HOLDERS[3], amount: "100000000", label: "investors" }],
+      stakingRewards: [{ beneficiary: "staking", amount: "100000000" }],
+      liquidity: [{ beneficiary: HOLDERS[4], amount: "60000000", label: "liquidity" }],
+      airdrop: [{ beneficiary: HOLDERS[5], amount: "40000000", label: "airdrop" }],
+    },
+  }),
+);
+
+/** The settings of a real deployment to `anvil`, recorded in `dir`. */
+export const settings = (anvil: Anvil, dir: string, extra: Record<string, string> = {}) => ({
+  BASE_SEPOLIA_RPC_URL: anvil.url,
+  DEPLOYER_PRIVATE_KEY: ANVIL_KEY,
+  DEPLOYMENTS_DIR: dir,
+  GENESIS_FILE,
+  TIMELOCK_PROPOSERS: SAFE,
+  ...extra,
+});
+
+/** `npm run deploy -- --network baseSepolia <flags>` with `env`. */
+export const deploy = (env: Record<string, string>, ...flags: string[]) =>
+  npmRun("deploy", ["--network", "baseSepolia", ...flags], env);
+
+let reference: Promise<{ node: Anvil; dir: string; run: Run }> | undefined;
+
+/**
+ * The run's reference deployment: the real genesis file, SAFE proposing, CONFIRMATIONS=2 on an automining anvil,
+ * made once by whichever of deploy.test.ts and verify.test.ts asks first (neither changes the chain after it).
+ * The anvil is stopped when the test process exits.
+ */
+export function referenceDeployment(): Promise<{ node: Anvil; dir: string; run: Run }> {
+  reference ??= (async () => {
+    const node = await startAnvil();
+    process.once("exit", () => void node.stop().catch(() => undefined));
+    const dir = tmp("opg-dep-");
+    const run = await deploy(settings(node, dir, { CONFIRMATIONS: "2" }));
+    return { node, dir, run };
+  })();
+  return reference;
 }

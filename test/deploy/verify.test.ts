@@ -11,7 +11,7 @@ import { AbiCoder } from "ethers";
 import hre from "hardhat";
 
 import { CONTRACT_NAMES, Deployment } from "../../deploy/lib/deployments";
-import { ANVIL_KEY, Anvil, Explorer, SAFE, npmRun, startAnvil, startExplorer } from "./helpers";
+import { Anvil, Explorer, SAFE, npmRun, referenceDeployment, startExplorer } from "./helpers";
 
 describe("npm run verify -- --network baseSepolia, against a stand-in of the explorer", function () {
   this.timeout(300_000);
@@ -22,15 +22,10 @@ describe("npm run verify -- --network baseSepolia, against a stand-in of the exp
   const problems: string[] = [];
 
   before(async () => {
-    node = await startAnvil();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-verify-"));
-    const run = await npmRun("deploy", ["--network", "baseSepolia", "--rehearsal"], {
-      BASE_SEPOLIA_RPC_URL: node.url,
-      DEPLOYER_PRIVATE_KEY: ANVIL_KEY,
-      DEPLOYMENTS_DIR: dir,
-      TIMELOCK_PROPOSERS: SAFE,
-    });
-    expect(run.status, run.output).to.equal(0);
+    // The reference deployment deploy.test.ts makes too (helpers.ts): one per run, whichever file asks first.
+    const reference = await referenceDeployment();
+    expect(reference.run.status, reference.run.output).to.equal(0);
+    ({ node, dir } = reference);
     deployment = JSON.parse(fs.readFileSync(path.join(dir, "84532.json"), "utf8"));
 
     // What the explorer checks before it compiles: the address is one of ours, the contract's source is in the
@@ -62,7 +57,6 @@ describe("npm run verify -- --network baseSepolia, against a stand-in of the exp
   });
   after(async () => {
     await explorer?.close();
-    await node?.stop();
   });
 
   const verify = (env: Record<string, string> = {}) =>

@@ -6,36 +6,33 @@ import { JsonRpcProvider, getAddress } from "ethers";
 
 import { CONTRACT_NAMES, Deployment } from "../../deploy/lib/deployments";
 import { PUBLISHED_CIRCULATING_AT_TGE, TOTAL_SUPPLY } from "../../deploy/genesis";
-import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { SharedDeployment, hardhat, sharedDeployment } from "../helpers/node";
 import { OPG__factory, VestingVault__factory } from "../../typechain-types";
 
 describe("npm run deploy against a hardhat node (end to end)", function () {
   this.timeout(300_000);
-  let node: LocalNode;
+  let chain: SharedDeployment;
   let provider: JsonRpcProvider;
   let dir: string;
 
+  // The run's shared node, on which the first end-to-end file to ask ran `npm run deploy` (test/helpers/node.ts).
   before(async () => {
-    node = await startNode();
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-deployments-"));
+    chain = await sharedDeployment();
+    await chain.fresh();
+    provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true });
+    dir = chain.deploymentsDir;
   });
-  after(async () => {
-    provider?.destroy();
-    await node?.stop();
-  });
+  after(() => provider?.destroy());
 
   const deploy = (env: Record<string, string> = {}) =>
     hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
+      LOCALHOST_RPC_URL: chain.url,
       DEPLOYMENTS_DIR: dir,
       ...env,
     });
 
   it("deploys everything, runs the genesis and writes the deployments file", async () => {
-    const run = deploy();
-    expect(run.status, run.output).to.equal(0);
-    expect(run.output).to.match(/circulating at TGE \(.*\): 190,000,000 OPG/);
+    expect(chain.output).to.match(/circulating at TGE \(.*\): 190,000,000 OPG/);
     const file = path.join(dir, "31337.json");
     const deployment = JSON.parse(fs.readFileSync(file, "utf8")) as Deployment;
 

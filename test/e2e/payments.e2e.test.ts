@@ -1,13 +1,10 @@
 import { expect } from "chai";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { JsonRpcProvider, JsonRpcSigner, id, parseEther, TypedDataDomain, ZeroHash } from "ethers";
+import { JsonRpcProvider, JsonRpcSigner, id, parseEther, ZeroHash } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { sharedDeployment } from "../helpers/node";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,
@@ -17,10 +14,10 @@ import {
   ProofRegistry__factory,
   Staking__factory,
 } from "../../typechain-types";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { ChallengeStatus, DAY, Mode, PPM, voucherSignature } from "../helpers/protocol";
+import { openChallenge } from "../helpers/challenges";
+import { commitAndRegisterModel } from "../helpers/models";
 
-const NONE = 0;
-const TEE = 1;
 const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
 
 /**
@@ -30,25 +27,17 @@ const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "byte
  */
 describe("payments and proofs against a hardhat node (end to end)", function () {
   this.timeout(300_000);
-  let node: LocalNode;
   let provider: JsonRpcProvider;
   let deployment: Deployment;
 
+  // The run's shared node with the system deployed (test/helpers/node.ts), as it was right after the deployment.
   before(async () => {
-    node = await startNode();
-    provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-e2e-payments-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: dir,
-    });
-    expect(run.status, run.output).to.equal(0);
-    deployment = JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8"));
+    const chain = await sharedDeployment();
+    await chain.fresh();
+    provider = new JsonRpcProvider(chain.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    deployment = chain.deployment;
   });
-  after(async () => {
-    provider?.destroy();
-    await node?.stop();
-  });
+  after(() => provider?.destroy());
 
   it("pays 1,000 inferences by vouchers, commits their proofs, and slashes a node for a bad record", async () => {
     const at = (name: keyof Deployment["contracts"]) => deployment.contracts[name]!.address;
@@ -73,21 +62,21 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     await mine(token.connect(airdrop).transfer(challenger.address, parseEther("1000")));
 
     const modelId = id("llama-weights");
-    await mine(models.connect(builder).registerModel(modelId, "ipfs://llama", 50_000));
+    await mine(commitAndRegisterModel(models, builder, modelId, "ipfs://llama", 50_000));
     const nodeIds: bigint[] = [];
     for (const operator of [operatorA, operatorB]) {
       await mine(token.connect(operator).approve(at("Staking"), parseEther("60000")));
       await mine(staking.connect(operator).stake(parseEther("60000")));
       const params = {
         metadataURI: `https://${operator.address}.example`,
-        modes: (1 << NONE) | (1 << TEE),
+        modes: (1 << Mode.None) | (1 << Mode.Tee),
         teeMeasurement: DEVNET_TEE_MEASUREMENT,
         capacity: 16,
         prices: [parseEther("0.01"), parseEther("0.03"), 0n] as [bigint, bigint, bigint],
       };
       await mine(nodes.connect(operator).registerNode(params, [modelId]));
       nodeIds.push((await nodes.nextNodeId()) - 1n);
-      expect(await nodes.isEligible(nodeIds[nodeIds.length - 1], modelId, TEE)).to.equal(true);
+      expect(await nodes.isEligible(nodeIds[nodeIds.length - 1], modelId, Mode.Tee)).to.equal(true);
     }
 
     // The payer funds its escrow with each operator (vouchers of a node are paid only from the escrow with its
@@ -95,19 +84,17 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("100")));
     for (const operator of [operatorA, operatorB])
       await mine(escrow.connect(payer).depositToEscrow(payer.address, operator.address, parseEther("50")));
-    const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
-    const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
     const issuedAt = await now();
     const vouchers = nodeIds.map((nodeId) => ({
       payer: payer.address,
       nodeId,
       modelId,
-      mode: TEE,
+      mode: Mode.Tee,
       cumulativeAmount: 500n * parseEther("0.03"),
       issuedAt,
-      expiry: issuedAt + 86_400n,
+      expiry: issuedAt + DAY,
     }));
-    const signatures = await Promise.all(vouchers.map((v) => payer.signTypedData(domain, VOUCHER_TYPES, v)));
+    const signatures = await Promise.all(vouchers.map((v) => voucherSignature(escrow, payer, v)));
 
     // A facilitator redeems both in one transaction.
     const receipt = (await (await escrow.connect(facilitator).redeemBatch(vouchers, signatures)).wait())!;
@@ -115,11 +102,11 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     for (const operator of [operatorA, operatorB])
       expect(await escrow.availableOf(payer.address, operator.address)).to.equal(parseEther("50") - gross / 2n);
     const fee = (gross / 2n / 100n) * 2n;
-    const royalty = (((gross / 2n) * 50_000n) / 1_000_000n) * 2n;
+    const royalty = (((gross / 2n) * 50_000n) / PPM) * 2n;
     expect(await escrow.protocolFeesPending()).to.equal(fee);
     expect(await escrow.royaltiesOf(builder.address)).to.equal(royalty);
     // Each node's share is credited in staking with the payment (FeesCredited), the first of each operator's stream.
-    const perNode = gross / 2n - gross / 2n / 100n - ((gross / 2n) * 50_000n) / 1_000_000n;
+    const perNode = gross / 2n - gross / 2n / 100n - ((gross / 2n) * 50_000n) / PPM;
     const credited = await staking.queryFilter(
       staking.filters.FeesCredited(),
       receipt.blockNumber,
@@ -149,7 +136,7 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
       modelId,
       id(`input-${i}`),
       id(`output-${i}`),
-      TEE,
+      Mode.Tee,
       id(`attestation-${i}`),
     ]);
     const tree = StandardMerkleTree.of(records, RECORD_TYPES);
@@ -174,11 +161,11 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     const bond = await proofs.challengeBond();
     await mine(token.connect(challenger).approve(at("ProofRegistry"), bond));
     const slashable = await staking.slashableStakeOf(operatorA.address);
-    const slashed = (slashable * (await proofs.slashPpm())) / 1_000_000n;
-    await mine(proofs.connect(challenger).challenge(nodeIds[0], tree.root, record(313), tree.getProof(313), "0x"));
+    const slashed = (slashable * (await proofs.slashPpm())) / PPM;
+    await mine(openChallenge(proofs, challenger, nodeIds[0], tree.root, record(313), tree.getProof(313), "0x"));
     const [opened] = await proofs.queryFilter(proofs.filters.RecordChallenged());
     const challengeId = opened.args.challengeId;
-    expect((await proofs.getChallenge(challengeId)).status).to.equal(1n); // Pending
+    expect((await proofs.getChallenge(challengeId)).status).to.equal(ChallengeStatus.Pending);
     // While it waits for the arbiter, the slash it would take is locked in staking.
     expect(opened.args.lockedStake).to.equal(slashed);
     expect(await staking.lockedStakeOf(operatorA.address)).to.equal(slashed);
@@ -190,8 +177,8 @@ describe("payments and proofs against a hardhat node (end to end)", function () 
     await provider.send("evm_mine", []);
     await mine(timelock.connect(facilitator).execute(at("ProofRegistry"), 0, data, ZeroHash, ZeroHash));
 
-    const toChallenger = (slashed * (await staking.challengerSharePpm())) / 1_000_000n;
-    expect((await proofs.getChallenge(challengeId)).status).to.equal(2n); // Upheld
+    const toChallenger = (slashed * (await staking.challengerSharePpm())) / PPM;
+    expect((await proofs.getChallenge(challengeId)).status).to.equal(ChallengeStatus.Upheld);
     const [resolved] = await proofs.queryFilter(proofs.filters.ChallengeResolved(challengeId));
     expect([resolved.args.outcome, resolved.args.slashed, resolved.args.toChallenger]).to.deep.equal([
       2n,

@@ -4,11 +4,13 @@
  * batch roots of any size, and the inclusion check. Shared by the gas report and the gas budget test.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ContractTransactionResponse, Signer, TypedDataDomain } from "ethers";
+import type { ContractTransactionResponse, Signer } from "ethers";
 
 import { devnetGenesis, DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { deploySystem } from "../../deploy/system";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { Mode, VOUCHER_TYPES, domainOf } from "../helpers/protocol";
+import { openChallenge } from "../helpers/challenges";
+import { commitAndRegisterModel } from "../helpers/models";
 
 export interface PaymentGasRow {
   operation: string;
@@ -17,7 +19,7 @@ export interface PaymentGasRow {
   inferences: bigint;
 }
 
-const TEE = 1;
+const TEE = Mode.Tee;
 
 export interface PaymentGasOptions {
   /** Inferences each voucher covers in the batches of 1, 10 and 100 vouchers (default: 1,000, DESIGN.md's case). */
@@ -55,7 +57,7 @@ export async function measurePaymentGas(
 
   // Two operators with a TEE node each, a model, payers with deposits.
   const modelId = ethers.id("model-weights");
-  await models.connect(signers[13]).registerModel(modelId, "ipfs://model", 50_000);
+  await commitAndRegisterModel(models, signers[13], modelId, "ipfs://model", 50_000);
   const operators = [signers[10], signers[11]];
   const nodeIds: bigint[] = [];
   for (const operator of operators) {
@@ -91,8 +93,7 @@ export async function measurePaymentGas(
       await escrow.connect(wallet).depositToEscrow(wallet.address, operator.address, ethers.parseEther("400"));
     return wallet;
   }
-  const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
-  const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
+  const domain = await domainOf(escrow);
   const issuedAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   async function voucher(from: Signer, nodeIndex: number, cumulative: bigint) {
     const value = {
@@ -276,7 +277,7 @@ export async function measurePaymentGas(
   const upheldRecord = await disputed("upheld");
   rows.push({
     operation: "dispute: open a challenge for the arbiter (bond, slash locked)",
-    gas: await gas(proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, upheldRecord, [], "0x")),
+    gas: await gas(openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, upheldRecord, [], "0x")),
     inferences: 1n,
   });
   rows.push({
@@ -285,14 +286,14 @@ export async function measurePaymentGas(
     inferences: 1n,
   });
   const rejectedRecord = await disputed("rejected");
-  await proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, rejectedRecord, [], "0x");
+  await openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, rejectedRecord, [], "0x");
   rows.push({
     operation: "dispute: the arbiter rejects (lock released, bond burned)",
     gas: await gas(proofs.connect(timelock).resolveChallenge(await challengeIdOf(rejectedRecord), false)),
     inferences: 1n,
   });
   const expiredRecord = await disputed("expired");
-  await proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, expiredRecord, [], "0x");
+  await openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, expiredRecord, [], "0x");
   // Past the deadline, set as the next block's time (the benchmark pins the clock; evm_increaseTime would not move it).
   const { decideBy } = await proofs.getChallenge(await challengeIdOf(expiredRecord));
   await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(decideBy) + 1]);
@@ -312,7 +313,7 @@ export async function measurePaymentGas(
   await proofs.connect(operators[1]).commitRecord(nodeIds[1], verifiedRecord);
   rows.push({
     operation: "dispute: a verifier upholds at once (bond, lock, slash, bond back)",
-    gas: await gas(proofs.connect(challenger).challenge(nodeIds[1], ethers.ZeroHash, verifiedRecord, [], badProof)),
+    gas: await gas(openChallenge(proofs, challenger, nodeIds[1], ethers.ZeroHash, verifiedRecord, [], badProof)),
     inferences: 1n,
   });
 

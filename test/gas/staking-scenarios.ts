@@ -6,7 +6,10 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionResponse, Signer } from "ethers";
 
-import { MONTH } from "../../deploy/lib/vesting";
+import { devnetGenesis } from "../../deploy/config";
+import { deploySystem } from "../../deploy/system";
+import { Mode } from "../helpers/protocol";
+import { commitAndRegisterModel } from "../helpers/models";
 
 export interface ScalingRow {
   operation: string;
@@ -15,33 +18,28 @@ export interface ScalingRow {
 }
 
 const OPG = 10n ** 18n;
-const TEE = 1 << 1;
+const TEE = 1 << Mode.Tee;
 
 export async function measureStakingGas(hre: HardhatRuntimeEnvironment, populations: number[]): Promise<ScalingRow[]> {
   const { ethers } = hre;
-  const [admin] = await ethers.getSigners();
+  const signers = await ethers.getSigners();
   const gas = async (tx: Promise<ContractTransactionResponse>) => (await (await tx).wait())!.gasUsed;
   const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
 
-  const token = await ethers.deployContract("OPG", [admin.address]);
-  const staking = await ethers.deployContract("Staking", [
-    await token.getAddress(),
-    admin.address,
-    100_000_000n * OPG,
-    now,
-    96n * MONTH,
-  ]);
-  const models = await ethers.deployContract("ModelRegistry", [admin.address]);
-  const nodes = await ethers.deployContract("NodeRegistry", [
-    await models.getAddress(),
-    await staking.getAddress(),
-    admin.address,
-  ]);
-  await token.transfer(await staking.getAddress(), 100_000_000n * OPG);
+  // The system as deploy/system.ts wires it (devnet genesis from now, the measurement approved at deployment).
   const measurement = ethers.id("gas-enclave");
-  await nodes.setTeeMeasurementApproval(measurement, true);
+  const { token, staking, models, nodes } = await deploySystem(hre, {
+    genesis: devnetGenesis(
+      now,
+      signers.map((s) => s.address),
+    ),
+    timelockMinDelay: 60n,
+    teeMeasurements: [measurement],
+  });
   const modelId = ethers.id("model-weights");
-  await models.registerModel(modelId, "ipfs://model", 50_000);
+  await commitAndRegisterModel(models, signers[13], modelId, "ipfs://model", 50_000);
+  // The devnet genesis transfers liquidity (60M OPG) and the airdrop (40M OPG) to accounts 8 and 9 at TGE.
+  const funders = [signers[8], signers[9]];
   const params = (i: number) => ({
     metadataURI: `https://node-${i}.example`,
     modes: TEE,
@@ -58,7 +56,8 @@ export async function measureStakingGas(hre: HardhatRuntimeEnvironment, populati
     await hre.network.provider.send("hardhat_setBalance", [address, "0x56BC75E2D63100000"]);
     await hre.network.provider.send("hardhat_impersonateAccount", [address]);
     const signer = await ethers.getSigner(address);
-    await token.transfer(address, stakeAmount * 2n);
+    const funder = (await token.balanceOf(funders[0].address)) >= stakeAmount * 2n ? funders[0] : funders[1];
+    await token.connect(funder).transfer(address, stakeAmount * 2n);
     await token.connect(signer).approve(await staking.getAddress(), ethers.MaxUint256);
     return signer;
   }

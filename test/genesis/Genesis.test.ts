@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, reset, time } from "@nomicfoundation/hardhat-network-helpers";
 
 import { devnetGenesis } from "../../deploy/config";
 import {
@@ -170,6 +170,16 @@ describe("Genesis", () => {
   });
 
   describe("deployed with the published TGE", () => {
+    // The chain starts at the published TGE (hardhat.config.ts, initialDate). Other files move the shared in-process
+    // chain forward, so this group starts its own: a reset returns the chain to its first block and clears every
+    // file's fixture snapshots (their next loadFixture deploys afresh), whatever ran before.
+    before(async () => {
+      await reset();
+      expect(BigInt(await time.latest()), "the chain must start at or before the published TGE").to.be.lte(
+        PUBLISHED_TGE,
+      );
+    });
+
     async function genesisFixture() {
       const signers = await ethers.getSigners();
       const genesis = devnetGenesis(
@@ -262,10 +272,8 @@ describe("Genesis", () => {
 
     it("pays every beneficiary exactly its vested amount when they release 24 months in", async () => {
       const system = await loadFixture(genesisFixture);
-      // 24 months in, or the next second if another test file has already moved the shared chain past that.
-      const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-      const at = PUBLISHED_TGE + 24n * MONTH > latest ? PUBLISHED_TGE + 24n * MONTH : latest + 1n;
-      await hre.network.provider.send("evm_setNextBlockTimestamp", [Number(at)]);
+      const at = PUBLISHED_TGE + 24n * MONTH;
+      await time.setNextBlockTimestamp(at);
       await hre.network.provider.send("evm_setAutomine", [false]);
       const sent = [];
       for (const s of system.schedules) sent.push(await system.vesting.release(s.id));

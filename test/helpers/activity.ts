@@ -4,14 +4,10 @@
  * (a transfer, a vesting release, a deposit, a voucher payment), plus the chain-side views the indexer is held to.
  */
 import { expect } from "chai";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { JsonRpcProvider, JsonRpcSigner, TypedDataDomain, Wallet, id, parseEther } from "ethers";
+import { JsonRpcProvider, JsonRpcSigner, Wallet, id, parseEther } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 import {
   ModelRegistry__factory,
   NodeRegistry__factory,
@@ -20,26 +16,25 @@ import {
   Staking__factory,
   VestingVault__factory,
 } from "../../typechain-types";
-import { LocalNode, hardhat, startNode } from "./node";
+import { sharedDeployment } from "./node";
+import { DAY, Mode, voucherSignature } from "./protocol";
+import { commitAndRegisterModel } from "./models";
 
-const NONE = 0;
-const TEE = 1;
 /** The price per inference of the node's TEE mode. */
 export const PRICE = parseEther("0.03");
 
 type Mined = Promise<{ wait(): Promise<unknown> }>;
 
-/** A hardhat node with the real deployment (devnet genesis), typed contracts and the devnet's named accounts. */
+/**
+ * The run's shared hardhat node with the real deployment (devnet genesis), returned to the moment the deployment
+ * finished (test/helpers/node.ts, sharedDeployment), with typed contracts and the devnet's named accounts.
+ */
 export async function deployedSystem() {
-  const node: LocalNode = await startNode();
+  const chain = await sharedDeployment();
+  await chain.fresh();
+  const node = { url: chain.url };
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  const deploymentsDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-indexer-robustness-"));
-  const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-    LOCALHOST_RPC_URL: node.url,
-    DEPLOYMENTS_DIR: deploymentsDir,
-  });
-  expect(run.status, run.output).to.equal(0);
-  const deployment: Deployment = JSON.parse(fs.readFileSync(path.join(deploymentsDir, "31337.json"), "utf8"));
+  const { deployment, deploymentsDir } = chain;
   const at = (name: keyof Deployment["contracts"]) => deployment.contracts[name]!.address;
   const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
   // The devnet genesis gives each category its own account (1-9); 10 and up hold only ETH.
@@ -54,8 +49,6 @@ export async function deployedSystem() {
   const escrow = PaymentsEscrow__factory.connect(at("PaymentsEscrow"), provider);
   const mine = async (tx: Mined) => (await tx).wait();
   const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
-  const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
-  const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
   const ecosystemSchedule = (await vault.queryFilter(vault.filters.ScheduleCreated(undefined, ecosystem.address)))[0]
     .args.scheduleId;
 
@@ -80,14 +73,14 @@ export async function deployedSystem() {
     async setUpPayments() {
       await mine(token.connect(liquidity).transfer(operator.address, parseEther("100000")));
       await mine(token.connect(airdrop).transfer(payer.address, parseEther("10000")));
-      await mine(models.connect(builder).registerModel(modelId, "ipfs://model", 50_000));
+      await mine(commitAndRegisterModel(models, builder, modelId, "ipfs://model", 50_000));
       await mine(token.connect(operator).approve(at("Staking"), parseEther("60000")));
       await mine(staking.connect(operator).stake(parseEther("60000")));
       await mine(
         nodes.connect(operator).registerNode(
           {
             metadataURI: "https://node.example",
-            modes: (1 << NONE) | (1 << TEE),
+            modes: (1 << Mode.None) | (1 << Mode.Tee),
             teeMeasurement: DEVNET_TEE_MEASUREMENT,
             capacity: 16,
             prices: [parseEther("0.01"), PRICE, 0n],
@@ -128,21 +121,20 @@ export async function deployedSystem() {
         payer: payer.address,
         nodeId,
         modelId,
-        mode: TEE,
+        mode: Mode.Tee,
         cumulativeAmount: inferences * PRICE,
         issuedAt,
-        expiry: issuedAt + 86_400n,
+        expiry: issuedAt + DAY,
       };
-      const signature = await payer.signTypedData(domain, VOUCHER_TYPES, voucher);
+      const signature = await voucherSignature(escrow, payer, voucher);
       const tx = await escrow.connect(facilitator).redeem(voucher, signature);
       await tx.wait();
       return tx.hash;
     },
 
+    /** Lets go of the node; the node itself is shared and stops when the test process exits. */
     async stop() {
       provider.destroy();
-      await node.stop();
-      fs.rmSync(deploymentsDir, { recursive: true, force: true });
     },
   };
 }

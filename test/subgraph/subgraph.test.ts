@@ -360,7 +360,7 @@ describe("subgraph (indexer/subgraph)", function () {
     }
     // The OPG data source's context holds the contracts whose OPG does not circulate: Ponder's LOCKED_CONTRACTS.
     const network = fs.readFileSync(path.join(ROOT, "indexer", "src", "network.ts"), "utf8");
-    const lockedList = /const LOCKED_CONTRACTS = new Set\(\s*\[([\s\S]*?)\]/.exec(network)![1];
+    const lockedList = /const LOCKED_CONTRACTS(?::[^=]*)? = new Set\(\s*\[([\s\S]*?)\]/.exec(network)![1];
     const locked = [...lockedList.matchAll(/config\.contracts\.(\w+)\.address/g)].map((m) => m[1]);
     expect(locked.length, "Ponder's locked contracts").to.be.greaterThan(0);
     const context = /\n {4}name: OPG\n[\s\S]*?\n {4}context:\n([\s\S]*?)\n {4}source:/.exec(manifest)![1];

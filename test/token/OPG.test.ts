@@ -45,32 +45,15 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { TypedDataDomain, TypedDataField } from "ethers";
+import type { TypedDataDomain } from "ethers";
 
 import { OPG__factory } from "../../typechain-types";
 import type { OPG } from "../../typechain-types";
 import { OPG_DECIMALS, opg } from "../../deploy/lib/format";
+import { PERMIT_TYPES, domainOf as readDomain, signDelegation, signPermit } from "../helpers/protocol";
 
 /** The whole supply, in wei: one billion tokens of 18 decimals. */
 const SUPPLY = opg(1_000_000_000n);
-
-const PERMIT_TYPES: Record<string, TypedDataField[]> = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
-const DELEGATION_TYPES: Record<string, TypedDataField[]> = {
-  Delegation: [
-    { name: "delegatee", type: "address" },
-    { name: "nonce", type: "uint256" },
-    { name: "expiry", type: "uint256" },
-  ],
-};
 
 /*//////////////////////////////////////////////////////////////////////////
                                     FIXTURE
@@ -99,10 +82,10 @@ type Fixture = Awaited<ReturnType<typeof deployOpgFixture>>;
 
 /** The EIP-712 domain as the contract reports it (ERC-5267), never hard-coded. */
 async function domainOf(token: OPG): Promise<TypedDataDomain> {
-  const [fields, name, version, chainId, verifyingContract] = await token.eip712Domain();
+  const [fields] = await token.eip712Domain();
   // 0x0f: name, version, chainId and verifyingContract are set; salt and extensions are not.
   expect(fields).to.equal("0x0f");
-  return { name, version, chainId, verifyingContract };
+  return readDomain(token);
 }
 
 async function balances(token: OPG, accounts: string[]): Promise<bigint[]> {
@@ -213,35 +196,6 @@ async function delegateAndCheck(f: Fixture, account: HardhatEthersSigner, delega
   expect(await token.getVotes(delegatee)).to.equal(newVotes + balance);
   if (previous !== ethers.ZeroAddress) expect(await token.getVotes(previous)).to.equal(previousVotes - balance);
   expect(await token.balanceOf(account.address)).to.equal(balance);
-}
-
-/** A permit signed by `owner` with the contract's own domain and nonce. */
-async function signPermit(
-  token: OPG,
-  owner: HardhatEthersSigner,
-  spender: string,
-  value: bigint,
-  deadline: bigint,
-  signer: HardhatEthersSigner = owner,
-) {
-  const domain = await domainOf(token);
-  const nonce = await token.nonces(owner.address);
-  const message = { owner: owner.address, spender, value, nonce, deadline };
-  const signature = ethers.Signature.from(await signer.signTypedData(domain, PERMIT_TYPES, message));
-  return { domain, message, signature };
-}
-
-/** A delegation signed by `signer` with the contract's own domain. */
-async function signDelegation(
-  token: OPG,
-  signer: HardhatEthersSigner,
-  delegatee: string,
-  nonce: bigint,
-  expiry: bigint,
-) {
-  const domain = await domainOf(token);
-  const message = { delegatee, nonce, expiry };
-  return ethers.Signature.from(await signer.signTypedData(domain, DELEGATION_TYPES, message));
 }
 
 /*//////////////////////////////////////////////////////////////////////////
@@ -526,7 +480,7 @@ describe("OPG", function () {
     it("reverts ERC2612InvalidSigner when signed by another account", async function () {
       const { token, alice, bob, spender } = await loadFixture(deployOpgFixture);
       const deadline = BigInt(await time.latest()) + 3600n;
-      const { signature } = await signPermit(token, alice, spender.address, 5n, deadline, bob);
+      const { signature } = await signPermit(token, alice, spender.address, 5n, deadline, { signer: bob });
       await expect(token.permit(alice.address, spender.address, 5n, deadline, signature.v, signature.r, signature.s))
         .to.be.revertedWithCustomError(token, "ERC2612InvalidSigner")
         .withArgs(bob.address, alice.address);

@@ -80,8 +80,8 @@ import { OPG__factory, VestingVault__factory, VotingVault__factory } from "../..
 import type { Vesting } from "../../typechain-types/contracts/vesting/VestingVault";
 import { MONTH, Shape, vestedAt } from "../../deploy/lib/vesting";
 import { opg } from "../../deploy/lib/format";
+import { DAY } from "../helpers/protocol";
 
-const DAY = 86_400n;
 const YEAR = 12n * MONTH;
 /** A total that does not divide evenly, so every rounding shows. */
 const TOTAL = opg(1_000_000n) + 7n;

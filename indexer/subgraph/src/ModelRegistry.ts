@@ -3,6 +3,7 @@ import { BigInt, Bytes, ValueKind, log } from "@graphprotocol/graph-ts";
 
 import {
   MaxRoyaltySet,
+  ModelCommitted,
   ModelMetadataSet,
   ModelOwnershipTransferStarted,
   ModelOwnershipTransferred,
@@ -106,6 +107,10 @@ export function handleModelOwnershipTransferred(event: ModelOwnershipTransferred
   m.owner = a.newOwner;
   m.pendingOwner = null;
   m.save();
+}
+
+export function handleModelCommitted(event: ModelCommitted): void {
+  logEvent(event, CONTRACT, "ModelCommitted");
 }
 
 export function handleMaxRoyaltySet(event: MaxRoyaltySet): void {

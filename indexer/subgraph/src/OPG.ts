@@ -21,6 +21,7 @@ function account(address: Address): Account {
     row = new Account(address);
     row.balance = ZERO;
     row.votes = ZERO;
+    row.locked = false;
   }
   return row;
 }

@@ -3,6 +3,7 @@ import { Address, BigInt, Bytes, ethereum, log } from "@graphprotocol/graph-ts";
 
 import {
   BatchCommitted,
+  ChallengeCommitted,
   ChallengeResolved,
   ParameterSet,
   RecordChallenged,
@@ -116,6 +117,10 @@ export function handleChallengeResolved(event: ChallengeResolved): void {
 
 export function handleParameterSet(event: ParameterSet): void {
   logEvent(event, CONTRACT, "ParameterSet");
+}
+
+export function handleChallengeCommitted(event: ChallengeCommitted): void {
+  logEvent(event, CONTRACT, "ChallengeCommitted");
 }
 
 export function handleVerifierSet(event: VerifierSet): void {

@@ -107,8 +107,15 @@ export function handleVotingVaultDeployed(event: VotingVaultDeployed): void {
   row.delegatee = event.params.delegatee;
   row.save();
   // Whatever reached the vault before this event was counted as circulating: it is locked.
-  const held = Account.load(event.params.vault);
-  if (held != null && !held.balance.isZero()) {
+  let held = Account.load(event.params.vault);
+  if (held == null) {
+    held = new Account(event.params.vault);
+    held.balance = ZERO;
+    held.votes = ZERO;
+  }
+  held.locked = true;
+  held.save();
+  if (!held.balance.isZero()) {
     const c = change();
     c.locked = held.balance;
     record(event.block.timestamp, c);
