@@ -7,6 +7,7 @@
  *   const indexer = createIndexerClient("http://127.0.0.1:42069");
  *   const { schedules } = await indexer.unlocksOf("0x…", { at: "2027-04-21" });
  */
+import type { DailyStats, Escrows, Model, Nodes, Operator, Payments, Stats, UnlockTimeline, Unlocks } from "./answers";
 
 export interface Amount {
   /** Wei, as a decimal string. */
@@ -23,86 +24,19 @@ export type Mode = "none" | "tee" | "zk";
 /** Where an answer's "now" came from: the query's `at`, or the latest indexed block's time (the chain's clock). */
 export type AtSource = "query" | "indexedBlock";
 
-export interface Block {
-  number: number;
-  timestamp: number;
-}
+/** The JSON answers, as the app's handlers type them (printed from the app by answers.gen.ts: written once). */
+export type { DailyStats, Escrows, Model, Nodes, Operator, Payments, Stats, UnlockTimeline, Unlocks } from "./answers";
 
-export interface UnlockPoint {
-  time: string;
-  date: string;
-  vested: Amount;
-}
-
-export interface Schedule {
-  id: string;
-  beneficiary: string;
-  total: Amount;
-  unlockedAtStart: Amount;
-  start: string;
-  cliff: string;
-  end: string;
-  shape: "linear" | "monthly";
-  revocable: boolean;
-  revoked: boolean;
-  refunded: Amount;
-  delegatee: string | null;
-  vested: Amount;
-  released: Amount;
-  releasable: Amount;
-  locked: Amount;
-  nextUnlocks: UnlockPoint[];
-}
-
-export interface Unlocks {
-  address: string;
-  at: string;
-  atSource: AtSource;
-  date: string;
-  total: Amount;
-  vested: Amount;
-  released: Amount;
-  releasable: Amount;
-  schedules: Schedule[];
-}
-
-export interface UnlockTimeline {
-  tge: string;
-  lastUnlock: string;
-  categories: { key: string; name: string; total: Amount }[];
-  /** `unlocked`: what the schedules, grants and the rewards stream have released by then (not the circulating supply:
-   * unlocked OPG may still sit in a contract, e.g. staked). */
-  months: { time: string; date: string; unlocked: Amount; byCategory: Record<string, Amount> }[];
-}
-
-export interface Payment {
-  id: string;
-  payer: string;
-  nodeId: string;
-  modelId: string;
-  operator: string;
-  modelOwner: string;
-  mode: Mode;
-  kind: "voucher" | "request";
-  gross: Amount;
-  nodeShare: Amount;
-  royalty: Amount;
-  protocolFee: Amount;
-  blockNumber: string;
-  timestamp: string;
-  transactionHash: string;
-  logIndex: number;
-}
-
-export interface Payments {
-  address: string;
-  /** The last block indexed: the list is complete up to it. */
-  indexedBlock: Block;
-  /** False while the indexer is still catching up with the chain. */
-  complete: boolean;
-  payments: Payment[];
-  nextCursor: string | null;
-}
+/** The last block indexed: `number` and `timestamp` (seconds). */
+export type Block = Payments["indexedBlock"];
+/** A schedule of /unlocks/:address, as at the query's `at`. */
+export type Schedule = Unlocks["schedules"][number];
+export type UnlockPoint = Schedule["nextUnlocks"][number];
+export type Payment = Payments["payments"][number];
+/** A node of /nodes: eligible now, cheapest first. */
+export type EligibleNode = Nodes["nodes"][number];
+/** An escrow a payer holds with an operator (PaymentsEscrow.getEscrow). */
+export type Escrow = Escrows["escrows"][number];
 
 export interface PaymentsQuery {
   role?: "any" | "payer" | "operator" | "modelOwner";
@@ -112,206 +46,6 @@ export interface PaymentsQuery {
   to?: Time;
   cursor?: string;
   limit?: number;
-}
-
-export interface EligibleNode {
-  id: string;
-  operator: string;
-  metadataURI: string;
-  capacity: number;
-  price: Amount;
-  stake: Amount;
-  requiredStake: Amount;
-  teeMeasurement: string;
-  lastSeen: string;
-}
-
-export interface Nodes {
-  model: string;
-  mode: Mode;
-  /** "Now" for liveness and jail: the latest indexed block's time. */
-  at: string;
-  atSource: AtSource;
-  nodes: EligibleNode[];
-}
-
-interface At {
-  blockNumber: string;
-  timestamp: string;
-  transactionHash: string;
-}
-
-export interface Operator {
-  address: string;
-  ownActive: Amount;
-  ownThawing: Amount;
-  delegated: Amount;
-  delegatedThawing: Amount;
-  activeStake: Amount;
-  slashed: Amount;
-  rewardsClaimed: Amount;
-  /** Staking.lockedStakeOf: what its nodes' pending challenges may slash, held back from withdrawals. */
-  lockedStake: Amount;
-  /** Staking.pendingSlashOf: the sum of its pending challenges' slashes (may exceed the slashable stake). */
-  pendingSlash: Amount;
-  /** The challenges waiting for the arbiter, each with its lock and the time it expires undecided after. */
-  pendingChallenges: {
-    id: string;
-    nodeId: string;
-    challenger: string;
-    lockedStake: Amount;
-    decideBy: string;
-    openedAt: string;
-  }[];
-  /** Every challenge of its nodes, newest first. */
-  challenges: {
-    id: string;
-    nodeId: string;
-    inferenceId: string;
-    root: string;
-    challenger: string;
-    status: "pending" | "upheld" | "rejected" | "expired" | "superseded";
-    bond: Amount;
-    lockedStake: Amount;
-    decideBy: string;
-    /** What staking took and what of it the challenger got; null while pending. */
-    slashed: Amount | null;
-    toChallenger: Amount | null;
-    /** Who got the bond: the challenger (upheld, superseded), or the zero address when it was burned (rejected,
-     * expired); null while pending. */
-    bondRecipient: string | null;
-    openedAt: string;
-    resolvedAt: string | null;
-  }[];
-  /** Own active stake against what its active nodes need (NodeRegistry.requiredOwnStakeOf). */
-  ownStake: { own: Amount; required: Amount; minimumPerNode: Amount; activeNodes: number; covered: boolean };
-  /** Node fees credited with each payment, and the delegators' part of them after the cut. */
-  feesCredited: Amount;
-  feesStreaming: Amount;
-  feeStreamEndsAt: string;
-  /** The latest 100 credits, newest first. */
-  feeCredits: ({ amount: Amount; streaming: Amount; streamEndsAt: string } & At)[];
-  cutPpm: number;
-  pendingCut: { cutPpm: number; effectiveAt: string } | null;
-  firstStakedAt: string | null;
-  /** `maxCutPpm`: the highest cut the delegator accepted in its last delegation (null if not decodable). */
-  delegations: { delegator: string; shares: string; tokens: Amount; maxCutPpm: number | null; since: string }[];
-  thawRequests: ({
-    staker: string;
-    requestId: string;
-    own: boolean;
-    requested: Amount;
-    /** What an open request is worth now, after any slash; null once withdrawn. */
-    value: Amount | null;
-    shares: string;
-    thawingUntil: string;
-    status: "open" | "withdrawn";
-    withdrawnAt: string | null;
-  } & At)[];
-  slashes: ({
-    challenger: string;
-    total: Amount;
-    fromOwnActive: Amount;
-    fromOwnThawing: Amount;
-    fromDelegated: Amount;
-    fromDelegatedThawing: Amount;
-    burned: Amount;
-    toChallenger: Amount;
-  } & At)[];
-  rewardClaims: ({ account: string; amount: Amount } & At)[];
-  nodes: {
-    id: string;
-    active: boolean;
-    modes: ("none" | "tee" | "zk")[];
-    capacity: number;
-    prices: { none: Amount; tee: Amount; zk: Amount };
-    /** A scheduled price increase: these prices apply from effectiveAt; null when none. */
-    scheduledPrices: { none: Amount; tee: Amount; zk: Amount; effectiveAt: string } | null;
-    metadataURI: string;
-    teeMeasurement: string;
-    jailedUntil: string;
-    lastSeen: string;
-    registeredAt: string;
-    models: string[];
-  }[];
-}
-
-export interface Escrow {
-  payer: string;
-  operator: string;
-  balance: Amount;
-  /** The part on its way out, withdrawable from thawEndsAt ("0": no thaw). */
-  thawing: Amount;
-  thawStartedAt: string;
-  thawEndsAt: string;
-  funded: Amount;
-  withdrawn: Amount;
-  paid: Amount;
-}
-
-export interface Escrows {
-  address: string;
-  /** The free balance (PaymentsEscrow.balanceOf). */
-  balance: Amount;
-  deposited: Amount;
-  funded: Amount;
-  withdrawn: Amount;
-  paid: Amount;
-  /** The address's escrows as a payer, one per operator. */
-  escrows: Escrow[];
-  /** The escrows payers hold with the address as operator. */
-  escrowsAsOperator: Escrow[];
-}
-
-export interface Model {
-  id: string;
-  at: string;
-  atSource: AtSource;
-  model: {
-    owner: string;
-    pendingOwner: string | null;
-    /** The royalty in force now, a due scheduled increase included. */
-    royaltyPpm: number;
-    scheduledRoyalty: { royaltyPpm: number; effectiveAt: string } | null;
-    metadataURI: string;
-    registeredAt: string;
-  } | null;
-}
-
-export interface Stats {
-  block: Block;
-  totalSupply: Amount;
-  burned: Amount;
-  circulating: Amount;
-  totalStaked: Amount;
-  activeStake: Amount;
-  thawingStake: Amount;
-  escrowBalance: Amount;
-  operators: number;
-  nodes: number;
-  activeNodes: number;
-  models: number;
-  inferencesPaid: number;
-  paymentsVolume: Amount;
-  feesBurned: Amount;
-  proofsCommitted: number;
-  proofRecords: number;
-  proofBatches: number;
-  challenges: { open: number; upheld: number; rejected: number; expired: number; superseded: number };
-}
-
-export interface DailyStats {
-  days: {
-    day: string;
-    inferencesPaid: number;
-    proofsCommitted: number;
-    proofRecords: number;
-    proofBatches: number;
-    volume: Amount;
-    feesBurned: Amount;
-    totalStaked: Amount;
-    circulatingSupply: Amount;
-  }[];
 }
 
 /** A route answered with an error: `status` is the HTTP status, `reason` the server's `error` text; a 503 (the

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { parseEther } from "ethers";
@@ -83,6 +84,13 @@ describe("indexer as a service: readiness and hostile requests", function () {
   });
   after(async () => {
     await sys?.stop();
+  });
+
+  it("gives the typed client the app's answer types (indexer/client/answers.ts is what answers.gen.ts prints)", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "indexer/client/answers.gen.ts", "--check"], {
+      encoding: "utf8",
+    });
+    expect(run.status, run.stderr).to.equal(0);
   });
 
   for (const database of databases()) {
@@ -303,6 +311,54 @@ describe("indexer as a service: readiness and hostile requests", function () {
           "{ payments(limit: 1000) { items { id } } }",
         );
         expect(max.payments.items).to.have.length(3);
+      });
+
+      it("names the bad parameter in each 400 as the route's schema words it", async () => {
+        const nobody = "0x000000000000000000000000000000000000dEaD";
+        const model = `0x${"ab".repeat(32)}`;
+        const reasons: [string, string][] = [
+          ["/payments/0xzz", 'not an address: "0xzz" (expected 0x and 40 hex digits)'],
+          [
+            `/payments/${nobody}?limt=5`,
+            "unknown parameter: limt (this route takes role, node, model, from, to, limit, cursor, format)",
+          ],
+          ["/stats?verbose=1&x=2", "unknown parameters: verbose, x (this route takes none)"],
+          [`/payments/${nobody}?role=thief`, 'bad role: "thief" (expected one of any, payer, operator, modelOwner)'],
+          [`/payments/${nobody}?limit=501`, 'bad limit: "501" (expected 1 to 500)'],
+          [`/payments/${nobody}?format=csv&limit=10001`, 'bad limit: "10001" (expected 1 to 10000)'],
+          [`/payments/${nobody}?node=-1`, 'bad node: "-1" (expected a whole number)'],
+          [`/payments/${nobody}?model=0x12`, 'bad model: "0x12" (expected a bytes32: 0x and 64 hex digits)'],
+          [`/payments/${nobody}?cursor=!!!`, 'bad cursor: "!!!"'],
+          [`/payments/${nobody}?from=200&to=100`, "bad range: from (200) is after to (100)"],
+          [`/payments/${nobody}?format=xml`, 'bad format: "xml" (expected json or csv)'],
+          [
+            `/unlocks/${nobody}?at=yesterday`,
+            'bad at: not a time: "yesterday" (expected unix seconds or an ISO date such as 2027-04-21T00:00:00Z)',
+          ],
+          [`/unlocks/${nobody}?at=9999999999999`, "bad at: time out of range: 9999999999999"],
+          ["/nodes?mode=tee", 'bad model: "" (expected a bytes32: 0x and 64 hex digits)'],
+          [`/nodes?model=${model}&mode=TEE`, 'bad mode: "TEE" (expected one of none, tee, zk)'],
+          [
+            `/nodes?model=${model}&mode=tee&minStake=1e9`,
+            'bad minStake: "1e9" (expected an amount of OPG such as 25000 or 0.5)',
+          ],
+          ["/models/0x1234", 'bad model id: "0x1234" (expected a bytes32: 0x and 64 hex digits)'],
+          ["/stats/daily?from=2026-02-30", 'bad from: "2026-02-30" is not a day of the calendar'],
+          ["/stats/daily?from=2026-05-02&to=2026-05-01", "bad range: from 2026-05-02 is after to 2026-05-01"],
+          ["/stats/daily?limit=many", 'bad limit: "many" (expected 1 to 5000)'],
+        ];
+        for (const [route, reason] of reasons) {
+          const { status, text } = await get(route);
+          expect(status, `${route}: ${text}`).to.equal(400);
+          expect(JSON.parse(text), route).to.deep.equal({ error: reason });
+        }
+        // A parameter given twice reads as its first value; a time is also a day bound.
+        const twice = await get(`/unlocks/${nobody}?at=1800000000&at=junk`);
+        expect(twice.status, twice.text).to.equal(200);
+        expect(JSON.parse(twice.text)).to.include({ at: "1800000000", atSource: "query" });
+        const days = await get("/stats/daily?from=1700000000&to=2100-01-01&limit=2");
+        expect(days.status, days.text).to.equal(200);
+        expect(JSON.parse(days.text).days).to.be.an("array").with.length.at.most(2);
       });
     });
   }

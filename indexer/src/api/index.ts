@@ -30,7 +30,18 @@ app.use("/sql/*", sqlGuard(Object.values(schema).filter(isTable).map(getTableNam
 app.use("/sql/*", client({ db, schema }));
 
 app.route("/", pageRoutes);
-for (const group of [unlocks, supply, payments, escrows, nodes, operators, models, stats]) app.route("/", group);
+const routes = app
+  .route("/", unlocks)
+  .route("/", supply)
+  .route("/", payments)
+  .route("/", escrows)
+  .route("/", nodes)
+  .route("/", operators)
+  .route("/", models)
+  .route("/", stats);
+
+/** The plain routes' types, for the typed client (indexer/client: `hc<AppType>`, InferResponseType). */
+export type AppType = typeof routes;
 
 /** PostgreSQL's codes for a query that gave way to others (lock or statement timeout, serialization, deadlock). */
 const TRANSIENT = new Set(["55P03", "57014", "40001", "40P01"]);

@@ -7,7 +7,8 @@ import { parseEther } from "viem";
 
 import { pricesNow } from "../../where";
 import { perIndexedState } from "../cache";
-import { BadRequest, type Env, MODES, amount, computed, only } from "../http";
+import { type Env, MODES, amount, computed } from "../http";
+import { bytes32, mode, opgAmount, query, valid } from "../params";
 
 const app = new Hono<Env>();
 
@@ -17,18 +18,10 @@ function topMode(modes: number): number {
   return 0;
 }
 
-app.get("/nodes", only("model", "mode", "minStake"), computed, perIndexedState, async (c) => {
-  const modelText = c.req.query("model") ?? "";
-  if (!/^0x[0-9a-fA-F]{64}$/.test(modelText))
-    throw new BadRequest(`bad model: "${modelText}" (expected a bytes32: 0x and 64 hex digits)`);
-  const modelId = modelText.toLowerCase() as `0x${string}`;
-  const modeText = c.req.query("mode") ?? "";
-  const mode = MODES.indexOf(modeText as (typeof MODES)[number]);
-  if (mode < 0) throw new BadRequest(`bad mode: "${modeText}" (expected one of ${MODES.join(", ")})`);
-  const minStakeText = c.req.query("minStake");
-  if (minStakeText !== undefined && !/^\d{1,12}(\.\d{1,18})?$/.test(minStakeText))
-    throw new BadRequest(`bad minStake: "${minStakeText}" (expected an amount of OPG such as 25000 or 0.5)`);
-  const minStake = minStakeText === undefined ? 0n : parseEther(minStakeText);
+const nodesQuery = query({ model: bytes32("model"), mode, minStake: opgAmount("minStake") });
+
+const routes = app.get("/nodes", valid("query", nodesQuery), computed, perIndexedState, async (c) => {
+  const { model: modelId, mode, minStake } = c.req.valid("query");
   // The registry judges liveness and jail by the chain's clock: the latest indexed block's time.
   const now = BigInt(c.var.sync.indexed.timestamp);
 
@@ -98,4 +91,4 @@ app.get("/nodes", only("model", "mode", "minStake"), computed, perIndexedState, 
   });
 });
 
-export default app;
+export default routes;

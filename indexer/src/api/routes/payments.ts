@@ -1,66 +1,75 @@
 /** /payments/:address: payments newest first, JSON or CSV. */
 import { Hono } from "hono";
+import { z } from "zod";
 import { and, desc, eq, gte, lt, lte, or } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 
+import { type Column, type Env, MODES, amount, amountColumns, csvResponse, isoColumn } from "../http";
 import {
-  BadRequest,
-  type Column,
-  type Env,
-  MODES,
-  amount,
-  amountColumns,
-  csvResponse,
-  isoColumn,
-  only,
-  parseAddress,
-  parseBytes32,
-  parseLimit,
-  parseOptionalTime,
-  parseUint,
-  range,
+  address,
+  bytes32,
+  format,
+  inOrder,
+  limitOf,
+  limitText,
+  oneOf,
+  query,
   responseFormat,
-} from "../http";
+  time,
+  uint,
+  valid,
+} from "../params";
 import { perIndexedState } from "../cache";
 import { syncState } from "../sync";
 
 const app = new Hono<Env>();
 
 const ROLES = ["any", "payer", "operator", "modelOwner"] as const;
-type Role = (typeof ROLES)[number];
 
 /** A cursor is the (block, log index) of the last row of the previous page, base64url-encoded. */
 function encodeCursor(blockNumber: bigint, logIndex: number): string {
   return Buffer.from(`${blockNumber}:${logIndex}`).toString("base64url");
 }
-function decodeCursor(text: string): { blockNumber: bigint; logIndex: number } {
-  const match = /^(\d{1,20}):(\d{1,9})$/.exec(Buffer.from(text, "base64url").toString("utf8"));
-  if (!/^[A-Za-z0-9_-]+$/.test(text) || !match) throw new BadRequest(`bad cursor: "${text}"`);
-  return { blockNumber: BigInt(match[1]), logIndex: Number(match[2]) };
-}
+const cursor = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    const match = /^(\d{1,20}):(\d{1,9})$/.exec(Buffer.from(text, "base64url").toString("utf8"));
+    if (!/^[A-Za-z0-9_-]+$/.test(text) || !match) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `bad cursor: "${text}"` });
+      return z.NEVER;
+    }
+    return { blockNumber: BigInt(match[1]), logIndex: Number(match[2]) };
+  });
 
-app.get(
+// In the order an unknown parameter's 400 lists them.
+const paymentsQuery = query({
+  role: oneOf("role", ROLES, "any"),
+  node: uint("node").optional(),
+  model: bytes32("model").optional(),
+  from: time("from"),
+  to: time("to"),
+  limit: limitText,
+  cursor,
+  format,
+}).transform((q, ctx) => {
+  inOrder(ctx, q.from, q.to);
+  return q;
+});
+
+const routes = app.get(
   "/payments/:address",
-  only("role", "node", "model", "from", "to", "limit", "cursor", "format"),
+  valid("param", z.object({ address })),
+  valid("query", paymentsQuery),
   perIndexedState,
   async (c) => {
-    const address = parseAddress(c.req.param("address"));
-    const format = responseFormat(c);
-    const role = (c.req.query("role") ?? "any") as Role;
-    if (!ROLES.includes(role)) throw new BadRequest(`bad role: "${role}" (expected one of ${ROLES.join(", ")})`);
+    const { address } = c.req.valid("param");
+    const { role, cursor, node: nodeId, model: modelId, from, to, ...q } = c.req.valid("query");
+    const format = responseFormat(q.format, c.req.header("accept"));
     // A CSV is a download: pages of up to 10,000 rows (JSON: 500).
-    const limit =
-      format === "csv" ? parseLimit(c.req.query("limit"), 10_000, 10_000) : parseLimit(c.req.query("limit"), 50, 500);
-    const cursorText = c.req.query("cursor");
-    const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
-    const nodeText = c.req.query("node");
-    const nodeId = nodeText === undefined ? undefined : parseUint("node", nodeText);
-    const modelText = c.req.query("model");
-    const modelId = modelText === undefined ? undefined : parseBytes32("model", modelText);
-    const from = parseOptionalTime("from", c.req.query("from"));
-    const to = parseOptionalTime("to", c.req.query("to"));
-    range(from, to);
+    const limit = format === "csv" ? limitOf(q.limit, 10_000, 10_000) : limitOf(q.limit, 50, 500);
 
     const p = schema.payment;
     const byRole =
@@ -157,4 +166,4 @@ const PAYMENT_CSV: Column<PaymentRow>[] = [
   ...amountColumns<PaymentRow>("protocol_fee", (p) => p.protocolFee),
 ];
 
-export default app;
+export default routes;

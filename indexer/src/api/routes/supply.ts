@@ -5,7 +5,8 @@ import { db } from "ponder:api";
 import schema from "ponder:schema";
 
 import { perIndexedState } from "../cache";
-import { type Env, bareOpg, computed, only } from "../http";
+import { type Env, bareOpg, computed } from "../http";
+import { none } from "../params";
 
 const app = new Hono<Env>();
 
@@ -25,12 +26,10 @@ export async function supplyFigures(): Promise<{ total: bigint; burned: bigint; 
   return { total, burned: sup?.burned ?? 0n, locked, circulating: total - locked };
 }
 
-app.get("/supply/total", only(), computed, perIndexedState, async (c) =>
-  c.text(bareOpg((await supplyFigures()).total)),
-);
+const routes = app
+  .get("/supply/total", none, computed, perIndexedState, async (c) => c.text(bareOpg((await supplyFigures()).total)))
+  .get("/supply/circulating", none, computed, perIndexedState, async (c) =>
+    c.text(bareOpg((await supplyFigures()).circulating)),
+  );
 
-app.get("/supply/circulating", only(), computed, perIndexedState, async (c) =>
-  c.text(bareOpg((await supplyFigures()).circulating)),
-);
-
-export default app;
+export default routes;

@@ -1,5 +1,6 @@
 /** /unlocks (the network's unlock timeline) and /unlocks/:address (an address's schedules at any time). */
 import { Hono } from "hono";
+import { z } from "zod";
 import { and, asc, eq, inArray, or, sql } from "ponder";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
@@ -18,13 +19,9 @@ import {
   csvResponse,
   isoColumn,
   isoOf,
-  only,
-  parseAddress,
-  parseOptionalTime,
-  range,
-  responseFormat,
   timeOrIndexed,
 } from "../http";
+import { address, format, inOrder, query, responseFormat, time, valid } from "../params";
 
 const app = new Hono<Env>();
 
@@ -122,118 +119,132 @@ async function categories(): Promise<{ tge: bigint; list: Category[] }> {
   return { tge, list };
 }
 
-app.get("/unlocks", only("from", "to"), computed, perIndexedState, async (c) => {
-  const from = parseOptionalTime("from", c.req.query("from"));
-  const to = parseOptionalTime("to", c.req.query("to"));
-  range(from, to);
-  const { tge, list } = await categories();
-  const lastUnlock = list.reduce((last, cat) => (cat.lastUnlock > last ? cat.lastUnlock : last), tge);
-  const times: bigint[] = [];
-  for (let t = tge; t <= lastUnlock; t += MONTH) times.push(t);
-  if (times[times.length - 1] !== lastUnlock) times.push(lastUnlock);
-  const months = times
-    .filter((t) => (from === undefined || t >= from) && (to === undefined || t <= to))
-    .map((time) => {
-      const byCategory: Record<string, ReturnType<typeof amount>> = {};
-      let unlocked = 0n;
-      for (const cat of list) {
-        const own = cat.unlockedAt(time);
-        byCategory[cat.key] = amount(own);
-        unlocked += own;
-      }
-      return { time: time.toString(), date: isoOf(time), unlocked: amount(unlocked), byCategory };
-    });
-  return c.json({
-    tge: tge.toString(),
-    lastUnlock: lastUnlock.toString(),
-    categories: list.map((cat) => ({ key: cat.key, name: ALLOCATION_TABLE[cat.key].name, total: amount(cat.total) })),
-    months,
-  });
-});
+const timelineQuery = query({ from: time("from"), to: time("to") }).superRefine((q, ctx) => inOrder(ctx, q.from, q.to));
 
-app.get("/unlocks/:address", only("at", "format"), computed, perIndexedState, async (c) => {
-  const address = parseAddress(c.req.param("address"));
-  const format = responseFormat(c);
-  const { at, atSource } = timeOrIndexed("at", c.req.query("at"), c.var.sync.indexed);
-  const schedules = await schedulesOf(address, at);
-  const ids = schedules.map((s) => s.id);
-  // What was released by `at`, from the append-only release history.
-  const releasedRows = ids.length
-    ? await db
-        .select({
-          scheduleId: schema.vestingRelease.scheduleId,
-          released: sql<string>`coalesce(sum(${schema.vestingRelease.amount}), 0)::text`,
-        })
-        .from(schema.vestingRelease)
-        .where(and(inArray(schema.vestingRelease.scheduleId, ids), sql`${schema.vestingRelease.timestamp} <= ${at}`))
-        .groupBy(schema.vestingRelease.scheduleId)
-    : [];
-  const releasedBy = new Map(releasedRows.map((r) => [r.scheduleId, BigInt(r.released)]));
-  let vestedSum = 0n;
-  let releasedSum = 0n;
-  let totalSum = 0n;
-  const out = schedules.map((s) => {
-    const terms: ScheduleTerms = {
-      total: s.total,
-      unlockedAtStart: s.unlockedAtStart,
-      start: s.start,
-      cliff: s.cliff,
-      end: s.end,
-      shape: s.shape,
-      refunded: s.refunded,
-    };
-    const vested = vestedAt(terms, at);
-    const released = releasedBy.get(s.id) ?? 0n;
-    const releasable = vested > released ? vested - released : 0n;
-    vestedSum += vested;
-    releasedSum += released;
-    totalSum += s.total - s.refunded;
-    const next = s.revoked
-      ? []
-      : unlockPoints(terms, at, 6).map((time) => ({
-          time: time.toString(),
-          date: new Date(Number(time) * 1000).toISOString(),
-          vested: amount(vestedAt(terms, time)),
-        }));
-    return {
-      id: s.id.toString(),
-      beneficiary: s.beneficiary,
-      total: amount(s.total),
-      unlockedAtStart: amount(s.unlockedAtStart),
-      start: s.start.toString(),
-      cliff: s.cliff.toString(),
-      end: s.end.toString(),
-      shape: s.shape === 1 ? "monthly" : "linear",
-      revocable: s.revocable,
-      revoked: s.revoked,
-      refunded: amount(s.refunded),
-      delegatee: s.delegatee,
-      vested: amount(vested),
-      released: amount(released),
-      releasable: amount(releasable),
-      locked: amount(s.total - s.refunded - vested),
-      nextUnlocks: next,
-    };
-  });
-  if (format === "csv")
-    return csvResponse(
-      c,
-      `unlocks-${address}-${at}.csv`,
-      UNLOCK_CSV,
-      out.map((s) => ({ ...s, at: at.toString(), atSource })),
-    );
-  return c.json({
-    address,
-    at: at.toString(),
-    atSource,
-    date: new Date(Number(at) * 1000).toISOString(),
-    total: amount(totalSum),
-    vested: amount(vestedSum),
-    released: amount(releasedSum),
-    releasable: amount(vestedSum - releasedSum),
-    schedules: out,
-  });
-});
+const routes = app
+  .get("/unlocks", valid("query", timelineQuery), computed, perIndexedState, async (c) => {
+    const { from, to } = c.req.valid("query");
+    const { tge, list } = await categories();
+    const lastUnlock = list.reduce((last, cat) => (cat.lastUnlock > last ? cat.lastUnlock : last), tge);
+    const times: bigint[] = [];
+    for (let t = tge; t <= lastUnlock; t += MONTH) times.push(t);
+    if (times[times.length - 1] !== lastUnlock) times.push(lastUnlock);
+    const months = times
+      .filter((t) => (from === undefined || t >= from) && (to === undefined || t <= to))
+      .map((time) => {
+        const byCategory: Record<string, ReturnType<typeof amount>> = {};
+        let unlocked = 0n;
+        for (const cat of list) {
+          const own = cat.unlockedAt(time);
+          byCategory[cat.key] = amount(own);
+          unlocked += own;
+        }
+        return { time: time.toString(), date: isoOf(time), unlocked: amount(unlocked), byCategory };
+      });
+    return c.json({
+      tge: tge.toString(),
+      lastUnlock: lastUnlock.toString(),
+      categories: list.map((cat) => ({
+        key: cat.key as string,
+        name: ALLOCATION_TABLE[cat.key].name,
+        total: amount(cat.total),
+      })),
+      months,
+    });
+  })
+  .get(
+    "/unlocks/:address",
+    valid("param", z.object({ address })),
+    valid("query", query({ at: time("at"), format })),
+    computed,
+    perIndexedState,
+    async (c) => {
+      const { address } = c.req.valid("param");
+      const q = c.req.valid("query");
+      const format = responseFormat(q.format, c.req.header("accept"));
+      const { at, atSource } = timeOrIndexed(q.at, c.var.sync.indexed);
+      const schedules = await schedulesOf(address, at);
+      const ids = schedules.map((s) => s.id);
+      // What was released by `at`, from the append-only release history.
+      const releasedRows = ids.length
+        ? await db
+            .select({
+              scheduleId: schema.vestingRelease.scheduleId,
+              released: sql<string>`coalesce(sum(${schema.vestingRelease.amount}), 0)::text`,
+            })
+            .from(schema.vestingRelease)
+            .where(
+              and(inArray(schema.vestingRelease.scheduleId, ids), sql`${schema.vestingRelease.timestamp} <= ${at}`),
+            )
+            .groupBy(schema.vestingRelease.scheduleId)
+        : [];
+      const releasedBy = new Map(releasedRows.map((r) => [r.scheduleId, BigInt(r.released)]));
+      let vestedSum = 0n;
+      let releasedSum = 0n;
+      let totalSum = 0n;
+      const out = schedules.map((s) => {
+        const terms: ScheduleTerms = {
+          total: s.total,
+          unlockedAtStart: s.unlockedAtStart,
+          start: s.start,
+          cliff: s.cliff,
+          end: s.end,
+          shape: s.shape,
+          refunded: s.refunded,
+        };
+        const vested = vestedAt(terms, at);
+        const released = releasedBy.get(s.id) ?? 0n;
+        const releasable = vested > released ? vested - released : 0n;
+        vestedSum += vested;
+        releasedSum += released;
+        totalSum += s.total - s.refunded;
+        const next = s.revoked
+          ? []
+          : unlockPoints(terms, at, 6).map((time) => ({
+              time: time.toString(),
+              date: new Date(Number(time) * 1000).toISOString(),
+              vested: amount(vestedAt(terms, time)),
+            }));
+        return {
+          id: s.id.toString(),
+          beneficiary: s.beneficiary,
+          total: amount(s.total),
+          unlockedAtStart: amount(s.unlockedAtStart),
+          start: s.start.toString(),
+          cliff: s.cliff.toString(),
+          end: s.end.toString(),
+          shape: s.shape === 1 ? ("monthly" as const) : ("linear" as const),
+          revocable: s.revocable,
+          revoked: s.revoked,
+          refunded: amount(s.refunded),
+          delegatee: s.delegatee,
+          vested: amount(vested),
+          released: amount(released),
+          releasable: amount(releasable),
+          locked: amount(s.total - s.refunded - vested),
+          nextUnlocks: next,
+        };
+      });
+      if (format === "csv")
+        return csvResponse(
+          c,
+          `unlocks-${address}-${at}.csv`,
+          UNLOCK_CSV,
+          out.map((s) => ({ ...s, at: at.toString(), atSource })),
+        );
+      return c.json({
+        address,
+        at: at.toString(),
+        atSource,
+        date: new Date(Number(at) * 1000).toISOString(),
+        total: amount(totalSum),
+        vested: amount(vestedSum),
+        released: amount(releasedSum),
+        releasable: amount(vestedSum - releasedSum),
+        schedules: out,
+      });
+    },
+  );
 
 interface UnlockRow {
   at: string;
@@ -278,4 +289,4 @@ const UNLOCK_CSV: Column<UnlockRow>[] = [
   ["next_unlock", (s) => (s.nextUnlocks[0] ? isoOf(BigInt(s.nextUnlocks[0].time)) : null)],
 ];
 
-export default app;
+export default routes;
