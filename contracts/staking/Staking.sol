@@ -561,6 +561,12 @@ contract Staking is IStaking, AccessControl, Pausable {
         );
         slasher = newSlasher;
         feeSource = newFeeSource;
+        // The thaw in force must already outlast the slasher's challenge window, as setThawingPeriod requires.
+        uint256 minimum = _minimumThawForChallenges();
+        require(
+            thawingPeriod >= minimum,
+            StakingParameterOutOfBounds("thawingPeriod", thawingPeriod, minimum, MAX_THAWING_PERIOD)
+        );
         emit ProtocolContractsSet(newSlasher, newFeeSource);
     }
 

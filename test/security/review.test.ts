@@ -450,6 +450,12 @@ describe("security review (wt-rev)", function () {
         .to.be.revertedWithCustomError(proofs, "ProofsParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("challengeWindow"), window + 1n, 3_600n, window);
       await expect(proofs.connect(gov).setChallengeWindow(window)).to.emit(proofs, "ParameterSet");
+      // And at deployment: a staking whose thaw was shortened first refuses a slasher whose window it would not cover.
+      const fresh = await ethers.deployContract("Staking", [f.token, gov.address, 0n, 1n, 1n]);
+      await fresh.connect(gov).setThawingPeriod(DAY);
+      await expect(fresh.connect(gov).setProtocolContracts(proofs, f.escrow))
+        .to.be.revertedWithCustomError(fresh, "StakingParameterOutOfBounds")
+        .withArgs(ethers.encodeBytes32String("thawingPeriod"), DAY, window + DAY, 28n * DAY);
       // With the two at their closest, stake unbonded just after a wrong record is still there for the upheld
       // challenge on the window's last second.
       const { operator, challenger, nodeId } = f;
