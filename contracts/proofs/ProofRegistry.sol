@@ -151,8 +151,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         bytes32 root,
         Proofs.Record calldata record,
         bytes calldata evidence
-    ) public pure override returns (bytes32) {
-        return keccak256(abi.encode(challenger, recordKeyOf(nodeId, root, leafOf(record)), keccak256(evidence)));
+    ) external pure override returns (bytes32) {
+        return _challengeCommitment(challenger, recordKeyOf(nodeId, root, leafOf(record)), evidence);
     }
 
     /// @inheritdoc IProofRegistry
@@ -261,7 +261,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
             verifiable: false,
             upheld: false
         });
-        bytes32 commitment = keccak256(abi.encode(msg.sender, opening.recordKey, keccak256(evidence)));
+        bytes32 commitment = _challengeCommitment(msg.sender, opening.recordKey, evidence);
         uint64 committedAt = _challengeCommitments[msg.sender][commitment];
         require(committedAt != 0 && committedAt < block.number, ProofsChallengeNotCommitted(msg.sender, commitment));
         delete _challengeCommitments[msg.sender][commitment];
@@ -458,6 +458,15 @@ contract ProofRegistry is IProofRegistry, AccessControl {
                 opening.upheld ? Proofs.ChallengeStatus.Upheld : Proofs.ChallengeStatus.Rejected
             );
         }
+    }
+
+    /// @dev A challenger's commitment to challenging the record `recordKey` with `evidence` ({challengeCommitmentOf}).
+    function _challengeCommitment(
+        address challenger,
+        bytes32 recordKey,
+        bytes calldata evidence
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encode(challenger, recordKey, keccak256(evidence)));
     }
 
     /// @dev The slash fixed when a challenge is opened (the slash in force then is the one its decision applies;

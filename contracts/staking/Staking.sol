@@ -508,8 +508,7 @@ contract Staking is IStaking, AccessControl, Pausable {
     /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days] and at least a day longer than
     /// the slasher's challenge window. Only the default admin.
     function setThawingPeriod(uint64 newThawingPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        uint256 minimum = Math.max(MIN_THAWING_PERIOD, _minimumThawForChallenges());
-        _checkBounds("thawingPeriod", newThawingPeriod, minimum, MAX_THAWING_PERIOD);
+        _checkThawingPeriod(newThawingPeriod);
         emit ParameterSet("thawingPeriod", thawingPeriod, newThawingPeriod);
         thawingPeriod = newThawingPeriod;
     }
@@ -562,11 +561,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         slasher = newSlasher;
         feeSource = newFeeSource;
         // The thaw in force must already outlast the slasher's challenge window, as setThawingPeriod requires.
-        uint256 minimum = _minimumThawForChallenges();
-        require(
-            thawingPeriod >= minimum,
-            StakingParameterOutOfBounds("thawingPeriod", thawingPeriod, minimum, MAX_THAWING_PERIOD)
-        );
+        _checkThawingPeriod(thawingPeriod);
         emit ProtocolContractsSet(newSlasher, newFeeSource);
     }
 
@@ -950,6 +945,12 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     function _sharesToTokens(Stakes.Pool memory pool, uint256 shares) internal pure returns (uint256) {
         return pool.shares == 0 ? 0 : Math.mulDiv(shares, pool.tokens, pool.shares);
+    }
+
+    /// @dev Reverts unless `period` is within the thawing period's bounds, the slasher's challenges included.
+    function _checkThawingPeriod(uint256 period) internal view {
+        uint256 minimum = Math.max(MIN_THAWING_PERIOD, _minimumThawForChallenges());
+        _checkBounds("thawingPeriod", period, minimum, MAX_THAWING_PERIOD);
     }
 
     /// @dev The shortest thaw that keeps stake in staking as long as a record committed before the unbonding can be
