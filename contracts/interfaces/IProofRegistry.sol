@@ -18,6 +18,14 @@ import {IProofVerifier} from "./IProofVerifier.sol";
 /// operator's own stake loses, the rest is burned, and the bond comes back. A rejected or expired challenge's bond
 /// is burned: griefing costs the griefer, and profits no one, not even an operator that challenges itself to lock
 /// its delegators' stake. A record whose window has passed unchallenged is final.
+///
+/// Only a node that may work commits: active, unjailed, its operator's stake covering it (own stake per node, and in
+/// all). That check reads the node registry and staking; a node's commits take it in full at most once per
+/// {COVERAGE_PERIOD} and keep its result, the node's coverage, in the meantime. A node whose stake falls below its
+/// minimum stops committing within {COVERAGE_PERIOD}, or at once when anyone calls {checkCoverage}, and an upheld
+/// challenge ends its node's coverage. Whatever a node commits under a coverage is backed by the stake checked: staking's
+/// thaw outlasts {longestOpenWindow}, which counts the coverage period, so that stake cannot leave before the
+/// commitment's window closes.
 interface IProofRegistry {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
@@ -68,6 +76,10 @@ interface IProofRegistry {
         address bondRecipient,
         uint256 bond
     );
+
+    /// @notice Emitted when a node's coverage is checked in full: `until` is when its commits check again, `window`
+    /// the challenge window they take until then; both zero when the check found the node may not work.
+    event CoverageSet(uint256 indexed nodeId, address indexed operator, uint64 until, uint64 window);
 
     /// @notice Emitted when the verifier of a proof type changes.
     event VerifierSet(Nodes.Mode indexed proofType, address oldVerifier, address newVerifier);
@@ -144,8 +156,16 @@ interface IProofRegistry {
     /// @notice Seconds after a commitment during which its records can be challenged.
     function challengeWindow() external view returns (uint64);
 
-    /// @notice The longest challenge window a commitment still open may have: the window in force, or a longer one
-    /// it replaced less than that longer window ago. Staking keeps its thawing period a day longer than this.
+    /// @notice How long a node's commits rely on the last full check of its standing: one hour.
+    function COVERAGE_PERIOD() external view returns (uint64);
+
+    /// @notice The node's coverage: the operator whose commits it covers, until when, and the challenge window they
+    /// take; zero when none is in force or kept.
+    function coverageOf(uint256 nodeId) external view returns (Proofs.Coverage memory);
+
+    /// @notice The longest a commitment can stay open after its node's stake was checked: the coverage period plus
+    /// the challenge window in force, or a longer window it replaced while commitments under it can still be made or
+    /// be open. Staking keeps its thawing period a day longer than this.
     function longestOpenWindow() external view returns (uint64);
 
     /// @notice Seconds the arbiter has to decide a challenge before it can only expire.
@@ -211,6 +231,12 @@ interface IProofRegistry {
     /*//////////////////////////////////////////////////////////////////////////
                                 NON-CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Checks the node's standing in full now, as a commit does when the coverage has lapsed: renews its
+    /// coverage when it may work, ends it when not. Anyone may call it, so that a node whose stake left or that was
+    /// jailed stops committing at once rather than at the end of its coverage.
+    /// @dev Emits a {CoverageSet} event.
+    function checkCoverage(uint256 nodeId) external;
 
     /// @notice Commits one record for the caller's node, in one storage slot. Emits {RecordCommitted}.
     /// @dev Requirements: the caller operates the node and it may work (active, unjailed, its stake covering it);

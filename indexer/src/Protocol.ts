@@ -1,6 +1,6 @@
 /**
  * Governance and housekeeping events that move no balance (roles, parameters, pauses, the timelock's operations, fee
- * recipients, verifiers, commitments to a model registration or a challenge): one append-only row each in `protocol_event`, with the arguments as JSON, so that every
+ * recipients, verifiers, commitments to a model registration or a challenge, nodes' coverage checks): one append-only row each in `protocol_event`, with the arguments as JSON, so that every
  * event of every contract is indexed.
  */
 import { type EventNames, ponder } from "ponder:registry";
@@ -29,6 +29,7 @@ const NAMES = [
   "PaymentsEscrow:FeeRecipientSet",
   "PaymentsEscrow:ParameterSet",
   "ProofRegistry:ChallengeCommitted",
+  "ProofRegistry:CoverageSet",
   "ProofRegistry:ParameterSet",
   "ProofRegistry:VerifierSet",
   "Staking:ParameterSet",

@@ -108,6 +108,14 @@ export function renderBenchmarks(input: BenchInput): string {
   const single = paymentRow(m, "proof: commit one record");
   const proofMethods: Method[] = [
     { method: "one record per transaction", gasPerTransaction: single.gas, perTransaction: 1n },
+    {
+      method: "one record, the node's first of its coverage period (checks its standing in full)",
+      gasPerTransaction: paymentRow(
+        m,
+        "proof: commit one record, the node's first of its coverage period (checks its standing in full)",
+      ).gas,
+      perTransaction: 1n,
+    },
     ...RECORD_BATCHES.map((n) => ({
       method: `a batch root per ${fmt(n)} records`,
       gasPerTransaction: paymentRow(m, `proof: commit a batch root of ${fmt(n)} records`).gas,
@@ -287,9 +295,10 @@ export function renderBenchmarks(input: BenchInput): string {
     "A view called off chain (eth_call) costs nothing; the figures are what a transaction, or a contract acting on " +
       "the answer, pays (21,000 of each is the transaction's own base cost).",
     "",
-    "Every commit checks that the operator's stake still covers the node (own stake per node, and in all), so that a " +
-      "node whose stake left commits nothing: about 16,700 of each commit above, and the reason one record misses " +
-      "the 60,000 target.",
+    "A node's commits check that its operator's stake still covers it (own stake per node, and in all) at most once " +
+      "per coverage period (an hour): the first commit of a period makes that full check and keeps its result, the " +
+      "node's coverage; the others, as on a running node, read the coverage's one slot (contracts/DESIGN.md, " +
+      '"Coverage"). The rows above are on a covered node, except the one that says otherwise.',
     "",
     "## Disputes: opening, deciding and expiring a challenge",
     "",

@@ -4,6 +4,7 @@ import { Address, BigInt, Bytes, ethereum, log } from "@graphprotocol/graph-ts";
 import {
   BatchCommitted,
   ChallengeCommitted,
+  CoverageSet,
   ChallengeResolved,
   ParameterSet,
   RecordChallenged,
@@ -121,6 +122,10 @@ export function handleParameterSet(event: ParameterSet): void {
 
 export function handleChallengeCommitted(event: ChallengeCommitted): void {
   logEvent(event, CONTRACT, "ChallengeCommitted");
+}
+
+export function handleCoverageSet(event: CoverageSet): void {
+  logEvent(event, CONTRACT, "CoverageSet");
 }
 
 export function handleVerifierSet(event: VerifierSet): void {
