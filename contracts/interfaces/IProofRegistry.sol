@@ -84,8 +84,20 @@ interface IProofRegistry {
     /// @notice Emitted when the verifier of a proof type changes.
     event VerifierSet(Nodes.Mode indexed proofType, address oldVerifier, address newVerifier);
 
-    /// @notice Emitted when a parameter changes; `parameter` names it.
-    event ParameterSet(bytes32 indexed parameter, uint256 oldValue, uint256 newValue);
+    /// @notice Emitted when governance sets the challenge window of commitments made from now on.
+    event ChallengeWindowSet(uint64 oldWindow, uint64 newWindow);
+
+    /// @notice Emitted when governance sets the arbiter's decision period of challenges opened from now on.
+    event DecisionPeriodSet(uint64 oldPeriod, uint64 newPeriod);
+
+    /// @notice Emitted when governance sets the slash of challenges opened from now on.
+    event SlashSet(uint32 oldSlashPpm, uint32 newSlashPpm);
+
+    /// @notice Emitted when governance sets the least bond of a challenge for the arbiter, as a share of its lock.
+    event LockBondSet(uint32 oldLockBondPpm, uint32 newLockBondPpm);
+
+    /// @notice Emitted when governance sets the flat challenge bond.
+    event ChallengeBondSet(uint256 oldBond, uint256 newBond);
 
     /*//////////////////////////////////////////////////////////////////////////
                                        ERRORS
@@ -304,4 +316,37 @@ interface IProofRegistry {
     /// burned, and the record can be challenged again for {RECHALLENGE_WINDOW} even past its window. Anyone may call
     /// it. Emits {ChallengeResolved}.
     function expireChallenge(bytes32 challengeId) external;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                     GOVERNANCE
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the verifier of a proof type; zero leaves its challenges to the arbiter. Only the default admin.
+    /// @dev Emits a {VerifierSet} event.
+    function setVerifier(Nodes.Mode proofType, IProofVerifier verifier) external;
+
+    /// @notice Sets the challenge window, within [1 hour, 28 days] and at least {RECHALLENGE_WINDOW} plus
+    /// {COVERAGE_PERIOD} shorter than staking's thawing period, so that stake unbonded after a node's standing was
+    /// checked is still there for the challenges of what it commits under that check. Commits under a coverage taken
+    /// before keep the old window until the coverage lapses. Only the default admin.
+    /// @dev Emits a {ChallengeWindowSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setChallengeWindow(uint64 newWindow) external;
+
+    /// @notice Sets the arbiter's decision period of new challenges, within [1 day, 28 days]. Only the default admin.
+    /// @dev Emits a {DecisionPeriodSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setDecisionPeriod(uint64 newPeriod) external;
+
+    /// @notice Sets the slash of challenges opened from now on, at most 10% of the operator's stake. Only the default
+    /// admin.
+    /// @dev Emits a {SlashSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setSlash(uint32 newSlashPpm) external;
+
+    /// @notice Sets the least bond of a challenge for the arbiter as a share of the slash it locks, at most 10%, for
+    /// challenges opened from now on. Only the default admin.
+    /// @dev Emits a {LockBondSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setLockBond(uint32 newLockBondPpm) external;
+
+    /// @notice Sets the challenge bond, within [1, 1,000,000] OPG. Only the default admin.
+    /// @dev Emits a {ChallengeBondSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setChallengeBond(uint256 newBond) external;
 }

@@ -315,17 +315,14 @@ contract ProofRegistry is IProofRegistry, AccessControl {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the verifier of a proof type; zero leaves its challenges to the arbiter. Only the default admin.
-    function setVerifier(Nodes.Mode proofType, IProofVerifier verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setVerifier(Nodes.Mode proofType, IProofVerifier verifier) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         emit VerifierSet(proofType, address(_verifiers[uint8(proofType)]), address(verifier));
         _verifiers[uint8(proofType)] = verifier;
     }
 
-    /// @notice Sets the challenge window, within [1 hour, 28 days] and at least {RECHALLENGE_WINDOW} plus
-    /// {COVERAGE_PERIOD} shorter than staking's thawing period, so that stake unbonded after a node's standing was
-    /// checked is still there for the challenges of what it commits under that check. Commits under a coverage taken
-    /// before keep the old window until the coverage lapses. Only the default admin.
-    function setChallengeWindow(uint64 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setChallengeWindow(uint64 newWindow) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         uint64 thaw = STAKING.thawingPeriod();
         uint64 margin = RECHALLENGE_WINDOW + COVERAGE_PERIOD;
         uint64 maximum = thaw > margin ? thaw - margin : 0;
@@ -335,37 +332,35 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         // staking's thaw cannot be shortened under them.
         uint64 longest = _longestWindow();
         if (newWindow < longest) (_replacedWindow, _windowReplacedAt) = (longest, uint64(block.timestamp));
-        emit ParameterSet("challengeWindow", challengeWindow, newWindow);
+        emit ChallengeWindowSet(challengeWindow, newWindow);
         challengeWindow = newWindow;
     }
 
-    /// @notice Sets the arbiter's decision period of new challenges, within [1 day, 28 days]. Only the default admin.
-    function setDecisionPeriod(uint64 newPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setDecisionPeriod(uint64 newPeriod) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("decisionPeriod", newPeriod, MIN_DECISION_PERIOD, MAX_DECISION_PERIOD);
-        emit ParameterSet("decisionPeriod", decisionPeriod, newPeriod);
+        emit DecisionPeriodSet(decisionPeriod, newPeriod);
         decisionPeriod = newPeriod;
     }
 
-    /// @notice Sets the slash of challenges opened from now on, at most 10% of the operator's stake. Only the default
-    /// admin.
-    function setSlash(uint32 newSlashPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setSlash(uint32 newSlashPpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("slashPpm", newSlashPpm, 0, MAX_SLASH_PPM);
-        emit ParameterSet("slashPpm", slashPpm, newSlashPpm);
+        emit SlashSet(slashPpm, newSlashPpm);
         slashPpm = newSlashPpm;
     }
 
-    /// @notice Sets the least bond of a challenge for the arbiter as a share of the slash it locks, at most 10%, for
-    /// challenges opened from now on. Only the default admin.
-    function setLockBond(uint32 newLockBondPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setLockBond(uint32 newLockBondPpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("lockBondPpm", newLockBondPpm, 0, MAX_LOCK_BOND_PPM);
-        emit ParameterSet("lockBondPpm", lockBondPpm, newLockBondPpm);
+        emit LockBondSet(lockBondPpm, newLockBondPpm);
         lockBondPpm = newLockBondPpm;
     }
 
-    /// @notice Sets the challenge bond, within [1, 1,000,000] OPG. Only the default admin.
-    function setChallengeBond(uint256 newBond) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setChallengeBond(uint256 newBond) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("challengeBond", newBond, MIN_CHALLENGE_BOND, MAX_CHALLENGE_BOND);
-        emit ParameterSet("challengeBond", challengeBond, newBond);
+        emit ChallengeBondSet(challengeBond, newBond);
         challengeBond = newBond;
     }
 

@@ -329,6 +329,25 @@ export const ProofRegistryAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldBond",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "newBond",
+        "type": "uint256"
+      }
+    ],
+    "name": "ChallengeBondSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "address",
         "name": "challenger",
@@ -391,6 +410,25 @@ export const ProofRegistryAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "oldWindow",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "newWindow",
+        "type": "uint64"
+      }
+    ],
+    "name": "ChallengeWindowSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "uint256",
         "name": "nodeId",
@@ -422,25 +460,38 @@ export const ProofRegistryAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "parameter",
-        "type": "bytes32"
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "oldPeriod",
+        "type": "uint64"
       },
       {
         "indexed": false,
-        "internalType": "uint256",
-        "name": "oldValue",
-        "type": "uint256"
-      },
-      {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "newValue",
-        "type": "uint256"
+        "internalType": "uint64",
+        "name": "newPeriod",
+        "type": "uint64"
       }
     ],
-    "name": "ParameterSet",
+    "name": "DecisionPeriodSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "oldLockBondPpm",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "newLockBondPpm",
+        "type": "uint32"
+      }
+    ],
+    "name": "LockBondSet",
     "type": "event"
   },
   {
@@ -632,6 +683,25 @@ export const ProofRegistryAbi = [
       }
     ],
     "name": "RoleRevoked",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "oldSlashPpm",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "newSlashPpm",
+        "type": "uint32"
+      }
+    ],
+    "name": "SlashSet",
     "type": "event"
   },
   {

@@ -36,6 +36,9 @@ export const GAS_PRICE_WEI = 10_000_000n;
 /** The same price in gwei, for the tables: wei * 10^9 read as ETH is the price in gwei. */
 const GWEI = `${formatEth(GAS_PRICE_WEI * 10n ** 9n)} gwei`;
 
+/** a / b as "Nx": whole above 10, two decimals below (a record checked in full costs more than one covered). */
+const ratio = (a: bigint, b: bigint) =>
+  a >= 10n * b ? `${fmt(a / b)}x` : `${(Number(a) / Number(b)).toLocaleString("en-US", { maximumFractionDigits: 2 })}x`;
 const fmt = (n: bigint) => n.toLocaleString("en-US");
 /** Gas per item: whole gas from 100 up, two decimals below (a batch root per 1,000,000 records is 0.06 a record). */
 export const perItem = (gas: bigint, items: bigint) =>
@@ -276,7 +279,7 @@ export function renderBenchmarks(input: BenchInput): string {
         fmt(p.gasPerTransaction),
         fmt(p.perTransaction),
         perItem(p.gasPerTransaction, p.perTransaction),
-        `${fmt((single.gas * p.perTransaction) / p.gasPerTransaction)}x`,
+        ratio(single.gas * p.perTransaction, p.gasPerTransaction),
       ]),
     ),
     "",

@@ -139,7 +139,8 @@ ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, infer
     ├── setVerifier / setChallengeWindow / setDecisionPeriod / setSlash / setLockBond / setChallengeBond: only DEFAULT_ADMIN_ROLE
     ├── outside [1 hour, 28 days] / [1 day, 28 days] / [0, 10%] / [1, 1,000,000] OPG →
     │   ProofsParameterOutOfBounds(name, value, min, max); the bounds themselves are accepted
-    └── they emit ParameterSet(name, old, new) / VerifierSet(proofType, old, new)
+    └── they emit ChallengeWindowSet / DecisionPeriodSet / SlashSet / LockBondSet / ChallengeBondSet(old, new) and
+        VerifierSet(proofType, old, new)
 */
 
 import { expect } from "chai";
@@ -2756,6 +2757,7 @@ describe("ProofRegistry", function () {
     const parameters = [
       {
         name: "challengeWindow",
+        event: "ChallengeWindowSet",
         initial: WINDOW,
         minimum: MIN_WINDOW,
         maximum: MAX_WINDOW_FOR_THAW,
@@ -2766,6 +2768,7 @@ describe("ProofRegistry", function () {
       },
       {
         name: "decisionPeriod",
+        event: "DecisionPeriodSet",
         initial: DECISION,
         minimum: MIN_DECISION,
         maximum: MAX_DECISION,
@@ -2776,6 +2779,7 @@ describe("ProofRegistry", function () {
       },
       {
         name: "slashPpm",
+        event: "SlashSet",
         initial: SLASH_PPM,
         minimum: 0n,
         maximum: MAX_SLASH_PPM,
@@ -2786,6 +2790,7 @@ describe("ProofRegistry", function () {
       },
       {
         name: "lockBondPpm",
+        event: "LockBondSet",
         initial: 10_000n,
         minimum: 0n,
         maximum: 100_000n,
@@ -2796,6 +2801,7 @@ describe("ProofRegistry", function () {
       },
       {
         name: "challengeBond",
+        event: "ChallengeBondSet",
         initial: BOND,
         minimum: MIN_BOND,
         maximum: MAX_BOND,
@@ -2859,7 +2865,7 @@ describe("ProofRegistry", function () {
     });
 
     for (const p of parameters) {
-      it(`${p.name}: ProofsParameterOutOfBounds("${p.name}", value, min, max) outside its bounds; ParameterSet(name, old, new)`, async function () {
+      it(`${p.name}: ProofsParameterOutOfBounds("${p.name}", value, min, max) outside its bounds; ${p.event}(old, new)`, async function () {
         const f = await loadFixture(deployProofRegistryFixture);
         const name = encodeBytes32String(p.name);
         for (const value of p.outside) {
@@ -2870,7 +2876,7 @@ describe("ProofRegistry", function () {
         expect(await p.get(f)).to.equal(p.initial);
         let old = p.initial;
         for (const value of p.inside) {
-          await expect(p.set(f, value)).to.emit(f.registry, "ParameterSet").withArgs(name, old, value);
+          await expect(p.set(f, value)).to.emit(f.registry, p.event).withArgs(old, value);
           expect(await p.get(f)).to.equal(value);
           old = value;
         }

@@ -451,7 +451,7 @@ describe("security review (wt-rev)", function () {
       await expect(proofs.connect(gov).setChallengeWindow(window + 1n))
         .to.be.revertedWithCustomError(proofs, "ProofsParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("challengeWindow"), window + 1n, 3_600n, window);
-      await expect(proofs.connect(gov).setChallengeWindow(window)).to.emit(proofs, "ParameterSet");
+      await expect(proofs.connect(gov).setChallengeWindow(window)).to.emit(proofs, "ChallengeWindowSet");
       // And at deployment: a staking whose thaw was shortened first refuses a slasher whose window it would not cover.
       const fresh = await ethers.deployContract("Staking", [f.token, gov.address, 0n, 1n, 1n]);
       await fresh.connect(gov).setThawingPeriod(DAY);
