@@ -115,7 +115,11 @@ export const TARGETS: Target[] = [
     measuredAlternative: (m) => vestingRow(m, "release again later, beneficiary undelegated").openZeppelin!,
     limit: 50_000n,
     ours: (m) => vestingRow(m, "release again later, beneficiary undelegated").ours,
-    basis: () => "three storage slots of terms plus an ERC20Votes transfer",
+    basis: (ours, m) => {
+      const oz = vestingRow(m, "release again later, beneficiary undelegated").openZeppelin!;
+      const versus = ours < oz ? `${fmt(oz - ours)} under` : `${fmt(ours - oz)} over`;
+      return `two storage slots of terms plus an ERC20Votes transfer; ${versus} OpenZeppelin's, measured here`;
+    },
   },
   {
     operation: "commit one proof record",

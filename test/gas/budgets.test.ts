@@ -14,8 +14,9 @@ const BUDGETS: Record<string, bigint> = {
   "create in a batch of 10, per schedule": 100_000n, // target
   "create in a batch of 100, per schedule": 100_000n, // target
   "release again later, beneficiary self-delegated (locked votes to self)": 70_000n, // target
-  // DESIGN.md's target is 50,000; three storage slots of terms plus an ERC20Votes transfer cost 55,116 (see README).
-  "release again later, beneficiary undelegated": 56_000n,
+  // DESIGN.md's target is 50,000; two storage slots of terms plus an ERC20Votes transfer cost 53,070, under
+  // OpenZeppelin's VestingWallet (53,253 in DESIGN.md, asserted against the one measured below).
+  "release again later, beneficiary undelegated": 53_253n,
   "hand a schedule to a new beneficiary": 35_000n,
 };
 
@@ -60,11 +61,14 @@ describe("Gas budgets (token and vesting)", () => {
     expect(later.openZeppelin).to.be.gt(0n);
   });
 
-  it("releasing costs less than OpenZeppelin's VestingWallet once the beneficiary votes", () => {
-    const row = rows.find(
-      (r) => r.operation === "release again later, beneficiary self-delegated (locked votes to self)",
-    )!;
-    expect(row.ours).to.be.lt(row.openZeppelin!);
+  it("releasing later costs less than OpenZeppelin's VestingWallet, the beneficiary voting or not", () => {
+    for (const operation of [
+      "release again later, beneficiary self-delegated (locked votes to self)",
+      "release again later, beneficiary undelegated",
+    ]) {
+      const row = rows.find((r) => r.operation === operation)!;
+      expect(row.ours, operation).to.be.lt(row.openZeppelin!);
+    }
   });
 });
 
