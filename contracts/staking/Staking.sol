@@ -489,46 +489,45 @@ contract Staking is IStaking, AccessControl, Pausable {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days] and at least a day longer than
-    /// the slasher's challenge window. Only the default admin.
-    function setThawingPeriod(uint64 newThawingPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setThawingPeriod(uint64 newThawingPeriod) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkThawingPeriod(newThawingPeriod);
-        emit ParameterSet("thawingPeriod", thawingPeriod, newThawingPeriod);
+        emit ThawingPeriodSet(thawingPeriod, newThawingPeriod);
         thawingPeriod = newThawingPeriod;
     }
 
-    /// @notice Sets the delay of operators' cut changes, within [1 day, 28 days]. Only the default admin.
-    function setCutChangeDelay(uint64 newDelay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setCutChangeDelay(uint64 newDelay) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("cutChangeDelay", newDelay, MIN_CUT_CHANGE_DELAY, MAX_CUT_CHANGE_DELAY);
-        emit ParameterSet("cutChangeDelay", cutChangeDelay, newDelay);
+        emit CutChangeDelaySet(cutChangeDelay, newDelay);
         cutChangeDelay = newDelay;
     }
 
-    /// @notice Sets the minimum delegation and thaw request, within [0.001, 100,000] OPG. Only the default admin.
-    function setMinimumDelegation(uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setMinimumDelegation(uint256 newMinimum) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("minimumDelegation", newMinimum, MIN_MINIMUM_DELEGATION, MAX_MINIMUM_DELEGATION);
-        emit ParameterSet("minimumDelegation", minimumDelegation, newMinimum);
+        emit MinimumDelegationSet(minimumDelegation, newMinimum);
         minimumDelegation = newMinimum;
     }
 
-    /// @notice Sets how many thaw requests a staker may have open per operator, within [1, 1000].
-    function setMaxThawRequests(uint256 newMaximum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setMaxThawRequests(uint256 newMaximum) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("maxThawRequests", newMaximum, 1, MAX_THAW_REQUESTS_BOUND);
-        emit ParameterSet("maxThawRequests", maxThawRequests, newMaximum);
+        emit MaxThawRequestsSet(maxThawRequests, newMaximum);
         maxThawRequests = newMaximum;
     }
 
-    /// @notice Sets the challenger's share of a slash, at most 50%. Only the default admin.
-    function setChallengerShare(uint32 newSharePpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setChallengerShare(uint32 newSharePpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("challengerSharePpm", newSharePpm, 0, MAX_CHALLENGER_SHARE_PPM);
-        emit ParameterSet("challengerSharePpm", challengerSharePpm, newSharePpm);
+        emit ChallengerShareSet(challengerSharePpm, newSharePpm);
         challengerSharePpm = newSharePpm;
     }
 
-    /// @notice Sets the largest slash, at most 10% of an operator's slashable stake. Only the default admin.
-    function setMaxSlash(uint32 newMaxSlashPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setMaxSlash(uint32 newMaxSlashPpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("maxSlashPpm", newMaxSlashPpm, 0, MAX_SLASH_BOUND_PPM);
-        emit ParameterSet("maxSlashPpm", maxSlashPpm, newMaxSlashPpm);
+        emit MaxSlashSet(maxSlashPpm, newMaxSlashPpm);
         maxSlashPpm = newMaxSlashPpm;
     }
 
@@ -549,13 +548,13 @@ contract Staking is IStaking, AccessControl, Pausable {
         emit ProtocolContractsSet(newSlasher, newFeeSource);
     }
 
-    /// @notice Stops new stake and delegation. Unstaking, withdrawals and claims go on.
-    function pause() external onlyRole(PAUSER_ROLE) {
+    /// @inheritdoc IStaking
+    function pause() external override onlyRole(PAUSER_ROLE) {
         _pause();
     }
 
-    /// @notice Lets new stake and delegation in again.
-    function unpause() external onlyRole(PAUSER_ROLE) {
+    /// @inheritdoc IStaking
+    function unpause() external override onlyRole(PAUSER_ROLE) {
         _unpause();
     }
 

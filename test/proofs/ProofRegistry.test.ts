@@ -2861,7 +2861,7 @@ describe("ProofRegistry", function () {
       expect(await f.registry.longestOpenWindow()).to.equal(longest + COVERAGE_PERIOD);
       await viewAt(loweredAt + COVERAGE_PERIOD + longest);
       expect(await f.registry.longestOpenWindow()).to.equal(MIN_WINDOW + COVERAGE_PERIOD);
-      await expect(f.staking.connect(f.admin).setThawingPeriod(shortThaw)).to.emit(f.staking, "ParameterSet");
+      await expect(f.staking.connect(f.admin).setThawingPeriod(shortThaw)).to.emit(f.staking, "ThawingPeriodSet");
     });
 
     for (const p of parameters) {

@@ -446,7 +446,7 @@ describe("security review (wt-rev)", function () {
         staking,
         "StakingParameterOutOfBounds",
       );
-      await expect(staking.connect(gov).setThawingPeriod(minimum)).to.emit(staking, "ParameterSet");
+      await expect(staking.connect(gov).setThawingPeriod(minimum)).to.emit(staking, "ThawingPeriodSet");
       // And from the other side: the window cannot grow past the thaw less a day.
       await expect(proofs.connect(gov).setChallengeWindow(window + 1n))
         .to.be.revertedWithCustomError(proofs, "ProofsParameterOutOfBounds")
