@@ -219,6 +219,15 @@ interface IProofRegistry {
         bytes32[] calldata proof
     ) external view returns (bool);
 
+    /// @notice Whether `leaf` (a record's {leafOf}) is in the batch `root` that the node committed, by `proof`: what
+    /// {isIncluded} answers, for a caller that holds the leaf rather than the record (five words less calldata).
+    function isLeafIncluded(
+        uint256 nodeId,
+        bytes32 root,
+        bytes32 leaf,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
     /// @notice Whether `record` is the single record the node committed under its inference id.
     function isRecordCommitted(uint256 nodeId, Proofs.Record calldata record) external view returns (bool);
 

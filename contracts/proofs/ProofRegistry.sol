@@ -186,7 +186,17 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         Proofs.Record calldata record,
         bytes32[] calldata proof
     ) external view override returns (bool) {
-        return _commitments[nodeId][root].committedAt != 0 && MerkleProof.verifyCalldata(proof, root, leafOf(record));
+        return isLeafIncluded(nodeId, root, leafOf(record), proof);
+    }
+
+    /// @inheritdoc IProofRegistry
+    function isLeafIncluded(
+        uint256 nodeId,
+        bytes32 root,
+        bytes32 leaf,
+        bytes32[] calldata proof
+    ) public view override returns (bool) {
+        return _commitments[nodeId][root].committedAt != 0 && MerkleProof.verifyCalldata(proof, root, leaf);
     }
 
     /// @inheritdoc IProofRegistry

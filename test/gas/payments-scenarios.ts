@@ -266,6 +266,40 @@ export async function measurePaymentGas(
     gas: (await checked.wait())!.gasUsed,
     inferences: 1n,
   });
+  const leafChecked = await signers[0].sendTransaction({
+    to: await proofs.getAddress(),
+    data: proofs.interface.encodeFunctionData("isLeafIncluded", [nodeIds[0], node, leaf, siblings]),
+  });
+  rows.push({
+    operation: "proof: check a leaf's inclusion in a 1,000,000-record batch (as a transaction)",
+    gas: (await leafChecked.wait())!.gasUsed,
+    inferences: 1n,
+  });
+
+  // The floors of the two: a bare contract that stores and emits a root, and checks a leaf against a stored root with
+  // OpenZeppelin's MerkleProof (contracts/test/bench/BareRoots.sol), on the same root, record count, URI and proof.
+  const bare = await ethers.deployContract("BareRoots");
+  rows.push({
+    operation: "bare: a contract that stores and emits a root of 1,000,000 records",
+    gas: await gas(
+      bare.store(
+        ethers.id("bare-root"),
+        1_000_000n,
+        "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+      ),
+    ),
+    inferences: 1_000_000n,
+  });
+  await bare.store(node, 1_000_000n, "ipfs://deep");
+  const bareChecked = await signers[0].sendTransaction({
+    to: await bare.getAddress(),
+    data: bare.interface.encodeFunctionData("verify", [node, leaf, siblings]),
+  });
+  rows.push({
+    operation: "bare: an OpenZeppelin MerkleProof check of depth 20 against a stored root (as a transaction)",
+    gas: (await bareChecked.wait())!.gasUsed,
+    inferences: 1n,
+  });
 
   // Disputes: a challenge for the arbiter (bond in, the slash locked), decided upheld (slash, challenger's share,
   // bond back) or left to expire (lock released, bond to the operator); and one a verifier decides at once. The

@@ -49,6 +49,8 @@ ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, infer
 │   └── its gas is the same (within 1%) for 100, 10,000 and 1,000,000 records
 ├── isIncluded(nodeId, root, record, proof)
 │   ├── for every record of a 50-record tree with its proof → true (as StandardMerkleTree.verify says)
+│   ├── isLeafIncluded(nodeId, root, leaf, proof) → the same from the leaf; false for another proof, a leaf hashed
+│   │   once, another node, a root never committed
 │   ├── for a record not in the tree, a tampered record, another leaf's proof, a truncated proof → false
 │   ├── for a root the node never committed → false, even with a valid proof
 │   └── for a single record under its leaf → false (it is no batch; isRecordCommitted says it); for a one-record
@@ -1386,6 +1388,28 @@ describe("ProofRegistry", function () {
         expect(await f.registry.isIncluded(f.nodeId, root, r, proof), `record ${i}`).to.equal(true);
         expect(await f.registry.leafOf(r)).to.equal(tree.leafHash(valuesOf(r)));
       }
+    });
+
+    it("isLeafIncluded: answers as isIncluded does, from the record's leaf, and only under the node that committed it", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const { records, tree, root } = await commitTree(f, "leaf", 20);
+      for (const [i, r] of records.entries()) {
+        const leaf = leafOf(r);
+        expect(await f.registry.isLeafIncluded(f.nodeId, root, leaf, tree.getProof(i)), `leaf ${i}`).to.equal(true);
+        // Another leaf's proof, a leaf not in the tree, the record's single hash instead of its leaf, another node.
+        const other = tree.getProof((i + 1) % records.length);
+        expect(await f.registry.isLeafIncluded(f.nodeId, root, leaf, other)).to.equal(false);
+        expect(await f.registry.isLeafIncluded(f.nodeId, root, bytes32(), tree.getProof(i))).to.equal(false);
+        const once = keccak256(AbiCoder.defaultAbiCoder().encode(LEAF_ENCODING, valuesOf(r)));
+        expect(await f.registry.isLeafIncluded(f.nodeId, root, once, tree.getProof(i))).to.equal(false);
+        expect(await f.registry.isLeafIncluded(f.otherNodeId, root, leaf, tree.getProof(i))).to.equal(false);
+      }
+      // A root never committed, whatever the proof.
+      const uncommitted = treeOf(records.slice(0, 4));
+      const leaf0 = leafOf(records[0]);
+      expect(await f.registry.isLeafIncluded(f.nodeId, uncommitted.root, leaf0, uncommitted.getProof(0))).to.equal(
+        false,
+      );
     });
 
     it("is false for a record not in the tree, a tampered record, another leaf's proof or a truncated proof", async function () {
