@@ -19,12 +19,8 @@ import {
   VestingVault__factory,
 } from "../../typechain-types";
 import { ROOT, freePort } from "../helpers/node";
-import { RunningDevnet, groupsLeft, removeLeftovers, shared, startDevnet } from "./devnet";
-
-// The page tests share this file's devnet: set the flag, then load them (a require, so that it runs after this line).
-shared.byDevnetTest = true;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { describePage } = require("../page/page.e2e.test") as typeof import("../page/page.e2e.test");
+import { describePage } from "../page/page";
+import { RunningDevnet, groupsLeft, removeLeftovers, startDevnet } from "./devnet";
 
 interface Amount {
   wei: string;
