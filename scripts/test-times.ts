@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Mocha from "mocha";
 
-import { workerTimes } from "./test-times-hooks";
+import { childrenCpuMs, workerTimes } from "./test-times-hooks";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -28,6 +28,8 @@ interface FileTime {
   /** CPU time of the test process itself (user + system) over the file: what an idle core would take, less the
    * processes the file starts (nodes, Ponder, the CLI), which it does not count. */
   cpuMs: number;
+  /** In a parallel run: the CPU of the processes the file started and saw exit (nodes, Ponder, anvil, the CLI). */
+  childCpuMs?: number;
   tests: number;
   failed: number;
 }
@@ -104,9 +106,10 @@ function render(title: string, command: string, run: Run, times: FileTime[]): st
   const groups = new Map<string, FileTime>();
   for (const t of times) {
     const group = path.dirname(t.file);
-    const g = groups.get(group) ?? { file: group, ms: 0, cpuMs: 0, tests: 0, failed: 0 };
+    const g = groups.get(group) ?? { file: group, ms: 0, cpuMs: 0, childCpuMs: 0, tests: 0, failed: 0 };
     g.ms += t.ms;
     g.cpuMs += t.cpuMs;
+    g.childCpuMs = t.childCpuMs === undefined ? undefined : (g.childCpuMs ?? 0) + t.childCpuMs;
     g.tests += t.tests;
     g.failed += t.failed;
     groups.set(group, g);
@@ -115,8 +118,16 @@ function render(title: string, command: string, run: Run, times: FileTime[]): st
   const tests = times.reduce((a, t) => a + t.tests, 0);
   const failed = times.reduce((a, t) => a + t.failed, 0);
   const cpu = times.reduce((a, t) => a + t.cpuMs, 0);
+  // The CPU of the processes each file started: measured by the workers of a parallel run only.
+  const started = times.some((t) => t.childCpuMs !== undefined);
   const row = (t: FileTime) =>
-    `| ${t.file} | ${seconds(t.ms)} | ${((100 * t.ms) / inFiles).toFixed(1)}% | ${seconds(t.cpuMs)} | ${t.tests} | ${t.failed} |`;
+    `| ${t.file} | ${seconds(t.ms)} | ${((100 * t.ms) / inFiles).toFixed(1)}% | ${seconds(t.cpuMs)} | ${
+      started ? `${seconds(t.childCpuMs)} | ` : ""
+    }${t.tests} | ${t.failed} |`;
+  const head = (first: string) => [
+    `| ${first} | seconds | share | CPU s | ${started ? "started CPU s | " : ""}tests | failed |`,
+    `| --- | ---: | ---: | ---: | ${started ? "---: | " : ""}---: | ---: |`,
+  ];
   return [
     `## ${title}`,
     "",
@@ -128,7 +139,9 @@ function render(title: string, command: string, run: Run, times: FileTime[]): st
       ? `run in ${run.jobs} worker processes at once, so the files' times add up to more than the wall time:`
       : "run one after another in the test process:",
     `${seconds(inFiles)} s inside the files, of which the test processes themselves used ${seconds(cpu)} s of CPU (an idle`,
-    "core's time for the in-process tests; the nodes, Ponder and CLI processes a file starts are not counted).",
+    started
+      ? 'core\'s time for the in-process tests); "started CPU" is that of the nodes, Ponder, anvil and CLI processes a file started and saw exit.'
+      : "core's time for the in-process tests; the nodes, Ponder and CLI processes a file starts are not counted).",
     ...(run.cpuMs === undefined
       ? []
       : [
@@ -138,14 +151,12 @@ function render(title: string, command: string, run: Run, times: FileTime[]): st
     "",
     "### By group",
     "",
-    "| group | seconds | share | CPU s | tests | failed |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ...head("group"),
     ...[...groups.values()].sort((a, b) => b.ms - a.ms).map(row),
     "",
     "### By file",
     "",
-    "| file | seconds | share | CPU s | tests | failed |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ...head("file"),
     ...times.map(row),
     "",
   ].join("\n");
@@ -171,20 +182,6 @@ function replaceSection(text: string, key: string, section: string): string {
   const b = text.indexOf(end);
   if (a >= 0 && b > a) return text.slice(0, a) + block + text.slice(b + end.length + 1);
   return `${text.trimEnd()}\n\n${block}`;
-}
-
-/** The CPU time (user + system) of this process's children that have been waited for, in ms; undefined off Linux. */
-function childrenCpuMs(): number | undefined {
-  try {
-    // /proc/self/stat: fields 16 and 17 (cutime, cstime), counted after the command name's closing parenthesis.
-    const stat = fs.readFileSync("/proc/self/stat", "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[13]) + Number(fields[14]);
-    const hz = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-    return (1000 * ticks) / hz;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The lines of a JSON-lines file, parsed; none if it is missing. */
