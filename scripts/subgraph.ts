@@ -2,8 +2,9 @@
  * `npm run subgraph -- [--chain-id <id>] [--network <graph network name>] [--deployments <dir>] [--no-build]`:
  * writes indexer/subgraph/subgraph.yaml from subgraph.template.yaml with each contract's address and start block from
  * the deployments file (deploy/deployments/<chainId>.json) and each event's full signature from the Hardhat
- * artifacts, copies the ABIs from the artifacts to indexer/subgraph/abis/, then runs `graph codegen` and `graph build`
- * (offline). Nothing in the manifest is pasted by hand: a redeployment is one command away.
+ * artifacts, copies the ABIs from the artifacts to indexer/subgraph/abis/, rewrites schema.graphql from the Ponder
+ * schema (scripts/subgraph-schema.ts), then runs `graph codegen` and `graph build` (offline). Nothing in the manifest
+ * or the schema is pasted by hand: a redeployment is one command away.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,6 +12,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 
 import { CONTRACT_NAMES, DEPLOYMENTS_DIR, Deployment, readDeployment, deploymentPath } from "../deploy/lib/deployments";
+import { writeOrCheck } from "./lib/generated";
+import { SUBGRAPH_SCHEMA, printSchema } from "./subgraph-schema";
 
 const ROOT = path.join(__dirname, "..");
 export const SUBGRAPH_DIR = path.join(ROOT, "indexer", "subgraph");
@@ -204,6 +207,7 @@ async function main() {
     deploymentsDir: values.deployments ? path.resolve(values.deployments) : undefined,
   });
   console.log(`wrote ${path.relative(process.cwd(), manifest)} for chain ${chainId} (network ${network})`);
+  writeOrCheck(SUBGRAPH_SCHEMA, printSchema(), "npm run subgraph", []);
   if (values["no-build"]) return;
   const { codegenMs, buildMs, outputDir } = buildSubgraph(manifest);
   console.log(

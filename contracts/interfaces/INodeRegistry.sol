@@ -119,8 +119,8 @@ interface INodeRegistry {
     /// @notice Thrown when a jail term is in the past or longer than the bound.
     error NodeInvalidJailTerm(uint64 jailedUntil, uint64 latest);
 
-    /// @notice Thrown when a parameter is set outside its bounds.
-    error NodeParameterOutOfBounds(uint256 value, uint256 minimum, uint256 maximum);
+    /// @notice Thrown when a parameter is set outside its bounds; `parameter` names it.
+    error NodeParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 minimum, uint256 maximum);
 
     /*//////////////////////////////////////////////////////////////////////////
                                   CONSTANT FUNCTIONS
@@ -225,4 +225,26 @@ interface INodeRegistry {
 
     /// @notice Ends a node's jail term early. Only {JAILER_ROLE}. Emits {NodeUnjailed}.
     function unjailNode(uint256 nodeId) external;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                     GOVERNANCE
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the minimum stake of a mode, within [1, 10,000,000] OPG and keeping none <= TEE <= ZK, so that
+    /// a node's most demanding mode is also its most expensive. Only the default admin.
+    /// @dev Emits a {MinimumStakeSet} event. Reverts {NodeParameterOutOfBounds} outside the bounds.
+    function setMinimumStake(Nodes.Mode mode, uint256 newMinimum) external;
+
+    /// @notice Sets the liveness window, within [5 minutes, 7 days]. Only the default admin.
+    /// @dev Emits a {LivenessWindowSet} event. Reverts {NodeParameterOutOfBounds} outside the bounds.
+    function setLivenessWindow(uint64 newWindow) external;
+
+    /// @notice Sets the operator's own stake required per active node, within [1, 1,000,000] OPG. Only the default
+    /// admin.
+    /// @dev Emits a {MinimumOwnStakeSet} event. Reverts {NodeParameterOutOfBounds} outside the bounds.
+    function setMinimumOwnStake(uint256 newMinimum) external;
+
+    /// @notice Approves, or stops approving, an enclave measurement for TEE nodes. Only the default admin.
+    /// @dev Emits a {TeeMeasurementApprovalSet} event.
+    function setTeeMeasurementApproval(bytes32 measurement, bool approved) external;
 }

@@ -18,6 +18,14 @@ import {IProofVerifier} from "./IProofVerifier.sol";
 /// operator's own stake loses, the rest is burned, and the bond comes back. A rejected or expired challenge's bond
 /// is burned: griefing costs the griefer, and profits no one, not even an operator that challenges itself to lock
 /// its delegators' stake. A record whose window has passed unchallenged is final.
+///
+/// Only a node that may work commits: active, unjailed, its operator's stake covering it (own stake per node, and in
+/// all). That check reads the node registry and staking; a node's commits take it in full at most once per
+/// {COVERAGE_PERIOD} and keep its result, the node's coverage, in the meantime. A node whose stake falls below its
+/// minimum stops committing within {COVERAGE_PERIOD}, or at once when anyone calls {checkCoverage}, and an upheld
+/// challenge ends its node's coverage. Whatever a node commits under a coverage is backed by the stake checked: staking's
+/// thaw outlasts {longestOpenWindow}, which counts the coverage period, so that stake cannot leave before the
+/// commitment's window closes.
 interface IProofRegistry {
     /*//////////////////////////////////////////////////////////////////////////
                                        EVENTS
@@ -69,11 +77,27 @@ interface IProofRegistry {
         uint256 bond
     );
 
+    /// @notice Emitted when a node's coverage is checked in full: `until` is when its commits check again, `window`
+    /// the challenge window they take until then; both zero when the check found the node may not work.
+    event CoverageSet(uint256 indexed nodeId, address indexed operator, uint64 until, uint64 window);
+
     /// @notice Emitted when the verifier of a proof type changes.
     event VerifierSet(Nodes.Mode indexed proofType, address oldVerifier, address newVerifier);
 
-    /// @notice Emitted when a parameter changes; `parameter` names it.
-    event ParameterSet(bytes32 indexed parameter, uint256 oldValue, uint256 newValue);
+    /// @notice Emitted when governance sets the challenge window of commitments made from now on.
+    event ChallengeWindowSet(uint64 oldWindow, uint64 newWindow);
+
+    /// @notice Emitted when governance sets the arbiter's decision period of challenges opened from now on.
+    event DecisionPeriodSet(uint64 oldPeriod, uint64 newPeriod);
+
+    /// @notice Emitted when governance sets the slash of challenges opened from now on.
+    event SlashSet(uint32 oldSlashPpm, uint32 newSlashPpm);
+
+    /// @notice Emitted when governance sets the least bond of a challenge for the arbiter, as a share of its lock.
+    event LockBondSet(uint32 oldLockBondPpm, uint32 newLockBondPpm);
+
+    /// @notice Emitted when governance sets the flat challenge bond.
+    event ChallengeBondSet(uint256 oldBond, uint256 newBond);
 
     /*//////////////////////////////////////////////////////////////////////////
                                        ERRORS
@@ -144,8 +168,16 @@ interface IProofRegistry {
     /// @notice Seconds after a commitment during which its records can be challenged.
     function challengeWindow() external view returns (uint64);
 
-    /// @notice The longest challenge window a commitment still open may have: the window in force, or a longer one
-    /// it replaced less than that longer window ago. Staking keeps its thawing period a day longer than this.
+    /// @notice How long a node's commits rely on the last full check of its standing: one hour.
+    function COVERAGE_PERIOD() external view returns (uint64);
+
+    /// @notice The node's coverage: the operator whose commits it covers, until when, and the challenge window they
+    /// take; zero when none is in force or kept.
+    function coverageOf(uint256 nodeId) external view returns (Proofs.Coverage memory);
+
+    /// @notice The longest a commitment can stay open after its node's stake was checked: the coverage period plus
+    /// the challenge window in force, or a longer window it replaced while commitments under it can still be made or
+    /// be open. Staking keeps its thawing period a day longer than this.
     function longestOpenWindow() external view returns (uint64);
 
     /// @notice Seconds the arbiter has to decide a challenge before it can only expire.
@@ -211,6 +243,12 @@ interface IProofRegistry {
     /*//////////////////////////////////////////////////////////////////////////
                                 NON-CONSTANT FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Checks the node's standing in full now, as a commit does when the coverage has lapsed: renews its
+    /// coverage when it may work, ends it when not. Anyone may call it, so that a node whose stake left or that was
+    /// jailed stops committing at once rather than at the end of its coverage.
+    /// @dev Emits a {CoverageSet} event.
+    function checkCoverage(uint256 nodeId) external;
 
     /// @notice Commits one record for the caller's node, in one storage slot. Emits {RecordCommitted}.
     /// @dev Requirements: the caller operates the node and it may work (active, unjailed, its stake covering it);
@@ -278,4 +316,37 @@ interface IProofRegistry {
     /// burned, and the record can be challenged again for {RECHALLENGE_WINDOW} even past its window. Anyone may call
     /// it. Emits {ChallengeResolved}.
     function expireChallenge(bytes32 challengeId) external;
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                     GOVERNANCE
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the verifier of a proof type; zero leaves its challenges to the arbiter. Only the default admin.
+    /// @dev Emits a {VerifierSet} event.
+    function setVerifier(Nodes.Mode proofType, IProofVerifier verifier) external;
+
+    /// @notice Sets the challenge window, within [1 hour, 28 days] and at least {RECHALLENGE_WINDOW} plus
+    /// {COVERAGE_PERIOD} shorter than staking's thawing period, so that stake unbonded after a node's standing was
+    /// checked is still there for the challenges of what it commits under that check. Commits under a coverage taken
+    /// before keep the old window until the coverage lapses. Only the default admin.
+    /// @dev Emits a {ChallengeWindowSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setChallengeWindow(uint64 newWindow) external;
+
+    /// @notice Sets the arbiter's decision period of new challenges, within [1 day, 28 days]. Only the default admin.
+    /// @dev Emits a {DecisionPeriodSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setDecisionPeriod(uint64 newPeriod) external;
+
+    /// @notice Sets the slash of challenges opened from now on, at most 10% of the operator's stake. Only the default
+    /// admin.
+    /// @dev Emits a {SlashSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setSlash(uint32 newSlashPpm) external;
+
+    /// @notice Sets the least bond of a challenge for the arbiter as a share of the slash it locks, at most 10%, for
+    /// challenges opened from now on. Only the default admin.
+    /// @dev Emits a {LockBondSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setLockBond(uint32 newLockBondPpm) external;
+
+    /// @notice Sets the challenge bond, within [1, 1,000,000] OPG. Only the default admin.
+    /// @dev Emits a {ChallengeBondSet} event. Reverts {ProofsParameterOutOfBounds} outside the bounds.
+    function setChallengeBond(uint256 newBond) external;
 }

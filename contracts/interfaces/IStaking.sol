@@ -75,8 +75,23 @@ interface IStaking is IStakingBase {
     /// @notice Emitted once, when the slasher (the proof registry) and the fee source (the payments escrow) are set.
     event ProtocolContractsSet(address slasher, address feeSource);
 
-    /// @notice Emitted when a parameter changes; `parameter` names it.
-    event ParameterSet(bytes32 indexed parameter, uint256 oldValue, uint256 newValue);
+    /// @notice Emitted when governance sets the thawing period of new thaw requests.
+    event ThawingPeriodSet(uint64 oldThawingPeriod, uint64 newThawingPeriod);
+
+    /// @notice Emitted when governance sets the delay of operators' cut changes.
+    event CutChangeDelaySet(uint64 oldDelay, uint64 newDelay);
+
+    /// @notice Emitted when governance sets the minimum delegation and thaw request.
+    event MinimumDelegationSet(uint256 oldMinimum, uint256 newMinimum);
+
+    /// @notice Emitted when governance sets how many thaw requests a staker may have open per operator.
+    event MaxThawRequestsSet(uint256 oldMaximum, uint256 newMaximum);
+
+    /// @notice Emitted when governance sets the challenger's share of a slash.
+    event ChallengerShareSet(uint32 oldSharePpm, uint32 newSharePpm);
+
+    /// @notice Emitted when governance sets the largest slash.
+    event MaxSlashSet(uint32 oldMaxSlashPpm, uint32 newMaxSlashPpm);
 
     /*//////////////////////////////////////////////////////////////////////////
                                        ERRORS
@@ -351,6 +366,39 @@ interface IStaking is IStakingBase {
         uint256 amount,
         address challenger
     ) external returns (uint256 taken, uint256 toChallenger);
+
+    /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days] and at least a day longer than
+    /// the longest a commitment of the slasher can stay open after its node's stake was checked
+    /// (`longestOpenWindow`). Only the default admin.
+    /// @dev Emits a {ThawingPeriodSet} event. Reverts {StakingParameterOutOfBounds} outside the bounds.
+    function setThawingPeriod(uint64 newThawingPeriod) external;
+
+    /// @notice Sets the delay of operators' cut changes, within [1 day, 28 days]. Only the default admin.
+    /// @dev Emits a {CutChangeDelaySet} event. Reverts {StakingParameterOutOfBounds} outside the bounds.
+    function setCutChangeDelay(uint64 newDelay) external;
+
+    /// @notice Sets the minimum delegation and thaw request, within [0.001, 100,000] OPG. Only the default admin.
+    /// @dev Emits a {MinimumDelegationSet} event. Reverts {StakingParameterOutOfBounds} outside the bounds.
+    function setMinimumDelegation(uint256 newMinimum) external;
+
+    /// @notice Sets how many thaw requests a staker may have open per operator, within [1, 1000]. Only the default
+    /// admin.
+    /// @dev Emits a {MaxThawRequestsSet} event. Reverts {StakingParameterOutOfBounds} outside the bounds.
+    function setMaxThawRequests(uint256 newMaximum) external;
+
+    /// @notice Sets the challenger's share of a slash, at most 50%. Only the default admin.
+    /// @dev Emits a {ChallengerShareSet} event. Reverts {StakingParameterOutOfBounds} outside the bounds.
+    function setChallengerShare(uint32 newSharePpm) external;
+
+    /// @notice Sets the largest slash, at most 10% of an operator's slashable stake. Only the default admin.
+    /// @dev Emits a {MaxSlashSet} event. Reverts {StakingParameterOutOfBounds} outside the bounds.
+    function setMaxSlash(uint32 newMaxSlashPpm) external;
+
+    /// @notice Stops new stake and delegation; unstaking, withdrawals and claims go on. Only {PAUSER_ROLE}.
+    function pause() external;
+
+    /// @notice Lets new stake and delegation in again. Only {PAUSER_ROLE}.
+    function unpause() external;
 
     /// @notice Sets the slasher and the fee source, once. Only the default admin.
     function setProtocolContracts(address newSlasher, address newFeeSource) external;

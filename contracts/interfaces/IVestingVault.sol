@@ -128,7 +128,7 @@ interface IVestingVault {
     /// @notice The id the next schedule will have; ids start at 1.
     function nextScheduleId() external view returns (uint256);
 
-    /// @notice The schedule as stored.
+    /// @notice The schedule: its terms and where it stands (released, revoked, delegated).
     /// @dev Reverts with {VestingScheduleNotFound} for an unknown id.
     function getSchedule(uint256 scheduleId) external view returns (Vesting.Schedule memory);
 

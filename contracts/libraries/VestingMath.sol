@@ -15,7 +15,7 @@ library VestingMath {
 
     /// @notice The amount of a schedule vested at `time`.
     /// @dev Rounds down, so that a beneficiary is owed at most 1 wei less than the exact curve before `end`, and
-    /// exactly `total` from `end` on. `rest * elapsed` is below 2^96 * 2^40, far from overflowing.
+    /// exactly `total` from `end` on.
     function vestedAt(
         uint256 total,
         uint256 unlockedAtStart,
@@ -26,11 +26,24 @@ library VestingMath {
         uint40 time
     ) internal pure returns (uint256) {
         if (time < start) return 0;
-        if (time >= end) return total;
-        if (time < cliff) return unlockedAtStart;
+        return unlockedAtStart + vestedAfterCliff(total - unlockedAtStart, cliff, end, shape, time);
+    }
+
+    /// @notice The part of `rest` (the total less the unlock at start) vested at `time`: nothing before the cliff,
+    /// then linearly (or in whole months) until `end`, all of it from `end` on.
+    /// @dev Rounds down. `rest * elapsed` is below 2^96 * 2^40, far from overflowing.
+    function vestedAfterCliff(
+        uint256 rest,
+        uint40 cliff,
+        uint40 end,
+        Vesting.Shape shape,
+        uint40 time
+    ) internal pure returns (uint256) {
+        if (time >= end) return rest;
+        if (time < cliff) return 0;
         // From here cliff <= time < end, so `end - cliff` is not zero.
         uint256 elapsed = time - cliff;
         if (shape == Vesting.Shape.Monthly) elapsed -= elapsed % MONTH;
-        return unlockedAtStart + ((total - unlockedAtStart) * elapsed) / (end - cliff);
+        return (rest * elapsed) / (end - cliff);
     }
 }

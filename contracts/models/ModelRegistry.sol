@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {PPM} from "../libraries/PPM.sol";
 import {Models} from "../types/Models.sol";
 
 /// @title ModelRegistry
@@ -14,7 +15,9 @@ contract ModelRegistry is IModelRegistry, AccessControl {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IModelRegistry
-    uint32 public constant override MAX_ROYALTY_BOUND_PPM = 500_000;
+    /// @dev Half of a payment: with the protocol fee's own bound (a tenth), the node that did the work keeps at least
+    /// two fifths of every payment, and the shares taken never add up to more than the payment.
+    uint32 public constant override MAX_ROYALTY_BOUND_PPM = PPM.ONE / 2;
 
     /// @inheritdoc IModelRegistry
     uint64 public constant override ROYALTY_INCREASE_DELAY = 7 days;

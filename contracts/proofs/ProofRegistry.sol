@@ -53,6 +53,9 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     uint256 public constant MAX_CHALLENGE_BOND = 1_000_000e18;
     uint32 public constant MAX_LOCK_BOND_PPM = 100_000;
 
+    /// @inheritdoc IProofRegistry
+    uint64 public constant override COVERAGE_PERIOD = 1 hours;
+
     /*//////////////////////////////////////////////////////////////////////////
                                   STATE VARIABLES
     //////////////////////////////////////////////////////////////////////////*/
@@ -101,6 +104,7 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     mapping(bytes32 recordKey => Proofs.Dispute dispute) internal _disputes;
     mapping(bytes32 challengeId => Proofs.Challenge challenge) internal _challenges;
     mapping(address challenger => mapping(bytes32 commitment => uint64 blockNumber)) internal _challengeCommitments;
+    mapping(uint256 nodeId => Proofs.Coverage coverage) internal _coverages;
 
     /*//////////////////////////////////////////////////////////////////////////
                                     CONSTRUCTOR
@@ -138,10 +142,13 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     }
 
     /// @inheritdoc IProofRegistry
-    function longestOpenWindow() public view override returns (uint64) {
-        uint64 replaced = _replacedWindow;
-        uint64 window = challengeWindow;
-        return replaced > window && block.timestamp < uint256(_windowReplacedAt) + replaced ? replaced : window;
+    function longestOpenWindow() external view override returns (uint64) {
+        return COVERAGE_PERIOD + _longestWindow();
+    }
+
+    /// @inheritdoc IProofRegistry
+    function coverageOf(uint256 nodeId) external view override returns (Proofs.Coverage memory) {
+        return _coverages[nodeId];
     }
 
     /// @inheritdoc IProofRegistry
@@ -216,10 +223,15 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     //////////////////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IProofRegistry
+    function checkCoverage(uint256 nodeId) external override {
+        _checkCoverage(nodeId);
+    }
+
+    /// @inheritdoc IProofRegistry
     function commitRecord(uint256 nodeId, Proofs.Record calldata record) external override returns (bytes32) {
-        _checkOperator(nodeId);
+        uint64 window = _coveredWindow(nodeId);
         require(record.inferenceId[0] != RESERVED_INFERENCE_PREFIX, ProofsReservedInferenceId(record.inferenceId));
-        return _commitRecord(nodeId, record);
+        return _commitRecord(nodeId, record, window);
     }
 
     /// @inheritdoc IProofRegistry
@@ -227,17 +239,17 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         uint256 nodeId,
         Proofs.Record calldata record
     ) external override onlyRole(RECORDER_ROLE) returns (bytes32) {
-        return _commitRecord(nodeId, record);
+        return _commitRecord(nodeId, record, challengeWindow);
     }
 
     /// @inheritdoc IProofRegistry
     function commitBatch(uint256 nodeId, bytes32 root, uint64 recordCount, string calldata uri) external override {
-        _checkOperator(nodeId);
+        uint64 window = _coveredWindow(nodeId);
         require(root != bytes32(0) && recordCount > 0, ProofsEmptyBatch());
         Proofs.Commitment storage commitment = _commitments[nodeId][root];
         require(commitment.committedAt == 0, ProofsBatchAlreadyCommitted(nodeId, root));
         commitment.committedAt = uint40(block.timestamp);
-        commitment.challengeableUntil = uint40(block.timestamp + challengeWindow);
+        commitment.challengeableUntil = uint40(block.timestamp + window);
         commitment.recordCount = recordCount;
         emit BatchCommitted(nodeId, root, recordCount, uri);
     }
@@ -303,55 +315,52 @@ contract ProofRegistry is IProofRegistry, AccessControl {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the verifier of a proof type; zero leaves its challenges to the arbiter. Only the default admin.
-    function setVerifier(Nodes.Mode proofType, IProofVerifier verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setVerifier(Nodes.Mode proofType, IProofVerifier verifier) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         emit VerifierSet(proofType, address(_verifiers[uint8(proofType)]), address(verifier));
         _verifiers[uint8(proofType)] = verifier;
     }
 
-    /// @notice Sets the challenge window, within [1 hour, 28 days] and at least {RECHALLENGE_WINDOW} shorter than
-    /// staking's thawing period, so that stake unbonded after a commitment is still there for its challenges. Only
-    /// the default admin.
-    function setChallengeWindow(uint64 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setChallengeWindow(uint64 newWindow) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         uint64 thaw = STAKING.thawingPeriod();
-        uint64 maximum = thaw > RECHALLENGE_WINDOW ? thaw - RECHALLENGE_WINDOW : 0;
+        uint64 margin = RECHALLENGE_WINDOW + COVERAGE_PERIOD;
+        uint64 maximum = thaw > margin ? thaw - margin : 0;
         if (maximum > MAX_CHALLENGE_WINDOW) maximum = MAX_CHALLENGE_WINDOW;
         _checkBounds("challengeWindow", newWindow, MIN_CHALLENGE_WINDOW, maximum);
         // A shorter window leaves the longer one on record for as long as its commitments may be open, so that
         // staking's thaw cannot be shortened under them.
-        uint64 longest = longestOpenWindow();
+        uint64 longest = _longestWindow();
         if (newWindow < longest) (_replacedWindow, _windowReplacedAt) = (longest, uint64(block.timestamp));
-        emit ParameterSet("challengeWindow", challengeWindow, newWindow);
+        emit ChallengeWindowSet(challengeWindow, newWindow);
         challengeWindow = newWindow;
     }
 
-    /// @notice Sets the arbiter's decision period of new challenges, within [1 day, 28 days]. Only the default admin.
-    function setDecisionPeriod(uint64 newPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setDecisionPeriod(uint64 newPeriod) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("decisionPeriod", newPeriod, MIN_DECISION_PERIOD, MAX_DECISION_PERIOD);
-        emit ParameterSet("decisionPeriod", decisionPeriod, newPeriod);
+        emit DecisionPeriodSet(decisionPeriod, newPeriod);
         decisionPeriod = newPeriod;
     }
 
-    /// @notice Sets the slash of challenges opened from now on, at most 10% of the operator's stake. Only the default
-    /// admin.
-    function setSlash(uint32 newSlashPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setSlash(uint32 newSlashPpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("slashPpm", newSlashPpm, 0, MAX_SLASH_PPM);
-        emit ParameterSet("slashPpm", slashPpm, newSlashPpm);
+        emit SlashSet(slashPpm, newSlashPpm);
         slashPpm = newSlashPpm;
     }
 
-    /// @notice Sets the least bond of a challenge for the arbiter as a share of the slash it locks, at most 10%, for
-    /// challenges opened from now on. Only the default admin.
-    function setLockBond(uint32 newLockBondPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setLockBond(uint32 newLockBondPpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("lockBondPpm", newLockBondPpm, 0, MAX_LOCK_BOND_PPM);
-        emit ParameterSet("lockBondPpm", lockBondPpm, newLockBondPpm);
+        emit LockBondSet(lockBondPpm, newLockBondPpm);
         lockBondPpm = newLockBondPpm;
     }
 
-    /// @notice Sets the challenge bond, within [1, 1,000,000] OPG. Only the default admin.
-    function setChallengeBond(uint256 newBond) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IProofRegistry
+    function setChallengeBond(uint256 newBond) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("challengeBond", newBond, MIN_CHALLENGE_BOND, MAX_CHALLENGE_BOND);
-        emit ParameterSet("challengeBond", challengeBond, newBond);
+        emit ChallengeBondSet(challengeBond, newBond);
         challengeBond = newBond;
     }
 
@@ -359,13 +368,17 @@ contract ProofRegistry is IProofRegistry, AccessControl {
                                  INTERNAL FUNCTIONS
     //////////////////////////////////////////////////////////////////////////*/
 
-    function _commitRecord(uint256 nodeId, Proofs.Record calldata record) internal returns (bytes32 leaf) {
+    function _commitRecord(
+        uint256 nodeId,
+        Proofs.Record calldata record,
+        uint64 window
+    ) internal returns (bytes32 leaf) {
         bytes32 inferenceId = record.inferenceId;
         Proofs.SingleRecord storage stored = _records[nodeId][inferenceId];
         require(stored.challengeableUntil == 0, ProofsInferenceAlreadyCommitted(nodeId, inferenceId));
         leaf = leafOf(record);
         stored.leafPrefix = bytes20(leaf);
-        stored.challengeableUntil = uint40(block.timestamp + challengeWindow);
+        stored.challengeableUntil = uint40(block.timestamp + window);
         emit RecordCommitted(
             nodeId,
             inferenceId,
@@ -376,6 +389,15 @@ contract ProofRegistry is IProofRegistry, AccessControl {
             record.proofHash,
             leaf
         );
+    }
+
+    /// @dev The longest challenge window of a commitment that can still be made or be open: the one in force, or a
+    /// longer one it replaced, which coverages taken before commit under for one more period.
+    function _longestWindow() internal view returns (uint64) {
+        uint64 replaced = _replacedWindow;
+        uint64 window = challengeWindow;
+        bool replacedOpen = block.timestamp < uint256(_windowReplacedAt) + COVERAGE_PERIOD + replaced;
+        return replaced > window && replacedOpen ? replaced : window;
     }
 
     /// @dev The key of a record that can be challenged now: committed by the node, in its window, not settled.
@@ -518,6 +540,8 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         Proofs.ChallengeStatus outcome
     ) internal {
         c.status = outcome;
+        // The slash may leave the node short of its minimum: its next commit checks in full.
+        if (outcome == Proofs.ChallengeStatus.Upheld) delete _coverages[c.nodeId];
         uint256 locked = c.lockedStake;
         uint256 bond = c.bond;
         address challenger = c.challenger;
@@ -542,9 +566,29 @@ contract ProofRegistry is IProofRegistry, AccessControl {
         require(c.status == Proofs.ChallengeStatus.Pending, ProofsChallengeNotPending(challengeId));
     }
 
-    function _checkOperator(uint256 nodeId) internal view {
-        (address operator, bool serving) = NODES.nodeOperatorOf(nodeId);
+    /// @dev The challenge window of a commit by the caller for its node: from the node's coverage while it is in
+    /// force, from a full check of the node's standing otherwise, which renews the coverage.
+    function _coveredWindow(uint256 nodeId) internal returns (uint64) {
+        Proofs.Coverage memory coverage = _coverages[nodeId];
+        if (coverage.operator == msg.sender && block.timestamp < coverage.until) return coverage.window;
+        (address operator, bool serving) = _checkCoverage(nodeId);
         require(serving && operator == msg.sender, ProofsNotNodeOperator(nodeId, msg.sender));
+        return challengeWindow;
+    }
+
+    /// @dev Checks the node's standing in full: a node that may work is covered for {COVERAGE_PERIOD} under the
+    /// challenge window in force, any other loses its coverage.
+    function _checkCoverage(uint256 nodeId) internal returns (address operator, bool serving) {
+        (operator, serving) = NODES.nodeOperatorOf(nodeId);
+        if (serving) {
+            uint64 until = uint64(block.timestamp) + COVERAGE_PERIOD;
+            uint64 window = challengeWindow;
+            _coverages[nodeId] = Proofs.Coverage(operator, uint40(until), uint40(window));
+            emit CoverageSet(nodeId, operator, until, window);
+        } else if (_coverages[nodeId].until != 0) {
+            delete _coverages[nodeId];
+            emit CoverageSet(nodeId, operator, 0, 0);
+        }
     }
 
     function _existing(uint256 nodeId, bytes32 root) internal view returns (Proofs.Commitment memory commitment) {

@@ -14,6 +14,9 @@ import {IProofRegistry} from "../interfaces/IProofRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
 import {IStakingBase} from "../interfaces/IStakingBase.sol";
 import {Stakes} from "../types/Stakes.sol";
+import {SharePool} from "./libraries/SharePool.sol";
+import {StakingRewards} from "./libraries/StakingRewards.sol";
+import {ThawQueues} from "./libraries/ThawQueues.sol";
 
 /// @title Staking
 /// @notice See the documentation in {IStaking}.
@@ -32,6 +35,7 @@ import {Stakes} from "../types/Stakes.sol";
 contract Staking is IStaking, AccessControl, Pausable {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
+    using SharePool for Stakes.Pool;
 
     /*//////////////////////////////////////////////////////////////////////////
                                      CONSTANTS
@@ -41,12 +45,6 @@ contract Staking is IStaking, AccessControl, Pausable {
     bytes32 public constant override PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
     uint32 internal constant PPM = 1_000_000;
-
-    /// @dev Scale of the reward accumulators: rewards of 1e26 over a stake of 1 wei still fit in 256 bits.
-    uint256 internal constant PRECISION = 1e27;
-
-    /// @dev The most shares a thawing pool may have per token before a slash sweeps it (see {_takeFromThawing}).
-    uint256 internal constant MAX_THAWING_SHARES_PER_TOKEN = 1e9;
 
     uint64 public constant MIN_THAWING_PERIOD = 1 days;
     uint64 public constant MAX_THAWING_PERIOD = 28 days;
@@ -128,12 +126,6 @@ contract Staking is IStaking, AccessControl, Pausable {
     /// @inheritdoc IStaking
     mapping(address operator => uint256 pending) public override pendingSlashOf;
 
-    /// @dev Where {withdrawableOf}'s walk of the thawed requests stopped at the lock, and the shares left there.
-    struct Stop {
-        uint256 id;
-        uint256 sharesLeft;
-    }
-
     /// @dev What a slash took from each part of an operator's stake.
     struct Taken {
         uint256 fromOwnActive;
@@ -197,15 +189,13 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     /// @inheritdoc IStaking
     function rewardsEmittedAt(uint64 time) public view override returns (uint256) {
-        if (time <= REWARDS_START) return 0;
-        uint256 elapsed = Math.min(time - REWARDS_START, REWARDS_DURATION);
-        return (REWARDS_TOTAL * elapsed) / REWARDS_DURATION;
+        return StakingRewards.emittedAt(REWARDS_TOTAL, REWARDS_START, REWARDS_DURATION, time);
     }
 
     /// @inheritdoc IStaking
     function feesStreamingOf(address operator) external view override returns (uint256) {
         Stakes.Operator storage o = _operators[operator];
-        return o.feesStreaming - _releasedFees(o);
+        return o.feesStreaming - StakingRewards.releasedFees(o);
     }
 
     /// @inheritdoc IStaking
@@ -221,20 +211,20 @@ contract Staking is IStaking, AccessControl, Pausable {
         Stakes.Operator storage o = _operators[operator];
         Stakes.Delegation storage d = _delegations[operator][delegator];
         shares = d.shares;
-        tokens = _sharesToTokens(o.delegated, shares);
-        rewards = d.rewards + _delegatorAccrual(d, _currentDelegatorRewardPerShare(o));
+        tokens = o.delegated.toTokens(shares);
+        rewards = d.rewards + StakingRewards.delegatorAccrual(d, _currentDelegatorRewardPerShare(o));
     }
 
     /// @inheritdoc IStaking
     function claimableRewards(address account, address operator) external view override returns (uint256) {
         Stakes.Operator storage o = _operators[operator];
         if (account == operator) {
-            (uint256 operatorShare, ) = _operatorAccrual(o, _currentRewardPerToken());
-            (uint256 feeShare, ) = _feeSplit(o, _releasedFees(o));
+            (uint256 operatorShare, ) = StakingRewards.operatorAccrual(o, _currentRewardPerToken());
+            (uint256 feeShare, ) = StakingRewards.feeSplit(o, StakingRewards.releasedFees(o));
             return o.rewards + operatorShare + feeShare;
         }
         Stakes.Delegation storage d = _delegations[operator][account];
-        return d.rewards + _delegatorAccrual(d, _currentDelegatorRewardPerShare(o));
+        return d.rewards + StakingRewards.delegatorAccrual(d, _currentDelegatorRewardPerShare(o));
     }
 
     /// @inheritdoc IStaking
@@ -242,30 +232,20 @@ contract Staking is IStaking, AccessControl, Pausable {
         address staker,
         address operator
     ) external view override returns (uint256[] memory ids, uint256[] memory amounts, uint64[] memory thawingUntil) {
-        Stakes.ThawQueue storage queue = _thawQueues[operator][staker];
+        Stakes.ThawQueue memory queue = _thawQueues[operator][staker];
         mapping(uint256 id => Stakes.ThawRequest) storage requests = _thawRequests[operator][staker];
         (Stakes.Pool memory pool, uint32 epoch) = _thawingPool(operator, staker);
-        // A request withdrawn out of order leaves a hole (thawingUntil 0) until the head passes it.
-        uint256 open;
-        for (uint256 id = queue.head; id < queue.tail; ++id) if (requests[id].thawingUntil != 0) ++open;
-        ids = new uint256[](open);
-        amounts = new uint256[](open);
-        thawingUntil = new uint64[](open);
-        uint256 i;
-        for (uint256 id = queue.head; id < queue.tail; ++id) {
-            Stakes.ThawRequest storage request = requests[id];
-            if (request.thawingUntil == 0) continue;
-            ids[i] = id;
-            thawingUntil[i] = request.thawingUntil;
-            // Valued as a withdrawal in this order would pay them.
-            if (request.epoch == epoch) {
-                uint256 amount = _sharesToTokens(pool, request.shares);
-                pool.tokens -= uint128(amount);
-                pool.shares -= request.shares;
-                amounts[i] = amount;
-            }
-            ++i;
-        }
+        // A first pass counts the open requests; the second lists them, valued as a withdrawal in this order would
+        // pay them.
+        ThawQueues.Listing memory listing;
+        ThawQueues.Walk memory w = ThawQueues.start(pool, epoch, 0);
+        ThawQueues.walk(requests, queue.head, queue.tail, ThawQueues.Pass.All, w, listing);
+        (ids, amounts, thawingUntil) = (new uint256[](w.count), new uint256[](w.count), new uint64[](w.count));
+        listing = ThawQueues.Listing({ids: ids, amounts: amounts, thawingUntil: thawingUntil});
+        // The first pass took from its copy of the pool; the second starts again from the stored one.
+        (pool, ) = _thawingPool(operator, staker);
+        w = ThawQueues.start(pool, epoch, 0);
+        ThawQueues.walk(requests, queue.head, queue.tail, ThawQueues.Pass.All, w, listing);
     }
 
     /// @inheritdoc IStaking
@@ -278,9 +258,13 @@ contract Staking is IStaking, AccessControl, Pausable {
         (uint256 free, , ) = _freeOfLock(_operators[operator], operator, staker == operator);
         Stakes.ThawQueue memory queue = _thawQueues[operator][staker];
         mapping(uint256 id => Stakes.ThawRequest) storage requests = _thawRequests[operator][staker];
-        Stop memory stop = Stop({id: type(uint256).max, sharesLeft: 0});
-        withdrawableNow = _thawedFree(requests, queue, pool, epoch, free, stop);
-        (stillThawing, nextThawingUntil) = _heldOrThawing(requests, queue, pool, epoch, stop);
+        // As {withdraw} takes them, to the wei: the thawed requests up to what is free, then the rest against the
+        // pool they leave (the requests the lock holds and those still thawing).
+        ThawQueues.Listing memory none;
+        ThawQueues.Walk memory w = ThawQueues.start(pool, epoch, free);
+        withdrawableNow = ThawQueues.walk(requests, queue.head, queue.tail, ThawQueues.Pass.Thawed, w, none);
+        stillThawing = ThawQueues.walk(requests, queue.head, queue.tail, ThawQueues.Pass.Rest, w, none);
+        nextThawingUntil = w.nextThawingUntil;
     }
 
     /*//////////////////////////////////////////////////////////////////////////
@@ -342,7 +326,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         require(shares > 0, StakingZeroAmount());
         require(shares <= held, StakingInsufficientStake(held, shares));
         // Rounds down: the shares left behind are worth at least as much as before.
-        uint256 amount = _sharesToTokens(o.delegated, shares);
+        uint256 amount = o.delegated.toTokens(shares);
         require(amount >= minimumDelegation || shares == held, StakingThawTooSmall(amount, minimumDelegation));
 
         // Effect
@@ -358,27 +342,27 @@ contract Staking is IStaking, AccessControl, Pausable {
         Stakes.Operator storage o = _operators[operator];
         bool own = operator == msg.sender;
         Stakes.Pool storage poolRef = own ? o.ownThawing : o.delegatedThawing;
-        Stakes.Pool memory pool = poolRef;
 
-        // Check and effect: what pending slashes do not lock can leave, even out of part of a request.
+        // Check and effect: what pending slashes do not lock can leave, even out of part of a request. Among the
+        // oldest `maxRequests` (0: all), the walk is bounded by the caller's own open requests.
         (uint256 free, uint256 locked, uint256 holding) = _freeOfLock(o, operator, own);
-        uint256 count;
-        bool held;
-        (amount, count, held) = _takeThawed(
-            operator,
-            pool,
-            own ? o.ownThawingEpoch : o.delegatedThawingEpoch,
-            maxRequests,
-            free
-        );
+        Stakes.ThawQueue storage queue = _thawQueues[operator][msg.sender];
+        mapping(uint256 id => Stakes.ThawRequest) storage requests = _thawRequests[operator][msg.sender];
+        uint256 end = maxRequests == 0 || maxRequests > queue.tail - queue.head ? queue.tail : queue.head + maxRequests;
+        ThawQueues.Listing memory none;
+        ThawQueues.Walk memory w = ThawQueues.start(poolRef, own ? o.ownThawingEpoch : o.delegatedThawingEpoch, free);
+        amount = ThawQueues.walk(requests, queue.head, end, ThawQueues.Pass.Thawed, w, none);
+        bool held = w.stopId != type(uint256).max;
+        require(w.count > 0 || held, StakingNothingThawed(w.nextThawingUntil));
         require(amount > 0 || !held, StakingStakeLocked(locked, holding));
-        poolRef.tokens = pool.tokens;
-        poolRef.shares = pool.shares;
+        ThawQueues.removeTaken(queue, requests, end, w);
+        poolRef.tokens = w.pool.tokens;
+        poolRef.shares = w.pool.shares;
         totalThawingStake -= amount;
 
         // Interaction
         if (amount > 0) TOKEN.safeTransfer(msg.sender, amount);
-        emit StakeWithdrawn(msg.sender, operator, amount, count);
+        emit StakeWithdrawn(msg.sender, operator, amount, w.count);
     }
 
     /// @inheritdoc IStaking
@@ -505,46 +489,45 @@ contract Staking is IStaking, AccessControl, Pausable {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the thawing period of new thaw requests, within [1 day, 28 days] and at least a day longer than
-    /// the slasher's challenge window. Only the default admin.
-    function setThawingPeriod(uint64 newThawingPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setThawingPeriod(uint64 newThawingPeriod) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkThawingPeriod(newThawingPeriod);
-        emit ParameterSet("thawingPeriod", thawingPeriod, newThawingPeriod);
+        emit ThawingPeriodSet(thawingPeriod, newThawingPeriod);
         thawingPeriod = newThawingPeriod;
     }
 
-    /// @notice Sets the delay of operators' cut changes, within [1 day, 28 days]. Only the default admin.
-    function setCutChangeDelay(uint64 newDelay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setCutChangeDelay(uint64 newDelay) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("cutChangeDelay", newDelay, MIN_CUT_CHANGE_DELAY, MAX_CUT_CHANGE_DELAY);
-        emit ParameterSet("cutChangeDelay", cutChangeDelay, newDelay);
+        emit CutChangeDelaySet(cutChangeDelay, newDelay);
         cutChangeDelay = newDelay;
     }
 
-    /// @notice Sets the minimum delegation and thaw request, within [0.001, 100,000] OPG. Only the default admin.
-    function setMinimumDelegation(uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setMinimumDelegation(uint256 newMinimum) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("minimumDelegation", newMinimum, MIN_MINIMUM_DELEGATION, MAX_MINIMUM_DELEGATION);
-        emit ParameterSet("minimumDelegation", minimumDelegation, newMinimum);
+        emit MinimumDelegationSet(minimumDelegation, newMinimum);
         minimumDelegation = newMinimum;
     }
 
-    /// @notice Sets how many thaw requests a staker may have open per operator, within [1, 1000].
-    function setMaxThawRequests(uint256 newMaximum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setMaxThawRequests(uint256 newMaximum) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("maxThawRequests", newMaximum, 1, MAX_THAW_REQUESTS_BOUND);
-        emit ParameterSet("maxThawRequests", maxThawRequests, newMaximum);
+        emit MaxThawRequestsSet(maxThawRequests, newMaximum);
         maxThawRequests = newMaximum;
     }
 
-    /// @notice Sets the challenger's share of a slash, at most 50%. Only the default admin.
-    function setChallengerShare(uint32 newSharePpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setChallengerShare(uint32 newSharePpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("challengerSharePpm", newSharePpm, 0, MAX_CHALLENGER_SHARE_PPM);
-        emit ParameterSet("challengerSharePpm", challengerSharePpm, newSharePpm);
+        emit ChallengerShareSet(challengerSharePpm, newSharePpm);
         challengerSharePpm = newSharePpm;
     }
 
-    /// @notice Sets the largest slash, at most 10% of an operator's slashable stake. Only the default admin.
-    function setMaxSlash(uint32 newMaxSlashPpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IStaking
+    function setMaxSlash(uint32 newMaxSlashPpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _checkBounds("maxSlashPpm", newMaxSlashPpm, 0, MAX_SLASH_BOUND_PPM);
-        emit ParameterSet("maxSlashPpm", maxSlashPpm, newMaxSlashPpm);
+        emit MaxSlashSet(maxSlashPpm, newMaxSlashPpm);
         maxSlashPpm = newMaxSlashPpm;
     }
 
@@ -565,13 +548,13 @@ contract Staking is IStaking, AccessControl, Pausable {
         emit ProtocolContractsSet(newSlasher, newFeeSource);
     }
 
-    /// @notice Stops new stake and delegation. Unstaking, withdrawals and claims go on.
-    function pause() external onlyRole(PAUSER_ROLE) {
+    /// @inheritdoc IStaking
+    function pause() external override onlyRole(PAUSER_ROLE) {
         _pause();
     }
 
-    /// @notice Lets new stake and delegation in again.
-    function unpause() external onlyRole(PAUSER_ROLE) {
+    /// @inheritdoc IStaking
+    function unpause() external override onlyRole(PAUSER_ROLE) {
         _unpause();
     }
 
@@ -602,7 +585,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         Stakes.Pool memory pool = o.delegated;
         require(pool.tokens > 0 || pool.shares == 0, StakingInvalidPoolState(operator));
         // Rounds down: the new delegator gets at most its share, never a part of the others'.
-        uint256 shares = pool.shares == 0 ? amount : Math.mulDiv(amount, pool.shares, pool.tokens);
+        uint256 shares = pool.sharesFor(amount);
         require(shares > 0, StakingZeroShares(amount));
 
         // Effect
@@ -635,8 +618,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         uint256 open = queue.tail - queue.head;
         require(open < maxThawRequests, StakingTooManyThawRequests(open, maxThawRequests));
 
-        // A pool with tokens always has shares, and a slash that empties one starts a new epoch with none.
-        uint256 shares = pool.shares == 0 ? amount : Math.mulDiv(amount, pool.shares, pool.tokens);
+        uint256 shares = SharePool.sharesFor(pool, amount);
         pool.tokens += amount.toUint128();
         pool.shares += shares.toUint128();
         totalThawingStake += amount;
@@ -663,7 +645,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         uint256 fromOwnThawing = Math.min(rest, o.ownThawing.tokens);
         rest -= fromOwnThawing;
         bool emptied;
-        (t.fromOwnThawing, emptied) = _takeFromThawing(o.ownThawing, fromOwnThawing);
+        (t.fromOwnThawing, emptied) = o.ownThawing.takeFromThawing(fromOwnThawing);
         if (emptied) ++o.ownThawingEpoch;
 
         if (rest > 0) {
@@ -672,25 +654,9 @@ contract Staking is IStaking, AccessControl, Pausable {
             // takes the remainder, which is at most its own tokens.
             t.fromDelegated = (rest * o.delegated.tokens) / delegatedTotal;
             o.delegated.tokens -= uint128(t.fromDelegated);
-            (t.fromDelegatedThawing, emptied) = _takeFromThawing(o.delegatedThawing, rest - t.fromDelegated);
+            (t.fromDelegatedThawing, emptied) = o.delegatedThawing.takeFromThawing(rest - t.fromDelegated);
             if (emptied) ++o.delegatedThawingEpoch;
         }
-    }
-
-    /// @dev Takes `amount` from a thawing pool and returns what it took. A pool left worth less than a billionth of a
-    /// token per share (or nothing) would price new requests' shares beyond 128 bits, so its dust goes with the slash:
-    /// its shares are dropped, `emptied` is true and the caller starts a new epoch, so that older requests (now worth
-    /// nothing) never take from newer ones.
-    function _takeFromThawing(Stakes.Pool storage pool, uint256 amount) internal returns (uint256 taken, bool emptied) {
-        if (amount == 0) return (0, false);
-        uint256 left = pool.tokens - amount;
-        if (left * MAX_THAWING_SHARES_PER_TOKEN < pool.shares) {
-            pool.tokens = 0;
-            pool.shares = 0;
-            return (amount + left, true);
-        }
-        pool.tokens = uint128(left);
-        return (amount, false);
     }
 
     /// @dev Accrues the rewards stream into the global reward per token.
@@ -704,7 +670,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         if (active == 0) {
             rewardsUnallocated += emitted;
         } else {
-            rewardPerToken += Math.mulDiv(emitted, PRECISION, active);
+            rewardPerToken = StakingRewards.perTokenAfter(rewardPerToken, emitted, active);
             rewardsAllocated += emitted;
         }
     }
@@ -717,7 +683,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         _releaseFees(o);
         uint256 current = rewardPerToken;
         if (o.rewardPerTokenPaid == current) return o;
-        (uint256 operatorShare, uint256 perShareIncrease) = _operatorAccrual(o, current);
+        (uint256 operatorShare, uint256 perShareIncrease) = StakingRewards.operatorAccrual(o, current);
         if (operatorShare > 0) o.rewards += operatorShare.toUint128();
         if (perShareIncrease > 0) o.delegatorRewardPerShare += perShareIncrease;
         o.rewardPerTokenPaid = current;
@@ -725,29 +691,9 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     function _settleDelegator(Stakes.Operator storage o, Stakes.Delegation storage d) internal {
         uint256 current = o.delegatorRewardPerShare;
-        uint256 owed = _delegatorAccrual(d, current);
+        uint256 owed = StakingRewards.delegatorAccrual(d, current);
         if (owed > 0) d.rewards += owed.toUint128();
         d.rewardPerSharePaid = current;
-    }
-
-    /// @dev What the operator and its delegators earned since the operator was last settled, at `current`.
-    function _operatorAccrual(
-        Stakes.Operator storage o,
-        uint256 current
-    ) internal view returns (uint256 operatorShare, uint256 perShareIncrease) {
-        uint256 delta = current - o.rewardPerTokenPaid;
-        if (delta == 0) return (0, 0);
-        // Each part rounds down: together they never exceed what the stream handed out.
-        uint256 ownPart = Math.mulDiv(o.ownActive, delta, PRECISION);
-        uint256 delegatedPart = Math.mulDiv(o.delegated.tokens, delta, PRECISION);
-        uint256 cut = (delegatedPart * o.cutPpm) / PPM;
-        operatorShare = ownPart + cut;
-        uint256 shares = o.delegated.shares;
-        if (shares > 0) perShareIncrease = Math.mulDiv(delegatedPart - cut, PRECISION, shares);
-    }
-
-    function _delegatorAccrual(Stakes.Delegation storage d, uint256 current) internal view returns (uint256) {
-        return Math.mulDiv(d.shares, current - d.rewardPerSharePaid, PRECISION);
     }
 
     /// @dev The global reward per token as it would be after accruing now.
@@ -755,12 +701,12 @@ contract Staking is IStaking, AccessControl, Pausable {
         uint256 active = totalActiveStake;
         if (active == 0) return rewardPerToken;
         uint256 emitted = rewardsEmittedAt(uint64(block.timestamp)) - rewardsEmittedAt(lastRewardUpdate);
-        return rewardPerToken + Math.mulDiv(emitted, PRECISION, active);
+        return StakingRewards.perTokenAfter(rewardPerToken, emitted, active);
     }
 
     function _currentDelegatorRewardPerShare(Stakes.Operator storage o) internal view returns (uint256) {
-        (, uint256 perShareIncrease) = _operatorAccrual(o, _currentRewardPerToken());
-        (, uint256 feePerShareIncrease) = _feeSplit(o, _releasedFees(o));
+        (, uint256 perShareIncrease) = StakingRewards.operatorAccrual(o, _currentRewardPerToken());
+        (, uint256 feePerShareIncrease) = StakingRewards.feeSplit(o, StakingRewards.releasedFees(o));
         return o.delegatorRewardPerShare + perShareIncrease + feePerShareIncrease;
     }
 
@@ -768,154 +714,18 @@ contract Staking is IStaking, AccessControl, Pausable {
     /// the stake of this moment (unchanged since the last update: every change of stake settles first).
     function _releaseFees(Stakes.Operator storage o) internal {
         if (o.feesStreaming == 0 || o.feeStreamUpdatedAt == block.timestamp) return;
-        uint256 released = _releasedFees(o);
+        uint256 released = StakingRewards.releasedFees(o);
         o.feesStreaming -= uint128(released);
         o.feeStreamUpdatedAt = uint40(block.timestamp);
-        (uint256 operatorShare, uint256 perShareIncrease) = _feeSplit(o, released);
+        (uint256 operatorShare, uint256 perShareIncrease) = StakingRewards.feeSplit(o, released);
         if (operatorShare > 0) o.rewards += operatorShare.toUint128();
         if (perShareIncrease > 0) o.delegatorRewardPerShare += perShareIncrease;
-    }
-
-    /// @dev What the operator's fee stream has released since its last update, as of now: linear to its end.
-    function _releasedFees(Stakes.Operator storage o) internal view returns (uint256) {
-        uint256 streaming = o.feesStreaming;
-        if (streaming == 0) return 0;
-        uint256 endsAt = o.feeStreamEndsAt;
-        if (block.timestamp >= endsAt) return streaming;
-        uint256 updatedAt = o.feeStreamUpdatedAt;
-        return (streaming * (block.timestamp - updatedAt)) / (endsAt - updatedAt);
-    }
-
-    /// @dev How released fees split at the stake of this moment: the delegated stake's part, after the operator's
-    /// cut, per delegated share; the rest (own stake's part, the cut and the rounding) the operator's.
-    function _feeSplit(
-        Stakes.Operator storage o,
-        uint256 amount
-    ) internal view returns (uint256 operatorShare, uint256 perShareIncrease) {
-        if (amount == 0) return (0, 0);
-        uint256 delegatedTokens = o.delegated.tokens;
-        uint256 active = uint256(o.ownActive) + delegatedTokens;
-        uint256 delegatedPart = active == 0 ? 0 : (amount * delegatedTokens) / active;
-        uint256 toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
-        if (toDelegators > 0) perShareIncrease = Math.mulDiv(toDelegators, PRECISION, o.delegated.shares);
-        operatorShare = amount - toDelegators;
     }
 
     /// @dev The thawing pool a staker's requests with an operator hold shares of, and its epoch.
     function _thawingPool(address operator, address staker) internal view returns (Stakes.Pool memory, uint32) {
         Stakes.Operator storage o = _operators[operator];
         return operator == staker ? (o.ownThawing, o.ownThawingEpoch) : (o.delegatedThawing, o.delegatedThawingEpoch);
-    }
-
-    /// @dev For {withdrawableOf}, as {withdraw} takes them, to the wei: every thawed request in queue order, and the
-    /// free part (in whole shares) of the first one the lock reaches, where it stops (`stop`).
-    function _thawedFree(
-        mapping(uint256 id => Stakes.ThawRequest) storage requests,
-        Stakes.ThawQueue memory queue,
-        Stakes.Pool memory pool,
-        uint32 epoch,
-        uint256 free,
-        Stop memory stop
-    ) internal view returns (uint256 amount) {
-        for (uint256 id = queue.head; id < queue.tail; ++id) {
-            Stakes.ThawRequest storage request = requests[id];
-            uint64 until = request.thawingUntil;
-            if (until == 0 || until > block.timestamp || request.epoch != epoch) continue;
-            uint256 value = _sharesToTokens(pool, request.shares);
-            if (value > free - amount) {
-                uint256 shares = Math.mulDiv(free - amount, pool.shares, pool.tokens);
-                uint256 part = _sharesToTokens(pool, shares);
-                pool.tokens -= uint128(part);
-                pool.shares -= uint128(shares);
-                (stop.id, stop.sharesLeft) = (id, request.shares - shares);
-                return amount + part;
-            }
-            pool.tokens -= uint128(value);
-            pool.shares -= request.shares;
-            amount += value;
-        }
-    }
-
-    /// @dev For {withdrawableOf}, after {_thawedFree}: the rest against the pool that is left, thawed requests the lock
-    /// holds and those still thawing, and when the next one thaws.
-    function _heldOrThawing(
-        mapping(uint256 id => Stakes.ThawRequest) storage requests,
-        Stakes.ThawQueue memory queue,
-        Stakes.Pool memory pool,
-        uint32 epoch,
-        Stop memory stop
-    ) internal view returns (uint256 amount, uint64 nextThawingUntil) {
-        for (uint256 id = queue.head; id < queue.tail; ++id) {
-            Stakes.ThawRequest storage request = requests[id];
-            uint64 until = request.thawingUntil;
-            if (until == 0) continue;
-            bool thawed = until <= block.timestamp;
-            if (!thawed && (nextThawingUntil == 0 || until < nextThawingUntil)) nextThawingUntil = until;
-            if (request.epoch != epoch || (thawed && id < stop.id)) continue;
-            uint256 shares = id == stop.id ? stop.sharesLeft : request.shares;
-            uint256 value = _sharesToTokens(pool, shares);
-            pool.tokens -= uint128(value);
-            pool.shares -= uint128(shares);
-            amount += value;
-        }
-    }
-
-    /// @dev Takes every thawed request of the caller's with `operator` among the oldest `maxRequests` (0: all) out of
-    /// `pool`, and returns their value and number. The loop is bounded by the caller's own open requests. A taken
-    /// request is deleted, which leaves a hole (thawingUntil 0) until the head passes it.
-    function _takeThawed(
-        address operator,
-        Stakes.Pool memory pool,
-        uint32 epoch,
-        uint256 maxRequests,
-        uint256 free
-    ) internal returns (uint256 amount, uint256 count, bool held) {
-        Stakes.ThawQueue storage queue = _thawQueues[operator][msg.sender];
-        mapping(uint256 id => Stakes.ThawRequest) storage requests = _thawRequests[operator][msg.sender];
-        uint256 end = maxRequests == 0 || maxRequests > queue.tail - queue.head ? queue.tail : queue.head + maxRequests;
-        uint64 nextThawingUntil;
-        for (uint256 id = queue.head; id < end; ++id) {
-            Stakes.ThawRequest storage request = requests[id];
-            uint64 until = request.thawingUntil;
-            if (until == 0) continue;
-            if (until > block.timestamp) {
-                if (nextThawingUntil == 0 || until < nextThawingUntil) nextThawingUntil = until;
-                continue;
-            }
-            if (request.epoch == epoch) {
-                // Rounds down: what is left in the pool stays at least proportional to the shares left.
-                uint256 value = _sharesToTokens(pool, request.shares);
-                if (value > free - amount) {
-                    // Pending slashes lock part of this request: its free part leaves, the rest stays thawed in it.
-                    amount += _takePart(pool, request, free - amount);
-                    held = true;
-                    break;
-                }
-                pool.tokens -= uint128(value);
-                pool.shares -= request.shares;
-                amount += value;
-            }
-            delete requests[id];
-            ++count;
-        }
-        require(count > 0 || held, StakingNothingThawed(nextThawingUntil));
-        uint64 head = queue.head;
-        uint64 tail = queue.tail;
-        while (head < tail && requests[head].thawingUntil == 0) ++head;
-        queue.head = head;
-    }
-
-    /// @dev Takes at most `part` out of a thawed request, in whole shares (rounded down), and returns its value.
-    function _takePart(
-        Stakes.Pool memory pool,
-        Stakes.ThawRequest storage request,
-        uint256 part
-    ) internal returns (uint256 value) {
-        uint128 shares = uint128(Math.mulDiv(part, pool.shares, pool.tokens));
-        value = _sharesToTokens(pool, shares);
-        pool.tokens -= uint128(value);
-        pool.shares -= shares;
-        request.shares -= shares;
     }
 
     /// @dev What a withdrawal may take out without touching the stake pending slashes lock (all of it when none is
@@ -941,10 +751,6 @@ contract Staking is IStaking, AccessControl, Pausable {
         require(amount <= before, StakingNotLocked(before, amount));
         pending = before - amount;
         pendingSlashOf[operator] = pending;
-    }
-
-    function _sharesToTokens(Stakes.Pool memory pool, uint256 shares) internal pure returns (uint256) {
-        return pool.shares == 0 ? 0 : Math.mulDiv(shares, pool.tokens, pool.shares);
     }
 
     /// @dev Reverts unless `period` is within the thawing period's bounds, the slasher's challenges included.

@@ -37,6 +37,15 @@ library Proofs {
         uint40 challengeableUntil;
     }
 
+    /// @notice A node's standing as last checked in full, kept in one slot: its operator, until when its commits rely
+    /// on the check, and the challenge window they take until then (fixed at the check, so that a commit reads no
+    /// other slot of this contract).
+    struct Coverage {
+        address operator;
+        uint40 until;
+        uint40 window;
+    }
+
     /// @notice Where a challenge stands.
     /// @custom:value Pending Waiting for the arbiter, with the stake it could slash locked, until `decideBy`.
     /// @custom:value Upheld The record was wrong: the operator was slashed, the bond returned.

@@ -11,24 +11,47 @@ library Vesting {
         Monthly
     }
 
-    /// @notice A vesting schedule, as stored.
-    /// @dev Amounts fit in 96 bits because the whole OPG supply (1e27 wei) is below 2^96 (7.9e28). The release
-    /// path reads slots 0 to 2 and writes slot 0 only; slot 3 is read only for a revoked schedule.
+    /// @notice A vesting schedule as {IVestingVault-getSchedule} returns it: its terms and where it stands.
+    /// @dev Amounts fit in 96 bits because the whole OPG supply (1e27 wei) is below 2^96 (7.9e28). The vault
+    /// stores a schedule as a {Stored}, from which every field here follows.
     struct Schedule {
-        // slot 0
         address beneficiary;
         uint96 released;
-        // slot 1
         uint96 total;
         uint96 unlockedAtStart;
         uint40 start;
         Shape shape;
         bool revocable;
         bool revoked;
-        // slot 2
         uint40 cliff;
         uint40 end;
         address delegatee;
+        uint96 refunded;
+    }
+
+    /// @notice A vesting schedule as the vault stores it, laid out so that a release reads two slots and writes one.
+    /// @dev A release pays `vested - released`. With `rest = total - unlockedAtStart` that is
+    /// `(total - released) + vestedAfterCliff(rest) - rest` from the start on (see {VestingMath}), so slots 0 and 1
+    /// hold `total - released` and `rest` rather than the three amounts `total`, `unlockedAtStart` and `released`,
+    /// which would not fit in two slots beside the beneficiary and the times. `delegated` repeats
+    /// `delegatee != address(0)` in slot 1 so that an undelegated schedule's release never reads slot 2; slot 3 is
+    /// read only for a revoked schedule.
+    struct Stored {
+        // slot 0: read by every action; written by release and transfer
+        address beneficiary;
+        uint96 unreleased; // total - released
+        // slot 1: the curve and the flags
+        uint96 rest; // total - unlockedAtStart: what vests from the cliff to the end
+        uint40 start;
+        uint40 cliff;
+        uint40 end;
+        Shape shape;
+        bool revocable;
+        bool revoked;
+        bool delegated;
+        // slot 2
+        address delegatee;
+        uint96 total;
         // slot 3
         uint96 refunded;
     }

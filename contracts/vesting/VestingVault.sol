@@ -42,7 +42,7 @@ contract VestingVault is IVestingVault, AccessControl {
     /// @inheritdoc IVestingVault
     uint256 public override nextScheduleId = 1;
 
-    mapping(uint256 scheduleId => Vesting.Schedule schedule) internal _schedules;
+    mapping(uint256 scheduleId => Vesting.Stored schedule) internal _schedules;
 
     /*//////////////////////////////////////////////////////////////////////////
                                     CONSTRUCTOR
@@ -68,7 +68,23 @@ contract VestingVault is IVestingVault, AccessControl {
 
     /// @inheritdoc IVestingVault
     function getSchedule(uint256 scheduleId) external view override returns (Vesting.Schedule memory) {
-        return _existing(scheduleId);
+        Vesting.Stored storage schedule = _existing(scheduleId);
+        uint96 total = schedule.total;
+        return
+            Vesting.Schedule({
+                beneficiary: schedule.beneficiary,
+                released: total - schedule.unreleased,
+                total: total,
+                unlockedAtStart: total - schedule.rest,
+                start: schedule.start,
+                shape: schedule.shape,
+                revocable: schedule.revocable,
+                revoked: schedule.revoked,
+                cliff: schedule.cliff,
+                end: schedule.end,
+                delegatee: schedule.delegatee,
+                refunded: schedule.refunded
+            });
     }
 
     /// @inheritdoc IVestingVault
@@ -78,13 +94,14 @@ contract VestingVault is IVestingVault, AccessControl {
 
     /// @inheritdoc IVestingVault
     function releasableOf(uint256 scheduleId) external view override returns (uint256) {
-        Vesting.Schedule storage schedule = _existing(scheduleId);
-        return _vestedAt(schedule, uint40(block.timestamp)) - schedule.released;
+        Vesting.Stored storage schedule = _existing(scheduleId);
+        return _releasable(schedule, schedule.unreleased);
     }
 
     /// @inheritdoc IVestingVault
     function releasedOf(uint256 scheduleId) external view override returns (uint256) {
-        return _existing(scheduleId).released;
+        Vesting.Stored storage schedule = _existing(scheduleId);
+        return schedule.total - schedule.unreleased;
     }
 
     /// @inheritdoc IVestingVault
@@ -136,25 +153,25 @@ contract VestingVault is IVestingVault, AccessControl {
 
     /// @inheritdoc IVestingVault
     function release(uint256 scheduleId) external override returns (uint256 amount) {
-        // Check
-        Vesting.Schedule storage schedule = _existing(scheduleId);
-        uint96 released = schedule.released;
-        amount = _vestedAt(schedule, uint40(block.timestamp)) - released;
+        // Check: slots 0 and 1 hold all a release needs (see {Vesting.Stored}).
+        Vesting.Stored storage schedule = _existing(scheduleId);
+        uint96 unreleased = schedule.unreleased;
+        amount = _releasable(schedule, unreleased);
         require(amount > 0, VestingNothingToRelease(scheduleId));
 
-        // Effect: released + amount is the vested amount, at most the total, which fits in 96 bits.
-        schedule.released = released + uint96(amount);
+        // Effect: amount is at most what is unreleased, so this cannot underflow.
+        schedule.unreleased = unreleased - uint96(amount);
 
-        // Interaction
+        // Interaction: only a delegated schedule reads its delegatee's slot.
         address beneficiary = schedule.beneficiary;
-        _pay(schedule.delegatee, beneficiary, amount);
+        _pay(schedule.delegated ? schedule.delegatee : address(0), beneficiary, amount);
         emit TokensReleased(scheduleId, beneficiary, amount);
     }
 
     /// @inheritdoc IVestingVault
     function revoke(uint256 scheduleId) external override onlyRole(REVOKER_ROLE) {
         // Check
-        Vesting.Schedule storage schedule = _existing(scheduleId);
+        Vesting.Stored storage schedule = _existing(scheduleId);
         require(schedule.revocable, VestingNotRevocable(scheduleId));
         require(!schedule.revoked, VestingAlreadyRevoked(scheduleId));
         uint256 vested = _vestedAt(schedule, uint40(block.timestamp));
@@ -173,7 +190,7 @@ contract VestingVault is IVestingVault, AccessControl {
 
     /// @inheritdoc IVestingVault
     function transferSchedule(uint256 scheduleId, address newBeneficiary) external override {
-        Vesting.Schedule storage schedule = _existing(scheduleId);
+        Vesting.Stored storage schedule = _existing(scheduleId);
         address beneficiary = schedule.beneficiary;
         require(msg.sender == beneficiary, VestingNotBeneficiary(scheduleId, msg.sender, beneficiary));
         require(
@@ -188,7 +205,7 @@ contract VestingVault is IVestingVault, AccessControl {
     /// @inheritdoc IVestingVault
     function delegate(uint256 scheduleId, address delegatee) external override {
         // Check
-        Vesting.Schedule storage schedule = _existing(scheduleId);
+        Vesting.Stored storage schedule = _existing(scheduleId);
         address beneficiary = schedule.beneficiary;
         require(msg.sender == beneficiary, VestingNotBeneficiary(scheduleId, msg.sender, beneficiary));
         address previous = schedule.delegatee;
@@ -196,6 +213,7 @@ contract VestingVault is IVestingVault, AccessControl {
 
         // Effect
         schedule.delegatee = delegatee;
+        schedule.delegated = delegatee != address(0);
         uint256 locked = _locked(schedule);
 
         // Interaction: the locked tokens follow the votes; a released-out schedule moves nothing.
@@ -232,18 +250,19 @@ contract VestingVault is IVestingVault, AccessControl {
             VestingNotWholeMonths(params.cliff, params.end, VestingMath.MONTH)
         );
 
-        _schedules[scheduleId] = Vesting.Schedule({
+        _schedules[scheduleId] = Vesting.Stored({
             beneficiary: params.beneficiary,
-            released: 0,
-            total: params.total,
-            unlockedAtStart: params.unlockedAtStart,
+            unreleased: params.total,
+            rest: params.total - params.unlockedAtStart,
             start: params.start,
+            cliff: params.cliff,
+            end: params.end,
             shape: params.shape,
             revocable: params.revocable,
             revoked: false,
-            cliff: params.cliff,
-            end: params.end,
+            delegated: false,
             delegatee: address(0),
+            total: params.total,
             refunded: 0
         });
 
@@ -278,17 +297,17 @@ contract VestingVault is IVestingVault, AccessControl {
     }
 
     /// @dev The schedule with the id, or a revert naming the id.
-    function _existing(uint256 scheduleId) internal view returns (Vesting.Schedule storage schedule) {
+    function _existing(uint256 scheduleId) internal view returns (Vesting.Stored storage schedule) {
         schedule = _schedules[scheduleId];
         require(schedule.beneficiary != address(0), VestingScheduleNotFound(scheduleId));
     }
 
     /// @dev The vested amount at `time`; a revoked schedule is capped at what had vested when it was revoked.
-    function _vestedAt(Vesting.Schedule storage schedule, uint40 time) internal view returns (uint256 vested) {
+    function _vestedAt(Vesting.Stored storage schedule, uint40 time) internal view returns (uint256 vested) {
         uint256 total = schedule.total;
         vested = VestingMath.vestedAt(
             total,
-            schedule.unlockedAtStart,
+            total - schedule.rest,
             schedule.start,
             schedule.cliff,
             schedule.end,
@@ -301,9 +320,28 @@ contract VestingVault is IVestingVault, AccessControl {
         }
     }
 
-    /// @dev The tokens still held for the schedule.
-    function _locked(Vesting.Schedule storage schedule) internal view returns (uint256) {
-        return uint256(schedule.total) - schedule.released - schedule.refunded;
+    /// @dev What a release pays now, `vested - released`, from slots 0 and 1 only (and slot 3 once revoked).
+    /// From the start on, `vested - released = (total - released) + vestedAfterCliff(rest) - rest`, whichever of
+    /// `released` and `unlockedAtStart` is larger; before the start nothing has vested or been released.
+    function _releasable(Vesting.Stored storage schedule, uint256 unreleased) internal view returns (uint256 amount) {
+        uint40 time = uint40(block.timestamp);
+        if (time < schedule.start) return 0;
+        uint256 rest = schedule.rest;
+        amount =
+            unreleased +
+            VestingMath.vestedAfterCliff(rest, schedule.cliff, schedule.end, schedule.shape, time) -
+            rest;
+        // Revoked, the schedule vests at most `total - refunded`: at most `unreleased - refunded` is left to pay.
+        if (schedule.revoked) {
+            uint256 cap = unreleased - schedule.refunded;
+            if (amount > cap) amount = cap;
+        }
+    }
+
+    /// @dev The tokens still held for the schedule; `refunded` is zero until a revocation, so only then is it read.
+    function _locked(Vesting.Stored storage schedule) internal view returns (uint256 locked) {
+        locked = schedule.unreleased;
+        if (schedule.revoked) locked -= schedule.refunded;
     }
 
     function _salt(address delegatee) internal pure returns (bytes32) {

@@ -190,6 +190,11 @@ export const NodeRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "parameter",
+        "type": "bytes32"
+      },
+      {
         "internalType": "uint256",
         "name": "value",
         "type": "uint256"

@@ -373,6 +373,44 @@ export const StakingAbi = [
     "anonymous": false,
     "inputs": [
       {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "oldSharePpm",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "newSharePpm",
+        "type": "uint32"
+      }
+    ],
+    "name": "ChallengerShareSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "oldDelay",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "newDelay",
+        "type": "uint64"
+      }
+    ],
+    "name": "CutChangeDelaySet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
         "indexed": true,
         "internalType": "address",
         "name": "operator",
@@ -460,25 +498,57 @@ export const StakingAbi = [
     "anonymous": false,
     "inputs": [
       {
-        "indexed": true,
-        "internalType": "bytes32",
-        "name": "parameter",
-        "type": "bytes32"
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "oldMaxSlashPpm",
+        "type": "uint32"
       },
       {
         "indexed": false,
+        "internalType": "uint32",
+        "name": "newMaxSlashPpm",
+        "type": "uint32"
+      }
+    ],
+    "name": "MaxSlashSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
         "internalType": "uint256",
-        "name": "oldValue",
+        "name": "oldMaximum",
         "type": "uint256"
       },
       {
         "indexed": false,
         "internalType": "uint256",
-        "name": "newValue",
+        "name": "newMaximum",
         "type": "uint256"
       }
     ],
-    "name": "ParameterSet",
+    "name": "MaxThawRequestsSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "oldMinimum",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "newMinimum",
+        "type": "uint256"
+      }
+    ],
+    "name": "MinimumDelegationSet",
     "type": "event"
   },
   {
@@ -840,6 +910,25 @@ export const StakingAbi = [
       }
     ],
     "name": "ThawRequested",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "oldThawingPeriod",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "newThawingPeriod",
+        "type": "uint64"
+      }
+    ],
+    "name": "ThawingPeriodSet",
     "type": "event"
   },
   {

@@ -1,6 +1,6 @@
 /**
  * Governance and housekeeping events that move no balance (roles, parameters, pauses, the timelock's operations, fee
- * recipients, verifiers, commitments to a model registration or a challenge): one append-only row each in `protocol_event`, with the arguments as JSON, so that every
+ * recipients, verifiers, commitments to a model registration or a challenge, nodes' coverage checks): one append-only row each in `protocol_event`, with the arguments as JSON, so that every
  * event of every contract is indexed.
  */
 import { type EventNames, ponder } from "ponder:registry";
@@ -29,9 +29,19 @@ const NAMES = [
   "PaymentsEscrow:FeeRecipientSet",
   "PaymentsEscrow:ParameterSet",
   "ProofRegistry:ChallengeCommitted",
-  "ProofRegistry:ParameterSet",
+  "ProofRegistry:CoverageSet",
+  "ProofRegistry:ChallengeBondSet",
+  "ProofRegistry:ChallengeWindowSet",
+  "ProofRegistry:DecisionPeriodSet",
+  "ProofRegistry:LockBondSet",
+  "ProofRegistry:SlashSet",
   "ProofRegistry:VerifierSet",
-  "Staking:ParameterSet",
+  "Staking:ChallengerShareSet",
+  "Staking:CutChangeDelaySet",
+  "Staking:MaxSlashSet",
+  "Staking:MaxThawRequestsSet",
+  "Staking:MinimumDelegationSet",
+  "Staking:ThawingPeriodSet",
   "Staking:ProtocolContractsSet",
   "Staking:Paused",
   "Staking:Unpaused",

@@ -36,6 +36,9 @@ export const GAS_PRICE_WEI = 10_000_000n;
 /** The same price in gwei, for the tables: wei * 10^9 read as ETH is the price in gwei. */
 const GWEI = `${formatEth(GAS_PRICE_WEI * 10n ** 9n)} gwei`;
 
+/** a / b as "Nx": whole above 10, two decimals below (a record checked in full costs more than one covered). */
+const ratio = (a: bigint, b: bigint) =>
+  a >= 10n * b ? `${fmt(a / b)}x` : `${(Number(a) / Number(b)).toLocaleString("en-US", { maximumFractionDigits: 2 })}x`;
 const fmt = (n: bigint) => n.toLocaleString("en-US");
 /** Gas per item: whole gas from 100 up, two decimals below (a batch root per 1,000,000 records is 0.06 a record). */
 export const perItem = (gas: bigint, items: bigint) =>
@@ -108,6 +111,14 @@ export function renderBenchmarks(input: BenchInput): string {
   const single = paymentRow(m, "proof: commit one record");
   const proofMethods: Method[] = [
     { method: "one record per transaction", gasPerTransaction: single.gas, perTransaction: 1n },
+    {
+      method: "one record, the node's first of its coverage period (checks its standing in full)",
+      gasPerTransaction: paymentRow(
+        m,
+        "proof: commit one record, the node's first of its coverage period (checks its standing in full)",
+      ).gas,
+      perTransaction: 1n,
+    },
     ...RECORD_BATCHES.map((n) => ({
       method: `a batch root per ${fmt(n)} records`,
       gasPerTransaction: paymentRow(m, `proof: commit a batch root of ${fmt(n)} records`).gas,
@@ -268,7 +279,7 @@ export function renderBenchmarks(input: BenchInput): string {
         fmt(p.gasPerTransaction),
         fmt(p.perTransaction),
         perItem(p.gasPerTransaction, p.perTransaction),
-        `${fmt((single.gas * p.perTransaction) / p.gasPerTransaction)}x`,
+        ratio(single.gas * p.perTransaction, p.gasPerTransaction),
       ]),
     ),
     "",
@@ -287,9 +298,10 @@ export function renderBenchmarks(input: BenchInput): string {
     "A view called off chain (eth_call) costs nothing; the figures are what a transaction, or a contract acting on " +
       "the answer, pays (21,000 of each is the transaction's own base cost).",
     "",
-    "Every commit checks that the operator's stake still covers the node (own stake per node, and in all), so that a " +
-      "node whose stake left commits nothing: about 16,700 of each commit above, and the reason one record misses " +
-      "the 60,000 target.",
+    "A node's commits check that its operator's stake still covers it (own stake per node, and in all) at most once " +
+      "per coverage period (an hour): the first commit of a period makes that full check and keeps its result, the " +
+      "node's coverage; the others, as on a running node, read the coverage's one slot (contracts/DESIGN.md, " +
+      '"Coverage"). The rows above are on a covered node, except the one that says otherwise.',
     "",
     "## Disputes: opening, deciding and expiring a challenge",
     "",

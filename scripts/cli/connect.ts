@@ -16,14 +16,14 @@ import {
 import type { ModelRegistry } from "../../typechain-types/contracts/models/ModelRegistry";
 import type { PaymentsEscrow } from "../../typechain-types/contracts/payments/PaymentsEscrow";
 import type { ProofRegistry } from "../../typechain-types/contracts/proofs/ProofRegistry";
-import type { NodeRegistry } from "../../typechain-types/contracts/staking/NodeRegistry";
+import type { NodeRegistry } from "../../typechain-types/contracts/nodes/NodeRegistry";
 import type { Staking } from "../../typechain-types/contracts/staking/Staking";
 import type { OPG } from "../../typechain-types/contracts/token/OPG";
 import type { VestingVault } from "../../typechain-types/contracts/vesting/VestingVault";
 import { ModelRegistry__factory } from "../../typechain-types/factories/contracts/models/ModelRegistry__factory";
 import { PaymentsEscrow__factory } from "../../typechain-types/factories/contracts/payments/PaymentsEscrow__factory";
 import { ProofRegistry__factory } from "../../typechain-types/factories/contracts/proofs/ProofRegistry__factory";
-import { NodeRegistry__factory } from "../../typechain-types/factories/contracts/staking/NodeRegistry__factory";
+import { NodeRegistry__factory } from "../../typechain-types/factories/contracts/nodes/NodeRegistry__factory";
 import { Staking__factory } from "../../typechain-types/factories/contracts/staking/Staking__factory";
 import { OPG__factory } from "../../typechain-types/factories/contracts/token/OPG__factory";
 import { VestingVault__factory } from "../../typechain-types/factories/contracts/vesting/VestingVault__factory";

@@ -8,7 +8,7 @@ import { formatOpg, formatTime } from "../lib/opg";
 import { ModelRegistry__factory } from "../../typechain-types/factories/contracts/models/ModelRegistry__factory";
 import { PaymentsEscrow__factory } from "../../typechain-types/factories/contracts/payments/PaymentsEscrow__factory";
 import { ProofRegistry__factory } from "../../typechain-types/factories/contracts/proofs/ProofRegistry__factory";
-import { NodeRegistry__factory } from "../../typechain-types/factories/contracts/staking/NodeRegistry__factory";
+import { NodeRegistry__factory } from "../../typechain-types/factories/contracts/nodes/NodeRegistry__factory";
 import { Staking__factory } from "../../typechain-types/factories/contracts/staking/Staking__factory";
 import { OPG__factory } from "../../typechain-types/factories/contracts/token/OPG__factory";
 import { VestingVault__factory } from "../../typechain-types/factories/contracts/vesting/VestingVault__factory";
@@ -196,8 +196,8 @@ const WORDS: Record<string, Words> = {
   NodeTooManyModels: ([count, maximum]) => `too many models for one node: ${count}, at most ${maximum}`,
   NodeInvalidJailTerm: ([until, latest]) =>
     `invalid jail term: until ${formatTime(until as bigint)}, at most ${formatTime(latest as bigint)}`,
-  NodeParameterOutOfBounds: ([value, minimum, maximum]) =>
-    `parameter out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
+  NodeParameterOutOfBounds: ([name, value, minimum, maximum]) =>
+    `${parameter(name)} out of bounds: ${value}, allowed ${minimum} to ${maximum}`,
 
   // Models
   ModelZeroId: () => "the model id must not be zero",

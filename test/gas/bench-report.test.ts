@@ -60,6 +60,10 @@ describe("npm run bench: the report's arithmetic", () => {
         ],
         payments: [
           p("proof: commit one record", 59_000n),
+          p(
+            "proof: commit one record, the node's first of its coverage period (checks its standing in full)",
+            101_000n,
+          ),
           p("proof: commit a batch root of 100 records", 55_000n, 100n),
           p("proof: commit a batch root of 10,000 records", 55_000n, 10_000n),
           p("proof: commit a batch root of 1,000,000 records", 55_000n, 1_000_000n),

@@ -14,8 +14,9 @@ const BUDGETS: Record<string, bigint> = {
   "create in a batch of 10, per schedule": 100_000n, // target
   "create in a batch of 100, per schedule": 100_000n, // target
   "release again later, beneficiary self-delegated (locked votes to self)": 70_000n, // target
-  // DESIGN.md's target is 50,000; three storage slots of terms plus an ERC20Votes transfer cost 55,116 (see README).
-  "release again later, beneficiary undelegated": 56_000n,
+  // DESIGN.md's target is 50,000; two storage slots of terms plus an ERC20Votes transfer cost 53,070, under
+  // OpenZeppelin's VestingWallet (53,253 in DESIGN.md, asserted against the one measured below).
+  "release again later, beneficiary undelegated": 53_253n,
   "hand a schedule to a new beneficiary": 35_000n,
 };
 
@@ -60,11 +61,14 @@ describe("Gas budgets (token and vesting)", () => {
     expect(later.openZeppelin).to.be.gt(0n);
   });
 
-  it("releasing costs less than OpenZeppelin's VestingWallet once the beneficiary votes", () => {
-    const row = rows.find(
-      (r) => r.operation === "release again later, beneficiary self-delegated (locked votes to self)",
-    )!;
-    expect(row.ours).to.be.lt(row.openZeppelin!);
+  it("releasing later costs less than OpenZeppelin's VestingWallet, the beneficiary voting or not", () => {
+    for (const operation of [
+      "release again later, beneficiary self-delegated (locked votes to self)",
+      "release again later, beneficiary undelegated",
+    ]) {
+      const row = rows.find((r) => r.operation === operation)!;
+      expect(row.ours, operation).to.be.lt(row.openZeppelin!);
+    }
   });
 });
 
@@ -137,10 +141,9 @@ describe("Gas of payments and proofs", () => {
 
   it("a batch root costs the same whatever the number of records", () => {
     const sizes = ["100", "10,000", "1,000,000"].map((n) => row(`proof: commit a batch root of ${n} records`).gas);
-    // About 58,000 for the root itself (2,100 of it reads the challenge window, whose end each commitment stores so
-    // that a later change never reopens a final commitment), and about 16,700 for the check that the operator's
-    // stake still covers the node (contracts/DESIGN.md, "Own stake first"): a node whose stake left commits nothing.
-    for (const g of sizes) expect(g).to.be.lte(75_500n);
+    // On a covered node: the root's slot, its event, and the coverage's one slot, which carries the challenge window
+    // too (contracts/DESIGN.md, "Own stake first"). Within 2% of a bare root store (54,077, issue 15).
+    for (const g of sizes) expect(g).to.be.lte((54_077n * 102n) / 100n);
     expect(sizes[2] - sizes[0]).to.be.lt(100n);
   });
 
@@ -150,9 +153,16 @@ describe("Gas of payments and proofs", () => {
     expect(voucher.gas / voucher.inferences + batch.gas / batch.inferences).to.be.lt(1_000n);
   });
 
-  it("one proof record costs at most 77,000 gas; an inclusion check stays within its measured budget", () => {
-    // The design's target is 60,000: the record itself costs about 59,500 and the stake check about 16,700 (above).
-    expect(row("proof: commit one record").gas).to.be.lte(77_000n);
+  it("one proof record costs at most 60,000 gas on a covered node; an inclusion check stays within its measured budget", () => {
+    // The design's target. The full check of the node's standing, once per coverage period, costs about 45,000 more
+    // (the node registry's and staking's cold calls and slots, and writing the coverage).
+    const covered = row("proof: commit one record").gas;
+    expect(covered).to.be.lte(60_000n);
+    const checked = row(
+      "proof: commit one record, the node's first of its coverage period (checks its standing in full)",
+    ).gas;
+    expect(checked).to.be.lte(105_000n);
+    expect(checked - covered).to.be.gte(20_000n);
     // DESIGN.md's target for the inclusion check is 40,000; see the README for why it is above.
     // Calldata-heavy: under Prague and later rules (EIP-7623's calldata floor) the same call costs more.
     const cancun = (hre.network.config as { hardfork?: string }).hardfork === "cancun";

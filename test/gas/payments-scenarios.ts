@@ -194,7 +194,21 @@ export async function measurePaymentGas(
     }
   }
 
-  // Proofs: one record, and batch roots of any size (only the root goes on chain).
+  // Proofs: one record, and batch roots of any size (only the root goes on chain). A node's first commit of a coverage
+  // period checks its standing in full; the others, as on a running node, read its coverage.
+  const firstOfPeriod = {
+    inferenceId: ethers.id("first"),
+    modelId,
+    inputHash: ethers.id("in-first"),
+    outputHash: ethers.id("out-first"),
+    proofType: TEE,
+    proofHash: ethers.id("att-first"),
+  };
+  rows.push({
+    operation: "proof: commit one record, the node's first of its coverage period (checks its standing in full)",
+    gas: await gas(proofs.connect(operators[0]).commitRecord(nodeIds[0], firstOfPeriod)),
+    inferences: 1n,
+  });
   const record = {
     inferenceId: ethers.id("one"),
     modelId,

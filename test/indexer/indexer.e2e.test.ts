@@ -6,6 +6,7 @@ import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { ALLOCATION_TABLE, type CategoryKey } from "../../deploy/genesis";
 import { Deployment } from "../../deploy/lib/deployments";
 import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { modeName } from "../../scripts/lib/modes";
 import { type Amount, IndexerError, createIndexerClient } from "../../indexer/client";
 import type * as Api from "../../indexer/client";
 import { sharedDeployment } from "../helpers/node";
@@ -634,7 +635,7 @@ describe("indexer against a hardhat node (end to end)", function () {
           expect(seen[i].royalty.wei).to.equal(e.args.royalty.toString());
           expect(seen[i].protocolFee.wei).to.equal(e.args.protocolFee.toString());
           expect(seen[i].gross.opg).to.match(/ OPG$/);
-          expect(seen[i].mode).to.equal(["none", "tee", "zk"][Number(e.args.mode)]);
+          expect(seen[i].mode).to.equal(modeName(e.args.mode));
         }
         expect(seen.map((p) => p.kind)).to.deep.equal(events.map((e) => (e.args.kind === 1n ? "request" : "voucher")));
         const count = async (route: string) => (await getJson<Api.Payments>(route)).payments.length;

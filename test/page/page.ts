@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BrowserContext, Page, chromium } from "playwright-core";
 
-import { formatOpg } from "../../deploy/lib/format";
+import { formatOpg } from "../../scripts/lib/opg";
 import type { RunningDevnet } from "../devnet/devnet";
 import { findBrowser } from "../helpers/browser";
 import { ROOT } from "../helpers/node";

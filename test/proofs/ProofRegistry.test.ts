@@ -15,14 +15,22 @@ ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, infer
 │   ├── otherwise → it stores SingleRecord(leaf's first 20 bytes, now + window) under (node, inference id), and no
 │   │   batch; the leaf is leafOf(record) = keccak256(keccak256(abi.encode(record))), the root of a one-leaf
 │   │   StandardMerkleTree; it emits RecordCommitted with every field and the leaf; it moves no tokens
-│   └── its gas is at most 60,000 (the design's target) by the recorder; 85,000 by the operator, whose serving
-│       check reads its stake in staking
+│   └── its gas is at most 60,000 (the design's target) by the recorder or a covered node; the first commit of a
+│       coverage period, which checks the node's standing in full, at most 105,000
 ├── commitRecordFor
 │   ├── when the caller lacks RECORDER_ROLE (the operator and the admin included) → AccessControlUnauthorizedAccount
 │   ├── when the recorder calls → it commits for the node, 0xff ids included; an id the node already has reverts
 │   │   ProofsInferenceAlreadyCommitted(nodeId, id), whoever committed it
 │   └── when another node committed the record's leaf as a one-leaf batch first (front-running) → it commits all
 │       the same, and the two are challenged apart
+├── coverage (a node's standing, checked in full at most once per COVERAGE_PERIOD, an hour)
+│   ├── none until the first commit, which checks and emits CoverageSet(nodeId, operator, now + 1 hour, window);
+│   │   commits within the hour read it; at its end the next commit checks again
+│   ├── given the stake left after the check → commits until the coverage ends, then ProofsNotNodeOperator; what it
+│   │   committed is backed: the thawing stake is locked by a challenge on its window's last second
+│   ├── checkCoverage by anyone: ends a node that may not work (CoverageSet(…, 0, 0)), renews one that may for its
+│   │   operator only; a node without coverage that may not work is left alone, silently
+│   └── an upheld challenge ends the node's coverage: its next commit checks again
 ├── getRecord / isRecordCommitted / isRecordFinal (per node)
 │   ├── getRecord(nodeId, id) → the stored single record; all zero for an id the node never committed (or only in a
 │   │   batch, or under another node)
@@ -131,14 +139,15 @@ ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, infer
     ├── setVerifier / setChallengeWindow / setDecisionPeriod / setSlash / setLockBond / setChallengeBond: only DEFAULT_ADMIN_ROLE
     ├── outside [1 hour, 28 days] / [1 day, 28 days] / [0, 10%] / [1, 1,000,000] OPG →
     │   ProofsParameterOutOfBounds(name, value, min, max); the bounds themselves are accepted
-    └── they emit ParameterSet(name, old, new) / VerifierSet(proofType, old, new)
+    └── they emit ChallengeWindowSet / DecisionPeriodSet / SlashSet / LockBondSet / ChallengeBondSet(old, new) and
+        VerifierSet(proofType, old, new)
 */
 
 import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, Signer } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
 import {
@@ -177,8 +186,10 @@ const RECHALLENGE_WINDOW = DAY;
 const BOND = opg(100n);
 const MIN_WINDOW = HOUR;
 const MAX_WINDOW = 28n * DAY;
-/** The longest window staking's 14-day thaw allows: a day shorter. */
-const MAX_WINDOW_FOR_THAW = 13n * DAY;
+/** How long a node's commits rely on the last full check of its standing. */
+const COVERAGE_PERIOD = HOUR;
+/** The longest window staking's 14-day thaw allows: a day and a coverage period shorter. */
+const MAX_WINDOW_FOR_THAW = 13n * DAY - COVERAGE_PERIOD;
 const MAX_SLASH_PPM = 100_000n;
 const MIN_BOND = opg(1n);
 const MAX_BOND = opg(1_000_000n);
@@ -186,10 +197,10 @@ const OWN_STAKE = opg(100_000n);
 const DELEGATED = opg(50_000n);
 /** A fixed gas limit, so that a transaction pinned to a timestamp is mined there even when it reverts. */
 const GAS = 1_000_000n;
-/** The design's target for committing one proof record (met by the recorder's commitRecordFor). */
+/** The design's target for committing one proof record: by a covered node, or by the recorder. */
 const COMMIT_RECORD_GAS_TARGET = 60_000n;
-/** commitRecord by the operator: the target plus the serving check's read of the operator's stake in staking. */
-const COMMIT_RECORD_BY_OPERATOR_GAS_BOUND = 85_000n;
+/** The first commit of a coverage period: the target plus the full check of the node's standing and its coverage. */
+const COMMIT_RECORD_CHECKED_GAS_BOUND = 105_000n;
 /** The root a single record is challenged under: zero, which no batch can have. */
 const SINGLE = ZeroHash;
 
@@ -520,6 +531,17 @@ async function expectedSlashOf(f: Fixture, operator = f.operator.address): Promi
  * commitRecord (or commitRecordFor by the recorder) and asserts: the leaf, the stored single record under the node
  * (its window's end fixed now), the views, the event, no batch touched, no token moved. Returns the leaf.
  */
+/**
+ * The challenge window the next block's commit by `by` takes: its node's coverage's while it is in force for `by`,
+ * the one in force otherwise (a full check, or the recorder, which needs no coverage).
+ */
+async function windowOfNextCommit(f: Fixture, nodeId: bigint, by: Signer): Promise<bigint> {
+  const coverage = await f.registry.coverageOf(nodeId);
+  const covered =
+    by !== f.recorder && coverage.operator === (await by.getAddress()) && (await now()) + 1n < coverage.until;
+  return covered ? coverage.window : await f.registry.challengeWindow();
+}
+
 async function commitRecordAndCheck(f: Fixture, r: Rec, { by = f.operator, nodeId = f.nodeId } = {}): Promise<string> {
   const viaRecorder = by === f.recorder;
   const leaf = leafOf(r);
@@ -529,7 +551,7 @@ async function commitRecordAndCheck(f: Fixture, r: Rec, { by = f.operator, nodeI
   expect(await f.registry.isRecordCommitted(nodeId, r)).to.equal(false);
   const tokens = await tokensOf(f);
   const batch = await commitmentOf(f, leaf, nodeId);
-  const window = await f.registry.challengeWindow();
+  const window = await windowOfNextCommit(f, nodeId, by);
 
   const tx = await call(nodeId, r);
   await expect(tx)
@@ -560,7 +582,7 @@ async function commitBatchAndCheck(
   { by = f.operator, nodeId = f.nodeId } = {},
 ): Promise<bigint> {
   const tokens = await tokensOf(f);
-  const window = await f.registry.challengeWindow();
+  const window = await windowOfNextCommit(f, nodeId, by);
   const tx = await f.registry.connect(by).commitBatch(nodeId, root, count, uri);
   await expect(tx).to.emit(f.registry, "BatchCommitted").withArgs(nodeId, root, count, uri);
   await expect(tx).to.not.emit(f.registry, "RecordCommitted");
@@ -959,15 +981,14 @@ describe("ProofRegistry", function () {
       expect(await recordOf(f, ethers.id("never"))).to.deep.equal(NO_RECORD);
     });
 
-    it("stores the record in one slot: at most 60,000 gas by the recorder, 85,000 with the node's serving check", async function () {
+    it("stores the record in one slot: at most 60,000 gas by a covered node or the recorder; a full check once an hour", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
-      // Every transaction starts cold (EIP-2929) and writes one new slot: a second commit costs what the first does.
-      // By the recorder it skips the node check. The records' hashes are random-looking, as real ones are (zero
-      // calldata bytes would be cheaper). One slot written fresh costs 22,100; a second would break the targets.
-      // By the operator, the serving check now reads the operator's stake in staking (a cold external call and
-      // its slots, about 20,000 gas): the 60,000 target of the design holds for commitRecordFor only.
+      // Every transaction starts cold (EIP-2929) and writes one new slot. The records' hashes are random-looking, as
+      // real ones are (zero calldata bytes would be cheaper). A node's first commit of a coverage period checks its
+      // standing in full (the node registry and the operator's stake in staking, cold calls and their slots) and
+      // writes its coverage; its later commits in the period read the coverage's one slot instead.
       const gas: bigint[] = [];
-      for (const [i, by] of [f.operator, f.operator, f.recorder].entries()) {
+      for (const [i, by] of [f.operator, f.operator, f.operator, f.recorder].entries()) {
         const r = makeRecord(`gas-${i}`);
         const tx =
           by === f.recorder
@@ -978,11 +999,12 @@ describe("ProofRegistry", function () {
       }
       if (LOG_GAS)
         console.log(
-          `      gas: commitRecord ${gas[0]}, again ${gas[1]}; commitRecordFor ${gas[2]} (target ${COMMIT_RECORD_GAS_TARGET})`,
+          `      gas: commitRecord checked ${gas[0]}, covered ${gas[1]}, ${gas[2]}; commitRecordFor ${gas[3]} (target ${COMMIT_RECORD_GAS_TARGET})`,
         );
-      expect(gas[2]).to.be.lte(COMMIT_RECORD_GAS_TARGET);
-      for (const g of gas.slice(0, 2)) expect(g).to.be.lte(COMMIT_RECORD_BY_OPERATOR_GAS_BOUND);
-      expect(gas[0]).to.equal(gas[1]);
+      expect(gas[0]).to.be.lte(COMMIT_RECORD_CHECKED_GAS_BOUND);
+      for (const g of gas.slice(1)) expect(g).to.be.lte(COMMIT_RECORD_GAS_TARGET);
+      expect(gas[1]).to.equal(gas[2]);
+      expect(gas[0] - gas[1]).to.be.greaterThan(20_000n);
     });
   });
 
@@ -1051,6 +1073,120 @@ describe("ProofRegistry", function () {
     });
   });
 
+  describe("coverage", function () {
+    /** The coverage a full check at `at` gives the fixture's node under `window`. */
+    const coveredAt = (f: Fixture, at: bigint, window = WINDOW) => [f.operator.address, at + COVERAGE_PERIOD, window];
+
+    it("is none until the node's first commit, which checks its standing in full and covers it for an hour", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      expect(await f.registry.COVERAGE_PERIOD()).to.equal(COVERAGE_PERIOD);
+      expect(await f.registry.coverageOf(f.nodeId)).to.deep.equal([ZeroAddress, 0n, 0n]);
+      const tx = await f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("first"));
+      const at = await blockTimeOf(tx);
+      await expect(tx)
+        .to.emit(f.registry, "CoverageSet")
+        .withArgs(f.nodeId, f.operator.address, at + COVERAGE_PERIOD, WINDOW);
+      expect(await f.registry.coverageOf(f.nodeId)).to.deep.equal(coveredAt(f, at));
+      // Commits within the hour read the coverage: no new check, no event.
+      await time.setNextBlockTimestamp(at + COVERAGE_PERIOD - 1n);
+      await expect(f.registry.connect(f.operator).commitBatch(f.nodeId, bytes32(), 5n, "")).to.not.emit(
+        f.registry,
+        "CoverageSet",
+      );
+      // At its end the next commit checks again, and covers the node for another hour.
+      await time.setNextBlockTimestamp(at + COVERAGE_PERIOD);
+      await expect(f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("again")))
+        .to.emit(f.registry, "CoverageSet")
+        .withArgs(f.nodeId, f.operator.address, at + 2n * COVERAGE_PERIOD, WINDOW);
+    });
+
+    it("lets a node whose stake left commit until its coverage ends, with that stake still slashable; then refuses", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const tx = await f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("before"));
+      const until = (await blockTimeOf(tx)) + COVERAGE_PERIOD;
+      // The operator unbonds its own stake and its delegator leaves: the node is no longer covered by active stake.
+      await f.staking.connect(f.operator).unstake(OWN_STAKE);
+      await f.staking.connect(f.delegator).undelegate(f.operator.address, DELEGATED);
+      expect((await f.nodes.nodeOperatorOf(f.nodeId)).serving).to.equal(false);
+      const wrong = makeRecord("wrong-under-coverage");
+      await time.setNextBlockTimestamp(until - 1n);
+      await commitRecordAndCheck(f, wrong);
+      await expect(f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("late")))
+        .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+        .withArgs(f.nodeId, f.operator.address);
+      // What it committed under the coverage is backed: at its window's last second the thawing stake is still there
+      // to lock and slash.
+      const closedAt = (await recordOf(f, wrong.inferenceId)).challengeableUntil;
+      await commitChallenge(f.registry, f.challenger, f.nodeId, SINGLE, wrong, [], "0x");
+      await time.setNextBlockTimestamp(closedAt);
+      const challenged = await openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, wrong, [], "0x");
+      const expected = ((OWN_STAKE + DELEGATED) * SLASH_PPM) / PPM;
+      await expect(challenged)
+        .to.emit(f.registry, "RecordChallenged")
+        .withArgs(
+          anyValue,
+          f.nodeId,
+          wrong.inferenceId,
+          SINGLE,
+          anyValue,
+          f.challenger.address,
+          BOND,
+          expected,
+          anyValue,
+        );
+    });
+
+    it("checkCoverage: anyone ends the coverage of a node that may no longer work, at once", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      await f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("covered"));
+      await f.nodes.connect(f.admin).jailNode(f.nodeId, (await now()) + DAY);
+      // Still covered: the jailed node commits until someone checks.
+      await f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("jailed-but-covered"));
+      await expect(f.registry.connect(f.stranger).checkCoverage(f.nodeId))
+        .to.emit(f.registry, "CoverageSet")
+        .withArgs(f.nodeId, f.operator.address, 0n, 0n);
+      expect(await f.registry.coverageOf(f.nodeId)).to.deep.equal([ZeroAddress, 0n, 0n]);
+      await expect(f.registry.connect(f.operator).commitBatch(f.nodeId, bytes32(), 5n, ""))
+        .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+        .withArgs(f.nodeId, f.operator.address);
+      // Checking a node without coverage that may not work changes nothing, and says nothing.
+      await expect(f.registry.connect(f.stranger).checkCoverage(f.nodeId)).to.not.emit(f.registry, "CoverageSet");
+      await expect(f.registry.connect(f.stranger).checkCoverage(999n)).to.not.emit(f.registry, "CoverageSet");
+    });
+
+    it("checkCoverage: renews a node that may work for its operator, whoever calls; no one else commits under it", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const tx = await f.registry.connect(f.stranger).checkCoverage(f.nodeId);
+      const at = await blockTimeOf(tx);
+      await expect(tx)
+        .to.emit(f.registry, "CoverageSet")
+        .withArgs(f.nodeId, f.operator.address, at + COVERAGE_PERIOD, WINDOW);
+      expect(await f.registry.coverageOf(f.nodeId)).to.deep.equal(coveredAt(f, at));
+      for (const caller of [f.stranger, f.other, f.delegator]) {
+        await expect(f.registry.connect(caller).commitRecord(f.nodeId, makeRecord("not-theirs")))
+          .to.be.revertedWithCustomError(f.registry, "ProofsNotNodeOperator")
+          .withArgs(f.nodeId, caller.address);
+      }
+    });
+
+    it("ends with an upheld challenge of the node: its next commit checks its standing again", async function () {
+      const f = await loadFixture(deployProofRegistryFixture);
+      const r = makeRecord("upheld");
+      await commitRecordAndCheck(f, r);
+      expect((await f.registry.coverageOf(f.nodeId)).until).to.be.greaterThan(0n);
+      const challenged = await openChallenge(f.registry, f.challenger, f.nodeId, SINGLE, r, [], "0x");
+      const challengeId = (await f.registry.getDispute(await f.registry.recordKeyOf(f.nodeId, SINGLE, leafOf(r))))
+        .pendingChallengeId;
+      await expect(challenged).to.emit(f.registry, "RecordChallenged");
+      await f.registry.connect(f.arbiter).resolveChallenge(challengeId, true);
+      expect(await f.registry.coverageOf(f.nodeId)).to.deep.equal([ZeroAddress, 0n, 0n]);
+      await expect(f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("after"))).to.emit(
+        f.registry,
+        "CoverageSet",
+      );
+    });
+  });
+
   describe("getRecord / isRecordCommitted / isRecordFinal", function () {
     it("getRecord(nodeId, id): the leaf's first 20 bytes and the window's end; all zero for an id the node never committed", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
@@ -1074,8 +1210,12 @@ describe("ProofRegistry", function () {
       expect(await recordOf(f, theirs.inferenceId)).to.deep.equal(NO_RECORD);
       // A record only in a batch is no single record.
       expect(await recordOf(f, records[0].inferenceId)).to.deep.equal(NO_RECORD);
-      // The window's end follows the window at commitment.
+      // The window's end follows the window of the node's coverage: the old one until the coverage lapses.
       await f.registry.connect(f.admin).setChallengeWindow(MIN_WINDOW);
+      const covered = makeRecord("covered");
+      await commitRecordAndCheck(f, covered);
+      expect((await recordOf(f, covered.inferenceId)).challengeableUntil).to.equal((await now()) + WINDOW);
+      await time.increase(COVERAGE_PERIOD);
       const short = makeRecord("short");
       await commitRecordAndCheck(f, short);
       expect((await recordOf(f, short.inferenceId)).challengeableUntil).to.equal((await now()) + MIN_WINDOW);
@@ -1219,6 +1359,8 @@ describe("ProofRegistry", function () {
         // Only the root matters on chain: a random one stands for a million records.
         bytes32(),
       ];
+      // On a covered node, as a running one is: the first commit of a coverage period checks the node in full.
+      await f.registry.checkCoverage(f.nodeId);
       const gas: bigint[] = [];
       for (const [i, size] of sizes.entries()) gas.push(await commitBatchAndCheck(f, roots[i], size, uri));
       const single = await gasOf(await f.registry.connect(f.operator).commitRecord(f.nodeId, makeRecord("gas")));
@@ -2615,6 +2757,7 @@ describe("ProofRegistry", function () {
     const parameters = [
       {
         name: "challengeWindow",
+        event: "ChallengeWindowSet",
         initial: WINDOW,
         minimum: MIN_WINDOW,
         maximum: MAX_WINDOW_FOR_THAW,
@@ -2625,6 +2768,7 @@ describe("ProofRegistry", function () {
       },
       {
         name: "decisionPeriod",
+        event: "DecisionPeriodSet",
         initial: DECISION,
         minimum: MIN_DECISION,
         maximum: MAX_DECISION,
@@ -2635,6 +2779,7 @@ describe("ProofRegistry", function () {
       },
       {
         name: "slashPpm",
+        event: "SlashSet",
         initial: SLASH_PPM,
         minimum: 0n,
         maximum: MAX_SLASH_PPM,
@@ -2645,6 +2790,7 @@ describe("ProofRegistry", function () {
       },
       {
         name: "lockBondPpm",
+        event: "LockBondSet",
         initial: 10_000n,
         minimum: 0n,
         maximum: 100_000n,
@@ -2655,6 +2801,7 @@ describe("ProofRegistry", function () {
       },
       {
         name: "challengeBond",
+        event: "ChallengeBondSet",
         initial: BOND,
         minimum: MIN_BOND,
         maximum: MAX_BOND,
@@ -2689,31 +2836,36 @@ describe("ProofRegistry", function () {
         .withArgs(anyValue, f.nodeId, r.inferenceId, SINGLE, anyValue, f.other.address, BOND, anyValue, anyValue);
     });
 
-    it("challengeWindow: at most staking's thaw less a day; a shorter window keeps the longer one open for staking's thaw", async function () {
+    it("challengeWindow: at most staking's thaw less a day and a coverage period; a shorter window keeps the longer one open for staking's thaw", async function () {
       const f = await loadFixture(deployProofRegistryFixture);
-      // Staking's thaw (14 days) bounds the window at 13; a longer thaw lets it grow, never past 28 days.
+      // Staking's thaw (14 days) bounds the window at 13 days less an hour; a longer thaw lets it grow, never past 28
+      // days. longestOpenWindow counts the coverage period: a commit may take a window up to an hour after the check.
       await f.staking.connect(f.admin).setThawingPeriod(28n * DAY);
-      await expect(f.registry.connect(f.admin).setChallengeWindow(27n * DAY + 1n))
+      const longest = 27n * DAY - COVERAGE_PERIOD;
+      await expect(f.registry.connect(f.admin).setChallengeWindow(longest + 1n))
         .to.be.revertedWithCustomError(f.registry, "ProofsParameterOutOfBounds")
-        .withArgs(encodeBytes32String("challengeWindow"), 27n * DAY + 1n, MIN_WINDOW, 27n * DAY);
-      await f.registry.connect(f.admin).setChallengeWindow(27n * DAY);
-      expect(await f.registry.longestOpenWindow()).to.equal(27n * DAY);
-      // Lowered to an hour: commitments made under 27 days may stay open 27 days more, and staking's thaw cannot
-      // be shortened under them until then.
+        .withArgs(encodeBytes32String("challengeWindow"), longest + 1n, MIN_WINDOW, longest);
+      await f.registry.connect(f.admin).setChallengeWindow(longest);
+      expect(await f.registry.longestOpenWindow()).to.equal(longest + COVERAGE_PERIOD);
+      // Lowered to an hour: coverages taken before commit under the long window for an hour more, and their
+      // commitments stay open that long after: staking's thaw cannot be shortened under them until then.
       const tx = await f.registry.connect(f.admin).setChallengeWindow(MIN_WINDOW);
       const loweredAt = await blockTimeOf(tx);
       expect(await f.registry.challengeWindow()).to.equal(MIN_WINDOW);
-      expect(await f.registry.longestOpenWindow()).to.equal(27n * DAY);
-      await expect(f.staking.connect(f.admin).setThawingPeriod(DAY + MIN_WINDOW))
+      expect(await f.registry.longestOpenWindow()).to.equal(longest + COVERAGE_PERIOD);
+      const shortThaw = DAY + MIN_WINDOW + COVERAGE_PERIOD;
+      await expect(f.staking.connect(f.admin).setThawingPeriod(shortThaw))
         .to.be.revertedWithCustomError(f.staking, "StakingParameterOutOfBounds")
-        .withArgs(encodeBytes32String("thawingPeriod"), DAY + MIN_WINDOW, 28n * DAY, 28n * DAY);
-      await time.increaseTo(loweredAt + 27n * DAY);
-      expect(await f.registry.longestOpenWindow()).to.equal(MIN_WINDOW);
-      await expect(f.staking.connect(f.admin).setThawingPeriod(DAY + MIN_WINDOW)).to.emit(f.staking, "ParameterSet");
+        .withArgs(encodeBytes32String("thawingPeriod"), shortThaw, 28n * DAY, 28n * DAY);
+      await viewAt(loweredAt + COVERAGE_PERIOD + longest - 1n);
+      expect(await f.registry.longestOpenWindow()).to.equal(longest + COVERAGE_PERIOD);
+      await viewAt(loweredAt + COVERAGE_PERIOD + longest);
+      expect(await f.registry.longestOpenWindow()).to.equal(MIN_WINDOW + COVERAGE_PERIOD);
+      await expect(f.staking.connect(f.admin).setThawingPeriod(shortThaw)).to.emit(f.staking, "ThawingPeriodSet");
     });
 
     for (const p of parameters) {
-      it(`${p.name}: ProofsParameterOutOfBounds("${p.name}", value, min, max) outside its bounds; ParameterSet(name, old, new)`, async function () {
+      it(`${p.name}: ProofsParameterOutOfBounds("${p.name}", value, min, max) outside its bounds; ${p.event}(old, new)`, async function () {
         const f = await loadFixture(deployProofRegistryFixture);
         const name = encodeBytes32String(p.name);
         for (const value of p.outside) {
@@ -2724,7 +2876,7 @@ describe("ProofRegistry", function () {
         expect(await p.get(f)).to.equal(p.initial);
         let old = p.initial;
         for (const value of p.inside) {
-          await expect(p.set(f, value)).to.emit(f.registry, "ParameterSet").withArgs(name, old, value);
+          await expect(p.set(f, value)).to.emit(f.registry, p.event).withArgs(old, value);
           expect(await p.get(f)).to.equal(value);
           old = value;
         }

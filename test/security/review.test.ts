@@ -436,7 +436,9 @@ describe("security review (wt-rev)", function () {
       const f = await loadFixture(deploySystemFixture);
       const { proofs, staking, gov } = f;
       const window = await proofs.challengeWindow(); // 7 days
-      const minimum = window + DAY;
+      // A commit may take the window up to a coverage period (an hour) after its node's stake was checked.
+      const coverage = await proofs.COVERAGE_PERIOD();
+      const minimum = window + coverage + DAY;
       await expect(staking.connect(gov).setThawingPeriod(DAY))
         .to.be.revertedWithCustomError(staking, "StakingParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("thawingPeriod"), DAY, minimum, 28n * DAY);
@@ -444,25 +446,34 @@ describe("security review (wt-rev)", function () {
         staking,
         "StakingParameterOutOfBounds",
       );
-      await expect(staking.connect(gov).setThawingPeriod(minimum)).to.emit(staking, "ParameterSet");
+      await expect(staking.connect(gov).setThawingPeriod(minimum)).to.emit(staking, "ThawingPeriodSet");
       // And from the other side: the window cannot grow past the thaw less a day.
       await expect(proofs.connect(gov).setChallengeWindow(window + 1n))
         .to.be.revertedWithCustomError(proofs, "ProofsParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("challengeWindow"), window + 1n, 3_600n, window);
-      await expect(proofs.connect(gov).setChallengeWindow(window)).to.emit(proofs, "ParameterSet");
+      await expect(proofs.connect(gov).setChallengeWindow(window)).to.emit(proofs, "ChallengeWindowSet");
       // And at deployment: a staking whose thaw was shortened first refuses a slasher whose window it would not cover.
       const fresh = await ethers.deployContract("Staking", [f.token, gov.address, 0n, 1n, 1n]);
       await fresh.connect(gov).setThawingPeriod(DAY);
       await expect(fresh.connect(gov).setProtocolContracts(proofs, f.escrow))
         .to.be.revertedWithCustomError(fresh, "StakingParameterOutOfBounds")
-        .withArgs(ethers.encodeBytes32String("thawingPeriod"), DAY, window + DAY, 28n * DAY);
-      // With the two at their closest, stake unbonded just after a wrong record is still there for the upheld
-      // challenge on the window's last second.
+        .withArgs(ethers.encodeBytes32String("thawingPeriod"), DAY, minimum, 28n * DAY);
+      // With the two at their closest, stake unbonded just after its node's standing was checked is still there for
+      // the upheld challenge, on the window's last second, of a wrong record committed on the coverage's last second.
       const { operator, challenger, nodeId } = f;
-      const rec = record({ proofType: Mode.None });
-      await proofs.connect(operator).commitRecord(nodeId, rec);
+      await proofs.connect(operator).commitRecord(nodeId, record({ proofType: Mode.None }));
       await staking.connect(operator).unstake(OPERATOR_STAKE);
-      await time.increase(window - 10n);
+      const until = (await proofs.coverageOf(nodeId)).until;
+      const rec = record({ proofType: Mode.None, inferenceId: ethers.id("inference:2") });
+      await time.setNextBlockTimestamp(until - 1n);
+      await proofs.connect(operator).commitRecord(nodeId, rec);
+      // Once the coverage lapses, the node, whose stake left, commits nothing.
+      const late = record({ proofType: Mode.None, inferenceId: ethers.id("inference:3") });
+      await expect(proofs.connect(operator).commitRecord(nodeId, late))
+        .to.be.revertedWithCustomError(proofs, "ProofsNotNodeOperator")
+        .withArgs(nodeId, operator.address);
+      await commitChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x");
+      await time.setNextBlockTimestamp(until - 1n + window);
       await openChallenge(proofs, challenger, nodeId, ethers.ZeroHash, rec, [], "0x");
       const key = await proofs.recordKeyOf(nodeId, ethers.ZeroHash, await proofs.leafOf(rec));
       const id = (await proofs.getDispute(key)).pendingChallengeId;

@@ -89,10 +89,10 @@ NodeRegistry
 └── governance
     ├── setMinimumStake / setMinimumOwnStake / setLivenessWindow / setTeeMeasurementApproval: only
     │   DEFAULT_ADMIN_ROLE (not the jailer)
-    ├── setMinimumOwnStake outside [1, 1,000,000] OPG → NodeParameterOutOfBounds(value, min, max); the bounds are
+    ├── setMinimumOwnStake outside [1, 1,000,000] OPG → NodeParameterOutOfBounds(name, value, min, max); the bounds are
     │   accepted; it emits MinimumOwnStakeSet(old, new); raised above the own stake → InsufficientOwnStake and not
     │   serving at once, whatever is delegated; lowered → eligible again
-    ├── outside [1, 10,000,000] OPG / [5 minutes, 7 days] → NodeParameterOutOfBounds(value, min, max); the bounds
+    ├── outside [1, 10,000,000] OPG / [5 minutes, 7 days] → NodeParameterOutOfBounds(name, value, min, max); the bounds
     │   themselves are accepted; they emit MinimumStakeSet(mode, old, new) / LivenessWindowSet(old, new)
     ├── a raised minimum makes a previously eligible node ineligible at once (and a lowered one eligible again);
     │   the minimum of a mode the operator does not run changes nothing
@@ -106,11 +106,11 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { ContractTransactionResponse } from "ethers";
 
 import { ModelRegistry__factory, NodeRegistry__factory, OPG__factory, Staking__factory } from "../../typechain-types";
-import type { Nodes } from "../../typechain-types/contracts/staking/NodeRegistry";
+import type { Nodes } from "../../typechain-types/contracts/nodes/NodeRegistry";
 import { opg } from "../../deploy/lib/format";
 import { commitAndRegisterModel } from "../helpers/models";
 
-const { ZeroHash, MaxUint256 } = ethers;
+const { ZeroHash, MaxUint256, encodeBytes32String } = ethers;
 /** The highest cut a delegator can accept: delegations here do not test the bound. */
 const ANY_CUT = 1_000_000n;
 
@@ -1677,7 +1677,7 @@ describe("NodeRegistry", function () {
       for (const value of [0n, MIN_MINIMUM_OWN - 1n, MAX_MINIMUM_OWN + 1n, MaxUint256])
         await expect(nodes.connect(f.admin).setMinimumOwnStake(value))
           .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
-          .withArgs(value, MIN_MINIMUM_OWN, MAX_MINIMUM_OWN);
+          .withArgs(encodeBytes32String("minimumOwnStake"), value, MIN_MINIMUM_OWN, MAX_MINIMUM_OWN);
       expect(await nodes.minimumOwnStake()).to.equal(MINIMUM_OWN);
       let old = MINIMUM_OWN;
       for (const value of [MIN_MINIMUM_OWN, MAX_MINIMUM_OWN, MINIMUM_OWN]) {
@@ -1712,15 +1712,15 @@ describe("NodeRegistry", function () {
       for (const value of [0n, MINIMUM[Mode.None] - 1n, MINIMUM[Mode.Zk] + 1n, MAX_MINIMUM_STAKE + 1n, MaxUint256]) {
         await expect(nodes.connect(f.admin).setMinimumStake(Mode.Tee, value))
           .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
-          .withArgs(value, MINIMUM[Mode.None], MINIMUM[Mode.Zk]);
+          .withArgs(encodeBytes32String("minimumStake"), value, MINIMUM[Mode.None], MINIMUM[Mode.Zk]);
       }
       // None stays within [1 OPG, TEE's minimum]; ZK within [TEE's minimum, 10,000,000 OPG].
       await expect(nodes.connect(f.admin).setMinimumStake(Mode.None, MIN_MINIMUM_STAKE - 1n))
         .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
-        .withArgs(MIN_MINIMUM_STAKE - 1n, MIN_MINIMUM_STAKE, MINIMUM[Mode.Tee]);
+        .withArgs(encodeBytes32String("minimumStake"), MIN_MINIMUM_STAKE - 1n, MIN_MINIMUM_STAKE, MINIMUM[Mode.Tee]);
       await expect(nodes.connect(f.admin).setMinimumStake(Mode.Zk, MAX_MINIMUM_STAKE + 1n))
         .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
-        .withArgs(MAX_MINIMUM_STAKE + 1n, MINIMUM[Mode.Tee], MAX_MINIMUM_STAKE);
+        .withArgs(encodeBytes32String("minimumStake"), MAX_MINIMUM_STAKE + 1n, MINIMUM[Mode.Tee], MAX_MINIMUM_STAKE);
       expect(await nodes.minimumStake(Mode.Tee)).to.equal(MINIMUM[Mode.Tee]);
 
       const current = [...MINIMUM];
@@ -1747,7 +1747,7 @@ describe("NodeRegistry", function () {
       for (const value of [0n, MIN_WINDOW - 1n, MAX_WINDOW + 1n, 2n ** 64n - 1n]) {
         await expect(nodes.connect(f.admin).setLivenessWindow(value))
           .to.be.revertedWithCustomError(nodes, "NodeParameterOutOfBounds")
-          .withArgs(value, MIN_WINDOW, MAX_WINDOW);
+          .withArgs(encodeBytes32String("livenessWindow"), value, MIN_WINDOW, MAX_WINDOW);
       }
       expect(await nodes.livenessWindow()).to.equal(HOUR);
       let old = HOUR;

@@ -1,6 +1,7 @@
 /**
  * The subgraph (indexer/subgraph/): generated from a real deployment on the in-process network, then `graph codegen`
- * and `graph build` (offline). The mappings are compiled and type-checked here, not executed: matchstick and
+ * and `graph build` (offline), against the schema.graphql generated from Ponder's tables (schema.test.ts checks it is
+ * current). The mappings are compiled and type-checked here, not executed: matchstick and
  * graph-node are not available on this machine.
  */
 import { expect } from "chai";
@@ -52,28 +53,6 @@ function dataSources(manifest: string): DataSource[] {
       current.handlers[current.handlers.length - 1].handler = m[1];
   }
   return sources;
-}
-
-/** Ponder's tables (indexer/ponder.schema.ts), read from the source: columns with their builder type and flags. */
-function ponderTables(): Map<string, { name: string; type: string; notNull: boolean; primaryKey: boolean }[]> {
-  const source = fs
-    .readFileSync(path.join(ROOT, "indexer", "ponder.schema.ts"), "utf8")
-    .replace(/\/\*[\s\S]*?\*\//g, "");
-  const at = ["blockNumber: t.bigint().notNull()", "timestamp: t.bigint().notNull()"]
-    .concat(["transactionHash: t.hex().notNull()", "logIndex: t.integer().notNull()"])
-    .join(",");
-  const tables = new Map();
-  for (const m of source.matchAll(/export const (\w+) = onchainTable\(\s*"\w+",\s*\(t\) => \(\{([\s\S]*?)\}\)/g)) {
-    const body = m[2].replace("...at(t)", at);
-    const columns = [...body.matchAll(/(\w+): t\.(\w+)\(\)([.\w()]*)/g)].map((c) => ({
-      name: c[1],
-      type: c[2],
-      notNull: c[3].includes(".notNull()") || c[3].includes(".primaryKey()"),
-      primaryKey: c[3].includes(".primaryKey()"),
-    }));
-    tables.set(m[1][0].toUpperCase() + m[1].slice(1), columns);
-  }
-  return tables;
 }
 
 /** The subgraph's entities (indexer/subgraph/schema.graphql): field name to GraphQL type. */
@@ -226,37 +205,6 @@ describe("subgraph (indexer/subgraph)", function () {
       expect(missing, `${name} events without a handler in subgraph.template.yaml`).to.deep.equal([]);
       expect(handled.sort(), `${name} handlers`).to.deep.equal(expected.sort());
       for (const h of source.handlers) expect(h.handler, h.event).to.equal(`handle${h.event.split("(")[0]}`);
-    }
-  });
-
-  it("has Ponder's tables as entities and no others: the same fields, types and nullability (the key as id)", () => {
-    const scalar: Record<string, string> = {
-      hex: "Bytes",
-      bigint: "BigInt",
-      integer: "Int",
-      text: "String",
-      boolean: "Boolean",
-    };
-    const tables = ponderTables();
-    const entities = subgraphEntities();
-    expect(tables.size, "tables read from ponder.schema.ts").to.be.greaterThan(20);
-    expect([...entities.keys()].sort()).to.deep.equal([...tables.keys()].sort());
-    for (const [name, columns] of tables) {
-      const fields = new Map(entities.get(name)!);
-      const key = columns.find((c) => c.primaryKey);
-      // A single-column key is the entity's id: Bytes for an address or hash and for an event row (transaction hash
-      // and log index, where Ponder has its event.id text), else the decimal or text as ID; a two-column key is an ID
-      // ("<first>-<second>") and both columns stay fields.
-      const eventRow = columns.some((c) => c.name === "logIndex");
-      expect(fields.get("id"), `${name}.id`).to.equal(key?.type === "hex" || eventRow ? "Bytes!" : "ID!");
-      fields.delete("id");
-      for (const c of columns) {
-        const type = scalar[c.type] + (c.notNull ? "!" : "");
-        if (c.primaryKey && !fields.has(c.name)) continue;
-        expect(fields.get(c.name), `${name}.${c.name}`).to.equal(type);
-        fields.delete(c.name);
-      }
-      expect([...fields.keys()], `${name}: fields Ponder does not have`).to.deep.equal([]);
     }
   });
 

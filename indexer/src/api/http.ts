@@ -5,7 +5,7 @@
 import type { TypedResponse } from "hono";
 import { createMiddleware } from "hono/factory";
 
-import { formatOpg } from "../../../deploy/lib/format";
+import { bareOpg, formatOpg } from "../../../scripts/lib/opg";
 import { type Block, type SyncState, syncState } from "./sync";
 import { isoOf } from "./params";
 
@@ -46,12 +46,7 @@ export { isoOf };
 export const amount = (wei: bigint) => ({ wei: wei.toString(), opg: formatOpg(wei) });
 
 /** "1234.5": a bare decimal number of OPG, no grouping, no unit, every digit kept. */
-export function bareOpg(wei: bigint): string {
-  const negative = wei < 0n;
-  const abs = negative ? -wei : wei;
-  const fraction = (abs % 10n ** 18n).toString().padStart(18, "0").replace(/0+$/, "");
-  return `${negative ? "-" : ""}${abs / 10n ** 18n}${fraction ? "." + fraction : ""}`;
-}
+export { bareOpg };
 
 // ---------------------------------------------------------------- CSV
 

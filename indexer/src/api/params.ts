@@ -9,11 +9,12 @@ import type { ValidationTargets } from "hono";
 import { isAddress, parseEther } from "viem";
 import { z } from "zod";
 
+import { MODES } from "../../../scripts/lib/modes";
+
 /** Bad input: answered 400 with the message as the reason (the app's onError). */
 export class BadRequest extends Error {}
 
-/** The verification modes by name, numbered as the Solidity enum (`1 << mode` in a node's mask). */
-export const MODES = ["none", "tee", "zk"] as const;
+export { MODES };
 
 export const isoOf = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
 

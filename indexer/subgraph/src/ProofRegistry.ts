@@ -4,8 +4,13 @@ import { Address, BigInt, Bytes, ethereum, log } from "@graphprotocol/graph-ts";
 import {
   BatchCommitted,
   ChallengeCommitted,
+  CoverageSet,
   ChallengeResolved,
-  ParameterSet,
+  ChallengeBondSet,
+  ChallengeWindowSet,
+  DecisionPeriodSet,
+  LockBondSet,
+  SlashSet,
   RecordChallenged,
   RecordCommitted,
   RoleAdminChanged,
@@ -115,12 +120,28 @@ export function handleChallengeResolved(event: ChallengeResolved): void {
   }
 }
 
-export function handleParameterSet(event: ParameterSet): void {
-  logEvent(event, CONTRACT, "ParameterSet");
+export function handleChallengeWindowSet(event: ChallengeWindowSet): void {
+  logEvent(event, CONTRACT, "ChallengeWindowSet");
+}
+export function handleDecisionPeriodSet(event: DecisionPeriodSet): void {
+  logEvent(event, CONTRACT, "DecisionPeriodSet");
+}
+export function handleSlashSet(event: SlashSet): void {
+  logEvent(event, CONTRACT, "SlashSet", ["oldSlashPpm", "newSlashPpm"]);
+}
+export function handleLockBondSet(event: LockBondSet): void {
+  logEvent(event, CONTRACT, "LockBondSet", ["oldLockBondPpm", "newLockBondPpm"]);
+}
+export function handleChallengeBondSet(event: ChallengeBondSet): void {
+  logEvent(event, CONTRACT, "ChallengeBondSet");
 }
 
 export function handleChallengeCommitted(event: ChallengeCommitted): void {
   logEvent(event, CONTRACT, "ChallengeCommitted");
+}
+
+export function handleCoverageSet(event: CoverageSet): void {
+  logEvent(event, CONTRACT, "CoverageSet");
 }
 
 export function handleVerifierSet(event: VerifierSet): void {

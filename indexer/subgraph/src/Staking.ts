@@ -5,7 +5,12 @@ import {
   DelegationCutScheduled,
   DelegationCutSet,
   FeesCredited,
-  ParameterSet,
+  ThawingPeriodSet,
+  CutChangeDelaySet,
+  MinimumDelegationSet,
+  MaxThawRequestsSet,
+  ChallengerShareSet,
+  MaxSlashSet,
   Paused,
   ProtocolContractsSet,
   RewardsClaimed,
@@ -413,8 +418,23 @@ export function handleDelegationCutSet(event: DelegationCutSet): void {
   o.save();
 }
 
-export function handleParameterSet(event: ParameterSet): void {
-  logEvent(event, CONTRACT, "ParameterSet");
+export function handleThawingPeriodSet(event: ThawingPeriodSet): void {
+  logEvent(event, CONTRACT, "ThawingPeriodSet");
+}
+export function handleCutChangeDelaySet(event: CutChangeDelaySet): void {
+  logEvent(event, CONTRACT, "CutChangeDelaySet");
+}
+export function handleMinimumDelegationSet(event: MinimumDelegationSet): void {
+  logEvent(event, CONTRACT, "MinimumDelegationSet");
+}
+export function handleMaxThawRequestsSet(event: MaxThawRequestsSet): void {
+  logEvent(event, CONTRACT, "MaxThawRequestsSet");
+}
+export function handleChallengerShareSet(event: ChallengerShareSet): void {
+  logEvent(event, CONTRACT, "ChallengerShareSet", ["oldSharePpm", "newSharePpm"]);
+}
+export function handleMaxSlashSet(event: MaxSlashSet): void {
+  logEvent(event, CONTRACT, "MaxSlashSet", ["oldMaxSlashPpm", "newMaxSlashPpm"]);
 }
 
 export function handlePaused(event: Paused): void {

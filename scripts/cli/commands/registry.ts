@@ -2,7 +2,7 @@
 import { ZeroHash } from "ethers";
 
 import { formatOpg, formatPpm, formatTime } from "../../lib/opg";
-import type { Nodes } from "../../../typechain-types/contracts/staking/NodeRegistry";
+import type { Nodes } from "../../../typechain-types/contracts/nodes/NodeRegistry";
 import { parseBytes32, parseBytes32List, parseModes, parsePercent, parsePrice, parseWhole } from "../args";
 import type { Chain } from "../connect";
 import { Run, eventsIn } from "../context";

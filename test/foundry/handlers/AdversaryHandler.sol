@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {IStaking} from "@opg/interfaces/IStaking.sol";
 import {OPG} from "@opg/token/OPG.sol";
 import {Staking} from "@opg/staking/Staking.sol";
-import {NodeRegistry} from "@opg/staking/NodeRegistry.sol";
+import {NodeRegistry} from "@opg/nodes/NodeRegistry.sol";
 import {ModelRegistry} from "@opg/models/ModelRegistry.sol";
 import {ProofRegistry} from "@opg/proofs/ProofRegistry.sol";
 import {PaymentsEscrow} from "@opg/payments/PaymentsEscrow.sol";
@@ -730,7 +730,12 @@ contract AdversaryHandler is Disputes {
 
     function _commit(uint256 nodeId, address op, uint256 seed, bool batch, bool wrong) internal {
         (, bool serving) = nodes.nodeOperatorOf(nodeId);
-        if (!serving || _records.length + 2 > MAX_RECORDS) return;
+        // The evil node also commits wrong records under a coverage that its stake, gone since, no longer backs, for
+        // as long as the coverage lasts: the stake checked must still pay for them.
+        Proofs.Coverage memory coverage = proofs.coverageOf(nodeId);
+        bool covered = coverage.operator == op && block.timestamp < coverage.until;
+        if (!(serving || (wrong && covered)) || _records.length + 2 > MAX_RECORDS) return;
+        if (!serving) ++reached["committedUnderStaleCoverage"];
         Record storage a = _newRecord(nodeId, seed, wrong);
         if (!batch) {
             vm.prank(op);

@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {OPG} from "@opg/token/OPG.sol";
 import {Staking} from "@opg/staking/Staking.sol";
-import {NodeRegistry} from "@opg/staking/NodeRegistry.sol";
+import {NodeRegistry} from "@opg/nodes/NodeRegistry.sol";
 import {ModelRegistry} from "@opg/models/ModelRegistry.sol";
 import {ProofRegistry} from "@opg/proofs/ProofRegistry.sol";
 import {PaymentsEscrow} from "@opg/payments/PaymentsEscrow.sol";

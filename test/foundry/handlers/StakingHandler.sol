@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {OPG} from "@opg/token/OPG.sol";
 import {Staking} from "@opg/staking/Staking.sol";
-import {NodeRegistry} from "@opg/staking/NodeRegistry.sol";
+import {NodeRegistry} from "@opg/nodes/NodeRegistry.sol";
 import {ProofRegistry} from "@opg/proofs/ProofRegistry.sol";
 import {Stakes} from "@opg/types/Stakes.sol";
 import {Nodes} from "@opg/types/Nodes.sol";

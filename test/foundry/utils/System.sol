@@ -7,7 +7,7 @@ import {OPG} from "@opg/token/OPG.sol";
 import {VestingVault} from "@opg/vesting/VestingVault.sol";
 import {Staking} from "@opg/staking/Staking.sol";
 import {ModelRegistry} from "@opg/models/ModelRegistry.sol";
-import {NodeRegistry} from "@opg/staking/NodeRegistry.sol";
+import {NodeRegistry} from "@opg/nodes/NodeRegistry.sol";
 import {ProofRegistry} from "@opg/proofs/ProofRegistry.sol";
 import {PaymentsEscrow} from "@opg/payments/PaymentsEscrow.sol";
 import {VestingMath} from "@opg/libraries/VestingMath.sol";

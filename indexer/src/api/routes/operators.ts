@@ -8,7 +8,8 @@ import { parseEther } from "viem";
 
 import { emptyOperator } from "../../where";
 import { perIndexedState } from "../cache";
-import { type Env, MODES, amount, computed } from "../http";
+import { MODES, modesOf } from "../../../../scripts/lib/modes";
+import { type Env, amount, computed } from "../http";
 import { address, none, valid } from "../params";
 
 const app = new Hono<Env>();
@@ -19,7 +20,6 @@ const min = (a: bigint, b: bigint) => (a < b ? a : b);
 const FEE_STREAM_PERIOD = 7n * 86_400n;
 const streamingAt = (streaming: bigint, endsAt: bigint, now: bigint) =>
   now >= endsAt ? 0n : (streaming * (endsAt - now)) / FEE_STREAM_PERIOD;
-const modesOf = (mask: number) => MODES.filter((_, mode) => (mask & (1 << mode)) !== 0);
 
 const routes = app.get(
   "/operators/:address",
@@ -208,7 +208,7 @@ const routes = app.get(
       nodes: nodes.map((n) => ({
         id: n.id.toString(),
         active: n.active,
-        modes: modesOf(n.modes),
+        modes: modesOf(n.modes).map((mode) => MODES[mode]),
         capacity: n.capacity,
         prices: { none: amount(n.priceNone), tee: amount(n.priceTee), zk: amount(n.priceZk) },
         scheduledPrices:

@@ -7,6 +7,7 @@ import schema from "ponder:schema";
 
 import { ALLOCATION_TABLE, type CategoryKey } from "../../../../deploy/genesis";
 import { MONTH, type ScheduleTerms, Shape, unlockPoints, vestedAt } from "../../../../deploy/lib/vesting";
+import { termsOf } from "../../../../scripts/lib/schedule";
 import { deployment } from "../../../ponder.config";
 import { perIndexedState } from "../cache";
 import {
@@ -91,9 +92,7 @@ async function categories(): Promise<{ tge: bigint; list: Category[] }> {
     if (release.kind === "vesting") {
       const ids = genesis.scheduleIds[key];
       const own: ScheduleTerms[] = ids
-        ? schedules
-            .filter((s) => s.id >= BigInt(ids[0]) && s.id <= BigInt(ids[1]))
-            .map((s) => ({ ...s, shape: s.shape as Shape }))
+        ? schedules.filter((s) => s.id >= BigInt(ids[0]) && s.id <= BigInt(ids[1])).map((s) => termsOf(s))
         : [];
       list.push({
         key,
@@ -183,15 +182,7 @@ const routes = app
       let releasedSum = 0n;
       let totalSum = 0n;
       const out = schedules.map((s) => {
-        const terms: ScheduleTerms = {
-          total: s.total,
-          unlockedAtStart: s.unlockedAtStart,
-          start: s.start,
-          cliff: s.cliff,
-          end: s.end,
-          shape: s.shape,
-          refunded: s.refunded,
-        };
+        const terms = termsOf(s);
         const vested = vestedAt(terms, at);
         const released = releasedBy.get(s.id) ?? 0n;
         const releasable = vested > released ? vested - released : 0n;

@@ -297,9 +297,8 @@ contract NodeRegistry is INodeRegistry, AccessControl {
                                     GOVERNANCE
     //////////////////////////////////////////////////////////////////////////*/
 
-    /// @notice Sets the minimum stake of a mode, within [1, 10,000,000] OPG and keeping none <= TEE <= ZK, so that
-    /// a node's most demanding mode is also its most expensive. Only the default admin.
-    function setMinimumStake(Nodes.Mode mode, uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc INodeRegistry
+    function setMinimumStake(Nodes.Mode mode, uint256 newMinimum) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         uint8 index = uint8(mode);
         uint256 lower = index == 0 ? MIN_MINIMUM_STAKE : _minimums[index - 1];
         uint256 upper = index == MODE_COUNT - 1 ? MAX_MINIMUM_STAKE : _minimums[index + 1];
@@ -308,35 +307,37 @@ contract NodeRegistry is INodeRegistry, AccessControl {
                 newMinimum <= MAX_MINIMUM_STAKE &&
                 newMinimum >= lower &&
                 newMinimum <= upper,
-            NodeParameterOutOfBounds(newMinimum, lower, upper)
+            NodeParameterOutOfBounds("minimumStake", newMinimum, lower, upper)
         );
         emit MinimumStakeSet(mode, _minimums[uint8(mode)], newMinimum);
         _minimums[uint8(mode)] = uint128(newMinimum);
     }
 
-    /// @notice Sets the liveness window, within [5 minutes, 7 days]. Only the default admin.
-    function setLivenessWindow(uint64 newWindow) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc INodeRegistry
+    function setLivenessWindow(uint64 newWindow) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         require(
             newWindow >= MIN_LIVENESS_WINDOW && newWindow <= MAX_LIVENESS_WINDOW,
-            NodeParameterOutOfBounds(newWindow, MIN_LIVENESS_WINDOW, MAX_LIVENESS_WINDOW)
+            NodeParameterOutOfBounds("livenessWindow", newWindow, MIN_LIVENESS_WINDOW, MAX_LIVENESS_WINDOW)
         );
         emit LivenessWindowSet(livenessWindow, newWindow);
         livenessWindow = newWindow;
     }
 
-    /// @notice Sets the operator's own stake required per active node, within [1, 1,000,000] OPG. Only the default
-    /// admin.
-    function setMinimumOwnStake(uint256 newMinimum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc INodeRegistry
+    function setMinimumOwnStake(uint256 newMinimum) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         require(
             newMinimum >= MIN_MINIMUM_OWN_STAKE && newMinimum <= MAX_MINIMUM_OWN_STAKE,
-            NodeParameterOutOfBounds(newMinimum, MIN_MINIMUM_OWN_STAKE, MAX_MINIMUM_OWN_STAKE)
+            NodeParameterOutOfBounds("minimumOwnStake", newMinimum, MIN_MINIMUM_OWN_STAKE, MAX_MINIMUM_OWN_STAKE)
         );
         emit MinimumOwnStakeSet(_minimums[OWN_MINIMUM], newMinimum);
         _minimums[OWN_MINIMUM] = uint128(newMinimum);
     }
 
-    /// @notice Approves, or stops approving, an enclave measurement for TEE nodes. Only the default admin.
-    function setTeeMeasurementApproval(bytes32 measurement, bool approved) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc INodeRegistry
+    function setTeeMeasurementApproval(
+        bytes32 measurement,
+        bool approved
+    ) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         _approvedMeasurements[measurement] = approved;
         emit TeeMeasurementApprovalSet(measurement, approved);
     }
