@@ -88,8 +88,11 @@ interface IPaymentsEscrow {
     /// @notice Emitted when protocol fees leave the escrow: burned when `recipient` is zero.
     event ProtocolFeesFlushed(address indexed recipient, uint256 amount);
 
-    /// @notice Emitted when a parameter changes; `parameter` names it.
-    event ParameterSet(bytes32 indexed parameter, uint256 oldValue, uint256 newValue);
+    /// @notice Emitted when governance sets the protocol fee.
+    event ProtocolFeeSet(uint32 oldFeePpm, uint32 newFeePpm);
+
+    /// @notice Emitted when governance sets the withdrawal thawing period of thaws started from now on.
+    event WithdrawalThawingPeriodSet(uint64 oldPeriod, uint64 newPeriod);
 
     /// @notice Emitted when the protocol fee recipient changes (zero burns).
     event FeeRecipientSet(address oldRecipient, address newRecipient);
@@ -320,4 +323,22 @@ interface IPaymentsEscrow {
 
     /// @notice Sends the protocol fees to the fee recipient, or burns them. Anyone may call it.
     function flushProtocolFees() external returns (uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////////////////
+                                     GOVERNANCE
+    //////////////////////////////////////////////////////////////////////////*/
+
+    /// @notice Sets the protocol fee, at most 10%. A decrease applies to every payment from now on; an increase only
+    /// to vouchers issued and requests posted from now on, and to earlier ones after one withdrawal thawing period.
+    /// Only the default admin.
+    /// @dev Emits a {ProtocolFeeSet} event. Reverts {EscrowParameterOutOfBounds} outside the bounds.
+    function setProtocolFee(uint32 newFeePpm) external;
+
+    /// @notice Sets where protocol fees go; zero burns them. Only the default admin.
+    /// @dev Emits a {FeeRecipientSet} event.
+    function setFeeRecipient(address newRecipient) external;
+
+    /// @notice Sets the withdrawal thawing period, within [1 day, 60 days]. Only the default admin.
+    /// @dev Emits a {WithdrawalThawingPeriodSet} event. Reverts {EscrowParameterOutOfBounds} outside the bounds.
+    function setWithdrawalThawingPeriod(uint64 newPeriod) external;
 }

@@ -12,6 +12,7 @@ import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IProofRegistry} from "../interfaces/IProofRegistry.sol";
 import {IProofVerifier} from "../interfaces/IProofVerifier.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
+import {PPM} from "../libraries/PPM.sol";
 import {MODE_COUNT, Nodes} from "../types/Nodes.sol";
 import {Proofs} from "../types/Proofs.sol";
 
@@ -38,8 +39,6 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     /// @notice Single-record inference ids starting with this byte are reserved for {RECORDER_ROLE} (on-chain
     /// requests), so that no node can commit a request's id before the request is fulfilled.
     bytes1 public constant override RESERVED_INFERENCE_PREFIX = 0xff;
-
-    uint32 internal constant PPM = 1_000_000;
 
     /// @notice How long a record stays challengeable after a challenge of it for the arbiter was rejected or expired,
     /// past its window if need be: a challenge that waits out the window, say an operator's own, shields nothing.
@@ -500,13 +499,13 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     ) internal view returns (uint256 slash, uint256 bond) {
         slash = !opening.verifiable || opening.upheld ? _slashOf(operator) : 0;
         bond = challengeBond;
-        if (!opening.verifiable) bond = Math.max(bond, (slash * lockBondPpm) / PPM);
+        if (!opening.verifiable) bond = Math.max(bond, PPM.mulPpm(slash, lockBondPpm));
     }
 
     /// @dev The slash a new challenge's upholding takes: {slashPpm} of the operator's slashable stake now, within
     /// staking's own bound. Staking adds it to the operator's pending slashes, which lock it.
     function _slashOf(address operator) internal view returns (uint256) {
-        return (STAKING.slashableStakeOf(operator) * Math.min(slashPpm, STAKING.maxSlashPpm())) / PPM;
+        return PPM.mulPpm(STAKING.slashableStakeOf(operator), uint32(Math.min(slashPpm, STAKING.maxSlashPpm())));
     }
 
     /// @dev The end of the window of the record being challenged, once it is known to be committed by the node: in

@@ -13,6 +13,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IProofRegistry} from "../interfaces/IProofRegistry.sol";
 import {IStaking} from "../interfaces/IStaking.sol";
 import {IStakingBase} from "../interfaces/IStakingBase.sol";
+import {PPM} from "../libraries/PPM.sol";
 import {Stakes} from "../types/Stakes.sol";
 import {SharePool} from "./libraries/SharePool.sol";
 import {StakingRewards} from "./libraries/StakingRewards.sol";
@@ -43,8 +44,6 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     /// @inheritdoc IStaking
     bytes32 public constant override PAUSER_ROLE = keccak256("PAUSER_ROLE");
-
-    uint32 internal constant PPM = 1_000_000;
 
     uint64 public constant MIN_THAWING_PERIOD = 1 days;
     uint64 public constant MAX_THAWING_PERIOD = 28 days;
@@ -385,7 +384,7 @@ contract Staking is IStaking, AccessControl, Pausable {
 
     /// @inheritdoc IStaking
     function setDelegationCut(uint32 cutPpm) external override {
-        require(cutPpm <= PPM, StakingInvalidCut(cutPpm));
+        require(cutPpm <= PPM.ONE, StakingInvalidCut(cutPpm));
         Stakes.Operator storage o = _operators[msg.sender];
         require(o.staked, StakingNotOperator(msg.sender));
         // Delegators or not: a first delegator must be able to see the cut it will pay before it applies.
@@ -430,7 +429,7 @@ contract Staking is IStaking, AccessControl, Pausable {
         require(msg.sender == slasher, StakingUnauthorized(msg.sender));
         require(amount > 0, StakingZeroAmount());
         uint256 slashable = slashableStakeOf(operator);
-        uint256 maximum = (slashable * maxSlashPpm) / PPM;
+        uint256 maximum = PPM.mulPpm(slashable, maxSlashPpm);
         require(amount <= maximum, StakingSlashTooLarge(amount, maximum));
 
         // Effect: pending slashes add up, whatever is already held: what they lock is their sum, up to the whole
@@ -469,7 +468,7 @@ contract Staking is IStaking, AccessControl, Pausable {
 
         // Interaction: the challenger is paid out of the operator's own stake only, so that an operator that
         // challenges its own records from another account never gains, and delegators never pay a challenger.
-        if (challenger != address(0)) toChallenger = ((t.fromOwnActive + t.fromOwnThawing) * challengerSharePpm) / PPM;
+        if (challenger != address(0)) toChallenger = PPM.mulPpm(t.fromOwnActive + t.fromOwnThawing, challengerSharePpm);
         taken = t.fromOwnActive + t.fromOwnThawing + t.fromDelegated + t.fromDelegatedThawing;
         ERC20Burnable(address(TOKEN)).burn(taken - toChallenger);
         if (toChallenger > 0) TOKEN.safeTransfer(challenger, toChallenger);

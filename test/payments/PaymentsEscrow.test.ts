@@ -2800,22 +2800,22 @@ describe("PaymentsEscrow", function () {
         .to.be.revertedWithCustomError(f.escrow, "EscrowParameterOutOfBounds")
         .withArgs(name, MAX_FEE_PPM + 1n, 0n, MAX_FEE_PPM);
       await expect(f.escrow.connect(f.admin).setProtocolFee(MAX_FEE_PPM))
-        .to.emit(f.escrow, "ParameterSet")
-        .withArgs(name, FEE_PPM, MAX_FEE_PPM);
+        .to.emit(f.escrow, "ProtocolFeeSet")
+        .withArgs(FEE_PPM, MAX_FEE_PPM);
       expect(await f.escrow.protocolFeePpm()).to.equal(MAX_FEE_PPM);
       const v = await voucherOf(f, { cumulativeAmount: opg(10n) });
       await redeemAndCheck(f, v, await signVoucher(f, f.payer, v), opg(10n));
       expect(await f.escrow.protocolFeesPending()).to.equal(opg(1n));
 
       await expect(f.escrow.connect(f.admin).setProtocolFee(0n))
-        .to.emit(f.escrow, "ParameterSet")
-        .withArgs(name, MAX_FEE_PPM, 0n);
+        .to.emit(f.escrow, "ProtocolFeeSet")
+        .withArgs(MAX_FEE_PPM, 0n);
       const v2 = await voucherOf(f, { cumulativeAmount: opg(20n) });
       await redeemAndCheck(f, v2, await signVoucher(f, f.payer, v2), opg(10n));
       expect(await f.escrow.protocolFeesPending()).to.equal(opg(1n));
     });
 
-    it("bounds the withdrawal thaw to [1 day, 60 days], emits ParameterSet and applies it to new thaws only", async function () {
+    it("bounds the withdrawal thaw to [1 day, 60 days], emits WithdrawalThawingPeriodSet(old, new) and applies it to new thaws only", async function () {
       const f = await loadFixture(deployEscrowFixture);
       const name = encodeBytes32String("withdrawalThawingPeriod");
       for (const bad of [0n, MIN_THAWING_PERIOD - 1n, MAX_THAWING_PERIOD + 1n]) {
@@ -2824,14 +2824,14 @@ describe("PaymentsEscrow", function () {
           .withArgs(name, bad, MIN_THAWING_PERIOD, MAX_THAWING_PERIOD);
       }
       await expect(f.escrow.connect(f.admin).setWithdrawalThawingPeriod(MAX_THAWING_PERIOD))
-        .to.emit(f.escrow, "ParameterSet")
-        .withArgs(name, THAWING_PERIOD, MAX_THAWING_PERIOD);
+        .to.emit(f.escrow, "WithdrawalThawingPeriodSet")
+        .withArgs(THAWING_PERIOD, MAX_THAWING_PERIOD);
       const old = await thawAndCheck(f, f.payer, opg(10n));
       expect(old.endsAt).to.equal(old.t + MAX_THAWING_PERIOD);
 
       await expect(f.escrow.connect(f.admin).setWithdrawalThawingPeriod(MIN_THAWING_PERIOD))
-        .to.emit(f.escrow, "ParameterSet")
-        .withArgs(name, MAX_THAWING_PERIOD, MIN_THAWING_PERIOD);
+        .to.emit(f.escrow, "WithdrawalThawingPeriodSet")
+        .withArgs(MAX_THAWING_PERIOD, MIN_THAWING_PERIOD);
       expect((await accountOf(f, f.payer.address)).thawEndsAt).to.equal(old.endsAt);
       const fresh = await thawAndCheck(f, f.payer2, opg(10n));
       expect(fresh.endsAt).to.equal(fresh.t + MIN_THAWING_PERIOD);

@@ -364,8 +364,8 @@ describe("security: payments nodes can rely on (issue 17)", function () {
     const signedSig = await signVoucher(f.payer, signed, f.escrow);
     await time.increase(60);
     await expect(f.escrow.connect(f.gov).setProtocolFee(100_000n))
-      .to.emit(f.escrow, "ParameterSet")
-      .withArgs(ethers.encodeBytes32String("protocolFeePpm"), 10_000n, 100_000n);
+      .to.emit(f.escrow, "ProtocolFeeSet")
+      .withArgs(10_000n, 100_000n);
     const increasedAt = await now();
     expect(await f.escrow.feeIncreasedAt()).to.equal(increasedAt);
     expect(await f.escrow.feeBeforeIncreasePpm()).to.equal(10_000n);

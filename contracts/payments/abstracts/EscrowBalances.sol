@@ -145,8 +145,8 @@ abstract contract EscrowBalances is IPaymentsEscrow, AccessControl {
         emit Withdrawn(msg.sender, operator, amount);
     }
 
-    /// @notice Sets the withdrawal thawing period, within [1 day, 60 days]. Only the default admin.
-    function setWithdrawalThawingPeriod(uint64 newPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IPaymentsEscrow
+    function setWithdrawalThawingPeriod(uint64 newPeriod) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         require(
             newPeriod >= MIN_WITHDRAWAL_THAWING_PERIOD && newPeriod <= MAX_WITHDRAWAL_THAWING_PERIOD,
             EscrowParameterOutOfBounds(
@@ -156,7 +156,7 @@ abstract contract EscrowBalances is IPaymentsEscrow, AccessControl {
                 MAX_WITHDRAWAL_THAWING_PERIOD
             )
         );
-        emit ParameterSet("withdrawalThawingPeriod", withdrawalThawingPeriod, newPeriod);
+        emit WithdrawalThawingPeriodSet(withdrawalThawingPeriod, newPeriod);
         withdrawalThawingPeriod = newPeriod;
     }
 

@@ -157,16 +157,14 @@ abstract contract PaymentSplit is EscrowBalances {
         emit ProtocolFeesFlushed(recipient, amount);
     }
 
-    /// @notice Sets the protocol fee, at most 10%. A decrease applies to every payment from now on; an increase only
-    /// to vouchers issued and requests posted from now on, and to earlier ones after one withdrawal thawing period.
-    /// Only the default admin.
-    function setProtocolFee(uint32 newFeePpm) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IPaymentsEscrow
+    function setProtocolFee(uint32 newFeePpm) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         require(
             newFeePpm <= MAX_PROTOCOL_FEE_PPM,
             EscrowParameterOutOfBounds("protocolFeePpm", newFeePpm, 0, MAX_PROTOCOL_FEE_PPM)
         );
         uint32 current = protocolFeePpm;
-        emit ParameterSet("protocolFeePpm", current, newFeePpm);
+        emit ProtocolFeeSet(current, newFeePpm);
         if (newFeePpm > current) {
             // Within the grace of an earlier increase, the terms agreed before it keep the lower fee of the two.
             uint32 before = block.timestamp < feeGraceEndsAt ? feeBeforeIncreasePpm : current;
@@ -177,8 +175,8 @@ abstract contract PaymentSplit is EscrowBalances {
         protocolFeePpm = newFeePpm;
     }
 
-    /// @notice Sets where protocol fees go; zero burns them. Only the default admin.
-    function setFeeRecipient(address newRecipient) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @inheritdoc IPaymentsEscrow
+    function setFeeRecipient(address newRecipient) external override onlyRole(DEFAULT_ADMIN_ROLE) {
         emit FeeRecipientSet(feeRecipient, newRecipient);
         feeRecipient = newRecipient;
     }

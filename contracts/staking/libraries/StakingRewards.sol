@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+import {PPM} from "../../libraries/PPM.sol";
 import {Stakes} from "../../types/Stakes.sol";
 
 /// @title StakingRewards
@@ -14,7 +15,6 @@ library StakingRewards {
     uint256 internal constant PRECISION = 1e27;
 
     /// @notice Parts per million, the unit of the operator's cut.
-    uint256 internal constant PPM = 1_000_000;
 
     /// @notice What a stream of `total` from `start` over `duration` has emitted at `time`: linear, then all of it.
     function emittedAt(uint256 total, uint64 start, uint64 duration, uint64 time) internal pure returns (uint256) {
@@ -38,7 +38,7 @@ library StakingRewards {
         if (delta == 0) return (0, 0);
         uint256 ownPart = Math.mulDiv(o.ownActive, delta, PRECISION);
         uint256 delegatedPart = Math.mulDiv(o.delegated.tokens, delta, PRECISION);
-        uint256 cut = (delegatedPart * o.cutPpm) / PPM;
+        uint256 cut = PPM.mulPpm(delegatedPart, o.cutPpm);
         operatorShare = ownPart + cut;
         uint256 shares = o.delegated.shares;
         if (shares > 0) perShareIncrease = Math.mulDiv(delegatedPart - cut, PRECISION, shares);
@@ -69,7 +69,7 @@ library StakingRewards {
         uint256 delegatedTokens = o.delegated.tokens;
         uint256 active = uint256(o.ownActive) + delegatedTokens;
         uint256 delegatedPart = active == 0 ? 0 : (amount * delegatedTokens) / active;
-        uint256 toDelegators = delegatedPart - (delegatedPart * o.cutPpm) / PPM;
+        uint256 toDelegators = delegatedPart - PPM.mulPpm(delegatedPart, o.cutPpm);
         if (toDelegators > 0) perShareIncrease = Math.mulDiv(toDelegators, PRECISION, o.delegated.shares);
         operatorShare = amount - toDelegators;
     }

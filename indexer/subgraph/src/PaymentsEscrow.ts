@@ -7,7 +7,8 @@ import {
   EscrowFunded,
   FeeRecipientSet,
   FulfilmentCommitted,
-  ParameterSet,
+  ProtocolFeeSet,
+  WithdrawalThawingPeriodSet,
   PaymentCollected,
   ProtocolFeesFlushed,
   RequestFulfilled,
@@ -307,8 +308,12 @@ export function handleFeeRecipientSet(event: FeeRecipientSet): void {
   logEvent(event, CONTRACT, "FeeRecipientSet");
 }
 
-export function handleParameterSet(event: ParameterSet): void {
-  logEvent(event, CONTRACT, "ParameterSet");
+export function handleProtocolFeeSet(event: ProtocolFeeSet): void {
+  logEvent(event, CONTRACT, "ProtocolFeeSet", ["oldFeePpm", "newFeePpm"]);
+}
+
+export function handleWithdrawalThawingPeriodSet(event: WithdrawalThawingPeriodSet): void {
+  logEvent(event, CONTRACT, "WithdrawalThawingPeriodSet");
 }
 
 export function handleRoleAdminChanged(event: RoleAdminChanged): void {
