@@ -60,8 +60,18 @@ const config: HardhatUserConfig = {
   sourcify: { enabled: false },
   mocha: {
     timeout: 120_000,
-    // scripts/test-times.ts measures each test file's time through its own reporter.
-    ...(process.env.TEST_TIMES_JSON ? { reporter: require.resolve("./scripts/test-times.ts") } : {}),
+    // `npm test` (`hardhat test --parallel`) runs the files in this many worker processes at once: the end-to-end
+    // files mostly wait on the nodes, Ponder and anvil they start, so three keep a 2-core machine busy.
+    jobs: Number(process.env.OPG_TEST_JOBS ?? 3),
+    // scripts/test-times.ts measures each test file's time through its own reporter, and in the workers of a
+    // parallel run through its root hooks, scripts/test-times-hooks.ts (after hardhat/register, which loads the
+    // Hardhat runtime and TypeScript in each worker).
+    ...(process.env.TEST_TIMES_JSON
+      ? {
+          reporter: require.resolve("./scripts/test-times.ts"),
+          require: ["hardhat/register", require.resolve("./scripts/test-times-hooks.ts")],
+        }
+      : {}),
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
 };

@@ -10,6 +10,7 @@ import { Deployment } from "../../deploy/lib/deployments";
 import { ppmOf } from "../../scripts/lib/opg";
 import { MONTH } from "../../scripts/lib/units";
 import { portProblem } from "../../scripts/devnet/processes";
+import { ArgError, parseStartArgs } from "../../scripts/devnet/args";
 import {
   OPG__factory,
   PaymentsEscrow__factory,
@@ -18,12 +19,8 @@ import {
   VestingVault__factory,
 } from "../../typechain-types";
 import { ROOT, freePort } from "../helpers/node";
-import { RunningDevnet, groupsLeft, removeLeftovers, shared, startDevnet } from "./devnet";
-
-// The page tests share this file's devnet: set the flag, then load them (a require, so that it runs after this line).
-shared.byDevnetTest = true;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { describePage } = require("../page/page.e2e.test") as typeof import("../page/page.e2e.test");
+import { describePage } from "../page/page";
+import { RunningDevnet, groupsLeft, removeLeftovers, startDevnet } from "./devnet";
 
 interface Amount {
   wei: string;
@@ -43,37 +40,46 @@ async function get(url: string): Promise<{ status: number; type: string; body: s
 describe("npm start (the devnet, end to end)", function () {
   this.timeout(400_000);
 
-  it("refuses a port that is already in use, naming it and the flag, with exit code 1, before starting anything", async () => {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const taken = (server.address() as net.AddressInfo).port;
+  it("refuses ports that are already in use, naming each and its flag, with exit code 1, before starting anything", async () => {
+    // One `npm start` with both ports taken: every taken port is named at once.
+    const servers = [net.createServer(), net.createServer()];
+    const [rpcPort, indexerPort] = await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve) =>
+            server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)),
+          ),
+      ),
+    );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-devnet-taken-"));
     try {
-      for (const [flag, name, other] of [
-        ["--port", "the hardhat node's JSON-RPC", "--indexer-port"],
-        ["--indexer-port", "the indexer's API and page", "--port"],
-      ]) {
-        const run = spawnSync(
-          "npm",
-          ["start", "--", flag, String(taken), other, String(await freePort()), "--deployments", dir],
-          { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+      const run = spawnSync(
+        "npm",
+        ["start", "--", "--port", String(rpcPort), "--indexer-port", String(indexerPort), "--deployments", dir],
+        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+      );
+      const output = `${run.stdout}${run.stderr}`;
+      expect(run.status, output).to.equal(1);
+      expect(output)
+        .to.contain(
+          `port ${rpcPort} (the hardhat node's JSON-RPC) is already in use: choose another with --port <port>`,
+        )
+        .and.contain(
+          `port ${indexerPort} (the indexer's API and page) is already in use: choose another with --indexer-port <port>`,
         );
-        const output = `${run.stdout}${run.stderr}`;
-        expect(run.status, output).to.equal(1);
-        expect(output).to.contain(`port ${taken} (${name}) is already in use: choose another with ${flag} <port>`);
-        expect(output).not.to.contain("[1/6]");
-      }
+      expect(output).not.to.contain("[1/6]");
       expect(fs.readdirSync(dir)).to.deep.equal([]); // nothing was deployed
     } finally {
-      server.close();
+      for (const server of servers) server.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it("refuses a bad flag by name", () => {
-    const run = spawnSync("npm", ["start", "--", "--port", "eighty"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
-    expect(run.status).to.equal(1);
-    expect(`${run.stdout}${run.stderr}`).to.contain('--port: expected a whole number from 1 to 65535, got "eighty"');
+  it("refuses a bad flag by name (parsed in-process: the exit code and message path is the one above)", () => {
+    expect(() => parseStartArgs(["--port", "eighty"]))
+      .to.throw(ArgError)
+      .with.property("message")
+      .that.contains('--port: expected a whole number from 1 to 65535, got "eighty"');
   });
 
   describe("running", () => {

@@ -119,9 +119,3 @@ export async function groupsLeft(groups: number[], ms = 20_000): Promise<number[
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-
-/**
- * One devnet for the devnet and page tests of a run: test/devnet/devnet.e2e.test.ts sets `shared.byDevnetTest`
- * before it loads the page tests, which then run inside its suite instead of starting a devnet of their own.
- */
-export const shared = { byDevnetTest: false };

@@ -1,7 +1,4 @@
 import { expect } from "chai";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { JsonRpcProvider, JsonRpcSigner, TypedDataDomain, ZeroAddress, ZeroHash, id, parseEther } from "ethers";
 
@@ -12,7 +9,7 @@ import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
 import { modeName } from "../../scripts/lib/modes";
 import { type Amount, IndexerError, createIndexerClient } from "../../indexer/client";
 import type * as Api from "../../indexer/client";
-import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { sharedDeployment } from "../helpers/node";
 import { freshDatabase, startPonder, untilIndexed } from "../helpers/ponder";
 import {
   ModelRegistry__factory,
@@ -52,7 +49,7 @@ const dayOf = (seconds: number | bigint) => new Date(Number(seconds) * 1000).toI
  */
 describe("indexer against a hardhat node (end to end)", function () {
   this.timeout(600_000);
-  let node: LocalNode;
+  let node: { url: string };
   let provider: JsonRpcProvider;
   let deployment: Deployment;
   let deploymentsDir: string;
@@ -96,15 +93,13 @@ describe("indexer against a hardhat node (end to end)", function () {
   let transferredSchedule: bigint;
 
   before(async () => {
-    node = await startNode();
+    // The run's shared node, back at the fresh deployment: a node and a deployment of its own cost a minute.
+    const chain = await sharedDeployment();
+    await chain.fresh();
+    node = chain;
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    deploymentsDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-e2e-indexer-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: deploymentsDir,
-    });
-    expect(run.status, run.output).to.equal(0);
-    deployment = JSON.parse(fs.readFileSync(path.join(deploymentsDir, "31337.json"), "utf8"));
+    deploymentsDir = chain.deploymentsDir;
+    deployment = chain.deployment;
     const list = await Promise.all([0, 1, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17].map(signer));
     const names = [
       "deployer",
@@ -127,8 +122,6 @@ describe("indexer against a hardhat node (end to end)", function () {
   });
   after(async () => {
     provider?.destroy();
-    await node?.stop();
-    if (deploymentsDir) fs.rmSync(deploymentsDir, { recursive: true, force: true });
   });
 
   /** Real activity of every contract, spread over two UTC days at least (a 90-day jump in the middle). */

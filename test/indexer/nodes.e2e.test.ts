@@ -1,12 +1,9 @@
 import { expect } from "chai";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { JsonRpcProvider, JsonRpcSigner, ZeroHash, id, parseEther } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../deploy/config";
 import { Deployment } from "../../deploy/lib/deployments";
-import { LocalNode, hardhat, startNode } from "../helpers/node";
+import { sharedDeployment } from "../helpers/node";
 import { startPonder, untilIndexed } from "../helpers/ponder";
 import {
   ModelRegistry__factory,
@@ -32,28 +29,24 @@ interface NodesAnswer {
  */
 describe("indexer: models, nodes and proofs (end to end)", function () {
   this.timeout(300_000);
-  let node: LocalNode;
+  let node: { url: string };
   let provider: JsonRpcProvider;
   let deployment: Deployment;
   let deploymentsDir: string;
   let ponder: Awaited<ReturnType<typeof startPonder>> | undefined;
 
   before(async () => {
-    node = await startNode();
+    // The run's shared node, back at the fresh deployment: a node and a deployment of its own cost a minute.
+    const chain = await sharedDeployment();
+    await chain.fresh();
+    node = chain;
     provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-    deploymentsDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-e2e-nodes-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
-      LOCALHOST_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: deploymentsDir,
-    });
-    expect(run.status, run.output).to.equal(0);
-    deployment = JSON.parse(fs.readFileSync(path.join(deploymentsDir, "31337.json"), "utf8"));
+    deploymentsDir = chain.deploymentsDir;
+    deployment = chain.deployment;
   });
   after(async () => {
     await ponder?.stop();
     provider?.destroy();
-    await node?.stop();
-    if (deploymentsDir) fs.rmSync(deploymentsDir, { recursive: true, force: true });
   });
 
   it("lists eligible nodes cheapest first as the registry judges them, and indexes models and proofs", async () => {

@@ -158,7 +158,14 @@ contract StakingHandler is Disputes {
         maxRequests = maxRequests % 4 == 0 ? 1 : 0;
         uint256 before = token.balanceOf(staker);
         vm.prank(staker);
-        uint256 amount = staking.withdraw(op, maxRequests);
+        uint256 amount;
+        try staking.withdraw(op, maxRequests) returns (uint256 paid) {
+            amount = paid;
+        } catch {
+            // Something has thawed: only pending slashes may hold it back, and only when (next to) nothing is free.
+            _check(free <= rounding, "withdraw", "a withdrawal of thawed stake reverted with stake free of the lock");
+            return;
+        }
         if (maxRequests == 0 && !limited) {
             _check(amount == expected, "withdraw", "withdraw paid other than withdrawableOf");
         } else if (maxRequests == 0) {

@@ -136,6 +136,14 @@ contract StakingInvariants is Test {
         for (uint256 i; i < operators.length; ++i) {
             Stakes.Operator memory o = s.staking.getOperator(operators[i]);
             assertEq(s.staking.activeStakeOf(operators[i]), uint256(o.ownActive) + o.delegated.tokens, "active");
+            (uint256 own, uint256 delegated) = s.staking.stakeOf(operators[i]);
+            assertEq(own, o.ownActive, "stakeOf's own != ownActive");
+            assertEq(delegated, o.delegated.tokens, "stakeOf's delegated != the delegated pool");
+            assertEq(
+                s.staking.slashableStakeOf(operators[i]),
+                uint256(o.ownActive) + o.ownThawing.tokens + o.delegated.tokens + o.delegatedThawing.tokens,
+                "slashableStakeOf != own and delegated, active and thawing"
+            );
             active += uint256(o.ownActive) + o.delegated.tokens;
             thawing += uint256(o.ownThawing.tokens) + o.delegatedThawing.tokens;
         }
@@ -144,7 +152,8 @@ contract StakingInvariants is Test {
     }
 
     /// @notice Shares add up: the delegators' shares are the pool's; their value, and the value of their thaw
-    /// requests, never exceed the pool's tokens; an operator's own thaw requests are worth exactly its thawing pool.
+    /// requests, never exceed the pool's tokens and fall short of them by less than a wei per position (each value
+    /// rounds down once); an operator's own thaw requests are worth exactly its thawing pool.
     function _assertPoolsCoverEveryPosition() internal view {
         for (uint256 i; i < operators.length; ++i) {
             address op = operators[i];
@@ -152,15 +161,28 @@ contract StakingInvariants is Test {
             uint256 shares;
             uint256 value;
             uint256 thawing;
+            uint256 requests;
             for (uint256 j; j < delegators.length; ++j) {
                 (uint256 sh, uint256 tokens, ) = s.staking.getDelegation(op, delegators[j]);
                 shares += sh;
                 value += tokens;
                 thawing += _requestsValue(delegators[j], op);
+                (uint256[] memory ids, , ) = s.staking.thawRequestsOf(delegators[j], op);
+                requests += ids.length;
             }
             assertEq(shares, o.delegated.shares, "delegators' shares != pool shares");
             assertLe(value, o.delegated.tokens, "delegations worth more than the pool");
+            assertLe(
+                o.delegated.tokens - value,
+                delegators.length - 1,
+                "delegated pool short of its positions by more than dust"
+            );
             assertLe(thawing, o.delegatedThawing.tokens, "delegators' thaw requests worth more than the pool");
+            assertLe(
+                o.delegatedThawing.tokens - thawing,
+                requests,
+                "delegated thawing pool short of its requests by more than dust"
+            );
             assertEq(_requestsValue(op, op), o.ownThawing.tokens, "own thaw requests != own thawing pool");
         }
     }
@@ -192,6 +214,14 @@ contract StakingInvariants is Test {
                 s.staking.rewardsUnallocated() +
                 s.staking.feesDistributed();
         assertLe(owed, available, "claimed + claimable > emitted to stake + fees");
+        // And nothing is lost but rounding: what the stream allocated (and, with stake to receive it, emitted since
+        // the last update) plus the fees the operators' streams have released reaches the stakers, short by a few
+        // wei per action.
+        uint256 released = s.staking.rewardsAllocated() + s.staking.feesDistributed();
+        if (s.staking.totalActiveStake() > 0) released += s.staking.rewardsEmittedAt(uint64(block.timestamp)) - emitted;
+        for (uint256 i; i < operators.length; ++i) released -= s.staking.feesStreamingOf(operators[i]);
+        assertLe(owed, released, "claimed + claimable > allocated + fees released");
+        assertLe(released - owed, 4 * handler.totalCalls() + 20, "rewards lost beyond rounding");
     }
 
     /// @notice No staker ever takes out more principal than it put in. All stakers together: what they took out plus
@@ -205,25 +235,46 @@ contract StakingInvariants is Test {
         uint256 allIn;
         for (uint256 i; i < operators.length; ++i) {
             address op = operators[i];
-            uint256 held = s.staking.getOperator(op).ownActive + _requestsValue(op, op);
+            uint256 held = _operatorHolds(op);
             assertLe(handler.withdrawn(op) + held, handler.deposited(op) + dust, "operator out + held > in + dust");
             allOut += handler.withdrawn(op) + held;
             allIn += handler.deposited(op);
         }
         for (uint256 j; j < delegators.length; ++j) {
             address d = delegators[j];
-            uint256 held;
-            for (uint256 i; i < operators.length; ++i) {
-                (, uint256 tokens, ) = s.staking.getDelegation(operators[i], d);
-                held += tokens + _requestsValue(d, operators[i]);
-            }
+            uint256 held = _delegatorHolds(d);
             assertLe(handler.withdrawn(d) + held, handler.deposited(d) + dust, "delegator out + held > in + dust");
             allOut += handler.withdrawn(d) + held;
             allIn += handler.deposited(d);
         }
         assertLe(allOut, allIn, "stakers together took out + hold more than they put in");
+        // Until a slash, every share is worth a token and nothing rounds: each staker holds or took out exactly what
+        // it put in.
+        if (handler.ghostSlashes() == 0) {
+            for (uint256 i; i < operators.length; ++i) {
+                address op = operators[i];
+                assertEq(handler.withdrawn(op) + _operatorHolds(op), handler.deposited(op), "unslashed operator");
+            }
+            for (uint256 j; j < delegators.length; ++j) {
+                address d = delegators[j];
+                assertEq(handler.withdrawn(d) + _delegatorHolds(d), handler.deposited(d), "unslashed delegator");
+            }
+        }
         assertEq(handler.violations("withdraw"), 0, handler.firstViolation("withdraw"));
         assertEq(handler.violations("claim"), 0, handler.firstViolation("claim"));
+    }
+
+    /// @dev An operator's own stake, active and thawing.
+    function _operatorHolds(address op) internal view returns (uint256) {
+        return s.staking.getOperator(op).ownActive + _requestsValue(op, op);
+    }
+
+    /// @dev A delegator's delegations and thaw requests with every operator.
+    function _delegatorHolds(address d) internal view returns (uint256 held) {
+        for (uint256 i; i < operators.length; ++i) {
+            (, uint256 tokens, ) = s.staking.getDelegation(operators[i], d);
+            held += tokens + _requestsValue(d, operators[i]);
+        }
     }
 
     /*//////////////////////////////////////////////////////////////////////////

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { BrowserContext, Page, chromium } from "playwright-core";
 
 import { formatOpg } from "../../scripts/lib/opg";
-import { RunningDevnet, groupsLeft, removeLeftovers, shared, startDevnet } from "../devnet/devnet";
+import type { RunningDevnet } from "../devnet/devnet";
 import { findBrowser } from "../helpers/browser";
 import { ROOT } from "../helpers/node";
 
@@ -22,7 +22,11 @@ async function json<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** The page as its users see it, in a real browser, against `devnet()`. */
+/**
+ * The page as its users see it, in a real browser, against `devnet()`: test/devnet/devnet.e2e.test.ts runs these
+ * tests inside its suite, on its devnet (one devnet for both; a file of its own would start a second one, and in a
+ * parallel run it would, in another worker).
+ */
 export function describePage(devnet: () => RunningDevnet) {
   describe("the page in a browser (chromium, playwright-core)", function () {
     this.timeout(120_000);
@@ -249,23 +253,5 @@ export function describePage(devnet: () => RunningDevnet) {
       await broken.close();
       expect(errors, "uncaught errors in the page").to.deep.equal([]);
     });
-  });
-}
-
-// Run alone, this file starts a devnet of its own; in a run with test/devnet/devnet.e2e.test.ts, that file's devnet
-// is shared and these tests run inside its suite.
-if (!shared.byDevnetTest) {
-  describe("npm start, then the page (end to end)", function () {
-    this.timeout(400_000);
-    let devnet: RunningDevnet | undefined;
-    before(async () => {
-      devnet = await startDevnet();
-    });
-    after(async () => {
-      await devnet?.interrupt();
-      if (devnet) expect(await groupsLeft(devnet.groups)).to.deep.equal([]);
-      if (devnet) removeLeftovers(devnet);
-    });
-    describePage(() => devnet!);
   });
 }
