@@ -148,7 +148,7 @@ import { ethers, network } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { ContractTransactionResponse, LogDescription, TypedDataDomain, TypedDataField } from "ethers";
+import type { ContractTransactionResponse, LogDescription, TypedDataDomain } from "ethers";
 
 import {
   MockERC1271Wallet__factory,
@@ -160,7 +160,7 @@ import {
   Staking__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { PERMIT_TYPES, VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
 import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroAddress, ZeroHash, MaxUint256, encodeBytes32String, keccak256, AbiCoder, toBeHex, concat, id } = ethers;
@@ -225,26 +225,6 @@ const NODE2_PRICES: [bigint, bigint, bigint] = [opg(2n), 0n, 0n];
 
 const VOUCHER_TYPE =
   "Voucher(address payer,uint256 nodeId,bytes32 modelId,uint8 mode,uint128 cumulativeAmount,uint64 issuedAt,uint64 expiry)";
-const PERMIT_TYPES: Record<string, TypedDataField[]> = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
-interface Voucher {
-  payer: string;
-  nodeId: bigint;
-  modelId: string;
-  mode: number;
-  cumulativeAmount: bigint;
-  issuedAt: bigint;
-  expiry: bigint;
-}
-
 /*//////////////////////////////////////////////////////////////////////////
                                     FIXTURE
 //////////////////////////////////////////////////////////////////////////*/

@@ -21,7 +21,9 @@ import {
   VestingVault__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
-import { VOUCHER_TYPES } from "../../deploy/lib/vouchers";
+import { VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
+
+export type { Voucher };
 import { commitAndRegisterModel } from "../helpers/models";
 
 export const DAY = 86_400n;
@@ -40,16 +42,6 @@ export const FEE_PPM = 10_000n;
 export const PRICES: [bigint, bigint, bigint] = [opg(1n), opg(3n), 0n];
 export const OPERATOR_STAKE = opg(60_000n);
 export const DEPOSIT = opg(1_000n);
-
-export interface Voucher {
-  payer: string;
-  nodeId: bigint;
-  modelId: string;
-  mode: number;
-  cumulativeAmount: bigint;
-  issuedAt: bigint;
-  expiry: bigint;
-}
 
 export async function now(): Promise<bigint> {
   return BigInt(await time.latest());

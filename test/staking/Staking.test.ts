@@ -178,11 +178,12 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { Signature, TypedDataField } from "ethers";
+import type { Signature } from "ethers";
 import fc from "fast-check";
 
 import { OPG__factory, Staking__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
+import { PERMIT_TYPES } from "../helpers/protocol";
 
 const DAY = 86_400n;
 /** A month as the rewards stream counts it: 365.25 days / 12. */
@@ -199,16 +200,6 @@ const PENDING = { blockTag: "pending" } as const;
 /** The highest cut a delegator can accept (100%): for delegations that do not test the slippage bound. */
 const ANY_CUT = 1_000_000n;
 const { ZeroAddress, MaxUint256, encodeBytes32String } = ethers;
-
-const PERMIT_TYPES: Record<string, TypedDataField[]> = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
 
 /*//////////////////////////////////////////////////////////////////////////
                                     FIXTURE
