@@ -23,11 +23,11 @@ import {
 } from "../../typechain-types";
 import { commitAndRegisterModel } from "../helpers/models";
 import { openChallenge } from "../helpers/challenges";
+import { MONTH } from "../helpers/protocol";
 
 const NONE = 0;
 const TEE = 1;
 const RECORD_TYPES = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
-const MONTH = 2_629_800n;
 const DAY = 86_400;
 
 /** PGlite always; PostgreSQL too when DATABASE_URL is set (each run in a database of its own: freshDatabase). */

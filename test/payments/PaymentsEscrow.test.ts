@@ -160,7 +160,7 @@ import {
   Staking__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
-import { PERMIT_TYPES, VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
+import { MONTH, PERMIT_TYPES, PPM, VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
 import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroAddress, ZeroHash, MaxUint256, encodeBytes32String, keccak256, AbiCoder, toBeHex, concat, id } = ethers;
@@ -168,8 +168,6 @@ const abi = AbiCoder.defaultAbiCoder();
 
 const HOUR = 3_600n;
 const DAY = 86_400n;
-const MONTH = 2_629_800n;
-const PPM = 1_000_000n;
 const REWARDS_TOTAL = opg(100_000_000n);
 const REWARDS_DURATION = 96n * MONTH;
 const GENESIS_SUPPLY = opg(1_000_000_000n);

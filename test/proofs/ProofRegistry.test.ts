@@ -164,6 +164,7 @@ import {
 import { opg } from "../../deploy/lib/format";
 import { commitChallenge, openChallenge } from "../helpers/challenges";
 import { commitAndRegisterModel } from "../helpers/models";
+import { MONTH, PPM } from "../helpers/protocol";
 
 const { ZeroAddress, ZeroHash, MaxUint256, AbiCoder, keccak256, encodeBytes32String, hexlify, randomBytes } = ethers;
 const abi = AbiCoder.defaultAbiCoder();
@@ -176,8 +177,6 @@ const Status = { None: 0n, Pending: 1n, Upheld: 2n, Rejected: 3n, Expired: 4n, S
 const LEAF_ENCODING = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
 const HOUR = 3_600n;
 const DAY = 86_400n;
-const MONTH = 2_629_800n;
-const PPM = 1_000_000n;
 const WINDOW = 7n * DAY;
 const DECISION = 7n * DAY;
 const MIN_DECISION = DAY;

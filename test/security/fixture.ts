@@ -21,14 +21,13 @@ import {
   VestingVault__factory,
 } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
-import { VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
+import { MONTH, PERMIT_TYPES, PPM, VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
 
+export { MONTH, PERMIT_TYPES, PPM };
 export type { Voucher };
 import { commitAndRegisterModel } from "../helpers/models";
 
 export const DAY = 86_400n;
-export const MONTH = 2_629_800n;
-export const PPM = 1_000_000n;
 export const REWARDS_TOTAL = opg(100_000_000n);
 export const REWARDS_DURATION = 96n * MONTH;
 export const FUNDS = opg(1_000_000n);
@@ -159,16 +158,6 @@ export function split(gross: bigint, royaltyPpm = ROYALTY_PPM, feePpm = FEE_PPM)
   const royalty = (gross * royaltyPpm) / PPM;
   return { fee, royalty, node: gross - fee - royalty };
 }
-
-export const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
 
 /** An EIP-2612 permit of OPG from `owner` to `spender`, split into v, r, s. */
 export async function signPermit(

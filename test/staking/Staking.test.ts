@@ -183,14 +183,12 @@ import fc from "fast-check";
 
 import { OPG__factory, Staking__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
-import { PERMIT_TYPES } from "../helpers/protocol";
+import { MONTH, PERMIT_TYPES, PPM } from "../helpers/protocol";
 
 const DAY = 86_400n;
 /** A month as the rewards stream counts it: 365.25 days / 12. */
-const MONTH = 2_629_800n;
 const REWARDS_TOTAL = opg(100_000_000n);
 const REWARDS_DURATION = 96n * MONTH;
-const PPM = 1_000_000n;
 const FEE_STREAM_PERIOD = 7n * DAY;
 /** What each test account gets from the admin. */
 const FUNDS = opg(1_000_000n);
