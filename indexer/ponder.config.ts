@@ -59,8 +59,9 @@ export default createConfig({
     opg: {
       id: chainId,
       // One URL: through the transport that sends a block range's eth_getLogs of all the contracts as one request
-      // (src/rpc.ts). Several: Ponder's own client, which spreads the requests and limits each URL on its own.
-      rpc: rpc.length === 1 ? mergingGetLogs(http(rpc[0])) : rpc,
+      // (src/rpc.ts), with no cap on an answer's size, as Ponder's own client (viem's default, 10 MiB, is less than a
+      // merged range of 100 blocks of Transfers). Several URLs: Ponder's own client, which limits each on its own.
+      rpc: rpc.length === 1 ? mergingGetLogs(http(rpc[0], { maxResponseBodySize: false })) : rpc,
       // A local chain restarts with the same id and different blocks: never reuse cached RPC answers.
       disableCache: local,
       pollingInterval: local ? 100 : 1_000,
