@@ -617,6 +617,11 @@ ${rows(cpu.functions)}
 `;
 }
 
+/** Ponder's count of an RPC method in an app's syncs, summed over the rounds. */
+function rpcOf(r: Report, app: Run["app"], method: string): number {
+  return r.runs.filter((x) => x.app === app).reduce((sum, x) => sum + (x.profile.rpc[method]?.count ?? 0), 0);
+}
+
 function markdown(r: Report): string {
   const n = (x: number) => x.toLocaleString("en-US");
   const perBlock = (events: number, blocks: number) => Math.round(events / blocks);
@@ -681,24 +686,37 @@ ${r.runs
 
 RPC durations are summed over requests that overlap (Ponder runs up to 25 at once), so they exceed the sync's time.
 
-What the profile showed, and what changed (2026-12-06): before, the full indexer sent **1,628 \`eth_getLogs\`** for
-this chain against the reference app's 42: Ponder 0.16 issues one request per (contract, event) and interval, because
-its merge of a contract's events into one request (\`topics: [[e1, e2, …]]\`) checks \`filter.topic1 !== undefined\`
-while a filter without argument filters carries \`topic1: null\`: 75 handled events made 75 requests per interval,
-each queued behind Ponder's per-URL rate limit (from 20 requests/s) and each a scan by the node. Ponder 0.17 fixes the
-check; \`patches/ponder+0.16.10.patch\` (applied by \`patch-package\` on install) backports it, and the same chain
-needs one request per contract and interval (8). The Transfer handler also read the voting-vault table twice per
-Transfer (is the sender, is the recipient a voting vault?); \`account.locked\` now says it, and the balance upsert that
-the handler does anyway answers it. The rest of the full indexer's extra time is inherent: the blocks with protocol
-events only, and live indexing of the last 30 blocks (Ponder's finality here) commits every block in each of its
-tables (the \`commit_block\` column: 41 tables against 2).
+RPC counts are Ponder's: since indexer/src/rpc.ts the full indexer's \`eth_getLogs\` of one range (one per contract,
+${n(Math.round(rpcOf(r, "full", "eth_getLogs") / Math.max(1, rpcOf(r, "transferOnly", "eth_getLogs"))))} times the
+reference app's count here) reach the node as one request. "CPU s" is what Ponder's process (its start-up included)
+and the hardhat node used from Ponder's start to the tip: on this shared machine the work done, where the wall clock
+also counts the other agents' work. The phases are from Ponder's log: the backfill (fetch and index the finalized
+blocks), the setup after it (indexes, triggers) and live indexing of the last 30 blocks (Ponder's finality for an
+unknown chain) to the tip.
+
+What the profile shows (2026-12-06). The Transfer handler does the reference app's database work: one insert and two
+upserts a Transfer, no read ("store reads from the database" 0; whether an address is a voting vault comes back from
+the balance upsert), no statistics row (the network and daily rows are touched only by mints, burns and moves in or
+out of the locked contracts), no \`readContract\`; "Transfer handler" stays a few seconds of the sync in both apps.
+Where the full indexer's extra time goes instead:
+- **Requests per range.** Ponder 0.16 sends one \`eth_getLogs\` per contract and range: 8 scans of the same blocks by
+  the node against the reference app's one. indexer/src/rpc.ts (a transport in ponder.config.ts) merges the requests
+  of a range into one (union of addresses and topic0s) and gives each its own logs (test/indexer/rpc.test.ts).
+  Earlier, \`patches/ponder+0.16.10.patch\` cut one request per *event* and range (1,628 here) to one per contract.
+- **More blocks.** The blocks with protocol events but no Transfer are fetched (one \`eth_getBlockByNumber\` each,
+  the largest RPC cost of both apps) and indexed by the full indexer alone: see the two apps' block counts.
+- **Live indexing of 30 blocks** commits each block in every table: 41 tables against 2 (\`commit_block\` count), a
+  query each per block, so the live phase of the full indexer is the longer one; Ponder offers no setting for it.
+- **Setup**: the indexes of 41 tables against 2 once the backfill is done.
+These are the work of indexing eight contracts into 41 tables with Ponder 0.16, not of the handlers: the gap to the
+reference app is read in the phase and CPU columns, round by round.
 
 What governs these figures: Ponder fetches every block that has a matching log with its own \`eth_getBlockByNumber\`
 request and limits each RPC URL itself (from 20 requests/s, raised 5% at a time), so a cold sync costs about one
-rate-limited request per block with events, plus \`eth_getLogs\` per range; the handlers themselves are rarely the
-limit. Here ${n(r.blocksWithEvents)} blocks carry about ${n(perBlock(r.eventsTotal, r.blocksWithEvents))} events each, so
-the events/s figures scale with events per block: a chain with one event per block would sync far fewer events per
-second. \`BENCH_RPC_COPIES=8\` lists the URL 8 times and lifts the per-URL limit.
+rate-limited request per block with events, plus \`eth_getLogs\` per range. Here ${n(r.blocksWithEvents)} blocks carry
+about ${n(perBlock(r.eventsTotal, r.blocksWithEvents))} events each, so the events/s figures scale with events per
+block: a chain with one event per block would sync far fewer events per second. \`BENCH_RPC_COPIES=8\` lists the URL 8
+times and lifts the per-URL limit (several URLs use Ponder's own client, without the merged \`eth_getLogs\`).
 
 ## Latency under load (the synced full indexer, round ${r.settings.rounds})
 
