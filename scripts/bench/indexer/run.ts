@@ -787,7 +787,12 @@ ${JSON.stringify(r.settings, null, 2)}
 `;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+// Exit when done: the shared hardhat node (test/helpers/node.ts) keeps the event loop alive and is stopped by the
+// process's "exit" event, so without it the benchmark never ended and left its node running.
+main().then(
+  () => process.exit(),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
