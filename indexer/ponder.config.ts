@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createConfig } from "ponder";
+import { http } from "viem";
 
 import {
   ModelRegistryAbi,
@@ -22,6 +23,7 @@ import {
   StakingAbi,
   VestingVaultAbi,
 } from "./abis/index.js";
+import { mergingGetLogs } from "./src/rpc.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const chainId = Number(process.env.OPG_CHAIN_ID ?? 31337);
@@ -56,7 +58,10 @@ export default createConfig({
   chains: {
     opg: {
       id: chainId,
-      rpc: rpc.length === 1 ? rpc[0] : rpc,
+      // One URL: through the transport that sends a block range's eth_getLogs of all the contracts as one request
+      // (src/rpc.ts), with no cap on an answer's size, as Ponder's own client (viem's default, 10 MiB, is less than a
+      // merged range of 100 blocks of Transfers). Several URLs: Ponder's own client, which limits each on its own.
+      rpc: rpc.length === 1 ? mergingGetLogs(http(rpc[0], { maxResponseBodySize: false })) : rpc,
       // A local chain restarts with the same id and different blocks: never reuse cached RPC answers.
       disableCache: local,
       pollingInterval: local ? 100 : 1_000,

@@ -18,14 +18,17 @@ export { BadRequest, MODES } from "./params";
  * is catching up (see sync.ts), so that no partial figure is ever answered with 200.
  */
 export const computed = createMiddleware<Env>(async (c, next) => {
-  const state = await syncState().catch((error: Error): SyncState => ({
-    ready: false,
-    indexed: { number: 0, timestamp: 0 },
-    checkpoint: "",
-    head: null,
-    synced: false,
-    reason: `the indexer is starting (${error.message.split("\n")[0].slice(0, 200)})`,
-  }));
+  // The answer cache (perIndexedState, first on the route) has read it already when it could.
+  const state =
+    c.get("sync") ??
+    (await syncState().catch((error: Error): SyncState => ({
+      ready: false,
+      indexed: { number: 0, timestamp: 0 },
+      checkpoint: "",
+      head: null,
+      synced: false,
+      reason: `the indexer is starting (${error.message.split("\n")[0].slice(0, 200)})`,
+    })));
   if (!state.synced) {
     c.header("Retry-After", "5");
     return c.json({ error: state.reason, indexedBlock: state.indexed, chainHead: state.head }, 503);

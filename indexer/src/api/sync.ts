@@ -14,6 +14,8 @@
 import { sql } from "ponder";
 import { db, publicClients } from "ponder:api";
 
+import { generation } from "./live";
+
 export interface Block {
   number: number;
   timestamp: number;
@@ -46,20 +48,38 @@ const rowsOf = <T>(result: unknown): T[] => {
   return Array.isArray(r) ? r : r.rows;
 };
 
+// Once ready, a schema stays ready (and a views schema only ever points at ready schemas): cache the yes.
+let readySeen = false;
+
 let checkpointRead: Promise<{ block: Block; checkpoint: string }> | undefined;
+/** The last read, the generation (live.ts) it began at and when: the checkpoint is the same while the generation is.
+ * Kept a second at most: a writer restarting on the schema drops its trigger while it catches up, so a checkpoint
+ * can move without a notification then. */
+let checkpointKept: { generation: number; at: number; value: { block: Block; checkpoint: string } } | undefined;
+const KEPT_MS = 1_000;
 
 /** Ponder's checkpoint and the last block indexed (block time, chain id and block number, fixed-width digits).
- * Requests that ask while a read is under way share it: under load, one query at a time instead of one a request. */
+ * Requests that ask while a read is under way share it: under load, one query at a time instead of one a request.
+ * Once Ponder is ready (its live-query trigger exists then: every later checkpoint change notifies), a read is kept
+ * until the generation moves: then a request costs no query at all. */
 export function indexedCheckpoint(): Promise<{ block: Block; checkpoint: string }> {
+  const now = generation();
+  const kept = checkpointKept;
+  if (now !== null && kept?.generation === now && Date.now() - kept.at < KEPT_MS) return Promise.resolve(kept.value);
   checkpointRead ??= (async () => {
+    const startedAt = readySeen ? generation() : null;
+    const at = Date.now();
     try {
       const list = rowsOf<{ c: string }>(await db.execute(sql`select latest_checkpoint as c from _ponder_checkpoint`));
       const checkpoint = list[0]?.c ?? "";
-      if (!checkpoint) return { block: { number: 0, timestamp: 0 }, checkpoint };
-      return {
-        block: { timestamp: Number(checkpoint.slice(0, 10)), number: Number(checkpoint.slice(26, 42)) },
-        checkpoint,
-      };
+      const value = checkpoint
+        ? {
+            block: { timestamp: Number(checkpoint.slice(0, 10)), number: Number(checkpoint.slice(26, 42)) },
+            checkpoint,
+          }
+        : { block: { number: 0, timestamp: 0 }, checkpoint };
+      if (startedAt !== null) checkpointKept = { generation: startedAt, at, value };
+      return value;
     } finally {
       checkpointRead = undefined;
     }
@@ -71,9 +91,6 @@ export function indexedCheckpoint(): Promise<{ block: Block; checkpoint: string 
 export async function indexedBlock(): Promise<Block> {
   return (await indexedCheckpoint()).block;
 }
-
-// Once ready, a schema stays ready (and a views schema only ever points at ready schemas): cache the yes.
-let readySeen = false;
 
 async function ponderReady(): Promise<boolean> {
   if (readySeen) return true;

@@ -27,10 +27,10 @@ const escrowJson = (e: typeof schema.operatorEscrow.$inferSelect) => ({
  * payers hold with the address as operator. Balances are computed figures: 503 while the indexer catches up. */
 const routes = app.get(
   "/escrows/:address",
+  perIndexedState,
   valid("param", z.object({ address })),
   none,
   computed,
-  perIndexedState,
   async (c) => {
     const { address } = c.req.valid("param");
     const e = schema.operatorEscrow;

@@ -15,10 +15,10 @@ const app = new Hono<Env>();
  * without an event, so the table may still show it as pending). */
 const routes = app.get(
   "/models/:id",
+  perIndexedState,
   valid("param", z.object({ id: bytes32("model id") })),
   none,
   computed,
-  perIndexedState,
   async (c) => {
     const { id } = c.req.valid("param");
     const now = BigInt(c.var.sync.indexed.timestamp);

@@ -20,7 +20,7 @@ function topMode(modes: number): number {
 
 const nodesQuery = query({ model: bytes32("model"), mode, minStake: opgAmount("minStake") });
 
-const routes = app.get("/nodes", valid("query", nodesQuery), computed, perIndexedState, async (c) => {
+const routes = app.get("/nodes", perIndexedState, valid("query", nodesQuery), computed, async (c) => {
   const { model: modelId, mode, minStake } = c.req.valid("query");
   // The registry judges liveness and jail by the chain's clock: the latest indexed block's time.
   const now = BigInt(c.var.sync.indexed.timestamp);

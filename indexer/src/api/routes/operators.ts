@@ -23,10 +23,10 @@ const streamingAt = (streaming: bigint, endsAt: bigint, now: bigint) =>
 
 const routes = app.get(
   "/operators/:address",
+  perIndexedState,
   valid("param", z.object({ address })),
   none,
   computed,
-  perIndexedState,
   async (c) => {
     const { address } = c.req.valid("param");
     const [o] = await db.select().from(schema.operator).where(eq(schema.operator.address, address));

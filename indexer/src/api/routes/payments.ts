@@ -61,9 +61,9 @@ const paymentsQuery = query({
 
 const routes = app.get(
   "/payments/:address",
+  perIndexedState,
   valid("param", z.object({ address })),
   valid("query", paymentsQuery),
-  perIndexedState,
   async (c) => {
     const { address } = c.req.valid("param");
     const { role, cursor, node: nodeId, model: modelId, from, to, ...q } = c.req.valid("query");

@@ -17,7 +17,7 @@ const dailyQuery = query({ from: day("from"), to: day("to"), limit: limit(366, 5
 );
 
 const routes = app
-  .get("/stats", none, computed, perIndexedState, async (c) => {
+  .get("/stats", perIndexedState, none, computed, async (c) => {
     const [net] = await db.select().from(schema.network);
     const supply = await supplyFigures();
     const escrow = config.contracts.PaymentsEscrow.address.toLowerCase() as `0x${string}`;
@@ -69,7 +69,7 @@ const routes = app
       },
     });
   })
-  .get("/stats/daily", valid("query", dailyQuery), computed, perIndexedState, async (c) => {
+  .get("/stats/daily", perIndexedState, valid("query", dailyQuery), computed, async (c) => {
     const { from, to, limit } = c.req.valid("query");
     const d = schema.dailyStats;
     const filters = [

@@ -27,8 +27,8 @@ export async function supplyFigures(): Promise<{ total: bigint; burned: bigint; 
 }
 
 const routes = app
-  .get("/supply/total", none, computed, perIndexedState, async (c) => c.text(bareOpg((await supplyFigures()).total)))
-  .get("/supply/circulating", none, computed, perIndexedState, async (c) =>
+  .get("/supply/total", perIndexedState, none, computed, async (c) => c.text(bareOpg((await supplyFigures()).total)))
+  .get("/supply/circulating", perIndexedState, none, computed, async (c) =>
     c.text(bareOpg((await supplyFigures()).circulating)),
   );
 

@@ -121,7 +121,7 @@ async function categories(): Promise<{ tge: bigint; list: Category[] }> {
 const timelineQuery = query({ from: time("from"), to: time("to") }).superRefine((q, ctx) => inOrder(ctx, q.from, q.to));
 
 const routes = app
-  .get("/unlocks", valid("query", timelineQuery), computed, perIndexedState, async (c) => {
+  .get("/unlocks", perIndexedState, valid("query", timelineQuery), computed, async (c) => {
     const { from, to } = c.req.valid("query");
     const { tge, list } = await categories();
     const lastUnlock = list.reduce((last, cat) => (cat.lastUnlock > last ? cat.lastUnlock : last), tge);
@@ -153,10 +153,10 @@ const routes = app
   })
   .get(
     "/unlocks/:address",
+    perIndexedState,
     valid("param", z.object({ address })),
     valid("query", query({ at: time("at"), format })),
     computed,
-    perIndexedState,
     async (c) => {
       const { address } = c.req.valid("param");
       const q = c.req.valid("query");
