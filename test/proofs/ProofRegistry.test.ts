@@ -147,7 +147,7 @@ ProofRegistry (batches keyed by (nodeId, root), single records by (nodeId, infer
 
 import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
@@ -207,6 +207,10 @@ const SINGLE = ZeroHash;
 
 const MODEL = ethers.id("weights:llama-3-8b");
 const MEASUREMENT = ethers.id("enclave:mrenclave:v1");
+
+/** Whether solidity-coverage runs these tests on its instrumented contracts (`npm run coverage`). */
+const UNDER_COVERAGE =
+  (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
 
 /** Set PROOFS_GAS_LOG=1 to print the gas figures measured below. */
 const LOG_GAS = process.env.PROOFS_GAS_LOG !== undefined;
@@ -2608,7 +2612,8 @@ describe("ProofRegistry", function () {
             .join(", ")}`,
         );
       // Bounded (each is a handful of slots and two or three external calls), and ordered as their work is.
-      for (const g of Object.values(gas)) expect(g).to.be.lt(400_000n);
+      // solidity-coverage's instrumentation adds gas to every statement: the bound holds for the compiled contracts.
+      if (!UNDER_COVERAGE) for (const g of Object.values(gas)) expect(g).to.be.lt(400_000n);
       expect(gas.supersede).to.be.gt(gas.verifierUpheld);
       expect(gas.upheld).to.be.gt(gas.rejected);
     });
