@@ -388,6 +388,10 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
       .to.match(new RegExp(`committed root ${tree.root}: 20 record\\(s\\) of node ${nodeId}`))
       .and.match(/challenge window\s+closes at .* \(in 7 days\)/);
     const commitment = await proofs.getCommitment(nodeId, tree.root);
+    // The node's coverage: its stake checked in full by this commit, or by one within the hour before it.
+    const coverage = await proofs.coverageOf(nodeId);
+    expect(coverage.until > commitment.committedAt && coverage.until <= commitment.committedAt + 3_600n).to.equal(true);
+    expect(committed.stdout).to.match(/stake checked until\s+\S+/);
     expect(commitment.recordCount).to.equal(20n);
     expect(commitment.committedAt > 0n).to.equal(true);
     const written = read("proofs.json");

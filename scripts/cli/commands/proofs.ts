@@ -115,11 +115,12 @@ export async function proofsCommit(run: Run): Promise<void> {
     ? eventsIn(receipt, proofs, "RecordCommitted")[0]
     : eventsIn(receipt, proofs, "BatchCommitted")[0];
   const committedRoot: string = single ? (event?.args.leaf ?? root) : (event?.args.root ?? root);
-  const [block, closesAt] = await Promise.all([
+  const [block, closesAt, coverage] = await Promise.all([
     chain.provider.getBlock(receipt.blockNumber),
     single
       ? proofs.getRecord(nodeId, records[0].inferenceId).then((r) => r.challengeableUntil)
       : proofs.getCommitment(nodeId, root).then((c) => c.challengeableUntil),
+    proofs.coverageOf(nodeId),
   ]);
   const committedAt = BigInt(block!.timestamp);
   run.out.info(
@@ -130,6 +131,8 @@ export async function proofsCommit(run: Run): Promise<void> {
   run.out.rows([
     ["proofs", written],
     ["challenge window", `closes at ${formatTime(closesAt)} (in ${formatDuration(closesAt - committedAt)})`],
+    // The node's stake was checked in full by this commit or one within the hour; the next check is then.
+    ["stake checked until", formatTime(coverage.until)],
   ]);
   run.out.result({
     action: "proofs commit",
