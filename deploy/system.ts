@@ -1,12 +1,14 @@
 /**
  * Deploys the whole system in dependency order and runs the genesis, resuming from the deployments file:
- * timelock -> token -> vesting vault -> genesis (schedules, transfers) -> admin roles to the timelock -> checks.
+ * timelock -> the core, deployed and wired (deploy/core.ts) -> genesis (schedules, transfers) -> admin roles to the
+ * timelock -> checks.
  */
 import { createHash } from "node:crypto";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { BaseContract, Interface, TransactionRequest, ZeroHash, getAddress, getCreateAddress, id } from "ethers";
+import { BaseContract, Interface, TransactionRequest, getAddress, getCreateAddress } from "ethers";
 import type { Signer } from "ethers";
 
+import { deployCore, roleId } from "./core";
 import {
   ALLOCATION_TABLE,
   CategoryKey,
@@ -113,11 +115,6 @@ const CALL_GAS: Record<string, bigint> = {
 const SCHEDULE_GAS = 140_000n;
 const BATCH_GAS = 60_000n;
 
-/** A role's id: DEFAULT_ADMIN_ROLE is zero, every other OpenZeppelin role is keccak256 of its name. */
-export function roleId(name: string): string {
-  return name === "DEFAULT_ADMIN_ROLE" ? ZeroHash : id(name);
-}
-
 export async function deploySystem(hre: HardhatRuntimeEnvironment, options: DeployOptions): Promise<DeployedSystem> {
   const log = options.log ?? (() => undefined);
   const { ethers } = hre;
@@ -220,65 +217,6 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     return (await ethers.getContractAt(name, address)) as T;
   }
 
-  // Timelock: proposers schedule, anyone executes, the timelock administers itself.
-  const proposers = options.timelockProposers?.length ? options.timelockProposers : [deployerAddress];
-  const timelock = await deployContract<OPGTimelock>("OPGTimelock", [
-    options.timelockMinDelay,
-    proposers,
-    [ethers.ZeroAddress],
-    ethers.ZeroAddress,
-  ]);
-  const timelockAddress = await timelock.getAddress();
-  const treasuryOf = (a: string) => (a === TIMELOCK ? timelockAddress : a);
-  const treasury = treasuryOf(options.genesis.treasury);
-
-  const token = await deployContract<OPG>("OPG", [deployerAddress]);
-  const tokenAddress = await token.getAddress();
-  const vesting = await deployContract<VestingVault>("VestingVault", [tokenAddress, deployerAddress, treasury]);
-  const vestingAddress = await vesting.getAddress();
-  const emission = options.genesis.categories.find((c) => c.key === "stakingRewards")!.release;
-  const staking = await deployContract<Staking>("Staking", [
-    tokenAddress,
-    deployerAddress,
-    ALLOCATION_TABLE.stakingRewards.amount,
-    options.genesis.tge,
-    (emission.kind === "emission" ? emission.months : 96n) * MONTH,
-  ]);
-  const stakingAddress = await staking.getAddress();
-  const models = await deployContract<ModelRegistry>("ModelRegistry", [deployerAddress]);
-  const nodes = await deployContract<NodeRegistry>("NodeRegistry", [
-    await models.getAddress(),
-    stakingAddress,
-    deployerAddress,
-  ]);
-  const nodesAddress = await nodes.getAddress();
-  const proofs = await deployContract<ProofRegistry>("ProofRegistry", [
-    tokenAddress,
-    nodesAddress,
-    stakingAddress,
-    deployerAddress,
-  ]);
-  const feeRecipientOption = options.protocolFeeRecipient ?? "burn";
-  const feeRecipient =
-    feeRecipientOption === "burn"
-      ? ethers.ZeroAddress
-      : feeRecipientOption === "treasury"
-        ? treasury
-        : feeRecipientOption;
-  const escrow = await deployContract<PaymentsEscrow>("PaymentsEscrow", [
-    tokenAddress,
-    nodesAddress,
-    await models.getAddress(),
-    stakingAddress,
-    await proofs.getAddress(),
-    deployerAddress,
-    feeRecipient,
-  ]);
-  const resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
-  deployment.abiVersion = abiVersion(hre);
-  deployment.genesis.tge = options.genesis.tge.toString();
-  deployment.genesis.treasury = treasury;
-
   // Genesis and roles: every call is recorded before it is sent and marked done once mined, so a rerun picks up
   // where a stopped run left off. `needed` reads the chain to skip what is already so (only once deployed).
   const steps = deployment.genesis.steps;
@@ -315,6 +253,49 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     steps[what] = receipt.hash;
     save();
   }
+
+  // Timelock: proposers schedule, anyone executes, the timelock administers itself.
+  const proposers = options.timelockProposers?.length ? options.timelockProposers : [deployerAddress];
+  const timelock = await deployContract<OPGTimelock>("OPGTimelock", [
+    options.timelockMinDelay,
+    proposers,
+    [ethers.ZeroAddress],
+    ethers.ZeroAddress,
+  ]);
+  const timelockAddress = await timelock.getAddress();
+  const treasuryOf = (a: string) => (a === TIMELOCK ? timelockAddress : a);
+  const treasury = treasuryOf(options.genesis.treasury);
+
+  const emission = options.genesis.categories.find((c) => c.key === "stakingRewards")!.release;
+  const feeRecipientOption = options.protocolFeeRecipient ?? "burn";
+  const feeRecipient =
+    feeRecipientOption === "burn"
+      ? ethers.ZeroAddress
+      : feeRecipientOption === "treasury"
+        ? treasury
+        : feeRecipientOption;
+  // The deployer administers the core until the hand-over below; every call goes through the resumable record.
+  const core = await deployCore(
+    { deploy: deployContract, call: step },
+    {
+      admin: deployerAddress,
+      treasury,
+      rewards: {
+        total: ALLOCATION_TABLE.stakingRewards.amount,
+        start: options.genesis.tge,
+        duration: (emission.kind === "emission" ? emission.months : 96n) * MONTH,
+      },
+      feeRecipient,
+    },
+  );
+  const { token, vesting, staking, models, nodes, proofs, escrow } = core;
+  const tokenAddress = await token.getAddress();
+  const vestingAddress = await vesting.getAddress();
+  const stakingAddress = await staking.getAddress();
+  const resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
+  deployment.abiVersion = abiVersion(hre);
+  deployment.genesis.tge = options.genesis.tge.toString();
+  deployment.genesis.treasury = treasury;
 
   const vestedTotal = schedulesPlanned.reduce((sum, s) => sum + s.total, 0n);
   await step("approve vesting", token, "approve", [vestingAddress, vestedTotal]);
@@ -356,22 +337,11 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     );
   }
 
-  // The dispute path slashes and the escrow credits node fees, both fixed once in Staking; the escrow records the
-  // proofs of fulfilled requests.
-  const proofsAddress = await proofs.getAddress();
-  const escrowAddress = await escrow.getAddress();
   const grant = (what: string, contract: RoleHolder, role: string, to: string) =>
     step(what, contract, "grantRole", [roleId(role), to], async () => !(await contract.hasRole(roleId(role), to)));
-  await step(
-    "Staking: slasher ProofRegistry, fee source PaymentsEscrow",
-    staking,
-    "setProtocolContracts",
-    [proofsAddress, escrowAddress],
-    async () => (await staking.slasher()) === ethers.ZeroAddress,
-  );
+  const [proofsAddress, escrowAddress] = [await proofs.getAddress(), await escrow.getAddress()];
   if (!dryRun && ((await staking.slasher()) !== proofsAddress || (await staking.feeSource()) !== escrowAddress))
     throw new Error(`Staking's slasher and fee source are not this deployment's ProofRegistry and PaymentsEscrow`);
-  await grant("ProofRegistry: recorder role to PaymentsEscrow", proofs, "RECORDER_ROLE", escrowAddress);
 
   // Admin roles to the timelock; the deployer keeps none.
   const handOver: [string, RoleHolder, string[]][] = [
