@@ -8,7 +8,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { BaseContract, Interface, TransactionRequest, getAddress, getCreateAddress } from "ethers";
 import type { Signer } from "ethers";
 
-import { deployCore, roleId } from "./core";
+import { CoreContracts, deployCore, roleId } from "./core";
 import {
   ALLOCATION_TABLE,
   CategoryKey,
@@ -34,16 +34,7 @@ import {
 import { Sender, SenderOptions, detectAutomine } from "./lib/transactions";
 import { formatOpg, formatTime } from "./lib/format";
 import { MONTH, vestedAt } from "./lib/vesting";
-import type {
-  ModelRegistry,
-  NodeRegistry,
-  OPG,
-  OPGTimelock,
-  PaymentsEscrow,
-  ProofRegistry,
-  Staking,
-  VestingVault,
-} from "../typechain-types";
+import type { OPG, OPGTimelock, VestingVault } from "../typechain-types";
 
 /** Schedules per createSchedules call: about 80k gas each, well under the 2^24 per-transaction cap. */
 export const SCHEDULES_PER_BATCH = 100;
@@ -84,16 +75,9 @@ export interface PlannedAction {
   estimated?: boolean;
 }
 
-export interface DeployedSystem {
+export interface DeployedSystem extends CoreContracts {
   deployment: Deployment;
   timelock: OPGTimelock;
-  token: OPG;
-  vesting: VestingVault;
-  staking: Staking;
-  models: ModelRegistry;
-  nodes: NodeRegistry;
-  proofs: ProofRegistry;
-  escrow: PaymentsEscrow;
   schedules: (GenesisSchedule & { id: number })[];
   circulatingAtTge: bigint;
   /** Every transaction, in order, with what was already done. */
@@ -289,7 +273,6 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     },
   );
   const { token, vesting, staking, models, nodes, proofs, escrow } = core;
-  const tokenAddress = await token.getAddress();
   const vestingAddress = await vesting.getAddress();
   const stakingAddress = await staking.getAddress();
   const resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
@@ -378,22 +361,7 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     );
   }
 
-  return {
-    deployment,
-    timelock,
-    token,
-    vesting,
-    staking,
-    models,
-    nodes,
-    proofs,
-    escrow,
-    schedules,
-    circulatingAtTge,
-    plan,
-    confirmations,
-    file,
-  };
+  return { deployment, timelock, ...core, schedules, circulatingAtTge, plan, confirmations, file };
 }
 
 type RoleHolder = BaseContract & { hasRole(role: string, account: string): Promise<boolean> };
