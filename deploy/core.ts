@@ -61,6 +61,8 @@ export interface CoreParams {
   rewards: { total: bigint; start: bigint; duration: bigint };
   /** Where the escrow sends protocol fees; the zero address burns them. */
   feeRecipient: string;
+  /** Runs between the deployments and the wiring: deploySystem's genesis, in the order its record has always had. */
+  afterDeploy?: (core: CoreContracts) => Promise<void>;
 }
 
 /** How the transactions go out: deploySystem's resumable record, or `direct`ly. */
@@ -133,6 +135,8 @@ export async function deployCore(sender: CoreSender, params: CoreParams): Promis
     params.feeRecipient,
   ]);
   const escrowAddress = await escrow.getAddress();
+  const core = { token, vesting, staking, models, nodes, proofs, escrow };
+  await params.afterDeploy?.(core);
 
   // The dispute path slashes and the escrow credits node fees, both fixed once in Staking; the escrow records the
   // proofs of fulfilled requests.
@@ -151,5 +155,5 @@ export async function deployCore(sender: CoreSender, params: CoreParams): Promis
     [recorder, escrowAddress],
     async () => !(await proofs.hasRole(recorder, escrowAddress)),
   );
-  return { token, vesting, staking, models, nodes, proofs, escrow };
+  return core;
 }

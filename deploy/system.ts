@@ -258,6 +258,58 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
       : feeRecipientOption === "treasury"
         ? treasury
         : feeRecipientOption;
+  // The genesis runs between the core's deployments and its wiring (deployCore's afterDeploy), the order the
+  // deployments file has always recorded.
+  let schedules: (GenesisSchedule & { id: number })[] = [];
+  let resolve = (a: string) => a;
+  async function genesis({ token, vesting, staking, nodes }: CoreContracts) {
+    const stakingAddress = await staking.getAddress();
+    resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
+    deployment.abiVersion = abiVersion(hre);
+    deployment.genesis.tge = options.genesis.tge.toString();
+    deployment.genesis.treasury = treasury;
+
+    const vestedTotal = schedulesPlanned.reduce((sum, s) => sum + s.total, 0n);
+    await step("approve vesting", token, "approve", [await vesting.getAddress(), vestedTotal]);
+    for (let i = 0; i < schedulesPlanned.length; i += SCHEDULES_PER_BATCH) {
+      const batch = schedulesPlanned.slice(i, i + SCHEDULES_PER_BATCH);
+      await step(`schedules ${i + 1}-${i + batch.length}`, vesting, "createSchedules", [
+        batch.map((s) => ({
+          beneficiary: resolve(s.beneficiary),
+          total: s.total,
+          unlockedAtStart: s.unlockedAtStart,
+          start: s.start,
+          cliff: s.cliff,
+          end: s.end,
+          shape: s.shape,
+          revocable: s.revocable,
+        })),
+      ]);
+    }
+    schedules = schedulesPlanned.map((s, i) => ({ ...s, beneficiary: resolve(s.beneficiary), id: i + 1 }));
+    deployment.genesis.scheduleIds = scheduleIdRanges(schedules);
+
+    for (const category of options.genesis.categories) {
+      if (category.release.kind === "vesting") continue;
+      for (const [i, grant] of category.grants.entries()) {
+        await step(`${category.key} ${i + 1}: ${formatOpg(grant.amount)}`, token, "transfer", [
+          resolve(grant.beneficiary),
+          grant.amount,
+        ]);
+      }
+    }
+
+    for (const measurement of options.teeMeasurements ?? []) {
+      await step(
+        `approve TEE measurement ${measurement.slice(0, 10)}`,
+        nodes,
+        "setTeeMeasurementApproval",
+        [measurement, true],
+        async () => !(await nodes.isTeeMeasurementApproved(measurement)),
+      );
+    }
+  }
+
   // The deployer administers the core until the hand-over below; every call goes through the resumable record.
   const core = await deployCore(
     { deploy: deployContract, call: step },
@@ -270,55 +322,11 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
         duration: (emission.kind === "emission" ? emission.months : 96n) * MONTH,
       },
       feeRecipient,
+      afterDeploy: genesis,
     },
   );
   const { token, vesting, staking, models, nodes, proofs, escrow } = core;
-  const vestingAddress = await vesting.getAddress();
   const stakingAddress = await staking.getAddress();
-  const resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
-  deployment.abiVersion = abiVersion(hre);
-  deployment.genesis.tge = options.genesis.tge.toString();
-  deployment.genesis.treasury = treasury;
-
-  const vestedTotal = schedulesPlanned.reduce((sum, s) => sum + s.total, 0n);
-  await step("approve vesting", token, "approve", [vestingAddress, vestedTotal]);
-  for (let i = 0; i < schedulesPlanned.length; i += SCHEDULES_PER_BATCH) {
-    const batch = schedulesPlanned.slice(i, i + SCHEDULES_PER_BATCH);
-    await step(`schedules ${i + 1}-${i + batch.length}`, vesting, "createSchedules", [
-      batch.map((s) => ({
-        beneficiary: resolve(s.beneficiary),
-        total: s.total,
-        unlockedAtStart: s.unlockedAtStart,
-        start: s.start,
-        cliff: s.cliff,
-        end: s.end,
-        shape: s.shape,
-        revocable: s.revocable,
-      })),
-    ]);
-  }
-  const schedules = schedulesPlanned.map((s, i) => ({ ...s, beneficiary: resolve(s.beneficiary), id: i + 1 }));
-  deployment.genesis.scheduleIds = scheduleIdRanges(schedules);
-
-  for (const category of options.genesis.categories) {
-    if (category.release.kind === "vesting") continue;
-    for (const [i, grant] of category.grants.entries()) {
-      await step(`${category.key} ${i + 1}: ${formatOpg(grant.amount)}`, token, "transfer", [
-        resolve(grant.beneficiary),
-        grant.amount,
-      ]);
-    }
-  }
-
-  for (const measurement of options.teeMeasurements ?? []) {
-    await step(
-      `approve TEE measurement ${measurement.slice(0, 10)}`,
-      nodes,
-      "setTeeMeasurementApproval",
-      [measurement, true],
-      async () => !(await nodes.isTeeMeasurementApproved(measurement)),
-    );
-  }
 
   const grant = (what: string, contract: RoleHolder, role: string, to: string) =>
     step(what, contract, "grantRole", [roleId(role), to], async () => !(await contract.hasRole(roleId(role), to)));
