@@ -1,12 +1,14 @@
 /**
  * Deploys the whole system in dependency order and runs the genesis, resuming from the deployments file:
- * timelock -> token -> vesting vault -> genesis (schedules, transfers) -> admin roles to the timelock -> checks.
+ * timelock -> the core, deployed and wired (deploy/core.ts) -> genesis (schedules, transfers) -> admin roles to the
+ * timelock -> checks.
  */
 import { createHash } from "node:crypto";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { BaseContract, Interface, TransactionRequest, ZeroHash, getAddress, getCreateAddress, id } from "ethers";
+import { BaseContract, Interface, TransactionRequest, getAddress, getCreateAddress } from "ethers";
 import type { Signer } from "ethers";
 
+import { CoreContracts, deployCore, roleId } from "./core";
 import {
   ALLOCATION_TABLE,
   CategoryKey,
@@ -32,16 +34,7 @@ import {
 import { Sender, SenderOptions, detectAutomine } from "./lib/transactions";
 import { formatOpg, formatTime } from "./lib/format";
 import { MONTH, vestedAt } from "./lib/vesting";
-import type {
-  ModelRegistry,
-  NodeRegistry,
-  OPG,
-  OPGTimelock,
-  PaymentsEscrow,
-  ProofRegistry,
-  Staking,
-  VestingVault,
-} from "../typechain-types";
+import type { OPG, OPGTimelock, VestingVault } from "../typechain-types";
 
 /** Schedules per createSchedules call: about 80k gas each, well under the 2^24 per-transaction cap. */
 export const SCHEDULES_PER_BATCH = 100;
@@ -82,16 +75,9 @@ export interface PlannedAction {
   estimated?: boolean;
 }
 
-export interface DeployedSystem {
+export interface DeployedSystem extends CoreContracts {
   deployment: Deployment;
   timelock: OPGTimelock;
-  token: OPG;
-  vesting: VestingVault;
-  staking: Staking;
-  models: ModelRegistry;
-  nodes: NodeRegistry;
-  proofs: ProofRegistry;
-  escrow: PaymentsEscrow;
   schedules: (GenesisSchedule & { id: number })[];
   circulatingAtTge: bigint;
   /** Every transaction, in order, with what was already done. */
@@ -112,11 +98,6 @@ const CALL_GAS: Record<string, bigint> = {
 /** createSchedules: per schedule, and once per batch. */
 const SCHEDULE_GAS = 140_000n;
 const BATCH_GAS = 60_000n;
-
-/** A role's id: DEFAULT_ADMIN_ROLE is zero, every other OpenZeppelin role is keccak256 of its name. */
-export function roleId(name: string): string {
-  return name === "DEFAULT_ADMIN_ROLE" ? ZeroHash : id(name);
-}
 
 export async function deploySystem(hre: HardhatRuntimeEnvironment, options: DeployOptions): Promise<DeployedSystem> {
   const log = options.log ?? (() => undefined);
@@ -220,65 +201,6 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     return (await ethers.getContractAt(name, address)) as T;
   }
 
-  // Timelock: proposers schedule, anyone executes, the timelock administers itself.
-  const proposers = options.timelockProposers?.length ? options.timelockProposers : [deployerAddress];
-  const timelock = await deployContract<OPGTimelock>("OPGTimelock", [
-    options.timelockMinDelay,
-    proposers,
-    [ethers.ZeroAddress],
-    ethers.ZeroAddress,
-  ]);
-  const timelockAddress = await timelock.getAddress();
-  const treasuryOf = (a: string) => (a === TIMELOCK ? timelockAddress : a);
-  const treasury = treasuryOf(options.genesis.treasury);
-
-  const token = await deployContract<OPG>("OPG", [deployerAddress]);
-  const tokenAddress = await token.getAddress();
-  const vesting = await deployContract<VestingVault>("VestingVault", [tokenAddress, deployerAddress, treasury]);
-  const vestingAddress = await vesting.getAddress();
-  const emission = options.genesis.categories.find((c) => c.key === "stakingRewards")!.release;
-  const staking = await deployContract<Staking>("Staking", [
-    tokenAddress,
-    deployerAddress,
-    ALLOCATION_TABLE.stakingRewards.amount,
-    options.genesis.tge,
-    (emission.kind === "emission" ? emission.months : 96n) * MONTH,
-  ]);
-  const stakingAddress = await staking.getAddress();
-  const models = await deployContract<ModelRegistry>("ModelRegistry", [deployerAddress]);
-  const nodes = await deployContract<NodeRegistry>("NodeRegistry", [
-    await models.getAddress(),
-    stakingAddress,
-    deployerAddress,
-  ]);
-  const nodesAddress = await nodes.getAddress();
-  const proofs = await deployContract<ProofRegistry>("ProofRegistry", [
-    tokenAddress,
-    nodesAddress,
-    stakingAddress,
-    deployerAddress,
-  ]);
-  const feeRecipientOption = options.protocolFeeRecipient ?? "burn";
-  const feeRecipient =
-    feeRecipientOption === "burn"
-      ? ethers.ZeroAddress
-      : feeRecipientOption === "treasury"
-        ? treasury
-        : feeRecipientOption;
-  const escrow = await deployContract<PaymentsEscrow>("PaymentsEscrow", [
-    tokenAddress,
-    nodesAddress,
-    await models.getAddress(),
-    stakingAddress,
-    await proofs.getAddress(),
-    deployerAddress,
-    feeRecipient,
-  ]);
-  const resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
-  deployment.abiVersion = abiVersion(hre);
-  deployment.genesis.tge = options.genesis.tge.toString();
-  deployment.genesis.treasury = treasury;
-
   // Genesis and roles: every call is recorded before it is sent and marked done once mined, so a rerun picks up
   // where a stopped run left off. `needed` reads the chain to skip what is already so (only once deployed).
   const steps = deployment.genesis.steps;
@@ -316,62 +238,101 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     save();
   }
 
-  const vestedTotal = schedulesPlanned.reduce((sum, s) => sum + s.total, 0n);
-  await step("approve vesting", token, "approve", [vestingAddress, vestedTotal]);
-  for (let i = 0; i < schedulesPlanned.length; i += SCHEDULES_PER_BATCH) {
-    const batch = schedulesPlanned.slice(i, i + SCHEDULES_PER_BATCH);
-    await step(`schedules ${i + 1}-${i + batch.length}`, vesting, "createSchedules", [
-      batch.map((s) => ({
-        beneficiary: resolve(s.beneficiary),
-        total: s.total,
-        unlockedAtStart: s.unlockedAtStart,
-        start: s.start,
-        cliff: s.cliff,
-        end: s.end,
-        shape: s.shape,
-        revocable: s.revocable,
-      })),
-    ]);
-  }
-  const schedules = schedulesPlanned.map((s, i) => ({ ...s, beneficiary: resolve(s.beneficiary), id: i + 1 }));
-  deployment.genesis.scheduleIds = scheduleIdRanges(schedules);
+  // Timelock: proposers schedule, anyone executes, the timelock administers itself.
+  const proposers = options.timelockProposers?.length ? options.timelockProposers : [deployerAddress];
+  const timelock = await deployContract<OPGTimelock>("OPGTimelock", [
+    options.timelockMinDelay,
+    proposers,
+    [ethers.ZeroAddress],
+    ethers.ZeroAddress,
+  ]);
+  const timelockAddress = await timelock.getAddress();
+  const treasuryOf = (a: string) => (a === TIMELOCK ? timelockAddress : a);
+  const treasury = treasuryOf(options.genesis.treasury);
 
-  for (const category of options.genesis.categories) {
-    if (category.release.kind === "vesting") continue;
-    for (const [i, grant] of category.grants.entries()) {
-      await step(`${category.key} ${i + 1}: ${formatOpg(grant.amount)}`, token, "transfer", [
-        resolve(grant.beneficiary),
-        grant.amount,
+  const emission = options.genesis.categories.find((c) => c.key === "stakingRewards")!.release;
+  const feeRecipientOption = options.protocolFeeRecipient ?? "burn";
+  const feeRecipient =
+    feeRecipientOption === "burn"
+      ? ethers.ZeroAddress
+      : feeRecipientOption === "treasury"
+        ? treasury
+        : feeRecipientOption;
+  // The genesis runs between the core's deployments and its wiring (deployCore's afterDeploy), the order the
+  // deployments file has always recorded.
+  let schedules: (GenesisSchedule & { id: number })[] = [];
+  let resolve = (a: string) => a;
+  async function genesis({ token, vesting, staking, nodes }: CoreContracts) {
+    const stakingAddress = await staking.getAddress();
+    resolve = (a: string) => (a === TIMELOCK ? timelockAddress : a === STAKING ? stakingAddress : a);
+    deployment.abiVersion = abiVersion(hre);
+    deployment.genesis.tge = options.genesis.tge.toString();
+    deployment.genesis.treasury = treasury;
+
+    const vestedTotal = schedulesPlanned.reduce((sum, s) => sum + s.total, 0n);
+    await step("approve vesting", token, "approve", [await vesting.getAddress(), vestedTotal]);
+    for (let i = 0; i < schedulesPlanned.length; i += SCHEDULES_PER_BATCH) {
+      const batch = schedulesPlanned.slice(i, i + SCHEDULES_PER_BATCH);
+      await step(`schedules ${i + 1}-${i + batch.length}`, vesting, "createSchedules", [
+        batch.map((s) => ({
+          beneficiary: resolve(s.beneficiary),
+          total: s.total,
+          unlockedAtStart: s.unlockedAtStart,
+          start: s.start,
+          cliff: s.cliff,
+          end: s.end,
+          shape: s.shape,
+          revocable: s.revocable,
+        })),
       ]);
+    }
+    schedules = schedulesPlanned.map((s, i) => ({ ...s, beneficiary: resolve(s.beneficiary), id: i + 1 }));
+    deployment.genesis.scheduleIds = scheduleIdRanges(schedules);
+
+    for (const category of options.genesis.categories) {
+      if (category.release.kind === "vesting") continue;
+      for (const [i, grant] of category.grants.entries()) {
+        await step(`${category.key} ${i + 1}: ${formatOpg(grant.amount)}`, token, "transfer", [
+          resolve(grant.beneficiary),
+          grant.amount,
+        ]);
+      }
+    }
+
+    for (const measurement of options.teeMeasurements ?? []) {
+      await step(
+        `approve TEE measurement ${measurement.slice(0, 10)}`,
+        nodes,
+        "setTeeMeasurementApproval",
+        [measurement, true],
+        async () => !(await nodes.isTeeMeasurementApproved(measurement)),
+      );
     }
   }
 
-  for (const measurement of options.teeMeasurements ?? []) {
-    await step(
-      `approve TEE measurement ${measurement.slice(0, 10)}`,
-      nodes,
-      "setTeeMeasurementApproval",
-      [measurement, true],
-      async () => !(await nodes.isTeeMeasurementApproved(measurement)),
-    );
-  }
+  // The deployer administers the core until the hand-over below; every call goes through the resumable record.
+  const core = await deployCore(
+    { deploy: deployContract, call: step },
+    {
+      admin: deployerAddress,
+      treasury,
+      rewards: {
+        total: ALLOCATION_TABLE.stakingRewards.amount,
+        start: options.genesis.tge,
+        duration: (emission.kind === "emission" ? emission.months : 96n) * MONTH,
+      },
+      feeRecipient,
+      afterDeploy: genesis,
+    },
+  );
+  const { token, vesting, staking, models, nodes, proofs, escrow } = core;
+  const stakingAddress = await staking.getAddress();
 
-  // The dispute path slashes and the escrow credits node fees, both fixed once in Staking; the escrow records the
-  // proofs of fulfilled requests.
-  const proofsAddress = await proofs.getAddress();
-  const escrowAddress = await escrow.getAddress();
   const grant = (what: string, contract: RoleHolder, role: string, to: string) =>
     step(what, contract, "grantRole", [roleId(role), to], async () => !(await contract.hasRole(roleId(role), to)));
-  await step(
-    "Staking: slasher ProofRegistry, fee source PaymentsEscrow",
-    staking,
-    "setProtocolContracts",
-    [proofsAddress, escrowAddress],
-    async () => (await staking.slasher()) === ethers.ZeroAddress,
-  );
+  const [proofsAddress, escrowAddress] = [await proofs.getAddress(), await escrow.getAddress()];
   if (!dryRun && ((await staking.slasher()) !== proofsAddress || (await staking.feeSource()) !== escrowAddress))
     throw new Error(`Staking's slasher and fee source are not this deployment's ProofRegistry and PaymentsEscrow`);
-  await grant("ProofRegistry: recorder role to PaymentsEscrow", proofs, "RECORDER_ROLE", escrowAddress);
 
   // Admin roles to the timelock; the deployer keeps none.
   const handOver: [string, RoleHolder, string[]][] = [
@@ -408,22 +369,7 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
     );
   }
 
-  return {
-    deployment,
-    timelock,
-    token,
-    vesting,
-    staking,
-    models,
-    nodes,
-    proofs,
-    escrow,
-    schedules,
-    circulatingAtTge,
-    plan,
-    confirmations,
-    file,
-  };
+  return { deployment, timelock, ...core, schedules, circulatingAtTge, plan, confirmations, file };
 }
 
 type RoleHolder = BaseContract & { hasRole(role: string, account: string): Promise<boolean> };

@@ -105,9 +105,9 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
 
-import { ModelRegistry__factory, NodeRegistry__factory, OPG__factory, Staking__factory } from "../../typechain-types";
 import type { Nodes } from "../../typechain-types/contracts/nodes/NodeRegistry";
 import { opg } from "../../deploy/lib/format";
+import { deployTestCore } from "../helpers/core";
 import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroHash, MaxUint256, encodeBytes32String } = ethers;
@@ -179,22 +179,8 @@ interface Params {
 
 async function deployNodeRegistryFixture() {
   const [deployer, admin, jailer, modelOwner, alice, bob, carol, stranger] = await ethers.getSigners();
-  const token = await new OPG__factory(deployer).deploy(admin.address);
-  const rewardsStart = BigInt(await time.latest()) + 1n;
-  const staking = await new Staking__factory(deployer).deploy(
-    await token.getAddress(),
-    admin.address,
-    opg(100_000_000n),
-    rewardsStart,
-    96n * 2_629_800n,
-  );
+  const { token, staking, models, nodes } = await deployTestCore(deployer, admin);
   const stakingAddress = await staking.getAddress();
-  const models = await new ModelRegistry__factory(deployer).deploy(admin.address);
-  const nodes = await new NodeRegistry__factory(deployer).deploy(
-    await models.getAddress(),
-    stakingAddress,
-    admin.address,
-  );
 
   for (const holder of [alice, bob, carol]) {
     await token.connect(admin).transfer(holder.address, FUNDS);

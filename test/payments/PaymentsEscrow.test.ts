@@ -150,17 +150,10 @@ import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse, LogDescription, TypedDataDomain } from "ethers";
 
-import {
-  MockERC1271Wallet__factory,
-  ModelRegistry__factory,
-  NodeRegistry__factory,
-  OPG__factory,
-  PaymentsEscrow__factory,
-  ProofRegistry__factory,
-  Staking__factory,
-} from "../../typechain-types";
+import { MockERC1271Wallet__factory, PaymentsEscrow__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
-import { MONTH, PERMIT_TYPES, PPM, VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
+import { PERMIT_TYPES, PPM, VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
+import { REWARDS_TOTAL, deployTestCore } from "../helpers/core";
 import { commitAndRegisterModel } from "../helpers/models";
 
 const { ZeroAddress, ZeroHash, MaxUint256, encodeBytes32String, keccak256, AbiCoder, toBeHex, concat, id } = ethers;
@@ -168,8 +161,6 @@ const abi = AbiCoder.defaultAbiCoder();
 
 const HOUR = 3_600n;
 const DAY = 86_400n;
-const REWARDS_TOTAL = opg(100_000_000n);
-const REWARDS_DURATION = 96n * MONTH;
 const GENESIS_SUPPLY = opg(1_000_000_000n);
 /** What each account is given by the admin. */
 const FUNDS = opg(1_000_000n);
@@ -243,28 +234,8 @@ async function deployEscrowFixture() {
     stranger,
     treasury,
   ] = await ethers.getSigners();
-  const token = await new OPG__factory(deployer).deploy(admin.address);
-  const rewardsStart = BigInt(await time.latest()) + 1n;
-  const staking = await new Staking__factory(deployer).deploy(
-    token,
-    admin.address,
-    REWARDS_TOTAL,
-    rewardsStart,
-    REWARDS_DURATION,
-  );
+  const { token, staking, models, nodes, proofs, escrow } = await deployTestCore(deployer, admin);
   await token.connect(admin).transfer(staking, REWARDS_TOTAL);
-  const models = await new ModelRegistry__factory(deployer).deploy(admin.address);
-  const nodes = await new NodeRegistry__factory(deployer).deploy(models, staking, admin.address);
-  const proofs = await new ProofRegistry__factory(deployer).deploy(token, nodes, staking, admin.address);
-  const escrow = await new PaymentsEscrow__factory(deployer).deploy(
-    token,
-    nodes,
-    models,
-    staking,
-    proofs,
-    admin.address,
-    ZeroAddress,
-  );
   const wallet = await new MockERC1271Wallet__factory(deployer).deploy(walletOwner.address);
   const [escrowAddress, stakingAddress, walletAddress] = await Promise.all([
     escrow.getAddress(),
@@ -272,8 +243,6 @@ async function deployEscrowFixture() {
     wallet.getAddress(),
   ]);
 
-  await proofs.connect(admin).grantRole(await proofs.RECORDER_ROLE(), escrowAddress);
-  await staking.connect(admin).setProtocolContracts(await proofs.getAddress(), escrowAddress);
   await nodes.connect(admin).setTeeMeasurementApproval(MEASUREMENT, true);
   await commitAndRegisterModel(models, builder, MODEL, "ipfs://llama-3-8b", ROYALTY_PPM);
   await commitAndRegisterModel(models, builder, OTHER_MODEL, "ipfs://mistral-7b", 0n);

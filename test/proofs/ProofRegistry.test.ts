@@ -152,19 +152,12 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 
-import {
-  MockProofVerifier__factory,
-  ModelRegistry__factory,
-  NodeRegistry__factory,
-  OPG__factory,
-  ProofRegistry__factory,
-  RevertingRecipient__factory,
-  Staking__factory,
-} from "../../typechain-types";
+import { MockProofVerifier__factory, RevertingRecipient__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
 import { commitChallenge, openChallenge } from "../helpers/challenges";
+import { REWARDS_TOTAL, deployTestCore } from "../helpers/core";
 import { commitAndRegisterModel } from "../helpers/models";
-import { MONTH, PPM } from "../helpers/protocol";
+import { PPM } from "../helpers/protocol";
 
 const { ZeroAddress, ZeroHash, MaxUint256, AbiCoder, keccak256, encodeBytes32String, hexlify, randomBytes } = ethers;
 const abi = AbiCoder.defaultAbiCoder();
@@ -244,35 +237,12 @@ async function deployProofRegistryFixture() {
     delegator2,
     challenger2,
   ] = await ethers.getSigners();
-  const token = await new OPG__factory(deployer).deploy(admin.address);
-  const staking = await new Staking__factory(deployer).deploy(
-    await token.getAddress(),
-    admin.address,
-    opg(100_000_000n),
-    BigInt(await time.latest()) + 1n,
-    96n * MONTH,
-  );
+  const { token, staking, models, nodes, proofs: registry } = await deployTestCore(deployer, admin);
   const stakingAddress = await staking.getAddress();
-  await token.connect(admin).transfer(stakingAddress, opg(100_000_000n));
-
-  const models = await new ModelRegistry__factory(deployer).deploy(admin.address);
-  await commitAndRegisterModel(models, modelOwner, MODEL, "ipfs://llama", 0n);
-  const nodes = await new NodeRegistry__factory(deployer).deploy(
-    await models.getAddress(),
-    stakingAddress,
-    admin.address,
-  );
-  await nodes.connect(admin).setTeeMeasurementApproval(MEASUREMENT, true);
-
-  const registry = await new ProofRegistry__factory(deployer).deploy(
-    await token.getAddress(),
-    await nodes.getAddress(),
-    stakingAddress,
-    admin.address,
-  );
   const registryAddress = await registry.getAddress();
-  // The registry is staking's slasher (set once); the deployer stands in for the fee source (the escrow).
-  await staking.connect(admin).setProtocolContracts(registryAddress, deployer.address);
+  await token.connect(admin).transfer(stakingAddress, REWARDS_TOTAL);
+  await commitAndRegisterModel(models, modelOwner, MODEL, "ipfs://llama", 0n);
+  await nodes.connect(admin).setTeeMeasurementApproval(MEASUREMENT, true);
   const verifier = await new MockProofVerifier__factory(deployer).deploy();
 
   const roles = {

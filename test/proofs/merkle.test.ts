@@ -11,18 +11,12 @@ Merkle proofs: off chain (@openzeppelin/merkle-tree) and on chain (ProofRegistry
 
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import fc from "fast-check";
 
-import {
-  ModelRegistry__factory,
-  NodeRegistry__factory,
-  OPG__factory,
-  ProofRegistry__factory,
-  Staking__factory,
-} from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
+import { REWARDS_TOTAL, deployTestCore } from "../helpers/core";
 import { commitAndRegisterModel } from "../helpers/models";
 
 const LEAF_ENCODING = ["bytes32", "bytes32", "bytes32", "bytes32", "uint8", "bytes32"];
@@ -43,32 +37,11 @@ type Values = [string, string, string, string, number, string];
 /** The proof registry with one node, staked and registered for none, TEE and ZK. */
 async function deployMerkleFixture() {
   const [deployer, admin, operator, modelOwner] = await ethers.getSigners();
-  const token = await new OPG__factory(deployer).deploy(admin.address);
-  const staking = await new Staking__factory(deployer).deploy(
-    await token.getAddress(),
-    admin.address,
-    opg(100_000_000n),
-    BigInt(await time.latest()) + 1n,
-    96n * 2_629_800n,
-  );
+  const { token, staking, models, nodes, proofs: registry } = await deployTestCore(deployer, admin);
   const stakingAddress = await staking.getAddress();
-  await token.connect(admin).transfer(stakingAddress, opg(100_000_000n));
-  const models = await new ModelRegistry__factory(deployer).deploy(admin.address);
+  await token.connect(admin).transfer(stakingAddress, REWARDS_TOTAL);
   await commitAndRegisterModel(models, modelOwner, MODEL, "ipfs://llama", 0n);
-  const nodes = await new NodeRegistry__factory(deployer).deploy(
-    await models.getAddress(),
-    stakingAddress,
-    admin.address,
-  );
   await nodes.connect(admin).setTeeMeasurementApproval(MEASUREMENT, true);
-  const registry = await new ProofRegistry__factory(deployer).deploy(
-    await token.getAddress(),
-    await nodes.getAddress(),
-    stakingAddress,
-    admin.address,
-  );
-  // The registry is staking's slasher; the admin stands in for the fee source (the escrow), which is not deployed.
-  await staking.connect(admin).setProtocolContracts(await registry.getAddress(), admin.address);
 
   await token.connect(admin).transfer(operator.address, opg(100_000n));
   await token.connect(operator).approve(stakingAddress, opg(100_000n));

@@ -1,8 +1,8 @@
 /**
  * The whole protocol, deployed directly (no genesis table) for the attack tests: token, vesting vault, staking, the
- * model and node registries, the proof registry and the payments escrow, wired as deploy/system.ts wires them (the
- * proof registry is staking's slasher and the escrow its fee source, both fixed once with setProtocolContracts; the
- * escrow records). `gov` stands in for the timelock and holds every admin role, except in the tests of roles, which
+ * model and node registries, the proof registry and the payments escrow, deployed and wired by deploy/core.ts as
+ * deploy/system.ts does (the proof registry is staking's slasher and the escrow its fee source, both fixed once with
+ * setProtocolContracts; the escrow records). `gov` stands in for the timelock and holds every admin role, except in the tests of roles, which
  * deploy the real timelock.
  */
 import { ethers } from "hardhat";
@@ -10,26 +10,16 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { Signer, TypedDataDomain } from "ethers";
 
-import {
-  ModelRegistry__factory,
-  NodeRegistry__factory,
-  OPG__factory,
-  PaymentsEscrow,
-  PaymentsEscrow__factory,
-  ProofRegistry__factory,
-  Staking__factory,
-  VestingVault__factory,
-} from "../../typechain-types";
+import type { PaymentsEscrow } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
+import { REWARDS_DURATION, REWARDS_TOTAL, deployTestCore } from "../helpers/core";
+import { commitAndRegisterModel } from "../helpers/models";
 import { MONTH, PERMIT_TYPES, PPM, VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
 
-export { MONTH, PERMIT_TYPES, PPM };
+export { MONTH, PERMIT_TYPES, PPM, REWARDS_DURATION, REWARDS_TOTAL };
 export type { Voucher };
-import { commitAndRegisterModel } from "../helpers/models";
 
 export const DAY = 86_400n;
-export const REWARDS_TOTAL = opg(100_000_000n);
-export const REWARDS_DURATION = 96n * MONTH;
 export const FUNDS = opg(1_000_000n);
 
 export const Mode = { None: 0, Tee: 1, Zk: 2 } as const;
@@ -51,32 +41,10 @@ export async function deploySystemFixture() {
   const signers = await ethers.getSigners();
   const [deployer, gov, builder, operator, delegator, payer, payer2, attacker, challenger, beneficiary, treasury] =
     signers;
-  const token = await new OPG__factory(deployer).deploy(gov.address);
-  const rewardsStart = (await now()) + 1n;
-  const staking = await new Staking__factory(deployer).deploy(
-    token,
-    gov.address,
-    REWARDS_TOTAL,
-    rewardsStart,
-    REWARDS_DURATION,
-  );
+  const { token, vesting, staking, models, nodes, proofs, escrow } = await deployTestCore(deployer, gov, {
+    treasury: treasury.address,
+  });
   await token.connect(gov).transfer(staking, REWARDS_TOTAL);
-  const vesting = await new VestingVault__factory(deployer).deploy(token, gov.address, treasury.address);
-  const models = await new ModelRegistry__factory(deployer).deploy(gov.address);
-  const nodes = await new NodeRegistry__factory(deployer).deploy(models, staking, gov.address);
-  const proofs = await new ProofRegistry__factory(deployer).deploy(token, nodes, staking, gov.address);
-  const escrow = await new PaymentsEscrow__factory(deployer).deploy(
-    token,
-    nodes,
-    models,
-    staking,
-    proofs,
-    gov.address,
-    ethers.ZeroAddress,
-  );
-  await proofs.connect(gov).grantRole(await proofs.RECORDER_ROLE(), escrow);
-  // Set once, as deploy/system.ts does: the proof registry slashes, the escrow credits node fees.
-  await staking.connect(gov).setProtocolContracts(proofs, escrow);
   await nodes.connect(gov).setTeeMeasurementApproval(MEASUREMENT, true);
   await commitAndRegisterModel(models, builder, MODEL, "ipfs://model", ROYALTY_PPM);
 
