@@ -580,20 +580,19 @@ contract ProofRegistry is IProofRegistry, AccessControl {
     function _coveredWindow(uint256 nodeId) internal returns (uint64) {
         Proofs.Coverage memory coverage = _coverages[nodeId];
         if (coverage.operator == msg.sender && block.timestamp < coverage.until) return coverage.window;
-        (address operator, bool serving) = _checkCoverage(nodeId);
-        require(serving && operator == msg.sender, ProofsNotNodeOperator(nodeId, msg.sender));
-        return challengeWindow;
+        coverage = _checkCoverage(nodeId);
+        require(coverage.operator == msg.sender, ProofsNotNodeOperator(nodeId, msg.sender));
+        return coverage.window;
     }
 
     /// @dev Checks the node's standing in full: a node that may work is covered for {COVERAGE_PERIOD} under the
-    /// challenge window in force, any other loses its coverage.
-    function _checkCoverage(uint256 nodeId) internal returns (address operator, bool serving) {
-        (operator, serving) = NODES.nodeOperatorOf(nodeId);
+    /// challenge window in force, any other loses its coverage. Returns the coverage now in force, zero for none.
+    function _checkCoverage(uint256 nodeId) internal returns (Proofs.Coverage memory coverage) {
+        (address operator, bool serving) = NODES.nodeOperatorOf(nodeId);
         if (serving) {
-            uint64 until = uint64(block.timestamp) + COVERAGE_PERIOD;
-            uint64 window = challengeWindow;
-            _coverages[nodeId] = Proofs.Coverage(operator, uint40(until), uint40(window));
-            emit CoverageSet(nodeId, operator, until, window);
+            coverage = Proofs.Coverage(operator, uint40(block.timestamp + COVERAGE_PERIOD), uint40(challengeWindow));
+            _coverages[nodeId] = coverage;
+            emit CoverageSet(nodeId, operator, coverage.until, coverage.window);
         } else if (_coverages[nodeId].until != 0) {
             delete _coverages[nodeId];
             emit CoverageSet(nodeId, operator, 0, 0);

@@ -152,7 +152,16 @@ import type { ContractTransactionResponse, LogDescription, TypedDataDomain } fro
 
 import { MockERC1271Wallet__factory, PaymentsEscrow__factory } from "../../typechain-types";
 import { opg } from "../../deploy/lib/format";
-import { PERMIT_TYPES, PPM, VOUCHER_TYPES, type Voucher } from "../helpers/protocol";
+import {
+  Eligibility,
+  Mode,
+  PERMIT_TYPES,
+  PPM,
+  PaymentKind as Kind,
+  RequestStatus as Status,
+  VOUCHER_TYPES,
+  type Voucher,
+} from "../helpers/protocol";
 import { REWARDS_TOTAL, deployTestCore } from "../helpers/core";
 import { commitAndRegisterModel } from "../helpers/models";
 
@@ -181,23 +190,6 @@ const DELEGATION = opg(20_000n);
 const CUT_PPM = 200_000n;
 /** What payer and payer2 hold in the escrow after the fixture. */
 const DEPOSIT = opg(100n);
-
-/** Nodes.Mode, Payments.PaymentKind, Payments.RequestStatus and Nodes.Eligibility, in declared order. */
-const Mode = { None: 0, Tee: 1, Zk: 2 } as const;
-const Kind = { Voucher: 0, Request: 1 } as const;
-const Status = { None: 0, Open: 1, Fulfilled: 2, Reclaimed: 3 } as const;
-const Eligibility = {
-  Eligible: 0,
-  NotRegistered: 1,
-  Inactive: 2,
-  Jailed: 3,
-  Stale: 4,
-  ModeNotOffered: 5,
-  ModelNotServed: 6,
-  MeasurementNotApproved: 7,
-  InsufficientStake: 8,
-  InsufficientOwnStake: 9,
-} as const;
 
 const MODEL = id("weights:llama-3-8b");
 /** Registered (royalty 0) and served by node 2 only. */
