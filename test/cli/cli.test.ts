@@ -19,7 +19,7 @@ import {
 } from "../../typechain-types";
 import { ROOT } from "../helpers/node";
 import { DeployedChain, deployedChain } from "./chain";
-import { CliResult, accountAddress, runCli, runCliProcess, shown } from "./helpers";
+import { accountAddress, cliOn, ok, runCli, runCliProcess, shown } from "./helpers";
 
 const DAY = 86_400;
 const TEE = 1; // Nodes.Mode.Tee
@@ -39,21 +39,7 @@ describe("opg CLI against a hardhat node (end to end)", function () {
   const otherOperator = accountAddress(12);
   const modelId = id("opg-cli-test-model");
 
-  /** `opg <args> --rpc <node> --deployments <dir> [--account n] [--yes]`. */
-  const opgCli = (args: string[], { account, yes = true }: { account?: number; yes?: boolean } = {}) =>
-    runCli([
-      ...args,
-      "--rpc",
-      chain.url,
-      "--deployments",
-      dir,
-      ...(account === undefined ? [] : ["--account", String(account)]),
-      ...(yes ? ["--yes"] : []),
-    ]);
-  const ok = (r: CliResult) => {
-    expect(r.status, shown(r)).to.equal(0);
-    return r;
-  };
+  const opgCli = cliOn(() => chain);
   const contracts = () => ({
     token: OPG__factory.connect(deployment.contracts.OPG!.address, provider),
     staking: Staking__factory.connect(deployment.contracts.Staking!.address, provider),

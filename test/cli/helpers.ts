@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
+import { expect } from "chai";
 import { HDNodeWallet } from "ethers";
 
 import { memoryIo } from "../../scripts/cli/io";
@@ -72,4 +73,24 @@ export function runCliProcess(
 /** The result as one string for assertion messages. */
 export function shown(r: CliResult): string {
   return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+/** `opg <args> --rpc <node> --deployments <dir> [--account n] [--yes]` on the chain `chain()` names once it is up. */
+export function cliOn(chain: () => { url: string; dir: string }) {
+  return (args: string[], { account, yes = true }: { account?: number; yes?: boolean } = {}) =>
+    runCli([
+      ...args,
+      "--rpc",
+      chain().url,
+      "--deployments",
+      chain().dir,
+      ...(account === undefined ? [] : ["--account", String(account)]),
+      ...(yes ? ["--yes"] : []),
+    ]);
+}
+
+/** The result of a run that must succeed; the run's output is the message when it did not. */
+export function ok(r: CliResult): CliResult {
+  expect(r.status, shown(r)).to.equal(0);
+  return r;
 }

@@ -22,7 +22,7 @@ import {
   Staking__factory,
 } from "../../typechain-types";
 import { DeployedChain, deployedChain } from "./chain";
-import { CliResult, accountAddress, runCli, shown } from "./helpers";
+import { accountAddress, cliOn, ok, shown } from "./helpers";
 
 const DAY = 86_400;
 const TEE = 1; // Nodes.Mode.Tee
@@ -41,21 +41,7 @@ describe("opg CLI: escrow, vouchers and proofs against a hardhat node (end to en
   const modelOwner = accountAddress(13);
   const modelId = id("opg-payments-cli-model");
 
-  /** `opg <args> --rpc <node> --deployments <dir> [--account n] [--yes]`. */
-  const opgCli = (args: string[], { account, yes = true }: { account?: number; yes?: boolean } = {}) =>
-    runCli([
-      ...args,
-      "--rpc",
-      chain.url,
-      "--deployments",
-      dir,
-      ...(account === undefined ? [] : ["--account", String(account)]),
-      ...(yes ? ["--yes"] : []),
-    ]);
-  const ok = (r: CliResult) => {
-    expect(r.status, shown(r)).to.equal(0);
-    return r;
-  };
+  const opgCli = cliOn(() => chain);
   const file = (name: string, value?: unknown) => {
     const full = path.join(dir, name);
     if (value !== undefined) fs.writeFileSync(full, JSON.stringify(value, null, 2));

@@ -15,7 +15,9 @@
  *
  * Settings (environment): BENCH_EVENTS, BENCH_TRANSFERS_PER_TX, BENCH_PAYMENTS, BENCH_REQUESTS, BENCH_CONCURRENCY,
  * BENCH_RPC_COPIES (the node's URL listed that many times in OPG_RPC_URL: Ponder limits each URL on its own),
- * BENCH_ROUNDS, BENCH_LIVE_SAMPLES, DATABASE_URL.
+ * BENCH_LIFTED_RPC_COPIES (8; 0 skips them: the same rounds again, first, with the URL listed that many times for both
+ * apps, so that the report also shows the ratio with Ponder's per-URL limit lifted), BENCH_ROUNDS, BENCH_LIVE_SAMPLES,
+ * DATABASE_URL.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -50,6 +52,7 @@ const settings = {
   requests: setting("BENCH_REQUESTS", 2_000, 10, 1_000_000),
   concurrency: setting("BENCH_CONCURRENCY", 16, 1, 1_000),
   rpcCopies: setting("BENCH_RPC_COPIES", 1, 1, 64),
+  liftedRpcCopies: setting("BENCH_LIFTED_RPC_COPIES", 8, 0, 64),
   rounds: setting("BENCH_ROUNDS", 2, 1, 10),
   liveSamples: setting("BENCH_LIVE_SAMPLES", 40, 1, 10_000),
 };
@@ -250,8 +253,8 @@ function cpuSecondsOnPort(port: string): number | undefined {
 }
 
 /** Starts Ponder (the full indexer or the reference app) on a fresh database and times its sync to `tip`. */
-async function coldSync(sys: System, tip: number, appDir?: string) {
-  const rpc = Array.from({ length: settings.rpcCopies }, () => sys.node.url).join(",");
+async function coldSync(sys: System, tip: number, urls: number, appDir?: string) {
+  const rpc = Array.from({ length: urls }, () => sys.node.url).join(",");
   const spawned = Date.now();
   const loadBefore = os.loadavg()[0];
   const nodePort = new URL(sys.node.url).port;
@@ -303,11 +306,11 @@ async function coldSync(sys: System, tip: number, appDir?: string) {
 }
 
 /** Each cold sync on a database of its own (Ponder's sync store is shared by chain id: see freshDatabase). */
-async function coldSyncOnFreshDatabase(sys: System, tip: number, appDir?: string) {
+async function coldSyncOnFreshDatabase(sys: System, tip: number, urls: number, appDir?: string) {
   const database = databaseServer ? freshDatabase(databaseServer) : undefined;
   databaseUrl = database?.url;
   try {
-    return { ...(await coldSync(sys, tip, appDir)), drop: () => database?.drop() };
+    return { ...(await coldSync(sys, tip, urls, appDir)), drop: () => database?.drop() };
   } catch (error) {
     database?.drop();
     throw error;
@@ -441,29 +444,35 @@ async function main() {
     log(`${counts.total} events (${counts.transfers} Transfers) in ${counts.blocksWithEvents} blocks; tip ${tip}`);
 
     // Two rounds, alternating, on the same chain: the ratio of a round is read from one sitting of the (shared)
-    // machine. The last full indexer stays up for the latency measurements.
+    // machine. First with the per-URL limit lifted (if asked), then with the one URL; the last full indexer stays up
+    // for the latency measurements.
     const runs: Run[] = [];
-    for (let round = 1; round <= settings.rounds; round++) {
-      for (const app of ["transferOnly", "full"] as const) {
-        log(`cold sync ${round}: ${app === "full" ? "the full indexer" : "the Transfer-only app"}`);
-        running = await coldSyncOnFreshDatabase(sys, tip, app === "full" ? undefined : TRANSFER_APP);
-        const r = running;
-        const events = app === "full" ? counts.total : counts.transfers;
-        runs.push({
-          round,
-          app,
-          seconds: r.seconds,
-          eventsPerSecond: Math.round(events / r.seconds),
-          startupSeconds: r.startupSeconds,
-          wallSeconds: r.wallSeconds,
-          loadBefore: r.loadBefore,
-          loadAfter: r.loadAfter,
-          profile: r.profile,
-        });
-        log(`${app}: ${r.seconds} s (load ${r.loadBefore} -> ${r.loadAfter})`);
-        if (!(app === "full" && round === settings.rounds)) await stopRunning();
+    const sittings =
+      settings.liftedRpcCopies > 0 ? [settings.liftedRpcCopies, settings.rpcCopies] : [settings.rpcCopies];
+    for (const [sitting, urls] of sittings.entries())
+      for (let round = 1; round <= settings.rounds; round++) {
+        for (const app of ["transferOnly", "full"] as const) {
+          log(`cold sync ${round}, ${urls} URL(s): ${app === "full" ? "the full indexer" : "the Transfer-only app"}`);
+          running = await coldSyncOnFreshDatabase(sys, tip, urls, app === "full" ? undefined : TRANSFER_APP);
+          const r = running;
+          const events = app === "full" ? counts.total : counts.transfers;
+          runs.push({
+            round,
+            app,
+            urls,
+            lifted: sitting === 0 && sittings.length === 2,
+            seconds: r.seconds,
+            eventsPerSecond: Math.round(events / r.seconds),
+            startupSeconds: r.startupSeconds,
+            wallSeconds: r.wallSeconds,
+            loadBefore: r.loadBefore,
+            loadAfter: r.loadAfter,
+            profile: r.profile,
+          });
+          log(`${app}: ${r.seconds} s (load ${r.loadBefore} -> ${r.loadAfter})`);
+          if (!(app === "full" && round === settings.rounds && sitting === sittings.length - 1)) await stopRunning();
+        }
       }
-    }
     const full = running!;
 
     log("latency: /unlocks/:address and /payments/:address");
@@ -519,11 +528,12 @@ async function main() {
     log(`live p50 ${live.p50Ms} ms p99 ${live.p99Ms} ms`);
     await stopRunning();
 
-    const pairs = Array.from({ length: settings.rounds }, (_, k) => {
-      const f = runs.find((r) => r.round === k + 1 && r.app === "full")!;
-      const t = runs.find((r) => r.round === k + 1 && r.app === "transferOnly")!;
-      return Math.round((f.eventsPerSecond / t.eventsPerSecond) * 100) / 100;
-    });
+    const ratiosOf = (lifted: boolean) =>
+      Array.from({ length: settings.rounds }, (_, k) => {
+        const of = (app: Run["app"]) => runs.find((r) => r.round === k + 1 && r.app === app && r.lifted === lifted);
+        const [f, t] = [of("full"), of("transferOnly")];
+        return f && t ? Math.round((f.eventsPerSecond / t.eventsPerSecond) * 100) / 100 : undefined;
+      }).filter((x): x is number => x !== undefined);
     const cpus = os.cpus();
     const report: Report = {
       eventsTotal: counts.total,
@@ -532,7 +542,8 @@ async function main() {
       blocksWithEvents: counts.blocksWithEvents,
       blocksWithTransfers: counts.blocksWithTransfers,
       runs,
-      ratios: pairs,
+      ratios: ratiosOf(false),
+      liftedRatios: ratiosOf(true),
       latency: { unlocks, payments, healthBefore, health },
       readers,
       cpu,
@@ -568,6 +579,10 @@ async function main() {
 interface Run {
   round: number;
   app: "full" | "transferOnly";
+  /** How many times the node's URL was listed to Ponder. */
+  urls: number;
+  /** Whether this run is of the sitting with the per-URL limit lifted (BENCH_LIFTED_RPC_COPIES). */
+  lifted: boolean;
   seconds: number;
   eventsPerSecond: number;
   startupSeconds: number;
@@ -585,6 +600,7 @@ type Report = {
   blocksWithTransfers: number;
   runs: Run[];
   ratios: number[];
+  liftedRatios: number[];
   latency: Record<"unlocks" | "payments" | "healthBefore" | "health", Awaited<ReturnType<typeof load>>>;
   readers?: Record<"unlocks" | "payments", Awaited<ReturnType<typeof load>>>;
   cpu?: Awaited<ReturnType<typeof profiledReader>>;
@@ -624,16 +640,20 @@ function target(route: string, x: { requestsPerSecond: number; p99Ms: number }):
   return `${route} ${rate} the rate (${x.requestsPerSecond.toLocaleString("en-US")}) and ${p99} the p99 (${x.p99Ms} ms)`;
 }
 
-/** The full indexer's Ponder CPU seconds over the reference app's, all rounds. */
-function cpuRatio(r: Report): string {
+/** The full indexer's Ponder CPU seconds over the reference app's, all rounds of one sitting. */
+function cpuRatio(r: Report, lifted = false): string {
   const cpu = (app: Run["app"]) =>
-    r.runs.filter((x) => x.app === app).reduce((sum, x) => sum + (x.profile.cpu?.ponderSeconds ?? NaN), 0);
+    r.runs
+      .filter((x) => x.app === app && x.lifted === lifted)
+      .reduce((sum, x) => sum + (x.profile.cpu?.ponderSeconds ?? NaN), 0);
   return (cpu("full") / cpu("transferOnly")).toFixed(2);
 }
 
-/** Ponder's count of an RPC method in an app's syncs, summed over the rounds. */
+/** Ponder's count of an RPC method in an app's syncs with one URL, summed over the rounds. */
 function rpcOf(r: Report, app: Run["app"], method: string): number {
-  return r.runs.filter((x) => x.app === app).reduce((sum, x) => sum + (x.profile.rpc[method]?.count ?? 0), 0);
+  return r.runs
+    .filter((x) => x.app === app && !x.lifted)
+    .reduce((sum, x) => sum + (x.profile.rpc[method]?.count ?? 0), 0);
 }
 
 function markdown(r: Report): string {
@@ -650,8 +670,8 @@ Written by \`npm run bench:indexer\` (scripts/bench/indexer/run.ts) on ${r.date}
 Machine: ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memoryGb} GB, Node.js ${r.machine.node}; load average
 before ${r.machine.loadAverageBefore.join(" / ")}, after ${(r.machine.loadAverageAfter as number[]).join(" / ")} (the machine is shared:
 other work runs beside the benchmark; each sync's own 1-minute load is in its row). Database: ${r.database === "postgres" ? "PostgreSQL (DATABASE_URL)" : "PGlite"}.
-Chain: a \`hardhat node\` (automine) with the real deployment; Ponder 0.16 with \`disableCache: true\`, one RPC URL listed
-${r.settings.rpcCopies} time(s).
+Chain: a \`hardhat node\` (automine) with the real deployment; Ponder 0.16 with \`disableCache: true\`, the node's RPC URL
+listed ${r.settings.rpcCopies} time(s)${r.liftedRatios.length ? ` (and ${r.settings.liftedRpcCopies} times in the sitting with the limit lifted)` : ""}.
 
 ## Cold sync to the last block
 
@@ -659,26 +679,26 @@ ${n(r.eventsTotal)} events of the OPG contracts (${n(r.transferEvents)} of them 
 with events (${n(r.blocks)} blocks from the deployment to the tip): the real protocol's events (an operator, a node, a
 model, a deposit, ${n(r.settings.payments)} voucher payments, 12 monthly vesting releases, and the genesis) and Transfers
 in bulk from TransferFan.sol, ${r.settings.transfersPerTx} a transaction to a pool of ${n(r.settings.recipients)} recipients.
-The two apps run ${r.settings.rounds} times, alternating, each on a fresh database.
+The two apps run ${r.settings.rounds} times, alternating, each on a fresh database${r.liftedRatios.length ? `: first with the node's URL listed ${r.settings.liftedRpcCopies} times to both apps, which lifts Ponder's limit of requests per URL, then with the one URL of the target` : ""}.
 
-| round | app | events | sync (s) | events/s | start-up (s) | load before → after |
-| ---: | --- | ---: | ---: | ---: | ---: | --- |
+| round | RPC URLs | app | events | sync (s) | events/s | start-up (s) | load before → after |
+| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |
 ${r.runs
   .map(
     (x) =>
-      `| ${x.round} | ${name(x.app)} | ${n(x.app === "full" ? r.eventsTotal : r.transferEvents)} | ${x.seconds} | ${n(x.eventsPerSecond)} | ${x.startupSeconds} | ${x.loadBefore} → ${x.loadAfter} |`,
+      `| ${x.round} | ${x.urls} | ${name(x.app)} | ${n(x.app === "full" ? r.eventsTotal : r.transferEvents)} | ${x.seconds} | ${n(x.eventsPerSecond)} | ${x.startupSeconds} | ${x.loadBefore} → ${x.loadAfter} |`,
   )
   .join("\n")}
 
-**Full indexer ÷ Transfer-only app, events/s, per round: ${r.ratios.map((x) => `${x}x`).join(", ")}.**
-
+**Full indexer ÷ Transfer-only app, events/s, per round, through one URL: ${r.ratios.map((x) => `${x}x`).join(", ")}.**
+${r.liftedRatios.length ? `**The same with the per-URL limit lifted (${r.settings.liftedRpcCopies} URLs): ${r.liftedRatios.map((x) => `${x}x`).join(", ")}.**\n` : ""}
 "sync" runs from Ponder's "Started backfill indexing" log line to the first /status (polled every 100 ms) that shows
 the tip; "start-up" is the time before it (Ponder's build, the database, the tables).
 
 ### Profile (Ponder's /metrics after each sync)
 
-| round | app | CPU s: Ponder / node | backfill / setup / live, s (live blocks) | backfill indexing steps, s | eth_getLogs | eth_getBlockByNumber | other RPC | all handlers (s) | Transfer handler (s) | flush, all tables / account+transfer (s) | store reads from the database | fetch ("extract") / index ("transform") (s) | live block commits (count, s) | tables written |
-| ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |
+| round | URLs | app | CPU s: Ponder / node | backfill / setup / live, s (live blocks) | backfill indexing steps, s | eth_getLogs | eth_getBlockByNumber | other RPC | all handlers (s) | Transfer handler (s) | flush, all tables / account+transfer (s) | store reads from the database | fetch ("extract") / index ("transform") (s) | live block commits (count, s) | tables written |
+| ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: |
 ${r.runs
   .map((x) => {
     const p = x.profile;
@@ -694,7 +714,7 @@ ${r.runs
     const steps = Object.entries(p.transformSteps ?? {})
       .map(([step, ms]) => `${step} ${s(ms)}`)
       .join(", ");
-    return `| ${x.round} | ${x.app} | ${cpu} | ${phases} | ${steps} | ${rpc(x, "eth_getLogs").count} (${s(rpc(x, "eth_getLogs").ms)} s) | ${rpc(x, "eth_getBlockByNumber").count} (${s(rpc(x, "eth_getBlockByNumber").ms)} s) | ${other} | ${s(p.handlersMs)} | ${s(p.transferHandlerMs)} | ${s(p.flushMs)} / ${s(p.flushTransferTablesMs)} | ${n(p.storeReadsFromDatabase)} | ${s(p.extractMs)} / ${s(p.transformMs)} | ${n(p.commitBlocks)}, ${s(p.commitBlockMs)} | ${p.tables} |`;
+    return `| ${x.round} | ${x.urls} | ${x.app} | ${cpu} | ${phases} | ${steps} | ${rpc(x, "eth_getLogs").count} (${s(rpc(x, "eth_getLogs").ms)} s) | ${rpc(x, "eth_getBlockByNumber").count} (${s(rpc(x, "eth_getBlockByNumber").ms)} s) | ${other} | ${s(p.handlersMs)} | ${s(p.transferHandlerMs)} | ${s(p.flushMs)} / ${s(p.flushTransferTablesMs)} | ${n(p.storeReadsFromDatabase)} | ${s(p.extractMs)} / ${s(p.transformMs)} | ${n(p.commitBlocks)}, ${s(p.commitBlockMs)} | ${p.tables} |`;
   })
   .join("\n")}
 
@@ -725,9 +745,11 @@ length follows the number of requests Ponder makes:
 - **Live indexing of 30 blocks** commits each block in every table: 41 tables against 2 (\`commit_block\` count),
   one query each per block; Ponder offers no setting for it. **Setup**: the indexes of 41 tables against 2.
 At the limit's pace, those extra requests are about the gap in the backfill column. They are the cost of indexing
-eight contracts into 41 tables with Ponder 0.16 through one rate-limited URL, not of the handlers. With the limit
-lifted for both apps (\`BENCH_RPC_COPIES\`), Ponder's CPU seconds (the full indexer's ${cpuRatio(r)}x the reference app's here)
-would be the next bound: not measured in this run.
+eight contracts into 41 tables with Ponder 0.16 through one rate-limited URL, not of the handlers. ${
+    r.liftedRatios.length
+      ? `With the limit lifted for both apps (the rows with ${r.settings.liftedRpcCopies} URLs), the ratio was ${r.liftedRatios.map((x) => `${x}x`).join(", ")}; there Ponder's CPU seconds (the full indexer's ${cpuRatio(r, true)}x the reference app's) and the database's work for 41 tables are the bound.`
+      : `With the limit lifted for both apps, Ponder's CPU seconds (the full indexer's ${cpuRatio(r)}x the reference app's here) would be the next bound: not measured in this run (BENCH_LIFTED_RPC_COPIES=0).`
+  }
 
 What governs these figures: Ponder fetches every block that has a matching log with its own \`eth_getBlockByNumber\`
 request and limits each RPC URL itself (from 20 requests/s, raised 5% at a time), so a cold sync costs about one
