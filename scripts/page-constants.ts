@@ -7,9 +7,7 @@
  */
 import * as path from "node:path";
 
-import prettier from "prettier";
-
-import { writeOrCheck } from "./lib/generated";
+import { formatLike, runGenerator } from "./lib/generated";
 import { MODES } from "./lib/modes";
 import { OPG_DECIMALS } from "./lib/units";
 
@@ -26,14 +24,7 @@ export async function printConstants(): Promise<string> {
     `export const OPG_DECIMALS = ${OPG_DECIMALS};`,
     "",
   ].join("\n");
-  const options = (await prettier.resolveConfig(PAGE_CONSTANTS)) ?? {};
-  return prettier.format(text, { ...options, filepath: PAGE_CONSTANTS });
+  return formatLike(PAGE_CONSTANTS, text);
 }
 
-if (require.main === module)
-  printConstants()
-    .then((printed) => writeOrCheck(PAGE_CONSTANTS, printed, "npx tsx scripts/page-constants.ts"))
-    .catch((error: Error) => {
-      console.error(error.message);
-      process.exitCode = 1;
-    });
+if (require.main === module) runGenerator(PAGE_CONSTANTS, printConstants, "npx tsx scripts/page-constants.ts");

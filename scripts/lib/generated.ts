@@ -5,6 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+import prettier from "prettier";
+
 /** Whether `target` holds exactly `printed`. */
 export function isCurrent(target: string, printed: string): boolean {
   return fs.existsSync(target) && fs.readFileSync(target, "utf8") === printed;
@@ -27,4 +29,20 @@ export function writeOrCheck(target: string, printed: string, command: string, a
     console.log(`wrote ${relative}`);
   }
   return stale;
+}
+
+/** `text` as Prettier prints `target`: the repository's settings, and the plugin its file type needs. */
+export async function formatLike(target: string, text: string): Promise<string> {
+  const options = (await prettier.resolveConfig(target)) ?? {};
+  return prettier.format(text, { ...options, filepath: target });
+}
+
+/** A generator's command line: prints its file, then writes or checks it (writeOrCheck); a failure exits 1. */
+export function runGenerator(target: string, print: () => Promise<string>, command: string): void {
+  print()
+    .then((printed) => writeOrCheck(target, printed, command))
+    .catch((error: Error) => {
+      console.error(error.message);
+      process.exitCode = 1;
+    });
 }

@@ -6,7 +6,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress } from "ethers";
 import type { Signer } from "ethers";
 
-import { CoreContracts, deployCore, direct } from "../../deploy/core";
+import { CoreContracts, CoreParams, deployCore, direct } from "../../deploy/core";
 import { opg } from "../../deploy/lib/format";
 import { MONTH } from "./protocol";
 
@@ -17,11 +17,12 @@ export const REWARDS_DURATION = 96n * MONTH;
 /**
  * `deployer` deploys; `admin` receives the whole supply and holds every admin role. Rewards start with the next
  * block, protocol fees burn, and the vault's treasury is `treasury` (the admin by default). Staking is not funded.
+ * `afterDeploy` runs between the deployments and the wiring, as deploySystem's genesis does.
  */
 export async function deployTestCore(
   deployer: Signer,
   admin: Signer,
-  { treasury }: { treasury?: string } = {},
+  { treasury, afterDeploy }: Pick<Partial<CoreParams>, "treasury" | "afterDeploy"> = {},
 ): Promise<CoreContracts> {
   const adminAddress = await admin.getAddress();
   return deployCore(direct(deployer, admin), {
@@ -29,5 +30,6 @@ export async function deployTestCore(
     treasury: treasury ?? adminAddress,
     rewards: { total: REWARDS_TOTAL, start: BigInt(await time.latest()) + 1n, duration: REWARDS_DURATION },
     feeRecipient: ZeroAddress,
+    afterDeploy,
   });
 }

@@ -53,7 +53,9 @@ import {
   addOperator,
   type System,
 } from "./fixture";
+import type { CoreContracts } from "../../deploy/core";
 import { commitChallenge, openChallenge } from "../helpers/challenges";
+import { deployTestCore } from "../helpers/core";
 import { commitAndRegisterModel } from "../helpers/models";
 
 function record(over: Partial<Record<string, unknown>> = {}) {
@@ -452,11 +454,13 @@ describe("security review (wt-rev)", function () {
         .to.be.revertedWithCustomError(proofs, "ProofsParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("challengeWindow"), window + 1n, 3_600n, window);
       await expect(proofs.connect(gov).setChallengeWindow(window)).to.emit(proofs, "ChallengeWindowSet");
-      // And at deployment: a staking whose thaw was shortened first refuses a slasher whose window it would not cover.
-      const fresh = await ethers.deployContract("Staking", [f.token, gov.address, 0n, 1n, 1n]);
-      await fresh.connect(gov).setThawingPeriod(DAY);
-      await expect(fresh.connect(gov).setProtocolContracts(proofs, f.escrow))
-        .to.be.revertedWithCustomError(fresh, "StakingParameterOutOfBounds")
+      // And at deployment: a core whose staking had its thaw shortened before the wiring refuses the proof registry as
+      // its slasher, whose window the thaw would not cover.
+      const shortThaw = async ({ staking: fresh }: CoreContracts) => {
+        await (await fresh.connect(gov).setThawingPeriod(DAY)).wait();
+      };
+      await expect(deployTestCore(f.deployer, gov, { afterDeploy: shortThaw }))
+        .to.be.revertedWithCustomError(staking, "StakingParameterOutOfBounds")
         .withArgs(ethers.encodeBytes32String("thawingPeriod"), DAY, minimum, 28n * DAY);
       // With the two at their closest, stake unbonded just after its node's standing was checked is still there for
       // the upheld challenge, on the window's last second, of a wrong record committed on the coverage's last second.

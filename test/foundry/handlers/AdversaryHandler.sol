@@ -155,7 +155,7 @@ contract AdversaryHandler is Disputes {
             address(s.escrow),
             address(s.proofs),
             address(s.vesting),
-            s.treasury,
+            s.params.treasury,
             address(0x30DE1)
         ];
         lastSupply = s.token.totalSupply();

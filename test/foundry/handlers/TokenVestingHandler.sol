@@ -44,7 +44,7 @@ contract TokenVestingHandler is Handler {
     constructor(System memory s, uint256[] memory keys, address[] memory delegatees_) {
         token = s.token;
         vesting = s.vesting;
-        treasury = s.treasury;
+        treasury = s.params.treasury;
         for (uint256 i; i < keys.length; ++i) {
             _keys.push(keys[i]);
             actors.push(vm.addr(keys[i]));

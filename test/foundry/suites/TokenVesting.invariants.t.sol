@@ -100,7 +100,7 @@ contract TokenVestingInvariants is Test {
             s.token.balanceOf(address(this)) +
                 s.token.balanceOf(address(handler)) +
                 s.token.balanceOf(address(s.vesting)) +
-                s.token.balanceOf(s.treasury) +
+                s.token.balanceOf(s.params.treasury) +
                 s.token.balanceOf(address(s.staking));
         for (uint256 i; i < handler.actorCount(); ++i) sum += s.token.balanceOf(handler.actors(i));
         for (uint256 i; i < handler.delegateeCount(); ++i) {

@@ -1,33 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-
-import {OPG} from "@opg/token/OPG.sol";
-import {VestingVault} from "@opg/vesting/VestingVault.sol";
-import {Staking} from "@opg/staking/Staking.sol";
-import {ModelRegistry} from "@opg/models/ModelRegistry.sol";
-import {NodeRegistry} from "@opg/nodes/NodeRegistry.sol";
-import {ProofRegistry} from "@opg/proofs/ProofRegistry.sol";
-import {PaymentsEscrow} from "@opg/payments/PaymentsEscrow.sol";
 import {VestingMath} from "@opg/libraries/VestingMath.sol";
 
+// The suites and handlers import `System` from here; it and the core's deployment are generated from deploy/core.ts.
+import {CoreParams, System, SystemWiring} from "./SystemWiring.sol";
 import {Vm} from "./Vm.sol";
 
-/// @notice The whole system, deployed and wired as deploy/system.ts does (the proof registry as staking's slasher and the escrow as its fee source,
-/// recorder role to the escrow, the staking-rewards allocation in the staking contract, protocol fees burned),
-/// with every admin role kept by the deployer (a test contract or a handler) instead of the timelock.
-struct System {
-    OPG token;
-    VestingVault vesting;
-    Staking staking;
-    ModelRegistry models;
-    NodeRegistry nodes;
-    ProofRegistry proofs;
-    PaymentsEscrow escrow;
-    address treasury;
-}
-
+/// @notice The whole system, deployed and wired as deploy/system.ts does (SystemWiring, generated from deploy/core.ts:
+/// the proof registry as staking's slasher and the escrow as its fee source, recorder role to the escrow), plus the
+/// staking-rewards allocation in the staking contract and protocol fees burned, with every admin role kept by the
+/// deployer (a test contract or a handler) instead of the timelock.
 library SystemDeploy {
     uint256 internal constant GENESIS_SUPPLY = 1_000_000_000e18;
     uint256 internal constant REWARDS_TOTAL = 100_000_000e18;
@@ -36,8 +19,6 @@ library SystemDeploy {
     uint40 internal constant MONTH = VestingMath.MONTH;
     uint64 internal constant REWARDS_DURATION = 96 * uint64(MONTH);
 
-    /// @notice Deploys every contract with `admin` (the caller's address) as the holder of every role and of the
-    /// whole supply less the rewards allocation. The clock is set to the TGE.
     /// @notice Registers a model as its builder does: committed in one block, registered in the next.
     function registerModel(
         System memory s,
@@ -55,29 +36,20 @@ library SystemDeploy {
         s.models.registerModel(modelId, uri, royaltyPpm);
     }
 
+    /// @notice Deploys every contract with the caller as the holder of every role and of the whole supply less the
+    /// rewards allocation, `treasury` as the vault's treasury. The clock is set to the TGE, where rewards start.
     function deploy(Vm vm, address treasury) internal returns (System memory s) {
         vm.warp(TGE);
-        address admin = address(this);
-        s.treasury = treasury;
-        s.token = new OPG(admin);
-        s.vesting = new VestingVault(IERC20(address(s.token)), admin, treasury);
-        s.staking = new Staking(IERC20(address(s.token)), admin, REWARDS_TOTAL, TGE, REWARDS_DURATION);
-        s.models = new ModelRegistry(admin);
-        s.nodes = new NodeRegistry(s.models, s.staking, admin);
-        s.proofs = new ProofRegistry(IERC20(address(s.token)), s.nodes, s.staking, admin);
-        s.escrow = new PaymentsEscrow(
-            IERC20(address(s.token)),
-            s.nodes,
-            s.models,
-            s.staking,
-            s.proofs,
-            admin,
-            address(0) // protocol fees burned, deploy/system.ts's default
+        s = SystemWiring.deployCore(
+            CoreParams({
+                admin: address(this),
+                treasury: treasury,
+                rewardsTotal: REWARDS_TOTAL,
+                rewardsStart: TGE,
+                rewardsDuration: REWARDS_DURATION,
+                feeRecipient: address(0) // protocol fees burned, deploy/system.ts's default
+            })
         );
-        // The dispute path locks and slashes, the escrow credits node fees (both set once); the escrow records the
-        // proofs of fulfilled requests.
-        s.staking.setProtocolContracts(address(s.proofs), address(s.escrow));
-        s.proofs.grantRole(s.proofs.RECORDER_ROLE(), address(s.escrow));
         // The staking-rewards allocation, which deploy/system.ts checks the staking contract holds.
         s.token.transfer(address(s.staking), REWARDS_TOTAL);
     }
