@@ -25,22 +25,37 @@ export const PRICE = parseEther("0.03");
 
 type Mined = Promise<{ wait(): Promise<unknown> }>;
 
+/** A signer the system's actors can be: one of the node's accounts, or a wallet of a test's own. */
+export type Actor = JsonRpcSigner | Wallet;
+
+export interface SystemOptions {
+  /**
+   * Leave the chain as it is rather than return it to the fresh deployment: for a group of tests that drive one
+   * chain together (test/indexer/indexer.e2e.test.ts), where going back would undo the others' activity.
+   */
+  keepChain?: boolean;
+  /** The operator, payer, builder and facilitator to act as, instead of the node's accounts 10, 12, 13 and 15. */
+  actors?: Record<"operator" | "payer" | "builder" | "facilitator", Actor>;
+}
+
 /**
  * The run's shared hardhat node with the real deployment (devnet genesis), returned to the moment the deployment
- * finished (test/helpers/node.ts, sharedDeployment), with typed contracts and the devnet's named accounts.
+ * finished (test/helpers/node.ts, sharedDeployment) unless `keepChain`, with typed contracts and the devnet's named
+ * accounts.
  */
-export async function deployedSystem() {
+export async function deployedSystem(options: SystemOptions = {}) {
   const chain = await sharedDeployment();
-  await chain.fresh();
+  if (!options.keepChain) await chain.fresh();
   const node = { url: chain.url };
   const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const { deployment, deploymentsDir } = chain;
   const at = (name: keyof Deployment["contracts"]) => deployment.contracts[name]!.address;
   const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
   // The devnet genesis gives each category its own account (1-9); 10 and up hold only ETH.
-  const [ecosystem, liquidity, airdrop, operator, payer, builder, facilitator] = await Promise.all(
-    [1, 8, 9, 10, 12, 13, 15].map(signer),
-  );
+  const [ecosystem, liquidity, airdrop, ...own] = await Promise.all([1, 8, 9, 10, 12, 13, 15].map(signer));
+  const [operator, payer, builder, facilitator]: Actor[] = options.actors
+    ? [options.actors.operator, options.actors.payer, options.actors.builder, options.actors.facilitator]
+    : own;
   const token = OPG__factory.connect(at("OPG"), provider);
   const vault = VestingVault__factory.connect(at("VestingVault"), provider);
   const staking = Staking__factory.connect(at("Staking"), provider);
