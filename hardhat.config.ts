@@ -3,7 +3,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 import * as dotenv from "dotenv";
 
-import { REMOTE_NETWORKS, UNSET_URL, deployerKey, explorers, remoteChainId } from "./deploy/lib/networks";
+import { REMOTE_NETWORKS, etherscanConfig, localhostUrl, remoteNetworkConfig } from "./deploy/lib/networks";
 
 dotenv.config({ quiet: true });
 
@@ -23,20 +23,6 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   };
 });
 
-/**
- * A remote network from the environment (deploy/lib/networks.ts): its RPC URL and the deployer key, never printed.
- * A missing URL or a malformed key is left for the deployment's preflight to name, rather than failing here.
- */
-function remote(name: keyof typeof REMOTE_NETWORKS) {
-  const network = REMOTE_NETWORKS[name];
-  const key = deployerKey();
-  return {
-    url: process.env[network.urlVar] || UNSET_URL,
-    chainId: remoteChainId(network),
-    accounts: key ? [key] : [],
-  };
-}
-
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -51,12 +37,13 @@ const config: HardhatUserConfig = {
       ...(process.env.HARDHAT_HARDFORK ? { hardfork: process.env.HARDHAT_HARDFORK } : {}),
       initialDate: process.env.HARDHAT_INITIAL_DATE ?? "2026-04-21T00:00:00Z",
     },
-    localhost: { url: process.env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545" },
-    baseSepolia: remote("baseSepolia"),
-    testnet: remote("testnet"),
+    // From the environment (deploy/lib/networks.ts); deploy/lib/runtime.ts builds the same entries from another one.
+    localhost: { url: localhostUrl() },
+    baseSepolia: remoteNetworkConfig(REMOTE_NETWORKS.baseSepolia),
+    testnet: remoteNetworkConfig(REMOTE_NETWORKS.testnet),
   },
   // `npm run verify`: one Etherscan v2 key for every chain; the explorer's URLs can be pointed elsewhere.
-  etherscan: { apiKey: process.env.ETHERSCAN_API_KEY ?? "", customChains: explorers() },
+  etherscan: etherscanConfig(),
   sourcify: { enabled: false },
   mocha: {
     timeout: 120_000,

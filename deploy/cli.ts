@@ -1,12 +1,11 @@
 /**
  * `npm run deploy -- --network <name> [--dry-run] [--rehearsal]` and `npm run verify -- --network <name>`.
- * `hardhat run` takes no flags of its own scripts: this reads them and runs deploy/deploy.ts or deploy/verify.ts
- * through Hardhat with DRY_RUN=1 / REHEARSAL=1 in the environment.
+ * `hardhat run` takes no flags of its own scripts: this reads them, builds the Hardhat runtime for the network
+ * (deploy/lib/runtime.ts), compiles as `hardhat run` would, and runs deploy/deploy.ts's runDeploy or
+ * deploy/verify.ts's runVerify in this process. `main` is what the tests call, with their own environment.
  */
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
+import type { Output } from "./deploy";
 
-const ROOT = path.join(__dirname, "..");
 const USAGE = `usage: npm run deploy -- [--network <name>] [--dry-run] [--rehearsal]
        npm run verify -- --network <name>
 
@@ -14,33 +13,51 @@ const USAGE = `usage: npm run deploy -- [--network <name>] [--dry-run] [--rehear
   --dry-run    the preflight and the plan only: nothing is sent (DRY_RUN=1)
   --rehearsal  on a public chain without GENESIS_FILE: every allocation to the deployer (REHEARSAL=1)`;
 
-function main(argv: string[]): number {
+/** Whether this process has compiled already: a test calling main many times checks the sources once. */
+let compiled = false;
+
+/**
+ * Runs `deploy` or `verify` with the arguments after it, the settings read from `env` (the process's environment
+ * when run as a command), printing to `out`; returns the exit status.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, out: Output = console) {
   const [command, ...args] = argv;
-  const script = { deploy: "deploy/deploy.ts", verify: "deploy/verify.ts" }[command ?? ""];
-  if (!script) {
-    console.error(USAGE);
+  if (command !== "deploy" && command !== "verify") {
+    out.error(USAGE);
     return 2;
   }
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  const hardhatArgs = ["run", script];
+  let network = "hardhat";
+  const flags = { dryRun: false, rehearsal: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === "--network" && args[i + 1]) hardhatArgs.push("--network", args[++i]);
-    else if (arg.startsWith("--network=")) hardhatArgs.push("--network", arg.slice("--network=".length));
-    else if (arg === "--dry-run" && command === "deploy") env.DRY_RUN = "1";
-    else if (arg === "--rehearsal" && command === "deploy") env.REHEARSAL = "1";
+    if (arg === "--network" && args[i + 1]) network = args[++i];
+    else if (arg.startsWith("--network=")) network = arg.slice("--network=".length);
+    else if (arg === "--dry-run" && command === "deploy") flags.dryRun = true;
+    else if (arg === "--rehearsal" && command === "deploy") flags.rehearsal = true;
     else if (arg === "--help" || arg === "-h") {
-      console.log(USAGE);
+      out.log(USAGE);
       return 0;
     } else {
-      console.error(`unknown argument "${arg}"\n${USAGE}`);
+      out.error(`unknown argument "${arg}"\n${USAGE}`);
       return 2;
     }
   }
-  const hardhat = path.join(ROOT, "node_modules", ".bin", "hardhat");
-  const result = spawnSync(hardhat, hardhatArgs, { cwd: ROOT, env, stdio: "inherit" });
-  if (result.signal) process.kill(process.pid, result.signal);
-  return result.status ?? 1;
+  // Loaded here, not at the top: loading Hardhat reads hardhat.config.ts (and .env into process.env).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { runtimeFor } = require("./lib/runtime") as typeof import("./lib/runtime");
+  const { runDeploy } = require("./deploy") as typeof import("./deploy");
+  const { runVerify } = require("./verify") as typeof import("./verify");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  let hre;
+  try {
+    hre = runtimeFor(network, env);
+    if (!compiled) await hre.run("compile", { quiet: true });
+    compiled = true;
+  } catch (error) {
+    out.error((error as Error).message ?? error);
+    return 1;
+  }
+  return command === "deploy" ? runDeploy(hre, env, flags, out) : runVerify(hre, env, out);
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2)).then((status) => (process.exitCode = status));

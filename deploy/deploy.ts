@@ -1,12 +1,13 @@
 /**
- * `npm run deploy -- --network <name> [--dry-run] [--rehearsal]` (deploy/cli.ts runs this file through
- * `hardhat run`, the flags as DRY_RUN=1 and REHEARSAL=1): a preflight (settings, chain, deployer, balance, plan,
- * gas and cost), then the timelock, the token, the vesting vault and the rest, the genesis, the admin roles to the
- * timelock, deploy/deployments/<chainId>.json, and the hand-over report read from the chain.
+ * `npm run deploy -- --network <name> [--dry-run] [--rehearsal]` (deploy/cli.ts calls runDeploy in its process;
+ * `hardhat run deploy/deploy.ts --network <name>` runs this file, the flags as DRY_RUN=1 and REHEARSAL=1): a
+ * preflight (settings, chain, deployer, balance, plan, gas and cost), then the timelock, the token, the vesting
+ * vault and the rest, the genesis, the admin roles to the timelock, deploy/deployments/<chainId>.json, and the
+ * hand-over report read from the chain.
  * Run again, it resumes: what the deployments file records and the chain has is reused, and a transaction it
  * recorded is looked up by its hash, never sent again.
  */
-import hre from "hardhat";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { formatEther, getAddress } from "ethers";
 
 import { LOCAL_NETWORKS, optionsFromEnv, publicChainProblems, settingsProblems } from "./config";
@@ -18,6 +19,8 @@ import { REMOTE_NETWORKS } from "./lib/networks";
 import { TransactionTimeoutError } from "./lib/transactions";
 import { PlannedAction, deploySystem, recordedDeployment } from "./system";
 
+type Log = (line: string) => void;
+
 /** A refusal the deployer can act on: printed as a list, without a stack trace. */
 class Refused extends Error {
   constructor(readonly problems: string[]) {
@@ -25,7 +28,17 @@ class Refused extends Error {
   }
 }
 
-const flag = (name: string) => ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase());
+const flag = (env: NodeJS.ProcessEnv, name: string) => ["1", "true", "yes"].includes((env[name] ?? "").toLowerCase());
+
+/** Where a run prints: the console, or a test's capture. */
+export type Output = Pick<Console, "log" | "error">;
+
+export interface RunFlags {
+  /** --dry-run: the preflight and the plan only (DRY_RUN=1 in the environment does the same). */
+  dryRun?: boolean;
+  /** --rehearsal: every allocation to the deployer on a public chain (REHEARSAL=1 does the same). */
+  rehearsal?: boolean;
+}
 
 /** The chain id the network's URL answers with, asked directly (Hardhat would refuse a wrong one less clearly). */
 async function chainIdOf(url: string, variable: string): Promise<number> {
@@ -52,17 +65,42 @@ async function chainIdOf(url: string, variable: string): Promise<number> {
   }
 }
 
-async function main() {
+/**
+ * The deployment on the network `hre` is connected to, with the settings of `env`; prints to `out` and returns the
+ * exit status: 0 deployed (or planned), 1 refused or failed, the reason printed without a stack trace (a local
+ * network's unexpected error keeps its stack).
+ */
+export async function runDeploy(
+  hre: HardhatRuntimeEnvironment,
+  env: NodeJS.ProcessEnv,
+  flags: RunFlags = {},
+  out: Output = console,
+): Promise<number> {
+  try {
+    await deploy(hre, env, flags, (line) => out.log(line));
+    return 0;
+  } catch (error) {
+    if (error instanceof Refused) {
+      out.error(`stopped:\n  - ${error.problems.join("\n  - ")}`);
+    } else if (error instanceof GenesisError || error instanceof TransactionTimeoutError) {
+      out.error(error.message);
+    } else {
+      out.error(LOCAL_NETWORKS.includes(hre.network.name) ? error : `${(error as Error).message ?? error}`);
+    }
+    return 1;
+  }
+}
+
+async function deploy(hre: HardhatRuntimeEnvironment, env: NodeJS.ProcessEnv, flags: RunFlags, log: Log) {
   const network = hre.network.name;
-  const dryRun = flag("DRY_RUN");
-  const rehearsal = flag("REHEARSAL");
-  const log = console.log;
+  const dryRun = flags.dryRun || flag(env, "DRY_RUN");
+  const rehearsal = flags.rehearsal || flag(env, "REHEARSAL");
 
   // 1. Settings, before anything connects: every problem at once.
-  const problems = settingsProblems(network, process.env);
+  const problems = settingsProblems(network, env);
   const remote = REMOTE_NETWORKS[network];
   const urlVar = remote?.urlVar ?? (network === "localhost" ? "LOCALHOST_RPC_URL" : undefined);
-  if (remote && !process.env[remote.urlVar]) throw new Refused(problems);
+  if (remote && !env[remote.urlVar]) throw new Refused(problems);
 
   // 2. The chain: its id against the network's.
   let chainId: number;
@@ -77,13 +115,13 @@ async function main() {
       problems.push(`${urlVar} points at chain ${chainId}, not ${network}'s ${expected}`);
   } else chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
   const publicChain = chainId !== 31337;
-  if (publicChain) problems.push(...publicChainProblems(process.env, rehearsal));
+  if (publicChain) problems.push(...publicChainProblems(env, rehearsal));
   if (problems.length > 0) throw new Refused(problems);
   log(`network ${network}, chain ${chainId}${publicChain ? " (public)" : " (local)"}${dryRun ? ", dry run" : ""}`);
 
   // 3. The deployer, its balance, and what is recorded for this chain.
-  const persist = network !== "hardhat" || process.env.DEPLOYMENTS_DIR !== undefined;
-  const deploymentsDir = persist ? (process.env.DEPLOYMENTS_DIR ?? DEPLOYMENTS_DIR) : undefined;
+  const persist = network !== "hardhat" || env.DEPLOYMENTS_DIR !== undefined;
+  const deploymentsDir = persist ? (env.DEPLOYMENTS_DIR ?? DEPLOYMENTS_DIR) : undefined;
   const [signer] = await hre.ethers.getSigners();
   const deployer = getAddress(signer.address);
   const balance = await hre.ethers.provider.getBalance(deployer);
@@ -100,8 +138,8 @@ async function main() {
   if (recorded) log(`resuming the deployment recorded in ${file}`);
 
   // 4. The plan, estimated by the node where it can: each transaction, what is reused, gas and cost.
-  const options = await optionsFromEnv(hre, process.env, log, recorded?.genesis.tge || undefined);
-  const killAt = /^(\d+):(recorded|sent)$/.exec(process.env.OPG_DEPLOY_KILL_AT ?? "");
+  const options = await optionsFromEnv(hre, env, log, recorded?.genesis.tge || undefined);
+  const killAt = /^(\d+):(recorded|sent)$/.exec(env.OPG_DEPLOY_KILL_AT ?? "");
   const settings = {
     ...options,
     deploymentsDir,
@@ -170,7 +208,7 @@ async function main() {
   );
 }
 
-function printPlan(plan: PlannedAction[], log: (line: string) => void) {
+function printPlan(plan: PlannedAction[], log: Log) {
   log("plan:");
   for (const a of plan) {
     const state =
@@ -187,13 +225,7 @@ function formatGwei(wei: bigint): string {
   return (Number(wei) / 1e9).toFixed(3);
 }
 
-main().catch((error) => {
-  if (error instanceof Refused) {
-    console.error(`stopped:\n  - ${error.problems.join("\n  - ")}`);
-  } else if (error instanceof GenesisError || error instanceof TransactionTimeoutError) {
-    console.error(error.message);
-  } else {
-    console.error(LOCAL_NETWORKS.includes(hre.network.name) ? error : `${(error as Error).message ?? error}`);
-  }
-  process.exitCode = 1;
-});
+// `hardhat run deploy/deploy.ts --network <name>`: Hardhat has loaded the runtime for that network.
+if (require.main === module)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  void runDeploy(require("hardhat"), process.env).then((status) => (process.exitCode = status));

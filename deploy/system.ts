@@ -31,7 +31,7 @@ import {
   readDeployment,
   writeDeployment,
 } from "./lib/deployments";
-import { Sender, SenderOptions, detectAutomine } from "./lib/transactions";
+import { Sender, SenderOptions, detectAutomine, pollInterval } from "./lib/transactions";
 import { formatOpg, formatTime } from "./lib/format";
 import { MONTH, vestedAt } from "./lib/vesting";
 import type { OPG, OPGTimelock, VestingVault } from "../typechain-types";
@@ -132,7 +132,8 @@ export async function deploySystem(hre: HardhatRuntimeEnvironment, options: Depl
   const sender = new Sender(hre, deployer, deployerAddress, deployment, {
     confirmations,
     timeoutSeconds: options.txTimeoutSeconds ?? 600,
-    pollMs: automine ? 20 : 1000,
+    // On a chain that mines by itself, a look soon after each block: 2 confirmations cost about 2 block times.
+    pollMs: automine ? 20 : await pollInterval(hre),
     save,
     file,
     log,

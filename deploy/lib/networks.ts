@@ -39,6 +39,29 @@ export function remoteChainId(network: RemoteNetwork, env: NodeJS.ProcessEnv = p
   return text && /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
+/**
+ * A remote network's Hardhat entry from the environment: its RPC URL and the deployer key, never printed. A missing
+ * URL or a malformed key is left for the deployment's preflight to name, rather than failing here.
+ */
+export function remoteNetworkConfig(network: RemoteNetwork, env: NodeJS.ProcessEnv = process.env) {
+  const key = deployerKey(env);
+  return {
+    url: env[network.urlVar] || UNSET_URL,
+    chainId: remoteChainId(network, env),
+    accounts: key ? [key] : [],
+  };
+}
+
+/** Where the `localhost` network points. */
+export function localhostUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545";
+}
+
+/** hardhat-verify's settings: one Etherscan v2 key for every chain; the explorer's URLs can be pointed elsewhere. */
+export function etherscanConfig(env: NodeJS.ProcessEnv = process.env) {
+  return { apiKey: env.ETHERSCAN_API_KEY ?? "", customChains: explorers(env) };
+}
+
 /** The explorer of a chain for hardhat-verify (Etherscan v2 API, one key for every chain). */
 export interface Explorer {
   network: string;

@@ -55,6 +55,27 @@ export async function detectAutomine(hre: HardhatRuntimeEnvironment): Promise<bo
   return false;
 }
 
+/** How many recent blocks pollInterval averages the block time over. */
+const BLOCK_TIME_SAMPLE = 10;
+
+/**
+ * Milliseconds between two looks at the chain while a transaction waits for its confirmations: a quarter of the
+ * block time the chain's last blocks show (timestamps are whole seconds), between 50 ms and 1 s, so that a block
+ * is seen soon after it is mined without asking a slow chain more than once a second. 250 ms on a chain with too
+ * few blocks to tell.
+ */
+export async function pollInterval(hre: HardhatRuntimeEnvironment): Promise<number> {
+  const provider = hre.ethers.provider;
+  const latest = await provider.getBlock("latest");
+  if (!latest || latest.number < 2) return 250;
+  // Block 0's timestamp is when the node started, not a block time: it is left out.
+  const span = Math.min(BLOCK_TIME_SAMPLE, latest.number - 1);
+  const earlier = await provider.getBlock(latest.number - span);
+  if (!earlier) return 250;
+  const blockTimeMs = ((latest.timestamp - earlier.timestamp) * 1000) / span;
+  return Math.round(Math.min(1000, Math.max(50, blockTimeMs / 4)));
+}
+
 /** The deployer's key when Hardhat holds one for this network (remote networks): transactions are signed here. */
 export function localKey(hre: HardhatRuntimeEnvironment): string | undefined {
   const accounts = hre.network.config.accounts;

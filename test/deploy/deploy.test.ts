@@ -3,6 +3,8 @@
  * through BASE_SEPOLIA_RPC_URL and anvil's funded key as DEPLOYER_PRIVATE_KEY: the preflight, the hand-over, runs
  * killed at several points and resumed (same addresses, no extra transaction, the same file), a node that mines a
  * block a second, and a node that does not mine at all (the wait times out, the rerun finds the transaction).
+ * The commands run in the test process (deploy/cli.ts's main, through `deploy`), except the runs OPG_DEPLOY_KILL_AT
+ * kills and one smoke run, which are processes of their own (`deployProcess`).
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
@@ -11,6 +13,8 @@ import * as path from "node:path";
 import { Wallet, getCreateAddress } from "ethers";
 
 import { CONTRACT_NAMES, Deployment } from "../../deploy/lib/deployments";
+import { runtimeFor } from "../../deploy/lib/runtime";
+import { pollInterval } from "../../deploy/lib/transactions";
 import {
   ANVIL_ADDRESS,
   ANVIL_KEY,
@@ -18,6 +22,7 @@ import {
   Run,
   SAFE,
   deploy,
+  deployProcess,
   referenceDeployment,
   settings,
   startAnvil,
@@ -61,7 +66,7 @@ describe("npm run deploy -- --network baseSepolia, against anvil (chain 84532)",
     blockTime = (async () => {
       const node = await anvil(["--block-time", "1"]);
       const dir = tmp("opg-dep-");
-      const killed = await deploy(settings(node, dir, { OPG_DEPLOY_KILL_AT: "10:sent" }));
+      const killed = await deployProcess(settings(node, dir, { OPG_DEPLOY_KILL_AT: "10:sent" }));
       const run = await deploy(settings(node, dir));
       return { node, dir, killed, run };
     })();
@@ -69,8 +74,9 @@ describe("npm run deploy -- --network baseSepolia, against anvil (chain 84532)",
   });
 
   describe("preflight", () => {
+    // The smoke run of `npm run deploy` as a process of its own; the kills below are the others.
     it("names every missing setting by its variable, all at once, without a stack trace", async () => {
-      const run = await deploy({ DEPLOYMENTS_DIR: tmp("opg-dep-") });
+      const run = await deployProcess({ DEPLOYMENTS_DIR: tmp("opg-dep-") });
       expect(run.status, run.output).to.equal(1);
       expect(run.output)
         .to.match(/DEPLOYER_PRIVATE_KEY is not set/)
@@ -215,7 +221,7 @@ describe("npm run deploy -- --network baseSepolia, against anvil (chain 84532)",
       const dir = tmp("opg-dep-");
       // Each run counts its own transactions: recorded but never broadcast, broadcast but not waited on, ...
       for (const at of ["1:recorded", "5:sent", "3:recorded", "20:sent"]) {
-        const run = await deploy(settings(node, dir, { OPG_DEPLOY_KILL_AT: at }));
+        const run = await deployProcess(settings(node, dir, { OPG_DEPLOY_KILL_AT: at }));
         expect(run.output, at).to.match(new RegExp(`killed after transaction ${at.split(":")[0]} was`));
         expect(run.output, at).to.not.match(/hand-over checked/);
         if (at === "1:recorded") {
@@ -288,6 +294,9 @@ describe("npm run deploy -- --network baseSepolia, against anvil (chain 84532)",
       expect(run.status, run.output).to.equal(0);
       expect(run.output).to.match(/schedules 1-4: (found|0x[0-9a-f]{64} \(nonce 9\) is pending)/);
       expect(await nonceOf(node)).to.equal(37);
+      // It looked for each confirmation at a quarter of the block time the chain's last blocks show.
+      const hre = runtimeFor("baseSepolia", { BASE_SEPOLIA_RPC_URL: node.url });
+      expect(await pollInterval(hre)).to.be.within(200, 300);
       expect(normalized(read(dir), false)).to.deep.equal(normalized(read(referenceDir), false));
     });
   });

@@ -1,4 +1,7 @@
-/** An anvil node (from npm) on a free port, a stand-in of the explorer's verification API, and the deploy commands. */
+/**
+ * An anvil node (from npm) on a free port, a stand-in of the explorer's verification API, and the deploy commands:
+ * in the test process (cliRun), or as processes of their own (npmRun) for the runs that are killed.
+ */
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -6,6 +9,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import { runCli } from "../helpers/deploy-cli";
 import { ROOT, freePort } from "../helpers/node";
 
 /** Anvil's first default account: funded with 10,000 ETH on every anvil chain. Public knowledge, not a secret. */
@@ -73,21 +77,29 @@ export interface Run {
   output: string;
 }
 
-/** Runs `npm run <script> -- <args>` (deploy/cli.ts) with the environment `env` added to a clean one. */
-export async function npmRun(script: "deploy" | "verify", args: string[], env: Record<string, string>): Promise<Run> {
+/** A clean environment (none of the deployment's settings from this process or a .env) with `env` added. */
+function cleanEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(clean))
     if (
-      /^(DEPLOYER_PRIVATE_KEY|BASE_SEPOLIA_RPC_URL|GENESIS_|TIMELOCK_|TEE_|CONFIRMATIONS|TX_TIMEOUT|ETHERSCAN_|OPG_DEPLOY_|DRY_RUN|REHEARSAL|PROTOCOL_FEE)/.test(
+      /^(DEPLOYER_PRIVATE_KEY|BASE_SEPOLIA_RPC_URL|GENESIS_|TIMELOCK_|TEE_|CONFIRMATIONS|TX_TIMEOUT|ETHERSCAN_|OPG_DEPLOY_|DRY_RUN|REHEARSAL|PROTOCOL_FEE|DEPLOYMENTS_DIR)/.test(
         name,
       )
     )
       delete clean[name];
   // Empty rather than absent: hardhat.config.ts loads a developer's .env, which must not fill them in.
   const unset = { DEPLOYER_PRIVATE_KEY: "", BASE_SEPOLIA_RPC_URL: "", GENESIS_FILE: "", TIMELOCK_PROPOSERS: "" };
+  return { ...clean, ...unset, ETHERSCAN_API_KEY: "", ...env };
+}
+
+/**
+ * `npm run <script> -- <args>` as a process (deploy/cli.ts) with the environment `env` added to a clean one: for
+ * the runs OPG_DEPLOY_KILL_AT kills, and a smoke run of each command.
+ */
+export async function npmRun(script: "deploy" | "verify", args: string[], env: Record<string, string>): Promise<Run> {
   const child = spawn("node", ["-r", "ts-node/register/transpile-only", "deploy/cli.ts", script, ...args], {
     cwd: ROOT,
-    env: { ...clean, ...unset, ETHERSCAN_API_KEY: "", ...env },
+    env: cleanEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -100,6 +112,12 @@ export async function npmRun(script: "deploy" | "verify", args: string[], env: R
   ];
   clearTimeout(timer);
   return { status, signal, output };
+}
+
+/** The same command in this process (deploy/cli.ts's main, test/helpers/deploy-cli.ts), the same clean environment. */
+export async function cliRun(script: "deploy" | "verify", args: string[], env: Record<string, string>): Promise<Run> {
+  const { status, output } = await runCli([script, ...args], cleanEnv(env));
+  return { status, signal: null, output };
 }
 
 /** A request the explorer stand-in received. */
@@ -209,8 +227,12 @@ export const settings = (anvil: Anvil, dir: string, extra: Record<string, string
   ...extra,
 });
 
-/** `npm run deploy -- --network baseSepolia <flags>` with `env`. */
+/** `npm run deploy -- --network baseSepolia <flags>` with `env`, in this process. */
 export const deploy = (env: Record<string, string>, ...flags: string[]) =>
+  cliRun("deploy", ["--network", "baseSepolia", ...flags], env);
+
+/** The same as a process of its own: the runs OPG_DEPLOY_KILL_AT kills, and a smoke run. */
+export const deployProcess = (env: Record<string, string>, ...flags: string[]) =>
   npmRun("deploy", ["--network", "baseSepolia", ...flags], env);
 
 let reference: Promise<{ node: Anvil; dir: string; run: Run }> | undefined;

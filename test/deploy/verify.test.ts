@@ -1,7 +1,8 @@
 /**
  * `npm run verify -- --network baseSepolia` against a local stand-in of the explorer's verification API (the real
  * explorer cannot be reached from here): what it receives for each contract of the deployments file, and a second
- * run that finds everything verified and submits nothing.
+ * run that finds everything verified and submits nothing. The command runs in the test process (deploy/cli.ts's
+ * main), that second run as a process of its own (the smoke run of `npm run verify`).
  */
 import { expect } from "chai";
 import * as fs from "node:fs";
@@ -11,7 +12,7 @@ import { AbiCoder } from "ethers";
 import hre from "hardhat";
 
 import { CONTRACT_NAMES, Deployment } from "../../deploy/lib/deployments";
-import { Anvil, Explorer, SAFE, npmRun, referenceDeployment, startExplorer } from "./helpers";
+import { Anvil, Explorer, SAFE, cliRun, npmRun, referenceDeployment, startExplorer } from "./helpers";
 
 describe("npm run verify -- --network baseSepolia, against a stand-in of the explorer", function () {
   this.timeout(300_000);
@@ -59,14 +60,15 @@ describe("npm run verify -- --network baseSepolia, against a stand-in of the exp
     await explorer?.close();
   });
 
-  const verify = (env: Record<string, string> = {}) =>
-    npmRun("verify", ["--network", "baseSepolia"], {
-      BASE_SEPOLIA_RPC_URL: node.url,
-      DEPLOYMENTS_DIR: dir,
-      ETHERSCAN_API_KEY: "stand-in-key",
-      ETHERSCAN_API_URL: explorer.url,
-      ...env,
-    });
+  const settings = (env: Record<string, string>) => ({
+    BASE_SEPOLIA_RPC_URL: node.url,
+    DEPLOYMENTS_DIR: dir,
+    ETHERSCAN_API_KEY: "stand-in-key",
+    ETHERSCAN_API_URL: explorer.url,
+    ...env,
+  });
+  const verify = (env: Record<string, string> = {}) => cliRun("verify", ["--network", "baseSepolia"], settings(env));
+  const verifyProcess = () => npmRun("verify", ["--network", "baseSepolia"], settings({}));
 
   it("names a missing API key", async () => {
     const run = await verify({ ETHERSCAN_API_KEY: "" });
@@ -101,7 +103,7 @@ describe("npm run verify -- --network baseSepolia, against a stand-in of the exp
 
   it("run again, finds everything verified and submits nothing", async () => {
     const before = explorer.requests.filter((r) => r.action === "verifysourcecode").length;
-    const run = await verify();
+    const run = await verifyProcess();
     expect(run.status, run.output).to.equal(0);
     expect(run.output)
       .to.match(/already been verified/)

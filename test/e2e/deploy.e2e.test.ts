@@ -6,7 +6,8 @@ import { JsonRpcProvider, getAddress } from "ethers";
 
 import { CONTRACT_NAMES, Deployment } from "../../deploy/lib/deployments";
 import { PUBLISHED_CIRCULATING_AT_TGE, TOTAL_SUPPLY } from "../../deploy/genesis";
-import { SharedDeployment, hardhat, sharedDeployment } from "../helpers/node";
+import { runCli } from "../helpers/deploy-cli";
+import { SharedDeployment, sharedDeployment } from "../helpers/node";
 import { OPG__factory, VestingVault__factory } from "../../typechain-types";
 
 describe("npm run deploy against a hardhat node (end to end)", function () {
@@ -24,8 +25,10 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
   });
   after(() => provider?.destroy());
 
+  // `npm run deploy -- --network localhost` in the test process (deploy/cli.ts's main).
   const deploy = (env: Record<string, string> = {}) =>
-    hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
+    runCli(["deploy", "--network", "localhost"], {
+      ...process.env,
       LOCALHOST_RPC_URL: chain.url,
       DEPLOYMENTS_DIR: dir,
       ...env,
@@ -60,7 +63,7 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
   it("reuses what is deployed when run again, sending nothing", async () => {
     const deployer = (JSON.parse(fs.readFileSync(path.join(dir, "31337.json"), "utf8")) as Deployment).deployer;
     const nonce = await provider.getTransactionCount(deployer);
-    const run = deploy();
+    const run = await deploy();
     expect(run.status, run.output).to.equal(0);
     expect(run.output)
       .to.match(/OPGTimelock: reusing/)
@@ -90,7 +93,10 @@ describe("npm run deploy against a hardhat node (end to end)", function () {
     const file = path.join(dir, "bad-genesis.json");
     fs.writeFileSync(file, JSON.stringify(bad));
     const block = await provider.getBlockNumber();
-    const run = deploy({ GENESIS_FILE: file, DEPLOYMENTS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "opg-bad-")) });
+    const run = await deploy({
+      GENESIS_FILE: file,
+      DEPLOYMENTS_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "opg-bad-")),
+    });
     expect(run.status).to.equal(1);
     expect(run.output).to.match(/the allocation table is refused, nothing was deployed/);
     expect(run.output).to.match(
