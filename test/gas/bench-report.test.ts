@@ -142,6 +142,32 @@ describe("npm run bench: the report's arithmetic", () => {
       expect(text).to.include("1.60x the time");
     });
 
+    it("averages the runs through one URL, leaving out the sitting with the per-URL limit lifted", () => {
+      const run = (app: string, lifted: boolean, seconds: number) => ({
+        app,
+        lifted,
+        seconds,
+        eventsPerSecond: 100_000 / seconds,
+      });
+      const rest: Record<string, unknown> = { ...good };
+      delete rest.full;
+      delete rest.transferOnly;
+      const runs = {
+        ...rest,
+        runs: [
+          run("transferOnly", true, 10),
+          run("full", true, 20),
+          run("transferOnly", false, 24),
+          run("full", false, 30),
+          run("transferOnly", false, 26),
+          run("full", false, 50),
+        ],
+      };
+      const bench = parseIndexerBench(JSON.stringify(runs), "x.json");
+      expect(bench.full).to.deep.equal({ seconds: 40, eventsPerSecond: 2_667 });
+      expect(bench.transferOnly).to.deep.equal({ seconds: 25, eventsPerSecond: 4_006 });
+    });
+
     it("says how to produce them when there are none", () => {
       expect(renderIndexer(undefined, "x.json").join("\n")).to.include("npm run bench -- --indexer");
     });

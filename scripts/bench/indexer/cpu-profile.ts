@@ -1,6 +1,7 @@
 /**
- * Where an API process spends its CPU under load: a V8 CPU profile of the load's window (cpu-profile-hook.cjs, preloaded
- * into the process), summed by function and by package. Used by run.ts on one `ponder serve` reader.
+ * Where a Ponder process spends its CPU: a V8 CPU profile of a window (cpu-profile-hook.cjs, preloaded into the
+ * process), summed by function and by package. Used by run.ts on one `ponder serve` reader under load, and on each
+ * app's cold sync.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -38,8 +39,8 @@ function packageOf(url: string): string {
     .join("/");
 }
 
-/** Sums the samples of `file` (a .cpuprofile) by function and by package. */
-export function summariseCpuProfile(file: string): CpuSummary {
+/** Sums the samples of `file` (a .cpuprofile) by function and by package; lists the `top` heaviest of each. */
+export function summariseCpuProfile(file: string, top = { functions: 12, packages: 10 }): CpuSummary {
   const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const fns = new Map<string, number>();
@@ -60,10 +61,15 @@ export function summariseCpuProfile(file: string): CpuSummary {
     const pkg = frame.url ? packageOf(frame.url) : frame.functionName;
     pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + ms);
   }
-  const top = (m: Map<string, number>, n: number) =>
+  const heaviest = (m: Map<string, number>, n: number) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([name, ms]) => ({ name, ms: Math.round(ms), share: busy ? Math.round((ms / busy) * 1000) / 10 : 0 }));
-  return { busyMs: Math.round(busy), idleMs: Math.round(idle), functions: top(fns, 12), packages: top(pkgs, 10) };
+  return {
+    busyMs: Math.round(busy),
+    idleMs: Math.round(idle),
+    functions: heaviest(fns, top.functions),
+    packages: heaviest(pkgs, top.packages),
+  };
 }

@@ -253,15 +253,21 @@ function cpuSecondsOnPort(port: string): number | undefined {
 }
 
 /** Starts Ponder (the full indexer or the reference app) on a fresh database and times its sync to `tip`. */
-async function coldSync(sys: System, tip: number, urls: number, appDir?: string) {
+async function coldSync(sys: System, tip: number, urls: number, appDir?: string, cpuProfileDir?: string) {
   const rpc = Array.from({ length: urls }, () => sys.node.url).join(",");
   const spawned = Date.now();
   const loadBefore = os.loadavg()[0];
   const nodePort = new URL(sys.node.url).port;
   const nodeCpuBefore = cpuSecondsOnPort(nodePort);
-  const ponder = await startPonder(rpc, sys.deploymentsDir, { databaseUrl, appDir });
+  // Profiled from the hook's first look (the start marker is there before the process): start-up and sync.
+  if (cpuProfileDir) fs.writeFileSync(path.join(cpuProfileDir, "start"), "");
+  const env = cpuProfileDir
+    ? { NODE_OPTIONS: `--require ${path.join(HERE, "cpu-profile-hook.cjs")}`, OPG_CPU_PROFILE_DIR: cpuProfileDir }
+    : undefined;
+  const ponder = await startPonder(rpc, sys.deploymentsDir, { databaseUrl, appDir, env });
   await untilIndexed(ponder, tip, 3_600_000, 100);
   const synced = Date.now();
+  if (cpuProfileDir) fs.writeFileSync(path.join(cpuProfileDir, "stop"), "");
   const ponderCpu = cpuSecondsOnPort(new URL(ponder.url).port);
   const nodeCpuAfter = cpuSecondsOnPort(nodePort);
   const profile = await profileOf(ponder.url);
@@ -306,11 +312,17 @@ async function coldSync(sys: System, tip: number, urls: number, appDir?: string)
 }
 
 /** Each cold sync on a database of its own (Ponder's sync store is shared by chain id: see freshDatabase). */
-async function coldSyncOnFreshDatabase(sys: System, tip: number, urls: number, appDir?: string) {
+async function coldSyncOnFreshDatabase(
+  sys: System,
+  tip: number,
+  urls: number,
+  appDir?: string,
+  cpuProfileDir?: string,
+) {
   const database = databaseServer ? freshDatabase(databaseServer) : undefined;
   databaseUrl = database?.url;
   try {
-    return { ...(await coldSync(sys, tip, urls, appDir)), drop: () => database?.drop() };
+    return { ...(await coldSync(sys, tip, urls, appDir, cpuProfileDir)), drop: () => database?.drop() };
   } catch (error) {
     database?.drop();
     throw error;
@@ -352,6 +364,33 @@ async function liveLatency(sys: System, url: string, samples: number) {
  * One `ponder serve` reader with a CPU profiler preloaded (cpu-profile-hook.cjs), loaded with the routes' requests (a
  * warm-up, then settings.requests) while it profiles: where the API's CPU goes per request.
  */
+/**
+ * One more cold sync of an app with V8's CPU profiler in its Ponder process, from its start to the tip, through `urls`
+ * URLs: where its CPU goes, by package and function (all of them, for the difference between the apps).
+ */
+async function profiledSync(sys: System, tip: number, urls: number, appDir?: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-bench-sync-cpu-"));
+  // Its own database, dropped after; the running writer's stays the one the readers are started on.
+  const writerDatabaseUrl = databaseUrl;
+  const run = await coldSyncOnFreshDatabase(sys, tip, urls, appDir, dir);
+  databaseUrl = writerDatabaseUrl;
+  try {
+    for (let i = 0; i < 600; i++) {
+      const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+      if (file) {
+        const cpu = summariseCpuProfile(path.join(dir, file), { functions: 400, packages: 100 });
+        return { seconds: run.seconds, ponderCpuSeconds: run.profile.cpu?.ponderSeconds ?? NaN, ...cpu };
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the profiled sync: no .cpuprofile in ${dir} after 30 s`);
+  } finally {
+    await run.ponder.stop();
+    run.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function profiledReader(sys: System, schema: string, writerUrl: string, urls: string[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-bench-cpu-"));
   const reader = await startPonder(sys.node.url, sys.deploymentsDir, {
@@ -475,6 +514,17 @@ async function main() {
       }
     const full = running!;
 
+    // Where the full indexer's extra CPU goes: one more sync of each app under the profiler, through as many URLs as
+    // the fastest sitting (where CPU, not the rate limit, is the bound). The last full indexer keeps running beside
+    // them, idle at the tip.
+    const profiledUrls = settings.liftedRpcCopies || settings.rpcCopies;
+    log(`profiled syncs (${profiledUrls} URL(s)): the Transfer-only app, then the full indexer`);
+    const syncCpu = {
+      urls: profiledUrls,
+      transferOnly: await profiledSync(sys, tip, profiledUrls, TRANSFER_APP),
+      full: await profiledSync(sys, tip, profiledUrls),
+    };
+
     log("latency: /unlocks/:address and /payments/:address");
     const { payer, operator, builder, ecosystem } = sys.accounts;
     const beneficiaries = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => sys.provider.getSigner(i)));
@@ -547,6 +597,7 @@ async function main() {
       latency: { unlocks, payments, healthBefore, health },
       readers,
       cpu,
+      syncCpu,
       live,
       database: databaseServer ? "postgres" : "pglite",
       date,
@@ -604,12 +655,50 @@ type Report = {
   latency: Record<"unlocks" | "payments" | "healthBefore" | "health", Awaited<ReturnType<typeof load>>>;
   readers?: Record<"unlocks" | "payments", Awaited<ReturnType<typeof load>>>;
   cpu?: Awaited<ReturnType<typeof profiledReader>>;
+  syncCpu: { urls: number } & Record<Run["app"], Awaited<ReturnType<typeof profiledSync>>>;
   live: Awaited<ReturnType<typeof liveLatency>>;
   database: string;
   date: string;
   machine: Record<string, unknown> & { cpus: number; cpu: string; loadAverageBefore: number[] };
   settings: typeof settings & { chain: string; produceSeconds: number };
 };
+
+/** The two profiled syncs side by side: what the full indexer's Ponder spends more on, by package and function. */
+function syncCpuSection(r: Report): string {
+  const { full, transferOnly: ref } = r.syncCpu;
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  const diff = (list: "packages" | "functions", n: number) => {
+    const names = new Set([...full[list].map((x) => x.name), ...ref[list].map((x) => x.name)]);
+    const ms = (of: typeof full, name: string) => of[list].find((x) => x.name === name)?.ms ?? 0;
+    return [...names]
+      .map((name) => ({ name, full: ms(full, name), ref: ms(ref, name) }))
+      .sort((a, b) => b.full - b.ref - (a.full - a.ref))
+      .slice(0, n)
+      .map(
+        (x) =>
+          `| ${x.name.replaceAll("|", "\\|")} | ${s(x.ref)} | ${s(x.full)} | ${x.full - x.ref >= 0 ? "+" : ""}${s(x.full - x.ref)} |`,
+      )
+      .join("\n");
+  };
+  const extra = full.busyMs - ref.busyMs;
+  return `
+### Where the full indexer's extra CPU goes (V8's CPU profiler, one more sync of each app)
+
+One more cold sync of each app through ${r.syncCpu.urls} URL(s), its Ponder process profiled from its start to the tip
+(scripts/bench/indexer/cpu-profile-hook.cjs; the profiler slows it, so these syncs are not in the table above): the
+Transfer-only app synced in ${ref.seconds} s, busy ${s(ref.busyMs)} s of CPU; the full indexer in
+${full.seconds} s, busy ${s(full.busyMs)} s, ${s(extra)} s more (${Math.round((extra / ref.busyMs) * 100)}%). What it
+spends more on, by package and then by function (self time, seconds):
+
+| package | Transfer-only | full | difference |
+| --- | ---: | ---: | ---: |
+${diff("packages", 10)}
+
+| function | Transfer-only | full | difference |
+| --- | ---: | ---: | ---: |
+${diff("functions", 15)}
+`;
+}
 
 function cpuSection(cpu: NonNullable<Report["cpu"]>): string {
   const rows = (list: { name: string; ms: number; share: number }[]) =>
@@ -757,7 +846,7 @@ rate-limited request per block with events, plus \`eth_getLogs\` per range. Here
 about ${n(perBlock(r.eventsTotal, r.blocksWithEvents))} events each, so the events/s figures scale with events per
 block: a chain with one event per block would sync far fewer events per second. \`BENCH_RPC_COPIES=8\` lists the URL 8
 times and lifts the per-URL limit (several URLs use Ponder's own client, without the merged \`eth_getLogs\`).
-
+${syncCpuSection(r)}
 ## Latency under load (the synced full indexer, round ${r.settings.rounds})
 
 ${r.latency.unlocks.concurrency} concurrent clients, ${n(r.latency.unlocks.requests)} requests per route after 100
