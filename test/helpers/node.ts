@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import type { Deployment } from "../../deploy/lib/deployments";
+import { runCli } from "./deploy-cli";
 
 export const ROOT = path.join(__dirname, "..", "..");
 const HARDHAT = path.join(ROOT, "node_modules", ".bin", "hardhat");
@@ -85,7 +86,7 @@ export interface SharedDeployment {
   /** The directory of the deployments file (31337.json) the deployment wrote. */
   deploymentsDir: string;
   deployment: Deployment;
-  /** What `hardhat run deploy/deploy.ts` printed. */
+  /** What `npm run deploy -- --network localhost` printed. */
   output: string;
   /**
    * Returns the chain to the moment the deployment finished (evm_revert to a snapshot taken then), so that a file
@@ -107,7 +108,9 @@ export function sharedDeployment(): Promise<SharedDeployment> {
     // Hardhat's test task ends with process.exit: stop the node's process group then, synchronously.
     process.once("exit", () => void node.stop().catch(() => undefined));
     const deploymentsDir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-e2e-shared-"));
-    const run = hardhat(["run", "deploy/deploy.ts", "--network", "localhost"], {
+    // `npm run deploy -- --network localhost` in this process (deploy/cli.ts's main): no second Node.js and Hardhat.
+    const run = await runCli(["deploy", "--network", "localhost"], {
+      ...process.env,
       LOCALHOST_RPC_URL: node.url,
       DEPLOYMENTS_DIR: deploymentsDir,
     });
