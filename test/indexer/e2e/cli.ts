@@ -1,19 +1,12 @@
 import { expect } from "chai";
-import { TypedDataDomain, id, parseEther } from "ethers";
+import { id, parseEther } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../../deploy/config";
 import { Deployment } from "../../../deploy/lib/deployments";
-import { VOUCHER_TYPES } from "../../../scripts/lib/voucher";
-import {
-  ModelRegistry__factory,
-  NodeRegistry__factory,
-  OPG__factory,
-  PaymentsEscrow__factory,
-  Staking__factory,
-  VestingVault__factory,
-} from "../../../typechain-types";
+import { signVoucher } from "../../../scripts/lib/voucher";
 import { runCli, shown } from "../../cli/helpers";
 import { commitAndRegisterModel } from "../../helpers/models";
+import { domainOf } from "../../helpers/protocol";
 import type { Group, Part } from "./group";
 
 const TEE = 1;
@@ -56,12 +49,7 @@ export function cliPart(group: Group): Part {
         "facilitator",
       ] as const);
       Object.assign(who, { ecosystem: ecosystem.address, operator: operator.address, payer: payer.address });
-      const token = OPG__factory.connect(at("OPG"), provider);
-      const vault = VestingVault__factory.connect(at("VestingVault"), provider);
-      const staking = Staking__factory.connect(at("Staking"), provider);
-      const models = ModelRegistry__factory.connect(at("ModelRegistry"), provider);
-      const nodes = NodeRegistry__factory.connect(at("NodeRegistry"), provider);
-      const escrow = PaymentsEscrow__factory.connect(at("PaymentsEscrow"), provider);
+      const { token, vesting: vault, staking, models, nodes, escrow } = group.contracts();
       const mine = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
 
       await mine(token.connect(liquidity).transfer(operator.address, parseEther("100000")));
@@ -86,8 +74,7 @@ export function cliPart(group: Group): Part {
       await mine(token.connect(payer).approve(at("PaymentsEscrow"), parseEther("500")));
       // Vouchers are paid only from the payer's escrow with the node's operator.
       await mine(escrow.connect(payer).depositToEscrow(payer.address, operator.address, parseEther("500")));
-      const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
-      const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
+      const domain = await domainOf(escrow);
       for (const inferences of [40n, 100n]) {
         const issuedAt = BigInt((await provider.getBlock("latest"))!.timestamp);
         const voucher = {
@@ -99,7 +86,7 @@ export function cliPart(group: Group): Part {
           issuedAt,
           expiry: issuedAt + 86_400n,
         };
-        const signature = await payer.signTypedData(domain, VOUCHER_TYPES, voucher);
+        const { signature } = await signVoucher(payer, domain, voucher);
         const tx = await escrow.connect(facilitator).redeem(voucher, signature);
         await tx.wait();
         paymentTxs.push(tx.hash);
@@ -131,11 +118,7 @@ export function cliPart(group: Group): Part {
           ]);
           expect(answer.payments.map((p) => p.mode)).to.deep.equal(["tee", "tee"]);
           expect(answer.totals.paid).to.equal(parseEther("5").toString());
-          const escrow = PaymentsEscrow__factory.connect(
-            group.deployment.contracts.PaymentsEscrow!.address,
-            group.provider,
-          );
-          const balance = await escrow.availableOf(who.payer, who.operator);
+          const balance = await group.contracts().escrow.availableOf(who.payer, who.operator);
           expect(parseEther("500") - BigInt(answer.totals.paid)).to.equal(balance);
 
           const human = await runCli(["payments", who.payer, "--indexer", group.ponder().url]);
@@ -200,7 +183,7 @@ export function cliPart(group: Group): Part {
         it("opg unlocks --at reads the same vested amounts from the indexer and from the chain, for a future date", async () => {
           const at = BigInt((await group.provider.getBlock("latest"))!.timestamp) + 400n * 86_400n;
           const iso = new Date(Number(at) * 1000).toISOString();
-          const vault = VestingVault__factory.connect(group.deployment.contracts.VestingVault!.address, group.provider);
+          const vault = group.contracts().vesting;
           const expected = await Promise.all(scheduleIds.map((s) => vault.vestedAt(s, at)));
 
           const fromIndexer = await runCli([

@@ -13,6 +13,7 @@ import { AddressInfo } from "node:net";
 import { JsonRpcProvider, Wallet, id, parseEther, toQuantity } from "ethers";
 
 import type { Deployment } from "../../../deploy/lib/deployments";
+import { Contracts, contractsOf } from "../../../scripts/cli/connect";
 import { sharedDeployment } from "../../helpers/node";
 import { freshDatabase, startPonder, untilIndexed } from "../../helpers/ponder";
 
@@ -33,6 +34,8 @@ export interface Group {
   readonly deployment: Deployment;
   /** The directory of the deployments file (31337.json) Ponder and the CLI read. */
   readonly deploymentsDir: string;
+  /** The deployment's contracts, read through `provider` (the CLI's set: scripts/cli/connect.ts). */
+  contracts(): Contracts;
   /** The last block of every part's activity: what Ponder has indexed once `synced()` resolves. */
   readonly lastBlock: number;
   /** The Ponder of the database under test, booted behind the gate. */
@@ -115,6 +118,9 @@ export function createGroup() {
     },
     get deploymentsDir() {
       return need(chain, "chain").deploymentsDir;
+    },
+    contracts() {
+      return contractsOf(group.deployment, group.provider);
     },
     get lastBlock() {
       if (lastBlock < 0) throw new Error("the group's activity is not driven yet");

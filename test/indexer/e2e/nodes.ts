@@ -3,15 +3,8 @@ import { Typed, Wallet, ZeroHash, id, parseEther } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../../deploy/config";
 import { Deployment } from "../../../deploy/lib/deployments";
-import {
-  type NodeRegistry,
-  type ProofRegistry,
-  ModelRegistry__factory,
-  NodeRegistry__factory,
-  OPG__factory,
-  ProofRegistry__factory,
-  Staking__factory,
-} from "../../../typechain-types";
+import type { Contracts } from "../../../scripts/cli/connect";
+import type { NodeRegistry, ProofRegistry } from "../../../typechain-types";
 import { commitAndRegisterModel } from "../../helpers/models";
 import type { Group, Part } from "./group";
 
@@ -34,18 +27,8 @@ interface NodesAnswer {
  */
 export function nodesPart(group: Group): Part {
   const modelId = id("nodes-model");
-  const contracts = () => {
-    const at = (name: keyof Deployment["contracts"]) => group.deployment.contracts[name]!.address;
-    return {
-      token: OPG__factory.connect(at("OPG"), group.provider),
-      staking: Staking__factory.connect(at("Staking"), group.provider),
-      models: ModelRegistry__factory.connect(at("ModelRegistry"), group.provider),
-      nodes: NodeRegistry__factory.connect(at("NodeRegistry"), group.provider),
-      proofs: ProofRegistry__factory.connect(at("ProofRegistry"), group.provider),
-    };
-  };
   // What the activity left, for the checks.
-  let c: ReturnType<typeof contracts>;
+  let c: Contracts;
   let cheap: Wallet, dear: Wallet, builder: Wallet;
   let dearId: bigint, cheapId: bigint;
   let raised: NodeParams;
@@ -60,7 +43,7 @@ export function nodesPart(group: Group): Part {
       // The genesis's liquidity account funds the operators; every other actor is a wallet of this part's own.
       const liquidity = await provider.getSigner(8);
       ({ cheap, dear, builder } = await group.wallets("nodes", ["cheap", "dear", "builder"] as const));
-      c = contracts();
+      c = group.contracts();
       const { token, staking, models, nodes, proofs } = c;
       const mine = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
 

@@ -1,28 +1,19 @@
 import { expect } from "chai";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { JsonRpcProvider, JsonRpcSigner, TypedDataDomain, ZeroAddress, ZeroHash, id, parseEther } from "ethers";
+import { JsonRpcProvider, JsonRpcSigner, ZeroAddress, ZeroHash, id, parseEther } from "ethers";
 
 import { DEVNET_TEE_MEASUREMENT } from "../../../deploy/config";
 import { ALLOCATION_TABLE, type CategoryKey } from "../../../deploy/genesis";
 import { Deployment } from "../../../deploy/lib/deployments";
-import { VOUCHER_TYPES } from "../../../deploy/lib/vouchers";
 import { modeName } from "../../../scripts/lib/modes";
+import { signVoucher } from "../../../scripts/lib/voucher";
 import { type Amount, IndexerError, createIndexerClient } from "../../../indexer/client";
 import type * as Api from "../../../indexer/client";
 import type { Group, Part } from "./group";
-import {
-  ModelRegistry__factory,
-  NodeRegistry__factory,
-  OPGTimelock__factory,
-  OPG__factory,
-  PaymentsEscrow__factory,
-  ProofRegistry__factory,
-  Staking__factory,
-  VestingVault__factory,
-} from "../../../typechain-types";
+import { OPGTimelock__factory } from "../../../typechain-types";
 import { commitAndRegisterModel } from "../../helpers/models";
 import { openChallenge } from "../../helpers/challenges";
-import { MONTH } from "../../helpers/protocol";
+import { MONTH, domainOf } from "../../helpers/protocol";
 
 const NONE = 0;
 const TEE = 1;
@@ -46,14 +37,9 @@ export function routesPart(group: Group): Part {
   const signer = (i: number): Promise<JsonRpcSigner> => provider.getSigner(i);
   const mine = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
   const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
+  // The CLI's set of contracts (e2e/group.ts), and the timelock, which it has no use for.
   const contracts = () => ({
-    token: OPG__factory.connect(at("OPG"), provider),
-    vault: VestingVault__factory.connect(at("VestingVault"), provider),
-    staking: Staking__factory.connect(at("Staking"), provider),
-    models: ModelRegistry__factory.connect(at("ModelRegistry"), provider),
-    nodes: NodeRegistry__factory.connect(at("NodeRegistry"), provider),
-    proofs: ProofRegistry__factory.connect(at("ProofRegistry"), provider),
-    escrow: PaymentsEscrow__factory.connect(at("PaymentsEscrow"), provider),
+    ...group.contracts(),
     timelock: OPGTimelock__factory.connect(at("OPGTimelock"), provider),
   });
   // Who does what (the devnet genesis gives accounts 1-9 their allocations).
@@ -82,7 +68,7 @@ export function routesPart(group: Group): Part {
 
   /** Real activity of every contract, spread over two UTC days at least (a 90-day jump in the middle). */
   async function act() {
-    const { token, vault, staking, models, nodes, proofs, escrow, timelock } = contracts();
+    const { token, vesting: vault, staking, models, nodes, proofs, escrow, timelock } = contracts();
     const { deployer, ecosystem, contributor, liquidity, airdrop, opA, opB, payer, builder, challenger } = actors;
     const { facilitator, delegator, heir } = actors;
 
@@ -124,8 +110,7 @@ export function routesPart(group: Group): Part {
     await mine(escrow.connect(payer).deposit(payer.address, parseEther("200")));
     await mine(escrow.connect(payer).fundEscrow(opA.address, parseEther("50")));
     await mine(escrow.connect(payer).depositToEscrow(payer.address, opB.address, parseEther("20")));
-    const [, name, version, chainId, verifyingContract] = await escrow.eip712Domain();
-    const domain: TypedDataDomain = { name, version, chainId, verifyingContract };
+    const domain = await domainOf(escrow);
     for (const [nodeId, inferences] of [
       [nodeIds.a1, 100n],
       [nodeIds.a1, 250n],
@@ -141,7 +126,7 @@ export function routesPart(group: Group): Part {
         issuedAt,
         expiry: issuedAt + 86_400n,
       };
-      const signature = await payer.signTypedData(domain, VOUCHER_TYPES, voucher);
+      const { signature } = await signVoucher(payer, domain, voucher);
       await mine(escrow.connect(facilitator).redeem(voucher, signature));
     }
     const deadline = (await now()) + 3_000n;
@@ -274,7 +259,7 @@ export function routesPart(group: Group): Part {
         };
 
         it("answers /unlocks/:address as the vault does, following schedule transfers", async () => {
-          const { vault } = contracts();
+          const { vesting: vault } = contracts();
           const { ecosystem, contributor, heir } = actors;
           const t = await now();
           const schedules = await vault.queryFilter(vault.filters.ScheduleCreated(undefined, ecosystem.address));
@@ -333,7 +318,7 @@ export function routesPart(group: Group): Part {
         });
 
         it("answers the /unlocks timeline month by month as vestedAt and the rewards stream say", async () => {
-          const { vault, staking } = contracts();
+          const { vesting: vault, staking } = contracts();
           const timeline = await getJson<Api.UnlockTimeline>("/unlocks");
           const tge = BigInt(deployment.genesis.tge);
           expect(timeline.tge).to.equal(tge.toString());
@@ -517,7 +502,7 @@ export function routesPart(group: Group): Part {
         });
 
         it("answers /stats and /stats/daily as the token, staking and escrow balances and the events say", async () => {
-          const { token, vault, staking, models, nodes, proofs, escrow } = contracts();
+          const { token, vesting: vault, staking, models, nodes, proofs, escrow } = contracts();
           const stats = await getJson<Api.Stats>("/stats");
           expect(stats.block.number).to.be.at.least(group.lastBlock);
           const supply = await token.totalSupply();
