@@ -57,8 +57,6 @@ const settings = {
   liveSamples: setting("BENCH_LIVE_SAMPLES", 40, 1, 10_000),
 };
 const databaseServer = process.env.DATABASE_URL || undefined;
-// A new database on that server for the run (see freshDatabase: Ponder's sync store is shared by chain id).
-let databaseUrl: string | undefined;
 
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -253,7 +251,29 @@ function cpuSecondsOnPort(port: string): number | undefined {
 }
 
 /** Starts Ponder (the full indexer or the reference app) on a fresh database and times its sync to `tip`. */
-async function coldSync(sys: System, tip: number, urls: number, appDir?: string, cpuProfileDir?: string) {
+/** The environment that preloads cpu-profile-hook.cjs into a Ponder process, its markers and profile in `dir`. */
+function profiledEnv(dir: string): NodeJS.ProcessEnv {
+  return { NODE_OPTIONS: `--require ${path.join(HERE, "cpu-profile-hook.cjs")}`, OPG_CPU_PROFILE_DIR: dir };
+}
+
+/** Waits (30 s at most) for the hook to write `what` into `dir`: "started", or ".cpuprofile" (the profile's path). */
+async function fromProfileHook(dir: string, what: "started" | ".cpuprofile"): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    const file = fs.readdirSync(dir).find((f) => (what === "started" ? f === what : f.endsWith(what)));
+    if (file) return path.join(dir, file);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the profile hook wrote no ${what} in ${dir} after 30 s`);
+}
+
+/** What a cold sync runs: the reference app (`appDir`) or the full indexer, profiled into `cpuProfileDir` or not. */
+interface SyncOptions {
+  appDir?: string;
+  cpuProfileDir?: string;
+}
+
+async function coldSync(sys: System, tip: number, urls: number, databaseUrl: string | undefined, options: SyncOptions) {
+  const { appDir, cpuProfileDir } = options;
   const rpc = Array.from({ length: urls }, () => sys.node.url).join(",");
   const spawned = Date.now();
   const loadBefore = os.loadavg()[0];
@@ -261,9 +281,7 @@ async function coldSync(sys: System, tip: number, urls: number, appDir?: string,
   const nodeCpuBefore = cpuSecondsOnPort(nodePort);
   // Profiled from the hook's first look (the start marker is there before the process): start-up and sync.
   if (cpuProfileDir) fs.writeFileSync(path.join(cpuProfileDir, "start"), "");
-  const env = cpuProfileDir
-    ? { NODE_OPTIONS: `--require ${path.join(HERE, "cpu-profile-hook.cjs")}`, OPG_CPU_PROFILE_DIR: cpuProfileDir }
-    : undefined;
+  const env = cpuProfileDir ? profiledEnv(cpuProfileDir) : undefined;
   const ponder = await startPonder(rpc, sys.deploymentsDir, { databaseUrl, appDir, env });
   await untilIndexed(ponder, tip, 3_600_000, 100);
   const synced = Date.now();
@@ -312,17 +330,11 @@ async function coldSync(sys: System, tip: number, urls: number, appDir?: string,
 }
 
 /** Each cold sync on a database of its own (Ponder's sync store is shared by chain id: see freshDatabase). */
-async function coldSyncOnFreshDatabase(
-  sys: System,
-  tip: number,
-  urls: number,
-  appDir?: string,
-  cpuProfileDir?: string,
-) {
+async function coldSyncOnFreshDatabase(sys: System, tip: number, urls: number, options: SyncOptions = {}) {
   const database = databaseServer ? freshDatabase(databaseServer) : undefined;
-  databaseUrl = database?.url;
+  const databaseUrl = database?.url;
   try {
-    return { ...(await coldSync(sys, tip, urls, appDir, cpuProfileDir)), drop: () => database?.drop() };
+    return { ...(await coldSync(sys, tip, urls, databaseUrl, options)), databaseUrl, drop: () => database?.drop() };
   } catch (error) {
     database?.drop();
     throw error;
@@ -370,20 +382,10 @@ async function liveLatency(sys: System, url: string, samples: number) {
  */
 async function profiledSync(sys: System, tip: number, urls: number, appDir?: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-bench-sync-cpu-"));
-  // Its own database, dropped after; the running writer's stays the one the readers are started on.
-  const writerDatabaseUrl = databaseUrl;
-  const run = await coldSyncOnFreshDatabase(sys, tip, urls, appDir, dir);
-  databaseUrl = writerDatabaseUrl;
+  const run = await coldSyncOnFreshDatabase(sys, tip, urls, { appDir, cpuProfileDir: dir });
   try {
-    for (let i = 0; i < 600; i++) {
-      const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-      if (file) {
-        const cpu = summariseCpuProfile(path.join(dir, file), { functions: 400, packages: 100 });
-        return { seconds: run.seconds, ponderCpuSeconds: run.profile.cpu?.ponderSeconds ?? NaN, ...cpu };
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`the profiled sync: no .cpuprofile in ${dir} after 30 s`);
+    const cpu = summariseCpuProfile(await fromProfileHook(dir, ".cpuprofile"), { functions: 400, packages: 100 });
+    return { seconds: run.seconds, ponderCpuSeconds: run.profile.cpu?.ponderSeconds ?? NaN, ...cpu };
   } finally {
     await run.ponder.stop();
     run.drop();
@@ -391,35 +393,23 @@ async function profiledSync(sys: System, tip: number, urls: number, appDir?: str
   }
 }
 
-async function profiledReader(sys: System, schema: string, writerUrl: string, urls: string[]) {
+async function profiledReader(sys: System, databaseUrl: string, schema: string, writerUrl: string, urls: string[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "opg-bench-cpu-"));
   const reader = await startPonder(sys.node.url, sys.deploymentsDir, {
     databaseUrl,
     schema,
     command: "serve",
-    env: {
-      NODE_OPTIONS: `--require ${path.join(HERE, "cpu-profile-hook.cjs")}`,
-      OPG_CPU_PROFILE_DIR: dir,
-    },
+    env: profiledEnv(dir),
   });
-  const until = async (what: string, found: () => string | undefined) => {
-    for (let i = 0; i < 600; i++) {
-      const hit = found();
-      if (hit) return hit;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`the profiled reader: no ${what} in ${dir} after 30 s`);
-  };
   try {
     await untilAnswers(reader, "/ready", 120_000);
     const own = urls.map((u) => u.replace(writerUrl, reader.url));
     await load(own, 200, settings.concurrency);
     fs.writeFileSync(path.join(dir, "start"), "");
-    await until("started", () => (fs.existsSync(path.join(dir, "started")) ? "started" : undefined));
+    await fromProfileHook(dir, "started");
     const result = await load(own, settings.requests, settings.concurrency);
     fs.writeFileSync(path.join(dir, "stop"), "");
-    const file = await until(".cpuprofile", () => fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile")));
-    return { load: result, ...summariseCpuProfile(path.join(dir, file)) };
+    return { load: result, ...summariseCpuProfile(await fromProfileHook(dir, ".cpuprofile")) };
   } finally {
     await reader.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -493,20 +483,24 @@ async function main() {
     // machine. First with the per-URL limit lifted (if asked), then with the one URL; the last full indexer stays up
     // for the latency measurements.
     const runs: Run[] = [];
-    const sittings =
-      settings.liftedRpcCopies > 0 ? [settings.liftedRpcCopies, settings.rpcCopies] : [settings.rpcCopies];
-    for (const [sitting, urls] of sittings.entries())
+    const sittings = [
+      ...(settings.liftedRpcCopies > 0 ? [{ urls: settings.liftedRpcCopies, lifted: true }] : []),
+      { urls: settings.rpcCopies, lifted: false },
+    ];
+    for (const { urls, lifted } of sittings)
       for (let round = 1; round <= settings.rounds; round++) {
         for (const app of ["transferOnly", "full"] as const) {
           log(`cold sync ${round}, ${urls} URL(s): ${app === "full" ? "the full indexer" : "the Transfer-only app"}`);
-          running = await coldSyncOnFreshDatabase(sys, tip, urls, app === "full" ? undefined : TRANSFER_APP);
+          running = await coldSyncOnFreshDatabase(sys, tip, urls, {
+            appDir: app === "full" ? undefined : TRANSFER_APP,
+          });
           const r = running;
           const events = app === "full" ? counts.total : counts.transfers;
           runs.push({
             round,
             app,
             urls,
-            lifted: sitting === 0 && sittings.length === 2,
+            lifted,
             seconds: r.seconds,
             eventsPerSecond: Math.round(events / r.seconds),
             startupSeconds: r.startupSeconds,
@@ -516,7 +510,8 @@ async function main() {
             profile: r.profile,
           });
           log(`${app}: ${r.seconds} s (load ${r.loadBefore} -> ${r.loadAfter})`);
-          if (!(app === "full" && round === settings.rounds && sitting === sittings.length - 1)) await stopRunning();
+          // The one-URL sitting comes last: its last full indexer stays up.
+          if (lifted || !(app === "full" && round === settings.rounds)) await stopRunning();
         }
       }
     const full = running!;
@@ -555,6 +550,7 @@ async function main() {
     // The same load on two `ponder serve` readers of the writer's schema (PostgreSQL only), half the clients each.
     let cpu: Awaited<ReturnType<typeof profiledReader>> | undefined;
     let readers: { unlocks: Awaited<ReturnType<typeof load>>; payments: Awaited<ReturnType<typeof load>> } | undefined;
+    const { databaseUrl } = full;
     if (databaseUrl) {
       log("latency: the same routes on two ponder serve readers beside the writer");
       const started = await Promise.all(
@@ -578,7 +574,10 @@ async function main() {
         await Promise.all(started.map((p) => p.stop()));
       }
       log("profile: one ponder serve reader under the same load, V8's CPU profiler");
-      cpu = await profiledReader(sys, full.ponder.schema, full.ponder.url, [...unlockUrls, ...paymentUrls]);
+      cpu = await profiledReader(sys, databaseUrl, full.ponder.schema, full.ponder.url, [
+        ...unlockUrls,
+        ...paymentUrls,
+      ]);
     }
     log("live latency: a block mined until /stats shows it");
     const live = await liveLatency(sys, full.ponder.url, settings.liveSamples);
